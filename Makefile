@@ -1,0 +1,55 @@
+# Entry points for developers and CI. On a fresh clone `make test` needs only python3.11, Java 17,
+# Maven and (as root, for PostgreSQL) apt-get: the venv, the Kafka jars and the PostgreSQL server
+# binaries are set up on the way, each step quick once done.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: help venv infra test test-unit test-integration demo lint format
+
+help:
+	@echo "make venv              create $(VENV) from requirements.lock (skipped when up to date)"
+	@echo "make infra             fetch the Kafka jars (Maven, once) and make sure PostgreSQL is installed"
+	@echo "make test              all tests: unit, integration (real Kafka + PostgreSQL), e2e"
+	@echo "make test-unit         unit tests only (no broker, no database server)"
+	@echo "make test-integration  integration tests only"
+	@echo "make demo              run the demo (caseflow demo)"
+	@echo "make lint              ruff check and format check"
+	@echo "Pass extra pytest arguments with PYTEST_ARGS='-x -k kafka'."
+
+venv: $(VENV)/.stamp
+
+# The stamp is newer than the lock and pyproject.toml once they are installed, so a second run
+# does nothing. The lock's own "-e <path>" line names the tree it was made in: we install this
+# tree instead.
+$(VENV)/.stamp: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	grep -v '^-e ' requirements.lock > $(VENV)/requirements.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r $(VENV)/requirements.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
+	touch $@
+
+infra: venv
+	$(BIN)/python -m shared.devinfra.kafka fetch
+	$(BIN)/python -m shared.devinfra.postgres ensure-installed
+
+test: venv infra
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-unit: venv
+	$(BIN)/pytest -q tests/unit $(PYTEST_ARGS)
+
+test-integration: venv infra
+	$(BIN)/pytest -q tests/integration $(PYTEST_ARGS)
+
+demo: venv infra
+	$(BIN)/caseflow demo
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
