@@ -1,0 +1,37 @@
+"""Intake's consumers: raw submissions from the frontends' topic."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.outbox import Outgoing
+from shared.pipeline import Decoded, Inbound, PoisonMessage, Route
+from services.intake.open_case import CaseIntake
+from services.intake.submission import parse_json_object, peek_submission_id
+
+
+def submission_message_id(submission_id: str | None, fallback: str) -> str:
+    """Inbox key shared by the Kafka and HTTP paths: one submission id, one outcome."""
+    return f"submission:{submission_id}" if submission_id else f"position:{fallback}"
+
+
+def decode_submission(inbound: Inbound) -> Decoded:
+    """Bytes that are not a JSON document cannot be answered: they go to the dead-letter topic."""
+    doc, problem = parse_json_object(inbound.value)
+    if problem:
+        raise PoisonMessage(problem, f"{len(inbound.value)} bytes")
+    return Decoded(submission_message_id(peek_submission_id(doc), inbound.position), inbound, doc)
+
+
+def submissions_route(intake: CaseIntake) -> Route:
+    async def handle(conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
+        result = await intake.take_in(
+            conn, message.inbound.value, message.body, now=now, source="kafka",
+            causation_id=message.message_id, position=message.inbound.position,
+        )
+        return result.outgoing
+
+    return Route(decode=decode_submission, handle=handle)

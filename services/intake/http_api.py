@@ -1,0 +1,57 @@
+"""HTTP intake for frontends that cannot speak Kafka: POST /v1/submissions.
+
+The same use case and the same idempotency key as the Kafka path: a frontend that retries over
+HTTP (or first over Kafka, then over HTTP) gets the same case reference and receipt code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from shared.runtime import ServiceContext
+from services.intake.handlers import submission_message_id
+from services.intake.open_case import CaseIntake, IntakeResult
+from services.intake.submission import MAX_SUBMISSION_BYTES, parse_json_object, peek_submission_id
+
+
+def _answer(result: IntakeResult, created: bool) -> JSONResponse:
+    if result.rejection is not None:
+        r = result.rejection
+        return JSONResponse(
+            {"status": "rejected", "reason": r.reason, "field": r.field, "submission_id": r.submission_id},
+            status_code=422,
+        )
+    body = {"status": "received", "case_ref": result.case_id, "receipt_code": result.receipt_code}
+    return JSONResponse(body, status_code=201 if created else 200)
+
+
+def intake_routes(context: Callable[[], ServiceContext]) -> list[BaseRoute]:
+    async def post_submission(request: Request) -> JSONResponse:
+        ctx = context()
+        assert ctx.keystore is not None and ctx.relay is not None
+        raw = await request.body()
+        if len(raw) > 4 * MAX_SUBMISSION_BYTES:
+            return JSONResponse({"status": "rejected", "reason": "message_too_large"}, status_code=413)
+        doc, problem = parse_json_object(raw)
+        if problem:
+            return JSONResponse({"status": "rejected", "reason": problem}, status_code=400)
+        intake = CaseIntake(ctx.keystore)
+        sid = peek_submission_id(doc)
+        message_id = submission_message_id(sid, f"http:{id(request)}")
+        now = ctx.clock()
+        async with ctx.engine.begin() as conn:
+            if sid and await ctx.store.already_processed(conn, message_id):
+                earlier = await intake.existing(conn, sid)
+                if earlier is not None:
+                    return _answer(earlier, created=False)
+            result = await intake.take_in(conn, raw, doc, now=now, source="http", causation_id=message_id)
+            await ctx.store.append(conn, [o.__class__(ctx.topic(o.topic), o.envelope) for o in result.outgoing])
+            await ctx.store.record_processed(conn, message_id, "http", now)
+        await ctx.relay.flush()
+        return _answer(result, created=result.kind in ("opened", "rejected"))
+
+    return [Route("/v1/submissions", post_submission, methods=["POST"])]

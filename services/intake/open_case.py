@@ -1,0 +1,154 @@
+"""Use case: take in one submission — reject it with a reason code, or open exactly one case.
+
+Runs inside the caller's transaction (the pipeline's for Kafka, the HTTP handler's for HTTP), so
+the case row, its outbox event and the inbox entry commit together. The idempotency key is the
+frontend's `submission_id`: a retry finds the case it opened before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.contracts.intake import AvailabilityWindow, CaseOpened, SubmissionRejected
+from shared.crypto import CaseCipher, KeyStore, Sealed
+from shared.db import insert_ignoring_duplicates
+from shared.envelope import new_envelope
+from shared.outbox import Outgoing
+from shared.topics import INTAKE_CASES, INTAKE_REJECTIONS
+from services.intake.store import cases, rejections
+from services.intake.submission import Rejection, Submission, validate_submission
+
+PRODUCER = "intake"
+CASE_ID_NAMESPACE = uuid.UUID("0b7c1c0e-5f55-4c7e-8d0e-6a2f7f5d9c31")
+_RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
+
+
+def case_id_for(submission_id: str) -> str:
+    """Deterministic, so two instances racing on one submission converge on one case."""
+    return str(uuid.uuid5(CASE_ID_NAMESPACE, submission_id))
+
+
+def new_receipt_code() -> str:
+    raw = "".join(secrets.choice(_RECEIPT_ALPHABET) for _ in range(16))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+def receipt_hash(code: str) -> str:
+    return hashlib.sha256(code.replace("-", "").upper().encode()).hexdigest()
+
+
+@dataclass
+class IntakeResult:
+    kind: Literal["opened", "rejected", "duplicate_case", "duplicate_rejection"]
+    case_id: str | None = None
+    receipt_code: str | None = None
+    rejection: Rejection | None = None
+    outgoing: list[Outgoing] = field(default_factory=list)
+
+
+def _split_personal(sub: Submission) -> tuple[dict[str, Any], dict[str, Any]]:
+    personal = {
+        "contact": sub.contact.model_dump() if sub.contact else None,
+        "narrative": sub.narrative,
+        "persons_involved": [p.model_dump(mode="json") for p in sub.persons_involved],
+    }
+    routing_facts = {
+        "client_person_id": sub.client_person_id,
+        "persons_involved": [{"person_id": p.person_id, "role": p.role} for p in sub.persons_involved],
+        "preferred_advisor_id": sub.preferred_advisor_id,
+        "excluded_advisor_ids": sub.excluded_advisor_ids,
+    }
+    return personal, routing_facts
+
+
+class CaseIntake:
+    def __init__(self, keystore: KeyStore) -> None:
+        self._keystore = keystore
+
+    async def existing(self, conn: AsyncConnection, submission_id: str) -> IntakeResult | None:
+        row = (await conn.execute(select(cases).where(cases.c.submission_id == submission_id))).first()
+        if row is not None:
+            code = await self._open_receipt(row.case_id, row.receipt_sealed)
+            return IntakeResult("duplicate_case", case_id=row.case_id, receipt_code=code)
+        rej = (await conn.execute(select(rejections).where(rejections.c.submission_id == submission_id))).first()
+        if rej is not None:
+            return IntakeResult("duplicate_rejection", rejection=Rejection(rej.reason, rej.field, submission_id))
+        return None
+
+    async def _open_receipt(self, case_id: str, sealed_json: str) -> str | None:
+        try:
+            key = await self._keystore.get_key(case_id)
+        except LookupError:  # erased: the receipt code is gone with the personal data
+            return None
+        code: str = CaseCipher.open_with_key(key, case_id, "receipt", Sealed.model_validate_json(sealed_json))
+        return code
+
+    async def take_in(
+        self, conn: AsyncConnection, raw: bytes, doc: Any, *, now: datetime, source: str,
+        causation_id: str, position: str | None = None,
+    ) -> IntakeResult:
+        verdict = validate_submission(raw, doc, now=now)
+        if isinstance(verdict, Rejection):
+            return await self._reject(conn, verdict, now=now, source=source, causation_id=causation_id, position=position)
+        earlier = await self.existing(conn, verdict.submission_id)
+        if earlier is not None:
+            return earlier
+        return await self._open(conn, verdict, now=now, causation_id=causation_id)
+
+    async def _reject(
+        self, conn: AsyncConnection, rejection: Rejection, *, now: datetime, source: str, causation_id: str,
+        position: str | None,
+    ) -> IntakeResult:
+        await conn.execute(
+            insert_ignoring_duplicates(conn, rejections, ["submission_id"]).values(
+                submission_id=rejection.submission_id, source=source, source_position=position,
+                reason=rejection.reason, field=rejection.field, rejected_at=now,
+            )
+        )
+        event = SubmissionRejected(
+            submission_id=rejection.submission_id, source=source, source_position=position,
+            reason=rejection.reason, field=rejection.field, rejected_at=now,
+        )
+        stream = rejection.submission_id or (position or causation_id)
+        env = new_envelope(event, stream_id=stream, producer=PRODUCER, occurred_at=now, causation_id=causation_id)
+        return IntakeResult("rejected", rejection=rejection, outgoing=[Outgoing(INTAKE_REJECTIONS.name, env)])
+
+    async def _open(self, conn: AsyncConnection, sub: Submission, *, now: datetime, causation_id: str) -> IntakeResult:
+        case_id = case_id_for(sub.submission_id)
+        key = await self._keystore.create_key(case_id, now)
+        personal, routing_facts = _split_personal(sub)
+        receipt = new_receipt_code()
+        meeting = sub.meeting
+        await conn.execute(
+            cases.insert().values(
+                case_id=case_id, submission_id=sub.submission_id, receipt_hash=receipt_hash(receipt),
+                receipt_sealed=CaseCipher.seal_with_key(key, case_id, "receipt", receipt).model_dump_json(),
+                organisation_id=sub.organisation_id, unit_id=sub.unit_id,
+                is_whistleblower_report=sub.is_whistleblower_report, opened_at=now, status="open",
+            )
+        )
+        event = CaseOpened(
+            case_id=case_id, submission_id=sub.submission_id, opened_at=now, channel=sub.channel,
+            organisation_id=sub.organisation_id, unit_id=sub.unit_id, client_role=sub.client_role,
+            anonymous=sub.anonymous, categories=tuple(sub.categories),
+            wants_external_advisor=sub.wants_external_advisor, language=sub.language,
+            location=meeting.location if meeting else None, meeting_mode=meeting.mode if meeting else None,
+            away_from_own_unit=meeting.away_from_own_unit if meeting else False,
+            availability=tuple(AvailabilityWindow(start=w.start, end=w.end) for w in meeting.availability) if meeting else (),
+            is_whistleblower_report=sub.is_whistleblower_report,
+            personal=CaseCipher.seal_with_key(key, case_id, "personal", personal),
+            routing_facts=CaseCipher.seal_with_key(key, case_id, "routing_facts", routing_facts),
+        )
+        env = new_envelope(
+            event, stream_id=case_id, producer=PRODUCER, occurred_at=now, causation_id=causation_id,
+            correlation_id=case_id,
+        )
+        return IntakeResult("opened", case_id=case_id, receipt_code=receipt, outgoing=[Outgoing(INTAKE_CASES.name, env)])

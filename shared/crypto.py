@@ -1,0 +1,189 @@
+"""Per-case encryption and crypto-shredding (ARCHITECTURE.md, "Personal data").
+
+Every case has its own AES-256-GCM data key. Personal fields travel and rest only as `Sealed`
+ciphertext under that key; the key itself lives in the key store, wrapped under a master key
+(key-encryption key, from the service's settings), and never in the event log. Erasing a case
+deletes its key: the append-only log keeps ciphertext that nobody can read any more.
+
+The associated data binds each ciphertext to its case and purpose, so a sealed narrative cannot
+be replayed as another case's contact details.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Column, DateTime, LargeBinary, MetaData, String, Table, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.db import insert_ignoring_duplicates
+
+
+class KeyErased(LookupError):
+    """The case's key was deleted (retention expiry or the client's request)."""
+
+
+class KeyNotFound(LookupError):
+    """No key was ever created for this case (or it is in another key store)."""
+
+
+class DecryptionFailed(ValueError):
+    """Ciphertext does not authenticate under the case key (tampered or wrong case)."""
+
+
+class Sealed(BaseModel):
+    """Ciphertext of a JSON document under a case key: what personal data looks like on the wire."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    alg: str = "A256GCM"
+    kid: str  # the case id whose key sealed it
+    nonce: str  # base64
+    ct: str  # base64, ciphertext || tag
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode())
+
+
+def parse_master_key(text: str) -> bytes:
+    """A master key is 32 bytes, given as base64 (settings) — reject anything else loudly."""
+    key = base64.b64decode(text)
+    if len(key) != 32:
+        raise ValueError("master key must be 32 bytes (base64-encoded)")
+    return key
+
+
+def new_master_key_b64() -> str:
+    return _b64(AESGCM.generate_key(bit_length=256))
+
+
+keystore_metadata = MetaData()
+case_keys = Table(
+    "case_keys",
+    keystore_metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("wrapped_key", LargeBinary, nullable=True),  # NULL once erased: a tombstone
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("erased_at", DateTime(timezone=True), nullable=True),
+    Column("erase_reason", String(40), nullable=True),
+)
+
+
+class KeyStore:
+    """Case data keys, wrapped under the master key, in their own database.
+
+    Unwrapped keys are cached in process for `cache_seconds` (hot paths read the same case key
+    several times). An erase in this process drops its cache entry at once; other processes see
+    it within `cache_seconds` (0 disables the cache).
+    """
+
+    def __init__(self, engine: AsyncEngine, master_key: bytes, *, cache_seconds: float = 30.0) -> None:
+        self._engine = engine
+        self._kek = AESGCM(master_key)
+        self._cache: dict[str, tuple[float, bytes]] = {}
+        self._cache_seconds = cache_seconds
+
+    async def create_schema(self) -> None:
+        async with self._engine.begin() as conn:
+            await conn.run_sync(keystore_metadata.create_all)
+
+    def _wrap(self, case_id: str, key: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + self._kek.encrypt(nonce, key, f"kek|{case_id}".encode())
+
+    def _unwrap(self, case_id: str, wrapped: bytes) -> bytes:
+        return self._kek.decrypt(wrapped[:12], wrapped[12:], f"kek|{case_id}".encode())
+
+    async def create_key(self, case_id: str, now: datetime | None = None) -> bytes:
+        """Create the case's key; idempotent (a retried intake reuses the key it made first)."""
+        key = AESGCM.generate_key(bit_length=256)
+        async with self._engine.begin() as conn:
+            stmt = insert_ignoring_duplicates(conn, case_keys, ["case_id"]).values(
+                case_id=case_id, wrapped_key=self._wrap(case_id, key), created_at=now or datetime.now(UTC)
+            )
+            await conn.execute(stmt)
+        return await self.get_key(case_id, use_cache=False)
+
+    async def get_key(self, case_id: str, *, use_cache: bool = True) -> bytes:
+        if use_cache and self._cache_seconds > 0:
+            hit = self._cache.get(case_id)
+            if hit and hit[0] > time.monotonic():
+                return hit[1]
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(select(case_keys.c.wrapped_key, case_keys.c.erased_at).where(case_keys.c.case_id == case_id))
+            ).first()
+        if row is None:
+            raise KeyNotFound(case_id)
+        if row.wrapped_key is None:
+            self._cache.pop(case_id, None)
+            raise KeyErased(case_id)
+        key = self._unwrap(case_id, row.wrapped_key)
+        if self._cache_seconds > 0:
+            self._cache[case_id] = (time.monotonic() + self._cache_seconds, key)
+        return key
+
+    async def erase(self, case_id: str, reason: str, now: datetime | None = None) -> bool:
+        """Delete the case key, keeping a tombstone. True if a live key was erased now."""
+        self._cache.pop(case_id, None)
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(case_keys)
+                .where(case_keys.c.case_id == case_id, case_keys.c.wrapped_key.is_not(None))
+                .values(wrapped_key=None, erased_at=now or datetime.now(UTC), erase_reason=reason)
+            )
+        return bool(result.rowcount)
+
+    async def is_erased(self, case_id: str) -> bool:
+        try:
+            await self.get_key(case_id, use_cache=False)
+        except KeyErased:
+            return True
+        return False
+
+    async def drop_for_tests(self, case_id: str) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(delete(case_keys).where(case_keys.c.case_id == case_id))
+
+
+class CaseCipher:
+    """Seal and open JSON documents under a case's data key."""
+
+    def __init__(self, keystore: KeyStore) -> None:
+        self._keystore = keystore
+
+    @staticmethod
+    def seal_with_key(key: bytes, case_id: str, purpose: str, document: Any) -> Sealed:
+        nonce = os.urandom(12)
+        plaintext = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+        ct = AESGCM(key).encrypt(nonce, plaintext, f"{case_id}|{purpose}".encode())
+        return Sealed(kid=case_id, nonce=_b64(nonce), ct=_b64(ct))
+
+    @staticmethod
+    def open_with_key(key: bytes, case_id: str, purpose: str, sealed: Sealed) -> Any:
+        if sealed.kid != case_id:
+            raise DecryptionFailed("sealed for another case")
+        try:
+            plaintext = AESGCM(key).decrypt(_unb64(sealed.nonce), _unb64(sealed.ct), f"{case_id}|{purpose}".encode())
+        except InvalidTag:
+            raise DecryptionFailed("ciphertext does not authenticate") from None
+        return json.loads(plaintext)
+
+    async def seal(self, case_id: str, purpose: str, document: Any) -> Sealed:
+        return self.seal_with_key(await self._keystore.get_key(case_id), case_id, purpose, document)
+
+    async def open(self, case_id: str, purpose: str, sealed: Sealed) -> Any:
+        return self.open_with_key(await self._keystore.get_key(case_id), case_id, purpose, sealed)

@@ -1,0 +1,56 @@
+"""SQLAlchemy 2 async engines for SQLite (the embedded default) and PostgreSQL (production, CI).
+
+One code path for both: services use Core tables and portable SQL. The few dialect differences
+(insert-or-ignore, SQLite pragmas) are handled here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import MetaData, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql import Insert
+from sqlalchemy.sql.schema import Table
+
+
+def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """An async engine with settings fit for this system.
+
+    SQLite: WAL journal so readers don't block the writer, a busy timeout instead of
+    "database is locked" errors, foreign keys on. PostgreSQL: a modest pool with pre-ping so a
+    restarted server is survived.
+    """
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    return create_async_engine(url, echo=echo, pool_size=5, max_overflow=5, pool_pre_ping=True)
+
+
+def is_postgres(conn_or_engine: AsyncConnection | AsyncEngine) -> bool:
+    return conn_or_engine.dialect.name == "postgresql"
+
+
+def insert_ignoring_duplicates(conn: AsyncConnection, table: Table, index_elements: list[str]) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING, in the connection's dialect."""
+    if is_postgres(conn):
+        return pg_insert(table).on_conflict_do_nothing(index_elements=index_elements)
+    return sqlite_insert(table).on_conflict_do_nothing(index_elements=index_elements)
+
+
+async def create_all(engine: AsyncEngine, metadata: MetaData) -> None:
+    """Create missing tables (idempotent). Schema migrations are recorded in docs/decisions.md."""
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)

@@ -1,0 +1,236 @@
+"""The event envelope, the registry of event types, and upcasters.
+
+Every event on every topic is an `Envelope` (ARCHITECTURE.md, "Events"): metadata in clear,
+a typed payload. Payload classes register themselves with `@event_type(name, version)`;
+an older payload is read as the current version through the chain of registered upcasters
+(`v1 -> v2 -> ...`), so readers only ever see the current shape.
+
+Event ids of emitted events are deterministic (`derive_event_id`): a handler that runs twice for
+the same input (crash between commit and publish, redelivery) emits byte-identical ids, which
+downstream inboxes recognise as duplicates.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+# A fixed namespace for uuid5 derivation of event ids. Never change it: ids derived today must
+# equal ids derived after a restart or an upgrade.
+EVENT_ID_NAMESPACE = uuid.UUID("6f1c9c54-2b8e-4d7a-9a51-3c0f3f0c2b11")
+
+JsonDict = dict[str, Any]
+Upcaster = Callable[[JsonDict], JsonDict]
+
+
+class EventPayload(BaseModel):
+    """Base class of every event payload: frozen, strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    EVENT_TYPE: ClassVar[str] = ""
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+
+P = TypeVar("P", bound=EventPayload)
+
+
+class UnknownEventType(LookupError):
+    """An envelope names an event type this service does not know."""
+
+
+class UnsupportedSchemaVersion(LookupError):
+    """An envelope's schema_version is newer than this code, or has no upcaster path."""
+
+
+class EventRegistry:
+    """Event type name -> current payload class, plus upcasters from older versions."""
+
+    def __init__(self) -> None:
+        self._types: dict[str, type[EventPayload]] = {}
+        self._upcasters: dict[tuple[str, int], Upcaster] = {}
+
+    def register(self, cls: type[EventPayload]) -> None:
+        existing = self._types.get(cls.EVENT_TYPE)
+        if existing is not None and existing is not cls:
+            raise ValueError(f"event type {cls.EVENT_TYPE!r} registered twice")
+        self._types[cls.EVENT_TYPE] = cls
+
+    def register_upcaster(self, event_type: str, from_version: int, fn: Upcaster) -> None:
+        self._upcasters[(event_type, from_version)] = fn
+
+    def payload_class(self, event_type: str) -> type[EventPayload]:
+        try:
+            return self._types[event_type]
+        except KeyError:
+            raise UnknownEventType(event_type) from None
+
+    def known_types(self) -> dict[str, type[EventPayload]]:
+        return dict(self._types)
+
+    def upcast(self, event_type: str, version: int, payload: JsonDict) -> JsonDict:
+        """Bring a payload of `version` up to the registered current version."""
+        current = self.payload_class(event_type).SCHEMA_VERSION
+        if version > current or version < 1:
+            raise UnsupportedSchemaVersion(f"{event_type} v{version} (current v{current})")
+        while version < current:
+            step = self._upcasters.get((event_type, version))
+            if step is None:
+                raise UnsupportedSchemaVersion(f"{event_type}: no upcaster from v{version}")
+            payload = step(dict(payload))
+            version += 1
+        return payload
+
+
+REGISTRY = EventRegistry()
+
+
+def event_type(name: str, version: int = 1) -> Callable[[type[P]], type[P]]:
+    """Class decorator: register a payload class as event type `name`, current `version`."""
+
+    def decorate(cls: type[P]) -> type[P]:
+        cls.EVENT_TYPE = name
+        cls.SCHEMA_VERSION = version
+        REGISTRY.register(cls)
+        return cls
+
+    return decorate
+
+
+def upcaster(name: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+    """Function decorator: register `fn(payload_v_n) -> payload_v_n+1`."""
+
+    def decorate(fn: Upcaster) -> Upcaster:
+        REGISTRY.register_upcaster(name, from_version, fn)
+        return fn
+
+    return decorate
+
+
+def derive_event_id(causation_id: str, event_type_name: str, discriminator: str = "") -> str:
+    """Deterministic id of an event emitted because of `causation_id`.
+
+    `discriminator` separates several events of one type caused by one input (for example one
+    `MeetingCancelled` per meeting when a case is reassigned).
+    """
+    return str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{causation_id}|{event_type_name}|{discriminator}"))
+
+
+class Envelope(BaseModel, Generic[P]):
+    """The wire form of every event. `payload` is the typed, current-version payload."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: str
+    event_type: str
+    schema_version: int = Field(ge=1)
+    occurred_at: datetime
+    producer: str
+    stream_id: str
+    sequence: int = Field(ge=0)
+    correlation_id: str
+    causation_id: str | None = None
+    payload: P
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _must_be_aware_utc(cls, value: datetime) -> datetime:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("occurred_at must carry a time zone")
+        return value.astimezone(UTC)
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json().encode()
+
+
+class EnvelopeDecodeError(ValueError):
+    """Bytes that are not a readable envelope. `reason` is a stable reason code."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+def decode_envelope(raw: bytes, registry: EventRegistry = REGISTRY) -> Envelope[EventPayload]:
+    """Parse, upcast and validate an envelope. Raises EnvelopeDecodeError with a reason code.
+
+    The error detail names fields and types only, never field values: DLQ records and logs
+    must not carry personal data that an invalid message might contain.
+    """
+    import json
+
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise EnvelopeDecodeError("invalid_utf8", "message is not valid UTF-8") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise EnvelopeDecodeError("not_json", f"not JSON (line {exc.lineno}, col {exc.colno})") from None
+    if not isinstance(doc, dict):
+        raise EnvelopeDecodeError("not_an_object", "top level is not a JSON object")
+    name = doc.get("event_type")
+    version = doc.get("schema_version")
+    if not isinstance(name, str) or not isinstance(version, int):
+        raise EnvelopeDecodeError("envelope_invalid", "event_type or schema_version missing")
+    try:
+        cls = registry.payload_class(name)
+        payload = doc.get("payload")
+        if not isinstance(payload, dict):
+            raise EnvelopeDecodeError("envelope_invalid", "payload is not an object")
+        doc["payload"] = registry.upcast(name, version, payload)
+        doc["schema_version"] = cls.SCHEMA_VERSION
+        return Envelope[cls].model_validate(doc)  # type: ignore[valid-type]
+    except UnknownEventType:
+        raise EnvelopeDecodeError("unknown_event_type", "event type not registered") from None
+    except UnsupportedSchemaVersion:
+        raise EnvelopeDecodeError("unsupported_schema_version", f"{name} v{version}") from None
+    except ValidationError as exc:
+        raise EnvelopeDecodeError("envelope_invalid", describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """Field locations and error kinds only: pydantic's own message may quote the input value."""
+    parts = []
+    for err in exc.errors()[:10]:
+        loc = ".".join(str(p) for p in err.get("loc", ()))
+        parts.append(f"{loc or '<root>'}:{err.get('type')}")
+    return "; ".join(parts)
+
+
+def new_envelope(
+    payload: EventPayload,
+    *,
+    stream_id: str,
+    producer: str,
+    occurred_at: datetime,
+    causation_id: str | None,
+    correlation_id: str | None = None,
+    event_id: str | None = None,
+    discriminator: str = "",
+    sequence: int = 0,
+) -> Envelope[EventPayload]:
+    """Build an envelope; with a causation id the event id is derived deterministically."""
+    if event_id is None:
+        event_id = (
+            derive_event_id(causation_id, payload.EVENT_TYPE, discriminator)
+            if causation_id
+            else str(uuid.uuid4())
+        )
+    return Envelope[EventPayload](
+        event_id=event_id,
+        event_type=payload.EVENT_TYPE,
+        schema_version=payload.SCHEMA_VERSION,
+        occurred_at=occurred_at,
+        producer=producer,
+        stream_id=stream_id,
+        sequence=sequence,
+        correlation_id=correlation_id or event_id,
+        causation_id=causation_id,
+        payload=payload,
+    )

@@ -1,0 +1,244 @@
+"""Inbox, events (outbox + audit trail at once) and the relay that publishes them.
+
+Per consumed message a service does, in ONE database transaction: skip if the message id is in
+its inbox, apply the change to its state, append the events it emits to its `events` table, and
+record the inbox entry. Publishing happens after the commit, by the relay, in `position` order;
+rows a crash left unpublished are published on the next flush. A re-published event carries the
+same deterministic `event_id`, so consumers recognise it as a duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shared.db import insert_ignoring_duplicates, is_postgres
+from shared.envelope import Envelope, EventPayload
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class MessagingTables:
+    inbox: Table
+    events: Table
+
+
+def define_messaging_tables(metadata: MetaData) -> MessagingTables:
+    inbox = Table(
+        "inbox",
+        metadata,
+        Column("message_id", String(200), primary_key=True),
+        Column("topic", String(200), nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False),
+    )
+    events = Table(
+        "events",
+        metadata,
+        Column("position", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column("event_id", String(64), nullable=False, unique=True),
+        Column("topic", String(200), nullable=False),
+        Column("stream_id", String(200), nullable=False),
+        Column("sequence", Integer, nullable=False),
+        Column("event_type", String(100), nullable=False),
+        Column("occurred_at", DateTime(timezone=True), nullable=False),
+        Column("body", Text, nullable=False),
+        Column("published_at", DateTime(timezone=True), nullable=True),
+        Index("ix_events_stream", "stream_id", "sequence"),
+        Index("ix_events_unpublished", "published_at", "position"),
+    )
+    return MessagingTables(inbox=inbox, events=events)
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """An event to emit, with the topic it goes to."""
+
+    topic: str
+    envelope: Envelope[Any]
+
+    @property
+    def key(self) -> bytes:
+        return self.envelope.stream_id.encode()
+
+
+@dataclass(frozen=True, slots=True)
+class RawOutgoing:
+    """A non-envelope record to emit through the outbox (dead-letter records)."""
+
+    topic: str
+    key: bytes
+    body: bytes
+    record_id: str
+
+
+class EventStore:
+    """The service's inbox and events tables, used inside the caller's transaction."""
+
+    def __init__(self, tables: MessagingTables) -> None:
+        self.tables = tables
+
+    async def already_processed(self, conn: AsyncConnection, message_id: str) -> bool:
+        inbox = self.tables.inbox
+        row = (await conn.execute(select(inbox.c.message_id).where(inbox.c.message_id == message_id))).first()
+        return row is not None
+
+    async def record_processed(self, conn: AsyncConnection, message_id: str, topic: str, now: datetime) -> None:
+        stmt = insert_ignoring_duplicates(conn, self.tables.inbox, ["message_id"]).values(
+            message_id=message_id, topic=topic, processed_at=now
+        )
+        await conn.execute(stmt)
+
+    async def next_sequence(self, conn: AsyncConnection, stream_id: str) -> int:
+        events = self.tables.events
+        current = (
+            await conn.execute(select(func.max(events.c.sequence)).where(events.c.stream_id == stream_id))
+        ).scalar()
+        return 1 if current is None else int(current) + 1
+
+    async def append(self, conn: AsyncConnection, outgoing: Sequence[Outgoing | RawOutgoing]) -> list[Envelope[Any]]:
+        """Append emitted events, giving each its sequence within its stream. Returns the envelopes."""
+        stored: list[Envelope[Any]] = []
+        next_seq: dict[str, int] = {}
+        for item in outgoing:
+            if isinstance(item, RawOutgoing):
+                await conn.execute(
+                    insert_ignoring_duplicates(conn, self.tables.events, ["event_id"]).values(
+                        event_id=item.record_id, topic=item.topic, stream_id=item.key.decode(), sequence=0,
+                        event_type="DeadLetter", occurred_at=datetime.now(UTC), body=item.body.decode(),
+                    )
+                )
+                continue
+            env = item.envelope
+            if env.stream_id not in next_seq:
+                next_seq[env.stream_id] = await self.next_sequence(conn, env.stream_id)
+            env = env.model_copy(update={"sequence": next_seq[env.stream_id]})
+            next_seq[env.stream_id] += 1
+            await conn.execute(
+                insert_ignoring_duplicates(conn, self.tables.events, ["event_id"]).values(
+                    event_id=env.event_id, topic=item.topic, stream_id=env.stream_id, sequence=env.sequence,
+                    event_type=env.event_type, occurred_at=env.occurred_at, body=env.model_dump_json(),
+                )
+            )
+            stored.append(env)
+        return stored
+
+    async def stream(self, conn: AsyncConnection, stream_id: str) -> list[dict[str, Any]]:
+        """The audit trail of one stream, in order (decoded JSON envelopes)."""
+        events = self.tables.events
+        rows = await conn.execute(
+            select(events.c.body).where(events.c.stream_id == stream_id).order_by(events.c.position)
+        )
+        return [json.loads(r.body) for r in rows]
+
+
+Publish = Callable[[str, bytes, bytes], Awaitable["asyncio.Future[Any]"]]
+
+
+class OutboxRelay:
+    """Publishes unpublished outbox rows in position order, then marks them published.
+
+    `publish(topic, key, body)` must return a future that resolves once the broker acknowledged
+    (acks=all). A failed send leaves the row unpublished; the next flush tries again.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        tables: MessagingTables,
+        publish: Publish,
+        *,
+        batch_size: int = 500,
+        send_timeout: float = 30.0,
+        on_published: Callable[[int], None] | None = None,
+    ) -> None:
+        self._engine = engine
+        self._events = tables.events
+        self._publish = publish
+        self._batch_size = batch_size
+        self._send_timeout = send_timeout
+        self._lock = asyncio.Lock()
+        self._on_published = on_published
+
+    async def backlog(self) -> int:
+        async with self._engine.connect() as conn:
+            count = (
+                await conn.execute(select(func.count()).select_from(self._events).where(self._events.c.published_at.is_(None)))
+            ).scalar()
+        return int(count or 0)
+
+    async def flush(self) -> int:
+        """Publish everything unpublished; returns how many rows were published."""
+        total = 0
+        async with self._lock:
+            while True:
+                published = await self._flush_one_batch()
+                total += published
+                if published < self._batch_size:
+                    return total
+
+    async def _flush_one_batch(self) -> int:
+        ev = self._events
+        async with self._engine.begin() as conn:
+            query = (
+                select(ev.c.position, ev.c.topic, ev.c.stream_id, ev.c.body)
+                .where(ev.c.published_at.is_(None))
+                .order_by(ev.c.position)
+                .limit(self._batch_size)
+            )
+            if is_postgres(conn):
+                # Several instances of a service may relay at once: each takes rows nobody holds.
+                query = query.with_for_update(skip_locked=True)
+            rows = (await conn.execute(query)).all()
+            if not rows:
+                return 0
+            futures = [await self._publish(r.topic, r.stream_id.encode(), r.body.encode()) for r in rows]
+            await asyncio.wait_for(asyncio.gather(*futures), timeout=self._send_timeout)
+            await conn.execute(
+                update(ev).where(ev.c.position.in_([r.position for r in rows])).values(published_at=datetime.now(UTC))
+            )
+        if self._on_published:
+            self._on_published(len(rows))
+        return len(rows)
+
+    async def run(self, interval: float = 1.0, stop: asyncio.Event | None = None) -> None:
+        """Background loop: flush, back off on failure (never a tight loop)."""
+        delay = interval
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
+            try:
+                await self.flush()
+                delay = interval
+            except Exception as exc:  # broker down, DB down: log, back off, try again
+                log.warning("outbox_flush_failed", error_type=type(exc).__name__)
+                delay = min(delay * 2, 30.0)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            except TimeoutError:
+                pass
+
+
+def payload_of(env: Envelope[Any]) -> EventPayload:
+    payload: EventPayload = env.payload
+    return payload

@@ -1,0 +1,282 @@
+"""The consume pipeline every service runs: decode -> dedupe -> handle in one transaction -> publish -> ack.
+
+Delivery semantics (ARCHITECTURE.md): a consumed batch is decoded record by record; records that
+cannot be decoded become dead-letter records. The rest are handled in ONE database transaction:
+each record whose id is in the inbox is skipped, the others are applied and their emitted events
+appended to the outbox, and the inbox entry recorded. Dead-letter records go through the same
+outbox, so nothing is published that was not committed, and nothing committed is lost. After the
+commit the relay publishes, then the caller commits the Kafka offsets.
+
+Failures: a transient failure (database or broker unreachable, timeouts) retries the whole batch
+with exponential backoff, never in a tight loop and never skipping ahead. Any other exception is a
+defect or a poison message: the batch is retried record by record, and a record that still fails
+after `max_attempts` goes to the dead-letter topic with its error class, so the partition moves on.
+
+`process()` never raises for a message's sake; with MANUAL acknowledgement, a raised exception
+would let the consumer move past an unprocessed batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import structlog
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shared.envelope import EnvelopeDecodeError, decode_envelope, derive_event_id
+from shared.metrics import PipelineMetrics
+from shared.outbox import EventStore, Outgoing, OutboxRelay, RawOutgoing
+from shared.topics import dlq_of
+
+log = structlog.get_logger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class PoisonMessage(Exception):
+    """A record that can never be processed. `reason` is a stable code; `detail` has no personal data."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    topic: str  # logical topic name (without the deployment's prefix)
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+
+    @property
+    def position(self) -> str:
+        return f"{self.topic}:{self.partition}:{self.offset}"
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    message_id: str  # what the inbox remembers: event_id, or the frontend's idempotency key
+    inbound: Inbound
+    body: Any  # an Envelope for event topics; what a raw decoder returns otherwise
+
+
+Decoder = Callable[[Inbound], Decoded]
+
+
+class Handle(Protocol):
+    async def __call__(self, conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    decode: Decoder
+    handle: Handle
+
+
+def envelope_decoder(inbound: Inbound) -> Decoded:
+    """Decoder for topics that carry envelopes: the inbox key is the event id."""
+    try:
+        env = decode_envelope(inbound.value)
+    except EnvelopeDecodeError as exc:
+        raise PoisonMessage(exc.reason, exc.detail) from None
+    return Decoded(message_id=env.event_id, inbound=inbound, body=env)
+
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    TimeoutError,
+    ConnectionError,
+    OSError,
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, TRANSIENT_ERRORS)
+
+
+Quarantine = Callable[[str, bytes], Awaitable[dict[str, Any]]]
+
+
+@dataclass
+class EventPipeline:
+    """One service's consume pipeline over its routes (logical topic -> decoder + handler)."""
+
+    service: str
+    engine: AsyncEngine
+    store: EventStore
+    relay: OutboxRelay
+    routes: Mapping[str, Route]
+    metrics: PipelineMetrics
+    topic_prefix: str = ""
+    clock: Clock = utc_now
+    max_attempts: int = 3
+    backoff_initial: float = 0.2
+    backoff_max: float = 30.0
+    # Seals the original bytes of a dead-lettered record (they may hold personal data in clear).
+    quarantine: Quarantine | None = None
+    on_progress: Callable[[str], None] | None = None
+    _sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
+
+    def logical_topic(self, physical: str) -> str:
+        if self.topic_prefix and physical.startswith(self.topic_prefix):
+            return physical[len(self.topic_prefix) :]
+        return physical
+
+    def physical_topic(self, logical: str) -> str:
+        return f"{self.topic_prefix}{logical}"
+
+    async def process_records(self, records: Sequence[Any]) -> None:
+        """Entry point for a batch of aiokafka ConsumerRecords."""
+        inbound = [
+            Inbound(self.logical_topic(r.topic), r.partition, r.offset, r.key, r.value if r.value is not None else b"")
+            for r in records
+        ]
+        await self.process(inbound)
+
+    async def process(self, batch: Sequence[Inbound]) -> None:
+        if not batch:
+            return
+        started = time.perf_counter()
+        decoded: list[Decoded] = []
+        dead: list[tuple[Inbound, str, str]] = []
+        for item in batch:
+            route = self.routes.get(item.topic)
+            if route is None:
+                dead.append((item, "no_route", "topic not handled by this service"))
+                continue
+            try:
+                decoded.append(route.decode(item))
+            except PoisonMessage as exc:
+                dead.append((item, exc.reason, exc.detail))
+        await self._with_transient_retry(batch[0].topic, lambda: self._apply(decoded, dead))
+        try:
+            await asyncio.wait_for(self.relay.flush(), timeout=30)
+        except Exception as exc:  # committed rows stay in the outbox; the relay loop publishes them later
+            log.warning("publish_deferred", error_type=type(exc).__name__)
+        topics = {b.topic for b in batch}
+        for topic in topics:
+            self.metrics.batch_seconds.labels(self.service, topic).observe(time.perf_counter() - started)
+            self.metrics.last_progress.labels(self.service, topic).set(time.time())
+            if self.on_progress:
+                self.on_progress(topic)
+
+    async def _with_transient_retry(self, topic: str, work: Callable[[], Awaitable[None]]) -> None:
+        delay = self.backoff_initial
+        while True:
+            try:
+                await work()
+                return
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                self.metrics.retries.labels(self.service, topic).inc()
+                log.warning("transient_failure_retrying", topic=topic, error_type=type(exc).__name__, delay=delay)
+                await self._sleep(delay)
+                delay = min(delay * 2, self.backoff_max)
+
+    async def _apply(self, decoded: list[Decoded], dead: list[tuple[Inbound, str, str]]) -> None:
+        try:
+            await self._apply_in_one_transaction(decoded, dead)
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            log.error("batch_failed_retrying_one_by_one", error_type=type(exc).__name__, size=len(decoded))
+            await self._apply_one_by_one(decoded, dead)
+
+    async def _apply_in_one_transaction(self, decoded: list[Decoded], dead: list[tuple[Inbound, str, str]]) -> None:
+        now = self.clock()
+        outcomes: list[tuple[str, str]] = []
+        async with self.engine.begin() as conn:
+            for item in dead:
+                await self._dead_letter(conn, *item, now=now)
+            for message in decoded:
+                outcomes.append((message.inbound.topic, await self._apply_one(conn, message, now)))
+        self._count(outcomes, dead)
+
+    async def _apply_one(self, conn: AsyncConnection, message: Decoded, now: datetime) -> str:
+        if await self.store.already_processed(conn, message.message_id):
+            return "duplicate"
+        outgoing = await self.routes[message.inbound.topic].handle(conn, message, now)
+        await self.store.append(conn, [self._to_physical(o) for o in outgoing])
+        await self.store.record_processed(conn, message.message_id, message.inbound.topic, now)
+        return "processed"
+
+    async def _apply_one_by_one(self, decoded: list[Decoded], dead: list[tuple[Inbound, str, str]]) -> None:
+        now = self.clock()
+        async with self.engine.begin() as conn:
+            for item in dead:
+                await self._dead_letter(conn, *item, now=now)
+        self._count([], dead)
+        for message in decoded:
+            for attempt in range(1, self.max_attempts + 1):
+                try:
+                    async with self.engine.begin() as conn:
+                        outcome = await self._apply_one(conn, message, self.clock())
+                    self._count([(message.inbound.topic, outcome)], [])
+                    break
+                except Exception as exc:
+                    if is_transient(exc):
+                        raise
+                    if attempt < self.max_attempts:
+                        await self._sleep(min(self.backoff_initial * 2**attempt, self.backoff_max))
+                        continue
+                    failure = (message.inbound, "handler_error", type(exc).__name__)
+                    async with self.engine.begin() as conn:
+                        await self._dead_letter(conn, *failure, now=self.clock())
+                    self._count([], [failure])
+
+    def _count(self, outcomes: list[tuple[str, str]], dead: list[tuple[Inbound, str, str]]) -> None:
+        for topic, outcome in outcomes:
+            self.metrics.messages.labels(self.service, topic, outcome).inc()
+            if outcome == "duplicate":
+                self.metrics.duplicates.labels(self.service, topic).inc()
+        for inbound, reason, _ in dead:
+            self.metrics.messages.labels(self.service, inbound.topic, "dead_lettered").inc()
+            self.metrics.dlq_records.labels(self.service, inbound.topic, reason).inc()
+
+    def _to_physical(self, item: Outgoing | RawOutgoing) -> Outgoing | RawOutgoing:
+        if isinstance(item, RawOutgoing):
+            return RawOutgoing(self.physical_topic(item.topic), item.key, item.body, item.record_id)
+        return Outgoing(self.physical_topic(item.topic), item.envelope)
+
+    async def _dead_letter(self, conn: AsyncConnection, inbound: Inbound, reason: str, detail: str, *, now: datetime) -> None:
+        record_id = derive_event_id(inbound.position, "DeadLetter")
+        record: dict[str, Any] = {
+            "dlq_record_id": record_id,
+            "service": self.service,
+            "source_topic": inbound.topic,
+            "partition": inbound.partition,
+            "offset": inbound.offset,
+            "reason": reason,
+            "error": detail[:500],
+            "received_at": now.isoformat(),
+            "size_bytes": len(inbound.value),
+            "sha256": hashlib.sha256(inbound.value).hexdigest(),
+        }
+        if self.quarantine is not None:
+            record["original_sealed"] = await self.quarantine(record_id, inbound.value)
+        log.warning("dead_lettered", topic=inbound.topic, partition=inbound.partition, offset=inbound.offset, reason=reason)
+        await self.store.append(
+            conn,
+            [RawOutgoing(self.physical_topic(dlq_of(inbound.topic)), inbound.key or b"", json.dumps(record).encode(), record_id)],
+        )
+        # The dead record is settled: remember it so a redelivery does not dead-letter it twice.
+        await self.store.record_processed(conn, f"dlq:{inbound.position}", inbound.topic, now)

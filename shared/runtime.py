@@ -1,0 +1,219 @@
+"""The runtime every service process shares: one composition root per service feeds it.
+
+A service declares what it consumes and its tables, and builds its routes (logical topic ->
+decoder + handler) once its resources exist. The runtime owns the rest: broker with safe
+defaults, the database, the key store (for key holders), the consume pipeline, the outbox relay
+loop, the consumer watchdog, and the HTTP surface (/metrics, /health, /ready plus the service's
+own routes) as a Starlette app run by uvicorn. Nothing connects at import or construction time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import structlog
+from faststream.kafka import KafkaBroker
+from prometheus_client import CollectorRegistry, make_asgi_app
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Mount, Route as HttpRoute
+
+from shared.broker import attach_pipeline, make_broker, publisher_for
+from shared.crypto import CaseCipher, KeyStore, parse_master_key
+from shared.db import create_all, make_engine
+from shared.health import ConsumerWatchdog
+from shared.metrics import PipelineMetrics
+from shared.outbox import EventStore, MessagingTables, OutboxRelay
+from shared.pipeline import Clock, EventPipeline, Route, utc_now
+from shared.settings import KeyHolderSettings, ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class ServiceContext:
+    """What a service's builder gets once resources exist."""
+
+    service: str
+    settings: ServiceSettings
+    engine: AsyncEngine
+    store: EventStore
+    registry: CollectorRegistry
+    clock: Clock
+    keystore: KeyStore | None = None
+    cipher: CaseCipher | None = None
+    relay: OutboxRelay | None = None
+    pipeline: EventPipeline | None = None
+
+    def topic(self, logical: str) -> str:
+        return f"{self.settings.topic_prefix}{logical}"
+
+
+@dataclass
+class ServiceParts:
+    routes: dict[str, Route]
+    http_routes: list[BaseRoute] = field(default_factory=list)
+    background: list[Callable[[asyncio.Event], Awaitable[None]]] = field(default_factory=list)
+
+
+Builder = Callable[[ServiceContext], Awaitable[ServiceParts]]
+HttpRoutesBuilder = Callable[[Callable[[], ServiceContext]], list[BaseRoute]]
+
+
+def ensure_sqlite_dir(url: str) -> None:
+    if url.startswith("sqlite") and ":///" in url:
+        path = url.split(":///", 1)[1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        *,
+        service: str,
+        settings: ServiceSettings,
+        metadata: MetaData,
+        tables: MessagingTables,
+        consumes: Sequence[str],
+        build: Builder,
+        http_routes: HttpRoutesBuilder | None = None,
+        clock: Clock = utc_now,
+        registry: CollectorRegistry | None = None,
+    ) -> None:
+        self.service = service
+        self.settings = settings
+        self.metadata = metadata
+        self.tables = tables
+        self.registry = registry or CollectorRegistry()
+        self.metrics = PipelineMetrics.create(self.registry, service)
+        self.clock = clock
+        self._build = build
+        self._http_routes = http_routes
+        self.broker: KafkaBroker = make_broker(settings, service=service, registry=self.registry)
+        self._ctx: ServiceContext | None = None
+        self.subscriber = attach_pipeline(
+            self.broker,
+            self._pipeline,
+            topics=[f"{settings.topic_prefix}{t}" for t in consumes],
+            group_id=settings.consumer_group or f"caseflow-{service}",
+            max_records=settings.max_batch,
+            title=f"{service}:consume",
+        )
+        self.watchdog = ConsumerWatchdog(service, [self.subscriber], self.metrics, stuck_after=settings.stuck_after_seconds)
+        self.ready = False
+
+    def _pipeline(self) -> EventPipeline:
+        assert self._ctx is not None and self._ctx.pipeline is not None, "service not started"
+        return self._ctx.pipeline
+
+    @property
+    def context(self) -> ServiceContext:
+        assert self._ctx is not None, "service not started"
+        return self._ctx
+
+    async def start(self, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+        s = self.settings
+        ensure_sqlite_dir(s.database_url)
+        engine = make_engine(s.database_url)
+        await create_all(engine, self.metadata)
+        ctx = ServiceContext(self.service, s, engine, EventStore(self.tables), self.registry, self.clock)
+        if isinstance(s, KeyHolderSettings):
+            ensure_sqlite_dir(s.keystore_url)
+            ctx.keystore = KeyStore(
+                make_engine(s.keystore_url), parse_master_key(s.master_key.get_secret_value()),
+                cache_seconds=s.key_cache_seconds,
+            )
+            await ctx.keystore.create_schema()
+            ctx.cipher = CaseCipher(ctx.keystore)
+        ctx.relay = OutboxRelay(
+            engine, self.tables, publisher_for(self.broker),
+            on_published=lambda n: self.metrics.published.labels(self.service).inc(n),
+        )
+        self._ctx = ctx
+        parts = await self._build(ctx)
+        ctx.pipeline = EventPipeline(
+            service=self.service, engine=engine, store=ctx.store, relay=ctx.relay, routes=parts.routes,
+            metrics=self.metrics, topic_prefix=s.topic_prefix, clock=self.clock,
+            quarantine=self._quarantine if ctx.keystore else None, on_progress=self.watchdog.progressed,
+        )
+        await self.broker.start()
+        tasks = [
+            asyncio.create_task(ctx.relay.run(stop=stop)),
+            asyncio.create_task(self.watchdog.run(stop)),
+            asyncio.create_task(self._backlog_gauge(stop)),
+        ]
+        tasks += [asyncio.create_task(job(stop)) for job in parts.background]
+        self.ready = True
+        log.info("service_started", kafka=s.kafka_bootstrap, topics_prefix=s.topic_prefix)
+        return tasks
+
+    async def _quarantine(self, record_id: str, original: bytes) -> dict[str, Any]:
+        """Seal a dead-lettered record's bytes under a key of its own, erasable like a case key."""
+        ctx = self.context
+        assert ctx.keystore is not None and ctx.cipher is not None
+        kid = f"dlq:{record_id}"
+        key = await ctx.keystore.create_key(kid)
+        import base64
+
+        return CaseCipher.seal_with_key(key, kid, "dlq_original", base64.b64encode(original).decode()).model_dump()
+
+    async def _backlog_gauge(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            with contextlib.suppress(Exception):
+                assert self._ctx is not None and self._ctx.relay is not None
+                self.metrics.outbox_backlog.labels(self.service).set(await self._ctx.relay.backlog())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=5)
+
+    async def stop(self, tasks: list[asyncio.Task[None]]) -> None:
+        self.ready = False
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.broker.stop(), timeout=15)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._ctx is not None:
+            await self._ctx.engine.dispose()
+            if self._ctx.keystore is not None:
+                await self._ctx.keystore._engine.dispose()
+
+    def asgi_app(self) -> Starlette:
+        stop = asyncio.Event()
+
+        @contextlib.asynccontextmanager
+        async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+            tasks = await self.start(stop)
+            try:
+                yield
+            finally:
+                stop.set()
+                await self.stop(tasks)
+
+        async def health(_request: Request) -> JSONResponse:
+            status = self.watchdog.status
+            body = {
+                "service": self.service, "healthy": status.healthy, "reasons": status.reasons,
+                "lag": status.lag, "member": status.member,
+            }
+            return JSONResponse(body, status_code=200 if status.healthy else 503)
+
+        async def ready(_request: Request) -> JSONResponse:
+            return JSONResponse({"ready": self.ready}, status_code=200 if self.ready else 503)
+
+        routes: list[BaseRoute] = [
+            HttpRoute("/health", health),
+            HttpRoute("/ready", ready),
+            Mount("/metrics", app=make_asgi_app(registry=self.registry)),
+        ]
+        if self._http_routes is not None:
+            routes += self._http_routes(lambda: self.context)
+        return Starlette(routes=routes, lifespan=lifespan)

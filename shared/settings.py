@@ -1,0 +1,44 @@
+"""Configuration: one prefixed BaseSettings class per service (INTAKE_, ROUTING_, ...).
+
+Shared fields live here; a service subclasses `ServiceSettings` and sets its env prefix. Kafka
+security (SASL/SCRAM, TLS) is configuration only, so the same build runs on a developer's
+plaintext broker and a production cluster.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CASEFLOW_", extra="ignore")
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    # Prepended to every topic name: lets tests and parallel demos share one broker.
+    topic_prefix: str = ""
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: SecretStr = SecretStr("")
+    kafka_ssl_cafile: str = ""
+    consumer_group: str = ""  # default: "caseflow-<service>"
+    max_batch: int = Field(500, ge=1, le=10_000)
+
+    database_url: str = "sqlite+aiosqlite:///./var/service.db"
+    http_host: str = "127.0.0.1"
+    http_port: int = 0  # 0: pick a free port (printed at start-up)
+    log_level: str = "INFO"
+    log_json: bool | None = None
+    # A consumer that makes no progress for this long while it lags is reported unhealthy.
+    stuck_after_seconds: float = 30.0
+
+
+class KeyHolderSettings(ServiceSettings):
+    """Services that may seal or open case data (intake, routing) also reach the key store."""
+
+    keystore_url: str = "sqlite+aiosqlite:///./var/keystore.db"
+    master_key: SecretStr = SecretStr("")  # base64 of 32 bytes; required outside tests and the demo
+    key_cache_seconds: float = 30.0
