@@ -163,12 +163,14 @@ def _die_with_parent() -> Callable[[], None]:
     return preexec
 
 
-def _tail(path: Path, lines: int = 40) -> str:
+def _tail(path: Path, lines: int = 25) -> str:
+    """The last log records of ``path``, without Java stack frames (the message is what helps)."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return f"(no {path.name})"
-    return f"--- last lines of {path} ---\n" + "\n".join(text.splitlines()[-lines:])
+        return f"(no {path})"
+    records = [line for line in text.splitlines() if not line.startswith(("\tat ", "\t... "))]
+    return f"--- last lines of {path} (stack frames left out) ---\n" + "\n".join(records[-lines:])
 
 
 async def _metadata_ready(bootstrap: str) -> bool:
