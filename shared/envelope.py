@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, field_validator
 
 # A fixed namespace for uuid5 derivation of event ids. Never change it: ids derived today must
 # equal ids derived after a restart or an upgrade.
@@ -134,7 +134,7 @@ class Envelope(BaseModel, Generic[P]):
     sequence: int = Field(ge=0)
     correlation_id: str
     causation_id: str | None = None
-    payload: P
+    payload: SerializeAsAny[P]
 
     @field_validator("occurred_at")
     @classmethod

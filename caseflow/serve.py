@@ -1,0 +1,37 @@
+"""Run one service process: logging, the ASGI app (HTTP + Kafka consumers) under uvicorn."""
+
+from __future__ import annotations
+
+import importlib
+import socket
+from typing import Any
+
+import uvicorn
+
+from shared.logging import configure_logging
+
+SERVICES = ("intake", "routing", "scheduling", "reporting")
+
+
+def runtime_for(service: str) -> Any:
+    if service not in SERVICES:
+        raise SystemExit(f"unknown service {service!r}; choose one of {', '.join(SERVICES)}")
+    module = importlib.import_module(f"services.{service}.app")
+    return module.create_runtime()
+
+
+def serve(service: str) -> None:
+    runtime = runtime_for(service)
+    settings = runtime.settings
+    configure_logging(service, settings.log_level, json=settings.log_json)
+    port = settings.http_port
+    if port == 0:
+        with socket.socket() as s:
+            s.bind((settings.http_host, 0))
+            port = s.getsockname()[1]
+    print(f"{service}: http://{settings.http_host}:{port} (metrics /metrics, health /health)", flush=True)
+    config = uvicorn.Config(
+        runtime.asgi_app(), host=settings.http_host, port=port, log_level="warning", access_log=False,
+        lifespan="on", timeout_graceful_shutdown=10,
+    )
+    uvicorn.Server(config).run()
