@@ -765,7 +765,8 @@ def _valid_room_at(
         else candidate.location == request.client_location
     )
     return (
-        candidate.fits_client_meeting(request.attendees)
+        local_start.date() == local_end.date()
+        and candidate.fits_client_meeting(request.attendees)
         and place_ok
         and any(
             w.weekday == local_start.weekday() and w.start <= local_start.time() and local_end.time() <= w.end
@@ -784,7 +785,8 @@ def _advisor_free_at(start: datetime, bookings: list[Booking]) -> bool:
     end = start + HOUR
     local_start, local_end = start.astimezone(AMS), end.astimezone(AMS)
     return (
-        local_start.weekday() < 5
+        local_start.date() == local_end.date()
+        and local_start.weekday() < 5
         and time(9) <= local_start.time()
         and local_end.time() <= time(17)
         and not any(
