@@ -133,6 +133,9 @@ class EventPipeline:
     # Seals the original bytes of a dead-lettered record (they may hold personal data in clear).
     quarantine: Quarantine | None = None
     on_progress: Callable[[str], None] | None = None
+    # Called with the events a transaction stored, after it committed (domain metrics count here,
+    # so a rolled-back or retried transaction is never counted twice).
+    on_committed: Callable[[list[Any]], None] | None = None
     _sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
 
     def logical_topic(self, physical: str) -> str:
@@ -204,18 +207,27 @@ class EventPipeline:
     async def _apply_in_one_transaction(self, decoded: list[Decoded], dead: list[tuple[Inbound, str, str]]) -> None:
         now = self.clock()
         outcomes: list[tuple[str, str]] = []
+        stored: list[Any] = []
         async with self.engine.begin() as conn:
             for item in dead:
                 await self._dead_letter(conn, *item, now=now)
             for message in decoded:
-                outcomes.append((message.inbound.topic, await self._apply_one(conn, message, now)))
+                outcomes.append((message.inbound.topic, await self._apply_one(conn, message, now, stored)))
         self._count(outcomes, dead)
+        self._committed(stored)
 
-    async def _apply_one(self, conn: AsyncConnection, message: Decoded, now: datetime) -> str:
+    def _committed(self, stored: list[Any]) -> None:
+        if self.on_committed and stored:
+            try:
+                self.on_committed(stored)
+            except Exception as exc:  # metrics must never undo processing
+                log.error("on_committed_failed", error_type=type(exc).__name__)
+
+    async def _apply_one(self, conn: AsyncConnection, message: Decoded, now: datetime, stored: list[Any]) -> str:
         if await self.store.already_processed(conn, message.message_id):
             return "duplicate"
         outgoing = await self.routes[message.inbound.topic].handle(conn, message, now)
-        await self.store.append(conn, [self._to_physical(o) for o in outgoing])
+        stored.extend(await self.store.append(conn, [self._to_physical(o) for o in outgoing]))
         await self.store.record_processed(conn, message.message_id, message.inbound.topic, now)
         return "processed"
 
@@ -228,9 +240,11 @@ class EventPipeline:
         for message in decoded:
             for attempt in range(1, self.max_attempts + 1):
                 try:
+                    stored: list[Any] = []
                     async with self.engine.begin() as conn:
-                        outcome = await self._apply_one(conn, message, self.clock())
+                        outcome = await self._apply_one(conn, message, self.clock(), stored)
                     self._count([(message.inbound.topic, outcome)], [])
+                    self._committed(stored)
                     break
                 except Exception as exc:
                     if is_transient(exc):

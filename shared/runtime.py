@@ -52,6 +52,7 @@ class ServiceContext:
     cipher: CaseCipher | None = None
     relay: OutboxRelay | None = None
     pipeline: EventPipeline | None = None
+    on_committed: Callable[[list[Any]], None] | None = None
 
     def topic(self, logical: str) -> str:
         return f"{self.settings.topic_prefix}{logical}"
@@ -62,6 +63,8 @@ class ServiceParts:
     routes: dict[str, Route]
     http_routes: list[BaseRoute] = field(default_factory=list)
     background: list[Callable[[asyncio.Event], Awaitable[None]]] = field(default_factory=list)
+    # Sees every event the service stored, after commit: where domain metrics are counted.
+    on_committed: Callable[[list[Any]], None] | None = None
 
 
 Builder = Callable[[ServiceContext], Awaitable[ServiceParts]]
@@ -144,7 +147,9 @@ class ServiceRuntime:
             service=self.service, engine=engine, store=ctx.store, relay=ctx.relay, routes=parts.routes,
             metrics=self.metrics, topic_prefix=s.topic_prefix, clock=self.clock,
             quarantine=self._quarantine if ctx.keystore else None, on_progress=self.watchdog.progressed,
+            on_committed=parts.on_committed,
         )
+        ctx.on_committed = parts.on_committed
         await self.broker.start()
         tasks = [
             asyncio.create_task(ctx.relay.run(stop=stop)),

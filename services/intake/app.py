@@ -6,6 +6,7 @@ import shared.contracts  # noqa: F401  (registers the event types)
 from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime
 from shared.topics import INTAKE_SUBMISSIONS
 from services.intake.handlers import submissions_route
+from services.intake.metrics import IntakeMetrics
 from services.intake.http_api import intake_routes
 from services.intake.open_case import CaseIntake
 from services.intake.settings import IntakeSettings
@@ -16,7 +17,11 @@ SERVICE = "intake"
 
 async def build(ctx: ServiceContext) -> ServiceParts:
     assert ctx.keystore is not None
-    return ServiceParts(routes={INTAKE_SUBMISSIONS.name: submissions_route(CaseIntake(ctx.keystore))})
+    metrics = IntakeMetrics(ctx.registry)
+    return ServiceParts(
+        routes={INTAKE_SUBMISSIONS.name: submissions_route(CaseIntake(ctx.keystore))},
+        on_committed=metrics.count,
+    )
 
 
 def create_runtime(settings: IntakeSettings | None = None) -> ServiceRuntime:

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from shared.outbox import Outgoing
 from shared.runtime import ServiceContext
 from services.intake.handlers import submission_message_id
 from services.intake.open_case import CaseIntake, IntakeResult
@@ -49,8 +50,10 @@ def intake_routes(context: Callable[[], ServiceContext]) -> list[BaseRoute]:
                 if earlier is not None:
                     return _answer(earlier, created=False)
             result = await intake.take_in(conn, raw, doc, now=now, source="http", causation_id=message_id)
-            await ctx.store.append(conn, [o.__class__(ctx.topic(o.topic), o.envelope) for o in result.outgoing])
+            stored = await ctx.store.append(conn, [Outgoing(ctx.topic(o.topic), o.envelope) for o in result.outgoing])
             await ctx.store.record_processed(conn, message_id, "http", now)
+        if ctx.on_committed is not None:
+            ctx.on_committed(stored)
         await ctx.relay.flush()
         return _answer(result, created=result.kind in ("opened", "rejected"))
 
