@@ -18,13 +18,13 @@ from typing import Any
 
 import structlog
 from faststream.kafka import KafkaBroker
-from prometheus_client import CollectorRegistry, make_asgi_app
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Mount, Route as HttpRoute
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route as HttpRoute
 
 from shared.broker import attach_pipeline, make_broker, publisher_for
 from shared.crypto import CaseCipher, KeyStore, parse_master_key
@@ -214,10 +214,13 @@ class ServiceRuntime:
         async def ready(_request: Request) -> JSONResponse:
             return JSONResponse({"ready": self.ready}, status_code=200 if self.ready else 503)
 
+        async def metrics(_request: Request) -> Response:
+            return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
         routes: list[BaseRoute] = [
             HttpRoute("/health", health),
             HttpRoute("/ready", ready),
-            Mount("/metrics", app=make_asgi_app(registry=self.registry)),
+            HttpRoute("/metrics", metrics),
         ]
         if self._http_routes is not None:
             routes += self._http_routes(lambda: self.context)
