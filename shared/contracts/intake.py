@@ -66,6 +66,15 @@ class SubmissionRejected(EventPayload):
     rejected_at: datetime
 
 
+@event_type("ClientFeedbackGiven", version=1)
+class ClientFeedbackGiven(EventPayload):
+    """Anonymous short client feedback after contact, given through the receipt-code channel."""
+
+    case_id: str
+    rating: int = Field(ge=1, le=5)  # 1 very dissatisfied .. 5 very satisfied
+    given_at: datetime
+
+
 def sealed_fields() -> dict[str, Any]:
     """For tests and docs: which CaseOpened fields are ciphertext."""
     return {"personal": Sealed, "routing_facts": Sealed}

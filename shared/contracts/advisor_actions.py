@@ -1,0 +1,88 @@
+"""Commands from the advisors' workbench on `advisor.actions.v1`.
+
+Each command is validated by the service that owns its effect (intake: case lifecycle; routing:
+conflicts and amended facts; scheduling: meetings; reporting counts what the owners emit). Every
+command carries `auth`, a signed advisor token (see services/intake/auth.py); a command whose token
+does not prove the acting advisor is the case's current assignee is rejected with a reason code.
+Personal content (names of persons added, free text) travels only sealed under the case key.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from shared.codes import MeetingMode, Outcome, TimeActivity
+from shared.crypto import Sealed
+from shared.envelope import EventPayload, event_type
+
+
+class _Command(EventPayload):
+    advisor_id: str
+    auth: str  # signed token proving advisor_id; verified offline with the advisor's public key
+    issued_at: datetime
+
+
+@event_type("AcceptCase")
+class AcceptCase(_Command):
+    case_id: str
+
+
+@event_type("DeclareConflict")
+class DeclareConflict(_Command):
+    case_id: str
+    reason: str  # knows_person | own_manager_involved | pressure_from_management | other
+
+
+@event_type("LogTime")
+class LogTime(_Command):
+    case_id: str | None  # None: time not tied to a case (publicity, training)
+    minutes: int = Field(gt=0, le=24 * 60)
+    activity: TimeActivity
+
+
+@event_type("AmendCaseFacts")
+class AmendCaseFacts(_Command):
+    case_id: str
+    # {"persons_involved": [{"person_id"?, "role"?, "description"?}]} sealed under the case key.
+    added_facts: Sealed
+
+
+@event_type("RequestMeeting")
+class RequestMeeting(_Command):
+    case_id: str
+    mode: MeetingMode | None = None
+    earliest: datetime | None = None
+
+
+@event_type("CancelMeeting")
+class CancelMeeting(_Command):
+    case_id: str
+    meeting_id: str
+    reschedule: bool = False
+
+
+@event_type("RecordOutcome")
+class RecordOutcome(_Command):
+    case_id: str
+    outcome: Outcome
+
+
+@event_type("CloseCase")
+class CloseCase(_Command):
+    case_id: str
+    outcomes: tuple[Outcome, ...] = Field(min_length=1)
+
+
+@event_type("RegisterTraining")
+class RegisterTraining(_Command):
+    hours: float = Field(gt=0, le=200)
+    kind: str  # basic_course | refresher | specialist
+    completed_on: datetime
+
+
+@event_type("RegisterSupervision")
+class RegisterSupervision(_Command):
+    hours: float = Field(gt=0, le=50)
+    session_on: datetime

@@ -1,0 +1,83 @@
+"""Contracts on `directory.v1`: the HR feed and administrators describe the organisation.
+
+Person ids are pseudonyms (random UUIDs or keyed hashes of personnel numbers). A pseudonym is
+itself sensitive: only routing (and scheduling, for advisors' availability) may read this topic
+(deploy/kafka/acls.yaml). Each event is keyed by the entity it describes, so the compacted topic
+keeps the latest state of every unit, person and advisor.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from pydantic import Field
+
+from shared.codes import AdvisorKind, AdvisorScope, AdvisorStatus
+from shared.envelope import EventPayload, event_type
+
+
+@event_type("OrgUnitUpserted")
+class OrgUnitUpserted(EventPayload):
+    unit_id: str
+    parent_id: str | None
+    name: str
+    size: int = Field(ge=0)
+    organisation_id: str
+
+
+@event_type("PersonUpserted")
+class PersonUpserted(EventPayload):
+    person_id: str
+    unit_id: str
+    manager_id: str | None
+    is_top_management: bool = False
+
+
+@event_type("AdvisorUpserted")
+class AdvisorUpserted(EventPayload):
+    advisor_id: str
+    person_id: str | None
+    kind: AdvisorKind
+    scope: AdvisorScope
+    organisation_id: str | None
+    served_unit_ids: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ("nl",)
+    locations: tuple[str, ...] = ()
+    weekly_hours: float = Field(4.0, ge=0, le=40)
+    term_start: date
+    term_end: date | None
+    status: AdvisorStatus = AdvisorStatus.ACTIVE
+
+
+@event_type("AdvisorStatusChanged")
+class AdvisorStatusChanged(EventPayload):
+    advisor_id: str
+    status: AdvisorStatus
+
+
+@event_type("AcquaintanceDeclared")
+class AcquaintanceDeclared(EventPayload):
+    """An advisor knows this person (too) well: never route their cases to them (§2.3)."""
+
+    advisor_id: str
+    person_id: str
+
+
+class WeeklyWindowSpec(EventPayload):
+    weekday: int = Field(ge=0, le=6)  # Monday = 0, in Europe/Amsterdam local time
+    start: time
+    end: time
+
+
+class LeaveSpec(EventPayload):
+    first_day: date
+    last_day: date
+
+
+@event_type("AdvisorAvailabilitySet")
+class AdvisorAvailabilitySet(EventPayload):
+    """The advisor's weekly windows for meetings and planned leave (replaces earlier ones)."""
+
+    advisor_id: str
+    weekly_windows: tuple[WeeklyWindowSpec, ...]
+    leave: tuple[LeaveSpec, ...] = ()

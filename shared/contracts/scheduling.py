@@ -1,0 +1,95 @@
+"""Contracts owned by scheduling, on `scheduling.meetings.v1` and `scheduling.places.v1`.
+
+Meeting events carry times, the room or venue id and the mode: nothing about the case's content.
+Titles are neutral ("Afspraak"); calendars never say what the meeting is for.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from shared.codes import MeetingMode
+from shared.contracts.directory import WeeklyWindowSpec
+from shared.envelope import EventPayload, event_type
+
+
+@event_type("RoomRegistered")
+class RoomRegistered(EventPayload):
+    room_id: str
+    building: str
+    location: str
+    discreet: bool
+    labelled_as_advisor_room: bool = False
+    capacity: int = Field(2, ge=1)
+    bookable_hours: tuple[WeeklyWindowSpec, ...]
+    quiet_room: bool = False
+
+
+@event_type("VenueRegistered")
+class VenueRegistered(EventPayload):
+    venue_id: str
+    location: str
+    cost_eur_cents: int = Field(ge=0)
+    organisation_id: str
+
+
+@event_type("OffSiteBudgetSet")
+class OffSiteBudgetSet(EventPayload):
+    organisation_id: str
+    year: int
+    budget_cents: int = Field(ge=0)
+
+
+@event_type("MeetingScheduled")
+class MeetingScheduled(EventPayload):
+    meeting_id: str
+    case_id: str
+    advisor_id: str
+    start: datetime
+    end: datetime
+    mode: MeetingMode
+    room_id: str | None = None
+    venue_id: str | None = None
+    neutral_title: str
+    reason_code: str
+    scheduled_at: datetime
+
+
+@event_type("MeetingCancelled")
+class MeetingCancelled(EventPayload):
+    meeting_id: str
+    case_id: str
+    advisor_id: str
+    reason: str  # cancelled_by_advisor | case_reassigned | rescheduled | case_closed
+    cancelled_at: datetime
+
+
+@event_type("NoSlotFound")
+class NoSlotFound(EventPayload):
+    case_id: str
+    advisor_id: str
+    reason_code: str
+    decided_at: datetime
+
+
+@event_type("VenueBudgetReserved")
+class VenueBudgetReserved(EventPayload):
+    organisation_id: str
+    year: int
+    venue_id: str
+    meeting_id: str
+    cost_cents: int
+    remaining_after_cents: int
+    reserved_at: datetime
+
+
+@event_type("QuietRoomBooked")
+class QuietRoomBooked(EventPayload):
+    booking_id: str
+    advisor_id: str
+    room_id: str
+    start: datetime
+    end: datetime
+    booked_at: datetime
