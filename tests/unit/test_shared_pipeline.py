@@ -1,0 +1,133 @@
+"""The consume pipeline's failure semantics, on a real SQLite database with a recording publisher."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prometheus_client import CollectorRegistry
+from sqlalchemy import MetaData, select
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.contracts.intake import ClientFeedbackGiven
+from shared.db import create_all, make_engine
+from shared.envelope import new_envelope
+from shared.metrics import PipelineMetrics
+from shared.outbox import EventStore, OutboxRelay, Outgoing, define_messaging_tables
+from shared.pipeline import Decoded, EventPipeline, Inbound, PoisonMessage, Route
+
+pytestmark = pytest.mark.unit
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes]] = []
+
+    async def publish(self, topic: str, key: bytes, body: bytes) -> Any:
+        self.sent.append((topic, body))
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        future.set_result(None)
+        return future
+
+
+def decode(inbound: Inbound) -> Decoded:
+    if inbound.value.startswith(b"poison"):
+        raise PoisonMessage("not_json", "test")
+    return Decoded(inbound.value.decode(), inbound, inbound.value.decode())
+
+
+async def make_pipeline(tmp_path: Path, handle: Any) -> tuple[EventPipeline, Recorder, Any]:
+    metadata = MetaData()
+    tables = define_messaging_tables(metadata)
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/p.db")
+    await create_all(engine, metadata)
+    recorder = Recorder()
+    registry = CollectorRegistry()
+    pipeline = EventPipeline(
+        service="t", engine=engine, store=EventStore(tables), relay=OutboxRelay(engine, tables, recorder.publish),
+        routes={"in": Route(decode, handle)}, metrics=PipelineMetrics.create(registry, "t"),
+        clock=lambda: NOW, backoff_initial=0.001,
+    )
+    return pipeline, recorder, registry
+
+
+def emit(message: Decoded) -> list[Outgoing]:
+    payload = ClientFeedbackGiven(case_id=message.body, rating=4, given_at=NOW)
+    env = new_envelope(payload, stream_id=message.body, producer="t", occurred_at=NOW, causation_id=message.message_id)
+    return [Outgoing("out", env)]
+
+
+def batch(*values: bytes) -> list[Inbound]:
+    return [Inbound("in", 0, i, None, v) for i, v in enumerate(values)]
+
+
+async def test_a_defective_message_is_dead_lettered_after_its_attempts_and_the_rest_commit(tmp_path: Path) -> None:
+    async def handle(conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
+        if message.body == "bug":
+            raise KeyError("a defect")
+        return emit(message)
+
+    pipeline, recorder, registry = await make_pipeline(tmp_path, handle)
+    await pipeline.process(batch(b"a", b"bug", b"poison!", b"b"))
+    topics = [t for t, _ in recorder.sent]
+    assert topics.count("out") == 2 and topics.count("in.dlq") == 2
+    reasons = sorted(json.loads(b)["reason"] for t, b in recorder.sent if t == "in.dlq")
+    assert reasons == ["handler_error", "not_json"]
+    assert registry.get_sample_value("caseflow_dlq_records_total", {"service": "t", "topic": "in", "reason": "handler_error"}) == 1
+
+
+async def test_a_redelivered_batch_is_recognised_and_emits_nothing_new(tmp_path: Path) -> None:
+    async def handle(conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
+        return emit(message)
+
+    pipeline, recorder, registry = await make_pipeline(tmp_path, handle)
+    await pipeline.process(batch(b"a", b"b"))
+    await pipeline.process(batch(b"a", b"b"))
+    assert len(recorder.sent) == 2
+    assert registry.get_sample_value("caseflow_messages_duplicate_total", {"service": "t", "topic": "in"}) == 2
+
+
+async def test_transient_failures_retry_with_backoff_and_lose_nothing(tmp_path: Path) -> None:
+    failures = {"left": 3}
+
+    async def handle(conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise sa_exc.OperationalError("SELECT 1", {}, Exception("database is locked"))
+        return emit(message)
+
+    pipeline, recorder, registry = await make_pipeline(tmp_path, handle)
+    sleeps: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    pipeline._sleep = fake_sleep
+    await pipeline.process(batch(b"a"))
+    assert [t for t, _ in recorder.sent] == ["out"]
+    assert sleeps == sorted(sleeps) and sleeps[0] < sleeps[-1]  # exponential, never a tight loop
+    assert registry.get_sample_value("caseflow_transient_retries_total", {"service": "t", "topic": "in"}) == 3
+
+
+async def test_rows_a_crash_left_unpublished_are_published_by_the_relay(tmp_path: Path) -> None:
+    async def handle(conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
+        return emit(message)
+
+    pipeline, recorder, _ = await make_pipeline(tmp_path, handle)
+    # Simulate the crash window: the transaction committed, the publish never happened.
+    async with pipeline.engine.begin() as conn:
+        await pipeline.store.append(conn, emit(Decoded("x", batch(b"x")[0], "x")))
+    assert recorder.sent == []
+    assert await pipeline.relay.backlog() == 1
+    assert await pipeline.relay.flush() == 1
+    assert await pipeline.relay.backlog() == 0 and len(recorder.sent) == 1
+    async with pipeline.engine.connect() as conn:
+        rows = (await conn.execute(select(pipeline.store.tables.events.c.published_at))).all()
+    assert all(r.published_at is not None for r in rows)
