@@ -63,6 +63,14 @@ class CancelMeeting(_Command):
     reschedule: bool = False
 
 
+@event_type("BookQuietRoom")
+class BookQuietRoom(_Command):
+    """A quiet room for the advisor alone: a confidential phone call or writing up a talk (§2.2)."""
+
+    location: str
+    minutes: int = Field(gt=0, le=8 * 60)
+
+
 @event_type("RecordOutcome")
 class RecordOutcome(_Command):
     case_id: str

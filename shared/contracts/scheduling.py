@@ -1,7 +1,9 @@
 """Contracts owned by scheduling, on `scheduling.meetings.v1` and `scheduling.places.v1`.
 
 Meeting events carry times, the room or venue id and the mode: nothing about the case's content.
-Titles are neutral ("Afspraak"); calendars never say what the meeting is for.
+Titles are neutral ("Afspraak"); calendars never say what the meeting is for. Every meeting command
+gets exactly one answer: MeetingScheduled, NoSlotFound or MeetingRequestRejected (QuietRoomBooked or
+QuietRoomUnavailable for BookQuietRoom); a cancellation answers with MeetingCancelled.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ class RoomRegistered(EventPayload):
     capacity: int = Field(2, ge=1)
     bookable_hours: tuple[WeeklyWindowSpec, ...]
     quiet_room: bool = False
+    # Organisation units housed in this building: lets "away from the client's own unit" skip the
+    # client's own building. Unknown (empty everywhere): the whole client location is avoided.
+    unit_ids: tuple[str, ...] = ()
 
 
 @event_type("VenueRegistered")
@@ -55,6 +60,9 @@ class MeetingScheduled(EventPayload):
     neutral_title: str
     reason_code: str
     scheduled_at: datetime
+    # 0 for a new meeting; a reschedule or a move to another advisor keeps the meeting_id and
+    # counts up, as the iCalendar SEQUENCE of the updated invitation does.
+    calendar_sequence: int = 0
 
 
 @event_type("MeetingCancelled")
@@ -72,6 +80,8 @@ class NoSlotFound(EventPayload):
     advisor_id: str
     reason_code: str
     decided_at: datetime
+    # Set when an existing meeting (rescheduled, or moved to a new advisor) found no new place.
+    meeting_id: str | None = None
 
 
 @event_type("VenueBudgetReserved")
@@ -93,3 +103,28 @@ class QuietRoomBooked(EventPayload):
     start: datetime
     end: datetime
     booked_at: datetime
+
+
+@event_type("QuietRoomUnavailable")
+class QuietRoomUnavailable(EventPayload):
+    """The answer to BookQuietRoom when no quiet room is free in the advisor's own time."""
+
+    advisor_id: str
+    location: str
+    reason_code: str  # NO_QUIET_ROOM | ADVISOR_UNAVAILABLE | BOOKING_CONFLICT
+    decided_at: datetime
+
+
+@event_type("MeetingRequestRejected")
+class MeetingRequestRejected(EventPayload):
+    """A meeting command (RequestMeeting, CancelMeeting, BookQuietRoom) that was not carried out.
+
+    reason_code: not_assignee | case_unknown | meeting_unknown | meeting_not_active | meeting_in_past
+    (and, once signed tokens are verified, the token's own reason codes).
+    """
+
+    case_id: str | None
+    advisor_id: str
+    command: str
+    reason_code: str
+    rejected_at: datetime
