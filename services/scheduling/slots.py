@@ -211,6 +211,27 @@ class BookingIndex:
         self._by_advisor = {advisor_id: _BusyTimes(spans) for advisor_id, spans in by_advisor.items()}
         self._advisor_room_starts = advisor_room_starts
 
+    def with_booking(self, booking: Booking) -> BookingIndex:
+        """A new index with one more booking; only that room's and advisor's entries are rebuilt.
+
+        Lets a caller that caches the index keep it current after its own booking without paying
+        for a full rebuild (merging is idempotent, so re-merging merged intervals is exact).
+        """
+        span = (_seconds(booking.start_utc), _seconds(booking.end_utc))
+        grown = BookingIndex(())
+        grown._by_room = dict(self._by_room)
+        grown._by_advisor = dict(self._by_advisor)
+        grown._advisor_room_starts = dict(self._advisor_room_starts)
+        advisor = booking.advisor_id
+        grown._by_advisor[advisor] = _BusyTimes([*self.advisor_busy(advisor).intervals(), span])
+        if booking.room_id is not None:
+            grown._by_room[booking.room_id] = _BusyTimes([*self.room_busy(booking.room_id).intervals(), span])
+            grown._advisor_room_starts[advisor] = [
+                *self._advisor_room_starts.get(advisor, ()),
+                (span[0], booking.room_id),
+            ]
+        return grown
+
     def room_busy(self, room_id: str) -> _BusyTimes:
         return self._by_room.get(room_id, _NOTHING_BUSY)
 
