@@ -109,13 +109,35 @@ class KeyStore:
 
     async def create_key(self, case_id: str, now: datetime | None = None) -> bytes:
         """Create the case's key; idempotent (a retried intake reuses the key it made first)."""
-        key = AESGCM.generate_key(bit_length=256)
+        return (await self.create_keys([case_id], now))[case_id]
+
+    async def create_keys(self, case_ids: list[str], now: datetime | None = None) -> dict[str, bytes]:
+        """Create keys for many cases in one transaction; existing keys are kept and returned.
+
+        Raises KeyErased for a case whose key was erased: an erased case never gets a new key.
+        """
+        if not case_ids:
+            return {}
+        created_at = now or datetime.now(UTC)
+        rows = [
+            {"case_id": cid, "wrapped_key": self._wrap(cid, AESGCM.generate_key(bit_length=256)), "created_at": created_at}
+            for cid in dict.fromkeys(case_ids)
+        ]
         async with self._engine.begin() as conn:
-            stmt = insert_ignoring_duplicates(conn, case_keys, ["case_id"]).values(
-                case_id=case_id, wrapped_key=self._wrap(case_id, key), created_at=now or datetime.now(UTC)
-            )
-            await conn.execute(stmt)
-        return await self.get_key(case_id, use_cache=False)
+            await conn.execute(insert_ignoring_duplicates(conn, case_keys, ["case_id"]), rows)
+            found = (
+                await conn.execute(
+                    select(case_keys.c.case_id, case_keys.c.wrapped_key).where(case_keys.c.case_id.in_(list(case_ids)))
+                )
+            ).all()
+        keys: dict[str, bytes] = {}
+        for row in found:
+            if row.wrapped_key is None:
+                raise KeyErased(row.case_id)
+            keys[row.case_id] = self._unwrap(row.case_id, row.wrapped_key)
+            if self._cache_seconds > 0:
+                self._cache[row.case_id] = (time.monotonic() + self._cache_seconds, keys[row.case_id])
+        return keys
 
     async def get_key(self, case_id: str, *, use_cache: bool = True) -> bytes:
         if use_cache and self._cache_seconds > 0:

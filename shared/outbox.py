@@ -10,6 +10,7 @@ same deterministic `event_id`, so consumers recognise it as a duplicate.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -100,48 +101,67 @@ class EventStore:
         self.tables = tables
 
     async def already_processed(self, conn: AsyncConnection, message_id: str) -> bool:
+        return bool(await self.processed_among(conn, [message_id]))
+
+    async def processed_among(self, conn: AsyncConnection, message_ids: Sequence[str]) -> set[str]:
+        """Which of these message ids the inbox already holds (one query per 500 ids)."""
         inbox = self.tables.inbox
-        row = (await conn.execute(select(inbox.c.message_id).where(inbox.c.message_id == message_id))).first()
-        return row is not None
+        found: set[str] = set()
+        ids = list(dict.fromkeys(message_ids))
+        for i in range(0, len(ids), 500):
+            rows = await conn.execute(select(inbox.c.message_id).where(inbox.c.message_id.in_(ids[i : i + 500])))
+            found.update(r.message_id for r in rows)
+        return found
 
     async def record_processed(self, conn: AsyncConnection, message_id: str, topic: str, now: datetime) -> None:
-        stmt = insert_ignoring_duplicates(conn, self.tables.inbox, ["message_id"]).values(
-            message_id=message_id, topic=topic, processed_at=now
-        )
-        await conn.execute(stmt)
+        await self.record_processed_many(conn, [(message_id, topic)], now)
 
-    async def next_sequence(self, conn: AsyncConnection, stream_id: str) -> int:
+    async def record_processed_many(self, conn: AsyncConnection, entries: Sequence[tuple[str, str]], now: datetime) -> None:
+        if entries:
+            stmt = insert_ignoring_duplicates(conn, self.tables.inbox, ["message_id"])
+            await conn.execute(stmt, [{"message_id": m, "topic": t, "processed_at": now} for m, t in entries])
+
+    async def next_sequences(self, conn: AsyncConnection, stream_ids: Sequence[str]) -> dict[str, int]:
+        """The next sequence number of each stream (1 for a new stream), in one query per 500 streams."""
         events = self.tables.events
-        current = (
-            await conn.execute(select(func.max(events.c.sequence)).where(events.c.stream_id == stream_id))
-        ).scalar()
-        return 1 if current is None else int(current) + 1
+        result = {sid: 1 for sid in stream_ids}
+        ids = list(result)
+        for i in range(0, len(ids), 500):
+            rows = await conn.execute(
+                select(events.c.stream_id, func.max(events.c.sequence).label("last"))
+                .where(events.c.stream_id.in_(ids[i : i + 500]))
+                .group_by(events.c.stream_id)
+            )
+            for r in rows:
+                result[r.stream_id] = int(r.last) + 1
+        return result
 
     async def append(self, conn: AsyncConnection, outgoing: Sequence[Outgoing | RawOutgoing]) -> list[Envelope[Any]]:
-        """Append emitted events, giving each its sequence within its stream. Returns the envelopes."""
+        """Append emitted events, giving each its sequence within its stream. Returns the envelopes.
+
+        One query for the streams' sequences and one multi-row insert, whatever the batch size:
+        per-row round trips dominate the cost of a consumed batch otherwise.
+        """
         stored: list[Envelope[Any]] = []
-        next_seq: dict[str, int] = {}
+        rows: list[dict[str, Any]] = []
+        envelopes = [o for o in outgoing if isinstance(o, Outgoing)]
+        next_seq = await self.next_sequences(conn, [o.envelope.stream_id for o in envelopes]) if envelopes else {}
         for item in outgoing:
             if isinstance(item, RawOutgoing):
-                await conn.execute(
-                    insert_ignoring_duplicates(conn, self.tables.events, ["event_id"]).values(
-                        event_id=item.record_id, topic=item.topic, stream_id=item.key.decode(), sequence=0,
-                        event_type="DeadLetter", occurred_at=datetime.now(UTC), body=item.body.decode(),
-                    )
-                )
+                rows.append({
+                    "event_id": item.record_id, "topic": item.topic, "stream_id": item.key.decode(), "sequence": 0,
+                    "event_type": "DeadLetter", "occurred_at": datetime.now(UTC), "body": item.body.decode(),
+                })
                 continue
-            env = item.envelope
-            if env.stream_id not in next_seq:
-                next_seq[env.stream_id] = await self.next_sequence(conn, env.stream_id)
-            env = env.model_copy(update={"sequence": next_seq[env.stream_id]})
+            env = item.envelope.model_copy(update={"sequence": next_seq[item.envelope.stream_id]})
             next_seq[env.stream_id] += 1
-            await conn.execute(
-                insert_ignoring_duplicates(conn, self.tables.events, ["event_id"]).values(
-                    event_id=env.event_id, topic=item.topic, stream_id=env.stream_id, sequence=env.sequence,
-                    event_type=env.event_type, occurred_at=env.occurred_at, body=env.model_dump_json(),
-                )
-            )
+            rows.append({
+                "event_id": env.event_id, "topic": item.topic, "stream_id": env.stream_id, "sequence": env.sequence,
+                "event_type": env.event_type, "occurred_at": env.occurred_at, "body": env.model_dump_json(),
+            })
             stored.append(env)
+        if rows:
+            await conn.execute(insert_ignoring_duplicates(conn, self.tables.events, ["event_id"]), rows)
         return stored
 
     async def stream(self, conn: AsyncConnection, stream_id: str) -> list[dict[str, Any]]:
@@ -172,6 +192,7 @@ class OutboxRelay:
         batch_size: int = 500,
         send_timeout: float = 30.0,
         on_published: Callable[[int], None] | None = None,
+        on_failure: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._engine = engine
         self._events = tables.events
@@ -180,6 +201,7 @@ class OutboxRelay:
         self._send_timeout = send_timeout
         self._lock = asyncio.Lock()
         self._on_published = on_published
+        self._on_failure = on_failure  # e.g. recreate the producer
 
     async def backlog(self) -> int:
         async with self._engine.connect() as conn:
@@ -233,6 +255,9 @@ class OutboxRelay:
             except Exception as exc:  # broker down, DB down: log, back off, try again
                 log.warning("outbox_flush_failed", error_type=type(exc).__name__)
                 delay = min(delay * 2, 30.0)
+                if self._on_failure is not None:
+                    with contextlib.suppress(Exception):
+                        await self._on_failure()
             try:
                 await asyncio.wait_for(stop.wait(), timeout=delay)
             except TimeoutError:

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route as HttpRoute
 
-from shared.broker import attach_pipeline, make_broker, publisher_for
+from shared.broker import RelayProducer, attach_pipeline, make_broker
 from shared.crypto import CaseCipher, KeyStore, parse_master_key
 from shared.db import create_all, make_engine
 from shared.health import ConsumerWatchdog
@@ -111,6 +111,7 @@ class ServiceRuntime:
             max_records=settings.max_batch,
             title=f"{service}:consume",
         )
+        self.producer = RelayProducer(settings, client_id=f"caseflow-{service}-relay")
         self.watchdog = ConsumerWatchdog(service, [self.subscriber], self.metrics, stuck_after=settings.stuck_after_seconds)
         self.ready = False
 
@@ -137,9 +138,11 @@ class ServiceRuntime:
             )
             await ctx.keystore.create_schema()
             ctx.cipher = CaseCipher(ctx.keystore)
+        await self.producer.start()
         ctx.relay = OutboxRelay(
-            engine, self.tables, publisher_for(self.broker),
+            engine, self.tables, self.producer.publish,
             on_published=lambda n: self.metrics.published.labels(self.service).inc(n),
+            on_failure=self.producer.recreate,
         )
         self._ctx = ctx
         parts = await self._build(ctx)
@@ -186,6 +189,7 @@ class ServiceRuntime:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.producer.stop()
         if self._ctx is not None:
             await self._ctx.engine.dispose()
             if self._ctx.keystore is not None:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.outbox import Outgoing
 from shared.pipeline import Decoded, Inbound, PoisonMessage, Route
-from services.intake.open_case import CaseIntake
+from services.intake.open_case import CaseIntake, IncomingSubmission
 from services.intake.submission import parse_json_object, peek_submission_id
 
 
@@ -27,11 +27,10 @@ def decode_submission(inbound: Inbound) -> Decoded:
 
 
 def submissions_route(intake: CaseIntake) -> Route:
-    async def handle(conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
-        result = await intake.take_in(
-            conn, message.inbound.value, message.body, now=now, source="kafka",
-            causation_id=message.message_id, position=message.inbound.position,
-        )
-        return result.outgoing
+    async def handle_batch(conn: AsyncConnection, messages: Sequence[Decoded], now: datetime) -> list[Sequence[Outgoing]]:
+        items = [
+            IncomingSubmission(m.inbound.value, m.body, "kafka", m.message_id, m.inbound.position) for m in messages
+        ]
+        return [result.outgoing for result in await intake.take_in_many(conn, items, now)]
 
-    return Route(decode=decode_submission, handle=handle)
+    return Route(decode=decode_submission, handle_batch=handle_batch)

@@ -37,7 +37,8 @@ def case_id_for(submission_id: str) -> str:
 
 
 def new_receipt_code() -> str:
-    raw = "".join(secrets.choice(_RECEIPT_ALPHABET) for _ in range(16))
+    # 16 symbols of a 32-letter alphabet: 80 random bits (each byte's low 5 bits, unbiased).
+    raw = "".join(_RECEIPT_ALPHABET[b & 31] for b in secrets.token_bytes(16))
     return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
 
 
@@ -69,19 +70,34 @@ def _split_personal(sub: Submission) -> tuple[dict[str, Any], dict[str, Any]]:
     return personal, routing_facts
 
 
+@dataclass(frozen=True, slots=True)
+class IncomingSubmission:
+    raw: bytes
+    doc: Any
+    source: str  # "kafka" | "http"
+    causation_id: str  # the inbox key: submission:<id> or position:<...>
+    position: str | None = None
+
+
 class CaseIntake:
     def __init__(self, keystore: KeyStore) -> None:
         self._keystore = keystore
 
     async def existing(self, conn: AsyncConnection, submission_id: str) -> IntakeResult | None:
-        row = (await conn.execute(select(cases).where(cases.c.submission_id == submission_id))).first()
-        if row is not None:
+        return (await self._existing_many(conn, [submission_id])).get(submission_id)
+
+    async def _existing_many(self, conn: AsyncConnection, submission_ids: list[str]) -> dict[str, IntakeResult]:
+        found: dict[str, IntakeResult] = {}
+        if not submission_ids:
+            return found
+        for row in await conn.execute(select(cases).where(cases.c.submission_id.in_(submission_ids))):
             code = await self._open_receipt(row.case_id, row.receipt_sealed)
-            return IntakeResult("duplicate_case", case_id=row.case_id, receipt_code=code)
-        rej = (await conn.execute(select(rejections).where(rejections.c.submission_id == submission_id))).first()
-        if rej is not None:
-            return IntakeResult("duplicate_rejection", rejection=Rejection(rej.reason, rej.field, submission_id))
-        return None
+            found[row.submission_id] = IntakeResult("duplicate_case", case_id=row.case_id, receipt_code=code)
+        for rej in await conn.execute(select(rejections).where(rejections.c.submission_id.in_(submission_ids))):
+            found[rej.submission_id] = IntakeResult(
+                "duplicate_rejection", rejection=Rejection(rej.reason, rej.field, rej.submission_id)
+            )
+        return found
 
     async def _open_receipt(self, case_id: str, sealed_json: str) -> str | None:
         try:
@@ -95,46 +111,63 @@ class CaseIntake:
         self, conn: AsyncConnection, raw: bytes, doc: Any, *, now: datetime, source: str,
         causation_id: str, position: str | None = None,
     ) -> IntakeResult:
-        verdict = validate_submission(raw, doc, now=now)
-        if isinstance(verdict, Rejection):
-            return await self._reject(conn, verdict, now=now, source=source, causation_id=causation_id, position=position)
-        earlier = await self.existing(conn, verdict.submission_id)
-        if earlier is not None:
-            return earlier
-        return await self._open(conn, verdict, now=now, causation_id=causation_id)
+        return (await self.take_in_many(conn, [IncomingSubmission(raw, doc, source, causation_id, position)], now))[0]
 
-    async def _reject(
-        self, conn: AsyncConnection, rejection: Rejection, *, now: datetime, source: str, causation_id: str,
-        position: str | None,
-    ) -> IntakeResult:
-        await conn.execute(
-            insert_ignoring_duplicates(conn, rejections, ["submission_id"]).values(
-                submission_id=rejection.submission_id, source=source, source_position=position,
-                reason=rejection.reason, field=rejection.field, rejected_at=now,
-            )
-        )
+    async def take_in_many(
+        self, conn: AsyncConnection, items: list[IncomingSubmission], now: datetime
+    ) -> list[IntakeResult]:
+        """Verdicts for a batch, in a handful of statements: one look-up of earlier outcomes, one key
+        store transaction, one multi-row insert each for cases and rejections."""
+        verdicts = [validate_submission(i.raw, i.doc, now=now) for i in items]
+        valid_ids = [v.submission_id for v in verdicts if isinstance(v, Submission)]
+        earlier = await self._existing_many(conn, valid_ids)
+        to_open = {v.submission_id: v for v in verdicts if isinstance(v, Submission) and v.submission_id not in earlier}
+        keys = await self._keystore.create_keys([case_id_for(sid) for sid in to_open], now)
+        results: list[IntakeResult] = []
+        case_rows: list[dict[str, Any]] = []
+        rejection_rows: list[dict[str, Any]] = []
+        for item, verdict in zip(items, verdicts, strict=True):
+            if isinstance(verdict, Rejection):
+                result, row = self._reject(verdict, item, now)
+                rejection_rows.append(row)
+            elif verdict.submission_id in earlier:
+                result = earlier[verdict.submission_id]
+            else:
+                result, row = self._open(verdict, keys[case_id_for(verdict.submission_id)], item, now)
+                case_rows.append(row)
+            results.append(result)
+        if case_rows:
+            await conn.execute(cases.insert(), case_rows)
+        if rejection_rows:
+            await conn.execute(insert_ignoring_duplicates(conn, rejections, ["submission_id"]), rejection_rows)
+        return results
+
+    def _reject(self, rejection: Rejection, item: IncomingSubmission, now: datetime) -> tuple[IntakeResult, dict[str, Any]]:
+        row = {
+            "submission_id": rejection.submission_id, "source": item.source, "source_position": item.position,
+            "reason": rejection.reason, "field": rejection.field, "rejected_at": now,
+        }
         event = SubmissionRejected(
-            submission_id=rejection.submission_id, source=source, source_position=position,
+            submission_id=rejection.submission_id, source=item.source, source_position=item.position,
             reason=rejection.reason, field=rejection.field, rejected_at=now,
         )
-        stream = rejection.submission_id or (position or causation_id)
-        env = new_envelope(event, stream_id=stream, producer=PRODUCER, occurred_at=now, causation_id=causation_id)
-        return IntakeResult("rejected", rejection=rejection, outgoing=[Outgoing(INTAKE_REJECTIONS.name, env)])
+        stream = rejection.submission_id or (item.position or item.causation_id)
+        env = new_envelope(event, stream_id=stream, producer=PRODUCER, occurred_at=now, causation_id=item.causation_id)
+        return IntakeResult("rejected", rejection=rejection, outgoing=[Outgoing(INTAKE_REJECTIONS.name, env)]), row
 
-    async def _open(self, conn: AsyncConnection, sub: Submission, *, now: datetime, causation_id: str) -> IntakeResult:
+    def _open(
+        self, sub: Submission, key: bytes, item: IncomingSubmission, now: datetime
+    ) -> tuple[IntakeResult, dict[str, Any]]:
         case_id = case_id_for(sub.submission_id)
-        key = await self._keystore.create_key(case_id, now)
         personal, routing_facts = _split_personal(sub)
         receipt = new_receipt_code()
         meeting = sub.meeting
-        await conn.execute(
-            cases.insert().values(
-                case_id=case_id, submission_id=sub.submission_id, receipt_hash=receipt_hash(receipt),
-                receipt_sealed=CaseCipher.seal_with_key(key, case_id, "receipt", receipt).model_dump_json(),
-                organisation_id=sub.organisation_id, unit_id=sub.unit_id,
-                is_whistleblower_report=sub.is_whistleblower_report, opened_at=now, status="open",
-            )
-        )
+        row = {
+            "case_id": case_id, "submission_id": sub.submission_id, "receipt_hash": receipt_hash(receipt),
+            "receipt_sealed": CaseCipher.seal_with_key(key, case_id, "receipt", receipt).model_dump_json(),
+            "organisation_id": sub.organisation_id, "unit_id": sub.unit_id,
+            "is_whistleblower_report": sub.is_whistleblower_report, "opened_at": now, "status": "open",
+        }
         event = CaseOpened(
             case_id=case_id, submission_id=sub.submission_id, opened_at=now, channel=sub.channel,
             organisation_id=sub.organisation_id, unit_id=sub.unit_id, client_role=sub.client_role,
@@ -148,7 +181,8 @@ class CaseIntake:
             routing_facts=CaseCipher.seal_with_key(key, case_id, "routing_facts", routing_facts),
         )
         env = new_envelope(
-            event, stream_id=case_id, producer=PRODUCER, occurred_at=now, causation_id=causation_id,
+            event, stream_id=case_id, producer=PRODUCER, occurred_at=now, causation_id=item.causation_id,
             correlation_id=case_id,
         )
-        return IntakeResult("opened", case_id=case_id, receipt_code=receipt, outgoing=[Outgoing(INTAKE_CASES.name, env)])
+        result = IntakeResult("opened", case_id=case_id, receipt_code=receipt, outgoing=[Outgoing(INTAKE_CASES.name, env)])
+        return result, row

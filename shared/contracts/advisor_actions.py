@@ -2,8 +2,10 @@
 
 Each command is validated by the service that owns its effect (intake: case lifecycle; routing:
 conflicts and amended facts; scheduling: meetings; reporting counts what the owners emit). Every
-command carries `auth`, a signed advisor token (see services/intake/auth.py); a command whose token
-does not prove the acting advisor is the case's current assignee is rejected with a reason code.
+command carries `auth`, a signed advisor token (shared/auth.py: `authorize_command` signs, `verify_command`
+checks); a command whose token does not prove the acting advisor is the case's current assignee is
+rejected with a reason code. For a whistleblower report, AcceptCase is also the acknowledgement of
+receipt; ProvideFeedback records that the legal feedback was given (docs/case-file.md).
 Personal content (names of persons added, free text) travels only sealed under the case key.
 """
 
@@ -81,6 +83,14 @@ class RecordOutcome(_Command):
 class CloseCase(_Command):
     case_id: str
     outcomes: tuple[Outcome, ...] = Field(min_length=1)
+
+
+@event_type("ProvideFeedback")
+class ProvideFeedback(_Command):
+    """Whistleblower report: the advisor gave the reporter feedback on the follow-up (in a talk, by
+    phone; feedback given through the anonymous dialogue is marked on the message instead)."""
+
+    case_id: str
 
 
 @event_type("RegisterTraining")

@@ -8,7 +8,7 @@ keeps the latest state of every unit, person and advisor.
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 
 from pydantic import Field
 
@@ -81,3 +81,18 @@ class AdvisorAvailabilitySet(EventPayload):
     advisor_id: str
     weekly_windows: tuple[WeeklyWindowSpec, ...]
     leave: tuple[LeaveSpec, ...] = ()
+
+
+@event_type("AdvisorKeyRegistered")
+class AdvisorKeyRegistered(EventPayload):
+    """An advisor's Ed25519 public key for signed tokens (shared/auth.py), valid in a period.
+
+    Registering the same key again with `valid_until` set revokes it from then on. On this
+    compacted topic each key needs a record key of its own, so the envelope's stream_id is
+    `advisor-key:<advisor_id>:<public_key_b64>` (not the bare advisor id, which AdvisorUpserted uses).
+    """
+
+    advisor_id: str
+    public_key_b64: str  # raw 32-byte Ed25519 public key, standard base64
+    valid_from: datetime
+    valid_until: datetime | None = None

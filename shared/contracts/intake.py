@@ -1,17 +1,19 @@
-"""Contracts owned by intake: the frontend submission, CaseOpened, SubmissionRejected.
+"""Contracts owned by intake: the frontend submission, CaseOpened, SubmissionRejected, and the
+case lifecycle after routing (accept, time, outcome, closure, dialogue, legal deadlines, erasure).
 
 Coded fields travel in clear (DOMAIN.md, "Coded fields"); personal fields only as `Sealed`
-ciphertext under the case key.
+ciphertext under the case key. Lifecycle events go to `intake.cases.v1`, keyed by case id (or by
+advisor id for events that belong to no case: time without a case, training, supervision).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Literal
 
 from pydantic import Field
 
-from shared.codes import Category, Channel, ClientRole, MeetingMode
+from shared.codes import Category, Channel, ClientRole, MeetingMode, Outcome, TimeActivity
 from shared.crypto import Sealed
 from shared.envelope import EventPayload, JsonDict, event_type, upcaster
 
@@ -73,6 +75,165 @@ class ClientFeedbackGiven(EventPayload):
     case_id: str
     rating: int = Field(ge=1, le=5)  # 1 very dissatisfied .. 5 very satisfied
     given_at: datetime
+
+
+# -- lifecycle: advisor actions applied by intake --------------------------------------------------
+
+
+@event_type("CaseAccepted", version=1)
+class CaseAccepted(EventPayload):
+    """The assigned advisor took the case on. For a whistleblower report this is the
+    acknowledgement of receipt (`acknowledges_report`), which starts the feedback deadline."""
+
+    case_id: str
+    advisor_id: str
+    accepted_at: datetime
+    acknowledges_report: bool = False
+
+
+@event_type("TimeLogged", version=1)
+class TimeLogged(EventPayload):
+    advisor_id: str
+    case_id: str | None  # None: time not tied to a case (publicity, training)
+    minutes: int = Field(gt=0, le=24 * 60)
+    activity: TimeActivity
+    logged_at: datetime
+
+
+@event_type("OutcomeRecorded", version=1)
+class OutcomeRecorded(EventPayload):
+    case_id: str
+    advisor_id: str
+    outcome: Outcome
+    recorded_at: datetime
+
+
+@event_type("CaseClosed", version=1)
+class CaseClosed(EventPayload):
+    case_id: str
+    advisor_id: str
+    outcomes: tuple[Outcome, ...] = Field(min_length=1)
+    closed_at: datetime
+
+
+@event_type("TrainingRegistered", version=1)
+class TrainingRegistered(EventPayload):
+    advisor_id: str
+    hours: float = Field(gt=0, le=200)
+    kind: str  # basic_course | refresher | specialist
+    completed_on: datetime
+    registered_at: datetime
+
+
+@event_type("SupervisionRegistered", version=1)
+class SupervisionRegistered(EventPayload):
+    """A supervision session (intervisie) the advisor took part in."""
+
+    advisor_id: str
+    hours: float = Field(gt=0, le=50)
+    session_on: datetime
+    registered_at: datetime
+
+
+@event_type("ActionRejected", version=1)
+class ActionRejected(EventPayload):
+    """An advisor command or case-file request that was refused. `advisor_id` is the id the
+    command claimed (for a forged token it is not proven); nothing else about anyone."""
+
+    action_type: str  # the command's event type, or e.g. "GET /v1/cases/{id}"
+    reason_code: str  # see docs/case-file.md, "Reason codes"
+    case_id: str | None
+    advisor_id: str | None
+    rejected_at: datetime
+
+
+@event_type("CaseFileRead", version=1)
+class CaseFileRead(EventPayload):
+    """An access event: the assigned advisor opened the case file. Shown to the advisor."""
+
+    case_id: str
+    advisor_id: str
+    read_at: datetime
+
+
+# -- the anonymous dialogue (receipt code) ----------------------------------------------------------
+
+
+@event_type("ClientMessagePosted", version=1)
+class ClientMessagePosted(EventPayload):
+    case_id: str
+    message_id: str
+    posted_at: datetime
+    content: Sealed  # {"text": ...} under the case key, purpose "dialogue"
+
+
+@event_type("AdvisorMessagePosted", version=1)
+class AdvisorMessagePosted(EventPayload):
+    case_id: str
+    message_id: str
+    advisor_id: str
+    posted_at: datetime
+    content: Sealed  # {"text": ...} under the case key, purpose "dialogue"
+    counts_as_feedback: bool = False  # the legal feedback to a whistleblower, given in the dialogue
+
+
+# -- legal deadlines for formal whistleblower reports (Wet bescherming klokkenluiders, 2019/1937) --
+
+LegalDeadline = Literal["acknowledgement", "feedback"]
+
+
+@event_type("LegalDeadlineSet", version=1)
+class LegalDeadlineSet(EventPayload):
+    """Acknowledgement: 7 days after receipt. Feedback: 3 calendar months after the
+    acknowledgement (or after the 7 days, if no acknowledgement was given). Dates are
+    Europe/Amsterdam calendar dates; the deadline ends at the end of `due_on`."""
+
+    case_id: str
+    deadline: LegalDeadline
+    basis_on: date  # the day the period started from
+    due_on: date
+    set_at: datetime
+
+
+@event_type("LegalDeadlineDue", version=1)
+class LegalDeadlineDue(EventPayload):
+    """At risk: the deadline ends within the warning period and is not met yet."""
+
+    case_id: str
+    deadline: LegalDeadline
+    due_on: date
+    days_left: int
+    noticed_at: datetime
+
+
+@event_type("LegalDeadlineMet", version=1)
+class LegalDeadlineMet(EventPayload):
+    case_id: str
+    deadline: LegalDeadline
+    due_on: date
+    met_at: datetime
+    on_time: bool = True  # False: met after LegalDeadlineMissed
+
+
+@event_type("LegalDeadlineMissed", version=1)
+class LegalDeadlineMissed(EventPayload):
+    case_id: str
+    deadline: LegalDeadline
+    due_on: date
+    noticed_at: datetime
+
+
+# -- retention ---------------------------------------------------------------------------------------
+
+
+@event_type("CasePersonalDataErased", version=1)
+class CasePersonalDataErased(EventPayload):
+    """The case key is deleted: every sealed field of the case is unreadable from now on.
+    Coded fields (and so the statistics) stay."""
+
+    case_id: str
+    reason: Literal["retention_expired", "client_request", "operator_request"]
+    erased_at: datetime
 
 
 def sealed_fields() -> dict[str, Any]:
