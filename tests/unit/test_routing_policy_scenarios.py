@@ -170,6 +170,7 @@ def two_ministries(*changes: DirectoryChange) -> Directory:
 
 
 UNIT_OF_CLIENT = {
+    "dir_jansen": "dikes.water",
     "eva": "dikes.water.pumps",
     "finn": "dikes.water.pumps",
     "gijs": "dikes.water.levees",
@@ -452,6 +453,28 @@ SCENARIOS = [
             expected_exclusions={"adv_bram": RuleCode.MANAGER_LINE_UNRESOLVED},
         ),
         id="an anonymous client's unknown manager keeps the advisors of her unit line out",
+    ),
+    pytest.param(
+        Scenario(
+            finding="§2.4 anonymous contact; §2.3 the unknown manager may lead the units below too",
+            case=case_of(None, unit="dikes.water", involved=(by_role(InvolvedRole.DIRECT_MANAGER),)),
+            expected_advisor="adv_carla",
+            expected_rule_counts={RuleCode.MANAGER_LINE_UNRESOLVED: 2},
+            expected_exclusions={
+                "adv_anna": RuleCode.MANAGER_LINE_UNRESOLVED,
+                "adv_bram": RuleCode.MANAGER_LINE_UNRESOLVED,
+            },
+        ),
+        id="an anonymous client's unknown manager also keeps out the advisors in the units below",
+    ),
+    pytest.param(
+        Scenario(
+            finding="§2.6 persons high in the organisation; §2.3 the whole line counts",
+            case=case_of("dir_jansen", involved=(by_role(InvolvedRole.HIGHER_MANAGER),)),
+            expected_advisor="adv_hugo",
+            expected_rule_counts={RuleCode.INVOLVED_IN_ADVISOR_CHAIN: 5},
+        ),
+        id="a director's complaint about a higher manager takes every advisor under the SG out",
     ),
     pytest.param(
         Scenario(
