@@ -3,9 +3,9 @@
     specs = load_topic_specs(prefix="t-1.")            # one TopicSpec per topic and DLQ twin
     report = await apply_topics("kafka:9092", replication_factor=1)
 
-`apply_topics` creates the missing topics with their configs and compares the configs of the
-existing ones; with ``alter=True`` it sets them (partitions are never changed: adding partitions
-moves keys, see topics.yaml). aiokafka's admin client has no ACL API, so the ACLs are rendered as
+`apply_topics` creates the missing topics with their configs and compares the configs and
+partition counts of the existing ones; with ``alter=True`` it sets the configs (partitions are
+never changed: adding partitions moves keys, see topics.yaml). aiokafka's admin client has no ACL API, so the ACLs are rendered as
 `kafka-acls.sh` commands for an operator to run.
 
 CLI (docker compose's kafka-init and the Kubernetes init Job use it; connection and security from
@@ -110,6 +110,9 @@ class ApplyReport:
     # topic -> config key -> (value on the broker, value in topics.yaml)
     drift: dict[str, dict[str, tuple[str | None, str]]] = field(default_factory=dict)
     altered: list[str] = field(default_factory=list)
+    # topic -> (partitions on the broker, partitions in topics.yaml). Never fixed automatically:
+    # adding partitions moves keys. Typically a topic some client auto-created before apply ran.
+    partition_drift: dict[str, tuple[int | None, int]] = field(default_factory=dict)
 
 
 def admin_options_from_env() -> dict[str, Any]:
@@ -218,6 +221,11 @@ async def apply_topics(
                 diff = {k: (on_broker.get(k), v) for k, v in spec.config.items() if on_broker.get(k) != v}
                 if diff:
                     report.drift[spec.name] = diff
+            described = await asyncio.wait_for(admin.describe_topics([s.name for s in present]), timeout)
+            partitions = {d["topic"]: len(d["partitions"]) for d in described}
+            for spec in present:
+                if partitions.get(spec.name) != spec.partitions:
+                    report.partition_drift[spec.name] = (partitions.get(spec.name), spec.partitions)
             if alter and report.drift:
                 # AlterConfigs (not incremental) replaces a topic's overrides with exactly these.
                 wanted = [s for s in present if s.name in report.drift]
@@ -336,6 +344,10 @@ def _print_report(report: ApplyReport) -> None:
             print(f"drift    {name}: {key} is {actual!r}, topics.yaml says {wanted!r}")
     for name in report.altered:
         print(f"altered  {name}")
+    for name, (on_broker, in_file) in report.partition_drift.items():
+        print(
+            f"drift    {name}: {on_broker} partitions, topics.yaml says {in_file} (not changed: see topics.yaml)"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -413,7 +425,7 @@ def _apply_cli(args: argparse.Namespace) -> int:
             )
             asyncio.run(asyncio.sleep(2))
     _print_report(report)
-    if args.strict and report.drift and not report.altered:
+    if args.strict and ((report.drift and not report.altered) or report.partition_drift):
         return 3
     return 0
 

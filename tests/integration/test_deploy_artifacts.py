@@ -618,6 +618,20 @@ def test_acls_grant_each_service_its_topics_and_keep_personal_topics_from_report
     assert all(cmd[:3] == ["kafka-acls.sh", "--bootstrap-server", "kafka:9093"] for cmd in commands)
 
 
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_service_consumes_only_topics_its_kafka_principal_may_read(service: str) -> None:
+    try:
+        app = importlib.import_module(f"services.{service}.app")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"services.{service}.app":
+            raise
+        pytest.skip(f"services/{service}/app.py does not exist yet")
+    runtime = app.create_runtime()  # builds the subscriber; connects to nothing
+    acl = next(acl for acl in load_acls() if acl.service == service)
+    assert set(runtime.subscriber.topic_names) <= set(acl.read)
+    assert runtime.subscriber.group_id == acl.groups[0][0] == f"caseflow-{service}"
+
+
 async def test_applying_topics_yaml_creates_every_topic_with_its_retention(
     kafka_bootstrap: str, unique_topic: str
 ) -> None:
@@ -645,6 +659,22 @@ async def test_applying_topics_yaml_creates_every_topic_with_its_retention(
     assert fixed.created == [] and fixed.altered == [drifted]
     again = await apply_topics(kafka_bootstrap, unique_topic, replication_factor=1)
     assert again.drift == {} and sorted(again.existing) == sorted(s.name for s in specs)
+
+
+async def test_applying_topics_yaml_reports_a_topic_created_with_too_few_partitions(
+    kafka_bootstrap: str, unique_topic: str
+) -> None:
+    # A client that auto-creates a topic before apply runs gets one partition and broker defaults.
+    early = f"{unique_topic}routing.alerts.v1"
+    await create_topics(kafka_bootstrap, [early], partitions=1)
+
+    report = await apply_topics(kafka_bootstrap, unique_topic, replication_factor=1, alter=True)
+
+    assert report.partition_drift == {early: (1, 3)}
+    assert early in report.existing and early not in report.created
+    # Partitions are left alone (adding them moves keys): that is a migration, not an apply.
+    again = await apply_topics(kafka_bootstrap, unique_topic, replication_factor=1)
+    assert again.partition_drift == {early: (1, 3)}
 
 
 # -- Prometheus and Grafana -----------------------------------------------------------------------
