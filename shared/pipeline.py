@@ -154,6 +154,8 @@ class EventPipeline:
     # Called with the events a transaction stored, after it committed (domain metrics count here,
     # so a rolled-back or retried transaction is never counted twice).
     on_committed: Callable[[list[Any]], None] | None = None
+    # Called when a transaction did not commit: in-memory caches built while handling are stale.
+    on_rolled_back: Callable[[], None] | None = None
     _sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
 
     def logical_topic(self, physical: str) -> str:
@@ -224,12 +226,20 @@ class EventPipeline:
 
     async def _apply_in_one_transaction(self, decoded: list[Decoded], dead: list[tuple[Inbound, str, str]]) -> None:
         now = self.clock()
-        async with self.engine.begin() as conn:
-            for item in dead:
-                await self._dead_letter(conn, *item, now=now)
-            outcomes, stored = await self._apply_messages(conn, decoded, now)
+        try:
+            async with self.engine.begin() as conn:
+                for item in dead:
+                    await self._dead_letter(conn, *item, now=now)
+                outcomes, stored = await self._apply_messages(conn, decoded, now)
+        except BaseException:
+            self._rolled_back()
+            raise
         self._count(outcomes, dead)
         self._committed(stored)
+
+    def _rolled_back(self) -> None:
+        if self.on_rolled_back is not None:
+            self.on_rolled_back()
 
     def _committed(self, stored: list[Any]) -> None:
         if self.on_committed and stored:
@@ -277,6 +287,7 @@ class EventPipeline:
                     self._committed(stored)
                     break
                 except Exception as exc:
+                    self._rolled_back()
                     if is_transient(exc):
                         raise
                     if attempt < self.max_attempts:

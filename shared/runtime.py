@@ -65,6 +65,7 @@ class ServiceParts:
     background: list[Callable[[asyncio.Event], Awaitable[None]]] = field(default_factory=list)
     # Sees every event the service stored, after commit: where domain metrics are counted.
     on_committed: Callable[[list[Any]], None] | None = None
+    on_rolled_back: Callable[[], None] | None = None
 
 
 Builder = Callable[[ServiceContext], Awaitable[ServiceParts]]
@@ -150,7 +151,7 @@ class ServiceRuntime:
             service=self.service, engine=engine, store=ctx.store, relay=ctx.relay, routes=parts.routes,
             metrics=self.metrics, topic_prefix=s.topic_prefix, clock=self.clock,
             quarantine=self._quarantine if ctx.keystore else None, on_progress=self.watchdog.progressed,
-            on_committed=parts.on_committed,
+            on_committed=parts.on_committed, on_rolled_back=parts.on_rolled_back,
         )
         ctx.on_committed = parts.on_committed
         await self.broker.start()

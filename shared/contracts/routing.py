@@ -26,6 +26,10 @@ class AdvisorAssigned(EventPayload):
     decided_at: datetime
     case_opened_at: datetime
     exclusions: Sealed  # [{advisor_id, rule_code, detail_code}] under the case key
+    # For the audit: the directory revision the decision saw and the case facts it used (sealed):
+    # refolding routing's directory log to that revision and deciding again must give this event.
+    directory_revision: int
+    inputs: Sealed
 
 
 @event_type("CaseReassigned")
@@ -39,6 +43,8 @@ class CaseReassigned(EventPayload):
     rule_codes: dict[str, int]
     decided_at: datetime
     exclusions: Sealed
+    directory_revision: int
+    inputs: Sealed
 
 
 @event_type("RoutingEscalated")
@@ -50,6 +56,10 @@ class RoutingEscalated(EventPayload):
     reason_codes: dict[str, int]
     policy_version: str
     escalated_at: datetime
+    reason: str = "initial"  # initial | conflict_declared | persons_added | advisor_on_leave | ...
+    exclusions: Sealed | None = None
+    directory_revision: int = 0
+    inputs: Sealed | None = None
 
 
 @event_type("ReferralSuggested")
@@ -68,3 +78,14 @@ class AdvisorTermEnding(EventPayload):
     term_end: date
     days_left: int
     noticed_at: datetime
+
+
+@event_type("RoutingActionRejected")
+class RoutingActionRejected(EventPayload):
+    """A DeclareConflict or AmendCaseFacts refused: bad token, or not the case's current assignee."""
+
+    case_id: str
+    action: str
+    advisor_id: str
+    reason: str
+    rejected_at: datetime

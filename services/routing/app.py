@@ -1,0 +1,49 @@
+"""Composition root of the routing service."""
+
+from __future__ import annotations
+
+import shared.contracts  # noqa: F401  (registers the event types)
+from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime
+from shared.topics import ADVISOR_ACTIONS, DIRECTORY, INTAKE_CASES
+from services.routing.decisions import Router
+from services.routing.directory_projection import DirectoryCache
+from services.routing.handlers import RoutingHandlers, routes
+from services.routing.jobs import check_terms, every, refresh_gauges
+from services.routing.metrics import RoutingMetrics
+from services.routing.policy import PolicySettings
+from services.routing.settings import RoutingSettings
+from services.routing.store import messaging, metadata
+
+SERVICE = "routing"
+
+
+def create_runtime(settings: RoutingSettings | None = None, **runtime_args: object) -> ServiceRuntime:
+    settings = settings or RoutingSettings()
+
+    async def build(ctx: ServiceContext) -> ServiceParts:
+        assert ctx.cipher is not None
+        cache = DirectoryCache(ctx.engine)
+        router = Router(ctx.cipher, cache, PolicySettings(small_unit_threshold=settings.small_unit_threshold))
+        metrics = RoutingMetrics(ctx.registry)
+
+        def committed(stored: list[object]) -> None:
+            metrics.count(stored)
+
+        def rolled_back() -> None:
+            cache.stale = True
+
+        return ServiceParts(
+            routes=routes(RoutingHandlers(router)),
+            on_committed=committed,
+            on_rolled_back=rolled_back,
+            background=[
+                every(settings.term_check_interval_seconds,
+                      lambda: check_terms(ctx, router, metrics, settings.term_warning_days)),
+                every(5.0, lambda: refresh_gauges(ctx, metrics)),
+            ],
+        )
+
+    return ServiceRuntime(
+        service=SERVICE, settings=settings, metadata=metadata, tables=messaging,
+        consumes=[DIRECTORY.name, INTAKE_CASES.name, ADVISOR_ACTIONS.name], build=build, **runtime_args,  # type: ignore[arg-type]
+    )

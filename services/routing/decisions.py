@@ -1,0 +1,159 @@
+"""Use cases: route a case, re-check assignments, and turn a policy Decision into events."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.auth import AuthError, advisor_keys_of, claim_token_once, verify_command
+from shared.contracts.routing import AdvisorAssigned, CaseReassigned, ReferralSuggested, RoutingEscalated
+from shared.crypto import CaseCipher, KeyErased
+from shared.envelope import new_envelope
+from shared.outbox import Outgoing
+from shared.topics import ROUTING_ASSIGNMENTS
+from services.routing.directory_projection import DirectoryCache
+from services.routing.facts import case_facts, facts_document
+from services.routing.policy import CaseFacts, Decision, PolicySettings, decide, is_assignment_still_valid
+from services.routing.store import advisor_keys, routing_cases, used_tokens
+
+PRODUCER = "routing"
+
+
+@dataclass
+class Router:
+    cipher: CaseCipher
+    cache: DirectoryCache
+    settings: PolicySettings
+
+    async def verify_actor(self, conn: AsyncConnection, command: Any, row: Any, now: datetime) -> str | None:
+        """None if the command's signed token proves its advisor and that advisor holds the case;
+        else a reason code. The same answer for an unknown case and someone else's case."""
+        try:
+            keys = await advisor_keys_of(conn, advisor_keys, command.advisor_id)
+            verified = verify_command(command, lambda _advisor: keys, now=now)
+        except AuthError as exc:
+            return exc.reason
+        if row is None or row.status != "assigned" or row.current_advisor_id != command.advisor_id:
+            return "not_current_assignee"
+        try:
+            await claim_token_once(conn, used_tokens, verified, now)
+        except AuthError as exc:
+            return exc.reason
+        return None
+
+    async def loads(self, conn: AsyncConnection) -> dict[str, int]:
+        rows = await conn.execute(
+            select(routing_cases.c.current_advisor_id, func.count())
+            .where(routing_cases.c.status == "assigned")
+            .group_by(routing_cases.c.current_advisor_id)
+        )
+        return {r[0]: int(r[1]) for r in rows}
+
+    def _inputs(self, facts: CaseFacts) -> dict[str, Any]:
+        candidates = self.cache.directory.advisors_in_scope(facts.organisation_id, facts.unit_id)
+        return {
+            "facts": facts_document(facts),
+            "loads": {a.advisor_id: a.open_cases for a in candidates if a.open_cases},
+        }
+
+    async def route(
+        self, conn: AsyncConnection, row: Any, now: datetime, *, causation_id: str, reason: str,
+        opened_at: datetime | None = None,
+    ) -> list[Outgoing]:
+        """Decide for a case row and update it; `reason` is "initial" or the re-routing reason."""
+        facts = await case_facts(self.cipher, row)
+        decision = decide(facts, self.cache.directory, now, self.settings)
+        return await self._record(conn, row, facts, decision, now, causation_id=causation_id, reason=reason,
+                                  opened_at=opened_at or row.opened_at)
+
+    async def _record(
+        self, conn: AsyncConnection, row: Any, facts: CaseFacts, decision: Decision, now: datetime, *,
+        causation_id: str, reason: str, opened_at: datetime,
+    ) -> list[Outgoing]:
+        key = await self.cipher._keystore.get_key(row.case_id)  # one key fetch for all sealing below
+        seal = lambda purpose, doc: CaseCipher.seal_with_key(key, row.case_id, purpose, doc)  # noqa: E731
+        exclusions = seal("routing_exclusions", decision.sensitive_part())
+        inputs = seal("routing_inputs", self._inputs(facts))
+        clear = decision.clear_part()
+        rules: dict[str, int] = clear["rule_codes_applied"]  # type: ignore[assignment]
+        previous = row.current_advisor_id
+        events: list[Any] = []
+        if decision.outcome == "assigned" and decision.advisor_id == previous:
+            return []  # still valid and unchanged: nothing happened
+        if previous is not None and reason != "initial":
+            events.append(CaseReassigned(
+                case_id=row.case_id, from_advisor_id=previous, to_advisor_id=decision.advisor_id, reason=reason,
+                scope=decision.advisor_scope, policy_version=decision.policy_version, rule_codes=rules,
+                decided_at=now, exclusions=exclusions, directory_revision=self.cache.revision, inputs=inputs,
+            ))
+        elif decision.outcome == "assigned":
+            assert decision.advisor_id is not None and decision.advisor_scope is not None
+            events.append(AdvisorAssigned(
+                case_id=row.case_id, advisor_id=decision.advisor_id, scope=decision.advisor_scope,
+                policy_version=decision.policy_version, rule_codes=rules,
+                selection_reason=decision.selection_reason.value if decision.selection_reason else "",
+                decided_at=now, case_opened_at=opened_at, exclusions=exclusions,
+                directory_revision=self.cache.revision, inputs=inputs,
+            ))
+        if decision.outcome == "escalated" and row.status != "escalated":
+            events.append(RoutingEscalated(
+                case_id=row.case_id, organisation_id=row.organisation_id, reason_codes=rules,
+                policy_version=decision.policy_version, escalated_at=now, reason=reason, exclusions=exclusions,
+                directory_revision=self.cache.revision, inputs=inputs,
+            ))
+        if decision.referral_suggested and reason == "initial":
+            events.append(ReferralSuggested(
+                case_id=row.case_id, referral=decision.referral_suggested, reason="labour_question", suggested_at=now,
+            ))
+        await conn.execute(
+            update(routing_cases).where(routing_cases.c.case_id == row.case_id).values(
+                status="assigned" if decision.outcome == "assigned" else "escalated",
+                current_advisor_id=decision.advisor_id, updated_at=now,
+            )
+        )
+        self.cache.change_load(previous, -1)
+        self.cache.change_load(decision.advisor_id, +1)
+        return [
+            Outgoing(ROUTING_ASSIGNMENTS.name, new_envelope(
+                e, stream_id=row.case_id, producer=PRODUCER, occurred_at=now, causation_id=causation_id,
+                correlation_id=row.case_id, discriminator=f"{reason}:{i}",
+            ))
+            for i, e in enumerate(events)
+        ]
+
+    async def recheck(self, conn: AsyncConnection, rows: list[Any], now: datetime, *, causation_id: str,
+                      reason: str) -> list[Outgoing]:
+        """Re-route open cases whose assignment now conflicts, and retry escalated ones."""
+        out: list[Outgoing] = []
+        for row in rows:
+            try:
+                facts = await case_facts(self.cipher, row)
+            except KeyErased:
+                continue
+            if row.status == "assigned" and row.current_advisor_id:
+                valid, _codes = is_assignment_still_valid(facts, self.cache.directory, now, row.current_advisor_id, self.settings)
+                if valid:
+                    continue
+                out += await self.route(conn, row, now, causation_id=causation_id, reason=reason)
+            elif row.status == "escalated":
+                out += await self.route(conn, row, now, causation_id=causation_id, reason="escalation_retry")
+        return out
+
+
+def reroute_reason(change_type: str, body: dict[str, Any]) -> str:
+    if change_type == "AdvisorStatusChanged":
+        return {"on_leave": "advisor_on_leave", "departed": "advisor_departed"}.get(body.get("status", ""), "advisor_status")
+    if change_type == "AdvisorUpserted":
+        return "advisor_changed"
+    if change_type == "AcquaintanceDeclared":
+        return "acquaintance_declared"
+    return "org_change"
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True)

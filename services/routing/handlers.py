@@ -1,0 +1,152 @@
+"""Routing's consumers: the directory, opened cases, and the advisors' conflict declarations.
+
+Each handler follows the same shape: load state, decide (policy.py, pure), store state and emit
+events through the outbox. Event types on these topics that routing does not act on are skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.auth import record_advisor_key
+from shared.contracts.advisor_actions import AmendCaseFacts, DeclareConflict
+from shared.contracts.intake import CaseOpened
+from shared.contracts.routing import RoutingActionRejected
+from shared.envelope import new_envelope
+from shared.outbox import Outgoing
+from shared.pipeline import Decoded, Inbound, PoisonMessage, Route, envelope_decoder
+from shared.topics import ADVISOR_ACTIONS, DIRECTORY, INTAKE_CASES, ROUTING_ASSIGNMENTS
+from services.routing.decisions import PRODUCER, Router, reroute_reason
+from services.routing.directory_projection import DIRECTORY_EVENTS
+from services.routing.facts import coded_fields
+from services.routing.store import advisor_keys, routing_cases
+
+IGNORED = "ignored"
+
+
+def tolerant_decoder(inbound: Inbound) -> Decoded:
+    """Envelopes of types this service does not know are other services' business: skip them.
+
+    Unknown types are not poison here: the topic's owner may add event types at any time.
+    """
+    try:
+        return envelope_decoder(inbound)
+    except PoisonMessage as exc:
+        if exc.reason == "unknown_event_type":
+            return Decoded(f"ignored:{inbound.position}", inbound, IGNORED)
+        raise
+
+
+def _type(message: Decoded) -> str:
+    return "" if message.body == IGNORED else str(message.body.event_type)
+
+
+class RoutingHandlers:
+    def __init__(self, router: Router) -> None:
+        self.router = router
+
+    async def _prepare(self, conn: AsyncConnection) -> None:
+        await self.router.cache.refresh_if_stale(await self.router.loads(conn))
+
+    # -- directory.v1 --------------------------------------------------------------------------
+
+    async def on_directory(self, conn: AsyncConnection, messages: Sequence[Decoded], now: datetime) -> list[Sequence[Outgoing]]:
+        await self._prepare(conn)
+        reasons: list[str] = []
+        for m in messages:
+            if _type(m) == "AdvisorKeyRegistered":
+                k = m.body.payload
+                await record_advisor_key(conn, advisor_keys, advisor_id=k.advisor_id, public_key_b64=k.public_key_b64,
+                                         valid_from=k.valid_from, valid_until=k.valid_until)
+            elif _type(m) in DIRECTORY_EVENTS:
+                body = m.body.payload.model_dump(mode="json")
+                if await self.router.cache.apply(conn, _type(m), body, now) is not None:
+                    reasons.append(reroute_reason(_type(m), body))
+        results: list[Sequence[Outgoing]] = [[] for _ in messages]
+        if reasons:
+            # One re-check of the open cases per batch of directory changes, not one per change:
+            # an HR bulk feed may carry thousands of changes at once.
+            rows = (await conn.execute(select(routing_cases).where(routing_cases.c.status.in_(("assigned", "escalated"))))).all()
+            reason = reasons[0] if len(set(reasons)) == 1 else "org_change"
+            results[-1] = await self.router.recheck(conn, rows, now, causation_id=messages[-1].message_id, reason=reason)
+        return results
+
+    # -- intake.cases.v1 -----------------------------------------------------------------------
+
+    async def on_case_event(self, conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
+        await self._prepare(conn)
+        kind = _type(message)
+        if kind == "CaseOpened":
+            return await self._open(conn, message.body.payload, now, message.message_id)
+        if kind in ("CaseClosed", "CasePersonalDataErased"):
+            row = await self._row(conn, message.body.payload.case_id)
+            if row is not None and row.status in ("assigned", "escalated"):
+                if row.status == "assigned":
+                    self.router.cache.change_load(row.current_advisor_id, -1)
+                await conn.execute(
+                    routing_cases.update().where(routing_cases.c.case_id == row.case_id)
+                    .values(status="closed" if kind == "CaseClosed" else "erased", updated_at=now)
+                )
+        return []
+
+    async def _open(self, conn: AsyncConnection, opened: CaseOpened, now: datetime, causation_id: str) -> Sequence[Outgoing]:
+        if await self._row(conn, opened.case_id) is not None:
+            return []
+        await conn.execute(routing_cases.insert().values(
+            case_id=opened.case_id, organisation_id=opened.organisation_id, unit_id=opened.unit_id,
+            opened_at=opened.opened_at, coded=coded_fields(opened), routing_facts=opened.routing_facts.model_dump_json(),
+            amendments=[], status="new", current_advisor_id=None, conflicted_advisor_ids=[], updated_at=now,
+        ))
+        row = await self._row(conn, opened.case_id)
+        return await self.router.route(conn, row, now, causation_id=causation_id, reason="initial",
+                                       opened_at=opened.opened_at)
+
+    async def _row(self, conn: AsyncConnection, case_id: str) -> Any:
+        return (await conn.execute(select(routing_cases).where(routing_cases.c.case_id == case_id))).first()
+
+    # -- advisor.actions.v1 --------------------------------------------------------------------
+
+    async def on_action(self, conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
+        kind = _type(message)
+        if kind not in ("DeclareConflict", "AmendCaseFacts"):
+            return []
+        await self._prepare(conn)
+        command: DeclareConflict | AmendCaseFacts = message.body.payload
+        row = await self._row(conn, command.case_id)
+        refusal = await self.router.verify_actor(conn, command, row, now)
+        if refusal is not None:
+            return [self._rejected(command, refusal, now, message.message_id)]
+        if isinstance(command, DeclareConflict):
+            conflicted = sorted({*(row.conflicted_advisor_ids or []), command.advisor_id})
+            await conn.execute(routing_cases.update().where(routing_cases.c.case_id == row.case_id)
+                               .values(conflicted_advisor_ids=conflicted))
+            row = await self._row(conn, command.case_id)
+            return await self.router.route(conn, row, now, causation_id=message.message_id, reason="conflict_declared")
+        amendments = [*(row.amendments or []), command.added_facts.model_dump_json()]
+        await conn.execute(routing_cases.update().where(routing_cases.c.case_id == row.case_id).values(amendments=amendments))
+        row = await self._row(conn, command.case_id)
+        return await self.router.recheck(conn, [row], now, causation_id=message.message_id, reason="persons_added")
+
+    def _rejected(self, command: Any, reason: str, now: datetime, causation_id: str) -> Outgoing:
+        event = RoutingActionRejected(
+            case_id=command.case_id, action=command.EVENT_TYPE, advisor_id=command.advisor_id, reason=reason,
+            rejected_at=now,
+        )
+        env = new_envelope(event, stream_id=command.case_id, producer=PRODUCER, occurred_at=now, causation_id=causation_id)
+        return Outgoing(ROUTING_ASSIGNMENTS.name, env)
+
+
+def routes(handlers: RoutingHandlers) -> dict[str, Route]:
+    return {
+        DIRECTORY.name: Route(decode=tolerant_decoder, handle_batch=handlers.on_directory),
+        INTAKE_CASES.name: Route(decode=tolerant_decoder, handle=handlers.on_case_event),
+        ADVISOR_ACTIONS.name: Route(decode=tolerant_decoder, handle=handlers.on_action),
+    }
+
+
+__all__ = ["RoutingHandlers", "routes", "tolerant_decoder"]

@@ -1,0 +1,88 @@
+"""Routing's scheduled work: appointments ending soon, and assignments whose term has ended."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from sqlalchemy import func, select
+
+from shared.contracts.routing import AdvisorTermEnding
+from shared.db import insert_ignoring_duplicates
+from shared.envelope import new_envelope
+from shared.outbox import Outgoing
+from shared.runtime import ServiceContext
+from shared.topics import ROUTING_ALERTS
+from services.routing.decisions import PRODUCER, Router
+from services.routing.metrics import RoutingMetrics
+from services.routing.policy import term_endings_within
+from services.routing.store import routing_cases, term_notices
+
+log = structlog.get_logger(__name__)
+
+
+async def check_terms(ctx: ServiceContext, router: Router, metrics: RoutingMetrics, warning_days: int) -> int:
+    """Emit AdvisorTermEnding once per (advisor, term end); re-route cases of ended terms."""
+    now = ctx.clock()
+    try:
+        stored = await _check_terms_in_transaction(ctx, router, metrics, warning_days, now)
+    except BaseException:
+        router.cache.stale = True  # loads changed in memory by a transaction that did not commit
+        raise
+    if ctx.on_committed:
+        ctx.on_committed(stored)
+    return len(stored)
+
+
+async def _check_terms_in_transaction(
+    ctx: ServiceContext, router: Router, metrics: RoutingMetrics, warning_days: int, now: Any
+) -> list[Any]:
+    async with ctx.engine.begin() as conn:
+        await router.cache.refresh_if_stale(await router.loads(conn))
+        endings = term_endings_within(router.cache.directory, now, warning_days)
+        metrics.terms_ending.set(len(endings))
+        outgoing: list[Outgoing] = []
+        for advisor_id, term_end in endings:
+            fresh = await conn.execute(
+                insert_ignoring_duplicates(conn, term_notices, ["advisor_id", "term_end"]).values(
+                    advisor_id=advisor_id, term_end=term_end.isoformat()
+                )
+            )
+            if fresh.rowcount:
+                event = AdvisorTermEnding(
+                    advisor_id=advisor_id, term_end=term_end, days_left=(term_end - now.date()).days, noticed_at=now
+                )
+                outgoing.append(Outgoing(ctx.topic(ROUTING_ALERTS.name), new_envelope(
+                    event, stream_id=advisor_id, producer=PRODUCER, occurred_at=now,
+                    causation_id=f"term:{advisor_id}:{term_end.isoformat()}",
+                )))
+        rows = (await conn.execute(select(routing_cases).where(routing_cases.c.status == "assigned"))).all()
+        rerouted = await router.recheck(conn, rows, now, causation_id=f"term-check:{now.date().isoformat()}",
+                                        reason="term_ended")
+        return await ctx.store.append(conn, outgoing + [Outgoing(ctx.topic(o.topic), o.envelope) for o in rerouted])
+
+
+async def refresh_gauges(ctx: ServiceContext, metrics: RoutingMetrics) -> None:
+    async with ctx.engine.connect() as conn:
+        waiting = (await conn.execute(
+            select(func.count()).select_from(routing_cases).where(routing_cases.c.status == "escalated")
+        )).scalar()
+    metrics.escalations_waiting.set(int(waiting or 0))
+
+
+def every(seconds: float, job: Callable[[], Awaitable[object]]) -> Callable[[asyncio.Event], Awaitable[None]]:
+    async def loop(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await job()
+            except Exception as exc:  # a failed run is retried at the next tick
+                log.warning("routing_job_failed", error_type=type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+    return loop
+
+

@@ -1,0 +1,155 @@
+"""Routing on the real broker: directory + opened cases -> assignments; conflicts and org changes re-route.
+
+Intake and routing run in process, sharing one key store as they would share a KMS; submissions
+enter through intake's topic, so routing sees exactly what production would.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from caseflow.sample_org import advisor_private_key, directory_events
+from services.intake.app import create_runtime as intake_runtime
+from services.intake.settings import IntakeSettings
+from services.routing.app import create_runtime as routing_runtime
+from services.routing.settings import RoutingSettings
+from shared.auth import authorize_command
+from shared.contracts.advisor_actions import DeclareConflict
+from shared.contracts.directory import PersonUpserted
+from shared.envelope import new_envelope
+from shared.topics import ALL_TOPICS
+from tests.support import samples
+from tests.support.kafka_io import create_topics, produce, read_all, read_json
+from tests.support.services import TEST_MASTER_KEY, running, wait_until
+
+pytestmark = pytest.mark.integration
+
+
+def submission_about_ict_manager(**overrides: Any) -> dict[str, Any]:
+    """Jan (p-ict-1) in the small ICT team has a labour conflict with his manager p-ict-lead."""
+    doc = samples.submission(uuid.uuid4().hex[:8], unit_id="bzk-dgob-ict", client_person_id="p-ict-1",
+                             persons_involved=[{"person_id": "p-ict-lead", "role": "direct_manager"}])
+    doc.update(overrides)
+    return doc
+
+
+@pytest.fixture
+async def system(kafka_bootstrap: str, db_url: str, tmp_path: Path) -> Any:
+    prefix = f"t-routing-{uuid.uuid4().hex[:8]}."
+    await create_topics(kafka_bootstrap, [prefix + t.name for t in ALL_TOPICS] + [prefix + t.dlq for t in ALL_TOPICS])
+    keys = f"sqlite+aiosqlite:///{tmp_path}/keys.db"
+    common = dict(kafka_bootstrap=kafka_bootstrap, topic_prefix=prefix, keystore_url=keys, master_key=TEST_MASTER_KEY,
+                  key_cache_seconds=0)
+    intake = intake_runtime(IntakeSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/intake.db", **common))
+    routing = routing_runtime(RoutingSettings(database_url=db_url, **common))
+    await produce(kafka_bootstrap, prefix + "directory.v1", [(e.stream_id.encode(), e.to_bytes()) for e in directory_events()])
+    async with running(intake), running(routing):
+        yield prefix, routing
+
+
+async def assignments(kafka: str, prefix: str, case_id: str | None = None, expect: int = 1) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+
+    async def enough() -> bool:
+        nonlocal events
+        events = [e for e in read_json(await read_all(kafka, prefix + "routing.assignments.v1", timeout=5, idle=0.5))
+                  if case_id is None or e["stream_id"] == case_id]
+        return len(events) >= expect
+
+    await wait_until(enough, timeout=40, interval=0.5)
+    return events
+
+
+async def open_case(kafka: str, prefix: str, doc: dict[str, Any]) -> str:
+    await produce(kafka, prefix + "intake.submissions.v1", [(None, samples.to_bytes(doc))])
+    opened = []
+
+    async def seen() -> bool:
+        nonlocal opened
+        opened = [e for e in read_json(await read_all(kafka, prefix + "intake.cases.v1", timeout=5, idle=0.5))
+                  if e["payload"]["submission_id"] == doc["submission_id"]]
+        return bool(opened)
+
+    await wait_until(seen, timeout=30)
+    return str(opened[0]["payload"]["case_id"])
+
+
+class TestRoutingContract:
+    async def test_an_opened_case_is_assigned_to_an_advisor_without_a_conflict(self, system: Any, kafka_bootstrap: str) -> None:
+        prefix, _ = system
+        case_id = await open_case(kafka_bootstrap, prefix, submission_about_ict_manager())
+        events = await assignments(kafka_bootstrap, prefix, case_id, expect=2)  # assigned + labour referral
+        kinds = {e["event_type"]: e["payload"] for e in events}
+        assigned = kinds["AdvisorAssigned"]
+        # Bram works in the small ICT team under the manager involved: never him.
+        assert assigned["advisor_id"] in {"adv-anna", "adv-carla", "adv-dirk", "adv-eva"}
+        # Bram is excluded under the first rule he breaks: the manager involved is his own manager.
+        assert assigned["rule_codes"] == {"R2_INVOLVED_IN_ADVISOR_CHAIN": 1}
+        assert set(assigned["exclusions"]) == {"alg", "kid", "nonce", "ct"} and "adv-bram" not in str(events)
+        assert kinds["ReferralSuggested"]["referral"] == "referred.labour_law_desk"
+
+    async def test_a_declared_conflict_reassigns_the_case_to_someone_else(self, system: Any, kafka_bootstrap: str) -> None:
+        prefix, _ = system
+        case_id = await open_case(kafka_bootstrap, prefix, submission_about_ict_manager())
+        first = next(e for e in await assignments(kafka_bootstrap, prefix, case_id) if e["event_type"] == "AdvisorAssigned")
+        advisor = first["payload"]["advisor_id"]
+        now = datetime.now(UTC)
+        command = authorize_command(
+            advisor_private_key(advisor),
+            DeclareConflict(advisor_id=advisor, auth="", issued_at=now, case_id=case_id, reason="knows_person"), now=now,
+        )
+        env = new_envelope(command, stream_id=case_id, producer="workbench", occurred_at=now, causation_id=None)
+        await produce(kafka_bootstrap, prefix + "advisor.actions.v1", [(case_id.encode(), env.to_bytes())])
+        events = await assignments(kafka_bootstrap, prefix, case_id, expect=3)
+        moved = next(e["payload"] for e in events if e["event_type"] == "CaseReassigned")
+        assert moved["from_advisor_id"] == advisor and moved["to_advisor_id"] not in (None, advisor)
+        assert moved["reason"] == "conflict_declared"
+
+    async def test_a_conflict_declared_by_someone_who_is_not_the_assignee_is_refused(
+        self, system: Any, kafka_bootstrap: str
+    ) -> None:
+        prefix, _ = system
+        case_id = await open_case(kafka_bootstrap, prefix, submission_about_ict_manager())
+        first = next(e for e in await assignments(kafka_bootstrap, prefix, case_id) if e["event_type"] == "AdvisorAssigned")
+        intruder = next(a for a in ("adv-dirk", "adv-eva") if a != first["payload"]["advisor_id"])
+        now = datetime.now(UTC)
+        command = authorize_command(
+            advisor_private_key(intruder),
+            DeclareConflict(advisor_id=intruder, auth="", issued_at=now, case_id=case_id, reason="other"), now=now,
+        )
+        env = new_envelope(command, stream_id=case_id, producer="workbench", occurred_at=now, causation_id=None)
+        await produce(kafka_bootstrap, prefix + "advisor.actions.v1", [(case_id.encode(), env.to_bytes())])
+        events = await assignments(kafka_bootstrap, prefix, case_id, expect=3)
+        refused = next(e["payload"] for e in events if e["event_type"] == "RoutingActionRejected")
+        assert refused["reason"] == "not_current_assignee"
+        assert not [e for e in events if e["event_type"] == "CaseReassigned"]
+
+    async def test_an_org_change_that_creates_a_conflict_reroutes_the_open_case(
+        self, system: Any, kafka_bootstrap: str
+    ) -> None:
+        prefix, _ = system
+        case_id = await open_case(kafka_bootstrap, prefix, submission_about_ict_manager(preferred_advisor_id="adv-anna"))
+        first = next(e for e in await assignments(kafka_bootstrap, prefix, case_id) if e["event_type"] == "AdvisorAssigned")
+        assert first["payload"]["advisor_id"] == "adv-anna" and first["payload"]["selection_reason"] == "preferred"
+        # Reorganisation: Anna (p-hr-2) now reports to the manager the case is about.
+        now = datetime.now(UTC)
+        change = new_envelope(PersonUpserted(person_id="p-hr-2", unit_id="bzk-dgob-hr", manager_id="p-ict-lead"),
+                              stream_id="p-hr-2", producer="hr-feed", occurred_at=now, causation_id=None)
+        await produce(kafka_bootstrap, prefix + "directory.v1", [(b"p-hr-2", change.to_bytes())])
+        events = await assignments(kafka_bootstrap, prefix, case_id, expect=3)
+        moved = next(e["payload"] for e in events if e["event_type"] == "CaseReassigned")
+        assert moved["from_advisor_id"] == "adv-anna" and moved["to_advisor_id"] != "adv-anna"
+        assert moved["reason"] == "org_change"
+
+    async def test_top_management_involved_goes_to_an_external_advisor(self, system: Any, kafka_bootstrap: str) -> None:
+        prefix, _ = system
+        doc = submission_about_ict_manager(persons_involved=[{"person_id": "p-dg", "role": "higher_manager"}],
+                                           categories=["integrity.abuse_of_power"])
+        case_id = await open_case(kafka_bootstrap, prefix, doc)
+        first = next(e for e in await assignments(kafka_bootstrap, prefix, case_id) if e["event_type"] == "AdvisorAssigned")
+        assert first["payload"]["scope"] == "external"
