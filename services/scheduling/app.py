@@ -1,0 +1,44 @@
+"""Composition root of the scheduling service. `caseflow serve scheduling` runs it; nothing connects at import."""
+
+from __future__ import annotations
+
+import shared.contracts  # noqa: F401  (registers the event types)
+from services.scheduling.handlers import CONSUMED_TOPICS, SchedulingHandlers
+from services.scheduling.http_api import scheduling_routes
+from services.scheduling.ledger import BookingLedger, ensure_clock
+from services.scheduling.meetings import MeetingScheduler
+from services.scheduling.metrics import SchedulingMetrics
+from services.scheduling.settings import SchedulingSettings
+from services.scheduling.store import messaging, metadata
+from shared.pipeline import Clock, utc_now
+from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime
+
+SERVICE = "scheduling"
+
+
+def create_runtime(settings: SchedulingSettings | None = None, *, clock: Clock = utc_now) -> ServiceRuntime:
+    settings = settings or SchedulingSettings()
+
+    async def build(ctx: ServiceContext) -> ServiceParts:
+        async with ctx.engine.begin() as conn:
+            await ensure_clock(conn)
+        slot_settings = settings.slot_settings()
+        metrics = SchedulingMetrics(ctx.registry)
+        ledger = BookingLedger(
+            slot_settings.privacy_buffer,
+            slot_settings.habit_lookback,
+            on_refused=metrics.booking_refusals.inc,
+        )
+        scheduler = MeetingScheduler(ledger, slot_settings, settings.booking_attempts)
+        return ServiceParts(routes=SchedulingHandlers(scheduler).routes(), on_committed=metrics.count)
+
+    return ServiceRuntime(
+        service=SERVICE,
+        settings=settings,
+        metadata=metadata,
+        tables=messaging,
+        consumes=list(CONSUMED_TOPICS),
+        build=build,
+        http_routes=scheduling_routes,
+        clock=clock,
+    )

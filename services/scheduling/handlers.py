@@ -1,0 +1,222 @@
+"""Scheduling's consumers: one handler per event type, dispatched from the topics it reads.
+
+Every handler first takes the booking lock (ledger.py), so one scheduling transaction at a time
+changes cases and bookings, whichever instance runs it. Other services' topics carry event types
+scheduling does not know yet (they add new ones); those are ignored, not dead-lettered. Its own
+places topic is strict: an unknown type there is a defect and goes to the dead-letter topic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.scheduling import projection
+from services.scheduling.actors import verify_actor
+from services.scheduling.ledger import StoredBooking, latest_of_meeting
+from services.scheduling.meetings import Emitter, MeetingScheduler, Placement
+from services.scheduling.projection import CaseFacts
+from shared.contracts.advisor_actions import BookQuietRoom, CancelMeeting, RequestMeeting
+from shared.contracts.directory import AdvisorAvailabilitySet
+from shared.contracts.intake import CaseOpened
+from shared.contracts.routing import AdvisorAssigned, CaseReassigned
+from shared.contracts.scheduling import (
+    MeetingRequestRejected,
+    OffSiteBudgetSet,
+    RoomRegistered,
+    VenueRegistered,
+)
+from shared.envelope import Envelope, EventPayload
+from shared.outbox import Outgoing
+from shared.pipeline import Decoded, Inbound, PoisonMessage, Route, envelope_decoder
+from shared.topics import ADVISOR_ACTIONS, DIRECTORY, INTAKE_CASES, ROUTING_ASSIGNMENTS, SCHEDULING_PLACES
+
+CONSUMED_TOPICS = (
+    SCHEDULING_PLACES.name,
+    DIRECTORY.name,
+    INTAKE_CASES.name,
+    ROUTING_ASSIGNMENTS.name,
+    ADVISOR_ACTIONS.name,
+)
+
+
+class Ignored:
+    """The body of a message whose event type this service does not know: handled by doing nothing."""
+
+
+IGNORED = Ignored()
+
+
+def tolerant_decoder(inbound: Inbound) -> Decoded:
+    """For topics another service owns: an event type added there after this code was written is
+    not a poison message. Anything else undecodable still is."""
+    try:
+        return envelope_decoder(inbound)
+    except PoisonMessage as exc:
+        if exc.reason != "unknown_event_type":
+            raise
+        return Decoded(message_id=f"ignored:{inbound.position}", inbound=inbound, body=IGNORED)
+
+
+Handler = Callable[[AsyncConnection, Any, Emitter, datetime], Awaitable[list[Outgoing]]]
+
+
+class SchedulingHandlers:
+    def __init__(self, scheduler: MeetingScheduler) -> None:
+        self.scheduler = scheduler
+        self.ledger = scheduler.ledger
+        self._by_type: dict[type[EventPayload], Handler] = {
+            RoomRegistered: self.room_registered,
+            VenueRegistered: self.venue_registered,
+            OffSiteBudgetSet: self.budget_set,
+            AdvisorAvailabilitySet: self.availability_set,
+            CaseOpened: self.case_opened,
+            AdvisorAssigned: self.advisor_assigned,
+            CaseReassigned: self.case_reassigned,
+            RequestMeeting: self.request_meeting,
+            CancelMeeting: self.cancel_meeting,
+            BookQuietRoom: self.book_quiet_room,
+        }
+
+    def routes(self) -> dict[str, Route]:
+        strict = {SCHEDULING_PLACES.name}
+        return {
+            topic: Route(decode=envelope_decoder if topic in strict else tolerant_decoder, handle=self.handle)
+            for topic in CONSUMED_TOPICS
+        }
+
+    async def handle(self, conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
+        if message.body is IGNORED:
+            return []
+        envelope: Envelope[Any] = message.body
+        handler = self._by_type.get(type(envelope.payload))
+        if handler is None:
+            return []  # a known event this service has no use for (OrgUnitUpserted, LogTime, ...)
+        await self.ledger.lock(conn)
+        emit = Emitter(message.message_id, envelope.correlation_id, now)
+        return await handler(conn, envelope.payload, emit, now)
+
+    # -- facts --------------------------------------------------------------------------------
+
+    async def room_registered(
+        self, conn: AsyncConnection, room: RoomRegistered, _e: Emitter, now: datetime
+    ) -> list[Outgoing]:
+        await projection.register_room(conn, room, now)
+        return []
+
+    async def venue_registered(
+        self, conn: AsyncConnection, venue: VenueRegistered, _e: Emitter, _now: datetime
+    ) -> list[Outgoing]:
+        await projection.register_venue(conn, venue)
+        return []
+
+    async def budget_set(
+        self, conn: AsyncConnection, budget: OffSiteBudgetSet, _e: Emitter, _now: datetime
+    ) -> list[Outgoing]:
+        await projection.set_budget(conn, budget)
+        return []
+
+    async def availability_set(
+        self, conn: AsyncConnection, availability: AdvisorAvailabilitySet, _e: Emitter, now: datetime
+    ) -> list[Outgoing]:
+        await projection.set_availability(conn, availability, now)
+        return []
+
+    # -- cases --------------------------------------------------------------------------------
+
+    async def case_opened(
+        self, conn: AsyncConnection, opened: CaseOpened, emit: Emitter, now: datetime
+    ) -> list[Outgoing]:
+        await projection.record_case_opened(conn, opened)
+        return await self._meeting_the_client_asked_for(conn, opened.case_id, emit, now)
+
+    async def advisor_assigned(
+        self, conn: AsyncConnection, assigned: AdvisorAssigned, emit: Emitter, now: datetime
+    ) -> list[Outgoing]:
+        await projection.record_assignee(conn, assigned.case_id, assigned.advisor_id)
+        return await self._meeting_the_client_asked_for(conn, assigned.case_id, emit, now)
+
+    async def _meeting_the_client_asked_for(
+        self, conn: AsyncConnection, case_id: str, emit: Emitter, now: datetime
+    ) -> list[Outgoing]:
+        """Right after assignment (whichever of CaseOpened and AdvisorAssigned arrives last)."""
+        case = await projection.load_case(conn, case_id)
+        if case is None or not case.wants_meeting_now:
+            return []
+        assert case.advisor_id is not None
+        await projection.mark_auto_meeting_requested(conn, case_id)
+        return await self.scheduler.schedule(conn, emit, case, case.advisor_id, now)
+
+    async def case_reassigned(
+        self, conn: AsyncConnection, reassigned: CaseReassigned, emit: Emitter, now: datetime
+    ) -> list[Outgoing]:
+        await projection.record_assignee(conn, reassigned.case_id, reassigned.to_advisor_id)
+        case = await projection.load_case(conn, reassigned.case_id)
+        assert case is not None
+        moved = await self.scheduler.move_to_new_advisor(conn, emit, case, reassigned.to_advisor_id, now)
+        return moved + await self._meeting_the_client_asked_for(conn, reassigned.case_id, emit, now)
+
+    # -- advisor commands -----------------------------------------------------------------------
+
+    async def request_meeting(
+        self, conn: AsyncConnection, command: RequestMeeting, emit: Emitter, now: datetime
+    ) -> list[Outgoing]:
+        case = await projection.load_case(conn, command.case_id)
+        if (reason := verify_actor(command, case)) is not None:
+            return [self._rejected(emit, command, command.case_id, reason, now)]
+        assert case is not None and case.advisor_id is not None
+        placement = Placement(preference=command.mode)
+        return await self.scheduler.schedule(
+            conn, emit, case, case.advisor_id, now, placement, command.earliest
+        )
+
+    async def cancel_meeting(
+        self, conn: AsyncConnection, command: CancelMeeting, emit: Emitter, now: datetime
+    ) -> list[Outgoing]:
+        case = await projection.load_case(conn, command.case_id)
+        if (reason := verify_actor(command, case)) is not None:
+            return [self._rejected(emit, command, command.case_id, reason, now)]
+        assert case is not None
+        booking = await latest_of_meeting(conn, command.meeting_id)
+        if (reason := _why_not_cancellable(booking, case, now)) is not None:
+            return [self._rejected(emit, command, command.case_id, reason, now)]
+        assert booking is not None
+        if command.reschedule:
+            return await self.scheduler.reschedule(conn, emit, case, booking, now)
+        return [await self.scheduler.cancel(conn, emit, booking, "cancelled_by_advisor", now)]
+
+    async def book_quiet_room(
+        self, conn: AsyncConnection, command: BookQuietRoom, emit: Emitter, now: datetime
+    ) -> list[Outgoing]:
+        if (reason := verify_actor(command, None)) is not None:
+            return [self._rejected(emit, command, None, reason, now)]
+        return await self.scheduler.book_quiet_room(
+            conn, emit, command.advisor_id, command.location, command.minutes, now
+        )
+
+    @staticmethod
+    def _rejected(
+        emit: Emitter, command: EventPayload, case_id: str | None, reason: str, now: datetime
+    ) -> Outgoing:
+        advisor_id = str(getattr(command, "advisor_id", ""))
+        payload = MeetingRequestRejected(
+            case_id=case_id,
+            advisor_id=advisor_id,
+            command=command.EVENT_TYPE,
+            reason_code=reason,
+            rejected_at=now,
+        )
+        return emit(payload, case_id or advisor_id)
+
+
+def _why_not_cancellable(booking: StoredBooking | None, case: CaseFacts, now: datetime) -> str | None:
+    if booking is None or booking.case_id != case.case_id or booking.kind != "meeting":
+        return "meeting_unknown"
+    if booking.status != "active":
+        return "meeting_not_active"
+    if booking.start <= now:
+        return "meeting_in_past"
+    return None

@@ -1,0 +1,230 @@
+"""Real envelopes for the scheduling service's input topics, and reading its answers back."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import shared.contracts  # noqa: F401  (registers the event types)
+from shared.codes import AdvisorScope, Category, Channel, ClientRole, MeetingMode
+from shared.contracts.advisor_actions import BookQuietRoom, CancelMeeting, RequestMeeting
+from shared.contracts.directory import AdvisorAvailabilitySet, LeaveSpec, WeeklyWindowSpec
+from shared.contracts.intake import AvailabilityWindow, CaseOpened
+from shared.contracts.routing import AdvisorAssigned, CaseReassigned
+from shared.contracts.scheduling import OffSiteBudgetSet, RoomRegistered, VenueRegistered
+from shared.crypto import Sealed
+from shared.envelope import EventPayload, new_envelope
+from tests.support.kafka_io import produce
+
+PLACES, DIRECTORY, CASES = "scheduling.places.v1", "directory.v1", "intake.cases.v1"
+ASSIGNMENTS, ACTIONS, MEETINGS = "routing.assignments.v1", "advisor.actions.v1", "scheduling.meetings.v1"
+CONSUMED = (PLACES, DIRECTORY, CASES, ASSIGNMENTS, ACTIONS)
+ALL_TOPICS = (*CONSUMED, MEETINGS, *(f"{t}.dlq" for t in CONSUMED))
+ANSWER_TYPES = (
+    "MeetingScheduled",
+    "NoSlotFound",
+    "MeetingRequestRejected",
+    "QuietRoomBooked",
+    "QuietRoomUnavailable",
+)
+WEEKDAYS = range(5)
+EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def sealed(case_id: str) -> Sealed:
+    """Ciphertext-shaped filler: scheduling never opens sealed fields."""
+    return Sealed(kid=case_id, nonce="bm9uY2U=", ct="Y2lwaGVydGV4dA==")
+
+
+def windows(days: Iterable[int], start: str, end: str) -> tuple[WeeklyWindowSpec, ...]:
+    return tuple(
+        WeeklyWindowSpec(weekday=d, start=time.fromisoformat(start), end=time.fromisoformat(end))
+        for d in days
+    )
+
+
+def room(
+    room_id: str, location: str = "Den Haag", building: str = "Turfmarkt 147", **overrides: Any
+) -> RoomRegistered:
+    fields: dict[str, Any] = {
+        "room_id": room_id,
+        "building": building,
+        "location": location,
+        "discreet": True,
+        "labelled_as_advisor_room": False,
+        "capacity": 4,
+        "bookable_hours": windows(WEEKDAYS, "08:00", "18:00"),
+        "quiet_room": False,
+    }
+    fields.update(overrides)
+    return RoomRegistered(**fields)
+
+
+def availability(
+    advisor_id: str,
+    days: Iterable[int] = WEEKDAYS,
+    start: str = "09:00",
+    end: str = "17:00",
+    leave: Sequence[tuple[date, date]] = (),
+) -> AdvisorAvailabilitySet:
+    return AdvisorAvailabilitySet(
+        advisor_id=advisor_id,
+        weekly_windows=windows(days, start, end),
+        leave=tuple(LeaveSpec(first_day=a, last_day=b) for a, b in leave),
+    )
+
+
+def case_opened(
+    case_id: str,
+    *,
+    location: str = "Den Haag",
+    meeting_mode: MeetingMode | None = MeetingMode.ON_SITE_DISCREET_ROOM,
+    organisation_id: str = "org-bzk",
+    unit_id: str = "bzk-dgob",
+    away: bool = False,
+    client_windows: Sequence[tuple[datetime, datetime]] = (),
+    language: str = "nl",
+    categories: tuple[Category, ...] = (Category.LABOUR_CONFLICT_WITH_MANAGER,),
+) -> CaseOpened:
+    return CaseOpened(
+        case_id=case_id,
+        submission_id=f"sub-{case_id}",
+        opened_at=EPOCH,
+        channel=Channel.WEB,
+        organisation_id=organisation_id,
+        unit_id=unit_id,
+        client_role=ClientRole.EMPLOYEE,
+        anonymous=False,
+        categories=categories,
+        language=language,
+        location=location,
+        meeting_mode=meeting_mode,
+        away_from_own_unit=away,
+        availability=tuple(AvailabilityWindow(start=a, end=b) for a, b in client_windows),
+        personal=sealed(case_id),
+        routing_facts=sealed(case_id),
+    )
+
+
+def _completed(cls: type[EventPayload], fields: dict[str, Any]) -> dict[str, Any]:
+    """Routing's contracts grow audit fields scheduling does not read: fill required ones it lacks."""
+    fillers: dict[Any, Any] = {int: 0, str: "test", Sealed: sealed(str(fields.get("case_id", "")))}
+    for name, info in cls.model_fields.items():
+        if name not in fields and info.is_required() and info.annotation in fillers:
+            fields[name] = fillers[info.annotation]
+    return fields
+
+
+def assigned(case_id: str, advisor_id: str) -> AdvisorAssigned:
+    return AdvisorAssigned.model_validate(
+        _completed(
+            AdvisorAssigned,
+            {
+                "case_id": case_id,
+                "advisor_id": advisor_id,
+                "scope": AdvisorScope.INTERNAL,
+                "policy_version": "test",
+                "rule_codes": {},
+                "selection_reason": "lowest_load",
+                "decided_at": EPOCH,
+                "case_opened_at": EPOCH,
+                "exclusions": sealed(case_id),
+            },
+        )
+    )
+
+
+def reassigned(case_id: str, from_advisor: str, to_advisor: str | None) -> CaseReassigned:
+    return CaseReassigned.model_validate(
+        _completed(
+            CaseReassigned,
+            {
+                "case_id": case_id,
+                "from_advisor_id": from_advisor,
+                "to_advisor_id": to_advisor,
+                "reason": "conflict_declared",
+                "scope": AdvisorScope.INTERNAL if to_advisor else None,
+                "policy_version": "test",
+                "rule_codes": {},
+                "decided_at": EPOCH,
+                "exclusions": sealed(case_id),
+            },
+        )
+    )
+
+
+def request_meeting(case_id: str, advisor_id: str, mode: MeetingMode | None = None) -> RequestMeeting:
+    return RequestMeeting(
+        advisor_id=advisor_id, auth="unsigned-test-token", issued_at=EPOCH, case_id=case_id, mode=mode
+    )
+
+
+def cancel_meeting(case_id: str, advisor_id: str, meeting_id: str, reschedule: bool = False) -> CancelMeeting:
+    return CancelMeeting(
+        advisor_id=advisor_id,
+        auth="unsigned-test-token",
+        issued_at=EPOCH,
+        case_id=case_id,
+        meeting_id=meeting_id,
+        reschedule=reschedule,
+    )
+
+
+def book_quiet_room(advisor_id: str, location: str, minutes: int = 60) -> BookQuietRoom:
+    return BookQuietRoom(
+        advisor_id=advisor_id, auth="unsigned-test-token", issued_at=EPOCH, location=location, minutes=minutes
+    )
+
+
+def stream_of(payload: EventPayload) -> str:
+    for name in ("case_id", "room_id", "venue_id", "advisor_id"):
+        value = getattr(payload, name, None)
+        if isinstance(value, str):
+            return value
+    if isinstance(payload, OffSiteBudgetSet):
+        return f"budget:{payload.organisation_id}:{payload.year}"
+    return str(uuid.uuid4())
+
+
+def envelope_bytes(payload: EventPayload, producer: str = "test") -> tuple[str, bytes, bytes]:
+    """(event_id, key, value) of a fresh envelope."""
+    stream = stream_of(payload)
+    env = new_envelope(
+        payload, stream_id=stream, producer=producer, occurred_at=datetime.now(UTC), causation_id=None
+    )
+    return env.event_id, stream.encode(), env.to_bytes()
+
+
+async def send(kafka: str, prefix: str, topic: str, *payloads: EventPayload) -> list[str]:
+    """Produce payloads as envelopes; returns their event ids."""
+    built = [envelope_bytes(p) for p in payloads]
+    await produce(kafka, prefix + topic, [(key, value) for _, key, value in built])
+    return [event_id for event_id, _, _ in built]
+
+
+async def emitted(engine: AsyncEngine, types: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """The service's emitted events (its outbox), oldest first, as decoded envelopes."""
+    from services.scheduling.store import messaging
+
+    events = messaging.events
+    query = select(events.c.body).where(events.c.event_type != "DeadLetter").order_by(events.c.position)
+    if types is not None:
+        query = query.where(events.c.event_type.in_(list(types)))
+    async with engine.connect() as conn:
+        return [json.loads(r.body) for r in await conn.execute(query)]
+
+
+def venue(venue_id: str, location: str, cost: int, organisation_id: str = "org-bzk") -> VenueRegistered:
+    return VenueRegistered(
+        venue_id=venue_id, location=location, cost_eur_cents=cost, organisation_id=organisation_id
+    )
+
+
+def budget(organisation_id: str, year: int, cents: int) -> OffSiteBudgetSet:
+    return OffSiteBudgetSet(organisation_id=organisation_id, year=year, budget_cents=cents)
