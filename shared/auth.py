@@ -136,7 +136,7 @@ def private_key_to_pem(key: Ed25519PrivateKey) -> bytes:
 def private_key_from_pem(pem: bytes) -> Ed25519PrivateKey:
     key = serialization.load_pem_private_key(pem, password=None)
     if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError("not an Ed25519 private key")
+        raise TypeError("not an Ed25519 private key")
     return key
 
 

@@ -2,31 +2,76 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
+
+from starlette.routing import BaseRoute
+
 import shared.contracts  # noqa: F401  (registers the event types)
-from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime
-from shared.topics import INTAKE_SUBMISSIONS
+from services.intake.actions import actions_route
+from services.intake.advisor_keys import directory_route
+from services.intake.assignments import routing_route
 from services.intake.handlers import submissions_route
-from services.intake.metrics import IntakeMetrics
 from services.intake.http_api import intake_routes
+from services.intake.legal_deadlines import LegalDeadlineJob, with_legal_deadlines
+from services.intake.metrics import IntakeMetrics
 from services.intake.open_case import CaseIntake
+from services.intake.retention import RetentionJob
 from services.intake.settings import IntakeSettings
 from services.intake.store import messaging, metadata
+from services.intake.transactions import UnitOfWork
+from shared.pipeline import Clock, utc_now
+from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime
+from shared.topics import ADVISOR_ACTIONS, DIRECTORY, INTAKE_SUBMISSIONS, ROUTING_ASSIGNMENTS
 
 SERVICE = "intake"
+CONSUMES = [INTAKE_SUBMISSIONS.name, ROUTING_ASSIGNMENTS.name, DIRECTORY.name, ADVISOR_ACTIONS.name]
 
 
-async def build(ctx: ServiceContext) -> ServiceParts:
-    assert ctx.keystore is not None
-    metrics = IntakeMetrics(ctx.registry)
-    return ServiceParts(
-        routes={INTAKE_SUBMISSIONS.name: submissions_route(CaseIntake(ctx.keystore))},
-        on_committed=metrics.count,
-    )
+class IntakeService:
+    """The runtime plus the parts tests reach for: metrics and the two background jobs."""
+
+    def __init__(self, settings: IntakeSettings, clock: Clock) -> None:
+        self.settings = settings
+        self.metrics: IntakeMetrics | None = None
+        self.deadline_job: LegalDeadlineJob | None = None
+        self.retention_job: RetentionJob | None = None
+        self.runtime = ServiceRuntime(
+            service=SERVICE, settings=settings, metadata=metadata, tables=messaging, consumes=CONSUMES,
+            build=self.build, http_routes=self.http_routes, clock=clock,
+        )
+
+    async def build(self, ctx: ServiceContext) -> ServiceParts:
+        assert ctx.keystore is not None
+        s = self.settings
+        metrics = self.metrics = IntakeMetrics(ctx.registry)
+        uow = UnitOfWork.of(ctx, on_committed=metrics.count)
+        self.deadline_job = LegalDeadlineJob(
+            uow, ctx.clock, warning_days=s.legal_warning_days, interval=s.background_interval_seconds,
+            gauges=metrics.set_deadline_gauges,
+        )
+        self.retention_job = RetentionJob(
+            uow, ctx.keystore, ctx.clock, retention_days=s.retention_days_after_closure,
+            interval=s.background_interval_seconds,
+        )
+        return ServiceParts(
+            routes={
+                INTAKE_SUBMISSIONS.name: with_legal_deadlines(submissions_route(CaseIntake(ctx.keystore))),
+                ROUTING_ASSIGNMENTS.name: routing_route(),
+                DIRECTORY.name: directory_route(),
+                ADVISOR_ACTIONS.name: actions_route(timedelta(seconds=s.command_token_leeway_seconds)),
+            },
+            background=[self.deadline_job.run, self.retention_job.run],
+            on_committed=metrics.count,
+        )
+
+    def http_routes(self, context: Callable[[], ServiceContext]) -> list[BaseRoute]:
+        return intake_routes(context, lambda: self.metrics)
 
 
-def create_runtime(settings: IntakeSettings | None = None) -> ServiceRuntime:
-    settings = settings or IntakeSettings()
-    return ServiceRuntime(
-        service=SERVICE, settings=settings, metadata=metadata, tables=messaging,
-        consumes=[INTAKE_SUBMISSIONS.name], build=build, http_routes=intake_routes,
-    )
+def create_service(settings: IntakeSettings | None = None, *, clock: Clock = utc_now) -> IntakeService:
+    return IntakeService(settings or IntakeSettings(), clock)
+
+
+def create_runtime(settings: IntakeSettings | None = None, *, clock: Clock = utc_now) -> ServiceRuntime:
+    return create_service(settings, clock=clock).runtime

@@ -1,22 +1,28 @@
-"""HTTP intake for frontends that cannot speak Kafka: POST /v1/submissions.
+"""Intake's HTTP surface: POST /v1/submissions, the case file (case_file.py) and the anonymous
+dialogue (dialogue.py).
 
-The same use case and the same idempotency key as the Kafka path: a frontend that retries over
-HTTP (or first over Kafka, then over HTTP) gets the same case reference and receipt code.
+Submissions: the same use case and the same idempotency key as the Kafka path: a frontend that
+retries over HTTP (or first over Kafka, then over HTTP) gets the same case reference and receipt code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from shared.outbox import Outgoing
-from shared.runtime import ServiceContext
+from services.intake.case_file import CaseFileApi
+from services.intake.dialogue import DialogueApi
 from services.intake.handlers import submission_message_id
+from services.intake.legal_deadlines import deadlines_for_opened_cases
+from services.intake.metrics import IntakeMetrics
 from services.intake.open_case import CaseIntake, IntakeResult
 from services.intake.submission import MAX_SUBMISSION_BYTES, parse_json_object, peek_submission_id
+from shared.outbox import Outgoing
+from shared.runtime import ServiceContext
 
 
 def _answer(result: IntakeResult, created: bool) -> JSONResponse:
@@ -30,7 +36,9 @@ def _answer(result: IntakeResult, created: bool) -> JSONResponse:
     return JSONResponse(body, status_code=201 if created else 200)
 
 
-def intake_routes(context: Callable[[], ServiceContext]) -> list[BaseRoute]:
+def intake_routes(
+    context: Callable[[], ServiceContext], metrics: Callable[[], IntakeMetrics | None] = lambda: None
+) -> list[BaseRoute]:
     async def post_submission(request: Request) -> JSONResponse:
         ctx = context()
         assert ctx.keystore is not None and ctx.relay is not None
@@ -44,17 +52,30 @@ def intake_routes(context: Callable[[], ServiceContext]) -> list[BaseRoute]:
         sid = peek_submission_id(doc)
         message_id = submission_message_id(sid, f"http:{id(request)}")
         now = ctx.clock()
-        async with ctx.engine.begin() as conn:
-            if sid and await ctx.store.already_processed(conn, message_id):
-                earlier = await intake.existing(conn, sid)
-                if earlier is not None:
-                    return _answer(earlier, created=False)
-            result = await intake.take_in(conn, raw, doc, now=now, source="http", causation_id=message_id)
-            stored = await ctx.store.append(conn, [Outgoing(ctx.topic(o.topic), o.envelope) for o in result.outgoing])
-            await ctx.store.record_processed(conn, message_id, "http", now)
+        for attempt in (1, 2):
+            try:
+                async with ctx.engine.begin() as conn:
+                    if sid and await ctx.store.already_processed(conn, message_id):
+                        earlier = await intake.existing(conn, sid)
+                        if earlier is not None:
+                            return _answer(earlier, created=False)
+                    result = await intake.take_in(conn, raw, doc, now=now, source="http", causation_id=message_id)
+                    outgoing = [*result.outgoing, *await deadlines_for_opened_cases(conn, result.outgoing, now)]
+                    stored = await ctx.store.append(conn, [Outgoing(ctx.topic(o.topic), o.envelope) for o in outgoing])
+                    await ctx.store.record_processed(conn, message_id, "http", now)
+                break
+            except IntegrityError:
+                # The Kafka path opened the same submission at the same moment: the second attempt
+                # finds that case and answers with its reference and receipt code.
+                if attempt == 2:
+                    raise
         if ctx.on_committed is not None:
             ctx.on_committed(stored)
         await ctx.relay.flush()
         return _answer(result, created=result.kind in ("opened", "rejected"))
 
-    return [Route("/v1/submissions", post_submission, methods=["POST"])]
+    return [
+        Route("/v1/submissions", post_submission, methods=["POST"]),
+        *CaseFileApi(context, metrics).routes(),
+        *DialogueApi(context, metrics).routes(),
+    ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import KeyHolderSettings
@@ -9,3 +10,17 @@ class IntakeSettings(KeyHolderSettings):
     model_config = SettingsConfigDict(env_prefix="INTAKE_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///./var/intake.db"
+    # Personal data of a closed case is erased (its key deleted) this many days after closure.
+    retention_days_after_closure: int = Field(default=365, ge=0)
+    # LegalDeadlineDue ("at risk") this many days before a legal deadline ends.
+    legal_warning_days: int = Field(default=2, ge=0, le=30)
+    # How often the legal-deadline and retention jobs look.
+    background_interval_seconds: float = Field(default=60.0, gt=0)
+    # A command may wait in advisor.actions.v1 while intake lags: its token is accepted this long
+    # after it expired (HTTP requests get no such leeway).
+    command_token_leeway_seconds: float = Field(default=120.0, ge=0, le=3600)
+    # Wrong receipt codes: free tries per client address before the exponential lock-out, its
+    # first step, and the global budget of wrong codes per minute (docs/case-file.md).
+    receipt_free_failures: int = Field(default=5, ge=1)
+    receipt_base_lockout_seconds: float = Field(default=2.0, gt=0)
+    receipt_global_failures_per_minute: int = Field(default=200, ge=1)

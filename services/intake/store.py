@@ -1,9 +1,11 @@
-"""Intake's own tables: the case register and recorded rejections, beside its inbox and events."""
+"""Intake's own tables: the case register, rejections, and the case lifecycle (assignments, keys,
+access log, dialogue, legal deadlines), beside its inbox and events."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, MetaData, String, Table, Text
 
+from shared.auth import define_auth_tables
 from shared.outbox import define_messaging_tables
 
 metadata = MetaData()
@@ -37,4 +39,66 @@ rejections = Table(
     Column("reason", String(60), nullable=False),
     Column("field", String(120), nullable=True),
     Column("rejected_at", DateTime(timezone=True), nullable=False),
+)
+
+# Who may act on a case now: folded from routing.assignments.v1. Reassignment replaces the row in
+# the same transaction that consumes the event, so the former advisor's next request is refused.
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("advisor_id", String(64), nullable=True),  # None: escalated, waiting in the coordinators' queue
+    Column("state", String(20), nullable=False),  # assigned | escalated
+    Column("accepted_by", String(64), nullable=True),
+    Column("accepted_at", DateTime(timezone=True), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+)
+
+# Advisors' public keys (directory.v1) and used token ids (replay protection), see shared/auth.py.
+advisor_keys, used_tokens = define_auth_tables(metadata)
+
+# Every read of a case file: the access log its advisor sees.
+case_access = Table(
+    "case_access",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(64), nullable=False, index=True),
+    Column("advisor_id", String(64), nullable=False),
+    Column("read_at", DateTime(timezone=True), nullable=False),
+)
+
+# The anonymous dialogue. Content is sealed under the case key; rows are deleted on erasure.
+messages = Table(
+    "messages",
+    metadata,
+    Column("message_id", String(64), primary_key=True),
+    Column("case_id", String(64), nullable=False, index=True),
+    Column("author", String(10), nullable=False),  # client | advisor
+    Column("advisor_id", String(64), nullable=True),
+    Column("posted_at", DateTime(timezone=True), nullable=False),
+    Column("content_sealed", Text, nullable=False),
+    Column("counts_as_feedback", Boolean, nullable=False, default=False),
+)
+
+# Legal deadlines of formal whistleblower reports (services/intake/timers.py has the rules).
+legal_deadlines = Table(
+    "legal_deadlines",
+    metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("deadline", String(20), primary_key=True),  # acknowledgement | feedback
+    Column("basis_on", Date, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("state", String(10), nullable=False),  # open | met | missed
+    Column("due_noticed", Boolean, nullable=False, default=False),
+    Column("missed_noticed", Boolean, nullable=False, default=False),
+    Column("met_at", DateTime(timezone=True), nullable=True),
+    Index("ix_legal_deadlines_state", "state", "due_on"),
+)
+
+# The client's anonymous 1-5 rating, at most one per case.
+client_feedback = Table(
+    "client_feedback",
+    metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("given_at", DateTime(timezone=True), nullable=False),
 )

@@ -1,0 +1,163 @@
+"""Advisor commands on advisor.actions.v1 that intake owns: verify the token, check the rules, apply.
+
+Per command, in the pipeline's transaction: the token must prove the claimed advisor signed
+exactly this command (shared/auth.py) and must not have been used before (its jti is recorded
+here, in the same transaction); then lifecycle.refusal decides; then the change is applied and
+its events emitted. Every refusal becomes an ActionRejected event with a reason code.
+
+Commands owned by routing (DeclareConflict, AmendCaseFacts) and scheduling (RequestMeeting,
+CancelMeeting, BookQuietRoom, ...) are skipped without a dead-letter record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.intake import legal_deadlines
+from services.intake.assignments import load_case_state, mark_accepted
+from services.intake.decoding import selective_envelope_decoder
+from services.intake.emit import case_event
+from services.intake.lifecycle import CaseState, refusal
+from services.intake.store import advisor_keys, cases, used_tokens
+from shared.auth import AuthError, advisor_keys_of, claim_token_once, peek_claims, verify_command
+from shared.contracts.advisor_actions import (
+    AcceptCase,
+    CloseCase,
+    LogTime,
+    ProvideFeedback,
+    RecordOutcome,
+    RegisterSupervision,
+    RegisterTraining,
+)
+from shared.contracts.intake import (
+    ActionRejected,
+    CaseAccepted,
+    CaseClosed,
+    OutcomeRecorded,
+    SupervisionRegistered,
+    TimeLogged,
+    TrainingRegistered,
+)
+from shared.outbox import Outgoing
+from shared.pipeline import Decoded, Route
+
+Apply = Callable[[AsyncConnection, Any, CaseState | None, datetime, str], Awaitable[list[Outgoing]]]
+
+
+class Refused(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def rejection(action: str, reason: str, case_id: str | None, advisor_id: str | None, now: datetime,
+              causation_id: str) -> Outgoing:
+    event = ActionRejected(action_type=action, reason_code=reason, case_id=case_id, advisor_id=advisor_id,
+                           rejected_at=now)
+    return case_event(event, stream_id=case_id or advisor_id or "unknown", now=now, causation_id=causation_id)
+
+
+async def _accept(conn: AsyncConnection, cmd: AcceptCase, case: CaseState | None, now: datetime, cause: str
+                  ) -> list[Outgoing]:
+    assert case is not None
+    await mark_accepted(conn, cmd.case_id, cmd.advisor_id, now)
+    acknowledges = case.is_whistleblower_report and not await legal_deadlines.is_acknowledged(conn, cmd.case_id)
+    accepted = CaseAccepted(case_id=cmd.case_id, advisor_id=cmd.advisor_id, accepted_at=now,
+                            acknowledges_report=acknowledges)
+    out = [case_event(accepted, stream_id=cmd.case_id, now=now, causation_id=cause)]
+    if acknowledges:
+        out += await legal_deadlines.acknowledge(conn, cmd.case_id, now, cause)
+    return out
+
+
+async def _log_time(conn: AsyncConnection, cmd: LogTime, case: CaseState | None, now: datetime, cause: str
+                    ) -> list[Outgoing]:
+    event = TimeLogged(advisor_id=cmd.advisor_id, case_id=cmd.case_id, minutes=cmd.minutes, activity=cmd.activity,
+                       logged_at=now)
+    return [case_event(event, stream_id=cmd.case_id or cmd.advisor_id, now=now, causation_id=cause)]
+
+
+async def _record_outcome(conn: AsyncConnection, cmd: RecordOutcome, case: CaseState | None, now: datetime,
+                          cause: str) -> list[Outgoing]:
+    event = OutcomeRecorded(case_id=cmd.case_id, advisor_id=cmd.advisor_id, outcome=cmd.outcome, recorded_at=now)
+    return [case_event(event, stream_id=cmd.case_id, now=now, causation_id=cause)]
+
+
+async def _close(conn: AsyncConnection, cmd: CloseCase, case: CaseState | None, now: datetime, cause: str
+                 ) -> list[Outgoing]:
+    if len(set(cmd.outcomes)) != len(cmd.outcomes):
+        raise Refused("duplicate_outcome")
+    await conn.execute(cases.update().where(cases.c.case_id == cmd.case_id).values(status="closed", closed_at=now))
+    event = CaseClosed(case_id=cmd.case_id, advisor_id=cmd.advisor_id, outcomes=cmd.outcomes, closed_at=now)
+    return [case_event(event, stream_id=cmd.case_id, now=now, causation_id=cause)]
+
+
+async def _provide_feedback(conn: AsyncConnection, cmd: ProvideFeedback, case: CaseState | None, now: datetime,
+                            cause: str) -> list[Outgoing]:
+    met = await legal_deadlines.give_feedback(conn, cmd.case_id, now, cause)
+    if met is None:
+        raise Refused("feedback_already_recorded")
+    return met
+
+
+async def _training(conn: AsyncConnection, cmd: RegisterTraining, case: CaseState | None, now: datetime, cause: str
+                    ) -> list[Outgoing]:
+    event = TrainingRegistered(advisor_id=cmd.advisor_id, hours=cmd.hours, kind=cmd.kind,
+                               completed_on=cmd.completed_on, registered_at=now)
+    return [case_event(event, stream_id=cmd.advisor_id, now=now, causation_id=cause)]
+
+
+async def _supervision(conn: AsyncConnection, cmd: RegisterSupervision, case: CaseState | None, now: datetime,
+                       cause: str) -> list[Outgoing]:
+    event = SupervisionRegistered(advisor_id=cmd.advisor_id, hours=cmd.hours, session_on=cmd.session_on,
+                                  registered_at=now)
+    return [case_event(event, stream_id=cmd.advisor_id, now=now, causation_id=cause)]
+
+
+APPLY: dict[str, Apply] = {
+    "AcceptCase": _accept,
+    "LogTime": _log_time,
+    "RecordOutcome": _record_outcome,
+    "CloseCase": _close,
+    "ProvideFeedback": _provide_feedback,
+    "RegisterTraining": _training,
+    "RegisterSupervision": _supervision,
+}
+TRAINING_KINDS = frozenset({"basic_course", "refresher", "specialist"})
+
+
+class AdvisorActionHandler:
+    def __init__(self, token_leeway: timedelta) -> None:
+        self._leeway = token_leeway
+
+    async def __call__(self, conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
+        if message.body is None:
+            return []
+        command = message.body.payload
+        action = command.EVENT_TYPE
+        case_id: str | None = getattr(command, "case_id", None)
+        cause = message.message_id
+        try:
+            await self._verify(conn, command, now)
+            case = await load_case_state(conn, case_id)
+            reason = refusal(action, command.advisor_id, case) if case_id is not None else None
+            if reason is not None:
+                raise Refused(reason)
+            if isinstance(command, RegisterTraining) and command.kind not in TRAINING_KINDS:
+                raise Refused("unknown_training_kind")
+            return await APPLY[action](conn, command, case, now, cause)
+        except (AuthError, Refused) as exc:
+            return [rejection(action, exc.reason, case_id, command.advisor_id, now, cause)]
+
+    async def _verify(self, conn: AsyncConnection, command: Any, now: datetime) -> None:
+        keys = await advisor_keys_of(conn, advisor_keys, peek_claims(command.auth).advisor_id)
+        verified = verify_command(command, lambda _advisor: keys, now=now, leeway=self._leeway)
+        await claim_token_once(conn, used_tokens, verified, now)
+
+
+def actions_route(token_leeway: timedelta) -> Route:
+    return Route(decode=selective_envelope_decoder(tuple(APPLY)), handle=AdvisorActionHandler(token_leeway))

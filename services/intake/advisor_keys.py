@@ -1,0 +1,52 @@
+"""Advisors' public keys for token verification, from directory.v1 (AdvisorKeyRegistered).
+
+Everything else on the directory (units, persons, pseudonyms) is skipped unread: intake has no
+business with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.intake.decoding import selective_envelope_decoder
+from services.intake.store import advisor_keys
+from shared.auth import public_key_from_b64, record_advisor_key
+from shared.contracts.directory import AdvisorKeyRegistered
+from shared.outbox import Outgoing
+from shared.pipeline import Decoded, Inbound, PoisonMessage, Route
+
+
+async def apply_directory_event(conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
+    if message.body is None:
+        return []
+    event = message.body.payload
+    if isinstance(event, AdvisorKeyRegistered):
+        await record_advisor_key(
+            conn, advisor_keys, advisor_id=event.advisor_id, public_key_b64=event.public_key_b64,
+            valid_from=event.valid_from, valid_until=event.valid_until,
+        )
+    return []
+
+
+_decode_envelope = selective_envelope_decoder(("AdvisorKeyRegistered",))
+
+
+def decode_directory_record(inbound: Inbound) -> Decoded:
+    """A key that is not a raw Ed25519 public key is a poison message, caught before the handler."""
+    decoded = _decode_envelope(inbound)
+    event = decoded.body.payload if decoded.body is not None else None
+    if isinstance(event, AdvisorKeyRegistered):
+        try:
+            public_key_from_b64(event.public_key_b64)
+        except ValueError:
+            raise PoisonMessage("invalid_public_key", "public_key_b64 is not a 32-byte Ed25519 key") from None
+        if len(event.advisor_id) > 64:
+            raise PoisonMessage("envelope_invalid", "advisor_id too long")
+    return decoded
+
+
+def directory_route() -> Route:
+    return Route(decode=decode_directory_record, handle=apply_directory_event)
