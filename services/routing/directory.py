@@ -169,6 +169,7 @@ class Directory:
         "_external_ids",
         "_internal_by_organisation",
         "_persons",
+        "_placements",
         "_unit_ancestors",
         "_units",
         "revision",
@@ -186,6 +187,7 @@ class Directory:
         # Lazily filled caches, dropped whenever a manager link or a unit parent changes.
         self._chains: dict[str, tuple[str, ...]] = {}
         self._chain_sets: dict[str, frozenset[str]] = {}
+        self._placements: dict[str, tuple[str | None, frozenset[str]]] = {}
         self._unit_ancestors: dict[str, tuple[str, ...]] = {}
 
     # ---- construction ----------------------------------------------------------------------
@@ -230,6 +232,7 @@ class Directory:
         copy._external_ids = set(self._external_ids)
         copy._chains = dict(self._chains)
         copy._chain_sets = dict(self._chain_sets)
+        copy._placements = dict(self._placements)
         copy._unit_ancestors = dict(self._unit_ancestors)
         return copy
 
@@ -336,6 +339,15 @@ class Directory:
             self._chain_sets[person_id] = cached
         return cached
 
+    def placement(self, person_id: str) -> tuple[str | None, frozenset[str]]:
+        """(unit, management chain set) of a person in one cached lookup: the policy asks it for
+        every candidate advisor."""
+        cached = self._placements.get(person_id)
+        if cached is None:
+            cached = (self.unit_of(person_id), self.management_chain_set(person_id))
+            self._placements[person_id] = cached
+        return cached
+
     def is_in_chain(self, candidate: str, of_person: str) -> bool:
         """True when `candidate` manages `of_person`, directly or higher up the line."""
         return candidate in self.management_chain(of_person)
@@ -401,6 +413,9 @@ class Directory:
             # Every chain through this person changes; recomputing lazily is cheaper than finding them.
             self._chains.clear()
             self._chain_sets.clear()
+        self._placements.pop(person.person_id, None)
+        if previous is None or previous.manager_id != person.manager_id:
+            self._placements.clear()
         self._persons[person.person_id] = person
 
     def _put_advisor(self, advisor: Advisor) -> None:

@@ -209,9 +209,14 @@ def test_a_promotion_updates_the_cached_chains_of_everyone_below() -> None:
 
 
 def test_a_person_moving_changes_only_their_unit() -> None:
-    directory = harbour().apply(PersonMoved("lotte", "harbours.ferries"))
+    directory = harbour()
+    assert directory.placement("lotte")[0] == "harbours.cranes.night"  # warm the cache
+    directory.apply(PersonMoved("lotte", "harbours.ferries"))
     assert directory.unit_of("lotte") == "harbours.ferries"
-    assert directory.management_chain("lotte")[0] == "foreman_night"
+    assert directory.placement("lotte") == (
+        "harbours.ferries",
+        frozenset({"foreman_night", "head_cranes", "sg_haven"}),
+    )
 
 
 def test_advisor_changes_replace_the_record() -> None:
@@ -278,7 +283,8 @@ def test_cached_chains_match_a_naive_walk_after_any_reorganisation(
         person, manager = f"p{who}", (f"p{boss}" if boss >= 0 else None)
         if person not in links:
             continue
-        directory.management_chain(person)  # warm the cache so that invalidation matters
+        for anyone in links:  # warm the caches so that invalidation matters
+            directory.placement(anyone)
         try:
             directory.apply(ManagerChanged(person, manager))
         except ManagerCycleError:
@@ -286,7 +292,9 @@ def test_cached_chains_match_a_naive_walk_after_any_reorganisation(
             continue
         links[person] = manager
     for person, manager in links.items():
-        assert directory.management_chain(person) == _naive_chain(links, manager)
+        expected = _naive_chain(links, manager)
+        assert directory.management_chain(person) == expected
+        assert directory.placement(person) == ("harbours", frozenset(expected or ()))
 
 
 def _naive_chain(
