@@ -7,7 +7,7 @@ import importlib
 import sys
 
 # Subcommand modules under caseflow/commands; each registers its own parser.
-COMMAND_MODULES = ("serve_cmd",)
+COMMAND_MODULES = ("serve_cmd", "rooms_cmd")
 
 DESCRIPTION = """\
 caseflow: event-sourced case flow for the confidential advisors (vertrouwenspersonen)
