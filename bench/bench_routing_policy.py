@@ -125,7 +125,7 @@ def build_organisation(
     sizes = Counter(person_unit.values())
     org.units = [OrgUnit(u, unit_parent[u], f"unit {u}", sizes[u], unit_org[u]) for u in unit_ids]
 
-    # Advisors: 85% internal, 10% cross-unit, 5% external.
+    # Advisors: ~88% internal, 10% cross-unit, 1.5% government-wide external (a small pool, §2.6).
     candidates = employees
     organisations = sorted(org.units_by_organisation)
     for index in range(advisors):
@@ -134,12 +134,12 @@ def build_organisation(
         served: frozenset[str] = frozenset()
         person: Person | None
         organisation_id: str | None
-        if roll < 0.05:
+        if roll < 0.015:
             scope, person, organisation_id = AdvisorScope.EXTERNAL, None, None
         else:
             person = rng.choice(candidates)
             home = unit_org[person.unit_id]
-            if roll < 0.15:
+            if roll < 0.115:
                 scope, organisation_id = AdvisorScope.CROSS_UNIT, home
                 target = rng.choice(organisations)
                 shallow = [u for u in org.units_by_organisation[target] if 1 <= unit_level[u] <= 3]

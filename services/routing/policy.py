@@ -30,6 +30,14 @@ Persons involved given by role only are resolved through the client's management
 conservatively: a "higher manager" makes the client's whole chain involved; a role that cannot be
 resolved (anonymous client, client without manager) excludes the advisors in the case's unit line
 (its unit, the units above and below it) or, for a higher manager, the case's organisation.
+
+Readings beyond the letter of the issue, all on the conservative side:
+- R2 also covers the client: an advisor whose own manager is the client is not independent
+  either (§2.3, "omdat jij ook in een hierarchische relatie tot die persoon staat").
+- A whistleblower report needs an advisor for integrity (VPI or VPIO), whatever its categories.
+- An involved id matches an advisor by person id or by advisor id (external advisors have no
+  person id); any involved person who is an advisor makes the case a complaint about an advisor.
+- A unit of unknown size counts as small.
 """
 
 from __future__ import annotations
