@@ -153,3 +153,51 @@ class TestRoutingContract:
         case_id = await open_case(kafka_bootstrap, prefix, doc)
         first = next(e for e in await assignments(kafka_bootstrap, prefix, case_id) if e["event_type"] == "AdvisorAssigned")
         assert first["payload"]["scope"] == "external"
+
+    async def test_the_audit_reproduces_every_decision_from_the_log(self, system: Any, kafka_bootstrap: str) -> None:
+        from services.routing.audit import audit
+        from services.routing.policy import PolicySettings
+
+        prefix, routing = system
+        case_a = await open_case(kafka_bootstrap, prefix, submission_about_ict_manager())
+        case_b = await open_case(kafka_bootstrap, prefix, submission_about_ict_manager(
+            persons_involved=[{"person_id": "p-sg", "role": "top_management"}], language="en"))
+        await assignments(kafka_bootstrap, prefix, case_b)
+        # An org change between the two decisions: the audit must replay each at its own revision.
+        now = datetime.now(UTC)
+        change = new_envelope(PersonUpserted(person_id="p-hr-2", unit_id="bzk-dgob-ict", manager_id="p-ict-lead"),
+                              stream_id="p-hr-2", producer="hr-feed", occurred_at=now, causation_id=None)
+        await produce(kafka_bootstrap, prefix + "directory.v1", [(b"p-hr-2", change.to_bytes())])
+        case_c = await open_case(kafka_bootstrap, prefix, submission_about_ict_manager())
+        await assignments(kafka_bootstrap, prefix, case_c)
+        ctx = routing.context
+        async with ctx.engine.connect() as conn:
+            verdicts = list(await audit(conn, ctx.cipher, PolicySettings()))
+        cases = {v.case_id for v in verdicts}
+        assert {case_a, case_b, case_c} <= cases
+        assert all(v.matches for v in verdicts), [v.differences for v in verdicts if not v.matches]
+        b = next(v for v in verdicts if v.case_id == case_b)
+        # Top management and an English speaker: only Eva (external, speaks English) qualifies.
+        assert any("R9_LANGUAGE_MISMATCH" in line for line in b.explanation)
+        assert any("Assigned to advisor adv-eva (external)" in line for line in b.explanation)
+
+    async def test_a_tampered_record_is_not_reproduced(self, system: Any, kafka_bootstrap: str) -> None:
+        from sqlalchemy import update
+
+        from services.routing.audit import audit
+        from services.routing.policy import PolicySettings
+        from services.routing.store import messaging
+
+        prefix, routing = system
+        case_id = await open_case(kafka_bootstrap, prefix, submission_about_ict_manager())
+        await assignments(kafka_bootstrap, prefix, case_id)
+        ctx = routing.context
+        events = messaging.events
+        async with ctx.engine.begin() as conn:
+            row = (await conn.execute(events.select().where(events.c.stream_id == case_id,
+                                                            events.c.event_type == "AdvisorAssigned"))).first()
+            forged = row.body.replace('"advisor_id":"adv-', '"advisor_id":"adv-x')
+            await conn.execute(update(events).where(events.c.position == row.position).values(body=forged))
+        async with ctx.engine.connect() as conn:
+            verdicts = [v for v in await audit(conn, ctx.cipher, PolicySettings(), case_id)]
+        assert verdicts and not verdicts[0].matches and "advisor" in verdicts[0].differences[0]
