@@ -205,6 +205,9 @@ async def apply_topics(
                     raise TopicConfigError(
                         f"creating topic {name!r} failed: {for_code(code).__name__} {message}"
                     )
+        if report.created:
+            # Return only once the new topics have leaders: the services started next can use them.
+            await _partition_counts(admin, report.created, timeout)
         present = [s for s in specs if s.name in existing]
         report.existing.extend(s.name for s in present)
         if present:
@@ -221,8 +224,7 @@ async def apply_topics(
                 diff = {k: (on_broker.get(k), v) for k, v in spec.config.items() if on_broker.get(k) != v}
                 if diff:
                     report.drift[spec.name] = diff
-            described = await asyncio.wait_for(admin.describe_topics([s.name for s in present]), timeout)
-            partitions = {d["topic"]: len(d["partitions"]) for d in described}
+            partitions = await _partition_counts(admin, [s.name for s in present], timeout)
             for spec in present:
                 if partitions.get(spec.name) != spec.partitions:
                     report.partition_drift[spec.name] = (partitions.get(spec.name), spec.partitions)
@@ -244,6 +246,29 @@ async def apply_topics(
     finally:
         await admin.close()
     return report
+
+
+async def _partition_counts(admin: Any, names: Sequence[str], timeout: float) -> dict[str, int]:
+    """Partitions per topic, once the metadata of every topic answers without error.
+
+    Right after a topic is created (or under load) the metadata may still say
+    LEADER_NOT_AVAILABLE with no partitions; that is "not yet", not "zero partitions".
+    """
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        described = await asyncio.wait_for(admin.describe_topics(list(names)), timeout)
+        settled = {
+            d["topic"]: len(d["partitions"])
+            for d in described
+            if d["error_code"] == 0 and d["partitions"] and all(p["error_code"] == 0 for p in d["partitions"])
+        }
+        if set(names) <= set(settled):
+            return settled
+        if asyncio.get_running_loop().time() > deadline:
+            raise TopicConfigError(
+                f"topics {sorted(set(names) - set(settled))} have no leaders after {timeout:.0f}s"
+            )
+        await asyncio.sleep(0.2)
 
 
 async def _wait_until_applied(admin: Any, specs: Sequence[TopicSpec], timeout: float) -> None:

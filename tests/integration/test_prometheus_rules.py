@@ -151,7 +151,8 @@ def test_a_real_prometheus_scrapes_a_target_and_evaluates_the_rules(
             return [a for r in rules for a in r.get("alerts", [])]
 
         alerts = _wait_for(service_down_alerts)
-        assert [(a["labels"]["job"], a["state"]) for a in alerts] == [("routing", "pending")]
+        assert [a["labels"]["job"] for a in alerts] == ["routing"]
+        assert alerts[0]["state"] in {"pending", "firing"}  # firing only if this test took over a minute
     assert not prometheus.running
 
 
