@@ -71,6 +71,7 @@ class Lifecycle:
     clock: FakeClock
     client: httpx.AsyncClient
     keys: dict[str, Ed25519PrivateKey] = field(default_factory=dict)
+    sent: dict[str, EventPayload] = field(default_factory=dict)  # command envelope id -> command
 
     @property
     def ctx(self) -> Any:
@@ -161,6 +162,7 @@ class Lifecycle:
         for command in commands:
             stream = getattr(command, "case_id", None) or command.advisor_id  # type: ignore[attr-defined]
             ids.append(await self._produce("advisor.actions.v1", command, stream))
+            self.sent[ids[-1]] = command
         return ids
 
     async def results(self, event_ids: list[str], timeout: float = 30) -> dict[str, list[dict[str, Any]]]:
