@@ -33,6 +33,7 @@ $(VENV)/.stamp: requirements.lock pyproject.toml
 infra: venv
 	$(BIN)/python -m shared.devinfra.kafka fetch
 	$(BIN)/python -m shared.devinfra.postgres ensure-installed
+	$(BIN)/python -m shared.devinfra.prometheus ensure-installed
 
 test: venv infra
 	$(BIN)/pytest -q $(PYTEST_ARGS)

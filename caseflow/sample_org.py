@@ -102,3 +102,37 @@ def directory_events(now: datetime | None = None, advisors: list[dict[str, Any]]
         new_envelope(p, stream_id=stream, producer="hr-feed", occurred_at=now, causation_id=f"sample-org:{stream}:{i}")
         for i, (stream, p) in enumerate(payloads)
     ]
+
+
+def places_events(year: int = 2026, now: datetime | None = None) -> list[Envelope[Any]]:
+    """Rooms (discreet and not), a quiet room, off-site venues and budgets, as scheduling.places.v1."""
+    from shared.contracts.scheduling import OffSiteBudgetSet, RoomRegistered, VenueRegistered
+
+    now = now or datetime(2026, 1, 1, tzinfo=UTC)
+    days = tuple(WeeklyWindowSpec(weekday=d, start=time(8), end=time(18)) for d in range(5))
+    payloads: list[tuple[str, EventPayload]] = [
+        ("room-tz-4.12", RoomRegistered(room_id="room-tz-4.12", building="Turfmarkt 147", location="Den Haag",
+                                        discreet=True, capacity=4, bookable_hours=days, unit_ids=("bzk-dgob-ict",))),
+        ("room-tz-2.03", RoomRegistered(room_id="room-tz-2.03", building="Turfmarkt 147", location="Den Haag",
+                                        discreet=True, capacity=2, bookable_hours=days, unit_ids=("bzk-dgob-hr",))),
+        ("room-kp-1.20", RoomRegistered(room_id="room-kp-1.20", building="Korte Voorhout 7", location="Den Haag",
+                                        discreet=True, capacity=3, bookable_hours=days, unit_ids=("fin-tax",))),
+        ("room-glass", RoomRegistered(room_id="room-glass", building="Turfmarkt 147", location="Den Haag",
+                                      discreet=False, capacity=8, bookable_hours=days)),
+        ("room-vp", RoomRegistered(room_id="room-vp", building="Turfmarkt 147", location="Den Haag", discreet=True,
+                                   labelled_as_advisor_room=True, capacity=2, bookable_hours=days)),
+        ("room-quiet", RoomRegistered(room_id="room-quiet", building="Turfmarkt 147", location="Den Haag",
+                                      discreet=True, capacity=1, bookable_hours=days, quiet_room=True)),
+        ("room-ut-0.5", RoomRegistered(room_id="room-ut-0.5", building="Griffioenlaan 2", location="Utrecht",
+                                       discreet=True, capacity=2, bookable_hours=days)),
+        ("venue-cafe", VenueRegistered(venue_id="venue-cafe", location="Den Haag", cost_eur_cents=1800,
+                                       organisation_id="min-bzk")),
+        ("venue-lunch", VenueRegistered(venue_id="venue-lunch", location="Den Haag", cost_eur_cents=4500,
+                                        organisation_id="min-fin")),
+        (f"budget-min-bzk-{year}", OffSiteBudgetSet(organisation_id="min-bzk", year=year, budget_cents=20000)),
+        (f"budget-min-fin-{year}", OffSiteBudgetSet(organisation_id="min-fin", year=year, budget_cents=0)),
+    ]
+    return [
+        new_envelope(p, stream_id=stream, producer="rooms-import", occurred_at=now, causation_id=f"sample-places:{stream}")
+        for stream, p in payloads
+    ]

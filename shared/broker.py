@@ -54,6 +54,10 @@ def make_broker(settings: ServiceSettings, *, service: str, registry: CollectorR
         max_request_size=MAX_REQUEST_BYTES,
         request_timeout_ms=30_000,
         security=kafka_security(settings),
+        # Topics are created by `topics apply` with their partitions and retention (deploy/kafka/
+        # topics.yaml); a subscriber that auto-created them would get 1 partition and the broker's
+        # default retention, which would drop events meant to be kept forever.
+        allow_auto_create_topics=False,
         middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=service, metrics_prefix="faststream")],
         logger=None,  # structlog carries our own records; FastStream's per-message logs would be noise
     )

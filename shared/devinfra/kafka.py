@@ -240,6 +240,10 @@ class KafkaNode:
         return self.data_dir / "logs" / "server.log"
 
     @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 

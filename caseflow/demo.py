@@ -1,0 +1,138 @@
+"""`caseflow demo`: the whole case flow on a fresh machine, in one command.
+
+Starts Kafka and the four services as separate processes (SQLite, embedded defaults), loads the
+sample organisation and its rooms, plays frontends, clients and advisors for a while with the
+mix the study describes, shows live progress, writes the anonymised annual report, prints where
+to look, and stops everything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from aiokafka import AIOKafkaProducer
+
+from caseflow import stack
+from caseflow.sample_org import ADVISORS, directory_events, places_events
+from caseflow.simulator import Simulator
+
+ORGANISATIONS = ("min-bzk", "min-fin")
+
+
+async def _seed(bootstrap: str, prefix: str) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        for topic, events in (("directory.v1", directory_events()), ("scheduling.places.v1", places_events())):
+            for env in events:
+                await producer.send(prefix + topic, env.to_bytes(), key=env.stream_id.encode())
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+async def _run_simulation(state: stack.StackState, duration: float, rate: float, say: callable) -> Simulator:  # type: ignore[valid-type]
+    intake_url = state.url("intake")
+    assert intake_url is not None
+    sim = Simulator(state.kafka_bootstrap, state.topic_prefix, intake_url)
+    await sim.start()
+    watcher = asyncio.create_task(sim.watch(sim.workbench))
+    await sim.advisors_register_training([a["advisor_id"] for a in ADVISORS])
+    tty = sys.stdout.isatty()
+
+    async def show() -> None:
+        while True:
+            line = sim.progress.line()
+            print(f"\r  {line}" if tty else f"  {line}", end="" if tty else "\n", flush=True)
+            await asyncio.sleep(0.5 if tty else 5)
+
+    shower = asyncio.create_task(show())
+    try:
+        await sim.frontends(duration, rate)
+        # Let the last contacts travel through routing, scheduling and the advisors' closing.
+        deadline = time.monotonic() + 45
+        while time.monotonic() < deadline:
+            c = sim.progress.counts
+            decided = c["AdvisorAssigned"] + c["RoutingEscalated"]
+            if c["CaseOpened"] and decided >= c["CaseOpened"] and c["CaseClosed"] >= c["AdvisorAssigned"] - c["CaseReassigned"]:
+                break
+            await asyncio.sleep(1)
+        await asyncio.sleep(3)
+    finally:
+        shower.cancel()
+        watcher.cancel()
+        with contextlib.suppress(BaseException):
+            await watcher
+        await sim.stop()
+    print(f"\r  {sim.progress.line()}" if tty else f"  {sim.progress.line()}")
+    return sim
+
+
+def _write_reports(state: stack.StackState, out: Path, year: int, say: callable) -> list[Path]:  # type: ignore[valid-type]
+    url = state.url("reporting")
+    written: list[Path] = []
+    if url is None:
+        return written
+    time.sleep(3)  # reporting consumes the last events
+    for org in ("all", *ORGANISATIONS):
+        for fmt in ("html", "csv", "json"):
+            answer = httpx.get(f"{url}/v1/reports/annual", params={"org": org, "year": year, "format": fmt}, timeout=30)
+            if answer.status_code != 200:
+                say(f"  report {org} {fmt}: HTTP {answer.status_code} {answer.text[:200]}")
+                continue
+            path = out / f"jaarverslag-{org}-{year}.{fmt}"
+            path.write_bytes(answer.content)
+            written.append(path)
+    return written
+
+
+def run_demo(duration: float, rate: float, home: Path, out: Path, keep_running: bool = False) -> int:
+    say = print
+    started = time.monotonic()
+    if home.exists():
+        shutil.rmtree(home)
+    out.mkdir(parents=True, exist_ok=True)
+    say(f"caseflow demo: {duration:.0f} s of contacts at about {rate:g} per second")
+    say(f"  working folder {home}")
+    state = stack.up(home, say=say)
+    try:
+        say("loading the sample organisation (2 ministries, 5 advisors) and its rooms ...")
+        asyncio.run(_seed(state.kafka_bootstrap, state.topic_prefix))
+        say("simulating frontends, clients and the advisors' workbench (Ctrl-C stops early) ...")
+        try:
+            sim = asyncio.run(_run_simulation(state, duration, rate, say))
+        except KeyboardInterrupt:
+            say("\n  stopped early")
+            sim = None
+        if sim is not None:
+            say("scenarios played:")
+            for name, count in sim.progress.scenarios.most_common():
+                say(f"  {count:>4}  {name}")
+        year = datetime.now(UTC).year
+        reports = _write_reports(state, out, year, say)
+        say("")
+        say("where to look:")
+        for path in reports:
+            if path.suffix == ".html":
+                say(f"  annual report      {path.resolve()}")
+        say(f"  all formats        {out.resolve()}/ (html, csv, json per organisation)")
+        for service in stack.SERVICES:
+            say(f"  {service:<18} {state.url(service)}/metrics  {state.url(service)}/health")
+        say(f"  event contracts    {Path('docs/asyncapi.yaml').resolve()}  (JSON Schemas in docs/schemas/)")
+        say(f"  service logs       {home}/*.log")
+        if keep_running:
+            say(f"the stack keeps running: `caseflow status --home {home}`, `caseflow down --home {home}`")
+            return 0
+    finally:
+        if not keep_running:
+            say("stopping ...")
+            stack.down(home, say=lambda _line: None)
+    say(f"done in {time.monotonic() - started:.0f} s")
+    return 0

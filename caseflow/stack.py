@@ -1,0 +1,191 @@
+"""The local stack: a Kafka broker and the four services as separate processes, on embedded defaults.
+
+`caseflow up` starts it under a home folder (default ./var/stack): the broker's data, each
+service's SQLite database, the key store, logs, and `stack.json` (pids and ports) that `caseflow
+status` and `caseflow down` read. The master key for the demo is generated into the home folder;
+production supplies its own through the services' settings (docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from shared.crypto import new_master_key_b64
+from shared.devinfra.kafka import KafkaNode
+from shared.devinfra.ports import free_port
+
+SERVICES = ("intake", "routing", "scheduling", "reporting")
+KEY_HOLDERS = ("intake", "routing")
+CASEFLOW = str(Path(sys.executable).with_name("caseflow"))
+
+
+@dataclass
+class ProcessInfo:
+    name: str
+    pid: int
+    port: int | None = None
+    log: str = ""
+
+
+@dataclass
+class StackState:
+    home: str
+    kafka_bootstrap: str
+    topic_prefix: str = ""
+    processes: list[ProcessInfo] = field(default_factory=list)
+
+    def save(self) -> None:
+        Path(self.home, "stack.json").write_text(json.dumps(asdict(self), indent=2))
+
+    @classmethod
+    def load(cls, home: Path) -> StackState | None:
+        path = home / "stack.json"
+        if not path.exists():
+            return None
+        doc = json.loads(path.read_text())
+        doc["processes"] = [ProcessInfo(**p) for p in doc["processes"]]
+        return cls(**doc)
+
+    def url(self, service: str) -> str | None:
+        proc = next((p for p in self.processes if p.name == service), None)
+        return f"http://127.0.0.1:{proc.port}" if proc and proc.port else None
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def master_key(home: Path) -> str:
+    path = home / "master.key"
+    if not path.exists():
+        path.write_text(new_master_key_b64())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def service_env(service: str, home: Path, state: StackState, port: int) -> dict[str, str]:
+    p = service.upper() + "_"
+    env = {
+        f"{p}KAFKA_BOOTSTRAP": state.kafka_bootstrap,
+        f"{p}TOPIC_PREFIX": state.topic_prefix,
+        f"{p}DATABASE_URL": f"sqlite+aiosqlite:///{home}/{service}.db",
+        f"{p}HTTP_PORT": str(port),
+        f"{p}LOG_JSON": "true",
+    }
+    if service in KEY_HOLDERS:
+        env[f"{p}KEYSTORE_URL"] = f"sqlite+aiosqlite:///{home}/keystore.db"
+        env[f"{p}MASTER_KEY"] = master_key(home)
+    return env
+
+
+def up(home: Path, *, kafka_bootstrap: str | None = None, services: tuple[str, ...] = SERVICES,
+       say: Callable[[str], None] = print, extra_env: dict[str, str] | None = None) -> StackState:
+    """Start the broker (unless one is given) and the services; wait until every one is ready."""
+    import asyncio
+
+    from shared.devinfra.topics_config import apply_topics
+
+    home = home.resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    existing = StackState.load(home)
+    if existing and any(alive(p.pid) for p in existing.processes):
+        raise SystemExit(f"a stack is already running under {home}: `caseflow down --home {home}` first")
+    state = StackState(home=str(home), kafka_bootstrap=kafka_bootstrap or "")
+    if not kafka_bootstrap:
+        say("starting Kafka (KRaft, single node) ...")
+        node = KafkaNode(port=free_port(), data_dir=home / "kafka", die_with_parent=False)
+        started = time.monotonic()
+        node.start()
+        assert node.pid is not None
+        state.kafka_bootstrap = node.bootstrap
+        state.processes.append(ProcessInfo("kafka", node.pid, node.port, str(node.log_file)))
+        say(f"  Kafka ready at {node.bootstrap} in {time.monotonic() - started:.1f}s")
+    state.save()
+    report = asyncio.run(apply_topics(state.kafka_bootstrap, state.topic_prefix, replication_factor=1))
+    say(f"  topics: {len(report.created)} created, {len(report.existing)} existing")
+    for service in services:
+        port = free_port()
+        log_path = home / f"{service}.log"
+        env = {**os.environ, **service_env(service, home, state, port), **(extra_env or {})}
+        with open(log_path, "ab") as log:
+            proc = subprocess.Popen([CASEFLOW, "serve", service], env=env, stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True, cwd=home)
+        state.processes.append(ProcessInfo(service, proc.pid, port, str(log_path)))
+        state.save()
+    for service in services:
+        wait_ready(state, service)
+        say(f"  {service:<11} ready at {state.url(service)}")
+    return state
+
+
+def wait_ready(state: StackState, service: str, timeout: float = 90) -> None:
+    proc = next(p for p in state.processes if p.name == service)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not alive(proc.pid):
+            tail = Path(proc.log).read_text(errors="replace")[-2000:] if proc.log else ""
+            raise SystemExit(f"{service} exited during start-up; the end of {proc.log}:\n{tail}")
+        try:
+            if httpx.get(f"{state.url(service)}/ready", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"{service} not ready after {timeout:.0f}s; see {proc.log}")
+
+
+def down(home: Path, say: Callable[[str], None] = print) -> int:
+    state = StackState.load(home.resolve())
+    if state is None:
+        say(f"no stack under {home}")
+        return 0
+    # Services first (they flush and commit), the broker last.
+    for proc in sorted(state.processes, key=lambda p: p.name == "kafka"):
+        if not alive(proc.pid):
+            continue
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except OSError:
+            os.kill(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        while alive(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if alive(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+        say(f"  stopped {proc.name}")
+    Path(state.home, "stack.json").unlink(missing_ok=True)
+    return 0
+
+
+def status(home: Path) -> list[dict[str, Any]]:
+    state = StackState.load(home.resolve())
+    if state is None:
+        return []
+    rows = []
+    for proc in state.processes:
+        row: dict[str, Any] = {"name": proc.name, "pid": proc.pid, "running": alive(proc.pid), "port": proc.port}
+        if proc.name != "kafka" and row["running"]:
+            try:
+                health = httpx.get(f"{state.url(proc.name)}/health", timeout=2)
+                row["healthy"] = health.status_code == 200
+                row["detail"] = health.json()
+            except httpx.HTTPError as exc:
+                row["healthy"] = False
+                row["detail"] = {"error": type(exc).__name__}
+        rows.append(row)
+    return rows
