@@ -28,6 +28,7 @@ def create_runtime(settings: SchedulingSettings | None = None, *, clock: Clock =
             slot_settings.privacy_buffer,
             slot_settings.habit_lookback,
             on_refused=metrics.booking_refusals.inc,
+            on_index_loaded=metrics.index_loads.inc,
         )
         scheduler = MeetingScheduler(ledger, slot_settings, settings.booking_attempts)
         return ServiceParts(routes=SchedulingHandlers(scheduler).routes(), on_committed=metrics.count)

@@ -105,9 +105,12 @@ class BookingLedger:
         self,
         privacy_buffer: timedelta,
         habit_lookback: timedelta,
+        *,
         on_refused: Callable[[], None] | None = None,
+        on_index_loaded: Callable[[], None] | None = None,
     ) -> None:
         self._on_refused = on_refused
+        self._on_index_loaded = on_index_loaded
         self._half_buffer = privacy_buffer / 2
         self._lookback = habit_lookback
         self._index: BookingIndex | None = None
@@ -148,6 +151,8 @@ class BookingLedger:
         )
         self._token, self._covers_from = token, covers_from
         self.index_loads += 1
+        if self._on_index_loaded is not None:
+            self._on_index_loaded()
         return self._index
 
     def forget_index(self) -> None:

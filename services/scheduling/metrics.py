@@ -51,6 +51,12 @@ class SchedulingMetrics:
             registry=registry,
         )
 
+        self.index_loads = Counter(
+            "caseflow_scheduling_booking_index_loads_total",
+            "Booking index rebuilt from the database (another instance booked since, or a cancellation).",
+            registry=registry,
+        )
+
     def count(self, stored: list[Any]) -> None:
         for env in stored:
             kind = env.event_type
