@@ -1,0 +1,620 @@
+"""The annual report (jaarverslag) of an organisation's confidential advisors, as data.
+
+`build_annual_report` turns plain counts (`ReportCounts`, produced by the reporting projections)
+into an `AnnualReport` whose every table has passed disclosure control. Renderers
+(`annual_report.py`) only format what is here, so nothing unprotected can reach a page.
+
+Counting rules (repeated in the report's methodology section):
+- Contacts by category: a contact may carry several categories. The main table counts each contact
+  once, under its PRIMARY category (the first one recorded), so it adds up to the number of
+  contacts. A separate "mentions" table counts every distinct category a contact mentions; it adds
+  up to more than the number of contacts. `count_categories` implements both.
+- Contacts by channel and by quarter come from ONE two-way table (channel x quarter): the channel
+  section is its row margin, so the quarter breakdown cannot be differenced against it.
+- Meeting modes count meetings (a contact may have several); outcomes count closed contacts, each
+  under its final outcome; days to first conversation count contacts that had one.
+- Formal reports (whistleblower reports): acknowledgement due 7 days after receipt; feedback due
+  3 calendar months after the acknowledgement, or after the 7-day period when none was sent
+  (EU Directive 2019/1937, art. 9). A deadline that has not passed at the end of the year counts
+  as "not yet due".
+- Advisor hours and training are aggregates over all advisors; no per-advisor figure exists in the
+  model. They are withheld when fewer than `min_contributors` advisors contribute (with fewer, an
+  aggregate is one person's figure).
+- `generated_from` records the event count and last offsets the report was built from, never a
+  wall-clock time, so a rebuild from the same log is byte-identical.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from random import Random
+from typing import TypeVar
+
+from services.reporting.disclosure import (
+    CountTable,
+    ProtectedTable,
+    check_period,
+    protect,
+    quarters_of,
+)
+from shared.codes import (
+    AdvisorScope,
+    Category,
+    Channel,
+    ClientRole,
+    MeetingMode,
+    Outcome,
+    TimeActivity,
+)
+
+
+class ReportInputError(ValueError):
+    """Counts that do not fit the report (unknown code, wrong period, negative number)."""
+
+
+class SectionId(StrEnum):
+    CONTACTS_BY_CATEGORY = "contacts_by_category"
+    CATEGORY_MENTIONS = "category_mentions"
+    CONTACTS_BY_QUARTER = "contacts_by_quarter"
+    CONTACTS_BY_CHANNEL = "contacts_by_channel"
+    CONTACTS_BY_CLIENT_ROLE = "contacts_by_client_role"
+    ROUTING_SCOPE = "routing_scope"
+    CONFLICT_REASSIGNMENTS = "conflict_reassignments"
+    MEETING_MODES = "meeting_modes"
+    OUTCOMES = "outcomes"
+    DAYS_TO_FIRST_CONVERSATION = "days_to_first_conversation"
+    FORMAL_REPORT_DEADLINES = "formal_report_deadlines"
+    ADVISOR_HOURS = "advisor_hours"
+    TRAINING_SUPERVISION = "training_supervision"
+    CLIENT_FEEDBACK = "client_feedback"
+
+
+class Dimension(StrEnum):
+    CATEGORY = "category"
+    CHANNEL = "channel"
+    QUARTER = "quarter"
+    CLIENT_ROLE = "client_role"
+    ADVISOR_SCOPE = "advisor_scope"
+    CONFLICT_REASON = "conflict_reason"
+    MEETING_MODE = "meeting_mode"
+    OUTCOME = "outcome"
+    DAYS_BUCKET = "days_to_first_conversation"
+    DEADLINE = "deadline"
+    DEADLINE_STATUS = "deadline_status"
+    BASELINE_STATUS = "baseline_status"
+    FEEDBACK = "feedback"
+
+
+class ConflictReason(StrEnum):
+    """Why a case moved to another advisor because of a conflict of interest (DOMAIN.md, routing)."""
+
+    MANAGER_IN_CHAIN = "manager_in_chain"  # the case concerns the advisor's own manager
+    KNOWS_INVOLVED = "knows_involved"  # the advisor knows the people involved too well
+    SENIOR_PERSONS_INVOLVED = "senior_persons_involved"  # goes to an external advisor
+    COMPLAINT_ABOUT_ADVISOR = "complaint_about_advisor"
+    LOST_TRUST = "lost_trust"  # the client lost trust in the organisation's own system
+    OTHER_DECLARED = "other_declared"
+
+
+class DaysBucket(StrEnum):
+    DAYS_0_2 = "0-2"
+    DAYS_3_7 = "3-7"
+    DAYS_8_14 = "8-14"
+    DAYS_15_PLUS = "15+"
+
+
+class Deadline(StrEnum):
+    ACKNOWLEDGEMENT = "acknowledgement"  # 7 days
+    FEEDBACK = "feedback"  # 3 months
+
+
+class DeadlineStatus(StrEnum):
+    MET = "met"
+    MISSED = "missed"
+    NOT_YET_DUE = "not_yet_due"
+
+
+class BaselineStatus(StrEnum):
+    MET = "met"
+    NOT_MET = "not_met"
+
+
+class FeedbackRating(StrEnum):
+    SATISFIED = "satisfied"
+    NEUTRAL = "neutral"
+    DISSATISFIED = "dissatisfied"
+
+
+class FigureUnit(StrEnum):
+    HOURS = "hours"
+    SESSIONS = "sessions"
+
+
+class FigureKey(StrEnum):
+    HOURS_TOTAL = "hours_total"
+    TRAINING_HOURS_TOTAL = "training_hours_total"
+    SUPERVISION_SESSIONS_TOTAL = "supervision_sessions_total"
+    BASELINE_TRAINING_HOURS = "baseline_training_hours"
+    BASELINE_SUPERVISION_SESSIONS = "baseline_supervision_sessions"
+
+
+class NoteId(StrEnum):
+    """Data-dependent notes; fixed explanations belong to the renderer."""
+
+    FEW_CONTRIBUTORS = "few_contributors"
+
+
+# --------------------------------------------------------------------------------------------------
+# Counting helpers for the projections
+
+
+def primary_category(categories: Sequence[Category]) -> Category:
+    """The category a contact is counted under in the main table: the first one recorded."""
+    if not categories:
+        raise ReportInputError("a contact needs at least one category")
+    return categories[0]
+
+
+def count_categories(
+    contacts: Iterable[Sequence[Category]],
+) -> tuple[dict[Category, int], dict[Category, int]]:
+    """(contacts by primary category, mentions per category) for contacts' category lists."""
+    primary: dict[Category, int] = {}
+    mentions: dict[Category, int] = {}
+    for categories in contacts:
+        first = primary_category(categories)
+        primary[first] = primary.get(first, 0) + 1
+        for category in dict.fromkeys(categories):  # distinct, order kept
+            mentions[category] = mentions.get(category, 0) + 1
+    return primary, mentions
+
+
+def days_bucket(days: int) -> DaysBucket:
+    if days < 0:
+        raise ReportInputError("a first conversation cannot precede the first contact")
+    if days <= 2:
+        return DaysBucket.DAYS_0_2
+    if days <= 7:
+        return DaysBucket.DAYS_3_7
+    if days <= 14:
+        return DaysBucket.DAYS_8_14
+    return DaysBucket.DAYS_15_PLUS
+
+
+def add_calendar_months(day: date, months: int) -> date:
+    """`day` plus whole calendar months, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def acknowledgement_due(received: date) -> date:
+    return received + timedelta(days=7)
+
+
+def feedback_due(received: date, acknowledged: date | None) -> date:
+    start = acknowledged if acknowledged is not None else acknowledgement_due(received)
+    return add_calendar_months(start, 3)
+
+
+def deadline_status(due: date, done: date | None, as_of: date) -> DeadlineStatus:
+    """Met when done on or before `due`; missed when done later or still open after `due`."""
+    if done is not None:
+        return DeadlineStatus.MET if done <= due else DeadlineStatus.MISSED
+    return DeadlineStatus.MISSED if as_of > due else DeadlineStatus.NOT_YET_DUE
+
+
+# --------------------------------------------------------------------------------------------------
+# Input: plain counts
+
+
+@dataclass(frozen=True)
+class TrainingBaseline:
+    """The government-wide minimum per advisor per year ("need to have")."""
+
+    training_hours: int = 8
+    supervision_sessions: int = 4
+
+
+@dataclass(frozen=True)
+class ReportCounts:
+    """Exact counts for one organisation and one calendar year; missing keys count as 0.
+
+    Keys are the codes of shared.codes and of this module. Quarters are period labels from
+    `disclosure.period_of` ("2026-Q1"); anything finer is refused.
+    """
+
+    contacts_by_primary_category: Mapping[str, int] = field(default_factory=dict)
+    category_mentions: Mapping[str, int] = field(default_factory=dict)
+    contacts_by_channel_and_quarter: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    contacts_by_client_role: Mapping[str, int] = field(default_factory=dict)
+    contacts_by_advisor_scope: Mapping[str, int] = field(default_factory=dict)
+    conflict_reassignments_by_reason: Mapping[str, int] = field(default_factory=dict)
+    meetings_by_mode: Mapping[str, int] = field(default_factory=dict)
+    closed_contacts_by_outcome: Mapping[str, int] = field(default_factory=dict)
+    days_to_first_conversation: Mapping[str, int] = field(default_factory=dict)
+    formal_report_deadlines: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    advisor_hours_by_activity: Mapping[str, float] = field(default_factory=dict)
+    advisors_recording_hours: int = 0
+    advisors_by_baseline_status: Mapping[str, int] = field(default_factory=dict)
+    training_hours_total: float = 0.0
+    supervision_sessions_total: int = 0
+    baseline: TrainingBaseline = field(default_factory=TrainingBaseline)
+    feedback_by_rating: Mapping[str, int] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------------
+# Output: the report
+
+
+@dataclass(frozen=True)
+class Organisation:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class SourcePosition:
+    """What the report was built from: a rebuild from the same log gives the same report."""
+
+    event_count: int
+    last_offsets: tuple[tuple[str, int], ...] = ()  # ("topic/partition", offset), sorted
+
+
+@dataclass(frozen=True)
+class DisclosurePolicy:
+    k: int = 5
+    round_to: int | None = None
+    min_contributors: int = 3  # advisors needed before hours or training aggregates are shown
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A published magnitude (hours, sessions); `None` = withheld."""
+
+    key: str  # a TimeActivity code or a FigureKey
+    value: int | None
+    unit: FigureUnit
+
+
+@dataclass(frozen=True)
+class Section:
+    section_id: SectionId
+    table: ProtectedTable | None = None
+    figures: tuple[Figure, ...] = ()
+    notes: tuple[NoteId, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnnualReport:
+    organisation: Organisation
+    year: int
+    generated_from: SourcePosition
+    policy: DisclosurePolicy
+    sections: tuple[Section, ...]
+
+    def section(self, section_id: SectionId) -> Section:
+        for section in self.sections:
+            if section.section_id == section_id:
+                return section
+        raise KeyError(section_id)
+
+
+# --------------------------------------------------------------------------------------------------
+# Building
+
+
+def _codes(enum: type[StrEnum]) -> tuple[str, ...]:
+    return tuple(member.value for member in enum)
+
+
+def _checked_count(value: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ReportInputError(f"{what}: counts are non-negative integers")
+    return value
+
+
+def _one_way(dimension: Dimension, codes: tuple[str, ...], counts: Mapping[str, int]) -> CountTable:
+    unknown = sorted(set(counts) - set(codes))
+    if unknown:
+        raise ReportInputError(f"{dimension}: unknown code(s) {unknown}")
+    return CountTable.one_way(
+        dimension.value, [(code, _checked_count(counts.get(code, 0), dimension)) for code in codes]
+    )
+
+
+def _two_way(
+    dimensions: tuple[Dimension, Dimension],
+    row_codes: tuple[str, ...],
+    col_codes: tuple[str, ...],
+    counts: Mapping[tuple[str, str], int],
+) -> CountTable:
+    unknown = sorted(f"{r}|{c}" for r, c in counts if r not in row_codes or c not in col_codes)
+    if unknown:
+        raise ReportInputError(f"{dimensions[0]} x {dimensions[1]}: unknown key(s) {unknown}")
+    for value in counts.values():
+        _checked_count(value, f"{dimensions[0]} x {dimensions[1]}")
+    return CountTable.two_way((dimensions[0].value, dimensions[1].value), row_codes, col_codes, counts)
+
+
+def _whole(value: float) -> int:
+    if value < 0:
+        raise ReportInputError("hours and sessions are non-negative")
+    return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def count_tables(counts: ReportCounts, year: int) -> dict[SectionId, CountTable]:
+    """The exact tables of the report, one per section that has a table, keyed by section.
+
+    Contacts by channel has no table of its own: it is the row margin of contacts by quarter
+    (channel x quarter), so the two are protected together. Never publish these tables directly.
+    """
+    quarters = quarters_of(year)
+    for _, period in counts.contacts_by_channel_and_quarter:
+        check_period(period)
+        if period not in quarters:
+            raise ReportInputError(f"period {period} is not a quarter of {year}")
+    return {
+        SectionId.CONTACTS_BY_CATEGORY: _one_way(
+            Dimension.CATEGORY, _codes(Category), counts.contacts_by_primary_category
+        ),
+        SectionId.CATEGORY_MENTIONS: _one_way(Dimension.CATEGORY, _codes(Category), counts.category_mentions),
+        SectionId.CONTACTS_BY_QUARTER: _two_way(
+            (Dimension.CHANNEL, Dimension.QUARTER),
+            _codes(Channel),
+            quarters,
+            counts.contacts_by_channel_and_quarter,
+        ),
+        SectionId.CONTACTS_BY_CLIENT_ROLE: _one_way(
+            Dimension.CLIENT_ROLE, _codes(ClientRole), counts.contacts_by_client_role
+        ),
+        SectionId.ROUTING_SCOPE: _one_way(
+            Dimension.ADVISOR_SCOPE, _codes(AdvisorScope), counts.contacts_by_advisor_scope
+        ),
+        SectionId.CONFLICT_REASSIGNMENTS: _one_way(
+            Dimension.CONFLICT_REASON, _codes(ConflictReason), counts.conflict_reassignments_by_reason
+        ),
+        SectionId.MEETING_MODES: _one_way(
+            Dimension.MEETING_MODE, _codes(MeetingMode), counts.meetings_by_mode
+        ),
+        SectionId.OUTCOMES: _one_way(Dimension.OUTCOME, _codes(Outcome), counts.closed_contacts_by_outcome),
+        SectionId.DAYS_TO_FIRST_CONVERSATION: _one_way(
+            Dimension.DAYS_BUCKET, _codes(DaysBucket), counts.days_to_first_conversation
+        ),
+        SectionId.FORMAL_REPORT_DEADLINES: _two_way(
+            (Dimension.DEADLINE, Dimension.DEADLINE_STATUS),
+            _codes(Deadline),
+            _codes(DeadlineStatus),
+            counts.formal_report_deadlines,
+        ),
+        SectionId.TRAINING_SUPERVISION: _one_way(
+            Dimension.BASELINE_STATUS, _codes(BaselineStatus), counts.advisors_by_baseline_status
+        ),
+        SectionId.CLIENT_FEEDBACK: _one_way(
+            Dimension.FEEDBACK, _codes(FeedbackRating), counts.feedback_by_rating
+        ),
+    }
+
+
+def _hour_figures(counts: ReportCounts, enough_advisors: bool) -> tuple[Figure, ...]:
+    unknown = sorted(set(counts.advisor_hours_by_activity) - set(_codes(TimeActivity)))
+    if unknown:
+        raise ReportInputError(f"activity: unknown code(s) {unknown}")
+    hours = {code: _whole(counts.advisor_hours_by_activity.get(code, 0.0)) for code in _codes(TimeActivity)}
+    by_activity = tuple(
+        Figure(code, value if enough_advisors else None, FigureUnit.HOURS) for code, value in hours.items()
+    )
+    total = Figure(
+        FigureKey.HOURS_TOTAL.value, sum(hours.values()) if enough_advisors else None, FigureUnit.HOURS
+    )
+    return (*by_activity, total)
+
+
+def _training_figures(counts: ReportCounts, enough_advisors: bool) -> tuple[Figure, ...]:
+    training_hours = _whole(counts.training_hours_total)
+    sessions = _checked_count(counts.supervision_sessions_total, "supervision sessions")
+    return (
+        Figure(
+            FigureKey.TRAINING_HOURS_TOTAL.value,
+            training_hours if enough_advisors else None,
+            FigureUnit.HOURS,
+        ),
+        Figure(
+            FigureKey.SUPERVISION_SESSIONS_TOTAL.value,
+            sessions if enough_advisors else None,
+            FigureUnit.SESSIONS,
+        ),
+        Figure(FigureKey.BASELINE_TRAINING_HOURS.value, counts.baseline.training_hours, FigureUnit.HOURS),
+        Figure(
+            FigureKey.BASELINE_SUPERVISION_SESSIONS.value,
+            counts.baseline.supervision_sessions,
+            FigureUnit.SESSIONS,
+        ),
+    )
+
+
+def build_annual_report(
+    organisation: Organisation,
+    year: int,
+    generated_from: SourcePosition,
+    counts: ReportCounts,
+    policy: DisclosurePolicy | None = None,
+) -> AnnualReport:
+    """Protect every table of `counts` and assemble the report. Pure and deterministic."""
+    policy = policy or DisclosurePolicy()
+    protected = {
+        section_id: protect(table, policy.k, policy.round_to)
+        for section_id, table in count_tables(counts, year).items()
+    }
+    hours_shown = counts.advisors_recording_hours >= policy.min_contributors
+    training_shown = sum(counts.advisors_by_baseline_status.values()) >= policy.min_contributors
+
+    def table_section(section_id: SectionId) -> Section:
+        return Section(section_id, protected[section_id])
+
+    def withheld_unless(shown: bool) -> tuple[NoteId, ...]:
+        return () if shown else (NoteId.FEW_CONTRIBUTORS,)
+
+    sections = (
+        table_section(SectionId.CONTACTS_BY_CATEGORY),
+        table_section(SectionId.CATEGORY_MENTIONS),
+        table_section(SectionId.CONTACTS_BY_QUARTER),
+        Section(SectionId.CONTACTS_BY_CHANNEL, protected[SectionId.CONTACTS_BY_QUARTER].row_margin()),
+        table_section(SectionId.CONTACTS_BY_CLIENT_ROLE),
+        table_section(SectionId.ROUTING_SCOPE),
+        table_section(SectionId.CONFLICT_REASSIGNMENTS),
+        table_section(SectionId.MEETING_MODES),
+        table_section(SectionId.OUTCOMES),
+        table_section(SectionId.DAYS_TO_FIRST_CONVERSATION),
+        table_section(SectionId.FORMAL_REPORT_DEADLINES),
+        Section(
+            SectionId.ADVISOR_HOURS,
+            figures=_hour_figures(counts, hours_shown),
+            notes=withheld_unless(hours_shown),
+        ),
+        Section(
+            SectionId.TRAINING_SUPERVISION,
+            protected[SectionId.TRAINING_SUPERVISION],
+            figures=_training_figures(counts, training_shown),
+            notes=withheld_unless(training_shown),
+        ),
+        table_section(SectionId.CLIENT_FEEDBACK),
+    )
+    return AnnualReport(organisation, year, generated_from, policy, sections)
+
+
+# --------------------------------------------------------------------------------------------------
+# A simulated year, for the demo and the tests
+
+_CATEGORY_WEIGHTS: dict[Category, int] = {
+    Category.LABOUR_CONFLICT_WITH_MANAGER: 40,
+    Category.LABOUR_LEGAL_POSITION: 8,
+    Category.BULLYING: 9,
+    Category.INTIMIDATION_OTHER: 6,
+    Category.SEXUAL_HARASSMENT: 4,
+    Category.AGGRESSION_VIOLENCE: 3,
+    Category.DISCRIMINATION: 3,
+    Category.WORKLOAD: 8,
+    Category.OTHER: 5,
+    Category.CONFLICT_OF_INTEREST: 2,
+    Category.ABUSE_OF_POWER: 2,
+    Category.MISUSE_OF_INFORMATION: 2,
+    Category.FRAUD_THEFT: 1,
+    Category.CORRUPTION: 1,
+    Category.GIFTS: 1,
+    Category.MISCONDUCT_PRIVATE_TIME: 1,
+    Category.WASTE_POOR_PERFORMANCE: 1,
+}
+_CHANNEL_WEIGHTS = {Channel.PHONE: 30, Channel.EMAIL: 25, Channel.WEB: 15, Channel.VIA_MANAGER: 12,
+                    Channel.WALK_IN: 10, Channel.CHAT: 8}  # fmt: skip
+_ROLE_WEIGHTS = {ClientRole.EMPLOYEE: 80, ClientRole.MANAGER: 12, ClientRole.FORMER_EMPLOYEE: 4,
+                 ClientRole.EXTERNAL_WORKER: 4}  # fmt: skip
+_SCOPE_WEIGHTS = {AdvisorScope.INTERNAL: 75, AdvisorScope.CROSS_UNIT: 15, AdvisorScope.EXTERNAL: 10}
+_MODE_WEIGHTS = {MeetingMode.ON_SITE_DISCREET_ROOM: 45, MeetingMode.PHONE: 25, MeetingMode.VIDEO: 15,
+                 MeetingMode.OFF_SITE_VENUE: 15}  # fmt: skip
+_OUTCOME_WEIGHTS = {
+    Outcome.ADVICE_GIVEN: 45, Outcome.REFERRED_LABOUR_LAW_DESK: 15, Outcome.NO_FOLLOW_UP: 12,
+    Outcome.REFERRED_SOCIAL_WORKER: 8, Outcome.MEDIATION: 5, Outcome.REFERRED_COMPANY_DOCTOR: 5,
+    Outcome.REFERRED_INTEGRITY_OFFICE: 4, Outcome.FORMAL_COMPLAINT: 3, Outcome.REFERRED_EXTERNAL_BODY: 2,
+    Outcome.WHISTLEBLOWER_REPORT: 1,
+}  # fmt: skip
+_T = TypeVar("_T")
+_K = TypeVar("_K")
+_FEEDBACK_WEIGHTS = {
+    FeedbackRating.SATISFIED: 70,
+    FeedbackRating.NEUTRAL: 20,
+    FeedbackRating.DISSATISFIED: 10,
+}
+_ACTIVITY_SHARES = {TimeActivity.CONVERSATION: 0.55, TimeActivity.ADMINISTRATION: 0.2,
+                    TimeActivity.PUBLICITY: 0.1, TimeActivity.TRAINING: 0.15}  # fmt: skip
+
+
+def _pick(rng: Random, weights: Mapping[_T, int]) -> _T:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _bump(counter: dict[_K, int], key: _K, by: int = 1) -> None:
+    counter[key] = counter.get(key, 0) + by
+
+
+def sample_counts(seed: int, year: int = 2026, contacts: int | None = None) -> ReportCounts:
+    """A plausible simulated year of counts (the seed study's shape: mostly labour conflicts)."""
+    rng = Random(seed)
+    n_contacts = contacts if contacts is not None else rng.randint(60, 180)
+    quarters = quarters_of(year)
+    category_lists: list[list[Category]] = []
+    channel_quarter: dict[tuple[str, str], int] = {}
+    roles: dict[str, int] = {}
+    scopes: dict[str, int] = {}
+    modes: dict[str, int] = {}
+    outcomes: dict[str, int] = {}
+    days: dict[str, int] = {}
+    feedback: dict[str, int] = {}
+    for _ in range(n_contacts):
+        categories = [_pick(rng, _CATEGORY_WEIGHTS)]
+        while rng.random() < 0.3 and len(categories) < 3:
+            categories.append(_pick(rng, _CATEGORY_WEIGHTS))
+        category_lists.append(categories)
+        _bump(channel_quarter, (_pick(rng, _CHANNEL_WEIGHTS).value, quarters[rng.randrange(4)]))
+        _bump(roles, _pick(rng, _ROLE_WEIGHTS))
+        _bump(scopes, _pick(rng, _SCOPE_WEIGHTS))
+        for _ in range(rng.choice((0, 1, 1, 1, 2, 2, 3))):
+            _bump(modes, _pick(rng, _MODE_WEIGHTS))
+        if rng.random() < 0.9:
+            _bump(outcomes, _pick(rng, _OUTCOME_WEIGHTS))
+        if rng.random() < 0.85:
+            _bump(days, days_bucket(int(rng.expovariate(1 / 5))))
+        if rng.random() < 0.35:
+            _bump(feedback, _pick(rng, _FEEDBACK_WEIGHTS))
+    primary, mentions = count_categories(category_lists)
+    reassignments: dict[str, int] = {}
+    for _ in range(rng.randint(0, max(1, n_contacts // 12))):
+        _bump(reassignments, rng.choice(list(ConflictReason)))
+    deadlines: dict[tuple[str, str], int] = {}
+    for _ in range(outcomes.get(Outcome.WHISTLEBLOWER_REPORT, 0) + rng.randint(0, 3)):
+        ack = DeadlineStatus.MET if rng.random() < 0.85 else DeadlineStatus.MISSED
+        _bump(deadlines, (Deadline.ACKNOWLEDGEMENT.value, ack.value))
+        answer = rng.choices(list(DeadlineStatus), weights=(70, 15, 15))[0]
+        _bump(deadlines, (Deadline.FEEDBACK.value, answer.value))
+    advisors = rng.randint(3, 9)
+    weekly_hours = [rng.uniform(1.5, 4.5) for _ in range(advisors)]
+    yearly_hours = sum(weekly_hours) * 46
+    baseline = TrainingBaseline()
+    met = sum(1 for _ in range(advisors) if rng.random() < 0.7)
+    return ReportCounts(
+        contacts_by_primary_category={str(code): n for code, n in primary.items()},
+        category_mentions={str(code): n for code, n in mentions.items()},
+        contacts_by_channel_and_quarter=channel_quarter,
+        contacts_by_client_role=roles,
+        contacts_by_advisor_scope=scopes,
+        conflict_reassignments_by_reason=reassignments,
+        meetings_by_mode=modes,
+        closed_contacts_by_outcome=outcomes,
+        days_to_first_conversation=days,
+        formal_report_deadlines=deadlines,
+        advisor_hours_by_activity={a.value: round(yearly_hours * s, 1) for a, s in _ACTIVITY_SHARES.items()},
+        advisors_recording_hours=advisors,
+        advisors_by_baseline_status={BaselineStatus.MET: met, BaselineStatus.NOT_MET: advisors - met},
+        training_hours_total=round(sum(rng.uniform(4, 16) for _ in range(advisors)), 1),
+        supervision_sessions_total=sum(rng.randint(1, 6) for _ in range(advisors)),
+        baseline=baseline,
+        feedback_by_rating=feedback,
+    )
+
+
+def sample_report(seed: int, year: int = 2026, policy: DisclosurePolicy | None = None) -> AnnualReport:
+    """The demo report: a simulated ministry's year, built exactly like a real one."""
+    counts = sample_counts(seed, year)
+    n_contacts = sum(counts.contacts_by_primary_category.values())
+    events = n_contacts * 9 + sum(counts.meetings_by_mode.values()) * 3
+    source = SourcePosition(
+        event_count=events,
+        last_offsets=(("intake.cases.v1/0", events // 2), ("routing.assignments.v1/0", n_contacts * 2)),
+    )
+    organisation = Organisation("org-demo", "Ministerie van Voorbeeldzaken")
+    return build_annual_report(organisation, year, source, counts, policy)
