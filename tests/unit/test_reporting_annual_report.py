@@ -1,0 +1,394 @@
+"""The annual report: built from a simulated year, rendered as HTML, CSV and JSON.
+
+What a reader gets must be complete (every section, heading and chart), readable in Dutch and
+English, well-formed, identical on every rebuild, and free of small counts in every format.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date
+from html.parser import HTMLParser
+
+import pytest
+
+from services.reporting.annual_report import SECTION_TITLES, Lang, render_csv, render_html, render_json
+from services.reporting.disclosure import PeriodTooFineError, verify_protection
+from services.reporting.report_model import (
+    AnnualReport,
+    DaysBucket,
+    DeadlineStatus,
+    DisclosurePolicy,
+    NoteId,
+    Organisation,
+    ReportCounts,
+    ReportInputError,
+    SectionId,
+    SourcePosition,
+    add_calendar_months,
+    build_annual_report,
+    count_categories,
+    count_tables,
+    days_bucket,
+    deadline_status,
+    feedback_due,
+    sample_counts,
+    sample_report,
+)
+from shared.codes import Category
+
+pytestmark = pytest.mark.unit
+
+YEAR = 2026
+ORGANISATION = Organisation("org-test", "Ministerie van Testzaken")
+SOURCE = SourcePosition(event_count=4321, last_offsets=(("intake.cases.v1/0", 2100),))
+LANGS: tuple[Lang, ...] = ("nl", "en")
+
+
+def report_for(counts: ReportCounts, policy: DisclosurePolicy | None = None) -> AnnualReport:
+    return build_annual_report(ORGANISATION, YEAR, SOURCE, counts, policy)
+
+
+def tiny_organisation() -> ReportCounts:
+    """Twelve contacts and two advisors: nearly everything must be hidden."""
+    return replace(
+        sample_counts(seed=11, year=YEAR, contacts=12),
+        advisors_recording_hours=2,
+        advisors_by_baseline_status={"met": 1, "not_met": 1},
+    )
+
+
+CASES: dict[str, tuple[Callable[[], ReportCounts], DisclosurePolicy | None]] = {
+    "seed-1": (lambda: sample_counts(1, YEAR), None),
+    "seed-2": (lambda: sample_counts(2, YEAR), None),
+    "seed-3-rounded": (lambda: sample_counts(3, YEAR), DisclosurePolicy(round_to=5)),
+    "tiny": (tiny_organisation, None),
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    counts: ReportCounts
+    report: AnnualReport
+
+
+@pytest.fixture(params=sorted(CASES), scope="module")
+def case(request: pytest.FixtureRequest) -> Case:
+    build_counts, policy = CASES[request.param]
+    counts = build_counts()
+    return Case(counts, report_for(counts, policy))
+
+
+@pytest.fixture
+def report(case: Case) -> AnnualReport:
+    return case.report
+
+
+# --------------------------------------------------------------------------------------------------
+# A small DOM, built with html.parser; it records tags that do not balance.
+
+VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+
+
+@dataclass
+class Node:
+    tag: str
+    attrs: dict[str, str]
+    children: list[Node | str] = field(default_factory=list)
+
+    def walk(self) -> Iterator[Node]:
+        yield self
+        for child in self.children:
+            if isinstance(child, Node):
+                yield from child.walk()
+
+    def text(self) -> str:
+        return "".join(child if isinstance(child, str) else child.text() for child in self.children)
+
+    def classes(self) -> set[str]:
+        return set(self.attrs.get("class", "").split())
+
+    def find_all(self, tag: str | None = None, css: str | None = None) -> list[Node]:
+        return [
+            node
+            for node in self.walk()
+            if (tag is None or node.tag == tag) and (css is None or css in node.classes())
+        ]
+
+
+class Page(HTMLParser):
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#document", {})
+        self.stack = [self.root]
+        self.unbalanced: list[str] = []
+        self.feed(html)
+        self.close()
+        if len(self.stack) != 1:
+            self.unbalanced.append(f"unclosed: {[node.tag for node in self.stack[1:]]}")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        node = Node(tag, {name: value or "" for name, value in attrs})
+        self.stack[-1].children.append(node)
+        if tag not in VOID_ELEMENTS:
+            self.stack.append(node)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.stack[-1].children.append(Node(tag, {name: value or "" for name, value in attrs}))
+
+    def handle_endtag(self, tag: str) -> None:
+        if len(self.stack) > 1 and self.stack[-1].tag == tag:
+            self.stack.pop()
+        else:
+            self.unbalanced.append(f"</{tag}> closes <{self.stack[-1].tag}>")
+
+    def handle_data(self, data: str) -> None:
+        self.stack[-1].children.append(data)
+
+
+def parse_count(text: str, lang: Lang) -> int | None:
+    """'*' -> None; '1.234' (nl) or '1,234' (en) -> 1234."""
+    text = text.strip()
+    if text == "*":
+        return None
+    return int(text.replace("." if lang == "nl" else ",", ""))
+
+
+def published_counts(report: AnnualReport) -> list[int | None]:
+    return [
+        value for section in report.sections if section.table for value in section.table.published_values()
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# Structure
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_section_has_its_heading_and_one_labelled_chart(report: AnnualReport, lang: Lang) -> None:
+    page = Page(render_html(report, lang))
+    sections = {node.attrs.get("id"): node for node in page.root.find_all("section")}
+    for section in report.sections:
+        title = SECTION_TITLES[section.section_id][0 if lang == "nl" else 1]
+        node = sections[section.section_id.value]
+        assert [h.text() for h in node.find_all("h2")] == [title]
+        charts = node.find_all("svg")
+        assert len(charts) == 1
+        assert title in charts[0].attrs["aria-label"] and charts[0].attrs["role"] == "img"
+        assert charts[0].find_all("title")[0].text() == charts[0].attrs["aria-label"]
+    assert {"summary", "methodology", "footnotes"} <= set(sections)
+    assert len(page.root.find_all("svg")) == len(report.sections)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_page_is_well_formed_self_contained_and_printable(report: AnnualReport, lang: Lang) -> None:
+    html = render_html(report, lang)
+    page = Page(html)
+    assert page.unbalanced == []
+    assert html.startswith("<!DOCTYPE html>")
+    assert [node.attrs["lang"] for node in page.root.find_all("html")] == [lang]
+    assert len(page.root.find_all("main")) == 1 and len(page.root.find_all("h1")) == 1
+    assert (
+        not page.root.find_all("script") and not page.root.find_all("link") and not page.root.find_all("img")
+    )
+    external = [
+        value for node in page.root.walk() for name, value in node.attrs.items()
+        if name in ("src", "href") and not value.startswith("#")
+    ]  # fmt: skip
+    assert external == []
+    style = "".join(node.text() for node in page.root.find_all("style"))
+    assert "@page{size:A4" in style and "break-before:page" in style and "@media print" in style
+    ids = [node.attrs["id"] for node in page.root.walk() if "id" in node.attrs]
+    assert len(ids) == len(set(ids))
+    targets = {node.attrs["href"][1:] for node in page.root.find_all("a")}
+    assert targets <= set(ids)
+    for table in page.root.find_all("table"):
+        assert table.find_all("caption") and all("scope" in th.attrs for th in table.find_all("th"))
+
+
+def test_labels_follow_the_language(report: AnnualReport) -> None:
+    dutch, english = render_html(report, "nl"), render_html(report, "en")
+    assert "Arbeidsconflict met leidinggevende" in dutch and "Labour conflict with manager" in english
+    assert "Werkwijze en geheimhouding" in dutch and "Method and confidentiality" in english
+    assert "Contacts by subject" not in dutch and "Contacten per onderwerp" not in english
+    with pytest.raises(ValueError):
+        render_html(report, "de")  # type: ignore[arg-type]
+
+
+def test_the_methodology_states_the_rules_in_force() -> None:
+    rounded = render_html(report_for(sample_counts(1, YEAR), DisclosurePolicy(k=10, round_to=5)), "en")
+    assert (
+        "from 1 to 9" in rounded
+        and "multiples of 5" in rounded
+        and "smallest unit of time is the quarter" in rounded
+    )
+    assert "under the first subject recorded" in rounded
+    plain = render_html(report_for(sample_counts(1, YEAR)), "en")
+    assert "from 1 to 4" in plain and "Numbers are not rounded." in plain
+
+
+# --------------------------------------------------------------------------------------------------
+# Numbers: what is shown is exactly what the model published
+
+
+def test_the_sample_reports_have_something_to_hide(report: AnnualReport) -> None:
+    assert None in published_counts(report)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_tables_show_the_published_values_and_a_star_for_each_suppressed_one(
+    report: AnnualReport, lang: Lang
+) -> None:
+    page = Page(render_html(report, lang))
+    sections = {node.attrs.get("id"): node for node in page.root.find_all("section")}
+    for section in report.sections:
+        node = sections[section.section_id.value]
+        shown_counts = [parse_count(td.text(), lang) for td in node.find_all("td", "count")]
+        expected = list(section.table.published_values()) if section.table else []
+        assert Counter(shown_counts) == Counter(expected), section.section_id
+        shown_hours = [parse_count(td.text(), lang) for td in node.find_all("td", "hours")]
+        assert Counter(shown_hours) == Counter(figure.value for figure in section.figures), section.section_id
+        for td in node.find_all("td", "suppressed"):
+            assert td.text() == "*" and td.find_all("abbr")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_count_between_one_and_k_minus_one_appears_anywhere_in_the_page(
+    report: AnnualReport, lang: Lang
+) -> None:
+    k = report.policy.k
+    page = Page(render_html(report, lang))
+    shown = [parse_count(node.text(), lang) for node in page.root.find_all(css="count")]
+    assert len(shown) > len(report.sections)  # tables, bars and tiles all print counts
+    assert [value for value in shown if value is not None and 1 <= value <= k - 1] == []
+    if report.policy.round_to:
+        assert all(value % report.policy.round_to == 0 for value in shown if value is not None)
+
+
+def test_no_count_between_one_and_k_minus_one_appears_in_the_csv(report: AnnualReport) -> None:
+    rows = list(csv.reader(io.StringIO(render_csv(report))))
+    assert rows[0] == ["section", "dimension", "key", "value"]
+    assert all(len(row) == 4 for row in rows)
+    counts = [row[3] for row in rows[1:] if row[0] != "_meta" and row[1] not in ("hours", "sessions")]
+    assert len(counts) == len(published_counts(report))
+    assert counts.count("*") == published_counts(report).count(None)
+    numbers = [int(value) for value in counts if value != "*"]
+    assert [n for n in numbers if 1 <= n <= report.policy.k - 1] == []
+    assert Counter(numbers) == Counter(v for v in published_counts(report) if v is not None)
+
+
+def test_no_count_between_one_and_k_minus_one_appears_in_the_json(report: AnnualReport) -> None:
+    text = render_json(report)
+    document = json.loads(text)
+    values: list[int | None] = []
+    for section in document["sections"]:
+        table = section["table"]
+        if table:
+            values += [v for row in table["cells"] for v in row] + table["row_totals"] + table["col_totals"]
+            values.append(table["grand_total"])
+    assert Counter(values) == Counter(published_counts(report))
+    assert [v for v in values if v is not None and 1 <= v <= report.policy.k - 1] == []
+    assert json.dumps(document, sort_keys=True, ensure_ascii=False, indent=2) + "\n" == text
+    assert [s["id"] for s in document["sections"]] == [s.section_id.value for s in report.sections]
+
+
+def test_every_published_table_passes_the_exact_audit(case: Case) -> None:
+    """Rebuild the exact tables from the same counts and audit what the report published."""
+    report = case.report
+    for section_id, table in count_tables(case.counts, YEAR).items():
+        protected = report.section(section_id).table
+        assert protected is not None
+        assert verify_protection(table, protected, report.policy.k) == [], section_id
+    by_quarter = report.section(SectionId.CONTACTS_BY_QUARTER).table
+    assert by_quarter is not None
+    assert report.section(SectionId.CONTACTS_BY_CHANNEL).table == by_quarter.row_margin()
+
+
+def test_hours_of_too_few_advisors_are_withheld_with_a_footnote() -> None:
+    report = report_for(tiny_organisation())
+    hours = report.section(SectionId.ADVISOR_HOURS)
+    assert NoteId.FEW_CONTRIBUTORS in hours.notes and all(f.value is None for f in hours.figures)
+    training = report.section(SectionId.TRAINING_SUPERVISION)
+    assert [f.value for f in training.figures][:2] == [None, None]
+    assert "too few advisors" in render_html(report, "en")
+
+
+# --------------------------------------------------------------------------------------------------
+# Determinism
+
+
+def test_rendering_twice_gives_identical_bytes(report: AnnualReport) -> None:
+    for render in (lambda r: render_html(r, "nl"), lambda r: render_html(r, "en"), render_csv, render_json):
+        assert render(report).encode() == render(report).encode()
+
+
+def test_a_rebuild_from_the_same_counts_is_byte_identical_and_other_data_is_not() -> None:
+    first, again, other = sample_report(5), sample_report(5), sample_report(6)
+    assert render_html(first) == render_html(again) and render_csv(first) == render_csv(again)
+    assert render_json(first) == render_json(again)
+    assert render_html(first) != render_html(other)
+
+
+# --------------------------------------------------------------------------------------------------
+# Model input and counting rules
+
+
+def test_a_contact_counts_once_under_its_first_category_and_once_per_mentioned_category() -> None:
+    a, b, c = Category.BULLYING, Category.WORKLOAD, Category.OTHER
+    primary, mentions = count_categories([[a, b], [b], [a, a, c]])
+    assert primary == {a: 2, b: 1}
+    assert mentions == {a: 2, b: 2, c: 1}
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        ReportCounts(contacts_by_primary_category={"no.such.category": 3}),
+        ReportCounts(contacts_by_channel_and_quarter={("phone", "2025-Q4"): 3}),
+        ReportCounts(contacts_by_channel_and_quarter={("fax", "2026-Q1"): 3}),
+        ReportCounts(meetings_by_mode={"video": -1}),
+        ReportCounts(advisor_hours_by_activity={"gardening": 3.0}),
+    ],
+)
+def test_counts_that_do_not_fit_the_report_are_refused(counts: ReportCounts) -> None:
+    with pytest.raises(ReportInputError):
+        report_for(counts)
+
+
+def test_a_month_is_too_fine_for_the_report() -> None:
+    with pytest.raises(PeriodTooFineError):
+        report_for(ReportCounts(contacts_by_channel_and_quarter={("phone", "2026-03"): 7}))
+
+
+def test_an_empty_year_renders_without_charts_to_draw() -> None:
+    report = report_for(ReportCounts())
+    page = Page(render_html(report))
+    assert page.unbalanced == [] and len(page.root.find_all("svg")) == len(report.sections)
+
+
+@pytest.mark.parametrize(
+    ("days", "bucket"),
+    [(0, DaysBucket.DAYS_0_2), (2, DaysBucket.DAYS_0_2), (3, DaysBucket.DAYS_3_7), (7, DaysBucket.DAYS_3_7),
+     (8, DaysBucket.DAYS_8_14), (14, DaysBucket.DAYS_8_14), (15, DaysBucket.DAYS_15_PLUS)],
+)  # fmt: skip
+def test_days_to_first_conversation_fall_in_fixed_buckets(days: int, bucket: DaysBucket) -> None:
+    assert days_bucket(days) == bucket
+
+
+def test_feedback_is_due_three_calendar_months_after_the_acknowledgement() -> None:
+    assert feedback_due(date(2026, 1, 10), acknowledged=date(2026, 1, 15)) == date(2026, 4, 15)
+    assert feedback_due(date(2026, 1, 10), acknowledged=None) == date(2026, 4, 17)  # after the 7 days
+    assert add_calendar_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
+
+
+def test_a_deadline_is_met_missed_or_not_yet_due() -> None:
+    due = date(2026, 4, 15)
+    assert deadline_status(due, date(2026, 4, 15), as_of=date(2026, 12, 31)) == DeadlineStatus.MET
+    assert deadline_status(due, date(2026, 4, 16), as_of=date(2026, 12, 31)) == DeadlineStatus.MISSED
+    assert deadline_status(due, None, as_of=date(2026, 4, 16)) == DeadlineStatus.MISSED
+    assert deadline_status(due, None, as_of=date(2026, 4, 15)) == DeadlineStatus.NOT_YET_DUE
