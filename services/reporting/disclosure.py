@@ -49,10 +49,12 @@ Differencing between releases of DIFFERENT data
 
 Linked tables
     Tables that share a margin (the same grand total, or the row totals of one are the cells of
-    another) are protected one at a time. Published totals are never in 1..k-1 in any table, and
-    secondary suppression prefers inner cells, which keeps shared margins identical across tables.
-    A one-way table that equals a margin of a two-way table must be taken from the protected
-    two-way table (`ProtectedTable.row_margin` / `col_margin`), not protected a second time.
+    another) are protected one at a time, which is a known limit: a margin suppressed in one table
+    but published in another undoes the first table's protection. Mitigations: a total in 1..k-1 is
+    suppressed in every table alike, and secondary suppression prefers inner cells, so shared
+    margins are suppressed only when a line of margins leaves no other choice. A one-way table that
+    equals a margin of a two-way table must be taken from the protected two-way table
+    (`ProtectedTable.row_margin` / `col_margin`), never protected a second time.
 
 Rounding (optional, `round_to=5`)
     Applied after suppression to every published cell and total independently (nearest multiple,
