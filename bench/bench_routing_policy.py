@@ -257,20 +257,25 @@ def bare_iteration(case: CaseFacts, directory: Directory, advisors: Sequence[Adv
 # Measurement
 
 
-def time_each(run: Callable[[CaseFacts], object], cases: Sequence[CaseFacts]) -> tuple[list[int], list[int]]:
-    """Wall-clock (perf_counter_ns) and CPU (thread_time_ns) nanoseconds per call.
+Timings = tuple[list[int], list[int]]  # wall-clock and CPU nanoseconds, one entry per case
 
-    The machine may be shared: wall-clock includes time the process was preempted, CPU time does not.
+
+def time_each(runs: Sequence[Callable[[CaseFacts], object]], cases: Sequence[CaseFacts]) -> list[Timings]:
+    """Wall-clock (perf_counter_ns) and CPU (thread_time_ns) nanoseconds per call, per runner.
+
+    The runners take turns case by case, so that a busy moment on a shared machine hits them
+    alike; wall-clock includes time the process was preempted, CPU time does not.
     """
-    wall, cpu = [], []
+    timings: list[Timings] = [([], []) for _ in runs]
     wall_clock, cpu_clock = time.perf_counter_ns, time.thread_time_ns
     for case in cases:
-        cpu_start = cpu_clock()
-        start = wall_clock()
-        run(case)
-        wall.append(wall_clock() - start)
-        cpu.append(cpu_clock() - cpu_start)
-    return wall, cpu
+        for run, (wall, cpu) in zip(runs, timings, strict=True):
+            cpu_start = cpu_clock()
+            start = wall_clock()
+            run(case)
+            wall.append(wall_clock() - start)
+            cpu.append(cpu_clock() - cpu_start)
+    return timings
 
 
 def percentile(sorted_ns: list[int], fraction: float) -> float:
@@ -279,7 +284,7 @@ def percentile(sorted_ns: list[int], fraction: float) -> float:
     return sorted_ns[index] / 1000
 
 
-def report(label: str, timings: tuple[list[int], list[int]]) -> float:
+def report(label: str, timings: Timings) -> float:
     wall, cpu = sorted(timings[0]), sorted(timings[1])
     p50, p95, p99 = (percentile(wall, f) for f in (0.50, 0.95, 0.99))
     print(
@@ -334,16 +339,19 @@ def main() -> None:
     advisors = directory.advisors()
     gc.collect()
     print(f"  {len(cases):,} cases, one decision each, timed one by one (perf_counter_ns):")
-    cold = time_each(run_decide, cases)
+    (cold,) = time_each([run_decide], cases)
     report("decide, cold chain caches", cold)
-    warm = time_each(run_decide, cases)
+    warm, scan, bare = time_each(
+        [
+            run_decide,
+            lambda case: full_scan(case, directory, advisors),
+            lambda case: bare_iteration(case, directory, advisors),
+        ],
+        cases,
+    )
     mean_warm = report("decide, warm", warm)
-    mean_scan = report(
-        "baseline: full scan, no index", time_each(lambda c: full_scan(c, directory, advisors), cases)
-    )
-    mean_bare = report(
-        "baseline: bare iteration", time_each(lambda c: bare_iteration(c, directory, advisors), cases)
-    )
+    mean_scan = report("baseline: full scan, no index", scan)
+    mean_bare = report("baseline: bare iteration", bare)
     print(
         f"  ratio of means: full scan / decide = {mean_scan / mean_warm:.1f}x; "
         f"bare iteration / decide = {mean_bare / mean_warm:.2f}x"
