@@ -94,7 +94,8 @@ def _subset(draw: st.DrawFn, items: list[str] | tuple[str, ...], max_size: int =
 def worlds(draw: st.DrawFn) -> World:
     units: list[OrgUnit] = []
     for index in range(draw(st.integers(1, 7))):
-        parent = draw(st.sampled_from(units)) if units and draw(st.integers(0, 3)) else None
+        has_parent = bool(units) and draw(st.integers(0, 3)) > 0
+        parent = draw(st.sampled_from(units)) if has_parent else None
         home = parent.organisation_id if parent else draw(st.sampled_from(ORGANISATIONS))
         size = draw(st.sampled_from((3, 12, THRESHOLD - 1, THRESHOLD, 300)))
         units.append(OrgUnit(f"u{index}", parent.unit_id if parent else None, f"Unit {index}", size, home))
@@ -104,11 +105,8 @@ def worlds(draw: st.DrawFn) -> World:
     for index in range(draw(st.integers(1, 24))):
         earlier = [p.person_id for p in persons]
         # Mostly someone earlier, so that chains get long; never someone later, so no loops.
-        manager = (
-            draw(st.sampled_from([*earlier, "ghost_manager"]))
-            if earlier and draw(st.integers(0, 4))
-            else None
-        )
+        has_manager = bool(earlier) and draw(st.integers(0, 4)) > 0
+        manager = draw(st.sampled_from([*earlier, "ghost_manager"])) if has_manager else None
         persons.append(
             Person(
                 f"p{index}",
