@@ -1,0 +1,61 @@
+"""Which event types travel on which topic, and who produces them: the contract catalogue.
+
+The AsyncAPI document and the JSON Schemas in docs/ are generated from this and from the
+services' FastStream subscribers (`caseflow contracts generate`); a test fails when code and the
+committed documents drift apart.
+"""
+
+from __future__ import annotations
+
+from shared.contracts import advisor_actions, directory, intake, routing, scheduling
+from shared.envelope import REGISTRY, EventPayload
+from shared.topics import (
+    ADVISOR_ACTIONS,
+    DIRECTORY,
+    INTAKE_CASES,
+    INTAKE_REJECTIONS,
+    ROUTING_ALERTS,
+    ROUTING_ASSIGNMENTS,
+    SCHEDULING_MEETINGS,
+    SCHEDULING_PLACES,
+)
+
+# The topic of every event type of a contract module, with the exceptions named.
+_MODULE_TOPIC = {
+    advisor_actions.__name__: ADVISOR_ACTIONS.name,
+    directory.__name__: DIRECTORY.name,
+    intake.__name__: INTAKE_CASES.name,
+    routing.__name__: ROUTING_ASSIGNMENTS.name,
+    scheduling.__name__: SCHEDULING_MEETINGS.name,
+}
+_EXCEPTIONS = {
+    "SubmissionRejected": INTAKE_REJECTIONS.name,
+    "AdvisorTermEnding": ROUTING_ALERTS.name,
+    "RoomRegistered": SCHEDULING_PLACES.name,
+    "VenueRegistered": SCHEDULING_PLACES.name,
+    "OffSiteBudgetSet": SCHEDULING_PLACES.name,
+}
+# Who writes each topic (frontends, the workbench and the HR feed are outside the system).
+PRODUCERS = {
+    "intake.submissions.v1": "frontends",
+    ADVISOR_ACTIONS.name: "advisors' workbench",
+    DIRECTORY.name: "HR feed (caseflow directory import)",
+    INTAKE_CASES.name: "intake",
+    INTAKE_REJECTIONS.name: "intake",
+    ROUTING_ASSIGNMENTS.name: "routing",
+    ROUTING_ALERTS.name: "routing",
+    SCHEDULING_MEETINGS.name: "scheduling",
+    SCHEDULING_PLACES.name: "scheduling (caseflow rooms import)",
+}
+
+
+def topic_of(cls: type[EventPayload]) -> str:
+    return _EXCEPTIONS.get(cls.EVENT_TYPE) or _MODULE_TOPIC[cls.__module__]
+
+
+def events_by_topic() -> dict[str, list[type[EventPayload]]]:
+    result: dict[str, list[type[EventPayload]]] = {}
+    for name in sorted(REGISTRY.known_types()):
+        cls = REGISTRY.payload_class(name)
+        result.setdefault(topic_of(cls), []).append(cls)
+    return result
