@@ -6,6 +6,7 @@ enter through intake's topic, so routing sees exactly what production would.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -201,3 +202,55 @@ class TestRoutingContract:
         async with ctx.engine.connect() as conn:
             verdicts = [v for v in await audit(conn, ctx.cipher, PolicySettings(), case_id)]
         assert verdicts and not verdicts[0].matches and "advisor" in verdicts[0].differences[0]
+
+
+async def test_terms_ending_within_sixty_days_surface_and_ended_terms_reroute(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    """Carla's appointment ends in 30 days: the coordinator hears of it once. Anna's ended yesterday:
+    her open case moves to someone else (§2.2 "termijnen")."""
+    from datetime import date, timedelta
+
+    from caseflow.sample_org import ADVISORS
+
+    prefix = f"t-terms-{uuid.uuid4().hex[:8]}."
+    await create_topics(kafka_bootstrap, [prefix + t.name for t in ALL_TOPICS] + [prefix + t.dlq for t in ALL_TOPICS])
+    today = datetime.now(UTC)
+    keys = f"sqlite+aiosqlite:///{tmp_path}/keys.db"
+    common = dict(kafka_bootstrap=kafka_bootstrap, topic_prefix=prefix, keystore_url=keys, master_key=TEST_MASTER_KEY,
+                  key_cache_seconds=0)
+    await produce(kafka_bootstrap, prefix + "directory.v1", [(e.stream_id.encode(), e.to_bytes()) for e in directory_events()])
+    intake = intake_runtime(IntakeSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/intake.db", **common))
+    routing = routing_runtime(RoutingSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/routing.db",
+                                              term_check_interval_seconds=1, **common))
+    async with running(intake), running(routing):
+        case_id = await open_case(kafka_bootstrap, prefix, submission_about_ict_manager(preferred_advisor_id="adv-anna"))
+        first = next(e for e in await assignments(kafka_bootstrap, prefix, case_id) if e["event_type"] == "AdvisorAssigned")
+        assert first["payload"]["advisor_id"] == "adv-anna"
+        changed = []
+        for spec in ADVISORS:
+            if spec["advisor_id"] in ("adv-anna", "adv-carla"):
+                from shared.contracts.directory import AdvisorUpserted
+
+                end = today.date() - timedelta(days=1) if spec["advisor_id"] == "adv-anna" else today.date() + timedelta(days=30)
+                payload = AdvisorUpserted(term_start=date(2024, 1, 1), term_end=end, **spec)
+                changed.append(new_envelope(payload, stream_id=spec["advisor_id"], producer="hr-feed", occurred_at=today,
+                                            causation_id=None))
+        await produce(kafka_bootstrap, prefix + "directory.v1", [(e.stream_id.encode(), e.to_bytes()) for e in changed])
+        events = await assignments(kafka_bootstrap, prefix, case_id, expect=3)
+        moved = next(e["payload"] for e in events if e["event_type"] == "CaseReassigned")
+        assert moved["from_advisor_id"] == "adv-anna" and moved["to_advisor_id"] != "adv-anna"
+
+        alerts: list[dict[str, Any]] = []
+
+        async def alerted() -> bool:
+            nonlocal alerts
+            alerts = read_json(await read_all(kafka_bootstrap, prefix + "routing.alerts.v1", timeout=5, idle=0.5))
+            return any(a["payload"]["advisor_id"] == "adv-carla" for a in alerts)
+
+        await wait_until(alerted, timeout=30)
+        await asyncio.sleep(2.5)  # two more checks: still one notice per (advisor, term end)
+        alerts = read_json(await read_all(kafka_bootstrap, prefix + "routing.alerts.v1", timeout=5, idle=0.5))
+        carla = [a for a in alerts if a["payload"]["advisor_id"] == "adv-carla"]
+        assert len({a["event_id"] for a in carla}) == 1 and carla[0]["payload"]["days_left"] == 30
+        assert routing.registry.get_sample_value("caseflow_routing_advisor_terms_ending") == 1.0
