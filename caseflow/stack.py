@@ -94,7 +94,7 @@ def service_env(service: str, home: Path, state: StackState, port: int) -> dict[
 
 
 def up(home: Path, *, kafka_bootstrap: str | None = None, services: tuple[str, ...] = SERVICES,
-       say: Callable[[str], None] = print, extra_env: dict[str, str] | None = None) -> StackState:
+       say: Callable[[str], None] = print, extra_env: dict[str, str] | None = None, topic_prefix: str = "") -> StackState:
     """Start the broker (unless one is given) and the services; wait until every one is ready."""
     import asyncio
 
@@ -105,7 +105,7 @@ def up(home: Path, *, kafka_bootstrap: str | None = None, services: tuple[str, .
     existing = StackState.load(home)
     if existing and any(alive(p.pid) for p in existing.processes):
         raise SystemExit(f"a stack is already running under {home}: `caseflow down --home {home}` first")
-    state = StackState(home=str(home), kafka_bootstrap=kafka_bootstrap or "")
+    state = StackState(home=str(home), kafka_bootstrap=kafka_bootstrap or "", topic_prefix=topic_prefix)
     if not kafka_bootstrap:
         say("starting Kafka (KRaft, single node) ...")
         node = KafkaNode(port=free_port(), data_dir=home / "kafka", die_with_parent=False)
