@@ -173,12 +173,13 @@ KEY_LABELS: dict[str, dict[str, Label]] = {
         AdvisorScope.EXTERNAL: ("Extern (rijksbreed)", "External (government-wide)"),
     },
     Dimension.CONFLICT_REASON: {
-        "manager_in_chain": ("Eigen leidinggevende betrokken", "Advisor's own manager involved"),
-        "knows_involved": ("Kent betrokkenen te goed", "Knows those involved too well"),
-        "senior_persons_involved": ("Hoge functionarissen betrokken", "Senior officials involved"),
-        "complaint_about_advisor": ("Klacht over vertrouwenspersoon", "Complaint about an advisor"),
-        "lost_trust": ("Geen vertrouwen in eigen organisatie", "No trust in own organisation"),
-        "other_declared": ("Ander gemeld conflict", "Other declared conflict"),
+        "conflict_declared": (
+            "Belangenconflict gemeld door de vertrouwenspersoon",
+            "Conflict declared by the advisor",
+        ),
+        "persons_added": ("Nieuwe betrokkenen bij de zaak", "New persons involved in the case"),
+        "acquaintance_declared": ("Kent een betrokkene", "Knows someone involved"),
+        "org_change": ("Wijziging in de organisatie", "Change in the organisation"),
     },
     Dimension.MEETING_MODE: {
         MeetingMode.ON_SITE_DISCREET_ROOM: ("Discrete ruimte op locatie", "Discreet room on site"),
@@ -292,14 +293,13 @@ _UI: dict[str, Label] = {
     "tile_satisfied": ("van de melders die reageerden was tevreden", "of responding clients were satisfied"),
     "generated": (
         (
-            "Samengesteld uit {events} gebeurtenissen, tot en met {offsets}. "
+            "Samengesteld uit {events} gebeurtenissen{detail}. "
             "Opnieuw opbouwen uit dezelfde gebeurtenissen geeft een identiek verslag."
         ),
-        (
-            "Compiled from {events} events, up to {offsets}. "
-            "Rebuilding from the same events gives an identical report."
-        ),
+        ("Compiled from {events} events{detail}. Rebuilding from the same events gives an identical report."),
     ),
+    "up_to": (", tot en met {offsets}", ", up to {offsets}"),
+    "fingerprint": (" (vingerafdruk {fingerprint})", " (fingerprint {fingerprint})"),
     "offset_at": ("{stream} positie {offset}", "{stream} offset {offset}"),
     "org_line": ("Organisatie: {name}", "Organisation: {name}"),
     "quarter": ("K{q} {year}", "Q{q} {year}"),
@@ -1084,8 +1084,11 @@ def render_html(report: AnnualReport, lang: Lang = "nl") -> str:
         _t(_UI["offset_at"], lang).format(stream=stream, offset=_fmt_int(offset, lang))
         for stream, offset in report.generated_from.last_offsets
     )
+    detail = _t(_UI["up_to"], lang).format(offsets=offsets) if offsets else ""
+    if report.generated_from.fingerprint:
+        detail += _t(_UI["fingerprint"], lang).format(fingerprint=report.generated_from.fingerprint)
     source = _t(_UI["generated"], lang).format(
-        events=_fmt_int(report.generated_from.event_count, lang), offsets=offsets or "–"
+        events=_fmt_int(report.generated_from.event_count, lang), detail=detail
     )
     toc_items = [("summary", _t(_UI["summary"], lang))]
     toc_items += [(s.section_id.value, _t(SECTION_TITLES[s.section_id], lang)) for s in report.sections]
@@ -1156,6 +1159,11 @@ def render_csv(report: AnnualReport) -> str:
         ("report", "organisation_name", report.organisation.name),
         ("report", "year", str(report.year)),
         ("report", "event_count", str(report.generated_from.event_count)),
+        *(
+            (("report", "fingerprint", report.generated_from.fingerprint),)
+            if report.generated_from.fingerprint
+            else ()
+        ),
         *(("last_offset", stream, str(offset)) for stream, offset in report.generated_from.last_offsets),
         ("policy", "k", str(policy.k)),
         ("policy", "round_to", "" if policy.round_to is None else str(policy.round_to)),
@@ -1194,6 +1202,7 @@ def render_json(report: AnnualReport) -> str:
         "generated_from": {
             "event_count": report.generated_from.event_count,
             "last_offsets": dict(report.generated_from.last_offsets),
+            "fingerprint": report.generated_from.fingerprint or None,
         },
         "disclosure": {
             "k": report.policy.k,

@@ -20,8 +20,8 @@ Counting rules (repeated in the report's methodology section):
 - Advisor hours and training are aggregates over all advisors; no per-advisor figure exists in the
   model. They are withheld when fewer than `min_contributors` advisors contribute (with fewer, an
   aggregate is one person's figure).
-- `generated_from` records the event count and last offsets the report was built from, never a
-  wall-clock time, so a rebuild from the same log is byte-identical.
+- `generated_from` records the event count (and a fingerprint of the set of event ids) the report
+  was built from, never a wall-clock time, so a rebuild from the same log is byte-identical.
 """
 
 from __future__ import annotations
@@ -91,14 +91,28 @@ class Dimension(StrEnum):
 
 
 class ConflictReason(StrEnum):
-    """Why a case moved to another advisor because of a conflict of interest (DOMAIN.md, routing)."""
+    """Routing's reassignment reasons (CaseReassigned.reason) that stem from a conflict of interest.
 
-    MANAGER_IN_CHAIN = "manager_in_chain"  # the case concerns the advisor's own manager
-    KNOWS_INVOLVED = "knows_involved"  # the advisor knows the people involved too well
-    SENIOR_PERSONS_INVOLVED = "senior_persons_involved"  # goes to an external advisor
-    COMPLAINT_ABOUT_ADVISOR = "complaint_about_advisor"
-    LOST_TRUST = "lost_trust"  # the client lost trust in the organisation's own system
-    OTHER_DECLARED = "other_declared"
+    Routing also reassigns for reasons that are not conflicts (advisor_on_leave, advisor_departed,
+    advisor_status, advisor_changed, term_ended, escalation_retry); those are not counted here.
+    """
+
+    CONFLICT_DECLARED = (
+        "conflict_declared"  # the advisor declared a conflict (knows someone, own manager, pressure)
+    )
+    PERSONS_ADDED = "persons_added"  # persons added to the case put the advisor in conflict
+    ACQUAINTANCE_DECLARED = "acquaintance_declared"  # the advisor registered knowing someone involved
+    ORG_CHANGE = (
+        "org_change"  # a change in the organisation (manager line, unit) made the assignment conflict
+    )
+
+
+def conflict_reason(reassignment_reason: str) -> ConflictReason | None:
+    """The conflict a CaseReassigned reason code stands for, or None when it is not a conflict."""
+    try:
+        return ConflictReason(reassignment_reason)
+    except ValueError:
+        return None
 
 
 class DaysBucket(StrEnum):
@@ -264,6 +278,9 @@ class SourcePosition:
 
     event_count: int
     last_offsets: tuple[tuple[str, int], ...] = ()  # ("topic/partition", offset), sorted
+    # The reporting service leaves `last_offsets` empty (offsets are positions in one copy of a log,
+    # not facts about the events) and cites an order-free fingerprint of the event ids instead.
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True)
