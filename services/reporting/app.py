@@ -1,0 +1,67 @@
+"""Composition root of the reporting service. `caseflow serve reporting` runs it; nothing connects at import.
+
+Reporting holds no key (ServiceSettings, not KeyHolderSettings): it never decrypts anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.routing import BaseRoute
+
+import shared.contracts  # noqa: F401  (registers the event types)
+from services.reporting.handlers import projection_routes
+from services.reporting.http_api import reporting_routes
+from services.reporting.metrics import ReportingMetrics
+from services.reporting.organisation import load_organisation
+from services.reporting.projection import CONSUMED_TOPICS, ensure_meta_row
+from services.reporting.reports import Reports
+from services.reporting.settings import ReportingSettings
+from services.reporting.store import messaging, metadata
+from shared.pipeline import Clock, utc_now
+from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime
+
+SERVICE = "reporting"
+
+
+class ReportingService:
+    """The runtime plus what the HTTP routes and tests reach for: the reports and the metrics."""
+
+    def __init__(self, settings: ReportingSettings, clock: Clock) -> None:
+        self.settings = settings
+        self.organisation = load_organisation(settings.organisation_file)
+        self.reports: Reports | None = None
+        self.metrics: ReportingMetrics | None = None
+        self.runtime = ServiceRuntime(
+            service=SERVICE,
+            settings=settings,
+            metadata=metadata,
+            tables=messaging,
+            consumes=list(CONSUMED_TOPICS),
+            build=self.build,
+            http_routes=self.http_routes,
+            clock=clock,
+        )
+
+    async def build(self, ctx: ServiceContext) -> ServiceParts:
+        async with ctx.engine.begin() as conn:
+            await ensure_meta_row(conn)
+        s = self.settings
+        self.reports = Reports(ctx.engine, self.organisation, s.policy(), s.baseline(), s.min_unit_size)
+        metrics = self.metrics = ReportingMetrics(ctx.registry)
+        return ServiceParts(routes=projection_routes(), background=[metrics.refresher(ctx.engine)])
+
+    def http_routes(self, _context: Callable[[], ServiceContext]) -> list[BaseRoute]:
+        def reports() -> Reports:
+            assert self.reports is not None, "service not started"
+            return self.reports
+
+        return reporting_routes(reports, lambda: self.metrics)
+
+
+def create_service(settings: ReportingSettings | None = None, *, clock: Clock = utc_now) -> ReportingService:
+    return ReportingService(settings or ReportingSettings(), clock)
+
+
+def create_runtime(settings: ReportingSettings | None = None, *, clock: Clock = utc_now) -> ServiceRuntime:
+    return create_service(settings, clock=clock).runtime

@@ -1,0 +1,52 @@
+"""Reporting's consumers: one batch handler for its three input topics, feeding the projection.
+
+Event types reporting does not know are other services' business (a topic's owner may add types at
+any time): they are skipped and remembered in the inbox, never dead-lettered. Undecodable bytes and
+invalid known events are poison and go to the dead-letter topic like everywhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.reporting.projection import CONSUMED_TOPICS, ProjectionBatch, write_batch
+from shared.outbox import Outgoing
+from shared.pipeline import Decoded, Inbound, PoisonMessage, Route, envelope_decoder
+
+IGNORED = "ignored"
+
+
+def tolerant_envelope_decoder(inbound: Inbound) -> Decoded:
+    """An envelope decoder that skips (instead of dead-lettering) event types it does not know."""
+    try:
+        return envelope_decoder(inbound)
+    except PoisonMessage as exc:
+        if exc.reason == "unknown_event_type":
+            return Decoded(f"ignored:{inbound.position}", inbound, IGNORED)
+        raise
+
+
+def fold_messages(messages: Sequence[Decoded]) -> ProjectionBatch:
+    batch = ProjectionBatch()
+    for message in messages:
+        if message.body != IGNORED:
+            env = message.body
+            batch.add(env.event_id, env.event_type, env.payload)
+    return batch
+
+
+async def handle_batch(
+    conn: AsyncConnection, messages: Sequence[Decoded], now: datetime
+) -> list[Sequence[Outgoing]]:
+    """Fold the batch in memory, store it in a few statements; reporting emits nothing."""
+    await write_batch(conn, fold_messages(messages))
+    return [() for _ in messages]
+
+
+def projection_routes() -> dict[str, Route]:
+    return {
+        topic: Route(decode=tolerant_envelope_decoder, handle_batch=handle_batch) for topic in CONSUMED_TOPICS
+    }

@@ -1,0 +1,41 @@
+"""Reporting's configuration (REPORTING_ prefix). Reporting holds no key: it reads coded events only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from services.reporting.report_model import DisclosurePolicy, TrainingBaseline
+from shared.settings import ServiceSettings
+
+
+class ReportingSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="REPORTING_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./var/reporting.db"
+    # Reporting only counts: large batches amortise the per-batch statements (docs/reporting.md).
+    max_batch: Annotated[int, Field(ge=1, le=10_000)] = 2000
+
+    # Disclosure control (docs/reporting.md, "Disclosure control").
+    k: Annotated[int, Field(ge=2, le=100)] = 5
+    round_to: Annotated[int | None, Field(ge=2, le=100)] = None
+    min_contributors: Annotated[int, Field(ge=1, le=100)] = 3
+    # Units with fewer staff than this are folded into their parent before anything per unit is shown.
+    min_unit_size: Annotated[int, Field(ge=0)] = 50
+
+    # The government-wide baseline per advisor per year ("need to have").
+    baseline_training_hours: Annotated[int, Field(ge=0, le=1000)] = 8
+    baseline_supervision_sessions: Annotated[int, Field(ge=0, le=100)] = 4
+
+    # Organisation units (names, parents, sizes) and advisors' home organisations, in the format of
+    # `caseflow directory import` (JSON or CSV); person records in it are ignored. Reporting does not
+    # read directory.v1, which carries pseudonyms (docs/decisions-reporting.md).
+    organisation_file: str = ""
+
+    def policy(self) -> DisclosurePolicy:
+        return DisclosurePolicy(k=self.k, round_to=self.round_to, min_contributors=self.min_contributors)
+
+    def baseline(self) -> TrainingBaseline:
+        return TrainingBaseline(self.baseline_training_hours, self.baseline_supervision_sessions)
