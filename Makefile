@@ -34,6 +34,7 @@ infra: venv
 	$(BIN)/python -m shared.devinfra.kafka fetch
 	$(BIN)/python -m shared.devinfra.postgres ensure-installed
 	$(BIN)/python -m shared.devinfra.prometheus ensure-installed
+	$(BIN)/python -m shared.devinfra.browser ensure-installed
 
 test: venv infra
 	$(BIN)/pytest -q $(PYTEST_ARGS)
