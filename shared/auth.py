@@ -213,8 +213,13 @@ def peek_claims(token: str) -> TokenClaims:
     if not all(type(doc.get(k)) is int for k in ("iat", "exp")):
         raise AuthError("token_malformed")
     return TokenClaims(
-        advisor_id=doc["advisor_id"], action=doc["action"], case_id=doc["case_id"], digest=doc["digest"],
-        issued_at=_from_epoch(doc["iat"]), expires_at=_from_epoch(doc["exp"]), jti=doc["jti"],
+        advisor_id=doc["advisor_id"],
+        action=doc["action"],
+        case_id=doc["case_id"],
+        digest=doc["digest"],
+        issued_at=_from_epoch(doc["iat"]),
+        expires_at=_from_epoch(doc["exp"]),
+        jti=doc["jti"],
     )
 
 
@@ -241,7 +246,9 @@ def verify_token(
         signature = _unb64url(sig_text)
     except ValueError:
         raise AuthError("token_malformed") from None
-    keys = [k for k in public_keys(claims.advisor_id) if k.advisor_id == claims.advisor_id and k.valid_at(now)]
+    keys = [
+        k for k in public_keys(claims.advisor_id) if k.advisor_id == claims.advisor_id and k.valid_at(now)
+    ]
     if not keys:
         raise AuthError("unknown_advisor")
     for key in keys:
@@ -278,8 +285,13 @@ def authorize_command(
     """A copy of `command` (an advisor-action payload) with `auth` set to a fresh token."""
     fields = command.model_dump(mode="json")
     token = issue_token(
-        private_key, advisor_id=fields["advisor_id"], action=str(getattr(command, "EVENT_TYPE", "")),
-        case_id=fields.get("case_id"), digest=digest_of(command), now=now, ttl=ttl,
+        private_key,
+        advisor_id=fields["advisor_id"],
+        action=str(getattr(command, "EVENT_TYPE", "")),
+        case_id=fields.get("case_id"),
+        digest=digest_of(command),
+        now=now,
+        ttl=ttl,
     )
     return command.model_copy(update={"auth": token})
 
@@ -290,9 +302,14 @@ def verify_command(
     """verify_token for an advisor-action payload: its type, case, advisor and other fields."""
     fields = command.model_dump(mode="json")
     return verify_token(
-        str(fields.get("auth", "")), public_keys, expected_action=str(getattr(command, "EVENT_TYPE", "")),
-        expected_case_id=fields.get("case_id"), command_digest=digest_of(command), now=now,
-        expected_advisor_id=fields.get("advisor_id"), leeway=leeway,
+        str(fields.get("auth", "")),
+        public_keys,
+        expected_action=str(getattr(command, "EVENT_TYPE", "")),
+        expected_case_id=fields.get("case_id"),
+        command_digest=digest_of(command),
+        now=now,
+        expected_advisor_id=fields.get("advisor_id"),
+        leeway=leeway,
     )
 
 
@@ -322,14 +339,22 @@ def define_auth_tables(metadata: MetaData) -> tuple[Table, Table]:
 
 
 async def record_advisor_key(
-    conn: AsyncConnection, advisor_keys: Table, *, advisor_id: str, public_key_b64: str,
-    valid_from: datetime, valid_until: datetime | None,
+    conn: AsyncConnection,
+    advisor_keys: Table,
+    *,
+    advisor_id: str,
+    public_key_b64: str,
+    valid_from: datetime,
+    valid_until: datetime | None,
 ) -> None:
     """Insert or update one key (a later registration of the same key may set `valid_until`)."""
     public_key_from_b64(public_key_b64)  # refuse garbage before it is stored
     inserted = await conn.execute(
         insert_ignoring_duplicates(conn, advisor_keys, ["advisor_id", "public_key_b64"]).values(
-            advisor_id=advisor_id, public_key_b64=public_key_b64, valid_from=valid_from, valid_until=valid_until,
+            advisor_id=advisor_id,
+            public_key_b64=public_key_b64,
+            valid_from=valid_from,
+            valid_until=valid_until,
         )
     )
     if not inserted.rowcount:
@@ -343,7 +368,12 @@ async def record_advisor_key(
 async def advisor_keys_of(conn: AsyncConnection, advisor_keys: Table, advisor_id: str) -> list[AdvisorKey]:
     rows = await conn.execute(select(advisor_keys).where(advisor_keys.c.advisor_id == advisor_id))
     return [
-        AdvisorKey(r.advisor_id, public_key_from_b64(r.public_key_b64), _aware(r.valid_from), _opt_aware(r.valid_until))
+        AdvisorKey(
+            r.advisor_id,
+            public_key_from_b64(r.public_key_b64),
+            _aware(r.valid_from),
+            _opt_aware(r.valid_until),
+        )
         for r in rows
     ]
 
@@ -357,18 +387,25 @@ async def verify_with_stored_keys(
     return verify_token(token, lambda _advisor: keys, **verify_args)
 
 
-async def claim_token_once(conn: AsyncConnection, used_tokens: Table, token: VerifiedToken, now: datetime) -> None:
+async def claim_token_once(
+    conn: AsyncConnection, used_tokens: Table, token: VerifiedToken, now: datetime
+) -> None:
     """Record the token's jti in the caller's transaction; raise token_replayed if it was used."""
     result = await conn.execute(
         insert_ignoring_duplicates(conn, used_tokens, ["jti"]).values(
-            jti=token.jti, advisor_id=token.advisor_id, expires_at=token.expires_at, used_at=now,
+            jti=token.jti,
+            advisor_id=token.advisor_id,
+            expires_at=token.expires_at,
+            used_at=now,
         )
     )
     if not result.rowcount:
         raise AuthError("token_replayed")
 
 
-async def forget_expired_tokens(conn: AsyncConnection, used_tokens: Table, now: datetime, keep: timedelta) -> int:
+async def forget_expired_tokens(
+    conn: AsyncConnection, used_tokens: Table, now: datetime, keep: timedelta
+) -> int:
     """Drop jtis of tokens expired longer than `keep` ago (an expired token is refused anyway)."""
     result = await conn.execute(delete(used_tokens).where(used_tokens.c.expires_at < now - keep))
     return int(result.rowcount or 0)

@@ -28,7 +28,9 @@ from shared.outbox import EventStore, Outgoing
 async def erase(case_id: str, reason: ErasureReason, settings: IntakeSettings | None = None) -> Erasure:
     s = settings or IntakeSettings()
     engine = make_engine(s.database_url)
-    keystore = KeyStore(make_engine(s.keystore_url), parse_master_key(s.master_key.get_secret_value()), cache_seconds=0)
+    keystore = KeyStore(
+        make_engine(s.keystore_url), parse_master_key(s.master_key.get_secret_value()), cache_seconds=0
+    )
     try:
         await create_all(engine, metadata)
         uow = UnitOfWork(engine, EventStore(messaging), s.topic_prefix)
@@ -45,18 +47,33 @@ async def erase(case_id: str, reason: ErasureReason, settings: IntakeSettings | 
 
 def run(args: argparse.Namespace) -> int:
     result = asyncio.run(erase(args.case_id, args.reason))
-    print(json.dumps({
-        "case_id": result.case_id, "outcome": result.outcome, "key_deleted_now": result.key_deleted_now,
-        "dialogue_messages_deleted": result.messages_deleted,
-        "event": "CasePersonalDataErased queued in intake's outbox" if result.outcome == "erased" else None,
-    }))
+    print(
+        json.dumps(
+            {
+                "case_id": result.case_id,
+                "outcome": result.outcome,
+                "key_deleted_now": result.key_deleted_now,
+                "dialogue_messages_deleted": result.messages_deleted,
+                "event": "CasePersonalDataErased queued in intake's outbox"
+                if result.outcome == "erased"
+                else None,
+            }
+        )
+    )
     return 0 if result.outcome in ("erased", "already_erased") else 1
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("erase", help="erase a case's personal data (client request, operator)",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "erase",
+        help="erase a case's personal data (client request, operator)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("case_id", metavar="CASE")
-    p.add_argument("--reason", choices=("client_request", "operator_request", "retention_expired"),
-                   default="client_request")
+    p.add_argument(
+        "--reason",
+        choices=("client_request", "operator_request", "retention_expired"),
+        default="client_request",
+    )
     p.set_defaults(func=run)

@@ -1,13 +1,13 @@
 """`caseflow token keygen|issue`: advisor keys and signed tokens, for the demo and a workbench simulator.
 
-    caseflow token keygen --advisor adv-anna --key-file anna.pem
-        writes the private key (mode 0600) and prints the AdvisorKeyRegistered envelope to put on
-        directory.v1 (its stream id is `advisor-key:<advisor>:<public key>`).
-    caseflow token issue --advisor adv-anna --key-file anna.pem --action AcceptCase --case C
-        prints the command envelope, signed, ready for advisor.actions.v1 (`--fields` adds the
-        command's other fields as JSON, e.g. '{"minutes": 45, "activity": "conversation"}').
-    caseflow token issue --advisor adv-anna --key-file anna.pem --action "GET /v1/cases/{id}" --case C
-        prints a bearer token for the case file (POST /v1/cases/{id}/messages: `--fields` is the body).
+caseflow token keygen --advisor adv-anna --key-file anna.pem
+    writes the private key (mode 0600) and prints the AdvisorKeyRegistered envelope to put on
+    directory.v1 (its stream id is `advisor-key:<advisor>:<public key>`).
+caseflow token issue --advisor adv-anna --key-file anna.pem --action AcceptCase --case C
+    prints the command envelope, signed, ready for advisor.actions.v1 (`--fields` adds the
+    command's other fields as JSON, e.g. '{"minutes": 45, "activity": "conversation"}').
+caseflow token issue --advisor adv-anna --key-file anna.pem --action "GET /v1/cases/{id}" --case C
+    prints a bearer token for the case file (POST /v1/cases/{id}/messages: `--fields` is the body).
 """
 
 from __future__ import annotations
@@ -49,9 +49,15 @@ def keygen(args: argparse.Namespace) -> int:
         handle.write(private_key_to_pem(key))
     public = public_key_to_b64(key.public_key())
     now = datetime.now(UTC)
-    event = AdvisorKeyRegistered(advisor_id=args.advisor, public_key_b64=public, valid_from=now, valid_until=None)
+    event = AdvisorKeyRegistered(
+        advisor_id=args.advisor, public_key_b64=public, valid_from=now, valid_until=None
+    )
     stream = f"advisor-key:{args.advisor}:{public}"
-    print(new_envelope(event, stream_id=stream, producer=PRODUCER, occurred_at=now, causation_id=None).model_dump_json())
+    print(
+        new_envelope(
+            event, stream_id=stream, producer=PRODUCER, occurred_at=now, causation_id=None
+        ).model_dump_json()
+    )
     return 0
 
 
@@ -74,8 +80,15 @@ def issue(args: argparse.Namespace) -> int:
     except UnknownEventType:
         command_class = None
     if command_class is None or args.action.startswith(("GET ", "POST ", "DELETE ")):
-        token = issue_token(key, advisor_id=args.advisor, action=args.action, case_id=args.case,
-                            digest=command_digest(fields), now=now, ttl=ttl)
+        token = issue_token(
+            key,
+            advisor_id=args.advisor,
+            action=args.action,
+            case_id=args.case,
+            digest=command_digest(fields),
+            now=now,
+            ttl=ttl,
+        )
         print(token)
         return 0
     doc = {"advisor_id": args.advisor, "auth": "", "issued_at": now.isoformat(), **fields}
@@ -86,15 +99,25 @@ def issue(args: argparse.Namespace) -> int:
         print(command.model_dump()["auth"])
         return 0
     stream = args.case or args.advisor
-    print(new_envelope(command, stream_id=stream, producer=PRODUCER, occurred_at=now, causation_id=None).model_dump_json())
+    print(
+        new_envelope(
+            command, stream_id=stream, producer=PRODUCER, occurred_at=now, causation_id=None
+        ).model_dump_json()
+    )
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("token", help="advisor keys and signed tokens (demo, workbench simulator)",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "token",
+        help="advisor keys and signed tokens (demo, workbench simulator)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     actions = p.add_subparsers(dest="token_command", metavar="ACTION", required=True)
-    k = actions.add_parser("keygen", help="create an advisor key pair; print its AdvisorKeyRegistered envelope")
+    k = actions.add_parser(
+        "keygen", help="create an advisor key pair; print its AdvisorKeyRegistered envelope"
+    )
     k.add_argument("--advisor", required=True)
     k.add_argument("--key-file", required=True)
     k.add_argument("--force", action="store_true")
@@ -102,10 +125,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     i = actions.add_parser("issue", help="sign a command envelope or a bearer token for one action")
     i.add_argument("--advisor", required=True)
     i.add_argument("--key-file", required=True)
-    i.add_argument("--action", required=True, help='a command type (AcceptCase, LogTime, ...) or "GET /v1/cases/{id}"')
+    i.add_argument(
+        "--action", required=True, help='a command type (AcceptCase, LogTime, ...) or "GET /v1/cases/{id}"'
+    )
     i.add_argument("--case", default=None)
-    i.add_argument("--fields", default=None, help="JSON object: the command's other fields, or the request body")
+    i.add_argument(
+        "--fields", default=None, help="JSON object: the command's other fields, or the request body"
+    )
     i.add_argument("--ttl", type=int, default=int(DEFAULT_TTL.total_seconds()), help="seconds (at most 900)")
-    i.add_argument("--output", choices=("envelope", "token"), default="envelope",
-                   help="for commands: the signed envelope (default) or its token only")
+    i.add_argument(
+        "--output",
+        choices=("envelope", "token"),
+        default="envelope",
+        help="for commands: the signed envelope (default) or its token only",
+    )
     i.set_defaults(func=issue)

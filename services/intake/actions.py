@@ -54,67 +54,94 @@ class Refused(Exception):
         self.reason = reason
 
 
-def rejection(action: str, reason: str, case_id: str | None, advisor_id: str | None, now: datetime,
-              causation_id: str) -> Outgoing:
-    event = ActionRejected(action_type=action, reason_code=reason, case_id=case_id, advisor_id=advisor_id,
-                           rejected_at=now)
+def rejection(
+    action: str, reason: str, case_id: str | None, advisor_id: str | None, now: datetime, causation_id: str
+) -> Outgoing:
+    event = ActionRejected(
+        action_type=action, reason_code=reason, case_id=case_id, advisor_id=advisor_id, rejected_at=now
+    )
     return case_event(event, stream_id=case_id or advisor_id or "unknown", now=now, causation_id=causation_id)
 
 
-async def _accept(conn: AsyncConnection, cmd: AcceptCase, case: CaseState | None, now: datetime, cause: str
-                  ) -> list[Outgoing]:
+async def _accept(
+    conn: AsyncConnection, cmd: AcceptCase, case: CaseState | None, now: datetime, cause: str
+) -> list[Outgoing]:
     assert case is not None
     await mark_accepted(conn, cmd.case_id, cmd.advisor_id, now)
-    acknowledges = case.is_whistleblower_report and not await legal_deadlines.is_acknowledged(conn, cmd.case_id)
-    accepted = CaseAccepted(case_id=cmd.case_id, advisor_id=cmd.advisor_id, accepted_at=now,
-                            acknowledges_report=acknowledges)
+    acknowledges = case.is_whistleblower_report and not await legal_deadlines.is_acknowledged(
+        conn, cmd.case_id
+    )
+    accepted = CaseAccepted(
+        case_id=cmd.case_id, advisor_id=cmd.advisor_id, accepted_at=now, acknowledges_report=acknowledges
+    )
     out = [case_event(accepted, stream_id=cmd.case_id, now=now, causation_id=cause)]
     if acknowledges:
         out += await legal_deadlines.acknowledge(conn, cmd.case_id, now, cause)
     return out
 
 
-async def _log_time(conn: AsyncConnection, cmd: LogTime, case: CaseState | None, now: datetime, cause: str
-                    ) -> list[Outgoing]:
-    event = TimeLogged(advisor_id=cmd.advisor_id, case_id=cmd.case_id, minutes=cmd.minutes, activity=cmd.activity,
-                       logged_at=now)
+async def _log_time(
+    conn: AsyncConnection, cmd: LogTime, case: CaseState | None, now: datetime, cause: str
+) -> list[Outgoing]:
+    event = TimeLogged(
+        advisor_id=cmd.advisor_id,
+        case_id=cmd.case_id,
+        minutes=cmd.minutes,
+        activity=cmd.activity,
+        logged_at=now,
+    )
     return [case_event(event, stream_id=cmd.case_id or cmd.advisor_id, now=now, causation_id=cause)]
 
 
-async def _record_outcome(conn: AsyncConnection, cmd: RecordOutcome, case: CaseState | None, now: datetime,
-                          cause: str) -> list[Outgoing]:
-    event = OutcomeRecorded(case_id=cmd.case_id, advisor_id=cmd.advisor_id, outcome=cmd.outcome, recorded_at=now)
+async def _record_outcome(
+    conn: AsyncConnection, cmd: RecordOutcome, case: CaseState | None, now: datetime, cause: str
+) -> list[Outgoing]:
+    event = OutcomeRecorded(
+        case_id=cmd.case_id, advisor_id=cmd.advisor_id, outcome=cmd.outcome, recorded_at=now
+    )
     return [case_event(event, stream_id=cmd.case_id, now=now, causation_id=cause)]
 
 
-async def _close(conn: AsyncConnection, cmd: CloseCase, case: CaseState | None, now: datetime, cause: str
-                 ) -> list[Outgoing]:
+async def _close(
+    conn: AsyncConnection, cmd: CloseCase, case: CaseState | None, now: datetime, cause: str
+) -> list[Outgoing]:
     if len(set(cmd.outcomes)) != len(cmd.outcomes):
         raise Refused("duplicate_outcome")
-    await conn.execute(cases.update().where(cases.c.case_id == cmd.case_id).values(status="closed", closed_at=now))
+    await conn.execute(
+        cases.update().where(cases.c.case_id == cmd.case_id).values(status="closed", closed_at=now)
+    )
     event = CaseClosed(case_id=cmd.case_id, advisor_id=cmd.advisor_id, outcomes=cmd.outcomes, closed_at=now)
     return [case_event(event, stream_id=cmd.case_id, now=now, causation_id=cause)]
 
 
-async def _provide_feedback(conn: AsyncConnection, cmd: ProvideFeedback, case: CaseState | None, now: datetime,
-                            cause: str) -> list[Outgoing]:
+async def _provide_feedback(
+    conn: AsyncConnection, cmd: ProvideFeedback, case: CaseState | None, now: datetime, cause: str
+) -> list[Outgoing]:
     met = await legal_deadlines.give_feedback(conn, cmd.case_id, now, cause)
     if met is None:
         raise Refused("feedback_already_recorded")
     return met
 
 
-async def _training(conn: AsyncConnection, cmd: RegisterTraining, case: CaseState | None, now: datetime, cause: str
-                    ) -> list[Outgoing]:
-    event = TrainingRegistered(advisor_id=cmd.advisor_id, hours=cmd.hours, kind=cmd.kind,
-                               completed_on=cmd.completed_on, registered_at=now)
+async def _training(
+    conn: AsyncConnection, cmd: RegisterTraining, case: CaseState | None, now: datetime, cause: str
+) -> list[Outgoing]:
+    event = TrainingRegistered(
+        advisor_id=cmd.advisor_id,
+        hours=cmd.hours,
+        kind=cmd.kind,
+        completed_on=cmd.completed_on,
+        registered_at=now,
+    )
     return [case_event(event, stream_id=cmd.advisor_id, now=now, causation_id=cause)]
 
 
-async def _supervision(conn: AsyncConnection, cmd: RegisterSupervision, case: CaseState | None, now: datetime,
-                       cause: str) -> list[Outgoing]:
-    event = SupervisionRegistered(advisor_id=cmd.advisor_id, hours=cmd.hours, session_on=cmd.session_on,
-                                  registered_at=now)
+async def _supervision(
+    conn: AsyncConnection, cmd: RegisterSupervision, case: CaseState | None, now: datetime, cause: str
+) -> list[Outgoing]:
+    event = SupervisionRegistered(
+        advisor_id=cmd.advisor_id, hours=cmd.hours, session_on=cmd.session_on, registered_at=now
+    )
     return [case_event(event, stream_id=cmd.advisor_id, now=now, causation_id=cause)]
 
 

@@ -25,8 +25,12 @@ async def apply_directory_event(conn: AsyncConnection, message: Decoded, now: da
     event = message.body.payload
     if isinstance(event, AdvisorKeyRegistered):
         await record_advisor_key(
-            conn, advisor_keys, advisor_id=event.advisor_id, public_key_b64=event.public_key_b64,
-            valid_from=event.valid_from, valid_until=event.valid_until,
+            conn,
+            advisor_keys,
+            advisor_id=event.advisor_id,
+            public_key_b64=event.public_key_b64,
+            valid_from=event.valid_from,
+            valid_until=event.valid_until,
         )
     return []
 

@@ -37,8 +37,14 @@ class IntakeService:
         self.deadline_job: LegalDeadlineJob | None = None
         self.retention_job: RetentionJob | None = None
         self.runtime = ServiceRuntime(
-            service=SERVICE, settings=settings, metadata=metadata, tables=messaging, consumes=CONSUMES,
-            build=self.build, http_routes=self.http_routes, clock=clock,
+            service=SERVICE,
+            settings=settings,
+            metadata=metadata,
+            tables=messaging,
+            consumes=CONSUMES,
+            build=self.build,
+            http_routes=self.http_routes,
+            clock=clock,
         )
 
     async def build(self, ctx: ServiceContext) -> ServiceParts:
@@ -47,11 +53,17 @@ class IntakeService:
         metrics = self.metrics = IntakeMetrics(ctx.registry)
         uow = UnitOfWork.of(ctx, on_committed=metrics.count)
         self.deadline_job = LegalDeadlineJob(
-            uow, ctx.clock, warning_days=s.legal_warning_days, interval=s.background_interval_seconds,
+            uow,
+            ctx.clock,
+            warning_days=s.legal_warning_days,
+            interval=s.background_interval_seconds,
             gauges=metrics.set_deadline_gauges,
         )
         self.retention_job = RetentionJob(
-            uow, ctx.keystore, ctx.clock, retention_days=s.retention_days_after_closure,
+            uow,
+            ctx.keystore,
+            ctx.clock,
+            retention_days=s.retention_days_after_closure,
             interval=s.background_interval_seconds,
         )
         return ServiceParts(

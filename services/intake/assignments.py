@@ -24,7 +24,9 @@ from shared.pipeline import Decoded, Route
 HANDLED = ("AdvisorAssigned", "CaseReassigned", "RoutingEscalated")
 
 
-async def set_assignee(conn: AsyncConnection, case_id: str, advisor_id: str | None, decided_at: datetime) -> None:
+async def set_assignee(
+    conn: AsyncConnection, case_id: str, advisor_id: str | None, decided_at: datetime
+) -> None:
     current = (await conn.execute(select(assignments).where(assignments.c.case_id == case_id))).first()
     keep_acceptance = current is not None and advisor_id is not None and current.advisor_id == advisor_id
     values = {
@@ -35,7 +37,9 @@ async def set_assignee(conn: AsyncConnection, case_id: str, advisor_id: str | No
         "decided_at": decided_at,
     }
     if current is None:
-        await conn.execute(insert_ignoring_duplicates(conn, assignments, ["case_id"]).values(case_id=case_id, **values))
+        await conn.execute(
+            insert_ignoring_duplicates(conn, assignments, ["case_id"]).values(case_id=case_id, **values)
+        )
     else:
         await conn.execute(assignments.update().where(assignments.c.case_id == case_id).values(**values))
 
@@ -59,7 +63,9 @@ def routing_route() -> Route:
 
 async def mark_accepted(conn: AsyncConnection, case_id: str, advisor_id: str, now: datetime) -> None:
     await conn.execute(
-        assignments.update().where(assignments.c.case_id == case_id).values(accepted_by=advisor_id, accepted_at=now)
+        assignments.update()
+        .where(assignments.c.case_id == case_id)
+        .values(accepted_by=advisor_id, accepted_at=now)
     )
 
 
@@ -69,8 +75,12 @@ async def load_case_state(conn: AsyncConnection, case_id: str | None) -> CaseSta
         return None
     query = (
         select(
-            cases.c.case_id, cases.c.status, cases.c.erased_at, cases.c.is_whistleblower_report,
-            assignments.c.advisor_id, assignments.c.accepted_by,
+            cases.c.case_id,
+            cases.c.status,
+            cases.c.erased_at,
+            cases.c.is_whistleblower_report,
+            assignments.c.advisor_id,
+            assignments.c.accepted_by,
         )
         .select_from(cases.outerjoin(assignments, assignments.c.case_id == cases.c.case_id))
         .where(cases.c.case_id == case_id)
@@ -79,7 +89,10 @@ async def load_case_state(conn: AsyncConnection, case_id: str | None) -> CaseSta
     if row is None:
         return None
     return CaseState(
-        case_id=row.case_id, assignee=row.advisor_id, accepted_by=row.accepted_by,
-        status="closed" if row.status == "closed" else "open", erased=row.erased_at is not None,
+        case_id=row.case_id,
+        assignee=row.advisor_id,
+        accepted_by=row.accepted_by,
+        status="closed" if row.status == "closed" else "open",
+        erased=row.erased_at is not None,
         is_whistleblower_report=bool(row.is_whistleblower_report),
     )

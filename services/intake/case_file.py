@@ -44,10 +44,18 @@ from shared.runtime import ServiceContext
 
 MAX_MESSAGE_CHARS = 5000
 # Token problems: the request does not prove anyone. Everything else is a proven advisor refused.
-UNAUTHENTICATED = frozenset({
-    "token_missing", "token_malformed", "signature_invalid", "token_expired", "token_not_yet_valid",
-    "token_lifetime_too_long", "unknown_advisor", "token_replayed",
-})
+UNAUTHENTICATED = frozenset(
+    {
+        "token_missing",
+        "token_malformed",
+        "signature_invalid",
+        "token_expired",
+        "token_not_yet_valid",
+        "token_lifetime_too_long",
+        "unknown_advisor",
+        "token_replayed",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +88,10 @@ def bearer_token(request: Request) -> str | None:
 async def _case_opened(conn: AsyncConnection, case_id: str, events: Any) -> CaseOpened:
     body = (
         await conn.execute(
-            select(events.c.body).where(events.c.stream_id == case_id, events.c.event_type == "CaseOpened")
-            .order_by(events.c.position).limit(1)
+            select(events.c.body)
+            .where(events.c.stream_id == case_id, events.c.event_type == "CaseOpened")
+            .order_by(events.c.position)
+            .limit(1)
         )
     ).scalar_one()
     payload = decode_envelope(body.encode()).payload
@@ -90,12 +100,19 @@ async def _case_opened(conn: AsyncConnection, case_id: str, events: Any) -> Case
 
 
 async def _thread(conn: AsyncConnection, key: bytes, case_id: str) -> list[dict[str, Any]]:
-    rows = await conn.execute(select(messages).where(messages.c.case_id == case_id).order_by(messages.c.posted_at))
+    rows = await conn.execute(
+        select(messages).where(messages.c.case_id == case_id).order_by(messages.c.posted_at)
+    )
     return [
         {
-            "message_id": r.message_id, "author": r.author, "advisor_id": r.advisor_id,
-            "posted_at": r.posted_at.isoformat(), "counts_as_feedback": r.counts_as_feedback,
-            "text": CaseCipher.open_with_key(key, case_id, "dialogue", Sealed.model_validate_json(r.content_sealed))["text"],
+            "message_id": r.message_id,
+            "author": r.author,
+            "advisor_id": r.advisor_id,
+            "posted_at": r.posted_at.isoformat(),
+            "counts_as_feedback": r.counts_as_feedback,
+            "text": CaseCipher.open_with_key(
+                key, case_id, "dialogue", Sealed.model_validate_json(r.content_sealed)
+            )["text"],
         }
         for r in rows
     ]
@@ -110,7 +127,8 @@ async def assemble_case_file(
     coded = opened.model_dump(mode="json", exclude={"personal", "routing_facts"})
     assignment = (await conn.execute(select(assignments).where(assignments.c.case_id == case_id))).first()
     access = await conn.execute(
-        select(case_access.c.advisor_id, case_access.c.read_at).where(case_access.c.case_id == case_id)
+        select(case_access.c.advisor_id, case_access.c.read_at)
+        .where(case_access.c.case_id == case_id)
         .order_by(case_access.c.id)
     )
     deadlines = await conn.execute(select(deadlines_table).where(deadlines_table.c.case_id == case_id))
@@ -121,7 +139,9 @@ async def assemble_case_file(
         "routing_facts": CaseCipher.open_with_key(key, case_id, "routing_facts", opened.routing_facts),
         "assignment": {
             "advisor_id": assignment.advisor_id if assignment else None,
-            "accepted_at": assignment.accepted_at.isoformat() if assignment and assignment.accepted_at else None,
+            "accepted_at": assignment.accepted_at.isoformat()
+            if assignment and assignment.accepted_at
+            else None,
         },
         "messages": await _thread(conn, key, case_id),
         "access_log": [{"advisor_id": a.advisor_id, "read_at": a.read_at.isoformat()} for a in access],
@@ -134,7 +154,9 @@ async def assemble_case_file(
 class CaseFileApi:
     """The case-file endpoints; `context` yields the running service's resources."""
 
-    def __init__(self, context: Callable[[], ServiceContext], metrics: Callable[[], IntakeMetrics | None]) -> None:
+    def __init__(
+        self, context: Callable[[], ServiceContext], metrics: Callable[[], IntakeMetrics | None]
+    ) -> None:
         self._context = context
         self._metrics = metrics
 
@@ -145,13 +167,24 @@ class CaseFileApi:
         return refusal_response(reason)
 
     async def _authorised(
-        self, conn: AsyncConnection, token: str, action: str, case_id: str, body: dict[str, Any], now: datetime,
+        self,
+        conn: AsyncConnection,
+        token: str,
+        action: str,
+        case_id: str,
+        body: dict[str, Any],
+        now: datetime,
     ) -> VerifiedToken | Refusal:
         """Verify and claim the token, then the lifecycle rules; a Refusal for a proven advisor
         is recorded (by the caller) as ActionRejected."""
         verified = await verify_with_stored_keys(
-            conn, advisor_keys, token, expected_action=action, expected_case_id=case_id,
-            command_digest=command_digest(body), now=now,
+            conn,
+            advisor_keys,
+            token,
+            expected_action=action,
+            expected_case_id=case_id,
+            command_digest=command_digest(body),
+            now=now,
         )
         await claim_token_once(conn, used_tokens, verified, now)
         reason = refusal(action, verified.advisor_id, await load_case_state(conn, case_id))
@@ -176,13 +209,19 @@ class CaseFileApi:
                 return Refusal(exc.reason), []
             cause = f"http:{uuid.uuid4()}"
             if isinstance(checked, Refusal):
-                return checked, [rejection(READ_CASE_FILE, checked.reason, case_id, checked.advisor_id, now, cause)]
+                return checked, [
+                    rejection(READ_CASE_FILE, checked.reason, case_id, checked.advisor_id, now, cause)
+                ]
             try:
                 file = await assemble_case_file(conn, keystore, ctx, case_id)
             except (KeyErased, KeyNotFound, DecryptionFailed):
                 refused = Refusal("not_assignee", checked.advisor_id, recorded=True)
-                return refused, [rejection(READ_CASE_FILE, refused.reason, case_id, checked.advisor_id, now, cause)]
-            await conn.execute(case_access.insert().values(case_id=case_id, advisor_id=checked.advisor_id, read_at=now))
+                return refused, [
+                    rejection(READ_CASE_FILE, refused.reason, case_id, checked.advisor_id, now, cause)
+                ]
+            await conn.execute(
+                case_access.insert().values(case_id=case_id, advisor_id=checked.advisor_id, read_at=now)
+            )
             file["access_log"].append({"advisor_id": checked.advisor_id, "read_at": now.isoformat()})
             read = CaseFileRead(case_id=case_id, advisor_id=checked.advisor_id, read_at=now)
             return file, [case_event(read, stream_id=case_id, now=now, causation_id=cause)]
@@ -208,7 +247,11 @@ class CaseFileApi:
         if body is None:
             return JSONResponse({"status": "refused", "reason": "invalid_body"}, status_code=400)
         text, feedback = body.get("text"), body.get("counts_as_feedback", False)
-        if not isinstance(text, str) or not 0 < len(text) <= MAX_MESSAGE_CHARS or not isinstance(feedback, bool):
+        if (
+            not isinstance(text, str)
+            or not 0 < len(text) <= MAX_MESSAGE_CHARS
+            or not isinstance(feedback, bool)
+        ):
             return JSONResponse({"status": "refused", "reason": "invalid_body"}, status_code=400)
         if set(body) - {"text", "counts_as_feedback"}:
             return JSONResponse({"status": "refused", "reason": "invalid_body"}, status_code=400)
@@ -231,19 +274,34 @@ class CaseFileApi:
                 sealed = await CaseCipher(keystore).seal(case_id, "dialogue", {"text": text})
             except (KeyErased, KeyNotFound):
                 refused = Refusal("not_assignee", checked.advisor_id, recorded=True)
-                return refused, [rejection(POST_ADVISOR_MESSAGE, refused.reason, case_id, checked.advisor_id, now, cause)]
+                return refused, [
+                    rejection(POST_ADVISOR_MESSAGE, refused.reason, case_id, checked.advisor_id, now, cause)
+                ]
             out: list[Outgoing] = []
             counts = False
             if feedback:
                 met = await legal_deadlines.give_feedback(conn, case_id, now, cause)
                 counts = met is not None
                 out += met or []
-            await conn.execute(messages.insert().values(
-                message_id=message_id, case_id=case_id, author="advisor", advisor_id=checked.advisor_id,
-                posted_at=now, content_sealed=sealed.model_dump_json(), counts_as_feedback=counts,
-            ))
-            posted = AdvisorMessagePosted(case_id=case_id, message_id=message_id, advisor_id=checked.advisor_id,
-                                          posted_at=now, content=sealed, counts_as_feedback=counts)
+            await conn.execute(
+                messages.insert().values(
+                    message_id=message_id,
+                    case_id=case_id,
+                    author="advisor",
+                    advisor_id=checked.advisor_id,
+                    posted_at=now,
+                    content_sealed=sealed.model_dump_json(),
+                    counts_as_feedback=counts,
+                )
+            )
+            posted = AdvisorMessagePosted(
+                case_id=case_id,
+                message_id=message_id,
+                advisor_id=checked.advisor_id,
+                posted_at=now,
+                content=sealed,
+                counts_as_feedback=counts,
+            )
             out.insert(0, case_event(posted, stream_id=case_id, now=now, causation_id=cause))
             return {"status": "posted", "message_id": message_id, "counts_as_feedback": counts}, out
 

@@ -55,7 +55,9 @@ def _invalid(reason: str = "invalid_body") -> JSONResponse:
 
 
 class DialogueApi:
-    def __init__(self, context: Callable[[], ServiceContext], metrics: Callable[[], IntakeMetrics | None]) -> None:
+    def __init__(
+        self, context: Callable[[], ServiceContext], metrics: Callable[[], IntakeMetrics | None]
+    ) -> None:
         self._context = context
         self._metrics = metrics
         self._limiter: ReceiptCodeLimiter | None = None
@@ -65,7 +67,8 @@ class DialogueApi:
             s = self._context().settings
             assert isinstance(s, IntakeSettings)
             self._limiter = ReceiptCodeLimiter(
-                free_failures=s.receipt_free_failures, base_lockout=timedelta(seconds=s.receipt_base_lockout_seconds),
+                free_failures=s.receipt_free_failures,
+                base_lockout=timedelta(seconds=s.receipt_base_lockout_seconds),
                 global_failures=s.receipt_global_failures_per_minute,
             )
         return self._limiter
@@ -75,7 +78,9 @@ class DialogueApi:
         if metrics is not None:
             metrics.access_denied.labels(reason).inc()
 
-    async def _run(self, request: Request, act: Callable[[AsyncConnection, Any, datetime], Any]) -> JSONResponse:
+    async def _run(
+        self, request: Request, act: Callable[[AsyncConnection, Any, datetime], Any]
+    ) -> JSONResponse:
         """Rate limit, look the code up, run `act(conn, case_row, now)` in one unit of work."""
         ctx = self._context()
         now = ctx.clock()
@@ -84,7 +89,8 @@ class DialogueApi:
         if wait is not None:
             self._count_denied("receipt_rate_limited")
             return JSONResponse(
-                {"status": "refused", "reason": "too_many_attempts"}, status_code=429,
+                {"status": "refused", "reason": "too_many_attempts"},
+                status_code=429,
                 headers={"Retry-After": str(max(1, int(wait + 0.999)))},
             )
         code = request.headers.get(RECEIPT_HEADER, "")
@@ -92,7 +98,9 @@ class DialogueApi:
         async def work(conn: AsyncConnection) -> tuple[JSONResponse, list[Outgoing]]:
             row = None
             if 0 < len(code) <= 64:
-                row = (await conn.execute(select(cases).where(cases.c.receipt_hash == receipt_hash(code)))).first()
+                row = (
+                    await conn.execute(select(cases).where(cases.c.receipt_hash == receipt_hash(code)))
+                ).first()
             if row is None or row.erased_at is not None:
                 raise _UnknownCode
             try:
@@ -119,18 +127,24 @@ class DialogueApi:
             )
             thread = [
                 {
-                    "author": r.author, "posted_at": r.posted_at.isoformat(),
-                    "text": CaseCipher.open_with_key(key, case.case_id, "dialogue",
-                                                     Sealed.model_validate_json(r.content_sealed))["text"],
+                    "author": r.author,
+                    "posted_at": r.posted_at.isoformat(),
+                    "text": CaseCipher.open_with_key(
+                        key, case.case_id, "dialogue", Sealed.model_validate_json(r.content_sealed)
+                    )["text"],
                 }
                 for r in rows
             ]
             accepted = (
-                await conn.execute(select(assignments.c.accepted_at).where(assignments.c.case_id == case.case_id))
+                await conn.execute(
+                    select(assignments.c.accepted_at).where(assignments.c.case_id == case.case_id)
+                )
             ).scalar()
             status = "closed" if case.status == "closed" else ("accepted" if accepted else "received")
             rated = (
-                await conn.execute(select(client_feedback.c.case_id).where(client_feedback.c.case_id == case.case_id))
+                await conn.execute(
+                    select(client_feedback.c.case_id).where(client_feedback.c.case_id == case.case_id)
+                )
             ).first() is not None
             body = {"case_ref": case.case_id, "status": status, "messages": thread, "feedback_given": rated}
             return JSONResponse(body, headers={"Cache-Control": "no-store"}), []
@@ -140,7 +154,12 @@ class DialogueApi:
     async def post(self, request: Request) -> JSONResponse:
         body = await _json_body(request)
         text = body.get("text") if body else None
-        if body is None or set(body) != {"text"} or not isinstance(text, str) or not 0 < len(text) <= MAX_MESSAGE_CHARS:
+        if (
+            body is None
+            or set(body) != {"text"}
+            or not isinstance(text, str)
+            or not 0 < len(text) <= MAX_MESSAGE_CHARS
+        ):
             return _invalid()
         keystore = self._context().keystore
         assert keystore is not None
@@ -150,12 +169,25 @@ class DialogueApi:
                 return JSONResponse({"status": "refused", "reason": "case_closed"}, status_code=409), []
             sealed = await CaseCipher(keystore).seal(case.case_id, "dialogue", {"text": text})
             message_id = str(uuid.uuid4())
-            await conn.execute(messages.insert().values(
-                message_id=message_id, case_id=case.case_id, author="client", advisor_id=None, posted_at=now,
-                content_sealed=sealed.model_dump_json(), counts_as_feedback=False,
-            ))
-            event = ClientMessagePosted(case_id=case.case_id, message_id=message_id, posted_at=now, content=sealed)
-            out = [case_event(event, stream_id=case.case_id, now=now, causation_id=f"client-message:{message_id}")]
+            await conn.execute(
+                messages.insert().values(
+                    message_id=message_id,
+                    case_id=case.case_id,
+                    author="client",
+                    advisor_id=None,
+                    posted_at=now,
+                    content_sealed=sealed.model_dump_json(),
+                    counts_as_feedback=False,
+                )
+            )
+            event = ClientMessagePosted(
+                case_id=case.case_id, message_id=message_id, posted_at=now, content=sealed
+            )
+            out = [
+                case_event(
+                    event, stream_id=case.case_id, now=now, causation_id=f"client-message:{message_id}"
+                )
+            ]
             return JSONResponse({"status": "posted", "message_id": message_id}, status_code=201), out
 
         return await self._run(request, act)
@@ -169,12 +201,20 @@ class DialogueApi:
 
         async def act(conn: AsyncConnection, case: Any, now: datetime) -> tuple[JSONResponse, list[Outgoing]]:
             inserted = await conn.execute(
-                insert_ignoring_duplicates(conn, client_feedback, ["case_id"]).values(case_id=case.case_id, given_at=now)
+                insert_ignoring_duplicates(conn, client_feedback, ["case_id"]).values(
+                    case_id=case.case_id, given_at=now
+                )
             )
             if not inserted.rowcount:
-                return JSONResponse({"status": "refused", "reason": "feedback_already_given"}, status_code=409), []
+                return JSONResponse(
+                    {"status": "refused", "reason": "feedback_already_given"}, status_code=409
+                ), []
             event = ClientFeedbackGiven(case_id=case.case_id, rating=rating, given_at=now)
-            out = [case_event(event, stream_id=case.case_id, now=now, causation_id=f"client-feedback:{case.case_id}")]
+            out = [
+                case_event(
+                    event, stream_id=case.case_id, now=now, causation_id=f"client-feedback:{case.case_id}"
+                )
+            ]
             return JSONResponse({"status": "recorded"}, status_code=201), out
 
         return await self._run(request, act)

@@ -16,7 +16,12 @@ def case_event(
 ) -> Outgoing:
     """An event on intake.cases.v1 whose id derives from its cause (a re-run emits the same id)."""
     env = new_envelope(
-        payload, stream_id=stream_id, producer=PRODUCER, occurred_at=now, causation_id=causation_id,
-        correlation_id=stream_id, discriminator=discriminator,
+        payload,
+        stream_id=stream_id,
+        producer=PRODUCER,
+        occurred_at=now,
+        causation_id=causation_id,
+        correlation_id=stream_id,
+        discriminator=discriminator,
     )
     return Outgoing(INTAKE_CASES.name, env)

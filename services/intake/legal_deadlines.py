@@ -38,13 +38,23 @@ FEEDBACK: timers.Deadline = "feedback"
 
 
 async def _set(
-    conn: AsyncConnection, case_id: str, deadline: timers.Deadline, basis_on: date, due_on: date, now: datetime,
+    conn: AsyncConnection,
+    case_id: str,
+    deadline: timers.Deadline,
+    basis_on: date,
+    due_on: date,
+    now: datetime,
     causation_id: str,
 ) -> list[Outgoing]:
     result = await conn.execute(
         insert_ignoring_duplicates(conn, legal_deadlines, ["case_id", "deadline"]).values(
-            case_id=case_id, deadline=deadline, basis_on=basis_on, due_on=due_on, state="open",
-            due_noticed=False, missed_noticed=False,
+            case_id=case_id,
+            deadline=deadline,
+            basis_on=basis_on,
+            due_on=due_on,
+            state="open",
+            due_noticed=False,
+            missed_noticed=False,
         )
     )
     if not result.rowcount:
@@ -62,7 +72,9 @@ async def start_acknowledgement(
 
 
 async def _row(conn: AsyncConnection, case_id: str, deadline: str) -> Any:
-    query = select(legal_deadlines).where(legal_deadlines.c.case_id == case_id, legal_deadlines.c.deadline == deadline)
+    query = select(legal_deadlines).where(
+        legal_deadlines.c.case_id == case_id, legal_deadlines.c.deadline == deadline
+    )
     return (await conn.execute(query)).first()
 
 
@@ -73,11 +85,19 @@ async def _meet(conn: AsyncConnection, row: Any, now: datetime, causation_id: st
         .values(state="met", met_at=now)
     )
     on_time = timers.local_date(now) <= row.due_on
-    event = LegalDeadlineMet(case_id=row.case_id, deadline=row.deadline, due_on=row.due_on, met_at=now, on_time=on_time)
-    return [case_event(event, stream_id=row.case_id, now=now, causation_id=causation_id, discriminator=row.deadline)]
+    event = LegalDeadlineMet(
+        case_id=row.case_id, deadline=row.deadline, due_on=row.due_on, met_at=now, on_time=on_time
+    )
+    return [
+        case_event(
+            event, stream_id=row.case_id, now=now, causation_id=causation_id, discriminator=row.deadline
+        )
+    ]
 
 
-async def acknowledge(conn: AsyncConnection, case_id: str, now: datetime, causation_id: str) -> list[Outgoing]:
+async def acknowledge(
+    conn: AsyncConnection, case_id: str, now: datetime, causation_id: str
+) -> list[Outgoing]:
     """AcceptCase on a whistleblower report: the acknowledgement is met; feedback is due 3 months on.
 
     If the acknowledgement came late, the feedback deadline was already set from the end of the
@@ -97,7 +117,9 @@ async def is_acknowledged(conn: AsyncConnection, case_id: str) -> bool:
     return row is not None and row.state == "met"
 
 
-async def give_feedback(conn: AsyncConnection, case_id: str, now: datetime, causation_id: str) -> list[Outgoing] | None:
+async def give_feedback(
+    conn: AsyncConnection, case_id: str, now: datetime, causation_id: str
+) -> list[Outgoing] | None:
     """The legal feedback was given. None when there is no feedback deadline left to meet."""
     row = await _row(conn, case_id, FEEDBACK)
     if row is None or row.state == "met":
@@ -116,8 +138,11 @@ async def _notice(conn: AsyncConnection, row: Any, transition: str, now: datetim
     if transition == "due":
         await conn.execute(legal_deadlines.update().where(where).values(due_noticed=True))
         event = LegalDeadlineDue(
-            case_id=row.case_id, deadline=row.deadline, due_on=row.due_on,
-            days_left=timers.days_left(row.due_on, now), noticed_at=now,
+            case_id=row.case_id,
+            deadline=row.deadline,
+            due_on=row.due_on,
+            days_left=timers.days_left(row.due_on, now),
+            noticed_at=now,
         )
         return [case_event(event, stream_id=row.case_id, now=now, causation_id=cause)]
     await conn.execute(legal_deadlines.update().where(where).values(missed_noticed=True, state="missed"))
@@ -125,7 +150,9 @@ async def _notice(conn: AsyncConnection, row: Any, transition: str, now: datetim
     out = [case_event(event, stream_id=row.case_id, now=now, causation_id=cause)]
     if row.deadline == ACK:
         # No acknowledgement within 7 days: feedback is due 3 months after the end of the 7 days.
-        out += await _set(conn, row.case_id, FEEDBACK, row.due_on, timers.feedback_due(row.due_on), now, cause)
+        out += await _set(
+            conn, row.case_id, FEEDBACK, row.due_on, timers.feedback_due(row.due_on), now, cause
+        )
     return out
 
 
@@ -133,7 +160,12 @@ class LegalDeadlineJob:
     """Emits due and missed events once each, and sets the at-risk and overdue gauges."""
 
     def __init__(
-        self, uow: UnitOfWork, clock: Callable[[], datetime], *, warning_days: int, interval: float,
+        self,
+        uow: UnitOfWork,
+        clock: Callable[[], datetime],
+        *,
+        warning_days: int,
+        interval: float,
         gauges: Callable[[dict[str, int], dict[str, int]], None] | None = None,
     ) -> None:
         self._uow = uow
@@ -148,7 +180,9 @@ class LegalDeadlineJob:
         horizon = timers.local_date(now) + timedelta(days=self._warning_days)
 
         async def work(conn: AsyncConnection) -> tuple[int, list[Outgoing]]:
-            query = select(legal_deadlines).where(legal_deadlines.c.state == "open", legal_deadlines.c.due_on <= horizon)
+            query = select(legal_deadlines).where(
+                legal_deadlines.c.state == "open", legal_deadlines.c.due_on <= horizon
+            )
             if is_postgres(conn):
                 query = query.with_for_update(skip_locked=True)
             out: list[Outgoing] = []
@@ -171,13 +205,18 @@ class LegalDeadlineJob:
         async with self._uow.engine.connect() as conn:
             risk_rows = await conn.execute(
                 select(ld.deadline, func.count())
-                .where(ld.state == "open", ld.due_on >= today, ld.due_on <= today + timedelta(days=self._warning_days))
+                .where(
+                    ld.state == "open",
+                    ld.due_on >= today,
+                    ld.due_on <= today + timedelta(days=self._warning_days),
+                )
                 .group_by(ld.deadline)
             )
             for deadline, count in risk_rows:
                 at_risk[deadline] = int(count)
             late_rows = await conn.execute(
-                select(ld.deadline, func.count()).where(ld.state.in_(("open", "missed")), ld.due_on < today)
+                select(ld.deadline, func.count())
+                .where(ld.state.in_(("open", "missed")), ld.due_on < today)
                 .group_by(ld.deadline)
             )
             for deadline, count in late_rows:
@@ -197,20 +236,26 @@ class LegalDeadlineJob:
                 await asyncio.wait_for(stop.wait(), timeout=delay)
 
 
-async def deadlines_for_opened_cases(conn: AsyncConnection, outgoing: Sequence[Outgoing], now: datetime) -> list[Outgoing]:
+async def deadlines_for_opened_cases(
+    conn: AsyncConnection, outgoing: Sequence[Outgoing], now: datetime
+) -> list[Outgoing]:
     """The acknowledgement deadline of every whistleblower report among freshly opened cases."""
     out: list[Outgoing] = []
     for item in outgoing:
         opened = item.envelope.payload
         if isinstance(opened, CaseOpened) and opened.is_whistleblower_report:
-            out += await start_acknowledgement(conn, opened.case_id, opened.opened_at, now, item.envelope.event_id)
+            out += await start_acknowledgement(
+                conn, opened.case_id, opened.opened_at, now, item.envelope.event_id
+            )
     return out
 
 
 def with_legal_deadlines(route: Route) -> Route:
     """The submissions route, plus the legal deadline of each whistleblower report it opens."""
 
-    async def handle_batch(conn: AsyncConnection, messages: Sequence[Decoded], now: datetime) -> list[Sequence[Outgoing]]:
+    async def handle_batch(
+        conn: AsyncConnection, messages: Sequence[Decoded], now: datetime
+    ) -> list[Sequence[Outgoing]]:
         results = await route.run(conn, messages, now)
         return [[*result, *await deadlines_for_opened_cases(conn, result, now)] for result in results]
 

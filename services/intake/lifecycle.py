@@ -21,8 +21,9 @@ REGISTER_SUPERVISION = "RegisterSupervision"
 READ_CASE_FILE = "GET /v1/cases/{id}"
 POST_ADVISOR_MESSAGE = "POST /v1/cases/{id}/messages"
 
-CASE_ACTIONS = frozenset({ACCEPT, LOG_TIME, RECORD_OUTCOME, CLOSE, PROVIDE_FEEDBACK, READ_CASE_FILE,
-                          POST_ADVISOR_MESSAGE})
+CASE_ACTIONS = frozenset(
+    {ACCEPT, LOG_TIME, RECORD_OUTCOME, CLOSE, PROVIDE_FEEDBACK, READ_CASE_FILE, POST_ADVISOR_MESSAGE}
+)
 # Actions that need the case taken on first (reading the file does not: the advisor reads it to
 # decide whether to accept or to declare a conflict).
 NEEDS_ACCEPTANCE = frozenset({LOG_TIME, RECORD_OUTCOME, CLOSE, PROVIDE_FEEDBACK, POST_ADVISOR_MESSAGE})

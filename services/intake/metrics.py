@@ -6,11 +6,24 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-LIFECYCLE_EVENTS = frozenset({
-    "CaseAccepted", "TimeLogged", "OutcomeRecorded", "CaseClosed", "TrainingRegistered", "SupervisionRegistered",
-    "CaseFileRead", "ClientMessagePosted", "AdvisorMessagePosted", "ClientFeedbackGiven", "LegalDeadlineSet",
-    "LegalDeadlineDue", "LegalDeadlineMet", "LegalDeadlineMissed",
-})
+LIFECYCLE_EVENTS = frozenset(
+    {
+        "CaseAccepted",
+        "TimeLogged",
+        "OutcomeRecorded",
+        "CaseClosed",
+        "TrainingRegistered",
+        "SupervisionRegistered",
+        "CaseFileRead",
+        "ClientMessagePosted",
+        "AdvisorMessagePosted",
+        "ClientFeedbackGiven",
+        "LegalDeadlineSet",
+        "LegalDeadlineDue",
+        "LegalDeadlineMet",
+        "LegalDeadlineMissed",
+    }
+)
 
 
 class IntakeMetrics:
@@ -19,30 +32,40 @@ class IntakeMetrics:
             "caseflow_intake_cases_opened_total", "Cases opened, by channel.", ["channel"], registry=registry
         )
         self.rejected = Counter(
-            "caseflow_intake_submissions_rejected_total", "Submissions rejected, by reason code.", ["reason"],
+            "caseflow_intake_submissions_rejected_total",
+            "Submissions rejected, by reason code.",
+            ["reason"],
             registry=registry,
         )
         self.access_denied = Counter(
             "caseflow_access_denied_total",
-            "Refused advisor actions, case-file requests and receipt codes, by reason code.", ["reason"],
+            "Refused advisor actions, case-file requests and receipt codes, by reason code.",
+            ["reason"],
             registry=registry,
         )
         self.lifecycle = Counter(
-            "caseflow_intake_lifecycle_events_total", "Case lifecycle events emitted, by type.", ["event_type"],
+            "caseflow_intake_lifecycle_events_total",
+            "Case lifecycle events emitted, by type.",
+            ["event_type"],
             registry=registry,
         )
         self.erased = Counter(
-            "caseflow_intake_cases_erased_total", "Cases whose personal data was erased, by reason.", ["reason"],
+            "caseflow_intake_cases_erased_total",
+            "Cases whose personal data was erased, by reason.",
+            ["reason"],
             registry=registry,
         )
         self.deadlines_at_risk = Gauge(
             "caseflow_legal_deadlines_at_risk",
-            "Whistleblower-report deadlines not met that end within the warning period.", ["deadline"],
+            "Whistleblower-report deadlines not met that end within the warning period.",
+            ["deadline"],
             registry=registry,
         )
         self.deadlines_overdue = Gauge(
-            "caseflow_legal_deadlines_overdue", "Whistleblower-report deadlines past their day and not met.",
-            ["deadline"], registry=registry,
+            "caseflow_legal_deadlines_overdue",
+            "Whistleblower-report deadlines past their day and not met.",
+            ["deadline"],
+            registry=registry,
         )
         for deadline in ("acknowledgement", "feedback"):
             self.deadlines_at_risk.labels(deadline).set(0)

@@ -50,7 +50,9 @@ class ReceiptCodeLimiter:
 
     def failed(self, address: str, now: datetime) -> None:
         record = self._addresses.get(address)
-        if record is None or (record.last_failure is not None and now - record.last_failure > self.forget_after):
+        if record is None or (
+            record.last_failure is not None and now - record.last_failure > self.forget_after
+        ):
             if len(self._addresses) >= self.max_addresses:
                 self._forget_oldest()
             record = self._addresses[address] = _AddressRecord()

@@ -60,8 +60,12 @@ async def erase_case(
         return Erasure(case_id, "already_erased", key_deleted), []
     removed = await conn.execute(messages.delete().where(messages.c.case_id == case_id))
     await conn.execute(
-        cases.update().where(cases.c.case_id == case_id).values(
-            erased_at=now, receipt_hash=f"erased:{case_id}", receipt_sealed="",
+        cases.update()
+        .where(cases.c.case_id == case_id)
+        .values(
+            erased_at=now,
+            receipt_hash=f"erased:{case_id}",
+            receipt_sealed="",
         )
     )
     event = CasePersonalDataErased(case_id=case_id, reason=reason, erased_at=now)
@@ -73,8 +77,14 @@ class RetentionJob:
     """Erases cases closed longer than the retention period ago."""
 
     def __init__(
-        self, uow: UnitOfWork, keystore: KeyStore, clock: Callable[[], datetime], *, retention_days: int,
-        interval: float, batch: int = 200,
+        self,
+        uow: UnitOfWork,
+        keystore: KeyStore,
+        clock: Callable[[], datetime],
+        *,
+        retention_days: int,
+        interval: float,
+        batch: int = 200,
     ) -> None:
         self._uow = uow
         self._keystore = keystore
@@ -93,15 +103,25 @@ class RetentionJob:
         while True:
             async with self._uow.engine.connect() as conn:
                 due = (
-                    await conn.execute(
-                        select(cases.c.case_id)
-                        .where(cases.c.status == "closed", cases.c.erased_at.is_(None),
-                               cases.c.closed_at < now - self._retention)
-                        .limit(self._batch)
+                    (
+                        await conn.execute(
+                            select(cases.c.case_id)
+                            .where(
+                                cases.c.status == "closed",
+                                cases.c.erased_at.is_(None),
+                                cases.c.closed_at < now - self._retention,
+                            )
+                            .limit(self._batch)
+                        )
                     )
-                ).scalars().all()
+                    .scalars()
+                    .all()
+                )
             for case_id in due:
-                async def work(conn: AsyncConnection, case_id: str = case_id) -> tuple[Erasure, list[Outgoing]]:
+
+                async def work(
+                    conn: AsyncConnection, case_id: str = case_id
+                ) -> tuple[Erasure, list[Outgoing]]:
                     return await erase_case(conn, self._keystore, case_id, "retention_expired", now)
 
                 result = await self._uow.run(work)

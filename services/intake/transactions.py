@@ -32,7 +32,9 @@ class UnitOfWork:
 
     @classmethod
     def of(cls, ctx: ServiceContext, on_committed: Callable[[list[Any]], None] | None = None) -> UnitOfWork:
-        return cls(ctx.engine, ctx.store, ctx.settings.topic_prefix, ctx.relay, on_committed or ctx.on_committed)
+        return cls(
+            ctx.engine, ctx.store, ctx.settings.topic_prefix, ctx.relay, on_committed or ctx.on_committed
+        )
 
     async def run(self, work: Work[T]) -> T:
         async with self.engine.begin() as conn:

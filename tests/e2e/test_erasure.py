@@ -65,7 +65,9 @@ async def check_statistics_still_count(scenario: ErasedCaseScenario) -> None:
     Reporting builds the annual report from exactly these events. When the reporting service runs
     in this test, assert here as well that its annual report counts each case of `scenario`.
     """
-    events = read_json(await read_all(scenario.kafka, scenario.prefix + "intake.cases.v1", timeout=15, idle=2))
+    events = read_json(
+        await read_all(scenario.kafka, scenario.prefix + "intake.cases.v1", timeout=15, idle=2)
+    )
     for case_id in scenario.case_ids:
         on_case = [e for e in events if e["stream_id"] == case_id]
         opened = [e["payload"] for e in on_case if e["event_type"] == "CaseOpened"]
@@ -91,14 +93,19 @@ async def _pg_database(pg_url_base: str) -> tuple[str, str]:
 async def _all_rows(dsn: str) -> dict[str, list[dict[str, Any]]]:
     conn = await asyncpg.connect(dsn)
     try:
-        tables = [r["tablename"] for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")]
+        tables = [
+            r["tablename"]
+            for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")
+        ]
         return {t: [dict(r) for r in await conn.fetch(f'SELECT * FROM "{t}"')] for t in tables}
     finally:
         await conn.close()
 
 
 def _envelope(payload: EventPayload, stream: str) -> tuple[bytes, bytes]:
-    env = new_envelope(payload, stream_id=stream, producer="test", occurred_at=datetime.now(UTC), causation_id=None)
+    env = new_envelope(
+        payload, stream_id=stream, producer="test", occurred_at=datetime.now(UTC), causation_id=None
+    )
     return stream.encode(), env.to_bytes()
 
 
@@ -124,9 +131,13 @@ async def test_after_erasure_nothing_yields_the_personal_data_and_the_case_still
     await create_topics(kafka_bootstrap, [prefix + t for t in TOPICS] + [prefix + t + ".dlq" for t in TOPICS])
     db_url, dsn = await _pg_database(pg_url_base)
     env = {
-        "INTAKE_KAFKA_BOOTSTRAP": kafka_bootstrap, "INTAKE_TOPIC_PREFIX": prefix, "INTAKE_DATABASE_URL": db_url,
-        "INTAKE_KEYSTORE_URL": f"sqlite+aiosqlite:///{tmp_path}/keys.db", "INTAKE_MASTER_KEY": TEST_MASTER_KEY,
+        "INTAKE_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "INTAKE_TOPIC_PREFIX": prefix,
+        "INTAKE_DATABASE_URL": db_url,
+        "INTAKE_KEYSTORE_URL": f"sqlite+aiosqlite:///{tmp_path}/keys.db",
+        "INTAKE_MASTER_KEY": TEST_MASTER_KEY,
         "INTAKE_LOG_LEVEL": "DEBUG",
+        "INTAKE_CONSUMER_GROUP": f"intake-{prefix}",
     }
     intake = ServiceProcess("intake", env, tmp_path / "intake.log")
     key = Ed25519PrivateKey.generate()
@@ -137,8 +148,14 @@ async def test_after_erasure_nothing_yields_the_personal_data_and_the_case_still
     markers += [f"MARK-MSG-{tag}" for tag in tags.values()] + [f"MARK-ANS-{tag}" for tag in tags.values()]
 
     def token(case_id: str, action: str = READ, body: dict[str, Any] | None = None) -> dict[str, str]:
-        signed = issue_token(key, advisor_id=ADVISOR, action=action, case_id=case_id,
-                             digest=command_digest(body or {}), now=datetime.now(UTC))
+        signed = issue_token(
+            key,
+            advisor_id=ADVISOR,
+            action=action,
+            case_id=case_id,
+            digest=command_digest(body or {}),
+            now=datetime.now(UTC),
+        )
         return {"Authorization": f"Bearer {signed}"}
 
     async def command(payload: EventPayload, stream: str) -> None:
@@ -147,8 +164,18 @@ async def test_after_erasure_nothing_yields_the_personal_data_and_the_case_still
 
     intake.start()
     try:
-        await produce(kafka_bootstrap, prefix + "directory.v1", [_envelope(AdvisorKeyRegistered(
-            advisor_id=ADVISOR, public_key_b64=public, valid_from=now - timedelta(days=1)), f"advisor-key:{ADVISOR}")])
+        await produce(
+            kafka_bootstrap,
+            prefix + "directory.v1",
+            [
+                _envelope(
+                    AdvisorKeyRegistered(
+                        advisor_id=ADVISOR, public_key_b64=public, valid_from=now - timedelta(days=1)
+                    ),
+                    f"advisor-key:{ADVISOR}",
+                )
+            ],
+        )
         cases: dict[str, tuple[str, str]] = {}
         submissions = {name: samples.submission(tag) for name, tag in tags.items()}
         for name in tags:
@@ -156,11 +183,27 @@ async def test_after_erasure_nothing_yields_the_personal_data_and_the_case_still
                 answer = await http.post("/v1/submissions", json=submissions[name])
             assert answer.status_code == 201
             cases[name] = (answer.json()["case_ref"], answer.json()["receipt_code"])
-            await produce(kafka_bootstrap, prefix + "routing.assignments.v1", [_envelope(AdvisorAssigned(
-                case_id=cases[name][0], advisor_id=ADVISOR, scope="internal", policy_version="test", rule_codes={},
-                selection_reason="lowest_load", decided_at=now, case_opened_at=now,
-                exclusions=Sealed(kid=cases[name][0], nonce="", ct=""),
-                **_routing_extras(AdvisorAssigned, cases[name][0])), cases[name][0])])
+            await produce(
+                kafka_bootstrap,
+                prefix + "routing.assignments.v1",
+                [
+                    _envelope(
+                        AdvisorAssigned(
+                            case_id=cases[name][0],
+                            advisor_id=ADVISOR,
+                            scope="internal",
+                            policy_version="test",
+                            rule_codes={},
+                            selection_reason="lowest_load",
+                            decided_at=now,
+                            case_opened_at=now,
+                            exclusions=Sealed(kid=cases[name][0], nonce="", ct=""),
+                            **_routing_extras(AdvisorAssigned, cases[name][0]),
+                        ),
+                        cases[name][0],
+                    )
+                ],
+            )
 
         async with httpx.AsyncClient(base_url=intake.url, timeout=10) as http:
             for name, (case_id, code) in cases.items():
@@ -168,26 +211,47 @@ async def test_after_erasure_nothing_yields_the_personal_data_and_the_case_still
                 await wait_until(lambda c=case_id: _readable(http, c, token(c)), timeout=40)
                 file = (await http.get(f"/v1/cases/{case_id}", headers=token(case_id))).json()
                 assert f"MARK-NARR-{tag}" in file["personal"]["narrative"]  # the markers are real
-                await command(AcceptCase(advisor_id=ADVISOR, auth="", issued_at=now, case_id=case_id), case_id)
+                await command(
+                    AcceptCase(advisor_id=ADVISOR, auth="", issued_at=now, case_id=case_id), case_id
+                )
                 await wait_until(lambda c=code: _dialogue_is(http, c, "accepted"), timeout=40)
-                posted = await http.post("/v1/dialogue/messages", json={"text": f"MARK-MSG-{tag}"},
-                                         headers={"X-Receipt-Code": code})
+                posted = await http.post(
+                    "/v1/dialogue/messages",
+                    json={"text": f"MARK-MSG-{tag}"},
+                    headers={"X-Receipt-Code": code},
+                )
                 assert posted.status_code == 201
                 body = {"text": f"MARK-ANS-{tag}"}
-                answer = await http.post(f"/v1/cases/{case_id}/messages", json=body,
-                                         headers=token(case_id, "POST /v1/cases/{id}/messages", body))
+                answer = await http.post(
+                    f"/v1/cases/{case_id}/messages",
+                    json=body,
+                    headers=token(case_id, "POST /v1/cases/{id}/messages", body),
+                )
                 assert answer.status_code == 201
             client_case, client_code = cases["by_client"]
             operator_case = cases["by_operator"][0]
-            await command(CloseCase(advisor_id=ADVISOR, auth="", issued_at=now, case_id=client_case,
-                                    outcomes=("advice_given",)), client_case)
+            await command(
+                CloseCase(
+                    advisor_id=ADVISOR,
+                    auth="",
+                    issued_at=now,
+                    case_id=client_case,
+                    outcomes=("advice_given",),
+                ),
+                client_case,
+            )
             await wait_until(lambda: _dialogue_is(http, client_code, "closed"), timeout=40)
 
             # Erase: the client with the receipt code, the operator with the CLI.
             erased = await http.request("DELETE", "/v1/dialogue", headers={"X-Receipt-Code": client_code})
             assert erased.json() == {"status": "erased"}
             cli = await asyncio.create_subprocess_exec(
-                CASEFLOW, "erase", operator_case, "--reason", "client_request", env={**os.environ, **env},
+                CASEFLOW,
+                "erase",
+                operator_case,
+                "--reason",
+                "client_request",
+                env={**os.environ, **env},
                 stdout=asyncio.subprocess.PIPE,
             )
             stdout, _ = await asyncio.wait_for(cli.communicate(), timeout=60)
@@ -196,11 +260,16 @@ async def test_after_erasure_nothing_yields_the_personal_data_and_the_case_still
 
             # Endpoints: answers like an unknown case / a wrong code, nothing more.
             unknown_case = await http.get("/v1/cases/unknown", headers=token("unknown"))
-            wrong_code = await http.get("/v1/dialogue/messages", headers={"X-Receipt-Code": "WRNG-WRNG-WRNG-WRNG"})
+            wrong_code = await http.get(
+                "/v1/dialogue/messages", headers={"X-Receipt-Code": "WRNG-WRNG-WRNG-WRNG"}
+            )
             answers: list[str] = []
             for case_id, code in cases.values():
                 refused = await http.get(f"/v1/cases/{case_id}", headers=token(case_id))
-                assert (refused.status_code, refused.json()) == (unknown_case.status_code, unknown_case.json())
+                assert (refused.status_code, refused.json()) == (
+                    unknown_case.status_code,
+                    unknown_case.json(),
+                )
                 gone = await http.get("/v1/dialogue/messages", headers={"X-Receipt-Code": code})
                 assert (gone.status_code, gone.json()) == (wrong_code.status_code, wrong_code.json())
                 answers += [refused.text, gone.text]
@@ -211,19 +280,31 @@ async def test_after_erasure_nothing_yields_the_personal_data_and_the_case_still
     finally:
         intake.stop()
 
-    await check_statistics_still_count(ErasedCaseScenario(
-        kafka_bootstrap, prefix, [c for c, _ in cases.values()],
-        {c: ["labour.conflict_with_manager"] for c, _ in cases.values()},
-        closed_outcomes={cases["by_client"][0]: ["advice_given"]},
-    ))
+    await check_statistics_still_count(
+        ErasedCaseScenario(
+            kafka_bootstrap,
+            prefix,
+            [c for c, _ in cases.values()],
+            {c: ["labour.conflict_with_manager"] for c, _ in cases.values()},
+            closed_outcomes={cases["by_client"][0]: ["advice_given"]},
+        )
+    )
 
     # Topics: no marker in clear, and no sealed field of these cases opens any more.
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     await admin.start()
-    topics = [t for t in await admin.list_topics() if t.startswith(prefix) and t != prefix + "intake.submissions.v1"]
+    topics = [
+        t for t in await admin.list_topics() if t.startswith(prefix) and t != prefix + "intake.submissions.v1"
+    ]
     await admin.close()
-    haystacks = {"answers": "\n".join(answers), "metrics": metrics, "log": (tmp_path / "intake.log").read_text()}
-    keystore = KeyStore(make_engine(env["INTAKE_KEYSTORE_URL"]), parse_master_key(TEST_MASTER_KEY), cache_seconds=0)
+    haystacks = {
+        "answers": "\n".join(answers),
+        "metrics": metrics,
+        "log": (tmp_path / "intake.log").read_text(),
+    }
+    keystore = KeyStore(
+        make_engine(env["INTAKE_KEYSTORE_URL"]), parse_master_key(TEST_MASTER_KEY), cache_seconds=0
+    )
     case_ids = {c for c, _ in cases.values()}
     opened_sealed = 0
     try:
@@ -250,7 +331,9 @@ async def test_after_erasure_nothing_yields_the_personal_data_and_the_case_still
         if row["case_id"] in case_ids:
             assert row["erased_at"] is not None and row["receipt_hash"].startswith("erased:")
             assert row["receipt_sealed"] == ""
-    haystacks["key store bytes"] = b"".join(p.read_bytes() for p in tmp_path.glob("keys.db*")).decode("latin-1")
+    haystacks["key store bytes"] = b"".join(p.read_bytes() for p in tmp_path.glob("keys.db*")).decode(
+        "latin-1"
+    )
     for where, text in haystacks.items():
         for marker in markers:
             assert marker not in text, f"{marker} found in {where} after erasure"

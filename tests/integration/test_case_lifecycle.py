@@ -54,18 +54,27 @@ class TestAdvisorActions:
 
     async def test_log_time_on_a_case_and_without_one(self, life: Lifecycle) -> None:
         case_id = await life.open_assigned_case("adv-anna")
-        on_case = await life.act(life.command("LogTime", "adv-anna", case_id=case_id, minutes=45,
-                                              activity="conversation"))
-        publicity = await life.act(life.command("LogTime", "adv-bram", case_id=None, minutes=90, activity="publicity"))
+        on_case = await life.act(
+            life.command("LogTime", "adv-anna", case_id=case_id, minutes=45, activity="conversation")
+        )
+        publicity = await life.act(
+            life.command("LogTime", "adv-bram", case_id=None, minutes=90, activity="publicity")
+        )
         assert types(on_case) == ["TimeLogged"]
         assert on_case[0]["payload"] | {"logged_at": None} == {
-            "advisor_id": "adv-anna", "case_id": case_id, "minutes": 45, "activity": "conversation", "logged_at": None,
+            "advisor_id": "adv-anna",
+            "case_id": case_id,
+            "minutes": 45,
+            "activity": "conversation",
+            "logged_at": None,
         }
         assert publicity[0]["payload"]["case_id"] is None and publicity[0]["stream_id"] == "adv-bram"
 
     async def test_log_time_is_refused_before_the_case_is_accepted(self, life: Lifecycle) -> None:
         case_id = await life.open_assigned_case("adv-anna", accept=False)
-        out = await life.act(life.command("LogTime", "adv-anna", case_id=case_id, minutes=10, activity="administration"))
+        out = await life.act(
+            life.command("LogTime", "adv-anna", case_id=case_id, minutes=10, activity="administration")
+        )
         assert rejected(out) == "not_accepted"
 
     async def test_record_outcome_by_the_assignee_only(self, life: Lifecycle) -> None:
@@ -81,19 +90,27 @@ class TestAdvisorActions:
 
     async def test_close_case_then_nothing_more_happens_to_it(self, life: Lifecycle) -> None:
         case_id = await life.open_assigned_case("adv-anna")
-        duplicate = await life.act(life.command("CloseCase", "adv-anna", case_id=case_id,
-                                                outcomes=["advice_given", "advice_given"]))
+        duplicate = await life.act(
+            life.command("CloseCase", "adv-anna", case_id=case_id, outcomes=["advice_given", "advice_given"])
+        )
         assert rejected(duplicate) == "duplicate_outcome"
-        closed = await life.act(life.command("CloseCase", "adv-anna", case_id=case_id,
-                                             outcomes=["advice_given", "referred.company_doctor"]))
+        closed = await life.act(
+            life.command(
+                "CloseCase", "adv-anna", case_id=case_id, outcomes=["advice_given", "referred.company_doctor"]
+            )
+        )
         assert types(closed) == ["CaseClosed"]
         assert closed[0]["payload"]["outcomes"] == ["advice_given", "referred.company_doctor"]
-        late = await life.act(life.command("LogTime", "adv-anna", case_id=case_id, minutes=5, activity="administration"))
+        late = await life.act(
+            life.command("LogTime", "adv-anna", case_id=case_id, minutes=5, activity="administration")
+        )
         assert rejected(late) == "case_closed"
         # The assignee can still read a closed case until it is erased.
         assert (await life.read_as("adv-anna", case_id)).status_code == 200
 
-    async def test_provide_feedback_meets_the_legal_deadline_of_a_whistleblower_report(self, life: Lifecycle) -> None:
+    async def test_provide_feedback_meets_the_legal_deadline_of_a_whistleblower_report(
+        self, life: Lifecycle
+    ) -> None:
         report = await life.open_assigned_case("adv-anna", is_whistleblower_report=True)
         ordinary = await life.open_assigned_case("adv-anna")
         met, not_formal = await life.send(
@@ -119,18 +136,29 @@ class TestAdvisorActions:
         assert rejected(out[odd_kind]) == "unknown_training_kind"
 
     async def test_register_supervision_with_a_forged_token_is_refused(self, life: Lifecycle) -> None:
-        forged = life.command("RegisterSupervision", "adv-bram", key=Ed25519PrivateKey.generate(), hours=2,
-                              session_on=life.clock())
+        forged = life.command(
+            "RegisterSupervision",
+            "adv-bram",
+            key=Ed25519PrivateKey.generate(),
+            hours=2,
+            session_on=life.clock(),
+        )
         assert rejected(await life.act(forged)) == "signature_invalid"
 
-    async def test_commands_of_routing_and_scheduling_are_skipped_without_a_dead_letter(self, life: Lifecycle) -> None:
+    async def test_commands_of_routing_and_scheduling_are_skipped_without_a_dead_letter(
+        self, life: Lifecycle
+    ) -> None:
         case_id = await life.open_assigned_case("adv-anna")
         ids = await life.send(
             life.command("DeclareConflict", "adv-anna", case_id=case_id, reason="knows_person"),
             life.command("RequestMeeting", "adv-anna", case_id=case_id),
         )
-        unknown = {"event_id": "7b0f7a52-0000-4000-8000-000000000001", "event_type": "FutureCommand",
-                   "schema_version": 1, "payload": {}}
+        unknown = {
+            "event_id": "7b0f7a52-0000-4000-8000-000000000001",
+            "event_type": "FutureCommand",
+            "schema_version": 1,
+            "payload": {},
+        }
         await produce(life.kafka, life.prefix + "advisor.actions.v1", [(b"x", json.dumps(unknown).encode())])
         for event_id in [*ids, unknown["event_id"]]:
             await wait_until(lambda e=event_id: life.processed(e), timeout=30)
@@ -138,18 +166,29 @@ class TestAdvisorActions:
         assert await life.events_of("DeadLetter") == []
 
     async def test_an_invalid_command_of_intake_goes_to_the_dead_letter_topic(self, life: Lifecycle) -> None:
-        env = new_envelope(life.command("LogTime", "adv-anna", case_id=None, minutes=30, activity="publicity"),
-                           stream_id="adv-anna", producer="test", occurred_at=life.clock(), causation_id=None)
+        env = new_envelope(
+            life.command("LogTime", "adv-anna", case_id=None, minutes=30, activity="publicity"),
+            stream_id="adv-anna",
+            producer="test",
+            occurred_at=life.clock(),
+            causation_id=None,
+        )
         doc = env.model_dump(mode="json")
         doc["payload"]["minutes"] = 0
-        await produce(life.kafka, life.prefix + "advisor.actions.v1", [(b"adv-anna", json.dumps(doc).encode())])
-        dlq = read_json(await read_all(life.kafka, life.prefix + "advisor.actions.v1.dlq", expect=1, timeout=30))
+        await produce(
+            life.kafka, life.prefix + "advisor.actions.v1", [(b"adv-anna", json.dumps(doc).encode())]
+        )
+        dlq = read_json(
+            await read_all(life.kafka, life.prefix + "advisor.actions.v1.dlq", expect=1, timeout=30)
+        )
         assert dlq[0]["reason"] == "envelope_invalid" and dlq[0]["service"] == "intake"
 
     async def test_lifecycle_events_reach_the_broker_with_coded_fields_only(self, life: Lifecycle) -> None:
         case_id = await life.open_assigned_case("adv-anna")
         await life.act(life.command("CloseCase", "adv-anna", case_id=case_id, outcomes=["advice_given"]))
-        published = read_json(await read_all(life.kafka, life.prefix + "intake.cases.v1", expect=3, timeout=30))
+        published = read_json(
+            await read_all(life.kafka, life.prefix + "intake.cases.v1", expect=3, timeout=30)
+        )
         on_case = [e for e in published if e["stream_id"] == case_id]
         assert types(on_case) == ["CaseOpened", "CaseAccepted", "CaseClosed"]
         assert [e["sequence"] for e in on_case] == [1, 2, 3]

@@ -44,8 +44,10 @@ async def tick(life: Lifecycle) -> int:
 
 
 def gauges(life: Lifecycle, deadline: str) -> tuple[float, float]:
-    return (life.metric("caseflow_legal_deadlines_at_risk", deadline=deadline),
-            life.metric("caseflow_legal_deadlines_overdue", deadline=deadline))
+    return (
+        life.metric("caseflow_legal_deadlines_at_risk", deadline=deadline),
+        life.metric("caseflow_legal_deadlines_overdue", deadline=deadline),
+    )
 
 
 class TestLegalDeadlines:
@@ -70,7 +72,11 @@ class TestLegalDeadlines:
         assert accepted[0]["payload"]["acknowledges_report"] is True
         assert accepted[1]["payload"]["on_time"] is True
         assert accepted[2]["payload"] | {"set_at": None} == {
-            "case_id": report, "deadline": "feedback", "basis_on": "2026-01-31", "due_on": "2026-04-30", "set_at": None,
+            "case_id": report,
+            "deadline": "feedback",
+            "basis_on": "2026-01-31",
+            "due_on": "2026-04-30",
+            "set_at": None,
         }
         await tick(life)
         assert gauges(life, "acknowledgement") == (0, 0)
@@ -85,7 +91,9 @@ class TestLegalDeadlines:
         assert gauges(life, "feedback") == (0, 1)
 
         late = await life.act(life.command("ProvideFeedback", "adv-anna", case_id=report))
-        assert [e["event_type"] for e in late] == ["LegalDeadlineMet"] and late[0]["payload"]["on_time"] is False
+        assert [e["event_type"] for e in late] == ["LegalDeadlineMet"] and late[0]["payload"][
+            "on_time"
+        ] is False
         await tick(life)
         assert gauges(life, "feedback") == (0, 0)
         assert await deadline_events(life, report) == [
@@ -118,7 +126,9 @@ class TestLegalDeadlines:
         await tick(life)
         assert gauges(life, "acknowledgement") == (0, 0)
 
-    async def test_acknowledged_on_30_november_feedback_is_due_at_the_end_of_february(self, life: Lifecycle) -> None:
+    async def test_acknowledged_on_30_november_feedback_is_due_at_the_end_of_february(
+        self, life: Lifecycle
+    ) -> None:
         life.clock.set(amsterdam(2025, 11, 27, 10, 0))
         await life.register_advisor("adv-anna")  # a key valid back then
         report = await life.open_assigned_case("adv-anna", accept=False, is_whistleblower_report=True)
@@ -128,15 +138,20 @@ class TestLegalDeadlines:
 
     async def test_feedback_given_in_the_dialogue_meets_the_deadline(self, life: Lifecycle) -> None:
         report = await life.open_assigned_case("adv-anna", is_whistleblower_report=True)
-        answer = await life.advisor_posts("adv-anna", report, {"text": "We investigated; here is what happened.",
-                                                                "counts_as_feedback": True})
+        answer = await life.advisor_posts(
+            "adv-anna",
+            report,
+            {"text": "We investigated; here is what happened.", "counts_as_feedback": True},
+        )
         assert answer.status_code == 201 and answer.json()["counts_as_feedback"] is True
         met = await life.events_of("LegalDeadlineMet", report)
         assert [m["payload"]["deadline"] for m in met] == ["acknowledgement", "feedback"]
 
 
 class TestRetention:
-    async def test_a_case_closed_longer_than_the_retention_is_erased_and_still_counted(self, life: Lifecycle) -> None:
+    async def test_a_case_closed_longer_than_the_retention_is_erased_and_still_counted(
+        self, life: Lifecycle
+    ) -> None:
         case_id = await life.open_assigned_case("adv-anna")
         closed_at = life.clock()
         await life.act(life.command("CloseCase", "adv-anna", case_id=case_id, outcomes=["advice_given"]))

@@ -33,8 +33,14 @@ from tests.support import samples
 from tests.support.kafka_io import create_topics, produce
 from tests.support.services import TEST_MASTER_KEY, running, wait_until
 
-TOPICS = ("intake.submissions.v1", "intake.cases.v1", "intake.rejections.v1", "routing.assignments.v1",
-          "directory.v1", "advisor.actions.v1")
+TOPICS = (
+    "intake.submissions.v1",
+    "intake.cases.v1",
+    "intake.rejections.v1",
+    "routing.assignments.v1",
+    "directory.v1",
+    "advisor.actions.v1",
+)
 START = datetime(2026, 1, 24, 9, 0, tzinfo=UTC)
 
 
@@ -82,8 +88,9 @@ class Lifecycle:
     async def register_advisor(self, advisor_id: str) -> Ed25519PrivateKey:
         key = self.keys[advisor_id] = Ed25519PrivateKey.generate()
         public = public_key_to_b64(key.public_key())
-        event = AdvisorKeyRegistered(advisor_id=advisor_id, public_key_b64=public,
-                                     valid_from=self.clock() - timedelta(days=1))
+        event = AdvisorKeyRegistered(
+            advisor_id=advisor_id, public_key_b64=public, valid_from=self.clock() - timedelta(days=1)
+        )
         await self._produce("directory.v1", event, f"advisor-key:{advisor_id}:{public}")
 
         async def stored() -> bool:
@@ -97,18 +104,31 @@ class Lifecycle:
     async def assign(self, case_id: str, advisor_id: str) -> None:
         now = self.clock()
         event = AdvisorAssigned(
-            case_id=case_id, advisor_id=advisor_id, scope="internal", policy_version="test", rule_codes={},
-            selection_reason="lowest_load", decided_at=now, case_opened_at=now,
-            exclusions=Sealed(kid=case_id, nonce="", ct=""), **_routing_extras(AdvisorAssigned, case_id),
+            case_id=case_id,
+            advisor_id=advisor_id,
+            scope="internal",
+            policy_version="test",
+            rule_codes={},
+            selection_reason="lowest_load",
+            decided_at=now,
+            case_opened_at=now,
+            exclusions=Sealed(kid=case_id, nonce="", ct=""),
+            **_routing_extras(AdvisorAssigned, case_id),
         )
         await self._produce("routing.assignments.v1", event, case_id)
         await self.wait_for_assignee(case_id, advisor_id)
 
     async def reassign(self, case_id: str, from_advisor: str, to_advisor: str | None) -> None:
         event = CaseReassigned(
-            case_id=case_id, from_advisor_id=from_advisor, to_advisor_id=to_advisor, reason="conflict_declared",
-            scope="internal" if to_advisor else None, policy_version="test", rule_codes={},
-            decided_at=self.clock(), exclusions=Sealed(kid=case_id, nonce="", ct=""),
+            case_id=case_id,
+            from_advisor_id=from_advisor,
+            to_advisor_id=to_advisor,
+            reason="conflict_declared",
+            scope="internal" if to_advisor else None,
+            policy_version="test",
+            rule_codes={},
+            decided_at=self.clock(),
+            exclusions=Sealed(kid=case_id, nonce="", ct=""),
             **_routing_extras(CaseReassigned, case_id),
         )
         await self._produce("routing.assignments.v1", event, case_id)
@@ -117,14 +137,22 @@ class Lifecycle:
     async def wait_for_assignee(self, case_id: str, advisor_id: str | None) -> None:
         async def current() -> bool:
             async with self.ctx.engine.connect() as conn:
-                row = (await conn.execute(select(assignments).where(assignments.c.case_id == case_id))).first()
+                row = (
+                    await conn.execute(select(assignments).where(assignments.c.case_id == case_id))
+                ).first()
             return row is not None and row.advisor_id == advisor_id
 
         await wait_until(current, timeout=30)
 
     async def _produce(self, topic: str, payload: EventPayload, key: str, event_id: str | None = None) -> str:
-        env = new_envelope(payload, stream_id=key, producer="test", occurred_at=self.clock(), causation_id=None,
-                           event_id=event_id)
+        env = new_envelope(
+            payload,
+            stream_id=key,
+            producer="test",
+            occurred_at=self.clock(),
+            causation_id=None,
+            event_id=event_id,
+        )
         await produce(self.kafka, self.prefix + topic, [(key.encode(), env.to_bytes())])
         return env.event_id
 
@@ -146,8 +174,15 @@ class Lifecycle:
 
     # -- the workbench -------------------------------------------------------------------------
 
-    def command(self, action: str, advisor_id: str, *, key: Ed25519PrivateKey | None = None,
-                issued_at: datetime | None = None, **fields: Any) -> EventPayload:
+    def command(
+        self,
+        action: str,
+        advisor_id: str,
+        *,
+        key: Ed25519PrivateKey | None = None,
+        issued_at: datetime | None = None,
+        **fields: Any,
+    ) -> EventPayload:
         from shared.envelope import REGISTRY
 
         cls = REGISTRY.payload_class(action)
@@ -186,8 +221,9 @@ class Lifecycle:
         wanted = set(event_ids)
         found: dict[str, list[dict[str, Any]]] = {}
         async with self.ctx.engine.connect() as conn:
-            rows = await conn.execute(select(events.c.body).where(events.c.event_type != "DeadLetter")
-                                      .order_by(events.c.position))
+            rows = await conn.execute(
+                select(events.c.body).where(events.c.event_type != "DeadLetter").order_by(events.c.position)
+            )
             for row in rows:
                 doc = json.loads(row.body)
                 if doc.get("causation_id") in wanted:
@@ -197,7 +233,9 @@ class Lifecycle:
     async def processed(self, event_id: str) -> bool:
         inbox = self.ctx.store.tables.inbox
         async with self.ctx.engine.connect() as conn:
-            return (await conn.execute(select(inbox).where(inbox.c.message_id == event_id))).first() is not None
+            return (
+                await conn.execute(select(inbox).where(inbox.c.message_id == event_id))
+            ).first() is not None
 
     async def events_of(self, event_type: str, case_id: str | None = None) -> list[dict[str, Any]]:
         events = self.ctx.store.tables.events
@@ -209,10 +247,24 @@ class Lifecycle:
 
     # -- the case file over HTTP ---------------------------------------------------------------
 
-    def token(self, advisor_id: str, action: str, case_id: str | None, body: dict[str, Any] | None = None, *,
-              key: Ed25519PrivateKey | None = None, now: datetime | None = None) -> str:
-        return issue_token(key or self.keys[advisor_id], advisor_id=advisor_id, action=action, case_id=case_id,
-                           digest=command_digest(body or {}), now=now or self.clock())
+    def token(
+        self,
+        advisor_id: str,
+        action: str,
+        case_id: str | None,
+        body: dict[str, Any] | None = None,
+        *,
+        key: Ed25519PrivateKey | None = None,
+        now: datetime | None = None,
+    ) -> str:
+        return issue_token(
+            key or self.keys[advisor_id],
+            advisor_id=advisor_id,
+            action=action,
+            case_id=case_id,
+            digest=command_digest(body or {}),
+            now=now or self.clock(),
+        )
 
     async def read_file(self, case_id: str, token: str) -> httpx.Response:
         return await self.client.get(f"/v1/cases/{case_id}", headers={"Authorization": f"Bearer {token}"})
@@ -220,29 +272,41 @@ class Lifecycle:
     async def read_as(self, advisor_id: str, case_id: str) -> httpx.Response:
         return await self.read_file(case_id, self.token(advisor_id, "GET /v1/cases/{id}", case_id))
 
-    async def advisor_posts(self, advisor_id: str, case_id: str, body: dict[str, Any],
-                            token: str | None = None) -> httpx.Response:
+    async def advisor_posts(
+        self, advisor_id: str, case_id: str, body: dict[str, Any], token: str | None = None
+    ) -> httpx.Response:
         token = token or self.token(advisor_id, "POST /v1/cases/{id}/messages", case_id, body)
-        return await self.client.post(f"/v1/cases/{case_id}/messages", json=body,
-                                      headers={"Authorization": f"Bearer {token}"})
+        return await self.client.post(
+            f"/v1/cases/{case_id}/messages", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
 
     def metric(self, name: str, **labels: str) -> float:
         value = self.ctx.registry.get_sample_value(name, labels)
         return float(value or 0.0)
 
 
-def lifecycle_settings(kafka: str, prefix: str, db_url: str, tmp_path: Path, **overrides: Any) -> IntakeSettings:
+def lifecycle_settings(
+    kafka: str, prefix: str, db_url: str, tmp_path: Path, **overrides: Any
+) -> IntakeSettings:
     values: dict[str, Any] = {
-        "kafka_bootstrap": kafka, "topic_prefix": prefix, "database_url": db_url,
-        "keystore_url": f"sqlite+aiosqlite:///{tmp_path}/keys.db", "master_key": TEST_MASTER_KEY,
-        "key_cache_seconds": 0, "max_batch": 200, "background_interval_seconds": 3600,
+        "kafka_bootstrap": kafka,
+        "topic_prefix": prefix,
+        "database_url": db_url,
+        "keystore_url": f"sqlite+aiosqlite:///{tmp_path}/keys.db",
+        "master_key": TEST_MASTER_KEY,
+        "key_cache_seconds": 0,
+        # A group of its own: tests running at the same time must not rebalance each other.
+        "consumer_group": f"intake-{prefix}",
+        "max_batch": 200,
+        "background_interval_seconds": 3600,
     }
     values.update(overrides)
     return IntakeSettings(**values)
 
 
-async def start_lifecycle(kafka: str, db_url: str, tmp_path: Path, clock: FakeClock | None = None,
-                          **overrides: Any) -> AsyncIterator[Lifecycle]:
+async def start_lifecycle(
+    kafka: str, db_url: str, tmp_path: Path, clock: FakeClock | None = None, **overrides: Any
+) -> AsyncIterator[Lifecycle]:
     prefix = f"t-life-{uuid.uuid4().hex[:10]}."
     await create_topics(kafka, [prefix + t for t in TOPICS] + [prefix + t + ".dlq" for t in TOPICS])
     clock = clock or FakeClock()

@@ -68,20 +68,29 @@ class TestTokensOnEveryAction:
         for action, fields in actions.items():
             good = life.command(action, "adv-anna", **fields)
             bram_signed = issue_token(
-                life.keys["adv-bram"], advisor_id="adv-bram", action=action, case_id=fields.get("case_id"),
-                digest=digest_of(good), now=life.clock(),
+                life.keys["adv-bram"],
+                advisor_id="adv-bram",
+                action=action,
+                case_id=fields.get("case_id"),
+                digest=digest_of(good),
+                now=life.clock(),
             )
             variants = {
                 "another_advisors_token": with_auth(good, bram_signed),
                 "forged": life.command(action, "adv-anna", key=Ed25519PrivateKey.generate(), **fields),
-                "expired": life.command(action, "adv-anna", issued_at=life.clock() - timedelta(hours=1), **fields),
+                "expired": life.command(
+                    action, "adv-anna", issued_at=life.clock() - timedelta(hours=1), **fields
+                ),
             }
             ids = await life.send(*variants.values())
             bad.update({(action, kind): event_id for kind, event_id in zip(variants, ids, strict=True)})
             [valid[action]] = await life.send(good)
         out = await life.results([*bad.values(), *valid.values()], timeout=60)
-        expected = {"another_advisors_token": "advisor_mismatch", "forged": "signature_invalid",
-                    "expired": "token_expired"}
+        expected = {
+            "another_advisors_token": "advisor_mismatch",
+            "forged": "signature_invalid",
+            "expired": "token_expired",
+        }
         for (action, kind), event_id in bad.items():
             assert reason_of(out[event_id]) == expected[kind], (action, kind, out[event_id])
         for action, event_id in valid.items():
@@ -97,8 +106,10 @@ class TestTokensOnEveryAction:
     async def test_a_bram_acting_on_annas_case_is_not_the_assignee(self, life: Lifecycle) -> None:
         case_id = await life.open_assigned_case("adv-anna")
         for action, fields in {
-            "AcceptCase": {}, "LogTime": {"minutes": 5, "activity": "administration"},
-            "RecordOutcome": {"outcome": "advice_given"}, "CloseCase": {"outcomes": ["advice_given"]},
+            "AcceptCase": {},
+            "LogTime": {"minutes": 5, "activity": "administration"},
+            "RecordOutcome": {"outcome": "advice_given"},
+            "CloseCase": {"outcomes": ["advice_given"]},
             "ProvideFeedback": {},
         }.items():
             out = await life.act(life.command(action, "adv-bram", case_id=case_id, **fields))
@@ -106,7 +117,9 @@ class TestTokensOnEveryAction:
 
 
 class TestCaseFileTokens:
-    async def test_reading_refuses_foreign_forged_expired_replayed_and_misbound_tokens(self, life: Lifecycle) -> None:
+    async def test_reading_refuses_foreign_forged_expired_replayed_and_misbound_tokens(
+        self, life: Lifecycle
+    ) -> None:
         case_id = await life.open_assigned_case("adv-anna")
         other_case = await life.open_assigned_case("adv-anna")
         token = life.token("adv-anna", READ, case_id)
@@ -114,20 +127,37 @@ class TestCaseFileTokens:
         attempts = {
             "replayed": (await life.read_file(case_id, token), 401, "token_replayed"),
             "another advisor": (await life.read_as("adv-bram", case_id), 403, "not_assignee"),
-            "forged": (await life.read_file(case_id, life.token("adv-anna", READ, case_id,
-                                                                key=Ed25519PrivateKey.generate())), 401,
-                       "signature_invalid"),
-            "expired": (await life.read_file(case_id, life.token("adv-anna", READ, case_id,
-                                                                 now=life.clock() - timedelta(minutes=6))), 401,
-                        "token_expired"),
-            "other case": (await life.read_file(case_id, life.token("adv-anna", READ, other_case)), 403, "wrong_case"),
-            "other action": (await life.read_file(case_id, life.token("adv-anna", "AcceptCase", case_id)), 403,
-                             "wrong_action"),
+            "forged": (
+                await life.read_file(
+                    case_id, life.token("adv-anna", READ, case_id, key=Ed25519PrivateKey.generate())
+                ),
+                401,
+                "signature_invalid",
+            ),
+            "expired": (
+                await life.read_file(
+                    case_id, life.token("adv-anna", READ, case_id, now=life.clock() - timedelta(minutes=6))
+                ),
+                401,
+                "token_expired",
+            ),
+            "other case": (
+                await life.read_file(case_id, life.token("adv-anna", READ, other_case)),
+                403,
+                "wrong_case",
+            ),
+            "other action": (
+                await life.read_file(case_id, life.token("adv-anna", "AcceptCase", case_id)),
+                403,
+                "wrong_action",
+            ),
             "no token": (await life.client.get(f"/v1/cases/{case_id}"), 401, "token_missing"),
             "garbage": (await life.read_file(case_id, "not.a-token"), 401, "token_malformed"),
         }
         for name, (answer, status, reason) in attempts.items():
-            assert (answer.status_code, answer.json()) == (status, {"status": "refused", "reason": reason}), name
+            assert (answer.status_code, answer.json()) == (status, {"status": "refused", "reason": reason}), (
+                name
+            )
         assert life.metric("caseflow_access_denied_total", reason="not_assignee") == 1
 
     async def test_posting_to_the_dialogue_refuses_the_same_tokens(self, life: Lifecycle) -> None:
@@ -138,12 +168,33 @@ class TestCaseFileTokens:
         attempts = {
             "replayed": (await life.advisor_posts("adv-anna", case_id, body, token), "token_replayed"),
             "another advisor": (await life.advisor_posts("adv-bram", case_id, body), "not_assignee"),
-            "forged": (await life.advisor_posts("adv-anna", case_id, body, life.token(
-                "adv-anna", POST, case_id, body, key=Ed25519PrivateKey.generate())), "signature_invalid"),
-            "expired": (await life.advisor_posts("adv-anna", case_id, body, life.token(
-                "adv-anna", POST, case_id, body, now=life.clock() - timedelta(hours=1))), "token_expired"),
-            "other text": (await life.advisor_posts("adv-anna", case_id, {"text": "Something else"}, life.token(
-                "adv-anna", POST, case_id, body)), "command_mismatch"),
+            "forged": (
+                await life.advisor_posts(
+                    "adv-anna",
+                    case_id,
+                    body,
+                    life.token("adv-anna", POST, case_id, body, key=Ed25519PrivateKey.generate()),
+                ),
+                "signature_invalid",
+            ),
+            "expired": (
+                await life.advisor_posts(
+                    "adv-anna",
+                    case_id,
+                    body,
+                    life.token("adv-anna", POST, case_id, body, now=life.clock() - timedelta(hours=1)),
+                ),
+                "token_expired",
+            ),
+            "other text": (
+                await life.advisor_posts(
+                    "adv-anna",
+                    case_id,
+                    {"text": "Something else"},
+                    life.token("adv-anna", POST, case_id, body),
+                ),
+                "command_mismatch",
+            ),
         }
         for name, (answer, reason) in attempts.items():
             assert answer.json() == {"status": "refused", "reason": reason}, name
@@ -165,12 +216,18 @@ class TestReassignment:
         assert (await life.read_as("adv-anna", case_id)).status_code == 200
         await life.reassign(case_id, "adv-anna", "adv-bram")
         assert (await life.read_as("adv-anna", case_id)).json()["reason"] == "not_assignee"
-        late = await life.act(life.command("LogTime", "adv-anna", case_id=case_id, minutes=5, activity="conversation"))
+        late = await life.act(
+            life.command("LogTime", "adv-anna", case_id=case_id, minutes=5, activity="conversation")
+        )
         assert reason_of(late) == "not_assignee"
         file = await life.read_as("adv-bram", case_id)
-        assert file.status_code == 200 and file.json()["assignment"] == {"advisor_id": "adv-bram", "accepted_at": None}
+        assert file.status_code == 200 and file.json()["assignment"] == {
+            "advisor_id": "adv-bram",
+            "accepted_at": None,
+        }
         before_accepting = await life.act(
-            life.command("LogTime", "adv-bram", case_id=case_id, minutes=5, activity="conversation"))
+            life.command("LogTime", "adv-bram", case_id=case_id, minutes=5, activity="conversation")
+        )
         assert reason_of(before_accepting) == "not_accepted"
         readers = [a["advisor_id"] for a in file.json()["access_log"]]
         assert readers == ["adv-anna", "adv-bram"]  # the new advisor sees who read the file before
@@ -182,23 +239,34 @@ class TestReassignment:
 
 
 class TestReceiptCodes:
-    async def test_a_wrong_code_reveals_nothing_and_answers_like_an_erased_case(self, life: Lifecycle) -> None:
+    async def test_a_wrong_code_reveals_nothing_and_answers_like_an_erased_case(
+        self, life: Lifecycle
+    ) -> None:
         _, code = await life.open_case()
         _, erased_code = await life.open_case()
-        assert (await life.client.delete("/v1/dialogue", headers={"X-Receipt-Code": erased_code})).status_code == 200
+        assert (
+            await life.client.delete("/v1/dialogue", headers={"X-Receipt-Code": erased_code})
+        ).status_code == 200
         right = await life.client.get("/v1/dialogue/messages", headers={"X-Receipt-Code": code})
-        wrong = await life.client.get("/v1/dialogue/messages", headers={"X-Receipt-Code": "AAAA-BBBB-CCCC-DDDD"})
+        wrong = await life.client.get(
+            "/v1/dialogue/messages", headers={"X-Receipt-Code": "AAAA-BBBB-CCCC-DDDD"}
+        )
         gone = await life.client.get("/v1/dialogue/messages", headers={"X-Receipt-Code": erased_code})
         missing = await life.client.get("/v1/dialogue/messages")
         assert right.status_code == 200 and right.json()["status"] == "received"
         for answer in (wrong, gone, missing):
-            assert (answer.status_code, answer.json()) == (404, {"status": "refused", "reason": "unknown_receipt_code"})
+            assert (answer.status_code, answer.json()) == (
+                404,
+                {"status": "refused", "reason": "unknown_receipt_code"},
+            )
 
     async def test_wrong_codes_lock_the_client_out_exponentially(self, life: Lifecycle) -> None:
         _, code = await life.open_case()
 
         async def attempt(receipt: str) -> int:
-            return (await life.client.get("/v1/dialogue/messages", headers={"X-Receipt-Code": receipt})).status_code
+            return (
+                await life.client.get("/v1/dialogue/messages", headers={"X-Receipt-Code": receipt})
+            ).status_code
 
         free = life.service.settings.receipt_free_failures
         assert [await attempt(f"WRONG-{i}") for i in range(free)] == [404] * free

@@ -13,10 +13,23 @@ from services.intake.rate_limit import ReceiptCodeLimiter
 
 pytestmark = pytest.mark.unit
 
-CASE = CaseState(case_id="c-1", assignee="adv-anna", accepted_by="adv-anna", status="open", erased=False,
-                 is_whistleblower_report=False)
-CASE_ACTIONS = ["AcceptCase", "LogTime", "RecordOutcome", "CloseCase", "ProvideFeedback", "GET /v1/cases/{id}",
-                "POST /v1/cases/{id}/messages"]
+CASE = CaseState(
+    case_id="c-1",
+    assignee="adv-anna",
+    accepted_by="adv-anna",
+    status="open",
+    erased=False,
+    is_whistleblower_report=False,
+)
+CASE_ACTIONS = [
+    "AcceptCase",
+    "LogTime",
+    "RecordOutcome",
+    "CloseCase",
+    "ProvideFeedback",
+    "GET /v1/cases/{id}",
+    "POST /v1/cases/{id}/messages",
+]
 
 
 @pytest.mark.parametrize("action", CASE_ACTIONS)
@@ -79,7 +92,9 @@ def test_free_failures_then_doubling_lockouts_per_address() -> None:
 
 
 def test_lockouts_are_capped_and_forgotten_after_a_quiet_day() -> None:
-    limiter = ReceiptCodeLimiter(free_failures=0, base_lockout=timedelta(seconds=1), max_lockout=timedelta(minutes=1))
+    limiter = ReceiptCodeLimiter(
+        free_failures=0, base_lockout=timedelta(seconds=1), max_lockout=timedelta(minutes=1)
+    )
     for _ in range(40):
         limiter.failed("a", T0)
     assert limiter.retry_after("a", T0) == 60.0

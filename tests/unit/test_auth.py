@@ -42,15 +42,27 @@ def lookup(advisor_id: str) -> list[AdvisorKey]:
     return KEYS.get(advisor_id, [])
 
 
-def anne_token(*, key: Ed25519PrivateKey = ANNE_KEY, advisor_id: str = "anne", now: datetime = NOW,
-               ttl: timedelta = timedelta(minutes=5), action: str = "AcceptCase", case_id: str | None = "case-1",
-               digest: str = DIGEST) -> str:
-    return issue_token(key, advisor_id=advisor_id, action=action, case_id=case_id, digest=digest, now=now, ttl=ttl)
+def anne_token(
+    *,
+    key: Ed25519PrivateKey = ANNE_KEY,
+    advisor_id: str = "anne",
+    now: datetime = NOW,
+    ttl: timedelta = timedelta(minutes=5),
+    action: str = "AcceptCase",
+    case_id: str | None = "case-1",
+    digest: str = DIGEST,
+) -> str:
+    return issue_token(
+        key, advisor_id=advisor_id, action=action, case_id=case_id, digest=digest, now=now, ttl=ttl
+    )
 
 
 def refusal_of(token: str, **overrides: object) -> str:
     args: dict[str, object] = {
-        "expected_action": "AcceptCase", "expected_case_id": "case-1", "command_digest": DIGEST, "now": NOW,
+        "expected_action": "AcceptCase",
+        "expected_case_id": "case-1",
+        "command_digest": DIGEST,
+        "now": NOW,
     }
     args.update(overrides)
     with pytest.raises(AuthError) as caught:
@@ -59,8 +71,14 @@ def refusal_of(token: str, **overrides: object) -> str:
 
 
 def test_a_token_signed_by_the_advisor_verifies_and_names_them() -> None:
-    verified = verify_token(anne_token(), lookup, expected_action="AcceptCase", expected_case_id="case-1",
-                            command_digest=DIGEST, now=NOW + timedelta(minutes=4))
+    verified = verify_token(
+        anne_token(),
+        lookup,
+        expected_action="AcceptCase",
+        expected_case_id="case-1",
+        command_digest=DIGEST,
+        now=NOW + timedelta(minutes=4),
+    )
     assert verified.advisor_id == "anne" and verified.case_id == "case-1"
     assert verified.expires_at == NOW + timedelta(minutes=5)
     assert len(verified.jti) >= 16
@@ -92,15 +110,28 @@ def test_an_expired_token_is_refused_and_leeway_stretches_only_expiry() -> None:
     token = anne_token()
     later = NOW + timedelta(minutes=5)
     assert refusal_of(token, now=later) == "token_expired"
-    verify_token(token, lookup, expected_action="AcceptCase", expected_case_id="case-1", command_digest=DIGEST,
-                 now=later, leeway=timedelta(minutes=2))
+    verify_token(
+        token,
+        lookup,
+        expected_action="AcceptCase",
+        expected_case_id="case-1",
+        command_digest=DIGEST,
+        now=later,
+        leeway=timedelta(minutes=2),
+    )
     assert refusal_of(token, now=later + timedelta(minutes=2), leeway=timedelta(minutes=2)) == "token_expired"
 
 
 def test_a_token_from_the_future_is_not_yet_valid() -> None:
     assert refusal_of(anne_token(now=NOW + timedelta(minutes=2))) == "token_not_yet_valid"
-    verify_token(anne_token(now=NOW + timedelta(seconds=20)), lookup, expected_action="AcceptCase",
-                 expected_case_id="case-1", command_digest=DIGEST, now=NOW)  # within clock skew
+    verify_token(
+        anne_token(now=NOW + timedelta(seconds=20)),
+        lookup,
+        expected_action="AcceptCase",
+        expected_case_id="case-1",
+        command_digest=DIGEST,
+        now=NOW,
+    )  # within clock skew
 
 
 def test_a_long_lived_token_is_refused_whatever_its_signature() -> None:
@@ -117,7 +148,9 @@ def test_a_long_lived_token_is_refused_whatever_its_signature() -> None:
         ({"expected_advisor_id": "bob"}, "advisor_mismatch"),
     ],
 )
-def test_a_token_is_bound_to_one_action_case_command_and_advisor(overrides: dict[str, object], reason: str) -> None:
+def test_a_token_is_bound_to_one_action_case_command_and_advisor(
+    overrides: dict[str, object], reason: str
+) -> None:
     assert refusal_of(anne_token(), **overrides) == reason
 
 
@@ -127,10 +160,20 @@ def test_an_advisor_without_a_registered_key_is_unknown() -> None:
 
 
 def test_a_key_outside_its_validity_period_does_not_count() -> None:
-    revoked = {"anne": [AdvisorKey("anne", ANNE_KEY.public_key(), NOW - timedelta(days=30), NOW - timedelta(hours=1))]}
+    revoked = {
+        "anne": [
+            AdvisorKey("anne", ANNE_KEY.public_key(), NOW - timedelta(days=30), NOW - timedelta(hours=1))
+        ]
+    }
     with pytest.raises(AuthError) as caught:
-        verify_token(anne_token(), lambda a: revoked.get(a, []), expected_action="AcceptCase",
-                     expected_case_id="case-1", command_digest=DIGEST, now=NOW)
+        verify_token(
+            anne_token(),
+            lambda a: revoked.get(a, []),
+            expected_action="AcceptCase",
+            expected_case_id="case-1",
+            command_digest=DIGEST,
+            now=NOW,
+        )
     assert caught.value.reason == "unknown_advisor"
 
 
@@ -138,12 +181,19 @@ def test_a_rotated_key_still_verifies_next_to_the_new_one() -> None:
     new_key = Ed25519PrivateKey.generate()
     both = {"anne": [*KEYS["anne"], AdvisorKey("anne", new_key.public_key(), NOW - timedelta(days=1), None)]}
     for key in (ANNE_KEY, new_key):
-        verify_token(anne_token(key=key), lambda a: both.get(a, []), expected_action="AcceptCase",
-                     expected_case_id="case-1", command_digest=DIGEST, now=NOW)
+        verify_token(
+            anne_token(key=key),
+            lambda a: both.get(a, []),
+            expected_action="AcceptCase",
+            expected_case_id="case-1",
+            command_digest=DIGEST,
+            now=NOW,
+        )
 
 
 @pytest.mark.parametrize(
-    "token", ["", "abc", "a.b.c", "not-base64!.sig", "e30.c2ln", "x" * 5000, anne_token().replace(".", "")],
+    "token",
+    ["", "abc", "a.b.c", "not-base64!.sig", "e30.c2ln", "x" * 5000, anne_token().replace(".", "")],
 )
 def test_malformed_tokens_have_their_own_reason(token: str) -> None:
     assert refusal_of(token) == "token_malformed"
@@ -153,13 +203,25 @@ def test_malformed_tokens_have_their_own_reason(token: str) -> None:
 @given(st.text(max_size=300))
 def test_no_garbage_token_verifies_or_crashes(garbage: str) -> None:
     with pytest.raises(AuthError):
-        verify_token(garbage, lookup, expected_action="AcceptCase", expected_case_id="case-1",
-                     command_digest=DIGEST, now=NOW)
+        verify_token(
+            garbage,
+            lookup,
+            expected_action="AcceptCase",
+            expected_case_id="case-1",
+            command_digest=DIGEST,
+            now=NOW,
+        )
 
 
 def _log_time(minutes: int = 30) -> LogTime:
-    return LogTime(advisor_id="anne", auth="", issued_at=NOW, case_id="case-1", minutes=minutes,
-                   activity=TimeActivity.CONVERSATION)
+    return LogTime(
+        advisor_id="anne",
+        auth="",
+        issued_at=NOW,
+        case_id="case-1",
+        minutes=minutes,
+        activity=TimeActivity.CONVERSATION,
+    )
 
 
 def test_an_authorized_command_verifies_and_cannot_be_reused_for_another_command() -> None:
@@ -179,7 +241,9 @@ def test_a_command_claiming_another_advisor_is_refused() -> None:
 
 
 def test_the_digest_ignores_auth_and_key_order_but_not_values() -> None:
-    assert command_digest({"a": 1, "b": "x", "auth": "t1"}) == command_digest({"b": "x", "a": 1, "auth": "t2"})
+    assert command_digest({"a": 1, "b": "x", "auth": "t1"}) == command_digest(
+        {"b": "x", "a": 1, "auth": "t2"}
+    )
     assert command_digest({"a": 1}) != command_digest({"a": 2})
 
 

@@ -45,7 +45,9 @@ def test_feedback_after_31_january_is_due_30_april_not_after_90_days() -> None:
 
 @settings(max_examples=200)
 @given(st.dates(min_value=date(1990, 1, 1), max_value=date(2200, 1, 1)), st.integers(0, 40))
-def test_adding_months_moves_exactly_that_many_months_and_never_later_in_the_month(day: date, months: int) -> None:
+def test_adding_months_moves_exactly_that_many_months_and_never_later_in_the_month(
+    day: date, months: int
+) -> None:
     result = add_calendar_months(day, months)
     assert (result.year * 12 + result.month) - (day.year * 12 + day.month) == months
     assert result.day == day.day or (result.day < day.day and (result + timedelta(days=1)).day == 1)
@@ -65,8 +67,9 @@ def test_acknowledgement_is_due_seven_days_after_the_report() -> None:
     assert acknowledgement_due(datetime(2026, 1, 24, 23, 30, tzinfo=UTC)) == date(2026, 2, 1)
 
 
-def _open(due_on: date, *, due_noticed: bool = False, missed_noticed: bool = False,
-          state: str = "open") -> DeadlineStatus:
+def _open(
+    due_on: date, *, due_noticed: bool = False, missed_noticed: bool = False, state: str = "open"
+) -> DeadlineStatus:
     return DeadlineStatus("feedback", due_on, state, due_noticed, missed_noticed)  # type: ignore[arg-type]
 
 
