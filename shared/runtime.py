@@ -108,7 +108,8 @@ class ServiceRuntime:
             self.broker,
             self._pipeline,
             topics=[f"{settings.topic_prefix}{t}" for t in consumes],
-            group_id=settings.consumer_group or f"caseflow-{service}",
+            # A topic prefix is a separate deployment on a shared broker: its own consumer groups too.
+            group_id=settings.consumer_group or f"{settings.topic_prefix}caseflow-{service}",
             max_records=settings.max_batch,
             title=f"{service}:consume",
         )

@@ -7,7 +7,10 @@ retries over HTTP (or first over Kafka, then over HTTP) gets the same case refer
 
 from __future__ import annotations
 
+import json
+import secrets
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
@@ -20,6 +23,7 @@ from services.intake.handlers import submission_message_id
 from services.intake.legal_deadlines import deadlines_for_opened_cases
 from services.intake.metrics import IntakeMetrics
 from services.intake.open_case import CaseIntake, IntakeResult
+from services.intake.web_form import web_form_routes
 from services.intake.submission import MAX_SUBMISSION_BYTES, parse_json_object, peek_submission_id
 from shared.outbox import Outgoing
 from shared.runtime import ServiceContext
@@ -39,18 +43,13 @@ def _answer(result: IntakeResult, created: bool) -> JSONResponse:
 def intake_routes(
     context: Callable[[], ServiceContext], metrics: Callable[[], IntakeMetrics | None] = lambda: None
 ) -> list[BaseRoute]:
-    async def post_submission(request: Request) -> JSONResponse:
+    async def submit(raw: bytes, doc: Any, request_key: str) -> tuple[IntakeResult, bool]:
+        """The HTTP use case shared by the JSON API and the web form: (result, newly created)."""
         ctx = context()
         assert ctx.keystore is not None and ctx.relay is not None
-        raw = await request.body()
-        if len(raw) > 4 * MAX_SUBMISSION_BYTES:
-            return JSONResponse({"status": "rejected", "reason": "message_too_large"}, status_code=413)
-        doc, problem = parse_json_object(raw)
-        if problem:
-            return JSONResponse({"status": "rejected", "reason": problem}, status_code=400)
         intake = CaseIntake(ctx.keystore)
         sid = peek_submission_id(doc)
-        message_id = submission_message_id(sid, f"http:{id(request)}")
+        message_id = submission_message_id(sid, f"http:{request_key}")
         now = ctx.clock()
         for attempt in (1, 2):
             try:
@@ -58,7 +57,7 @@ def intake_routes(
                     if sid and await ctx.store.already_processed(conn, message_id):
                         earlier = await intake.existing(conn, sid)
                         if earlier is not None:
-                            return _answer(earlier, created=False)
+                            return earlier, False
                     result = await intake.take_in(conn, raw, doc, now=now, source="http", causation_id=message_id)
                     outgoing = [*result.outgoing, *await deadlines_for_opened_cases(conn, result.outgoing, now)]
                     stored = await ctx.store.append(conn, [Outgoing(ctx.topic(o.topic), o.envelope) for o in outgoing])
@@ -72,10 +71,25 @@ def intake_routes(
         if ctx.on_committed is not None:
             ctx.on_committed(stored)
         await ctx.relay.flush()
-        return _answer(result, created=result.kind in ("opened", "rejected"))
+        return result, result.kind in ("opened", "rejected")
+
+    async def post_submission(request: Request) -> JSONResponse:
+        raw = await request.body()
+        if len(raw) > 4 * MAX_SUBMISSION_BYTES:
+            return JSONResponse({"status": "rejected", "reason": "message_too_large"}, status_code=413)
+        doc, problem = parse_json_object(raw)
+        if problem:
+            return JSONResponse({"status": "rejected", "reason": problem}, status_code=400)
+        result, created = await submit(raw, doc, str(id(request)))
+        return _answer(result, created)
+
+    async def submit_form(raw: bytes, doc: Any) -> tuple[int, dict[str, Any]]:
+        answer = _answer(*(await submit(raw, doc, secrets.token_hex(8))))
+        return answer.status_code, json.loads(answer.body)
 
     return [
         Route("/v1/submissions", post_submission, methods=["POST"]),
         *CaseFileApi(context, metrics).routes(),
         *DialogueApi(context, metrics).routes(),
+        *web_form_routes(submit_form, lambda: {"location": "Den Haag"}),
     ]

@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -163,9 +164,10 @@ def web_form_routes(submit: Submit, defaults: Callable[[], dict[str, str]] = dic
         lang = request.query_params.get("lang", "nl")
         lang = lang if lang in TEXT else "nl"
         t = TEXT[lang]
-        form = await request.form()
-        fields: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
-        fields["categories"] = [v for v in form.getlist("categories") if isinstance(v, str)]
+        # application/x-www-form-urlencoded, parsed with the standard library (no multipart: no uploads).
+        parsed = parse_qs((await request.body()).decode("utf-8", errors="replace"), keep_blank_values=True)
+        fields: dict[str, Any] = {k: v[0] for k, v in parsed.items()}
+        fields["categories"] = parsed.get("categories", [])
         doc = submission_from_form(fields, lang, datetime.now(UTC))
         status, answer = await submit(json.dumps(doc).encode(), doc)
         if answer.get("status") == "received":

@@ -102,6 +102,21 @@ class WebDriver:
     def text(self, css: str) -> str:
         return str(self._call("GET", self._s(f"/element/{self.find(css)}/text")))
 
+    def submit(self, css: str, timeout: float = 15) -> str:
+        """Click a submit button and wait for the next page (the click can return before it loads)."""
+        before = self.find("html")
+        self.click(css)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if self.find("html") != before and self._call("POST", self._s("/execute/sync"), {
+                    "script": "return document.readyState", "args": []}) == "complete":
+                    return self.title()
+            except BrowserInfraError:
+                pass  # between documents
+            time.sleep(0.1)
+        raise BrowserInfraError(f"no new page after clicking {css}")
+
     def title(self) -> str:
         return str(self._call("GET", self._s("/title")))
 
