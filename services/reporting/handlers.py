@@ -2,7 +2,7 @@
 
 Event types reporting does not know are other services' business (a topic's owner may add types at
 any time): they are skipped and remembered in the inbox, never dead-lettered. Undecodable bytes and
-invalid known events are poison and go to the dead-letter topic like everywhere else.
+invalid events are poison and go to the dead-letter topic like everywhere else (decoding.py).
 """
 
 from __future__ import annotations
@@ -12,28 +12,17 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.reporting.decoding import SlimDecoder
 from services.reporting.projection import CONSUMED_TOPICS, ProjectionBatch, write_batch
 from shared.outbox import Outgoing
-from shared.pipeline import Decoded, Inbound, PoisonMessage, Route, envelope_decoder
-
-IGNORED = "ignored"
-
-
-def tolerant_envelope_decoder(inbound: Inbound) -> Decoded:
-    """An envelope decoder that skips (instead of dead-lettering) event types it does not know."""
-    try:
-        return envelope_decoder(inbound)
-    except PoisonMessage as exc:
-        if exc.reason == "unknown_event_type":
-            return Decoded(f"ignored:{inbound.position}", inbound, IGNORED)
-        raise
+from shared.pipeline import Decoded, Route
 
 
 def fold_messages(messages: Sequence[Decoded]) -> ProjectionBatch:
     batch = ProjectionBatch()
     for message in messages:
-        if message.body != IGNORED:
-            env = message.body
+        env = message.body
+        if not isinstance(env, str):  # "ignored": an event type reporting does not know
             batch.add(env.event_id, env.event_type, env.payload)
     return batch
 
@@ -46,7 +35,6 @@ async def handle_batch(
     return [() for _ in messages]
 
 
-def projection_routes() -> dict[str, Route]:
-    return {
-        topic: Route(decode=tolerant_envelope_decoder, handle_batch=handle_batch) for topic in CONSUMED_TOPICS
-    }
+def projection_routes(decoder: SlimDecoder | None = None) -> dict[str, Route]:
+    decode = (decoder or SlimDecoder()).decode
+    return {topic: Route(decode=decode, handle_batch=handle_batch) for topic in CONSUMED_TOPICS}

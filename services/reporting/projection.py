@@ -13,18 +13,17 @@ first conversation, the latest of several decisions) and never leave the service
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.schema import Table
 
+from services.reporting.bulk import execute_many, insert_sql
 from services.reporting.disclosure import period_of
 from services.reporting.store import (
     rp_assignments,
@@ -38,7 +37,7 @@ from services.reporting.store import (
     rp_time,
     rp_training,
 )
-from shared.db import insert_ignoring_duplicates, is_postgres
+from shared.db import insert_ignoring_duplicates
 from shared.topics import INTAKE_CASES, ROUTING_ASSIGNMENTS, SCHEDULING_MEETINGS
 
 REPORTING_TZ = ZoneInfo("Europe/Amsterdam")
@@ -52,12 +51,12 @@ def quarter_of(moment: datetime) -> str:
 
 
 def stamp(moment: datetime) -> str:
-    """Fixed-width UTC text: sorts like the instant it names, on every database."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Fixed-width UTC text ("2026-03-01T09:30:00.000000+00:00"): sorts like the instant it names."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def parse_stamp(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(text)
 
 
 def event_fingerprint(event_id: str) -> int:
@@ -223,28 +222,36 @@ FOLDED_TYPES = frozenset(_FOLDS)
 # Storage
 
 
-def _insert(conn: AsyncConnection, table: Table) -> Any:
-    return pg_insert(table) if is_postgres(conn) else sqlite_insert(table)
-
-
 async def ensure_meta_row(conn: AsyncConnection) -> None:
     stmt = insert_ignoring_duplicates(conn, rp_meta, ["key"])
     await conn.execute(stmt, [{"key": META_KEY, "event_count": 0, "fingerprint": 0}])
 
 
+def _columns(table: Table) -> tuple[str, ...]:
+    return tuple(c.name for c in table.columns)
+
+
+def _key(table: Table) -> tuple[str, ...]:
+    return tuple(c.name for c in table.primary_key.columns)
+
+
+def _rows(table: Table, rows: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """Dict rows as tuples in column order, sorted by primary key: concurrent writers (several
+    instances, disjoint partitions) then take row locks in one order and cannot deadlock."""
+    columns, key = _columns(table), _key(table)
+    return sorted(
+        (tuple(row[c] for c in columns) for row in rows),
+        key=lambda t: tuple(t[columns.index(k)] for k in key),
+    )
+
+
 async def write_batch(conn: AsyncConnection, batch: ProjectionBatch) -> None:
-    """Store a batch inside the caller's transaction: a few multi-row statements, whatever its size."""
+    """Store a batch inside the caller's transaction: one executemany per table, whatever its size."""
     if batch.cases:
-        stmt = _insert(conn, rp_cases)
-        fields = [c.name for c in rp_cases.columns if c.name != "case_id"]
-        await conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["case_id"],
-                set_={name: stmt.excluded[name] for name in fields},
-                where=stmt.excluded.opened_event_id < rp_cases.c.opened_event_id,
-            ),
-            list(batch.cases.values()),
-        )
+        updated = ", ".join(f"{c} = excluded.{c}" for c in _columns(rp_cases) if c != "case_id")
+        action = f"{updated} WHERE excluded.opened_event_id < {rp_cases.name}.opened_event_id"
+        sql = insert_sql(conn, rp_cases, _columns(rp_cases), _key(rp_cases), action)
+        await execute_many(conn, sql, _rows(rp_cases, batch.cases.values()))
     for table, rows in (
         (rp_assignments, batch.assignments),
         (rp_meeting_events, batch.meeting_events),
@@ -252,45 +259,25 @@ async def write_batch(conn: AsyncConnection, batch: ProjectionBatch) -> None:
         (rp_deadline_events, batch.deadline_events),
         (rp_feedback, batch.feedback),
     ):
-        if rows:
-            await conn.execute(insert_ignoring_duplicates(conn, table, ["event_id"]), rows)
+        await execute_many(conn, insert_sql(conn, table, _columns(table), _key(table)), _rows(table, rows))
     if batch.first_conversation:
-        stmt = _insert(conn, rp_first_conversation)
-        await conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["case_id"],
-                set_={"first_logged_at": stmt.excluded.first_logged_at},
-                where=stmt.excluded.first_logged_at < rp_first_conversation.c.first_logged_at,
-            ),
-            [{"case_id": case, "first_logged_at": at} for case, at in batch.first_conversation.items()],
+        t = rp_first_conversation.name
+        action = (
+            f"first_logged_at = excluded.first_logged_at WHERE excluded.first_logged_at < {t}.first_logged_at"
         )
+        sql = insert_sql(conn, rp_first_conversation, ("case_id", "first_logged_at"), ("case_id",), action)
+        await execute_many(conn, sql, sorted(batch.first_conversation.items()))
     if batch.minutes:
-        stmt = _insert(conn, rp_time)
-        await conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["advisor_id", "case_id", "quarter", "activity"],
-                set_={"minutes": rp_time.c.minutes + stmt.excluded.minutes},
-            ),
-            [
-                {"advisor_id": a, "case_id": c, "quarter": q, "activity": act, "minutes": m}
-                for (a, c, q, act), m in batch.minutes.items()
-            ],
-        )
+        action = f"minutes = {rp_time.name}.minutes + excluded.minutes"
+        sql = insert_sql(conn, rp_time, _columns(rp_time), _key(rp_time), action)
+        await execute_many(conn, sql, sorted((*key, minutes) for key, minutes in batch.minutes.items()))
     if batch.training:
-        stmt = _insert(conn, rp_training)
-        await conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["advisor_id", "quarter", "kind"],
-                set_={
-                    "centihours": rp_training.c.centihours + stmt.excluded.centihours,
-                    "sessions": rp_training.c.sessions + stmt.excluded.sessions,
-                },
-            ),
-            [
-                {"advisor_id": a, "quarter": q, "kind": k, "centihours": v[0], "sessions": v[1]}
-                for (a, q, k), v in batch.training.items()
-            ],
+        t = rp_training.name
+        action = (
+            f"centihours = {t}.centihours + excluded.centihours, sessions = {t}.sessions + excluded.sessions"
         )
+        sql = insert_sql(conn, rp_training, _columns(rp_training), _key(rp_training), action)
+        await execute_many(conn, sql, sorted((*key, *totals) for key, totals in batch.training.items()))
     if batch.event_count:
         await conn.execute(
             update(rp_meta)

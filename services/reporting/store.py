@@ -6,7 +6,7 @@ and `caseflow replay` see the three input topics interleaved differently):
 - counters (`rp_time`, `rp_training`) only ever add integers (minutes, hundredths of hours), and the
   inbox makes sure each event is added once;
 - `rp_cases` keeps the CaseOpened with the smallest event id, `rp_first_conversation` the earliest time.
-Timestamps are stored as fixed-width UTC text ("2026-03-01T09:30:00.000000Z"): they sort as text and
+Timestamps are stored as fixed-width UTC text ("2026-03-01T09:30:00.000000+00:00"): they sort as text and
 read back the same on SQLite and PostgreSQL.
 
 Nothing here is personal: no sealed field, no person pseudonym, no free text. Advisor ids are kept
@@ -23,7 +23,7 @@ metadata = MetaData()
 messaging = define_messaging_tables(metadata)
 
 ID = 64
-TS = 27  # "YYYY-MM-DDTHH:MM:SS.ffffffZ"
+TS = 32  # "YYYY-MM-DDTHH:MM:SS.ffffff+00:00"
 QUARTER = 7  # "YYYY-Qn"
 
 # One row (key "projection"): how many events the projection holds and an order-free fingerprint

@@ -1,0 +1,78 @@
+"""`caseflow report annual --org X --year Y --format html|csv|json`: the annual report from the projection.
+
+Reads reporting's own settings (REPORTING_DATABASE_URL, REPORTING_ORGANISATION_FILE, REPORTING_K,
+REPORTING_ROUND_TO, ...) and renders exactly what GET /v1/reports/annual serves: same projection,
+same bytes. `--org all` is the government-wide report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+import shared.contracts  # noqa: F401  (registers the event types)
+
+
+async def render_from_database(
+    org: str, year: int, fmt: str, lang: str, database_url: str | None = None
+) -> str:
+    from services.reporting.organisation import load_organisation
+    from services.reporting.reports import Reports
+    from services.reporting.settings import ReportingSettings
+    from shared.db import make_engine
+
+    settings = ReportingSettings()
+    engine = make_engine(database_url or settings.database_url)
+    try:
+        reports = Reports(
+            engine, load_organisation(settings.organisation_file), settings.policy(), settings.baseline(),
+            settings.min_unit_size,
+        )  # fmt: skip
+        return await reports.render(org, year, fmt, lang)  # type: ignore[arg-type]
+    finally:
+        await engine.dispose()
+
+
+def run(args: argparse.Namespace) -> int:
+    from services.reporting.reports import UnknownOrganisation
+
+    try:
+        body = asyncio.run(
+            render_from_database(args.org, args.year, args.format, args.lang, args.database_url)
+        )
+    except UnknownOrganisation:
+        print(
+            f"caseflow report: no organisation {args.org!r} in the projection or the organisation file",
+            file=sys.stderr,
+        )
+        return 1
+    if args.out:
+        Path(args.out).write_text(body, encoding="utf-8")
+        print(f"wrote {args.out} ({len(body.encode())} bytes)", file=sys.stderr)
+    else:
+        sys.stdout.write(body)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "report",
+        help="render the annual report from the reporting projection",
+        description="Render reports from reporting's projection (REPORTING_DATABASE_URL). Every table passes "
+        "disclosure control first (REPORTING_K, REPORTING_ROUND_TO, REPORTING_MIN_CONTRIBUTORS).",
+    )
+    kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
+    annual = kinds.add_parser("annual", help="the annual report (jaarverslag) of an organisation or of all")
+    annual.add_argument(
+        "--org", required=True, help="organisation id, or 'all' for the government-wide report"
+    )
+    annual.add_argument("--year", required=True, type=int)
+    annual.add_argument("--format", choices=("html", "csv", "json"), default="html")
+    annual.add_argument(
+        "--lang", choices=("nl", "en"), default="nl", help="labels of the HTML (default: Dutch)"
+    )
+    annual.add_argument("--out", help="write to this file instead of standard output")
+    annual.add_argument("--database-url", help="default: $REPORTING_DATABASE_URL")
+    p.set_defaults(func=run)
