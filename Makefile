@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help venv infra test test-unit test-integration demo lint format
+.PHONY: help venv kafka-jars infra test test-unit test-integration demo lint format
 
 help:
 	@echo "make venv              create $(VENV) from requirements.lock (skipped when up to date)"
@@ -14,7 +14,7 @@ help:
 	@echo "make test              all tests: unit, integration (real Kafka + PostgreSQL), e2e"
 	@echo "make test-unit         unit tests only (no broker, no database server)"
 	@echo "make test-integration  integration tests only"
-	@echo "make demo              run the demo (caseflow demo)"
+	@echo "make demo              the whole case flow on SQLite, then the annual report in out/ (DEMO_ARGS='--duration 120 --rate 5')"
 	@echo "make lint              ruff check and format check"
 	@echo "Pass extra pytest arguments with PYTEST_ARGS='-x -k kafka'."
 
@@ -30,8 +30,11 @@ $(VENV)/.stamp: requirements.lock pyproject.toml
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
 	touch $@
 
-infra: venv
+kafka-jars: venv
 	$(BIN)/python -m shared.devinfra.kafka fetch
+
+# Everything the tests need: the broker jars, PostgreSQL, Prometheus (promtool), headless Chromium.
+infra: venv kafka-jars
 	$(BIN)/python -m shared.devinfra.postgres ensure-installed
 	$(BIN)/python -m shared.devinfra.prometheus ensure-installed
 	$(BIN)/python -m shared.devinfra.browser ensure-installed
@@ -45,8 +48,9 @@ test-unit: venv
 test-integration: venv infra
 	$(BIN)/pytest -q tests/integration $(PYTEST_ARGS)
 
-demo: venv infra
-	$(BIN)/caseflow demo
+# The demo needs only the broker jars: it runs on SQLite.
+demo: venv kafka-jars
+	$(BIN)/caseflow demo $(DEMO_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .
