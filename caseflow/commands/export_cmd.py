@@ -19,6 +19,9 @@ FORMATS = ("parquet", "csv")
 
 
 def run(args: argparse.Namespace) -> int:
+    from shared.logging import configure_logging
+
+    configure_logging("reporting-export", "WARNING")  # logs to standard error: standard output is the result
     from services.reporting.export import export_topics
     from services.reporting.settings import ReportingSettings
 

@@ -67,6 +67,9 @@ async def run_replay(kafka: str, prefix: str, database_url: str, max_records: in
 
 
 def run(args: argparse.Namespace) -> int:
+    from shared.logging import configure_logging
+
+    configure_logging("reporting-replay", "WARNING")  # logs to standard error: standard output is the result
     from services.reporting.replay import DatabaseNotFresh
     from services.reporting.settings import ReportingSettings
 

@@ -36,6 +36,9 @@ async def render_from_database(
 
 
 def run(args: argparse.Namespace) -> int:
+    from shared.logging import configure_logging
+
+    configure_logging("reporting-report", "WARNING")  # logs to standard error: standard output is the result
     from services.reporting.reports import UnknownOrganisation
 
     try:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
 from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -162,6 +163,18 @@ def replay_pipeline(
     )
 
 
+async def _cluster_metadata(consumer: AIOKafkaConsumer, attempts: int = 6) -> Any:
+    """All topics' partitions (the consumer's own cache knows none yet); a busy broker may fail once."""
+    for attempt in range(attempts):
+        try:
+            return await consumer._client.fetch_all_metadata()
+        except KafkaError:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.5 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
 async def read_to_end(
     kafka_bootstrap: str,
     physical_topics: Sequence[str],
@@ -182,7 +195,7 @@ async def read_to_end(
     )
     await consumer.start()
     try:
-        cluster = await consumer._client.fetch_all_metadata()  # the consumer's own cache knows no topic yet
+        cluster = await _cluster_metadata(consumer)
         partitions = [
             TopicPartition(topic, p)
             for topic in physical_topics
