@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -238,11 +239,9 @@ def _key(table: Table) -> tuple[str, ...]:
 def _rows(table: Table, rows: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]:
     """Dict rows as tuples in column order, sorted by primary key: concurrent writers (several
     instances, disjoint partitions) then take row locks in one order and cannot deadlock."""
-    columns, key = _columns(table), _key(table)
-    return sorted(
-        (tuple(row[c] for c in columns) for row in rows),
-        key=lambda t: tuple(t[columns.index(k)] for k in key),
-    )
+    columns = _columns(table)
+    by_key = itemgetter(*(columns.index(k) for k in _key(table)))
+    return sorted((tuple(row[c] for c in columns) for row in rows), key=by_key)
 
 
 async def write_batch(conn: AsyncConnection, batch: ProjectionBatch) -> None:
