@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from services.reporting.disclosure import round_to_base
 from services.reporting.report_model import DisclosurePolicy, TrainingBaseline
 from shared.settings import ServiceSettings
 
@@ -33,6 +34,14 @@ class ReportingSettings(ServiceSettings):
     # `caseflow directory import` (JSON or CSV); person records in it are ignored. Reporting does not
     # read directory.v1, which carries pseudonyms (docs/decisions-reporting.md).
     organisation_file: str = ""
+
+    @model_validator(mode="after")
+    def _rounding_fits_the_threshold(self) -> ReportingSettings:
+        if self.round_to is not None and round_to_base(self.k, self.round_to) < self.k:
+            raise ValueError(
+                f"REPORTING_ROUND_TO={self.round_to} would publish counts >= {self.k} below {self.k}"
+            )
+        return self
 
     def policy(self) -> DisclosurePolicy:
         return DisclosurePolicy(k=self.k, round_to=self.round_to, min_contributors=self.min_contributors)

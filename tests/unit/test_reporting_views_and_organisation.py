@@ -152,3 +152,13 @@ def test_home_organisations_come_from_the_file_first_then_from_internal_assignme
         {"adv-c": "min-jenv", "adv-d": None},
     )
     assert derived == {"adv-a": "min-bzk", "adv-b": "min-fin", "adv-c": "min-jenv", "adv-d": None}
+
+
+def test_settings_refuse_a_rounding_base_that_would_publish_small_counts() -> None:
+    from pydantic import ValidationError
+
+    from services.reporting.settings import ReportingSettings
+
+    assert ReportingSettings(k=5, round_to=5).policy().round_to == 5
+    with pytest.raises(ValidationError):
+        ReportingSettings(k=7, round_to=5)  # 7 would be published as 5
