@@ -13,7 +13,7 @@ first conversation, the latest of several decisions) and never leave the service
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import itemgetter
@@ -286,11 +286,3 @@ async def write_batch(conn: AsyncConnection, batch: ProjectionBatch) -> None:
                 fingerprint=(rp_meta.c.fingerprint + batch.fingerprint) % FINGERPRINT_MODULUS,
             )
         )
-
-
-def fold(events: Sequence[tuple[str, str, Any]]) -> ProjectionBatch:
-    """(event_id, event_type, payload) triples -> one batch."""
-    batch = ProjectionBatch()
-    for event_id, event_type, payload in events:
-        batch.add(event_id, event_type, payload)
-    return batch
