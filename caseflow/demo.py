@@ -101,7 +101,10 @@ def run_demo(duration: float, rate: float, home: Path, out: Path, keep_running: 
     out.mkdir(parents=True, exist_ok=True)
     say(f"caseflow demo: {duration:.0f} s of contacts at about {rate:g} per second")
     say(f"  working folder {home}")
-    state = stack.up(home, say=say)
+    # Reporting takes unit sizes and names from the HR export (not from directory.v1, which carries
+    # pseudonyms it may not read): the sample organisation's export is in deploy/samples.
+    organisation = Path(__file__).resolve().parents[1] / "deploy" / "samples" / "directory.json"
+    state = stack.up(home, say=say, extra_env={"REPORTING_ORGANISATION_FILE": str(organisation)})
     try:
         say("loading the sample organisation (2 ministries, 5 advisors) and its rooms ...")
         asyncio.run(_seed(state.kafka_bootstrap, state.topic_prefix))

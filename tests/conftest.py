@@ -30,7 +30,8 @@ from shared.devinfra.postgres import PostgresServer
 
 @pytest.fixture(scope="session")
 def kafka_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaNode]:
-    node = KafkaNode(data_dir=tmp_path_factory.mktemp("kafka"))
+    # 1 GiB: a full run creates a few hundred prefixed topics on this one broker.
+    node = KafkaNode(data_dir=tmp_path_factory.mktemp("kafka"), heap="1g")
     node.start()
     yield node
     node.stop()
