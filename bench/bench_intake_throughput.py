@@ -15,16 +15,15 @@ import argparse
 import asyncio
 import os
 import platform
+import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-import sys
-
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))  # tests.support helpers
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # noqa: E402
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from services.intake.app import create_runtime
 from services.intake.settings import IntakeSettings
@@ -38,8 +37,13 @@ from tests.support.services import running
 
 async def count_on(bootstrap: str, topic: str, n: int, timeout: float = 600) -> tuple[float, float]:
     """(seconds until the first, seconds until the n-th message is on `topic`), polled from a reader."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"count-{uuid.uuid4().hex}",
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"count-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
     await consumer.start()
     seen = 0
     start = time.perf_counter()
@@ -57,8 +61,14 @@ async def count_on(bootstrap: str, topic: str, n: int, timeout: float = 600) -> 
 
 async def passthrough(bootstrap: str, source: str, target: str, n: int) -> tuple[float, float]:
     """(seconds until the first output was acknowledged, seconds until all were), from consumer start."""
-    consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap, group_id=f"raw-{uuid.uuid4().hex}",
-                                auto_offset_reset="earliest", enable_auto_commit=False, max_partition_fetch_bytes=4 << 20)
+    consumer = AIOKafkaConsumer(
+        source,
+        bootstrap_servers=bootstrap,
+        group_id=f"raw-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=4 << 20,
+    )
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     await consumer.start()
     await producer.start()
@@ -68,7 +78,9 @@ async def passthrough(bootstrap: str, source: str, target: str, n: int) -> tuple
     try:
         while done < n:
             batch = await consumer.getmany(timeout_ms=100, max_records=500)
-            futures = [await producer.send(target, r.value, key=r.key) for recs in batch.values() for r in recs]
+            futures = [
+                await producer.send(target, r.value, key=r.key) for recs in batch.values() for r in recs
+            ]
             await asyncio.gather(*futures)
             await consumer.commit()
             done += len(futures)
@@ -83,8 +95,16 @@ async def passthrough(bootstrap: str, source: str, target: str, n: int) -> tuple
 async def run(n: int, database: str, bootstrap: str, pg: PostgresServer | None) -> None:
     prefix = f"bench-{uuid.uuid4().hex[:6]}."
     source = prefix + "intake.submissions.v1"
-    await create_topics(bootstrap, [source, prefix + "raw.out", prefix + "intake.cases.v1",
-                                    prefix + "intake.rejections.v1", source + ".dlq"])
+    await create_topics(
+        bootstrap,
+        [
+            source,
+            prefix + "raw.out",
+            prefix + "intake.cases.v1",
+            prefix + "intake.rejections.v1",
+            source + ".dlq",
+        ],
+    )
     print(f"filling {source} with {n} submissions ...", flush=True)
     docs = [samples.to_bytes(samples.submission(f"b{i}")) for i in range(n)]
     await produce(bootstrap, source, [(None, d) for d in docs])
@@ -93,9 +113,16 @@ async def run(n: int, database: str, bootstrap: str, pg: PostgresServer | None) 
     raw_first, raw_seconds = await passthrough(bootstrap, source, prefix + "raw.out", n)
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-intake-"))
-    db_url = f"sqlite+aiosqlite:///{tmp}/intake.db" if database == "sqlite" else pg.create_database("bench_intake")  # type: ignore[union-attr]
-    settings = IntakeSettings(kafka_bootstrap=bootstrap, topic_prefix=prefix, database_url=db_url,
-                              keystore_url=f"sqlite+aiosqlite:///{tmp}/keys.db", master_key=new_master_key_b64())
+    db_url = (
+        f"sqlite+aiosqlite:///{tmp}/intake.db" if database == "sqlite" else pg.create_database("bench_intake")
+    )  # type: ignore[union-attr]
+    settings = IntakeSettings(
+        kafka_bootstrap=bootstrap,
+        topic_prefix=prefix,
+        database_url=db_url,
+        keystore_url=f"sqlite+aiosqlite:///{tmp}/keys.db",
+        master_key=new_master_key_b64(),
+    )
     print(f"intake on {database}: submissions -> CaseOpened ...", flush=True)
     async with running(create_runtime(settings)):
         intake_first, intake_seconds = await count_on(bootstrap, prefix + "intake.cases.v1", n)
@@ -105,16 +132,22 @@ async def run(n: int, database: str, bootstrap: str, pg: PostgresServer | None) 
     raw_steady = (n - 1) / max(raw_seconds - raw_first, 1e-9)
     intake_steady = (n - 1) / max(intake_seconds - intake_first, 1e-9)
     print()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, load {os.getloadavg()[0]:.1f}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, load {os.getloadavg()[0]:.1f}"
+    )
     print(f"messages: {n}, database: {database}")
     print(f"{'':26}{'whole run':>12}{'steady':>12}")
     print(f"{'raw aiokafka passthrough':26}{raw_rate:9.0f}/s {raw_steady:9.0f}/s")
     print(f"{'intake (CaseOpened out)':26}{intake_rate:9.0f}/s {intake_steady:9.0f}/s")
-    print(f"{'ratio intake / raw':26}{intake_rate / raw_rate:11.2f} {intake_steady / raw_steady:11.2f}   (aim >= 0.5)")
+    print(
+        f"{'ratio intake / raw':26}{intake_rate / raw_rate:11.2f} {intake_steady / raw_steady:11.2f}   (aim >= 0.5)"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=5000)
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--kafka", help="use this broker instead of starting one")

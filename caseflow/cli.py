@@ -7,7 +7,19 @@ import importlib
 import sys
 
 # Subcommand modules under caseflow/commands; each registers its own parser.
-COMMAND_MODULES = ("stack_cmd", "serve_cmd", "directory_cmd", "rooms_cmd", "audit_cmd", "contracts_cmd", "token_cmd", "erase_cmd", "report_cmd", "replay_cmd", "export_cmd")
+COMMAND_MODULES = (
+    "stack_cmd",
+    "serve_cmd",
+    "directory_cmd",
+    "rooms_cmd",
+    "audit_cmd",
+    "contracts_cmd",
+    "token_cmd",
+    "erase_cmd",
+    "report_cmd",
+    "replay_cmd",
+    "export_cmd",
+)
 
 DESCRIPTION = """\
 caseflow: event-sourced case flow for the confidential advisors (vertrouwenspersonen)

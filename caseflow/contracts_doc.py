@@ -32,7 +32,7 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     from services.intake.submission import Submission
 
     schemas: dict[str, dict[str, Any]] = {}
-    for _topic, classes in events_by_topic().items():
+    for classes in events_by_topic().values():
         for cls in classes:
             schema = Envelope[cls].model_json_schema()  # type: ignore[valid-type]
             schema["title"] = f"{cls.EVENT_TYPE} (schema_version {cls.SCHEMA_VERSION})"
@@ -57,9 +57,14 @@ def _brokers() -> list[Any]:
 
 
 def asyncapi_document() -> dict[str, Any]:
-    spec = AsyncAPI(*_brokers(), title="caseflow", version="1.0.0", schema_version="3.0.0",
-                    description="Event-sourced case flow for the confidential advisors of the Dutch central government. "
-                                "Every topic is keyed by stream_id; personal data travels only as Sealed ciphertext.")
+    spec = AsyncAPI(
+        *_brokers(),
+        title="caseflow",
+        version="1.0.0",
+        schema_version="3.0.0",
+        description="Event-sourced case flow for the confidential advisors of the Dutch central government. "
+        "Every topic is keyed by stream_id; personal data travels only as Sealed ciphertext.",
+    )
     doc: dict[str, Any] = json.loads(spec.to_specification().to_json())
     doc.setdefault("components", {})
     # FastStream sees raw bytes (the pipeline decodes each record itself): give every message the real types.
@@ -71,12 +76,16 @@ def asyncapi_document() -> dict[str, Any]:
         for cls in classes:
             name = schema_name(cls.EVENT_TYPE, cls.SCHEMA_VERSION)
             doc["components"]["messages"][name] = {
-                "name": cls.EVENT_TYPE, "title": cls.EVENT_TYPE, "contentType": "application/json",
+                "name": cls.EVENT_TYPE,
+                "title": cls.EVENT_TYPE,
+                "contentType": "application/json",
                 "payload": {"$ref": f"schemas/{name}.json"},
             }
             message_refs[topic].append({"$ref": f"#/components/messages/{name}"})
     doc["components"]["messages"]["Submission.v1"] = {
-        "name": "Submission", "title": "Submission", "contentType": "application/json",
+        "name": "Submission",
+        "title": "Submission",
+        "contentType": "application/json",
         "payload": {"$ref": "schemas/Submission.v1.json"},
     }
     message_refs["intake.submissions.v1"] = [{"$ref": "#/components/messages/Submission.v1"}]
@@ -96,13 +105,18 @@ def asyncapi_document() -> dict[str, Any]:
         producer = PRODUCERS.get(topic, "unknown")
         key = f"{topic}:published"
         doc["channels"][key] = {
-            "address": topic, "description": f"Written by {producer}; keyed by stream_id.",
+            "address": topic,
+            "description": f"Written by {producer}; keyed by stream_id.",
             "messages": {r["$ref"].rsplit("/", 1)[1].replace(".", "_"): dict(r) for r in refs},
             "bindings": {"kafka": {"topic": topic, "bindingVersion": "0.4.0"}},
         }
         doc["operations"][f"{topic}:send"] = {
-            "action": "send", "channel": {"$ref": f"#/channels/{key}"}, "summary": f"published by {producer}",
-            "messages": [{"$ref": f"#/channels/{key}/messages/{m}"} for m in doc["channels"][key]["messages"]],
+            "action": "send",
+            "channel": {"$ref": f"#/channels/{key}"},
+            "summary": f"published by {producer}",
+            "messages": [
+                {"$ref": f"#/channels/{key}/messages/{m}"} for m in doc["channels"][key]["messages"]
+            ],
         }
     # Drop FastStream's placeholder messages for raw bytes.
     doc["components"]["messages"] = {k: v for k, v in doc["components"]["messages"].items() if ":" not in k}

@@ -30,7 +30,10 @@ async def _seed(bootstrap: str, prefix: str) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     await producer.start()
     try:
-        for topic, events in (("directory.v1", directory_events()), ("scheduling.places.v1", places_events())):
+        for topic, events in (
+            ("directory.v1", directory_events()),
+            ("scheduling.places.v1", places_events()),
+        ):
             for env in events:
                 await producer.send(prefix + topic, env.to_bytes(), key=env.stream_id.encode())
         await producer.flush()
@@ -61,7 +64,11 @@ async def _run_simulation(state: stack.StackState, duration: float, rate: float,
         while time.monotonic() < deadline:
             c = sim.progress.counts
             decided = c["AdvisorAssigned"] + c["RoutingEscalated"]
-            if c["CaseOpened"] and decided >= c["CaseOpened"] and c["CaseClosed"] >= c["AdvisorAssigned"] - c["CaseReassigned"]:
+            if (
+                c["CaseOpened"]
+                and decided >= c["CaseOpened"]
+                and c["CaseClosed"] >= c["AdvisorAssigned"] - c["CaseReassigned"]
+            ):
                 break
             await asyncio.sleep(1)
         await asyncio.sleep(3)
@@ -83,7 +90,9 @@ def _write_reports(state: stack.StackState, out: Path, year: int, say: callable)
     time.sleep(3)  # reporting consumes the last events
     for org in ("all", *ORGANISATIONS):
         for fmt in ("html", "csv", "json"):
-            answer = httpx.get(f"{url}/v1/reports/annual", params={"org": org, "year": year, "format": fmt}, timeout=30)
+            answer = httpx.get(
+                f"{url}/v1/reports/annual", params={"org": org, "year": year, "format": fmt}, timeout=30
+            )
             if answer.status_code != 200:
                 say(f"  report {org} {fmt}: HTTP {answer.status_code} {answer.text[:200]}")
                 continue

@@ -64,16 +64,57 @@ PERSONS = [
 ]
 TERM = (date(2024, 1, 1), date(2028, 12, 31))
 ADVISORS: list[dict[str, Any]] = [
-    dict(advisor_id="adv-anna", person_id="p-hr-2", kind="VPIO", scope="internal", organisation_id="min-bzk",
-         languages=("nl",), locations=("Den Haag",), weekly_hours=4.0),
-    dict(advisor_id="adv-bram", person_id="p-ict-3", kind="VPO", scope="internal", organisation_id="min-bzk",
-         languages=("nl",), locations=("Den Haag",), weekly_hours=4.0),
-    dict(advisor_id="adv-carla", person_id="p-tax-2", kind="VPIO", scope="cross_unit", organisation_id="min-fin",
-         served_unit_ids=("bzk",), languages=("nl",), locations=("Den Haag",), weekly_hours=3.0),
-    dict(advisor_id="adv-dirk", person_id=None, kind="VPIO", scope="external", organisation_id=None,
-         languages=("nl",), locations=("Utrecht",), weekly_hours=16.0),
-    dict(advisor_id="adv-eva", person_id=None, kind="VPI", scope="external", organisation_id=None,
-         languages=("nl", "en"), locations=("Den Haag",), weekly_hours=16.0),
+    {
+        "advisor_id": "adv-anna",
+        "person_id": "p-hr-2",
+        "kind": "VPIO",
+        "scope": "internal",
+        "organisation_id": "min-bzk",
+        "languages": ("nl",),
+        "locations": ("Den Haag",),
+        "weekly_hours": 4.0,
+    },
+    {
+        "advisor_id": "adv-bram",
+        "person_id": "p-ict-3",
+        "kind": "VPO",
+        "scope": "internal",
+        "organisation_id": "min-bzk",
+        "languages": ("nl",),
+        "locations": ("Den Haag",),
+        "weekly_hours": 4.0,
+    },
+    {
+        "advisor_id": "adv-carla",
+        "person_id": "p-tax-2",
+        "kind": "VPIO",
+        "scope": "cross_unit",
+        "organisation_id": "min-fin",
+        "served_unit_ids": ("bzk",),
+        "languages": ("nl",),
+        "locations": ("Den Haag",),
+        "weekly_hours": 3.0,
+    },
+    {
+        "advisor_id": "adv-dirk",
+        "person_id": None,
+        "kind": "VPIO",
+        "scope": "external",
+        "organisation_id": None,
+        "languages": ("nl",),
+        "locations": ("Utrecht",),
+        "weekly_hours": 16.0,
+    },
+    {
+        "advisor_id": "adv-eva",
+        "person_id": None,
+        "kind": "VPI",
+        "scope": "external",
+        "organisation_id": None,
+        "languages": ("nl", "en"),
+        "locations": ("Den Haag",),
+        "weekly_hours": 16.0,
+    },
 ]
 WORK_WEEK = tuple(WeeklyWindowSpec(weekday=d, start=time(9), end=time(17)) for d in range(5))
 
@@ -83,23 +124,53 @@ def advisor_private_key(advisor_id: str, secret: bytes = b"caseflow-demo") -> Ed
     return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(secret + advisor_id.encode()).digest())
 
 
-def directory_events(now: datetime | None = None, advisors: list[dict[str, Any]] | None = None) -> list[Envelope[Any]]:
+def directory_events(
+    now: datetime | None = None, advisors: list[dict[str, Any]] | None = None
+) -> list[Envelope[Any]]:
     """The organisation as `directory.v1` envelopes, in an order the directory accepts."""
     now = now or datetime(2026, 1, 1, tzinfo=UTC)
     payloads: list[tuple[str, EventPayload]] = []
     for unit_id, parent, name, size, org in UNITS:
-        payloads.append((unit_id, OrgUnitUpserted(unit_id=unit_id, parent_id=parent, name=name, size=size, organisation_id=org)))
+        payloads.append(
+            (
+                unit_id,
+                OrgUnitUpserted(unit_id=unit_id, parent_id=parent, name=name, size=size, organisation_id=org),
+            )
+        )
     for person_id, unit_id, manager, top in PERSONS:
-        payloads.append((person_id, PersonUpserted(person_id=person_id, unit_id=unit_id, manager_id=manager, is_top_management=top)))
+        payloads.append(
+            (
+                person_id,
+                PersonUpserted(
+                    person_id=person_id, unit_id=unit_id, manager_id=manager, is_top_management=top
+                ),
+            )
+        )
     for spec in advisors or ADVISORS:
         a = AdvisorUpserted(term_start=TERM[0], term_end=TERM[1], **spec)
         payloads.append((a.advisor_id, a))
-        payloads.append((f"availability:{a.advisor_id}", AdvisorAvailabilitySet(advisor_id=a.advisor_id, weekly_windows=WORK_WEEK)))
+        payloads.append(
+            (
+                f"availability:{a.advisor_id}",
+                AdvisorAvailabilitySet(advisor_id=a.advisor_id, weekly_windows=WORK_WEEK),
+            )
+        )
         key = public_key_to_b64(advisor_private_key(a.advisor_id).public_key())
-        payloads.append((f"advisor-key:{a.advisor_id}:{key}", AdvisorKeyRegistered(
-            advisor_id=a.advisor_id, public_key_b64=key, valid_from=datetime(2024, 1, 1, tzinfo=UTC), valid_until=None)))
+        payloads.append(
+            (
+                f"advisor-key:{a.advisor_id}:{key}",
+                AdvisorKeyRegistered(
+                    advisor_id=a.advisor_id,
+                    public_key_b64=key,
+                    valid_from=datetime(2024, 1, 1, tzinfo=UTC),
+                    valid_until=None,
+                ),
+            )
+        )
     return [
-        new_envelope(p, stream_id=stream, producer="hr-feed", occurred_at=now, causation_id=f"sample-org:{stream}:{i}")
+        new_envelope(
+            p, stream_id=stream, producer="hr-feed", occurred_at=now, causation_id=f"sample-org:{stream}:{i}"
+        )
         for i, (stream, p) in enumerate(payloads)
     ]
 
@@ -111,28 +182,113 @@ def places_events(year: int = 2026, now: datetime | None = None) -> list[Envelop
     now = now or datetime(2026, 1, 1, tzinfo=UTC)
     days = tuple(WeeklyWindowSpec(weekday=d, start=time(8), end=time(18)) for d in range(5))
     payloads: list[tuple[str, EventPayload]] = [
-        ("room-tz-4.12", RoomRegistered(room_id="room-tz-4.12", building="Turfmarkt 147", location="Den Haag",
-                                        discreet=True, capacity=4, bookable_hours=days, unit_ids=("bzk-dgob-ict",))),
-        ("room-tz-2.03", RoomRegistered(room_id="room-tz-2.03", building="Turfmarkt 147", location="Den Haag",
-                                        discreet=True, capacity=2, bookable_hours=days, unit_ids=("bzk-dgob-hr",))),
-        ("room-kp-1.20", RoomRegistered(room_id="room-kp-1.20", building="Korte Voorhout 7", location="Den Haag",
-                                        discreet=True, capacity=3, bookable_hours=days, unit_ids=("fin-tax",))),
-        ("room-glass", RoomRegistered(room_id="room-glass", building="Turfmarkt 147", location="Den Haag",
-                                      discreet=False, capacity=8, bookable_hours=days)),
-        ("room-vp", RoomRegistered(room_id="room-vp", building="Turfmarkt 147", location="Den Haag", discreet=True,
-                                   labelled_as_advisor_room=True, capacity=2, bookable_hours=days)),
-        ("room-quiet", RoomRegistered(room_id="room-quiet", building="Turfmarkt 147", location="Den Haag",
-                                      discreet=True, capacity=1, bookable_hours=days, quiet_room=True)),
-        ("room-ut-0.5", RoomRegistered(room_id="room-ut-0.5", building="Griffioenlaan 2", location="Utrecht",
-                                       discreet=True, capacity=2, bookable_hours=days)),
-        ("venue-cafe", VenueRegistered(venue_id="venue-cafe", location="Den Haag", cost_eur_cents=1800,
-                                       organisation_id="min-bzk")),
-        ("venue-lunch", VenueRegistered(venue_id="venue-lunch", location="Den Haag", cost_eur_cents=4500,
-                                        organisation_id="min-fin")),
-        (f"budget-min-bzk-{year}", OffSiteBudgetSet(organisation_id="min-bzk", year=year, budget_cents=20000)),
+        (
+            "room-tz-4.12",
+            RoomRegistered(
+                room_id="room-tz-4.12",
+                building="Turfmarkt 147",
+                location="Den Haag",
+                discreet=True,
+                capacity=4,
+                bookable_hours=days,
+                unit_ids=("bzk-dgob-ict",),
+            ),
+        ),
+        (
+            "room-tz-2.03",
+            RoomRegistered(
+                room_id="room-tz-2.03",
+                building="Turfmarkt 147",
+                location="Den Haag",
+                discreet=True,
+                capacity=2,
+                bookable_hours=days,
+                unit_ids=("bzk-dgob-hr",),
+            ),
+        ),
+        (
+            "room-kp-1.20",
+            RoomRegistered(
+                room_id="room-kp-1.20",
+                building="Korte Voorhout 7",
+                location="Den Haag",
+                discreet=True,
+                capacity=3,
+                bookable_hours=days,
+                unit_ids=("fin-tax",),
+            ),
+        ),
+        (
+            "room-glass",
+            RoomRegistered(
+                room_id="room-glass",
+                building="Turfmarkt 147",
+                location="Den Haag",
+                discreet=False,
+                capacity=8,
+                bookable_hours=days,
+            ),
+        ),
+        (
+            "room-vp",
+            RoomRegistered(
+                room_id="room-vp",
+                building="Turfmarkt 147",
+                location="Den Haag",
+                discreet=True,
+                labelled_as_advisor_room=True,
+                capacity=2,
+                bookable_hours=days,
+            ),
+        ),
+        (
+            "room-quiet",
+            RoomRegistered(
+                room_id="room-quiet",
+                building="Turfmarkt 147",
+                location="Den Haag",
+                discreet=True,
+                capacity=1,
+                bookable_hours=days,
+                quiet_room=True,
+            ),
+        ),
+        (
+            "room-ut-0.5",
+            RoomRegistered(
+                room_id="room-ut-0.5",
+                building="Griffioenlaan 2",
+                location="Utrecht",
+                discreet=True,
+                capacity=2,
+                bookable_hours=days,
+            ),
+        ),
+        (
+            "venue-cafe",
+            VenueRegistered(
+                venue_id="venue-cafe", location="Den Haag", cost_eur_cents=1800, organisation_id="min-bzk"
+            ),
+        ),
+        (
+            "venue-lunch",
+            VenueRegistered(
+                venue_id="venue-lunch", location="Den Haag", cost_eur_cents=4500, organisation_id="min-fin"
+            ),
+        ),
+        (
+            f"budget-min-bzk-{year}",
+            OffSiteBudgetSet(organisation_id="min-bzk", year=year, budget_cents=20000),
+        ),
         (f"budget-min-fin-{year}", OffSiteBudgetSet(organisation_id="min-fin", year=year, budget_cents=0)),
     ]
     return [
-        new_envelope(p, stream_id=stream, producer="rooms-import", occurred_at=now, causation_id=f"sample-places:{stream}")
+        new_envelope(
+            p,
+            stream_id=stream,
+            producer="rooms-import",
+            occurred_at=now,
+            causation_id=f"sample-places:{stream}",
+        )
         for stream, p in payloads
     ]

@@ -31,7 +31,12 @@ def serve(service: str) -> None:
             port = s.getsockname()[1]
     print(f"{service}: http://{settings.http_host}:{port} (metrics /metrics, health /health)", flush=True)
     config = uvicorn.Config(
-        runtime.asgi_app(), host=settings.http_host, port=port, log_level="warning", access_log=False,
-        lifespan="on", timeout_graceful_shutdown=10,
+        runtime.asgi_app(),
+        host=settings.http_host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=10,
     )
     uvicorn.Server(config).run()

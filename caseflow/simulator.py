@@ -45,8 +45,13 @@ CLIENTS_BY_UNIT = {
     "bzk-dgob-hr": ["p-hr-1", "p-hr-3"],
     "fin-tax": ["p-tax-1"],
 }
-MANAGER_OF = {"p-ict-1": "p-ict-lead", "p-ict-2": "p-ict-lead", "p-hr-1": "p-hr-lead", "p-hr-3": "p-hr-lead",
-              "p-tax-1": "p-tax-lead"}
+MANAGER_OF = {
+    "p-ict-1": "p-ict-lead",
+    "p-ict-2": "p-ict-lead",
+    "p-hr-1": "p-hr-lead",
+    "p-hr-3": "p-hr-lead",
+    "p-tax-1": "p-tax-lead",
+}
 ORG_OF_UNIT = {"bzk-dgob-ict": "min-bzk", "bzk-dgob-hr": "min-bzk", "fin-tax": "min-fin"}
 
 
@@ -62,26 +67,61 @@ class Scenario:
 
 
 SCENARIOS = [
-    Scenario("labour conflict with own manager", 55, ["labour.conflict_with_manager"],
-             lambda client: [{"person_id": MANAGER_OF[client], "role": "direct_manager"}]),
-    Scenario("case about an advisor's own manager", 8, ["labour.conflict_with_manager", "unwanted_behaviour.bullying"],
-             lambda client: [{"person_id": "p-hr-lead", "role": "direct_manager"}]),
-    Scenario("top management involved", 6, ["integrity.abuse_of_power"],
-             lambda client: [{"person_id": "p-dg", "role": "higher_manager"}]),
-    Scenario("complaint about an advisor", 3, ["unwanted_behaviour.intimidation_other"],
-             lambda client: [{"person_id": "p-ict-3", "role": "advisor"}]),
-    Scenario("bullying by a colleague", 9, ["unwanted_behaviour.bullying"],
-             lambda client: [{"role": "colleague"}]),
-    Scenario("integrity report", 7, ["integrity.fraud_theft"], lambda client: [{"role": "colleague"}], whistleblower=True),
-    Scenario("manager asking advice", 7, ["integrity.gifts"], lambda client: [], client_role="manager",
-             channel="via_manager"),
+    Scenario(
+        "labour conflict with own manager",
+        55,
+        ["labour.conflict_with_manager"],
+        lambda client: [{"person_id": MANAGER_OF[client], "role": "direct_manager"}],
+    ),
+    Scenario(
+        "case about an advisor's own manager",
+        8,
+        ["labour.conflict_with_manager", "unwanted_behaviour.bullying"],
+        lambda client: [{"person_id": "p-hr-lead", "role": "direct_manager"}],
+    ),
+    Scenario(
+        "top management involved",
+        6,
+        ["integrity.abuse_of_power"],
+        lambda client: [{"person_id": "p-dg", "role": "higher_manager"}],
+    ),
+    Scenario(
+        "complaint about an advisor",
+        3,
+        ["unwanted_behaviour.intimidation_other"],
+        lambda client: [{"person_id": "p-ict-3", "role": "advisor"}],
+    ),
+    Scenario(
+        "bullying by a colleague", 9, ["unwanted_behaviour.bullying"], lambda client: [{"role": "colleague"}]
+    ),
+    Scenario(
+        "integrity report",
+        7,
+        ["integrity.fraud_theft"],
+        lambda client: [{"role": "colleague"}],
+        whistleblower=True,
+    ),
+    Scenario(
+        "manager asking advice",
+        7,
+        ["integrity.gifts"],
+        lambda client: [],
+        client_role="manager",
+        channel="via_manager",
+    ),
     Scenario("workload", 5, ["workload"], lambda client: []),
 ]
 CHANNELS = [("web", 40), ("chat", 25), ("phone", 15), ("walk_in", 5), ("email", 15)]
 MEETINGS = [("on_site_discreet_room", 60), ("phone", 15), ("video", 10), ("off_site_venue", 15)]
-OUTCOMES = [(Outcome.ADVICE_GIVEN, 45), (Outcome.REFERRED_LABOUR_LAW_DESK, 20), (Outcome.REFERRED_SOCIAL_WORKER, 8),
-            (Outcome.REFERRED_COMPANY_DOCTOR, 5), (Outcome.MEDIATION, 10), (Outcome.FORMAL_COMPLAINT, 5),
-            (Outcome.NO_FOLLOW_UP, 7)]
+OUTCOMES = [
+    (Outcome.ADVICE_GIVEN, 45),
+    (Outcome.REFERRED_LABOUR_LAW_DESK, 20),
+    (Outcome.REFERRED_SOCIAL_WORKER, 8),
+    (Outcome.REFERRED_COMPANY_DOCTOR, 5),
+    (Outcome.MEDIATION, 10),
+    (Outcome.FORMAL_COMPLAINT, 5),
+    (Outcome.NO_FOLLOW_UP, 7),
+]
 
 
 def pick(rng: random.Random, weighted: list[tuple[Any, float]]) -> Any:
@@ -96,14 +136,24 @@ def make_submission(rng: random.Random, now: datetime) -> tuple[str, dict[str, A
     channel = scenario.channel or pick(rng, CHANNELS)
     start = (now + timedelta(days=rng.randint(1, 5))).replace(hour=8, minute=0, second=0, microsecond=0)
     doc: dict[str, Any] = {
-        "schema_version": 1, "submission_id": f"sim-{uuid.uuid4().hex[:20]}", "submitted_at": now.isoformat(),
-        "channel": channel, "organisation_id": ORG_OF_UNIT[unit], "unit_id": unit, "client_role": scenario.client_role,
-        "anonymous": anonymous, "categories": scenario.categories,
+        "schema_version": 1,
+        "submission_id": f"sim-{uuid.uuid4().hex[:20]}",
+        "submitted_at": now.isoformat(),
+        "channel": channel,
+        "organisation_id": ORG_OF_UNIT[unit],
+        "unit_id": unit,
+        "client_role": scenario.client_role,
+        "anonymous": anonymous,
+        "categories": scenario.categories,
         "narrative": f"(simulated) {scenario.name}: a story only the assigned advisor may read.",
-        "persons_involved": scenario.involved(client), "is_whistleblower_report": scenario.whistleblower,
+        "persons_involved": scenario.involved(client),
+        "is_whistleblower_report": scenario.whistleblower,
         "language": "en" if rng.random() < 0.05 else "nl",
-        "meeting": {"mode": pick(rng, MEETINGS), "location": "Den Haag",
-                    "availability": [{"start": start.isoformat(), "end": (start + timedelta(hours=9)).isoformat()}]},
+        "meeting": {
+            "mode": pick(rng, MEETINGS),
+            "location": "Den Haag",
+            "availability": [{"start": start.isoformat(), "end": (start + timedelta(hours=9)).isoformat()}],
+        },
     }
     if not anonymous:
         doc["contact"] = {"name": "(simulated client)", "email": f"client-{uuid.uuid4().hex[:6]}@example.org"}
@@ -118,10 +168,12 @@ class Progress:
 
     def line(self) -> str:
         c = self.counts
-        return (f"submitted {c['submitted']:>4} | opened {c['CaseOpened']:>4} | rejected {c['SubmissionRejected']:>3} | "
-                f"assigned {c['AdvisorAssigned']:>4} | reassigned {c['CaseReassigned']:>3} | "
-                f"escalated {c['RoutingEscalated']:>3} | scheduled {c['MeetingScheduled']:>4} | "
-                f"remote/no slot {c['remote'] + c['NoSlotFound']:>3} | closed {c['CaseClosed']:>4}")
+        return (
+            f"submitted {c['submitted']:>4} | opened {c['CaseOpened']:>4} | rejected {c['SubmissionRejected']:>3} | "
+            f"assigned {c['AdvisorAssigned']:>4} | reassigned {c['CaseReassigned']:>3} | "
+            f"escalated {c['RoutingEscalated']:>3} | scheduled {c['MeetingScheduled']:>4} | "
+            f"remote/no slot {c['remote'] + c['NoSlotFound']:>3} | closed {c['CaseClosed']:>4}"
+        )
 
 
 class Simulator:
@@ -138,7 +190,9 @@ class Simulator:
         return self.prefix + name
 
     async def start(self) -> None:
-        self.producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True)
+        self.producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True
+        )
         await self.producer.start()
 
     async def stop(self) -> None:
@@ -152,8 +206,13 @@ class Simulator:
     async def command(self, payload: EventPayload, advisor: str, case_id: str | None) -> None:
         now = datetime.now(UTC)
         signed = authorize_command(advisor_private_key(advisor), payload, now=now)
-        env = new_envelope(signed, stream_id=case_id or advisor, producer="workbench-simulator", occurred_at=now,
-                           causation_id=None)
+        env = new_envelope(
+            signed,
+            stream_id=case_id or advisor,
+            producer="workbench-simulator",
+            occurred_at=now,
+            causation_id=None,
+        )
         await self.publish("advisor.actions.v1", case_id or advisor, env.to_bytes())
 
     async def submit(self, client: httpx.AsyncClient) -> None:
@@ -178,10 +237,22 @@ class Simulator:
                 await asyncio.sleep(self.rng.expovariate(rate))
 
     async def watch(self, on_event: Callable[[dict[str, Any]], Any]) -> None:
-        topics = [self.topic(t) for t in ("intake.cases.v1", "intake.rejections.v1", "routing.assignments.v1",
-                                          "scheduling.meetings.v1")]
-        consumer = AIOKafkaConsumer(*topics, bootstrap_servers=self.bootstrap, group_id=f"demo-{uuid.uuid4().hex}",
-                                    auto_offset_reset="earliest", enable_auto_commit=False)
+        topics = [
+            self.topic(t)
+            for t in (
+                "intake.cases.v1",
+                "intake.rejections.v1",
+                "routing.assignments.v1",
+                "scheduling.meetings.v1",
+            )
+        ]
+        consumer = AIOKafkaConsumer(
+            *topics,
+            bootstrap_servers=self.bootstrap,
+            group_id=f"demo-{uuid.uuid4().hex}",
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
         await consumer.start()
         seen: set[str] = set()
         try:
@@ -194,7 +265,10 @@ class Simulator:
                             continue
                         seen.add(event["event_id"])
                         self.progress.counts[event["event_type"]] += 1
-                        if event["event_type"] == "MeetingScheduled" and event["payload"]["mode"] in ("phone", "video"):
+                        if event["event_type"] == "MeetingScheduled" and event["payload"]["mode"] in (
+                            "phone",
+                            "video",
+                        ):
                             self.progress.counts["remote"] += 1
                         await on_event(event)
         finally:
@@ -211,8 +285,13 @@ class Simulator:
             self.open_cases[case_id] = advisor
             now = datetime.now(UTC)
             if kind == "AdvisorAssigned" and self.rng.random() < 0.03:
-                await self.command(DeclareConflict(advisor_id=advisor, auth="", issued_at=now, case_id=case_id,
-                                                   reason="knows_person"), advisor, case_id)
+                await self.command(
+                    DeclareConflict(
+                        advisor_id=advisor, auth="", issued_at=now, case_id=case_id, reason="knows_person"
+                    ),
+                    advisor,
+                    case_id,
+                )
                 return
             asyncio.get_running_loop().create_task(self._work_case(case_id, advisor))
 
@@ -221,30 +300,75 @@ class Simulator:
         if self.open_cases.get(case_id) != advisor:
             return
         now = datetime.now(UTC)
-        await self.command(AcceptCase(advisor_id=advisor, auth="", issued_at=now, case_id=case_id), advisor, case_id)
-        for activity, minutes in ((TimeActivity.CONVERSATION, self.rng.choice([45, 60, 90])),
-                                  (TimeActivity.ADMINISTRATION, self.rng.choice([15, 30]))):
-            await self.command(LogTime(advisor_id=advisor, auth="", issued_at=datetime.now(UTC), case_id=case_id,
-                                       minutes=minutes, activity=activity), advisor, case_id)
+        await self.command(
+            AcceptCase(advisor_id=advisor, auth="", issued_at=now, case_id=case_id), advisor, case_id
+        )
+        for activity, minutes in (
+            (TimeActivity.CONVERSATION, self.rng.choice([45, 60, 90])),
+            (TimeActivity.ADMINISTRATION, self.rng.choice([15, 30])),
+        ):
+            await self.command(
+                LogTime(
+                    advisor_id=advisor,
+                    auth="",
+                    issued_at=datetime.now(UTC),
+                    case_id=case_id,
+                    minutes=minutes,
+                    activity=activity,
+                ),
+                advisor,
+                case_id,
+            )
         if case_id in self.whistleblower:
-            await self.command(ProvideFeedback(advisor_id=advisor, auth="", issued_at=datetime.now(UTC),
-                                               case_id=case_id), advisor, case_id)
+            await self.command(
+                ProvideFeedback(advisor_id=advisor, auth="", issued_at=datetime.now(UTC), case_id=case_id),
+                advisor,
+                case_id,
+            )
         await asyncio.sleep(self.rng.uniform(0.5, 3))
         outcome = pick(self.rng, OUTCOMES)
-        await self.command(RecordOutcome(advisor_id=advisor, auth="", issued_at=datetime.now(UTC), case_id=case_id,
-                                         outcome=outcome), advisor, case_id)
-        await self.command(CloseCase(advisor_id=advisor, auth="", issued_at=datetime.now(UTC), case_id=case_id,
-                                     outcomes=(outcome,)), advisor, case_id)
+        await self.command(
+            RecordOutcome(
+                advisor_id=advisor, auth="", issued_at=datetime.now(UTC), case_id=case_id, outcome=outcome
+            ),
+            advisor,
+            case_id,
+        )
+        await self.command(
+            CloseCase(
+                advisor_id=advisor, auth="", issued_at=datetime.now(UTC), case_id=case_id, outcomes=(outcome,)
+            ),
+            advisor,
+            case_id,
+        )
         code = self.receipts.get(case_id)
         if code:
             async with httpx.AsyncClient(timeout=10) as client:
-                await client.post(f"{self.intake_url}/v1/dialogue/feedback", headers={"X-Receipt-Code": code},
-                                  json={"rating": self.rng.choice([3, 4, 4, 5, 5, 2])})
+                await client.post(
+                    f"{self.intake_url}/v1/dialogue/feedback",
+                    headers={"X-Receipt-Code": code},
+                    json={"rating": self.rng.choice([3, 4, 4, 5, 5, 2])},
+                )
 
     async def advisors_register_training(self, advisors: list[str]) -> None:
         now = datetime.now(UTC)
         for advisor in advisors:
-            await self.command(RegisterTraining(advisor_id=advisor, auth="", issued_at=now, hours=self.rng.choice([4, 8, 16]),
-                                                kind="refresher", completed_on=now), advisor, None)
-            await self.command(RegisterSupervision(advisor_id=advisor, auth="", issued_at=now,
-                                                   hours=self.rng.choice([2, 3]), session_on=now), advisor, None)
+            await self.command(
+                RegisterTraining(
+                    advisor_id=advisor,
+                    auth="",
+                    issued_at=now,
+                    hours=self.rng.choice([4, 8, 16]),
+                    kind="refresher",
+                    completed_on=now,
+                ),
+                advisor,
+                None,
+            )
+            await self.command(
+                RegisterSupervision(
+                    advisor_id=advisor, auth="", issued_at=now, hours=self.rng.choice([2, 3]), session_on=now
+                ),
+                advisor,
+                None,
+            )

@@ -93,8 +93,15 @@ def service_env(service: str, home: Path, state: StackState, port: int) -> dict[
     return env
 
 
-def up(home: Path, *, kafka_bootstrap: str | None = None, services: tuple[str, ...] = SERVICES,
-       say: Callable[[str], None] = print, extra_env: dict[str, str] | None = None, topic_prefix: str = "") -> StackState:
+def up(
+    home: Path,
+    *,
+    kafka_bootstrap: str | None = None,
+    services: tuple[str, ...] = SERVICES,
+    say: Callable[[str], None] = print,
+    extra_env: dict[str, str] | None = None,
+    topic_prefix: str = "",
+) -> StackState:
     """Start the broker (unless one is given) and the services; wait until every one is ready."""
     import asyncio
 
@@ -123,8 +130,14 @@ def up(home: Path, *, kafka_bootstrap: str | None = None, services: tuple[str, .
         log_path = home / f"{service}.log"
         env = {**os.environ, **service_env(service, home, state, port), **(extra_env or {})}
         with open(log_path, "ab") as log:
-            proc = subprocess.Popen([CASEFLOW, "serve", service], env=env, stdout=log, stderr=subprocess.STDOUT,
-                                    start_new_session=True, cwd=home)
+            proc = subprocess.Popen(
+                [CASEFLOW, "serve", service],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                cwd=home,
+            )
         state.processes.append(ProcessInfo(service, proc.pid, port, str(log_path)))
         state.save()
     for service in services:
@@ -178,7 +191,12 @@ def status(home: Path) -> list[dict[str, Any]]:
         return []
     rows = []
     for proc in state.processes:
-        row: dict[str, Any] = {"name": proc.name, "pid": proc.pid, "running": alive(proc.pid), "port": proc.port}
+        row: dict[str, Any] = {
+            "name": proc.name,
+            "pid": proc.pid,
+            "running": alive(proc.pid),
+            "port": proc.port,
+        }
         if proc.name != "kafka" and row["running"]:
             try:
                 health = httpx.get(f"{state.url(proc.name)}/health", timeout=2)

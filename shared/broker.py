@@ -19,7 +19,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
-from faststream.security import SASLPlaintext, SASLScram256, SASLScram512, BaseSecurity
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from prometheus_client import CollectorRegistry
 
 from shared.pipeline import EventPipeline
@@ -58,7 +58,9 @@ def make_broker(settings: ServiceSettings, *, service: str, registry: CollectorR
         # topics.yaml); a subscriber that auto-created them would get 1 partition and the broker's
         # default retention, which would drop events meant to be kept forever.
         allow_auto_create_topics=False,
-        middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=service, metrics_prefix="faststream")],
+        middlewares=[
+            KafkaPrometheusMiddleware(registry=registry, app_name=service, metrics_prefix="faststream")
+        ],
         logger=None,  # structlog carries our own records; FastStream's per-message logs would be noise
     )
 
@@ -135,8 +137,14 @@ class RelayProducer:
                     sasl_plain_password=s.kafka_sasl_password.get_secret_value(),
                 )
         return AIOKafkaProducer(
-            bootstrap_servers=s.kafka_bootstrap, client_id=self._client_id, acks="all", enable_idempotence=True,
-            max_request_size=MAX_REQUEST_BYTES, linger_ms=5, request_timeout_ms=30_000, **extra,
+            bootstrap_servers=s.kafka_bootstrap,
+            client_id=self._client_id,
+            acks="all",
+            enable_idempotence=True,
+            max_request_size=MAX_REQUEST_BYTES,
+            linger_ms=5,
+            request_timeout_ms=30_000,
+            **extra,
         )
 
     async def start(self) -> None:

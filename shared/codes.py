@@ -124,7 +124,10 @@ CATEGORY_LABELS: dict[Category, tuple[str, str]] = {
     Category.GIFTS: ("Geschenken en uitnodigingen", "Gifts and invitations"),
     Category.MISCONDUCT_PRIVATE_TIME: ("Misdragingen in privétijd", "Misconduct in private time"),
     Category.WASTE_POOR_PERFORMANCE: ("Verspilling en slecht functioneren", "Waste and poor performance"),
-    Category.LABOUR_CONFLICT_WITH_MANAGER: ("Arbeidsconflict met leidinggevende", "Labour conflict with manager"),
+    Category.LABOUR_CONFLICT_WITH_MANAGER: (
+        "Arbeidsconflict met leidinggevende",
+        "Labour conflict with manager",
+    ),
     Category.LABOUR_LEGAL_POSITION: ("Rechtspositionele vraag", "Legal position question"),
     Category.WORKLOAD: ("Werkdruk", "Workload"),
     Category.OTHER: ("Overig", "Other"),

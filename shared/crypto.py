@@ -120,14 +120,20 @@ class KeyStore:
             return {}
         created_at = now or datetime.now(UTC)
         rows = [
-            {"case_id": cid, "wrapped_key": self._wrap(cid, AESGCM.generate_key(bit_length=256)), "created_at": created_at}
+            {
+                "case_id": cid,
+                "wrapped_key": self._wrap(cid, AESGCM.generate_key(bit_length=256)),
+                "created_at": created_at,
+            }
             for cid in dict.fromkeys(case_ids)
         ]
         async with self._engine.begin() as conn:
             await conn.execute(insert_ignoring_duplicates(conn, case_keys, ["case_id"]), rows)
             found = (
                 await conn.execute(
-                    select(case_keys.c.case_id, case_keys.c.wrapped_key).where(case_keys.c.case_id.in_(list(case_ids)))
+                    select(case_keys.c.case_id, case_keys.c.wrapped_key).where(
+                        case_keys.c.case_id.in_(list(case_ids))
+                    )
                 )
             ).all()
         keys: dict[str, bytes] = {}
@@ -146,7 +152,11 @@ class KeyStore:
                 return hit[1]
         async with self._engine.connect() as conn:
             row = (
-                await conn.execute(select(case_keys.c.wrapped_key, case_keys.c.erased_at).where(case_keys.c.case_id == case_id))
+                await conn.execute(
+                    select(case_keys.c.wrapped_key, case_keys.c.erased_at).where(
+                        case_keys.c.case_id == case_id
+                    )
+                )
             ).first()
         if row is None:
             raise KeyNotFound(case_id)
@@ -199,7 +209,9 @@ class CaseCipher:
         if sealed.kid != case_id:
             raise DecryptionFailed("sealed for another case")
         try:
-            plaintext = AESGCM(key).decrypt(_unb64(sealed.nonce), _unb64(sealed.ct), f"{case_id}|{purpose}".encode())
+            plaintext = AESGCM(key).decrypt(
+                _unb64(sealed.nonce), _unb64(sealed.ct), f"{case_id}|{purpose}".encode()
+            )
         except InvalidTag:
             raise DecryptionFailed("ciphertext does not authenticate") from None
         return json.loads(plaintext)

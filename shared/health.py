@@ -85,8 +85,10 @@ class ConsumerWatchdog:
         while not stop.is_set():
             try:
                 await self.sample()
-            except Exception as exc:  # the broker may be down: that is itself unhealthy
-                self.status = ConsumerHealth(False, [f"lag_unavailable: {type(exc).__name__}"], {}, None, False)
+            except Exception as exc:  # noqa: BLE001  # the broker may be down: that is itself unhealthy
+                self.status = ConsumerHealth(
+                    False, [f"lag_unavailable: {type(exc).__name__}"], {}, None, False
+                )
             try:
                 await asyncio.wait_for(stop.wait(), timeout=self.interval)
             except TimeoutError:

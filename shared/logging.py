@@ -18,11 +18,38 @@ import structlog
 
 PERSONAL_KEYS = frozenset(
     {
-        "narrative", "story", "message", "messages", "text", "body", "contact", "contact_details", "email",
-        "phone", "name", "full_name", "first_name", "last_name", "address", "persons_involved", "person_id",
-        "client_person_id", "involved", "preferred_advisor_id", "excluded_advisor_ids", "receipt_code",
-        "token", "authorization", "password", "key", "master_key", "wrapped_key", "sealed", "plaintext",
-        "payload", "raw",
+        "narrative",
+        "story",
+        "message",
+        "messages",
+        "text",
+        "body",
+        "contact",
+        "contact_details",
+        "email",
+        "phone",
+        "name",
+        "full_name",
+        "first_name",
+        "last_name",
+        "address",
+        "persons_involved",
+        "person_id",
+        "client_person_id",
+        "involved",
+        "preferred_advisor_id",
+        "excluded_advisor_ids",
+        "receipt_code",
+        "token",
+        "authorization",
+        "password",
+        "key",
+        "master_key",
+        "wrapped_key",
+        "sealed",
+        "plaintext",
+        "payload",
+        "raw",
     }
 )
 REDACTED = "[redacted]"
@@ -37,13 +64,17 @@ def scrub_value(value: Any) -> Any:
             return f"[redacted {len(value)} chars]"
         return _PHONE.sub("[phone]", _EMAIL.sub("[email]", value))
     if isinstance(value, Mapping):
-        return {k: (REDACTED if str(k).lower() in PERSONAL_KEYS else scrub_value(v)) for k, v in value.items()}
+        return {
+            k: (REDACTED if str(k).lower() in PERSONAL_KEYS else scrub_value(v)) for k, v in value.items()
+        }
     if isinstance(value, (list, tuple, set, frozenset)):
         return [scrub_value(v) for v in value]
     return value
 
 
-def scrub_personal_data(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+def scrub_personal_data(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     """structlog processor: see the module docstring."""
     for key in list(event_dict):
         if key in ("event", "level", "timestamp", "logger", "service"):
@@ -59,12 +90,16 @@ def scrub_personal_data(_logger: Any, _method: str, event_dict: MutableMapping[s
     return event_dict
 
 
-def configure_logging(service: str, level: str = "INFO", *, json: bool | None = None, stream: Any = None) -> None:
+def configure_logging(
+    service: str, level: str = "INFO", *, json: bool | None = None, stream: Any = None
+) -> None:
     """Configure structlog and the stdlib root logger (aiokafka, uvicorn) for one service process."""
     stream = stream or sys.stderr
     if json is None:
         json = not stream.isatty()
-    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    )
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -28,38 +28,58 @@ class PipelineMetrics:
     def create(cls, registry: CollectorRegistry, service: str) -> PipelineMetrics:
         return cls(
             messages=Counter(
-                "caseflow_messages_processed_total", "Messages processed, by topic and outcome.",
-                ["service", "topic", "outcome"], registry=registry,
+                "caseflow_messages_processed_total",
+                "Messages processed, by topic and outcome.",
+                ["service", "topic", "outcome"],
+                registry=registry,
             ),
             duplicates=Counter(
-                "caseflow_messages_duplicate_total", "Messages skipped because already processed (inbox).",
-                ["service", "topic"], registry=registry,
+                "caseflow_messages_duplicate_total",
+                "Messages skipped because already processed (inbox).",
+                ["service", "topic"],
+                registry=registry,
             ),
             dlq_records=Counter(
-                "caseflow_dlq_records_total", "Messages sent to a dead-letter topic, by reason code.",
-                ["service", "topic", "reason"], registry=registry,
+                "caseflow_dlq_records_total",
+                "Messages sent to a dead-letter topic, by reason code.",
+                ["service", "topic", "reason"],
+                registry=registry,
             ),
             retries=Counter(
-                "caseflow_transient_retries_total", "Batches retried after a transient failure.",
-                ["service", "topic"], registry=registry,
+                "caseflow_transient_retries_total",
+                "Batches retried after a transient failure.",
+                ["service", "topic"],
+                registry=registry,
             ),
             batch_seconds=Histogram(
-                "caseflow_batch_processing_seconds", "Time to process one consumed batch.",
-                ["service", "topic"], registry=registry,
+                "caseflow_batch_processing_seconds",
+                "Time to process one consumed batch.",
+                ["service", "topic"],
+                registry=registry,
                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             ),
             outbox_backlog=Gauge(
-                "caseflow_outbox_backlog_events", "Emitted events not yet published.", ["service"], registry=registry
+                "caseflow_outbox_backlog_events",
+                "Emitted events not yet published.",
+                ["service"],
+                registry=registry,
             ),
             published=Counter(
-                "caseflow_outbox_published_total", "Events published from the outbox.", ["service"], registry=registry
+                "caseflow_outbox_published_total",
+                "Events published from the outbox.",
+                ["service"],
+                registry=registry,
             ),
             consumer_lag=Gauge(
-                "caseflow_consumer_lag_messages", "Messages behind the end of the topic, summed over partitions.",
-                ["service", "topic"], registry=registry,
+                "caseflow_consumer_lag_messages",
+                "Messages behind the end of the topic, summed over partitions.",
+                ["service", "topic"],
+                registry=registry,
             ),
             last_progress=Gauge(
-                "caseflow_consumer_last_progress_timestamp_seconds", "Unix time of the last processed batch.",
-                ["service", "topic"], registry=registry,
+                "caseflow_consumer_last_progress_timestamp_seconds",
+                "Unix time of the last processed batch.",
+                ["service", "topic"],
+                registry=registry,
             ),
         )

@@ -57,7 +57,9 @@ def define_messaging_tables(metadata: MetaData) -> MessagingTables:
     events = Table(
         "events",
         metadata,
-        Column("position", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column(
+            "position", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
         Column("event_id", String(64), nullable=False, unique=True),
         Column("topic", String(200), nullable=False),
         Column("stream_id", String(200), nullable=False),
@@ -109,14 +111,20 @@ class EventStore:
         found: set[str] = set()
         ids = list(dict.fromkeys(message_ids))
         for i in range(0, len(ids), 500):
-            rows = await conn.execute(select(inbox.c.message_id).where(inbox.c.message_id.in_(ids[i : i + 500])))
+            rows = await conn.execute(
+                select(inbox.c.message_id).where(inbox.c.message_id.in_(ids[i : i + 500]))
+            )
             found.update(r.message_id for r in rows)
         return found
 
-    async def record_processed(self, conn: AsyncConnection, message_id: str, topic: str, now: datetime) -> None:
+    async def record_processed(
+        self, conn: AsyncConnection, message_id: str, topic: str, now: datetime
+    ) -> None:
         await self.record_processed_many(conn, [(message_id, topic)], now)
 
-    async def record_processed_many(self, conn: AsyncConnection, entries: Sequence[tuple[str, str]], now: datetime) -> None:
+    async def record_processed_many(
+        self, conn: AsyncConnection, entries: Sequence[tuple[str, str]], now: datetime
+    ) -> None:
         if entries:
             stmt = insert_ignoring_duplicates(conn, self.tables.inbox, ["message_id"])
             await conn.execute(stmt, [{"message_id": m, "topic": t, "processed_at": now} for m, t in entries])
@@ -136,7 +144,9 @@ class EventStore:
                 result[r.stream_id] = int(r.last) + 1
         return result
 
-    async def append(self, conn: AsyncConnection, outgoing: Sequence[Outgoing | RawOutgoing]) -> list[Envelope[Any]]:
+    async def append(
+        self, conn: AsyncConnection, outgoing: Sequence[Outgoing | RawOutgoing]
+    ) -> list[Envelope[Any]]:
         """Append emitted events, giving each its sequence within its stream. Returns the envelopes.
 
         One query for the streams' sequences and one multi-row insert, whatever the batch size:
@@ -145,20 +155,36 @@ class EventStore:
         stored: list[Envelope[Any]] = []
         rows: list[dict[str, Any]] = []
         envelopes = [o for o in outgoing if isinstance(o, Outgoing)]
-        next_seq = await self.next_sequences(conn, [o.envelope.stream_id for o in envelopes]) if envelopes else {}
+        next_seq = (
+            await self.next_sequences(conn, [o.envelope.stream_id for o in envelopes]) if envelopes else {}
+        )
         for item in outgoing:
             if isinstance(item, RawOutgoing):
-                rows.append({
-                    "event_id": item.record_id, "topic": item.topic, "stream_id": item.key.decode(), "sequence": 0,
-                    "event_type": "DeadLetter", "occurred_at": datetime.now(UTC), "body": item.body.decode(),
-                })
+                rows.append(
+                    {
+                        "event_id": item.record_id,
+                        "topic": item.topic,
+                        "stream_id": item.key.decode(),
+                        "sequence": 0,
+                        "event_type": "DeadLetter",
+                        "occurred_at": datetime.now(UTC),
+                        "body": item.body.decode(),
+                    }
+                )
                 continue
             env = item.envelope.model_copy(update={"sequence": next_seq[item.envelope.stream_id]})
             next_seq[env.stream_id] += 1
-            rows.append({
-                "event_id": env.event_id, "topic": item.topic, "stream_id": env.stream_id, "sequence": env.sequence,
-                "event_type": env.event_type, "occurred_at": env.occurred_at, "body": env.model_dump_json(),
-            })
+            rows.append(
+                {
+                    "event_id": env.event_id,
+                    "topic": item.topic,
+                    "stream_id": env.stream_id,
+                    "sequence": env.sequence,
+                    "event_type": env.event_type,
+                    "occurred_at": env.occurred_at,
+                    "body": env.model_dump_json(),
+                }
+            )
             stored.append(env)
         if rows:
             await conn.execute(insert_ignoring_duplicates(conn, self.tables.events, ["event_id"]), rows)
@@ -206,7 +232,11 @@ class OutboxRelay:
     async def backlog(self) -> int:
         async with self._engine.connect() as conn:
             count = (
-                await conn.execute(select(func.count()).select_from(self._events).where(self._events.c.published_at.is_(None)))
+                await conn.execute(
+                    select(func.count())
+                    .select_from(self._events)
+                    .where(self._events.c.published_at.is_(None))
+                )
             ).scalar()
         return int(count or 0)
 
@@ -238,7 +268,9 @@ class OutboxRelay:
             futures = [await self._publish(r.topic, r.stream_id.encode(), r.body.encode()) for r in rows]
             await asyncio.wait_for(asyncio.gather(*futures), timeout=self._send_timeout)
             await conn.execute(
-                update(ev).where(ev.c.position.in_([r.position for r in rows])).values(published_at=datetime.now(UTC))
+                update(ev)
+                .where(ev.c.position.in_([r.position for r in rows]))
+                .values(published_at=datetime.now(UTC))
             )
         if self._on_published:
             self._on_published(len(rows))
@@ -252,7 +284,7 @@ class OutboxRelay:
             try:
                 await self.flush()
                 delay = interval
-            except Exception as exc:  # broker down, DB down: log, back off, try again
+            except Exception as exc:  # noqa: BLE001  # broker down, DB down: log, back off, try again
                 log.warning("outbox_flush_failed", error_type=type(exc).__name__)
                 delay = min(delay * 2, 30.0)
                 if self._on_failure is not None:

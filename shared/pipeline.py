@@ -22,10 +22,10 @@ import asyncio
 import hashlib
 import json
 import time
-from itertools import groupby
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import groupby
 from typing import Any, Protocol
 
 import structlog
@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.envelope import EnvelopeDecodeError, decode_envelope, derive_event_id
 from shared.metrics import PipelineMetrics
-from shared.outbox import EventStore, Outgoing, OutboxRelay, RawOutgoing
+from shared.outbox import EventStore, OutboxRelay, Outgoing, RawOutgoing
 from shared.topics import dlq_of
 
 log = structlog.get_logger(__name__)
@@ -79,7 +79,9 @@ Decoder = Callable[[Inbound], Decoded]
 
 
 class Handle(Protocol):
-    async def __call__(self, conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]: ...
+    async def __call__(
+        self, conn: AsyncConnection, message: Decoded, now: datetime
+    ) -> Sequence[Outgoing]: ...
 
 
 class HandleBatch(Protocol):
@@ -98,7 +100,9 @@ class Route:
     # instead of a few per message (intake does: it is the service that takes the full input rate).
     handle_batch: HandleBatch | None = None
 
-    async def run(self, conn: AsyncConnection, messages: Sequence[Decoded], now: datetime) -> list[Sequence[Outgoing]]:
+    async def run(
+        self, conn: AsyncConnection, messages: Sequence[Decoded], now: datetime
+    ) -> list[Sequence[Outgoing]]:
         if self.handle_batch is not None:
             return await self.handle_batch(conn, messages, now)
         assert self.handle is not None, "a route needs handle or handle_batch"
@@ -169,7 +173,13 @@ class EventPipeline:
     async def process_records(self, records: Sequence[Any]) -> None:
         """Entry point for a batch of aiokafka ConsumerRecords."""
         inbound = [
-            Inbound(self.logical_topic(r.topic), r.partition, r.offset, r.key, r.value if r.value is not None else b"")
+            Inbound(
+                self.logical_topic(r.topic),
+                r.partition,
+                r.offset,
+                r.key,
+                r.value if r.value is not None else b"",
+            )
             for r in records
         ]
         await self.process(inbound)
@@ -192,7 +202,7 @@ class EventPipeline:
         await self._with_transient_retry(batch[0].topic, lambda: self._apply(decoded, dead))
         try:
             await asyncio.wait_for(self.relay.flush(), timeout=30)
-        except Exception as exc:  # committed rows stay in the outbox; the relay loop publishes them later
+        except Exception as exc:  # noqa: BLE001  # committed rows stay in the outbox; the relay loop publishes them later
             log.warning("publish_deferred", error_type=type(exc).__name__)
         topics = {b.topic for b in batch}
         for topic in topics:
@@ -211,7 +221,9 @@ class EventPipeline:
                 if not is_transient(exc):
                     raise
                 self.metrics.retries.labels(self.service, topic).inc()
-                log.warning("transient_failure_retrying", topic=topic, error_type=type(exc).__name__, delay=delay)
+                log.warning(
+                    "transient_failure_retrying", topic=topic, error_type=type(exc).__name__, delay=delay
+                )
                 await self._sleep(delay)
                 delay = min(delay * 2, self.backoff_max)
 
@@ -224,7 +236,9 @@ class EventPipeline:
             log.error("batch_failed_retrying_one_by_one", error_type=type(exc).__name__, size=len(decoded))
             await self._apply_one_by_one(decoded, dead)
 
-    async def _apply_in_one_transaction(self, decoded: list[Decoded], dead: list[tuple[Inbound, str, str]]) -> None:
+    async def _apply_in_one_transaction(
+        self, decoded: list[Decoded], dead: list[tuple[Inbound, str, str]]
+    ) -> None:
         now = self.clock()
         try:
             async with self.engine.begin() as conn:
@@ -245,7 +259,7 @@ class EventPipeline:
         if self.on_committed and stored:
             try:
                 self.on_committed(stored)
-            except Exception as exc:  # metrics must never undo processing
+            except Exception as exc:  # noqa: BLE001  # metrics must never undo processing
                 log.error("on_committed_failed", error_type=type(exc).__name__)
 
     async def _apply_messages(
@@ -312,7 +326,9 @@ class EventPipeline:
             return RawOutgoing(self.physical_topic(item.topic), item.key, item.body, item.record_id)
         return Outgoing(self.physical_topic(item.topic), item.envelope)
 
-    async def _dead_letter(self, conn: AsyncConnection, inbound: Inbound, reason: str, detail: str, *, now: datetime) -> None:
+    async def _dead_letter(
+        self, conn: AsyncConnection, inbound: Inbound, reason: str, detail: str, *, now: datetime
+    ) -> None:
         record_id = derive_event_id(inbound.position, "DeadLetter")
         record: dict[str, Any] = {
             "dlq_record_id": record_id,
@@ -328,10 +344,23 @@ class EventPipeline:
         }
         if self.quarantine is not None:
             record["original_sealed"] = await self.quarantine(record_id, inbound.value)
-        log.warning("dead_lettered", topic=inbound.topic, partition=inbound.partition, offset=inbound.offset, reason=reason)
+        log.warning(
+            "dead_lettered",
+            topic=inbound.topic,
+            partition=inbound.partition,
+            offset=inbound.offset,
+            reason=reason,
+        )
         await self.store.append(
             conn,
-            [RawOutgoing(self.physical_topic(dlq_of(inbound.topic)), inbound.key or b"", json.dumps(record).encode(), record_id)],
+            [
+                RawOutgoing(
+                    self.physical_topic(dlq_of(inbound.topic)),
+                    inbound.key or b"",
+                    json.dumps(record).encode(),
+                    record_id,
+                )
+            ],
         )
         # The dead record is settled: remember it so a redelivery does not dead-letter it twice.
         await self.store.record_processed(conn, f"dlq:{inbound.position}", inbound.topic, now)

@@ -24,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route as HttpRoute
+from starlette.routing import BaseRoute
+from starlette.routing import Route as HttpRoute
 
 from shared.broker import RelayProducer, attach_pipeline, make_broker
 from shared.crypto import CaseCipher, KeyStore, parse_master_key
@@ -114,7 +115,9 @@ class ServiceRuntime:
             title=f"{service}:consume",
         )
         self.producer = RelayProducer(settings, client_id=f"caseflow-{service}-relay")
-        self.watchdog = ConsumerWatchdog(service, [self.subscriber], self.metrics, stuck_after=settings.stuck_after_seconds)
+        self.watchdog = ConsumerWatchdog(
+            service, [self.subscriber], self.metrics, stuck_after=settings.stuck_after_seconds
+        )
         self.ready = False
 
     def _pipeline(self) -> EventPipeline:
@@ -135,24 +138,35 @@ class ServiceRuntime:
         if isinstance(s, KeyHolderSettings):
             ensure_sqlite_dir(s.keystore_url)
             ctx.keystore = KeyStore(
-                make_engine(s.keystore_url), parse_master_key(s.master_key.get_secret_value()),
+                make_engine(s.keystore_url),
+                parse_master_key(s.master_key.get_secret_value()),
                 cache_seconds=s.key_cache_seconds,
             )
             await ctx.keystore.create_schema()
             ctx.cipher = CaseCipher(ctx.keystore)
         await self.producer.start()
         ctx.relay = OutboxRelay(
-            engine, self.tables, self.producer.publish,
+            engine,
+            self.tables,
+            self.producer.publish,
             on_published=lambda n: self.metrics.published.labels(self.service).inc(n),
             on_failure=self.producer.recreate,
         )
         self._ctx = ctx
         parts = await self._build(ctx)
         ctx.pipeline = EventPipeline(
-            service=self.service, engine=engine, store=ctx.store, relay=ctx.relay, routes=parts.routes,
-            metrics=self.metrics, topic_prefix=s.topic_prefix, clock=self.clock,
-            quarantine=self._quarantine if ctx.keystore else None, on_progress=self.watchdog.progressed,
-            on_committed=parts.on_committed, on_rolled_back=parts.on_rolled_back,
+            service=self.service,
+            engine=engine,
+            store=ctx.store,
+            relay=ctx.relay,
+            routes=parts.routes,
+            metrics=self.metrics,
+            topic_prefix=s.topic_prefix,
+            clock=self.clock,
+            quarantine=self._quarantine if ctx.keystore else None,
+            on_progress=self.watchdog.progressed,
+            on_committed=parts.on_committed,
+            on_rolled_back=parts.on_rolled_back,
         )
         ctx.on_committed = parts.on_committed
         await self.broker.start()
@@ -174,7 +188,9 @@ class ServiceRuntime:
         key = await ctx.keystore.create_key(kid)
         import base64
 
-        return CaseCipher.seal_with_key(key, kid, "dlq_original", base64.b64encode(original).decode()).model_dump()
+        return CaseCipher.seal_with_key(
+            key, kid, "dlq_original", base64.b64encode(original).decode()
+        ).model_dump()
 
     async def _backlog_gauge(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -212,8 +228,11 @@ class ServiceRuntime:
         async def health(_request: Request) -> JSONResponse:
             status = self.watchdog.status
             body = {
-                "service": self.service, "healthy": status.healthy, "reasons": status.reasons,
-                "lag": status.lag, "member": status.member,
+                "service": self.service,
+                "healthy": status.healthy,
+                "reasons": status.reasons,
+                "lag": status.lag,
+                "member": status.member,
             }
             return JSONResponse(body, status_code=200 if status.healthy else 503)
 

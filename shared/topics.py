@@ -28,27 +28,42 @@ def dlq_of(topic: str) -> str:
 
 
 INTAKE_SUBMISSIONS = Topic(
-    "intake.submissions.v1", "frontends",
-    "Raw submissions from the web and chat frontends (contains personal data in clear; kept 7 days).", "7d",
+    "intake.submissions.v1",
+    "frontends",
+    "Raw submissions from the web and chat frontends (contains personal data in clear; kept 7 days).",
+    "7d",
 )
-INTAKE_CASES = Topic("intake.cases.v1", "intake", "Case lifecycle events: CaseOpened, CaseClosed, ...", "forever")
+INTAKE_CASES = Topic(
+    "intake.cases.v1", "intake", "Case lifecycle events: CaseOpened, CaseClosed, ...", "forever"
+)
 INTAKE_REJECTIONS = Topic(
     "intake.rejections.v1", "intake", "SubmissionRejected with a reason code, no personal data.", "forever"
 )
 ROUTING_ASSIGNMENTS = Topic(
-    "routing.assignments.v1", "routing", "AdvisorAssigned, CaseReassigned, RoutingEscalated, ReferralSuggested.",
+    "routing.assignments.v1",
+    "routing",
+    "AdvisorAssigned, CaseReassigned, RoutingEscalated, ReferralSuggested.",
     "forever",
 )
 ROUTING_ALERTS = Topic("routing.alerts.v1", "routing", "Coordinator signals: AdvisorTermEnding.", "forever")
 SCHEDULING_MEETINGS = Topic(
-    "scheduling.meetings.v1", "scheduling", "MeetingScheduled, MeetingCancelled, NoSlotFound, VenueBudgetReserved.",
+    "scheduling.meetings.v1",
+    "scheduling",
+    "MeetingScheduled, MeetingCancelled, NoSlotFound, VenueBudgetReserved.",
     "forever",
 )
-SCHEDULING_PLACES = Topic("scheduling.places.v1", "scheduling", "Rooms, venues and budgets registered.", "compact")
-ADVISOR_ACTIONS = Topic(
-    "advisor.actions.v1", "workbench", "Commands from the advisors' workbench (AcceptCase, LogTime, ...).", "forever"
+SCHEDULING_PLACES = Topic(
+    "scheduling.places.v1", "scheduling", "Rooms, venues and budgets registered.", "compact"
 )
-DIRECTORY = Topic("directory.v1", "hr-feed", "Organisation units, people, advisors (HR feed, administrators).", "compact")
+ADVISOR_ACTIONS = Topic(
+    "advisor.actions.v1",
+    "workbench",
+    "Commands from the advisors' workbench (AcceptCase, LogTime, ...).",
+    "forever",
+)
+DIRECTORY = Topic(
+    "directory.v1", "hr-feed", "Organisation units, people, advisors (HR feed, administrators).", "compact"
+)
 
 ALL_TOPICS: tuple[Topic, ...] = (
     INTAKE_SUBMISSIONS,

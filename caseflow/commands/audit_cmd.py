@@ -21,21 +21,29 @@ async def _run(args: argparse.Namespace) -> int:
         print("caseflow audit: ROUTING_MASTER_KEY is not set; the audit needs key access.", file=sys.stderr)
         return 2
     engine = make_engine(settings.database_url)
-    keys = KeyStore(make_engine(settings.keystore_url), parse_master_key(settings.master_key.get_secret_value()))
+    keys = KeyStore(
+        make_engine(settings.keystore_url), parse_master_key(settings.master_key.get_secret_value())
+    )
     policy = PolicySettings(small_unit_threshold=settings.small_unit_threshold)
     failures = total = 0
     try:
         async with engine.connect() as conn:
-            for verdict in await audit(conn, CaseCipher(keys), policy, args.case if args.action == "explain" else None):
+            for verdict in await audit(
+                conn, CaseCipher(keys), policy, args.case if args.action == "explain" else None
+            ):
                 total += 1
                 failures += not verdict.matches
                 if args.action == "explain":
-                    print(f"{verdict.decided_at}  {verdict.event_type}  "
-                          f"{'reproduced' if verdict.matches else 'NOT REPRODUCED'}")
+                    print(
+                        f"{verdict.decided_at}  {verdict.event_type}  "
+                        f"{'reproduced' if verdict.matches else 'NOT REPRODUCED'}"
+                    )
                     for line in verdict.explanation + verdict.differences:
                         print(f"    {line}")
                 elif not verdict.matches:
-                    print(f"NOT REPRODUCED {verdict.case_id} {verdict.event_type}: {'; '.join(verdict.differences)}")
+                    print(
+                        f"NOT REPRODUCED {verdict.case_id} {verdict.event_type}: {'; '.join(verdict.differences)}"
+                    )
     finally:
         await engine.dispose()
     if args.action == "explain" and total == 0:

@@ -63,10 +63,15 @@ def read_records(path: Path) -> list[tuple[str, str, dict[str, Any]]]:
         ]
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    return [(f"line {i + 2}", (row.pop("record_type", "") or "").strip(), _clean(row)) for i, row in enumerate(rows)]
+    return [
+        (f"line {i + 2}", (row.pop("record_type", "") or "").strip(), _clean(row))
+        for i, row in enumerate(rows)
+    ]
 
 
-def to_events(records: list[tuple[str, str, dict[str, Any]]], now: datetime) -> tuple[list[Envelope[Any]], list[str]]:
+def to_events(
+    records: list[tuple[str, str, dict[str, Any]]], now: datetime
+) -> tuple[list[Envelope[Any]], list[str]]:
     events: list[Envelope[Any]] = []
     problems: list[str] = []
     for where, kind, fields in records:
@@ -79,8 +84,16 @@ def to_events(records: list[tuple[str, str, dict[str, Any]]], now: datetime) -> 
         except ValidationError as exc:
             problems.append(f"{where}: {kind}: {describe_validation_error(exc)}")
             continue
-        stream = str(fields[key_field]) if kind != "acquaintance" else f"acquaintance:{fields['advisor_id']}:{fields['person_id']}"
-        events.append(new_envelope(payload, stream_id=stream, producer="directory-import", occurred_at=now, causation_id=None))
+        stream = (
+            str(fields[key_field])
+            if kind != "acquaintance"
+            else f"acquaintance:{fields['advisor_id']}:{fields['person_id']}"
+        )
+        events.append(
+            new_envelope(
+                payload, stream_id=stream, producer="directory-import", occurred_at=now, causation_id=None
+            )
+        )
     return events, problems
 
 
@@ -114,8 +127,10 @@ def run(args: argparse.Namespace) -> int:
     counts: dict[str, int] = {}
     for e in events:
         counts[e.event_type] = counts.get(e.event_type, 0) + 1
-    print(f"{path.name}: {len(events)} valid record(s) ({', '.join(f'{v} {k}' for k, v in sorted(counts.items()))}), "
-          f"{len(problems)} rejected")
+    print(
+        f"{path.name}: {len(events)} valid record(s) ({', '.join(f'{v} {k}' for k, v in sorted(counts.items()))}), "
+        f"{len(problems)} rejected"
+    )
     if problems and not args.skip_invalid:
         print("nothing published: fix the rejected records or pass --skip-invalid", file=sys.stderr)
         return 1
@@ -142,16 +157,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="publish a CSV or JSON file as directory.v1 events",
         description=(
             "Validate every record and publish it as a directory.v1 event (keyed by its id, so the compacted "
-            "topic keeps the latest). JSON: {\"units\": [...], \"persons\": [...], \"advisors\": [...], "
-            "\"acquaintances\": [...]} with the fields of OrgUnitUpserted, PersonUpserted, AdvisorUpserted and "
+            'topic keeps the latest). JSON: {"units": [...], "persons": [...], "advisors": [...], '
+            '"acquaintances": [...]} with the fields of OrgUnitUpserted, PersonUpserted, AdvisorUpserted and '
             "AcquaintanceDeclared. CSV: one record per line with a record_type column (unit, person, advisor, "
             "acquaintance); list fields (languages, locations, served_unit_ids) are ';'-separated. People are "
             "identified by pseudonyms only, never by name."
         ),
     )
     imp.add_argument("file", help="a .json or .csv file")
-    imp.add_argument("--kafka", help="bootstrap servers (default: $CASEFLOW_KAFKA_BOOTSTRAP or 127.0.0.1:9092)")
+    imp.add_argument(
+        "--kafka", help="bootstrap servers (default: $CASEFLOW_KAFKA_BOOTSTRAP or 127.0.0.1:9092)"
+    )
     imp.add_argument("--topic-prefix", default="", help="topic prefix of the deployment (default: none)")
     imp.add_argument("--dry-run", action="store_true", help="validate only, publish nothing")
-    imp.add_argument("--skip-invalid", action="store_true", help="publish the valid records even if some are rejected")
+    imp.add_argument(
+        "--skip-invalid", action="store_true", help="publish the valid records even if some are rejected"
+    )
     p.set_defaults(func=run)

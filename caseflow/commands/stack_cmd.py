@@ -34,8 +34,14 @@ def _status(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
     else:
         for r in rows:
-            health = "" if r["name"] == "kafka" else ("healthy" if r.get("healthy") else f"UNHEALTHY {r.get('detail')}")
-            print(f"{r['name']:<11} pid {r['pid']:<7} {'running' if r['running'] else 'STOPPED':<8} port {r['port']}  {health}")
+            health = (
+                ""
+                if r["name"] == "kafka"
+                else ("healthy" if r.get("healthy") else f"UNHEALTHY {r.get('detail')}")
+            )
+            print(
+                f"{r['name']:<11} pid {r['pid']:<7} {'running' if r['running'] else 'STOPPED':<8} port {r['port']}  {health}"
+            )
     return 0 if all(r["running"] and r.get("healthy", True) for r in rows) else 1
 
 
@@ -47,27 +53,40 @@ def _demo(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     home_help = "folder for the broker's data, databases, logs and stack.json (default: %(default)s)"
-    p = sub.add_parser("up", help="start Kafka and the four services locally",
-                       description="Start a single-node Kafka broker and the four services as separate processes "
-                                   "on SQLite, and wait until all are ready.")
+    p = sub.add_parser(
+        "up",
+        help="start Kafka and the four services locally",
+        description="Start a single-node Kafka broker and the four services as separate processes "
+        "on SQLite, and wait until all are ready.",
+    )
     p.add_argument("--home", default=str(DEFAULT_HOME), help=home_help)
     p.add_argument("--kafka", help="use this broker instead of starting one")
     p.set_defaults(func=_up)
     p = sub.add_parser("down", help="stop what `caseflow up` started")
     p.add_argument("--home", default=str(DEFAULT_HOME), help=home_help)
     p.set_defaults(func=_down)
-    p = sub.add_parser("status", help="processes, health and consumer lag of the local stack",
-                       description="Show each process of the local stack, its /health verdict (a stuck consumer "
-                                   "is unhealthy, not only a broker that does not answer) and consumer lag.")
+    p = sub.add_parser(
+        "status",
+        help="processes, health and consumer lag of the local stack",
+        description="Show each process of the local stack, its /health verdict (a stuck consumer "
+        "is unhealthy, not only a broker that does not answer) and consumer lag.",
+    )
     p.add_argument("--home", default=str(DEFAULT_HOME), help=home_help)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_status)
-    p = sub.add_parser("demo", help="run the whole case flow on a fresh machine and write the annual report",
-                       description="Start everything, play frontends, clients and advisors with the mix of the "
-                                   "founding study, show live progress, write the anonymised annual report "
-                                   "(HTML, CSV, JSON) and stop everything.")
-    p.add_argument("--duration", type=float, default=60, help="seconds of simulated contacts (default: %(default)s)")
-    p.add_argument("--rate", type=float, default=3, help="contacts per second, on average (default: %(default)s)")
+    p = sub.add_parser(
+        "demo",
+        help="run the whole case flow on a fresh machine and write the annual report",
+        description="Start everything, play frontends, clients and advisors with the mix of the "
+        "founding study, show live progress, write the anonymised annual report "
+        "(HTML, CSV, JSON) and stop everything.",
+    )
+    p.add_argument(
+        "--duration", type=float, default=60, help="seconds of simulated contacts (default: %(default)s)"
+    )
+    p.add_argument(
+        "--rate", type=float, default=3, help="contacts per second, on average (default: %(default)s)"
+    )
     p.add_argument("--home", default="var/demo", help=home_help)
     p.add_argument("--out", default="out", help="where the annual report goes (default: %(default)s)")
     p.add_argument("--keep-running", action="store_true", help="leave the stack running afterwards")

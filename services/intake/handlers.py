@@ -7,10 +7,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.outbox import Outgoing
-from shared.pipeline import Decoded, Inbound, PoisonMessage, Route
 from services.intake.open_case import CaseIntake, IncomingSubmission
 from services.intake.submission import parse_json_object, peek_submission_id
+from shared.outbox import Outgoing
+from shared.pipeline import Decoded, Inbound, PoisonMessage, Route
 
 
 def submission_message_id(submission_id: str | None, fallback: str) -> str:
@@ -27,9 +27,12 @@ def decode_submission(inbound: Inbound) -> Decoded:
 
 
 def submissions_route(intake: CaseIntake) -> Route:
-    async def handle_batch(conn: AsyncConnection, messages: Sequence[Decoded], now: datetime) -> list[Sequence[Outgoing]]:
+    async def handle_batch(
+        conn: AsyncConnection, messages: Sequence[Decoded], now: datetime
+    ) -> list[Sequence[Outgoing]]:
         items = [
-            IncomingSubmission(m.inbound.value, m.body, "kafka", m.message_id, m.inbound.position) for m in messages
+            IncomingSubmission(m.inbound.value, m.body, "kafka", m.message_id, m.inbound.position)
+            for m in messages
         ]
         return [result.outgoing for result in await intake.take_in_many(conn, items, now)]
 

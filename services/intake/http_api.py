@@ -23,8 +23,8 @@ from services.intake.handlers import submission_message_id
 from services.intake.legal_deadlines import deadlines_for_opened_cases
 from services.intake.metrics import IntakeMetrics
 from services.intake.open_case import CaseIntake, IntakeResult
-from services.intake.web_form import web_form_routes
 from services.intake.submission import MAX_SUBMISSION_BYTES, parse_json_object, peek_submission_id
+from services.intake.web_form import web_form_routes
 from shared.outbox import Outgoing
 from shared.runtime import ServiceContext
 
@@ -58,9 +58,16 @@ def intake_routes(
                         earlier = await intake.existing(conn, sid)
                         if earlier is not None:
                             return earlier, False
-                    result = await intake.take_in(conn, raw, doc, now=now, source="http", causation_id=message_id)
-                    outgoing = [*result.outgoing, *await deadlines_for_opened_cases(conn, result.outgoing, now)]
-                    stored = await ctx.store.append(conn, [Outgoing(ctx.topic(o.topic), o.envelope) for o in outgoing])
+                    result = await intake.take_in(
+                        conn, raw, doc, now=now, source="http", causation_id=message_id
+                    )
+                    outgoing = [
+                        *result.outgoing,
+                        *await deadlines_for_opened_cases(conn, result.outgoing, now),
+                    ]
+                    stored = await ctx.store.append(
+                        conn, [Outgoing(ctx.topic(o.topic), o.envelope) for o in outgoing]
+                    )
                     await ctx.store.record_processed(conn, message_id, "http", now)
                 break
             except IntegrityError:

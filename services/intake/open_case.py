@@ -17,14 +17,14 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.intake.store import cases, rejections
+from services.intake.submission import Rejection, Submission, validate_submission
 from shared.contracts.intake import AvailabilityWindow, CaseOpened, SubmissionRejected
 from shared.crypto import CaseCipher, KeyStore, Sealed
 from shared.db import insert_ignoring_duplicates
 from shared.envelope import new_envelope
 from shared.outbox import Outgoing
 from shared.topics import INTAKE_CASES, INTAKE_REJECTIONS
-from services.intake.store import cases, rejections
-from services.intake.submission import Rejection, Submission, validate_submission
 
 PRODUCER = "intake"
 CASE_ID_NAMESPACE = uuid.UUID("0b7c1c0e-5f55-4c7e-8d0e-6a2f7f5d9c31")
@@ -86,14 +86,18 @@ class CaseIntake:
     async def existing(self, conn: AsyncConnection, submission_id: str) -> IntakeResult | None:
         return (await self._existing_many(conn, [submission_id])).get(submission_id)
 
-    async def _existing_many(self, conn: AsyncConnection, submission_ids: list[str]) -> dict[str, IntakeResult]:
+    async def _existing_many(
+        self, conn: AsyncConnection, submission_ids: list[str]
+    ) -> dict[str, IntakeResult]:
         found: dict[str, IntakeResult] = {}
         if not submission_ids:
             return found
         for row in await conn.execute(select(cases).where(cases.c.submission_id.in_(submission_ids))):
             code = await self._open_receipt(row.case_id, row.receipt_sealed)
             found[row.submission_id] = IntakeResult("duplicate_case", case_id=row.case_id, receipt_code=code)
-        for rej in await conn.execute(select(rejections).where(rejections.c.submission_id.in_(submission_ids))):
+        for rej in await conn.execute(
+            select(rejections).where(rejections.c.submission_id.in_(submission_ids))
+        ):
             found[rej.submission_id] = IntakeResult(
                 "duplicate_rejection", rejection=Rejection(rej.reason, rej.field, rej.submission_id)
             )
@@ -108,10 +112,19 @@ class CaseIntake:
         return code
 
     async def take_in(
-        self, conn: AsyncConnection, raw: bytes, doc: Any, *, now: datetime, source: str,
-        causation_id: str, position: str | None = None,
+        self,
+        conn: AsyncConnection,
+        raw: bytes,
+        doc: Any,
+        *,
+        now: datetime,
+        source: str,
+        causation_id: str,
+        position: str | None = None,
     ) -> IntakeResult:
-        return (await self.take_in_many(conn, [IncomingSubmission(raw, doc, source, causation_id, position)], now))[0]
+        return (
+            await self.take_in_many(conn, [IncomingSubmission(raw, doc, source, causation_id, position)], now)
+        )[0]
 
     async def take_in_many(
         self, conn: AsyncConnection, items: list[IncomingSubmission], now: datetime
@@ -121,7 +134,11 @@ class CaseIntake:
         verdicts = [validate_submission(i.raw, i.doc, now=now) for i in items]
         valid_ids = [v.submission_id for v in verdicts if isinstance(v, Submission)]
         earlier = await self._existing_many(conn, valid_ids)
-        to_open = {v.submission_id: v for v in verdicts if isinstance(v, Submission) and v.submission_id not in earlier}
+        to_open = {
+            v.submission_id: v
+            for v in verdicts
+            if isinstance(v, Submission) and v.submission_id not in earlier
+        }
         keys = await self._keystore.create_keys([case_id_for(sid) for sid in to_open], now)
         results: list[IntakeResult] = []
         case_rows: list[dict[str, Any]] = []
@@ -139,21 +156,37 @@ class CaseIntake:
         if case_rows:
             await conn.execute(cases.insert(), case_rows)
         if rejection_rows:
-            await conn.execute(insert_ignoring_duplicates(conn, rejections, ["submission_id"]), rejection_rows)
+            await conn.execute(
+                insert_ignoring_duplicates(conn, rejections, ["submission_id"]), rejection_rows
+            )
         return results
 
-    def _reject(self, rejection: Rejection, item: IncomingSubmission, now: datetime) -> tuple[IntakeResult, dict[str, Any]]:
+    def _reject(
+        self, rejection: Rejection, item: IncomingSubmission, now: datetime
+    ) -> tuple[IntakeResult, dict[str, Any]]:
         row = {
-            "submission_id": rejection.submission_id, "source": item.source, "source_position": item.position,
-            "reason": rejection.reason, "field": rejection.field, "rejected_at": now,
+            "submission_id": rejection.submission_id,
+            "source": item.source,
+            "source_position": item.position,
+            "reason": rejection.reason,
+            "field": rejection.field,
+            "rejected_at": now,
         }
         event = SubmissionRejected(
-            submission_id=rejection.submission_id, source=item.source, source_position=item.position,
-            reason=rejection.reason, field=rejection.field, rejected_at=now,
+            submission_id=rejection.submission_id,
+            source=item.source,
+            source_position=item.position,
+            reason=rejection.reason,
+            field=rejection.field,
+            rejected_at=now,
         )
         stream = rejection.submission_id or (item.position or item.causation_id)
-        env = new_envelope(event, stream_id=stream, producer=PRODUCER, occurred_at=now, causation_id=item.causation_id)
-        return IntakeResult("rejected", rejection=rejection, outgoing=[Outgoing(INTAKE_REJECTIONS.name, env)]), row
+        env = new_envelope(
+            event, stream_id=stream, producer=PRODUCER, occurred_at=now, causation_id=item.causation_id
+        )
+        return IntakeResult(
+            "rejected", rejection=rejection, outgoing=[Outgoing(INTAKE_REJECTIONS.name, env)]
+        ), row
 
     def _open(
         self, sub: Submission, key: bytes, item: IncomingSubmission, now: datetime
@@ -163,26 +196,47 @@ class CaseIntake:
         receipt = new_receipt_code()
         meeting = sub.meeting
         row = {
-            "case_id": case_id, "submission_id": sub.submission_id, "receipt_hash": receipt_hash(receipt),
+            "case_id": case_id,
+            "submission_id": sub.submission_id,
+            "receipt_hash": receipt_hash(receipt),
             "receipt_sealed": CaseCipher.seal_with_key(key, case_id, "receipt", receipt).model_dump_json(),
-            "organisation_id": sub.organisation_id, "unit_id": sub.unit_id,
-            "is_whistleblower_report": sub.is_whistleblower_report, "opened_at": now, "status": "open",
+            "organisation_id": sub.organisation_id,
+            "unit_id": sub.unit_id,
+            "is_whistleblower_report": sub.is_whistleblower_report,
+            "opened_at": now,
+            "status": "open",
         }
         event = CaseOpened(
-            case_id=case_id, submission_id=sub.submission_id, opened_at=now, channel=sub.channel,
-            organisation_id=sub.organisation_id, unit_id=sub.unit_id, client_role=sub.client_role,
-            anonymous=sub.anonymous, categories=tuple(sub.categories),
-            wants_external_advisor=sub.wants_external_advisor, language=sub.language,
-            location=meeting.location if meeting else None, meeting_mode=meeting.mode if meeting else None,
+            case_id=case_id,
+            submission_id=sub.submission_id,
+            opened_at=now,
+            channel=sub.channel,
+            organisation_id=sub.organisation_id,
+            unit_id=sub.unit_id,
+            client_role=sub.client_role,
+            anonymous=sub.anonymous,
+            categories=tuple(sub.categories),
+            wants_external_advisor=sub.wants_external_advisor,
+            language=sub.language,
+            location=meeting.location if meeting else None,
+            meeting_mode=meeting.mode if meeting else None,
             away_from_own_unit=meeting.away_from_own_unit if meeting else False,
-            availability=tuple(AvailabilityWindow(start=w.start, end=w.end) for w in meeting.availability) if meeting else (),
+            availability=tuple(AvailabilityWindow(start=w.start, end=w.end) for w in meeting.availability)
+            if meeting
+            else (),
             is_whistleblower_report=sub.is_whistleblower_report,
             personal=CaseCipher.seal_with_key(key, case_id, "personal", personal),
             routing_facts=CaseCipher.seal_with_key(key, case_id, "routing_facts", routing_facts),
         )
         env = new_envelope(
-            event, stream_id=case_id, producer=PRODUCER, occurred_at=now, causation_id=item.causation_id,
+            event,
+            stream_id=case_id,
+            producer=PRODUCER,
+            occurred_at=now,
+            causation_id=item.causation_id,
             correlation_id=case_id,
         )
-        result = IntakeResult("opened", case_id=case_id, receipt_code=receipt, outgoing=[Outgoing(INTAKE_CASES.name, env)])
+        result = IntakeResult(
+            "opened", case_id=case_id, receipt_code=receipt, outgoing=[Outgoing(INTAKE_CASES.name, env)]
+        )
         return result, row

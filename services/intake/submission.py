@@ -86,7 +86,7 @@ class Window(_Strict):
     def _parse_aware(cls, v: Any) -> Any:
         if isinstance(v, str):
             try:
-                parsed = datetime.fromisoformat(v.replace("Z", "+00:00"))
+                parsed = datetime.fromisoformat(v)
             except ValueError:
                 raise ValueError("invalid_timestamp") from None
             if parsed.tzinfo is None:

@@ -29,47 +29,85 @@ TEXT = {
     "nl": {
         "title": "Contact met een vertrouwenspersoon",
         "intro": "Wat u hier schrijft, leest alleen de vertrouwenspersoon die uw melding krijgt. "
-                 "U mag anoniem blijven. Velden met * zijn verplicht.",
-        "org": "Organisatie (code)", "unit": "Onderdeel (code)", "role": "U bent",
-        "roles": {"employee": "medewerker", "manager": "leidinggevende", "former_employee": "oud-medewerker",
-                  "external_worker": "extern ingehuurd"},
-        "anonymous": "Ik wil anoniem blijven", "contact": "Hoe kunnen we u bereiken?",
-        "name": "Naam (mag een roepnaam zijn)", "email": "E-mailadres", "phone": "Telefoonnummer",
-        "categories": "Waar gaat het over? *", "narrative": "Uw verhaal",
+        "U mag anoniem blijven. Velden met * zijn verplicht.",
+        "org": "Organisatie (code)",
+        "unit": "Onderdeel (code)",
+        "role": "U bent",
+        "roles": {
+            "employee": "medewerker",
+            "manager": "leidinggevende",
+            "former_employee": "oud-medewerker",
+            "external_worker": "extern ingehuurd",
+        },
+        "anonymous": "Ik wil anoniem blijven",
+        "contact": "Hoe kunnen we u bereiken?",
+        "name": "Naam (mag een roepnaam zijn)",
+        "email": "E-mailadres",
+        "phone": "Telefoonnummer",
+        "categories": "Waar gaat het over? *",
+        "narrative": "Uw verhaal",
         "narrative_hint": "Schrijf zo veel of zo weinig als u wilt.",
         "external": "Ik wil liever een vertrouwenspersoon van buiten mijn organisatie",
         "meeting": "Hoe wilt u afspreken?",
-        "modes": {"on_site_discreet_room": "in een rustige, afgesloten ruimte", "off_site_venue": "buiten kantoor",
-                  "phone": "telefonisch", "video": "via video"},
-        "location": "Plaats", "whistleblower": "Dit is een melding van een vermoeden van een misstand (Wet bescherming klokkenluiders)",
-        "submit": "Versturen", "language": "Taal", "other_language": "English",
-        "received": "Uw melding is ontvangen", "receipt": "Uw ontvangstcode",
+        "modes": {
+            "on_site_discreet_room": "in een rustige, afgesloten ruimte",
+            "off_site_venue": "buiten kantoor",
+            "phone": "telefonisch",
+            "video": "via video",
+        },
+        "location": "Plaats",
+        "whistleblower": "Dit is een melding van een vermoeden van een misstand (Wet bescherming klokkenluiders)",
+        "submit": "Versturen",
+        "language": "Taal",
+        "other_language": "English",
+        "received": "Uw melding is ontvangen",
+        "receipt": "Uw ontvangstcode",
         "receipt_hint": "Bewaar deze code goed. Daarmee kunt u later berichten lezen en sturen, ook als u anoniem bent. "
-                        "Wij kunnen de code niet opnieuw voor u opvragen.",
-        "rejected": "Uw melding kon niet worden verwerkt", "back": "Terug naar het formulier",
+        "Wij kunnen de code niet opnieuw voor u opvragen.",
+        "rejected": "Uw melding kon niet worden verwerkt",
+        "back": "Terug naar het formulier",
         "reasons": "Reden",
     },
     "en": {
         "title": "Contact a confidential advisor",
         "intro": "What you write here is read only by the confidential advisor who takes your case. "
-                 "You may stay anonymous. Fields marked * are required.",
-        "org": "Organisation (code)", "unit": "Unit (code)", "role": "You are",
-        "roles": {"employee": "an employee", "manager": "a manager", "former_employee": "a former employee",
-                  "external_worker": "an external worker"},
-        "anonymous": "I want to stay anonymous", "contact": "How can we reach you?",
-        "name": "Name (a first name is fine)", "email": "E-mail address", "phone": "Phone number",
-        "categories": "What is it about? *", "narrative": "Your story",
+        "You may stay anonymous. Fields marked * are required.",
+        "org": "Organisation (code)",
+        "unit": "Unit (code)",
+        "role": "You are",
+        "roles": {
+            "employee": "an employee",
+            "manager": "a manager",
+            "former_employee": "a former employee",
+            "external_worker": "an external worker",
+        },
+        "anonymous": "I want to stay anonymous",
+        "contact": "How can we reach you?",
+        "name": "Name (a first name is fine)",
+        "email": "E-mail address",
+        "phone": "Phone number",
+        "categories": "What is it about? *",
+        "narrative": "Your story",
         "narrative_hint": "Write as much or as little as you like.",
         "external": "I would rather talk to an advisor from outside my organisation",
         "meeting": "How would you like to meet?",
-        "modes": {"on_site_discreet_room": "in a quiet, closed room", "off_site_venue": "away from the office",
-                  "phone": "by phone", "video": "by video"},
-        "location": "Town", "whistleblower": "This is a report of suspected wrongdoing (Whistleblowers Act)",
-        "submit": "Send", "language": "Language", "other_language": "Nederlands",
-        "received": "Your message has been received", "receipt": "Your receipt code",
+        "modes": {
+            "on_site_discreet_room": "in a quiet, closed room",
+            "off_site_venue": "away from the office",
+            "phone": "by phone",
+            "video": "by video",
+        },
+        "location": "Town",
+        "whistleblower": "This is a report of suspected wrongdoing (Whistleblowers Act)",
+        "submit": "Send",
+        "language": "Language",
+        "other_language": "Nederlands",
+        "received": "Your message has been received",
+        "receipt": "Your receipt code",
         "receipt_hint": "Keep this code safe. With it you can read and send messages later, even anonymously. "
-                        "We cannot look it up for you.",
-        "rejected": "Your message could not be processed", "back": "Back to the form",
+        "We cannot look it up for you.",
+        "rejected": "Your message could not be processed",
+        "back": "Back to the form",
         "reasons": "Reason",
     },
 }
@@ -92,12 +130,14 @@ padding:.6rem 1rem;display:inline-block;border-radius:4px}.lang{float:right;colo
 def _page(lang: str, title: str, body: str, status_code: int = 200) -> HTMLResponse:
     return HTMLResponse(
         status_code=status_code,
-        content=
-        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        content=f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<meta name="referrer" content="no-referrer"><title>{html.escape(title)}</title>'
         f"<style>{STYLE}</style></head><body>{body}</body></html>",
-        headers={"Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"},
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+        },
     )
 
 
@@ -141,13 +181,23 @@ def form_page(lang: str, defaults: dict[str, str]) -> HTMLResponse:
 def submission_from_form(form: dict[str, Any], lang: str, now: datetime) -> dict[str, Any]:
     anonymous = form.get("anonymous") == "yes"
     doc: dict[str, Any] = {
-        "schema_version": 1, "submission_id": form.get("submission_id", ""), "submitted_at": now.isoformat(),
-        "channel": "web", "organisation_id": form.get("organisation_id", ""), "unit_id": form.get("unit_id", ""),
-        "client_role": form.get("client_role", "employee"), "anonymous": anonymous,
-        "categories": form.get("categories", []), "narrative": form.get("narrative", ""),
+        "schema_version": 1,
+        "submission_id": form.get("submission_id", ""),
+        "submitted_at": now.isoformat(),
+        "channel": "web",
+        "organisation_id": form.get("organisation_id", ""),
+        "unit_id": form.get("unit_id", ""),
+        "client_role": form.get("client_role", "employee"),
+        "anonymous": anonymous,
+        "categories": form.get("categories", []),
+        "narrative": form.get("narrative", ""),
         "wants_external_advisor": form.get("wants_external_advisor") == "yes",
-        "is_whistleblower_report": form.get("is_whistleblower_report") == "yes", "language": lang,
-        "meeting": {"mode": form.get("mode", "on_site_discreet_room"), "location": form.get("location") or None},
+        "is_whistleblower_report": form.get("is_whistleblower_report") == "yes",
+        "language": lang,
+        "meeting": {
+            "mode": form.get("mode", "on_site_discreet_room"),
+            "location": form.get("location") or None,
+        },
     }
     if not anonymous:
         contact = {k: form.get(k) or None for k in ("name", "email", "phone")}
@@ -169,18 +219,26 @@ def web_form_routes(submit: Submit, defaults: Callable[[], dict[str, str]] = dic
         fields: dict[str, Any] = {k: v[0] for k, v in parsed.items()}
         fields["categories"] = parsed.get("categories", [])
         doc = submission_from_form(fields, lang, datetime.now(UTC))
-        status, answer = await submit(json.dumps(doc).encode(), doc)
+        _status, answer = await submit(json.dumps(doc).encode(), doc)
         if answer.get("status") == "received":
-            body = (f'<header><h1>{t["received"]}</h1></header><main><p>{t["receipt"]}:</p>'
-                    f'<p class="receipt" id="receipt-code" aria-live="polite">{html.escape(str(answer["receipt_code"]))}</p>'
-                    f'<p>{t["receipt_hint"]}</p></main>')
+            body = (
+                f"<header><h1>{t['received']}</h1></header><main><p>{t['receipt']}:</p>"
+                f'<p class="receipt" id="receipt-code" aria-live="polite">{html.escape(str(answer["receipt_code"]))}</p>'
+                f"<p>{t['receipt_hint']}</p></main>"
+            )
             return _page(lang, str(t["received"]), body)
         reason = html.escape(str(answer.get("reason", "")))
-        body = (f'<header><h1>{t["rejected"]}</h1></header><main><p role="alert">{t["reasons"]}: '
-                f'<code id="reason">{reason}</code></p><p><a href="/formulier?lang={lang}">{t["back"]}</a></p></main>')
+        body = (
+            f'<header><h1>{t["rejected"]}</h1></header><main><p role="alert">{t["reasons"]}: '
+            f'<code id="reason">{reason}</code></p><p><a href="/formulier?lang={lang}">{t["back"]}</a></p></main>'
+        )
         return _page(lang, str(t["rejected"]), body, status_code=422)
 
     async def root(_request: Request) -> Response:
         return RedirectResponse("/formulier", status_code=307)
 
-    return [Route("/", root), Route("/formulier", show, methods=["GET"]), Route("/formulier", post, methods=["POST"])]
+    return [
+        Route("/", root),
+        Route("/formulier", show, methods=["GET"]),
+        Route("/formulier", post, methods=["POST"]),
+    ]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shared.contracts  # noqa: F401  (registers the event types)
-from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime
-from shared.topics import ADVISOR_ACTIONS, DIRECTORY, INTAKE_CASES
 from services.routing.decisions import Router
 from services.routing.directory_projection import DirectoryCache
 from services.routing.handlers import RoutingHandlers, routes
@@ -13,6 +11,8 @@ from services.routing.metrics import RoutingMetrics
 from services.routing.policy import PolicySettings
 from services.routing.settings import RoutingSettings
 from services.routing.store import messaging, metadata
+from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime
+from shared.topics import ADVISOR_ACTIONS, DIRECTORY, INTAKE_CASES
 
 SERVICE = "routing"
 
@@ -37,13 +37,20 @@ def create_runtime(settings: RoutingSettings | None = None, **runtime_args: obje
             on_committed=committed,
             on_rolled_back=rolled_back,
             background=[
-                every(settings.term_check_interval_seconds,
-                      lambda: check_terms(ctx, router, metrics, settings.term_warning_days)),
+                every(
+                    settings.term_check_interval_seconds,
+                    lambda: check_terms(ctx, router, metrics, settings.term_warning_days),
+                ),
                 every(5.0, lambda: refresh_gauges(ctx, metrics)),
             ],
         )
 
     return ServiceRuntime(
-        service=SERVICE, settings=settings, metadata=metadata, tables=messaging,
-        consumes=[DIRECTORY.name, INTAKE_CASES.name, ADVISOR_ACTIONS.name], build=build, **runtime_args,  # type: ignore[arg-type]
+        service=SERVICE,
+        settings=settings,
+        metadata=metadata,
+        tables=messaging,
+        consumes=[DIRECTORY.name, INTAKE_CASES.name, ADVISOR_ACTIONS.name],
+        build=build,
+        **runtime_args,  # type: ignore[arg-type]
     )

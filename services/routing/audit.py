@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.crypto import CaseCipher, KeyErased, Sealed
 from services.routing.directory import AdvisorLoadChanged, Directory, DirectoryDataError
 from services.routing.directory_projection import to_change
 from services.routing.facts import facts_from_document
 from services.routing.policy import Decision, PolicySettings, decide, explain
 from services.routing.store import directory_log, messaging
+from shared.crypto import CaseCipher, KeyErased, Sealed
 
 DECISION_EVENTS = ("AdvisorAssigned", "CaseReassigned", "RoutingEscalated")
 
@@ -85,7 +85,10 @@ async def recorded_decisions(conn: AsyncConnection, case_id: str | None = None) 
 async def audit(
     conn: AsyncConnection, cipher: CaseCipher, settings: PolicySettings, case_id: str | None = None
 ) -> Iterator[Verdict]:
-    rows = [(r.revision, r.event_type, r.body) for r in await conn.execute(select(directory_log).order_by(directory_log.c.revision))]
+    rows = [
+        (r.revision, r.event_type, r.body)
+        for r in await conn.execute(select(directory_log).order_by(directory_log.c.revision))
+    ]
     decisions = await recorded_decisions(conn, case_id)
     decisions.sort(key=lambda e: e["payload"].get("directory_revision", 0))
     replayer = DirectoryReplayer(rows)
@@ -95,7 +98,9 @@ async def audit(
     return iter(verdicts)
 
 
-async def _verify_one(env: dict[str, Any], replayer: DirectoryReplayer, cipher: CaseCipher, settings: PolicySettings) -> Verdict:
+async def _verify_one(
+    env: dict[str, Any], replayer: DirectoryReplayer, cipher: CaseCipher, settings: PolicySettings
+) -> Verdict:
     p = env["payload"]
     case_id = p["case_id"]
     decided_at = p.get("decided_at") or p.get("escalated_at")
@@ -108,11 +113,15 @@ async def _verify_one(env: dict[str, Any], replayer: DirectoryReplayer, cipher: 
         exclusions = await cipher.open(case_id, "routing_exclusions", Sealed.model_validate(p["exclusions"]))
     except KeyErased:
         verdict.erased, verdict.matches = True, True
-        verdict.explanation = ["The case's personal data was erased: its decision inputs can no longer be read."]
+        verdict.explanation = [
+            "The case's personal data was erased: its decision inputs can no longer be read."
+        ]
         return verdict
     replayer.at(p["directory_revision"])
     directory = replayer.with_loads(inputs["loads"])
-    decision: Decision = decide(facts_from_document(inputs["facts"]), directory, datetime.fromisoformat(decided_at), settings)
+    decision: Decision = decide(
+        facts_from_document(inputs["facts"]), directory, datetime.fromisoformat(decided_at), settings
+    )
     advisor, rules = _recorded_outcome(env["event_type"], p)
     clear = decision.clear_part()
     if decision.advisor_id != advisor:
@@ -122,7 +131,9 @@ async def _verify_one(env: dict[str, Any], replayer: DirectoryReplayer, cipher: 
     if decision.sensitive_part() != exclusions:
         verdict.differences.append("exclusions differ")
     if decision.policy_version != p["policy_version"]:
-        verdict.differences.append(f"policy version: recorded {p['policy_version']}, now {decision.policy_version}")
+        verdict.differences.append(
+            f"policy version: recorded {p['policy_version']}, now {decision.policy_version}"
+        )
     verdict.matches = not verdict.differences
     verdict.explanation = explain(decision, include_exclusions=True)
     return verdict

@@ -10,16 +10,16 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.routing.directory_projection import DirectoryCache
+from services.routing.facts import case_facts, facts_document
+from services.routing.policy import CaseFacts, Decision, PolicySettings, decide, is_assignment_still_valid
+from services.routing.store import advisor_keys, routing_cases, used_tokens
 from shared.auth import AuthError, advisor_keys_of, claim_token_once, verify_command
 from shared.contracts.routing import AdvisorAssigned, CaseReassigned, ReferralSuggested, RoutingEscalated
 from shared.crypto import CaseCipher, KeyErased
 from shared.envelope import new_envelope
 from shared.outbox import Outgoing
 from shared.topics import ROUTING_ASSIGNMENTS
-from services.routing.directory_projection import DirectoryCache
-from services.routing.facts import case_facts, facts_document
-from services.routing.policy import CaseFacts, Decision, PolicySettings, decide, is_assignment_still_valid
-from services.routing.store import advisor_keys, routing_cases, used_tokens
 
 PRODUCER = "routing"
 
@@ -62,21 +62,43 @@ class Router:
         }
 
     async def route(
-        self, conn: AsyncConnection, row: Any, now: datetime, *, causation_id: str, reason: str,
+        self,
+        conn: AsyncConnection,
+        row: Any,
+        now: datetime,
+        *,
+        causation_id: str,
+        reason: str,
         opened_at: datetime | None = None,
     ) -> list[Outgoing]:
         """Decide for a case row and update it; `reason` is "initial" or the re-routing reason."""
         facts = await case_facts(self.cipher, row)
         decision = decide(facts, self.cache.directory, now, self.settings)
-        return await self._record(conn, row, facts, decision, now, causation_id=causation_id, reason=reason,
-                                  opened_at=opened_at or row.opened_at)
+        return await self._record(
+            conn,
+            row,
+            facts,
+            decision,
+            now,
+            causation_id=causation_id,
+            reason=reason,
+            opened_at=opened_at or row.opened_at,
+        )
 
     async def _record(
-        self, conn: AsyncConnection, row: Any, facts: CaseFacts, decision: Decision, now: datetime, *,
-        causation_id: str, reason: str, opened_at: datetime,
+        self,
+        conn: AsyncConnection,
+        row: Any,
+        facts: CaseFacts,
+        decision: Decision,
+        now: datetime,
+        *,
+        causation_id: str,
+        reason: str,
+        opened_at: datetime,
     ) -> list[Outgoing]:
         key = await self.cipher._keystore.get_key(row.case_id)  # one key fetch for all sealing below
-        seal = lambda purpose, doc: CaseCipher.seal_with_key(key, row.case_id, purpose, doc)  # noqa: E731
+        seal = lambda purpose, doc: CaseCipher.seal_with_key(key, row.case_id, purpose, doc)
         exclusions = seal("routing_exclusions", decision.sensitive_part())
         inputs = seal("routing_inputs", self._inputs(facts))
         clear = decision.clear_part()
@@ -86,48 +108,91 @@ class Router:
         if decision.outcome == "assigned" and decision.advisor_id == previous:
             return []  # still valid and unchanged: nothing happened
         if previous is not None and reason != "initial":
-            events.append(CaseReassigned(
-                case_id=row.case_id, from_advisor_id=previous, to_advisor_id=decision.advisor_id, reason=reason,
-                scope=decision.advisor_scope, policy_version=decision.policy_version, rule_codes=rules,
-                decided_at=now, exclusions=exclusions, directory_revision=self.cache.revision, inputs=inputs,
-            ))
+            events.append(
+                CaseReassigned(
+                    case_id=row.case_id,
+                    from_advisor_id=previous,
+                    to_advisor_id=decision.advisor_id,
+                    reason=reason,
+                    scope=decision.advisor_scope,
+                    policy_version=decision.policy_version,
+                    rule_codes=rules,
+                    decided_at=now,
+                    exclusions=exclusions,
+                    directory_revision=self.cache.revision,
+                    inputs=inputs,
+                )
+            )
         elif decision.outcome == "assigned":
             assert decision.advisor_id is not None and decision.advisor_scope is not None
-            events.append(AdvisorAssigned(
-                case_id=row.case_id, advisor_id=decision.advisor_id, scope=decision.advisor_scope,
-                policy_version=decision.policy_version, rule_codes=rules,
-                selection_reason=decision.selection_reason.value if decision.selection_reason else "",
-                decided_at=now, case_opened_at=opened_at, exclusions=exclusions,
-                directory_revision=self.cache.revision, inputs=inputs,
-            ))
+            events.append(
+                AdvisorAssigned(
+                    case_id=row.case_id,
+                    advisor_id=decision.advisor_id,
+                    scope=decision.advisor_scope,
+                    policy_version=decision.policy_version,
+                    rule_codes=rules,
+                    selection_reason=decision.selection_reason.value if decision.selection_reason else "",
+                    decided_at=now,
+                    case_opened_at=opened_at,
+                    exclusions=exclusions,
+                    directory_revision=self.cache.revision,
+                    inputs=inputs,
+                )
+            )
         if decision.outcome == "escalated" and row.status != "escalated":
-            events.append(RoutingEscalated(
-                case_id=row.case_id, organisation_id=row.organisation_id, reason_codes=rules,
-                policy_version=decision.policy_version, escalated_at=now, reason=reason, exclusions=exclusions,
-                directory_revision=self.cache.revision, inputs=inputs,
-            ))
+            events.append(
+                RoutingEscalated(
+                    case_id=row.case_id,
+                    organisation_id=row.organisation_id,
+                    reason_codes=rules,
+                    policy_version=decision.policy_version,
+                    escalated_at=now,
+                    reason=reason,
+                    exclusions=exclusions,
+                    directory_revision=self.cache.revision,
+                    inputs=inputs,
+                )
+            )
         if decision.referral_suggested and reason == "initial":
-            events.append(ReferralSuggested(
-                case_id=row.case_id, referral=decision.referral_suggested, reason="labour_question", suggested_at=now,
-            ))
+            events.append(
+                ReferralSuggested(
+                    case_id=row.case_id,
+                    referral=decision.referral_suggested,
+                    reason="labour_question",
+                    suggested_at=now,
+                )
+            )
         await conn.execute(
-            update(routing_cases).where(routing_cases.c.case_id == row.case_id).values(
+            update(routing_cases)
+            .where(routing_cases.c.case_id == row.case_id)
+            .values(
                 status="assigned" if decision.outcome == "assigned" else "escalated",
-                current_advisor_id=decision.advisor_id, updated_at=now,
+                current_advisor_id=decision.advisor_id,
+                updated_at=now,
             )
         )
         self.cache.change_load(previous, -1)
         self.cache.change_load(decision.advisor_id, +1)
         return [
-            Outgoing(ROUTING_ASSIGNMENTS.name, new_envelope(
-                e, stream_id=row.case_id, producer=PRODUCER, occurred_at=now, causation_id=causation_id,
-                correlation_id=row.case_id, discriminator=f"{reason}:{i}",
-            ))
+            Outgoing(
+                ROUTING_ASSIGNMENTS.name,
+                new_envelope(
+                    e,
+                    stream_id=row.case_id,
+                    producer=PRODUCER,
+                    occurred_at=now,
+                    causation_id=causation_id,
+                    correlation_id=row.case_id,
+                    discriminator=f"{reason}:{i}",
+                ),
+            )
             for i, e in enumerate(events)
         ]
 
-    async def recheck(self, conn: AsyncConnection, rows: list[Any], now: datetime, *, causation_id: str,
-                      reason: str) -> list[Outgoing]:
+    async def recheck(
+        self, conn: AsyncConnection, rows: list[Any], now: datetime, *, causation_id: str, reason: str
+    ) -> list[Outgoing]:
         """Re-route open cases whose assignment now conflicts, and retry escalated ones."""
         out: list[Outgoing] = []
         for row in rows:
@@ -136,7 +201,9 @@ class Router:
             except KeyErased:
                 continue
             if row.status == "assigned" and row.current_advisor_id:
-                valid, _codes = is_assignment_still_valid(facts, self.cache.directory, now, row.current_advisor_id, self.settings)
+                valid, _codes = is_assignment_still_valid(
+                    facts, self.cache.directory, now, row.current_advisor_id, self.settings
+                )
                 if valid:
                     continue
                 out += await self.route(conn, row, now, causation_id=causation_id, reason=reason)
@@ -147,7 +214,9 @@ class Router:
 
 def reroute_reason(change_type: str, body: dict[str, Any]) -> str:
     if change_type == "AdvisorStatusChanged":
-        return {"on_leave": "advisor_on_leave", "departed": "advisor_departed"}.get(body.get("status", ""), "advisor_status")
+        return {"on_leave": "advisor_on_leave", "departed": "advisor_departed"}.get(
+            body.get("status", ""), "advisor_status"
+        )
     if change_type == "AdvisorUpserted":
         return "advisor_changed"
     if change_type == "AcquaintanceDeclared":

@@ -14,8 +14,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared.codes import AdvisorKind, AdvisorScope, AdvisorStatus
-from shared.contracts import directory as contract
 from services.routing.directory import (
     AcquaintanceDeclared,
     Advisor,
@@ -31,8 +29,16 @@ from services.routing.directory import (
     UnitUpserted,
 )
 from services.routing.store import directory_log
+from shared.codes import AdvisorKind, AdvisorScope, AdvisorStatus
+from shared.contracts import directory as contract
 
-DIRECTORY_EVENTS = ("OrgUnitUpserted", "PersonUpserted", "AdvisorUpserted", "AdvisorStatusChanged", "AcquaintanceDeclared")
+DIRECTORY_EVENTS = (
+    "OrgUnitUpserted",
+    "PersonUpserted",
+    "AdvisorUpserted",
+    "AdvisorStatusChanged",
+    "AcquaintanceDeclared",
+)
 
 
 def to_change(event_type: str, body: dict[str, Any], directory: Directory) -> DirectoryChange | None:
@@ -48,10 +54,18 @@ def to_change(event_type: str, body: dict[str, Any], directory: Directory) -> Di
         existing = directory.advisor(a.advisor_id)
         return AdvisorUpserted(
             Advisor(
-                advisor_id=a.advisor_id, person_id=a.person_id, kind=AdvisorKind(a.kind), scope=AdvisorScope(a.scope),
-                served_unit_ids=frozenset(a.served_unit_ids), organisation_id=a.organisation_id,
-                languages=frozenset(a.languages), locations=frozenset(a.locations), weekly_hours=a.weekly_hours,
-                term_start=a.term_start, term_end=a.term_end, status=AdvisorStatus(a.status),
+                advisor_id=a.advisor_id,
+                person_id=a.person_id,
+                kind=AdvisorKind(a.kind),
+                scope=AdvisorScope(a.scope),
+                served_unit_ids=frozenset(a.served_unit_ids),
+                organisation_id=a.organisation_id,
+                languages=frozenset(a.languages),
+                locations=frozenset(a.locations),
+                weekly_hours=a.weekly_hours,
+                term_start=a.term_start,
+                term_end=a.term_end,
+                status=AdvisorStatus(a.status),
                 open_cases=existing.open_cases if existing else 0,
                 acquaintances=existing.acquaintances if existing else frozenset(),
             )
@@ -89,7 +103,13 @@ class DirectoryCache:
         if not self.stale:
             return
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(select(directory_log.c.event_type, directory_log.c.body).order_by(directory_log.c.revision))).all()
+            rows = (
+                await conn.execute(
+                    select(directory_log.c.event_type, directory_log.c.body).order_by(
+                        directory_log.c.revision
+                    )
+                )
+            ).all()
         self.directory = fold_log([(r.event_type, r.body) for r in rows])
         self.revision = len(rows)
         self.set_loads(load)
@@ -106,16 +126,22 @@ class DirectoryCache:
         if advisor is not None:
             self.directory.apply(AdvisorLoadChanged(advisor.advisor_id, max(0, advisor.open_cases + delta)))
 
-    async def apply(self, conn: AsyncConnection, event_type: str, body: dict[str, Any], now: datetime) -> DirectoryChange | None:
+    async def apply(
+        self, conn: AsyncConnection, event_type: str, body: dict[str, Any], now: datetime
+    ) -> DirectoryChange | None:
         """Log the change and apply it to the cache. Refused changes (cycles) are logged and skipped."""
         change = to_change(event_type, body, self.directory)
         if change is None:
             return None
         if self.revision == 0:
-            self.revision = int((await conn.execute(select(func.count()).select_from(directory_log))).scalar() or 0)
+            self.revision = int(
+                (await conn.execute(select(func.count()).select_from(directory_log))).scalar() or 0
+            )
         self.revision += 1
         await conn.execute(
-            directory_log.insert().values(revision=self.revision, event_type=event_type, body=json.dumps(body), applied_at=now)
+            directory_log.insert().values(
+                revision=self.revision, event_type=event_type, body=json.dumps(body), applied_at=now
+            )
         )
         try:
             self.directory.apply(change)

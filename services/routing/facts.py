@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.routing.policy import CaseFacts, InvolvedPerson
 from shared.codes import Category, ClientRole, InvolvedRole
 from shared.contracts.intake import CaseOpened
 from shared.crypto import CaseCipher, Sealed
-from services.routing.policy import CaseFacts, InvolvedPerson
 
 
 def coded_fields(opened: CaseOpened) -> dict[str, Any]:
@@ -58,27 +58,42 @@ async def case_facts(cipher: CaseCipher, row: Any) -> CaseFacts:
 def facts_document(facts: CaseFacts) -> dict[str, Any]:
     """The facts as JSON, sealed into each decision so that the audit can decide again."""
     return {
-        "case_id": facts.case_id, "organisation_id": facts.organisation_id, "unit_id": facts.unit_id,
-        "client_person_id": facts.client_person_id, "client_role": facts.client_role.value,
+        "case_id": facts.case_id,
+        "organisation_id": facts.organisation_id,
+        "unit_id": facts.unit_id,
+        "client_person_id": facts.client_person_id,
+        "client_role": facts.client_role.value,
         "categories": [c.value for c in facts.categories],
         "persons_involved": [
-            {"person_id": p.person_id, "role": p.role.value if p.role else None} for p in facts.persons_involved
+            {"person_id": p.person_id, "role": p.role.value if p.role else None}
+            for p in facts.persons_involved
         ],
         "preferred_advisor_id": facts.preferred_advisor_id,
-        "excluded_advisor_ids": sorted(facts.excluded_advisor_ids), "wants_external": facts.wants_external,
-        "language": facts.language, "location": facts.location,
-        "is_whistleblower_report": facts.is_whistleblower_report, "current_advisor_id": facts.current_advisor_id,
+        "excluded_advisor_ids": sorted(facts.excluded_advisor_ids),
+        "wants_external": facts.wants_external,
+        "language": facts.language,
+        "location": facts.location,
+        "is_whistleblower_report": facts.is_whistleblower_report,
+        "current_advisor_id": facts.current_advisor_id,
         "previously_conflicted_advisor_ids": sorted(facts.previously_conflicted_advisor_ids),
     }
 
 
 def facts_from_document(doc: dict[str, Any]) -> CaseFacts:
     return CaseFacts(
-        case_id=doc["case_id"], organisation_id=doc["organisation_id"], unit_id=doc["unit_id"],
-        client_person_id=doc["client_person_id"], client_role=ClientRole(doc["client_role"]),
-        categories=tuple(Category(c) for c in doc["categories"]), persons_involved=tuple(_persons(doc["persons_involved"])),
-        preferred_advisor_id=doc["preferred_advisor_id"], excluded_advisor_ids=frozenset(doc["excluded_advisor_ids"]),
-        wants_external=doc["wants_external"], language=doc["language"], location=doc["location"],
-        is_whistleblower_report=doc["is_whistleblower_report"], current_advisor_id=doc["current_advisor_id"],
+        case_id=doc["case_id"],
+        organisation_id=doc["organisation_id"],
+        unit_id=doc["unit_id"],
+        client_person_id=doc["client_person_id"],
+        client_role=ClientRole(doc["client_role"]),
+        categories=tuple(Category(c) for c in doc["categories"]),
+        persons_involved=tuple(_persons(doc["persons_involved"])),
+        preferred_advisor_id=doc["preferred_advisor_id"],
+        excluded_advisor_ids=frozenset(doc["excluded_advisor_ids"]),
+        wants_external=doc["wants_external"],
+        language=doc["language"],
+        location=doc["location"],
+        is_whistleblower_report=doc["is_whistleblower_report"],
+        current_advisor_id=doc["current_advisor_id"],
         previously_conflicted_advisor_ids=frozenset(doc["previously_conflicted_advisor_ids"]),
     )

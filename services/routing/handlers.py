@@ -13,6 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.routing.decisions import PRODUCER, Router, reroute_reason
+from services.routing.directory_projection import DIRECTORY_EVENTS
+from services.routing.facts import coded_fields
+from services.routing.store import advisor_keys, routing_cases
 from shared.auth import record_advisor_key
 from shared.contracts.advisor_actions import AmendCaseFacts, DeclareConflict
 from shared.contracts.intake import CaseOpened
@@ -21,10 +25,6 @@ from shared.envelope import new_envelope
 from shared.outbox import Outgoing
 from shared.pipeline import Decoded, Inbound, PoisonMessage, Route, envelope_decoder
 from shared.topics import ADVISOR_ACTIONS, DIRECTORY, INTAKE_CASES, ROUTING_ASSIGNMENTS
-from services.routing.decisions import PRODUCER, Router, reroute_reason
-from services.routing.directory_projection import DIRECTORY_EVENTS
-from services.routing.facts import coded_fields
-from services.routing.store import advisor_keys, routing_cases
 
 IGNORED = "ignored"
 
@@ -55,14 +55,22 @@ class RoutingHandlers:
 
     # -- directory.v1 --------------------------------------------------------------------------
 
-    async def on_directory(self, conn: AsyncConnection, messages: Sequence[Decoded], now: datetime) -> list[Sequence[Outgoing]]:
+    async def on_directory(
+        self, conn: AsyncConnection, messages: Sequence[Decoded], now: datetime
+    ) -> list[Sequence[Outgoing]]:
         await self._prepare(conn)
         reasons: list[str] = []
         for m in messages:
             if _type(m) == "AdvisorKeyRegistered":
                 k = m.body.payload
-                await record_advisor_key(conn, advisor_keys, advisor_id=k.advisor_id, public_key_b64=k.public_key_b64,
-                                         valid_from=k.valid_from, valid_until=k.valid_until)
+                await record_advisor_key(
+                    conn,
+                    advisor_keys,
+                    advisor_id=k.advisor_id,
+                    public_key_b64=k.public_key_b64,
+                    valid_from=k.valid_from,
+                    valid_until=k.valid_until,
+                )
             elif _type(m) in DIRECTORY_EVENTS:
                 body = m.body.payload.model_dump(mode="json")
                 if await self.router.cache.apply(conn, _type(m), body, now) is not None:
@@ -71,14 +79,22 @@ class RoutingHandlers:
         if reasons:
             # One re-check of the open cases per batch of directory changes, not one per change:
             # an HR bulk feed may carry thousands of changes at once.
-            rows = (await conn.execute(select(routing_cases).where(routing_cases.c.status.in_(("assigned", "escalated"))))).all()
+            rows = (
+                await conn.execute(
+                    select(routing_cases).where(routing_cases.c.status.in_(("assigned", "escalated")))
+                )
+            ).all()
             reason = reasons[0] if len(set(reasons)) == 1 else "org_change"
-            results[-1] = await self.router.recheck(conn, rows, now, causation_id=messages[-1].message_id, reason=reason)
+            results[-1] = await self.router.recheck(
+                conn, rows, now, causation_id=messages[-1].message_id, reason=reason
+            )
         return results
 
     # -- intake.cases.v1 -----------------------------------------------------------------------
 
-    async def on_case_event(self, conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
+    async def on_case_event(
+        self, conn: AsyncConnection, message: Decoded, now: datetime
+    ) -> Sequence[Outgoing]:
         await self._prepare(conn)
         kind = _type(message)
         if kind == "CaseOpened":
@@ -89,22 +105,36 @@ class RoutingHandlers:
                 if row.status == "assigned":
                     self.router.cache.change_load(row.current_advisor_id, -1)
                 await conn.execute(
-                    routing_cases.update().where(routing_cases.c.case_id == row.case_id)
+                    routing_cases.update()
+                    .where(routing_cases.c.case_id == row.case_id)
                     .values(status="closed" if kind == "CaseClosed" else "erased", updated_at=now)
                 )
         return []
 
-    async def _open(self, conn: AsyncConnection, opened: CaseOpened, now: datetime, causation_id: str) -> Sequence[Outgoing]:
+    async def _open(
+        self, conn: AsyncConnection, opened: CaseOpened, now: datetime, causation_id: str
+    ) -> Sequence[Outgoing]:
         if await self._row(conn, opened.case_id) is not None:
             return []
-        await conn.execute(routing_cases.insert().values(
-            case_id=opened.case_id, organisation_id=opened.organisation_id, unit_id=opened.unit_id,
-            opened_at=opened.opened_at, coded=coded_fields(opened), routing_facts=opened.routing_facts.model_dump_json(),
-            amendments=[], status="new", current_advisor_id=None, conflicted_advisor_ids=[], updated_at=now,
-        ))
+        await conn.execute(
+            routing_cases.insert().values(
+                case_id=opened.case_id,
+                organisation_id=opened.organisation_id,
+                unit_id=opened.unit_id,
+                opened_at=opened.opened_at,
+                coded=coded_fields(opened),
+                routing_facts=opened.routing_facts.model_dump_json(),
+                amendments=[],
+                status="new",
+                current_advisor_id=None,
+                conflicted_advisor_ids=[],
+                updated_at=now,
+            )
+        )
         row = await self._row(conn, opened.case_id)
-        return await self.router.route(conn, row, now, causation_id=causation_id, reason="initial",
-                                       opened_at=opened.opened_at)
+        return await self.router.route(
+            conn, row, now, causation_id=causation_id, reason="initial", opened_at=opened.opened_at
+        )
 
     async def _row(self, conn: AsyncConnection, case_id: str) -> Any:
         return (await conn.execute(select(routing_cases).where(routing_cases.c.case_id == case_id))).first()
@@ -123,21 +153,35 @@ class RoutingHandlers:
             return [self._rejected(command, refusal, now, message.message_id)]
         if isinstance(command, DeclareConflict):
             conflicted = sorted({*(row.conflicted_advisor_ids or []), command.advisor_id})
-            await conn.execute(routing_cases.update().where(routing_cases.c.case_id == row.case_id)
-                               .values(conflicted_advisor_ids=conflicted))
+            await conn.execute(
+                routing_cases.update()
+                .where(routing_cases.c.case_id == row.case_id)
+                .values(conflicted_advisor_ids=conflicted)
+            )
             row = await self._row(conn, command.case_id)
-            return await self.router.route(conn, row, now, causation_id=message.message_id, reason="conflict_declared")
+            return await self.router.route(
+                conn, row, now, causation_id=message.message_id, reason="conflict_declared"
+            )
         amendments = [*(row.amendments or []), command.added_facts.model_dump_json()]
-        await conn.execute(routing_cases.update().where(routing_cases.c.case_id == row.case_id).values(amendments=amendments))
+        await conn.execute(
+            routing_cases.update().where(routing_cases.c.case_id == row.case_id).values(amendments=amendments)
+        )
         row = await self._row(conn, command.case_id)
-        return await self.router.recheck(conn, [row], now, causation_id=message.message_id, reason="persons_added")
+        return await self.router.recheck(
+            conn, [row], now, causation_id=message.message_id, reason="persons_added"
+        )
 
     def _rejected(self, command: Any, reason: str, now: datetime, causation_id: str) -> Outgoing:
         event = RoutingActionRejected(
-            case_id=command.case_id, action=command.EVENT_TYPE, advisor_id=command.advisor_id, reason=reason,
+            case_id=command.case_id,
+            action=command.EVENT_TYPE,
+            advisor_id=command.advisor_id,
+            reason=reason,
             rejected_at=now,
         )
-        env = new_envelope(event, stream_id=command.case_id, producer=PRODUCER, occurred_at=now, causation_id=causation_id)
+        env = new_envelope(
+            event, stream_id=command.case_id, producer=PRODUCER, occurred_at=now, causation_id=causation_id
+        )
         return Outgoing(ROUTING_ASSIGNMENTS.name, env)
 
 

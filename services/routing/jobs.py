@@ -10,16 +10,16 @@ from typing import Any
 import structlog
 from sqlalchemy import func, select
 
+from services.routing.decisions import PRODUCER, Router
+from services.routing.metrics import RoutingMetrics
+from services.routing.policy import term_endings_within
+from services.routing.store import routing_cases, term_notices
 from shared.contracts.routing import AdvisorTermEnding
 from shared.db import insert_ignoring_duplicates
 from shared.envelope import new_envelope
 from shared.outbox import Outgoing
 from shared.runtime import ServiceContext
 from shared.topics import ROUTING_ALERTS
-from services.routing.decisions import PRODUCER, Router
-from services.routing.metrics import RoutingMetrics
-from services.routing.policy import term_endings_within
-from services.routing.store import routing_cases, term_notices
 
 log = structlog.get_logger(__name__)
 
@@ -53,23 +53,39 @@ async def _check_terms_in_transaction(
             )
             if fresh.rowcount:
                 event = AdvisorTermEnding(
-                    advisor_id=advisor_id, term_end=term_end, days_left=(term_end - now.date()).days, noticed_at=now
+                    advisor_id=advisor_id,
+                    term_end=term_end,
+                    days_left=(term_end - now.date()).days,
+                    noticed_at=now,
                 )
-                outgoing.append(Outgoing(ctx.topic(ROUTING_ALERTS.name), new_envelope(
-                    event, stream_id=advisor_id, producer=PRODUCER, occurred_at=now,
-                    causation_id=f"term:{advisor_id}:{term_end.isoformat()}",
-                )))
+                outgoing.append(
+                    Outgoing(
+                        ctx.topic(ROUTING_ALERTS.name),
+                        new_envelope(
+                            event,
+                            stream_id=advisor_id,
+                            producer=PRODUCER,
+                            occurred_at=now,
+                            causation_id=f"term:{advisor_id}:{term_end.isoformat()}",
+                        ),
+                    )
+                )
         rows = (await conn.execute(select(routing_cases).where(routing_cases.c.status == "assigned"))).all()
-        rerouted = await router.recheck(conn, rows, now, causation_id=f"term-check:{now.date().isoformat()}",
-                                        reason="term_ended")
-        return await ctx.store.append(conn, outgoing + [Outgoing(ctx.topic(o.topic), o.envelope) for o in rerouted])
+        rerouted = await router.recheck(
+            conn, rows, now, causation_id=f"term-check:{now.date().isoformat()}", reason="term_ended"
+        )
+        return await ctx.store.append(
+            conn, outgoing + [Outgoing(ctx.topic(o.topic), o.envelope) for o in rerouted]
+        )
 
 
 async def refresh_gauges(ctx: ServiceContext, metrics: RoutingMetrics) -> None:
     async with ctx.engine.connect() as conn:
-        waiting = (await conn.execute(
-            select(func.count()).select_from(routing_cases).where(routing_cases.c.status == "escalated")
-        )).scalar()
+        waiting = (
+            await conn.execute(
+                select(func.count()).select_from(routing_cases).where(routing_cases.c.status == "escalated")
+            )
+        ).scalar()
     metrics.escalations_waiting.set(int(waiting or 0))
 
 
@@ -78,11 +94,9 @@ def every(seconds: float, job: Callable[[], Awaitable[object]]) -> Callable[[asy
         while not stop.is_set():
             try:
                 await job()
-            except Exception as exc:  # a failed run is retried at the next tick
+            except Exception as exc:  # noqa: BLE001  # a failed run is retried at the next tick
                 log.warning("routing_job_failed", error_type=type(exc).__name__)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=seconds)
 
     return loop
-
-

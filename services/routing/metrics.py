@@ -10,26 +10,38 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 class RoutingMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.decisions = Counter(
-            "caseflow_routing_decisions_total", "Routing decisions, by outcome.", ["outcome"], registry=registry
+            "caseflow_routing_decisions_total",
+            "Routing decisions, by outcome.",
+            ["outcome"],
+            registry=registry,
         )
         self.reassignments = Counter(
-            "caseflow_routing_reassignments_total", "Cases reassigned, by reason.", ["reason"], registry=registry
+            "caseflow_routing_reassignments_total",
+            "Cases reassigned, by reason.",
+            ["reason"],
+            registry=registry,
         )
         self.escalations_waiting = Gauge(
-            "caseflow_routing_escalations_waiting", "Cases in the coordinators' queue: nobody eligible.",
+            "caseflow_routing_escalations_waiting",
+            "Cases in the coordinators' queue: nobody eligible.",
             registry=registry,
         )
         self.terms_ending = Gauge(
-            "caseflow_routing_advisor_terms_ending", "Advisors whose term ends within the warning period.",
+            "caseflow_routing_advisor_terms_ending",
+            "Advisors whose term ends within the warning period.",
             registry=registry,
         )
         self.latency = Histogram(
-            "caseflow_intake_to_assignment_seconds", "From case opened to first advisor assigned.",
-            registry=registry, buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600),
+            "caseflow_intake_to_assignment_seconds",
+            "From case opened to first advisor assigned.",
+            registry=registry,
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600),
         )
         self.rejected_actions = Counter(
-            "caseflow_access_denied_total", "Refused advisor actions and case-file requests, by reason.",
-            ["reason"], registry=registry,
+            "caseflow_access_denied_total",
+            "Refused advisor actions and case-file requests, by reason.",
+            ["reason"],
+            registry=registry,
         )
 
     def count(self, stored: list[Any]) -> None:

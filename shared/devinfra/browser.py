@@ -23,9 +23,16 @@ from shared.devinfra.ports import free_port
 PACKAGES = ("chromium", "chromium-driver")
 # Flags for a closed network: no background requests that this machine would refuse.
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--window-size=1200,1600",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1200,1600",
 ]
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 
@@ -39,10 +46,14 @@ def ensure_chromium() -> tuple[str, str]:
     if chromium and driver:
         return chromium, driver
     if os.geteuid() != 0:
-        raise BrowserInfraError("chromium and chromium-driver are missing: `sudo apt-get install chromium chromium-driver`")
+        raise BrowserInfraError(
+            "chromium and chromium-driver are missing: `sudo apt-get install chromium chromium-driver`"
+        )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, stdout=subprocess.DEVNULL)
-    subprocess.run(["apt-get", "install", "-y", "-qq", *PACKAGES], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", *PACKAGES], check=True, env=env, stdout=subprocess.DEVNULL
+    )
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     if not (chromium and driver):
         raise BrowserInfraError("apt-get installed chromium but the binaries are not on PATH")
@@ -56,7 +67,9 @@ class WebDriver:
         self.chromium, driver = ensure_chromium()
         self.port = free_port()
         self.profile = tempfile.mkdtemp(prefix="caseflow-chromium-")
-        self.proc = subprocess.Popen([driver, f"--port={self.port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [driver, f"--port={self.port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=60)
         deadline = time.monotonic() + 20
         while True:
@@ -68,12 +81,23 @@ class WebDriver:
             if time.monotonic() > deadline:
                 raise BrowserInfraError("chromedriver did not start")
             time.sleep(0.1)
-        caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
-            "binary": self.chromium, "args": [*CHROMIUM_ARGS, f"--user-data-dir={self.profile}"]}}}}
+        caps = {
+            "capabilities": {
+                "alwaysMatch": {
+                    "browserName": "chrome",
+                    "goog:chromeOptions": {
+                        "binary": self.chromium,
+                        "args": [*CHROMIUM_ARGS, f"--user-data-dir={self.profile}"],
+                    },
+                }
+            }
+        }
         self.session = self._call("POST", "/session", caps)["sessionId"]
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
-        answer = self.http.request(method, path, json=body if body is not None else ({} if method == "POST" else None))
+        answer = self.http.request(
+            method, path, json=body if body is not None else ({} if method == "POST" else None)
+        )
         value = answer.json().get("value")
         if answer.status_code >= 400:
             raise BrowserInfraError(f"{method} {path}: {value}")
@@ -89,7 +113,10 @@ class WebDriver:
         return str(self._call("POST", self._s("/element"), {"using": "css selector", "value": css})[ELEMENT])
 
     def find_all(self, css: str) -> list[str]:
-        return [e[ELEMENT] for e in self._call("POST", self._s("/elements"), {"using": "css selector", "value": css})]
+        return [
+            e[ELEMENT]
+            for e in self._call("POST", self._s("/elements"), {"using": "css selector", "value": css})
+        ]
 
     def click(self, css: str) -> None:
         self._call("POST", self._s(f"/element/{self.find(css)}/click"))
@@ -109,8 +136,13 @@ class WebDriver:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                if self.find("html") != before and self._call("POST", self._s("/execute/sync"), {
-                    "script": "return document.readyState", "args": []}) == "complete":
+                if (
+                    self.find("html") != before
+                    and self._call(
+                        "POST", self._s("/execute/sync"), {"script": "return document.readyState", "args": []}
+                    )
+                    == "complete"
+                ):
                     return self.title()
             except BrowserInfraError:
                 pass  # between documents
@@ -144,8 +176,9 @@ class WebDriver:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m shared.devinfra.browser",
-                                     description="Headless Chromium for the browser tests.")
+    parser = argparse.ArgumentParser(
+        prog="python -m shared.devinfra.browser", description="Headless Chromium for the browser tests."
+    )
     parser.add_argument("action", choices=["ensure-installed"])
     parser.parse_args()
     chromium, driver = ensure_chromium()

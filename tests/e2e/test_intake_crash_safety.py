@@ -12,7 +12,6 @@ import random
 import uuid
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import pytest
@@ -43,13 +42,18 @@ async def test_sigkill_during_2000_submissions_loses_nothing_and_doubles_nothing
 ) -> None:
     rng = random.Random(20191)
     prefix = f"t-crash-{uuid.uuid4().hex[:8]}."
-    await create_topics(kafka_bootstrap, [prefix + t for t in (SUBMISSIONS, CASES, REJECTIONS, SUBMISSIONS + ".dlq")])
+    await create_topics(
+        kafka_bootstrap, [prefix + t for t in (SUBMISSIONS, CASES, REJECTIONS, SUBMISSIONS + ".dlq")]
+    )
     db_url, raw_db = await _create_db(pg_url_base)
     intake = ServiceProcess(
         "intake",
         {
-            "INTAKE_KAFKA_BOOTSTRAP": kafka_bootstrap, "INTAKE_TOPIC_PREFIX": prefix, "INTAKE_DATABASE_URL": db_url,
-            "INTAKE_KEYSTORE_URL": f"sqlite+aiosqlite:///{tmp_path}/keys.db", "INTAKE_MASTER_KEY": TEST_MASTER_KEY,
+            "INTAKE_KAFKA_BOOTSTRAP": kafka_bootstrap,
+            "INTAKE_TOPIC_PREFIX": prefix,
+            "INTAKE_DATABASE_URL": db_url,
+            "INTAKE_KEYSTORE_URL": f"sqlite+aiosqlite:///{tmp_path}/keys.db",
+            "INTAKE_MASTER_KEY": TEST_MASTER_KEY,
             "INTAKE_MAX_BATCH": "100",
         },
         tmp_path / "intake.log",

@@ -30,7 +30,10 @@ SUBMISSIONS, CASES, REJECTIONS = "intake.submissions.v1", "intake.cases.v1", "in
 async def _all_rows_as_text(dsn: str) -> str:
     conn = await asyncpg.connect(dsn)
     try:
-        tables = [r["tablename"] for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")]
+        tables = [
+            r["tablename"]
+            for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")
+        ]
         parts = []
         for table in tables:
             parts += [str(dict(r)) for r in await conn.fetch(f'SELECT * FROM "{table}"')]
@@ -39,9 +42,13 @@ async def _all_rows_as_text(dsn: str) -> str:
         await conn.close()
 
 
-async def test_markers_appear_only_in_the_raw_input_topic(kafka_bootstrap: str, pg_url_base: str, tmp_path: Path) -> None:
+async def test_markers_appear_only_in_the_raw_input_topic(
+    kafka_bootstrap: str, pg_url_base: str, tmp_path: Path
+) -> None:
     prefix = f"t-pii-{uuid.uuid4().hex[:8]}."
-    await create_topics(kafka_bootstrap, [prefix + t for t in (SUBMISSIONS, CASES, REJECTIONS, SUBMISSIONS + ".dlq")])
+    await create_topics(
+        kafka_bootstrap, [prefix + t for t in (SUBMISSIONS, CASES, REJECTIONS, SUBMISSIONS + ".dlq")]
+    )
     name = f"pii_{uuid.uuid4().hex[:10]}"
     raw_base = pg_url_base.replace("postgresql+asyncpg://", "postgresql://")
     admin = await asyncpg.connect(raw_base + "/postgres")
@@ -50,9 +57,11 @@ async def test_markers_appear_only_in_the_raw_input_topic(kafka_bootstrap: str, 
     intake = ServiceProcess(
         "intake",
         {
-            "INTAKE_KAFKA_BOOTSTRAP": kafka_bootstrap, "INTAKE_TOPIC_PREFIX": prefix,
+            "INTAKE_KAFKA_BOOTSTRAP": kafka_bootstrap,
+            "INTAKE_TOPIC_PREFIX": prefix,
             "INTAKE_DATABASE_URL": f"{pg_url_base}/{name}",
-            "INTAKE_KEYSTORE_URL": f"sqlite+aiosqlite:///{tmp_path}/keys.db", "INTAKE_MASTER_KEY": TEST_MASTER_KEY,
+            "INTAKE_KEYSTORE_URL": f"sqlite+aiosqlite:///{tmp_path}/keys.db",
+            "INTAKE_MASTER_KEY": TEST_MASTER_KEY,
             "INTAKE_LOG_LEVEL": "DEBUG",
         },
         tmp_path / "intake.log",
@@ -68,10 +77,14 @@ async def test_markers_appear_only_in_the_raw_input_topic(kafka_bootstrap: str, 
     intake.start()
     try:
         await produce(
-            kafka_bootstrap, prefix + SUBMISSIONS,
-            [(None, samples.to_bytes(d)) for d in (valid, anonymous, rejected)] + [(None, not_json), (None, bad_utf8)],
+            kafka_bootstrap,
+            prefix + SUBMISSIONS,
+            [(None, samples.to_bytes(d)) for d in (valid, anonymous, rejected)]
+            + [(None, not_json), (None, bad_utf8)],
         )
-        answer = httpx.post(intake.url + "/v1/submissions", json=over_http, timeout=10)
+        answer = await asyncio.to_thread(
+            httpx.post, intake.url + "/v1/submissions", json=over_http, timeout=10
+        )
         assert answer.status_code == 201
         opened = read_json(await read_all(kafka_bootstrap, prefix + CASES, expect=3, timeout=30))
         assert len(opened) == 3
@@ -98,7 +111,9 @@ async def test_markers_appear_only_in_the_raw_input_topic(kafka_bootstrap: str, 
         "key store bytes": b"".join(p.read_bytes() for p in tmp_path.glob("keys.db*")).decode("latin-1"),
     }
     for topic in topics:
-        haystacks[topic] = b"\n".join(await read_all(kafka_bootstrap, topic, timeout=10, idle=1)).decode("latin-1")
+        haystacks[topic] = b"\n".join(await read_all(kafka_bootstrap, topic, timeout=10, idle=1)).decode(
+            "latin-1"
+        )
     assert "MARK" not in haystacks["postgres tables"] and len(haystacks["postgres tables"]) > 1000
     for where, text in haystacks.items():
         for marker in all_markers:

@@ -22,13 +22,20 @@ pytestmark = pytest.mark.e2e
 
 DOMAIN_METRICS = {
     "intake": ["caseflow_intake_cases_opened_total"],
-    "routing": ["caseflow_routing_decisions_total", "caseflow_intake_to_assignment_seconds_count",
-                "caseflow_routing_escalations_waiting"],
+    "routing": [
+        "caseflow_routing_decisions_total",
+        "caseflow_intake_to_assignment_seconds_count",
+        "caseflow_routing_escalations_waiting",
+    ],
     "scheduling": ["caseflow_scheduling_outcomes_total"],
     "reporting": ["caseflow_messages_processed_total"],
 }
-EVERY_SERVICE = ["caseflow_outbox_backlog_events", "caseflow_consumer_lag_messages",
-                 "caseflow_messages_processed_total", "faststream_received_messages_total"]
+EVERY_SERVICE = [
+    "caseflow_outbox_backlog_events",
+    "caseflow_consumer_lag_messages",
+    "caseflow_messages_processed_total",
+    "faststream_received_messages_total",
+]
 
 
 def test_promtool_accepts_the_config_and_the_rule_tests_pass() -> None:
@@ -43,16 +50,27 @@ async def test_prometheus_scrapes_all_four_services_and_finds_the_domain_metrics
 ) -> None:
     ensure_prometheus()
     prefix = f"t-prom-{uuid.uuid4().hex[:8]}."
-    state = await asyncio.to_thread(stack.up, tmp_path / "stack", kafka_bootstrap=kafka_bootstrap,
-                                    topic_prefix=prefix, say=lambda _line: None)
+    state = await asyncio.to_thread(
+        stack.up,
+        tmp_path / "stack",
+        kafka_bootstrap=kafka_bootstrap,
+        topic_prefix=prefix,
+        say=lambda _line: None,
+    )
     try:
         await _seed(kafka_bootstrap, prefix)
         async with httpx.AsyncClient(timeout=10) as client:
-            answer = await client.post(f"{state.url('intake')}/v1/submissions", json=samples.submission("prom"))
+            answer = await client.post(
+                f"{state.url('intake')}/v1/submissions", json=samples.submission("prom")
+            )
             assert answer.status_code == 201
-        config = write_config(tmp_path / "prometheus.yml", {
-            s: [state.url(s).removeprefix("http://")] for s in stack.SERVICES  # type: ignore[union-attr]
-        })
+        config = write_config(
+            tmp_path / "prometheus.yml",
+            {
+                s: [state.url(s).removeprefix("http://")]
+                for s in stack.SERVICES  # type: ignore[union-attr]
+            },
+        )
         with PrometheusServer(config) as prometheus:
             targets = await asyncio.to_thread(prometheus.wait_for_targets_up, 60)
             assert sorted(t["labels"]["job"] for t in targets) == sorted(stack.SERVICES)

@@ -23,13 +23,31 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def intake(kafka_bootstrap: str, tmp_path: Path) -> ServiceProcess:
     prefix = f"t-web-{uuid.uuid4().hex[:8]}."
-    asyncio.run(create_topics(kafka_bootstrap, [prefix + t for t in (
-        "intake.submissions.v1", "intake.cases.v1", "intake.rejections.v1", "intake.submissions.v1.dlq")]))
-    service = ServiceProcess("intake", {
-        "INTAKE_KAFKA_BOOTSTRAP": kafka_bootstrap, "INTAKE_TOPIC_PREFIX": prefix,
-        "INTAKE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/intake.db",
-        "INTAKE_KEYSTORE_URL": f"sqlite+aiosqlite:///{tmp_path}/keys.db", "INTAKE_MASTER_KEY": TEST_MASTER_KEY,
-    }, tmp_path / "intake.log")
+    asyncio.run(
+        create_topics(
+            kafka_bootstrap,
+            [
+                prefix + t
+                for t in (
+                    "intake.submissions.v1",
+                    "intake.cases.v1",
+                    "intake.rejections.v1",
+                    "intake.submissions.v1.dlq",
+                )
+            ],
+        )
+    )
+    service = ServiceProcess(
+        "intake",
+        {
+            "INTAKE_KAFKA_BOOTSTRAP": kafka_bootstrap,
+            "INTAKE_TOPIC_PREFIX": prefix,
+            "INTAKE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/intake.db",
+            "INTAKE_KEYSTORE_URL": f"sqlite+aiosqlite:///{tmp_path}/keys.db",
+            "INTAKE_MASTER_KEY": TEST_MASTER_KEY,
+        },
+        tmp_path / "intake.log",
+    )
     service.prefix = prefix  # type: ignore[attr-defined]
     service.start()
     yield service

@@ -54,26 +54,62 @@ BAD_INPUTS: list[tuple[str, Callable[[dict[str, Any]], bytes], tuple[str, str]]]
     ("narrative over 20,000 characters", mutate(narrative="x" * 20_001), ("rejected", "narrative_too_long")),
     ("unknown schema_version", mutate(schema_version=7), ("rejected", "schema_version_unsupported")),
     ("schema_version missing", mutate(schema_version=_DROP), ("rejected", "schema_version_missing")),
-    ("timestamp without a zone", mutate(submitted_at="2026-11-28T10:00:00"), ("rejected", "timestamp_without_zone")),
+    (
+        "timestamp without a zone",
+        mutate(submitted_at="2026-11-28T10:00:00"),
+        ("rejected", "timestamp_without_zone"),
+    ),
     ("timestamp that is not a date", mutate(submitted_at="yesterday"), ("rejected", "invalid_timestamp")),
     ("submitted in the future", mutate(submitted_at=LATER), ("rejected", "submitted_in_future")),
     ("a message of several megabytes", mutate(narrative="y" * 3_000_000), ("rejected", "message_too_large")),
     ("no category", mutate(categories=[]), ("rejected", "no_category")),
-    ("six categories", mutate(categories=[
-        "workload", "other", "labour.legal_position", "integrity.gifts", "unwanted_behaviour.bullying",
-        "integrity.fraud_theft"]), ("rejected", "too_many_categories")),
-    ("the same category twice", mutate(categories=["workload", "workload"]), ("rejected", "duplicate_category")),
-    ("anonymous but with contact details", mutate(anonymous=True), ("rejected", "contact_given_while_anonymous")),
+    (
+        "six categories",
+        mutate(
+            categories=[
+                "workload",
+                "other",
+                "labour.legal_position",
+                "integrity.gifts",
+                "unwanted_behaviour.bullying",
+                "integrity.fraud_theft",
+            ]
+        ),
+        ("rejected", "too_many_categories"),
+    ),
+    (
+        "the same category twice",
+        mutate(categories=["workload", "workload"]),
+        ("rejected", "duplicate_category"),
+    ),
+    (
+        "anonymous but with contact details",
+        mutate(anonymous=True),
+        ("rejected", "contact_given_while_anonymous"),
+    ),
     ("named but without contact details", mutate(contact=_DROP), ("rejected", "contact_required")),
     ("malformed e-mail address", mutate(contact={"email": "not-an-address"}), ("rejected", "invalid_email")),
     ("submission id with spaces", mutate(submission_id="my id 1234"), ("rejected", "invalid_submission_id")),
-    ("availability ends before it starts", mutate(meeting={"availability": [
-        {"start": "2026-12-02T10:00:00+01:00", "end": "2026-12-02T09:00:00+01:00"}]}),
-     ("rejected", "availability_window_invalid")),
+    (
+        "availability ends before it starts",
+        mutate(
+            meeting={
+                "availability": [{"start": "2026-12-02T10:00:00+01:00", "end": "2026-12-02T09:00:00+01:00"}]
+            }
+        ),
+        ("rejected", "availability_window_invalid"),
+    ),
     ("language that is not an ISO code", mutate(language="dutch"), ("rejected", "invalid_language")),
-    ("person involved without id or role", mutate(persons_involved=[{"description": "someone"}]),
-     ("rejected", "person_involved_unidentified")),
-    ("21 persons involved", mutate(persons_involved=[{"role": "colleague"}] * 21), ("rejected", "too_many_items")),
+    (
+        "person involved without id or role",
+        mutate(persons_involved=[{"description": "someone"}]),
+        ("rejected", "person_involved_unidentified"),
+    ),
+    (
+        "21 persons involved",
+        mutate(persons_involved=[{"role": "colleague"}] * 21),
+        ("rejected", "too_many_items"),
+    ),
     ("JSON array instead of an object", lambda doc: b"[1, 2, 3]", ("rejected", "not_an_object")),
     ("JSON null", lambda doc: b"null", ("rejected", "not_an_object")),
     ("invalid UTF-8", lambda doc: b'{"narrative": "\xff\xfe broken"}', ("dlq", "invalid_utf8")),
@@ -89,10 +125,15 @@ async def intake(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory)
     prefix = f"t-bad-input-{datetime.now(UTC).strftime('%H%M%S%f')}."
     tmp = tmp_path_factory.mktemp("intake-bad")
     # One partition, so the canary is always behind the bad message it follows.
-    await create_topics(kafka_bootstrap, [prefix + t for t in (SUBMISSIONS, CASES, REJECTIONS, DLQ)], partitions=1)
+    await create_topics(
+        kafka_bootstrap, [prefix + t for t in (SUBMISSIONS, CASES, REJECTIONS, DLQ)], partitions=1
+    )
     settings = IntakeSettings(
-        kafka_bootstrap=kafka_bootstrap, topic_prefix=prefix, database_url=f"sqlite+aiosqlite:///{tmp}/intake.db",
-        keystore_url=f"sqlite+aiosqlite:///{tmp}/keys.db", master_key=TEST_MASTER_KEY,
+        kafka_bootstrap=kafka_bootstrap,
+        topic_prefix=prefix,
+        database_url=f"sqlite+aiosqlite:///{tmp}/intake.db",
+        keystore_url=f"sqlite+aiosqlite:///{tmp}/keys.db",
+        master_key=TEST_MASTER_KEY,
     )
     async with running(create_runtime(settings)) as runtime:
         yield runtime
@@ -102,7 +143,9 @@ def test_there_are_at_least_twenty_kinds_of_bad_input() -> None:
     assert len({name for name, _, _ in BAD_INPUTS}) >= 20
 
 
-@pytest.mark.parametrize(("build", "expected"), [(b, e) for _, b, e in BAD_INPUTS], ids=[n for n, _, _ in BAD_INPUTS])
+@pytest.mark.parametrize(
+    ("build", "expected"), [(b, e) for _, b, e in BAD_INPUTS], ids=[n for n, _, _ in BAD_INPUTS]
+)
 async def test_bad_input_is_recorded_with_a_reason_and_intake_moves_on(
     intake: Any, kafka_bootstrap: str, build: Callable[[dict[str, Any]], bytes], expected: tuple[str, str]
 ) -> None:
@@ -114,7 +157,9 @@ async def test_bad_input_is_recorded_with_a_reason_and_intake_moves_on(
     await produce(kafka_bootstrap, prefix + SUBMISSIONS, [(b"k", bad), (b"k", samples.to_bytes(canary))])
 
     opened = read_json(await read_all(kafka_bootstrap, prefix + CASES, timeout=30, idle=1.5))
-    assert canary["submission_id"] in {e["payload"]["submission_id"] for e in opened}, "intake stopped processing"
+    assert canary["submission_id"] in {e["payload"]["submission_id"] for e in opened}, (
+        "intake stopped processing"
+    )
     assert bad_doc["submission_id"] not in {e["payload"]["submission_id"] for e in opened}
 
     kind, reason = expected
@@ -124,7 +169,9 @@ async def test_bad_input_is_recorded_with_a_reason_and_intake_moves_on(
         assert ours, f"no SubmissionRejected with reason {reason}"
         sid = bad_doc["submission_id"] if f'"{bad_doc["submission_id"]}"'.encode() in bad else None
         if sid is not None:
-            assert [r["payload"]["reason"] for r in rejections if r["payload"]["submission_id"] == sid] == [reason]
+            assert [r["payload"]["reason"] for r in rejections if r["payload"]["submission_id"] == sid] == [
+                reason
+            ]
         for text in samples.markers(marker):
             assert text not in json.dumps(rejections)
     else:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 import httpx
@@ -14,7 +13,7 @@ from services.intake.settings import IntakeSettings
 from shared.crypto import CaseCipher, KeyErased, Sealed
 from tests.support import samples
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
-from tests.support.services import TEST_MASTER_KEY, running, wait_until
+from tests.support.services import TEST_MASTER_KEY, running
 
 pytestmark = pytest.mark.integration
 
@@ -24,8 +23,12 @@ DLQ = "intake.submissions.v1.dlq"
 
 def settings_for(kafka: str, prefix: str, db_url: str, tmp_path: Any) -> IntakeSettings:
     return IntakeSettings(
-        kafka_bootstrap=kafka, topic_prefix=prefix, database_url=db_url,
-        keystore_url=f"sqlite+aiosqlite:///{tmp_path}/keys.db", master_key=TEST_MASTER_KEY, key_cache_seconds=0,
+        kafka_bootstrap=kafka,
+        topic_prefix=prefix,
+        database_url=db_url,
+        keystore_url=f"sqlite+aiosqlite:///{tmp_path}/keys.db",
+        master_key=TEST_MASTER_KEY,
+        key_cache_seconds=0,
         max_batch=200,
     )
 
@@ -38,14 +41,18 @@ async def intake(kafka_bootstrap: str, unique_topic: str, db_url: str, tmp_path:
         yield runtime
 
 
-async def events_on(kafka: str, topic: str, expect: int | None = None, timeout: float = 30) -> list[dict[str, Any]]:
+async def events_on(
+    kafka: str, topic: str, expect: int | None = None, timeout: float = 30
+) -> list[dict[str, Any]]:
     return read_json(await read_all(kafka, topic, expect=expect, timeout=timeout))
 
 
 class TestIntakeContract:
     """Runs once on SQLite and once on PostgreSQL (the db_url fixture is parametrized)."""
 
-    async def test_valid_submission_becomes_exactly_one_case_opened(self, intake: Any, kafka_bootstrap: str) -> None:
+    async def test_valid_submission_becomes_exactly_one_case_opened(
+        self, intake: Any, kafka_bootstrap: str
+    ) -> None:
         prefix = intake.settings.topic_prefix
         doc = samples.submission("one")
         await produce(kafka_bootstrap, prefix + SUBMISSIONS, [(None, samples.to_bytes(doc))])
@@ -56,7 +63,9 @@ class TestIntakeContract:
         assert payload["categories"] == ["labour.conflict_with_manager"]
         assert set(payload["personal"]) == {"alg", "kid", "nonce", "ct"}
 
-    async def test_three_retries_over_kafka_and_http_make_one_case(self, intake: Any, kafka_bootstrap: str) -> None:
+    async def test_three_retries_over_kafka_and_http_make_one_case(
+        self, intake: Any, kafka_bootstrap: str
+    ) -> None:
         prefix = intake.settings.topic_prefix
         doc = samples.submission("retry")
         raw = samples.to_bytes(doc)
@@ -93,7 +102,9 @@ class TestIntakeContract:
         self, intake: Any, kafka_bootstrap: str
     ) -> None:
         prefix = intake.settings.topic_prefix
-        await produce(kafka_bootstrap, prefix + SUBMISSIONS, [(None, samples.to_bytes(samples.submission("erase")))])
+        await produce(
+            kafka_bootstrap, prefix + SUBMISSIONS, [(None, samples.to_bytes(samples.submission("erase")))]
+        )
         opened = (await events_on(kafka_bootstrap, prefix + CASES, expect=1))[0]["payload"]
         keystore = intake.context.keystore
         cipher = CaseCipher(keystore)

@@ -98,7 +98,10 @@ async def test_markers_reach_no_reporting_table_report_or_export(
                 )
             ).text
             texts["metrics"] = (await client.get("/metrics")).text
-    assert '"event_count": ' in texts["report all json nl"] and "contacts_by_category" in texts["report all csv nl"]
+    assert (
+        '"event_count": ' in texts["report all json nl"]
+        and "contacts_by_category" in texts["report all csv nl"]
+    )
     report = json.loads(texts["report all json nl"])
     assert report["generated_from"]["event_count"] >= 4
     collector, files = await export_topics(kafka_bootstrap, prefix, tmp_path / "export")

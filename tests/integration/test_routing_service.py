@@ -33,8 +33,12 @@ pytestmark = pytest.mark.integration
 
 def submission_about_ict_manager(**overrides: Any) -> dict[str, Any]:
     """Jan (p-ict-1) in the small ICT team has a labour conflict with his manager p-ict-lead."""
-    doc = samples.submission(uuid.uuid4().hex[:8], unit_id="bzk-dgob-ict", client_person_id="p-ict-1",
-                             persons_involved=[{"person_id": "p-ict-lead", "role": "direct_manager"}])
+    doc = samples.submission(
+        uuid.uuid4().hex[:8],
+        unit_id="bzk-dgob-ict",
+        client_person_id="p-ict-1",
+        persons_involved=[{"person_id": "p-ict-lead", "role": "direct_manager"}],
+    )
     doc.update(overrides)
     return doc
 
@@ -42,24 +46,42 @@ def submission_about_ict_manager(**overrides: Any) -> dict[str, Any]:
 @pytest.fixture
 async def system(kafka_bootstrap: str, db_url: str, tmp_path: Path) -> Any:
     prefix = f"t-routing-{uuid.uuid4().hex[:8]}."
-    await create_topics(kafka_bootstrap, [prefix + t.name for t in ALL_TOPICS] + [prefix + t.dlq for t in ALL_TOPICS])
+    await create_topics(
+        kafka_bootstrap, [prefix + t.name for t in ALL_TOPICS] + [prefix + t.dlq for t in ALL_TOPICS]
+    )
     keys = f"sqlite+aiosqlite:///{tmp_path}/keys.db"
-    common = dict(kafka_bootstrap=kafka_bootstrap, topic_prefix=prefix, keystore_url=keys, master_key=TEST_MASTER_KEY,
-                  key_cache_seconds=0)
-    intake = intake_runtime(IntakeSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/intake.db", **common))
+    common = {
+        "kafka_bootstrap": kafka_bootstrap,
+        "topic_prefix": prefix,
+        "keystore_url": keys,
+        "master_key": TEST_MASTER_KEY,
+        "key_cache_seconds": 0,
+    }
+    intake = intake_runtime(
+        IntakeSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/intake.db", **common)
+    )
     routing = routing_runtime(RoutingSettings(database_url=db_url, **common))
-    await produce(kafka_bootstrap, prefix + "directory.v1", [(e.stream_id.encode(), e.to_bytes()) for e in directory_events()])
+    await produce(
+        kafka_bootstrap,
+        prefix + "directory.v1",
+        [(e.stream_id.encode(), e.to_bytes()) for e in directory_events()],
+    )
     async with running(intake), running(routing):
         yield prefix, routing
 
 
-async def assignments(kafka: str, prefix: str, case_id: str | None = None, expect: int = 1) -> list[dict[str, Any]]:
+async def assignments(
+    kafka: str, prefix: str, case_id: str | None = None, expect: int = 1
+) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
 
     async def enough() -> bool:
         nonlocal events
-        events = [e for e in read_json(await read_all(kafka, prefix + "routing.assignments.v1", timeout=5, idle=0.5))
-                  if case_id is None or e["stream_id"] == case_id]
+        events = [
+            e
+            for e in read_json(await read_all(kafka, prefix + "routing.assignments.v1", timeout=5, idle=0.5))
+            if case_id is None or e["stream_id"] == case_id
+        ]
         return len(events) >= expect
 
     await wait_until(enough, timeout=40, interval=0.5)
@@ -72,8 +94,11 @@ async def open_case(kafka: str, prefix: str, doc: dict[str, Any]) -> str:
 
     async def seen() -> bool:
         nonlocal opened
-        opened = [e for e in read_json(await read_all(kafka, prefix + "intake.cases.v1", timeout=5, idle=0.5))
-                  if e["payload"]["submission_id"] == doc["submission_id"]]
+        opened = [
+            e
+            for e in read_json(await read_all(kafka, prefix + "intake.cases.v1", timeout=5, idle=0.5))
+            if e["payload"]["submission_id"] == doc["submission_id"]
+        ]
         return bool(opened)
 
     await wait_until(seen, timeout=30)
@@ -81,7 +106,9 @@ async def open_case(kafka: str, prefix: str, doc: dict[str, Any]) -> str:
 
 
 class TestRoutingContract:
-    async def test_an_opened_case_is_assigned_to_an_advisor_without_a_conflict(self, system: Any, kafka_bootstrap: str) -> None:
+    async def test_an_opened_case_is_assigned_to_an_advisor_without_a_conflict(
+        self, system: Any, kafka_bootstrap: str
+    ) -> None:
         prefix, _ = system
         case_id = await open_case(kafka_bootstrap, prefix, submission_about_ict_manager())
         events = await assignments(kafka_bootstrap, prefix, case_id, expect=2)  # assigned + labour referral
@@ -94,17 +121,28 @@ class TestRoutingContract:
         assert set(assigned["exclusions"]) == {"alg", "kid", "nonce", "ct"} and "adv-bram" not in str(events)
         assert kinds["ReferralSuggested"]["referral"] == "referred.labour_law_desk"
 
-    async def test_a_declared_conflict_reassigns_the_case_to_someone_else(self, system: Any, kafka_bootstrap: str) -> None:
+    async def test_a_declared_conflict_reassigns_the_case_to_someone_else(
+        self, system: Any, kafka_bootstrap: str
+    ) -> None:
         prefix, _ = system
         case_id = await open_case(kafka_bootstrap, prefix, submission_about_ict_manager())
-        first = next(e for e in await assignments(kafka_bootstrap, prefix, case_id) if e["event_type"] == "AdvisorAssigned")
+        first = next(
+            e
+            for e in await assignments(kafka_bootstrap, prefix, case_id)
+            if e["event_type"] == "AdvisorAssigned"
+        )
         advisor = first["payload"]["advisor_id"]
         now = datetime.now(UTC)
         command = authorize_command(
             advisor_private_key(advisor),
-            DeclareConflict(advisor_id=advisor, auth="", issued_at=now, case_id=case_id, reason="knows_person"), now=now,
+            DeclareConflict(
+                advisor_id=advisor, auth="", issued_at=now, case_id=case_id, reason="knows_person"
+            ),
+            now=now,
         )
-        env = new_envelope(command, stream_id=case_id, producer="workbench", occurred_at=now, causation_id=None)
+        env = new_envelope(
+            command, stream_id=case_id, producer="workbench", occurred_at=now, causation_id=None
+        )
         await produce(kafka_bootstrap, prefix + "advisor.actions.v1", [(case_id.encode(), env.to_bytes())])
         events = await assignments(kafka_bootstrap, prefix, case_id, expect=3)
         moved = next(e["payload"] for e in events if e["event_type"] == "CaseReassigned")
@@ -116,14 +154,21 @@ class TestRoutingContract:
     ) -> None:
         prefix, _ = system
         case_id = await open_case(kafka_bootstrap, prefix, submission_about_ict_manager())
-        first = next(e for e in await assignments(kafka_bootstrap, prefix, case_id) if e["event_type"] == "AdvisorAssigned")
+        first = next(
+            e
+            for e in await assignments(kafka_bootstrap, prefix, case_id)
+            if e["event_type"] == "AdvisorAssigned"
+        )
         intruder = next(a for a in ("adv-dirk", "adv-eva") if a != first["payload"]["advisor_id"])
         now = datetime.now(UTC)
         command = authorize_command(
             advisor_private_key(intruder),
-            DeclareConflict(advisor_id=intruder, auth="", issued_at=now, case_id=case_id, reason="other"), now=now,
+            DeclareConflict(advisor_id=intruder, auth="", issued_at=now, case_id=case_id, reason="other"),
+            now=now,
         )
-        env = new_envelope(command, stream_id=case_id, producer="workbench", occurred_at=now, causation_id=None)
+        env = new_envelope(
+            command, stream_id=case_id, producer="workbench", occurred_at=now, causation_id=None
+        )
         await produce(kafka_bootstrap, prefix + "advisor.actions.v1", [(case_id.encode(), env.to_bytes())])
         events = await assignments(kafka_bootstrap, prefix, case_id, expect=3)
         refused = next(e["payload"] for e in events if e["event_type"] == "RoutingActionRejected")
@@ -134,40 +179,74 @@ class TestRoutingContract:
         self, system: Any, kafka_bootstrap: str
     ) -> None:
         prefix, _ = system
-        case_id = await open_case(kafka_bootstrap, prefix, submission_about_ict_manager(preferred_advisor_id="adv-anna"))
-        first = next(e for e in await assignments(kafka_bootstrap, prefix, case_id) if e["event_type"] == "AdvisorAssigned")
-        assert first["payload"]["advisor_id"] == "adv-anna" and first["payload"]["selection_reason"] == "preferred"
+        case_id = await open_case(
+            kafka_bootstrap, prefix, submission_about_ict_manager(preferred_advisor_id="adv-anna")
+        )
+        first = next(
+            e
+            for e in await assignments(kafka_bootstrap, prefix, case_id)
+            if e["event_type"] == "AdvisorAssigned"
+        )
+        assert (
+            first["payload"]["advisor_id"] == "adv-anna"
+            and first["payload"]["selection_reason"] == "preferred"
+        )
         # Reorganisation: Anna (p-hr-2) now reports to the manager the case is about.
         now = datetime.now(UTC)
-        change = new_envelope(PersonUpserted(person_id="p-hr-2", unit_id="bzk-dgob-hr", manager_id="p-ict-lead"),
-                              stream_id="p-hr-2", producer="hr-feed", occurred_at=now, causation_id=None)
+        change = new_envelope(
+            PersonUpserted(person_id="p-hr-2", unit_id="bzk-dgob-hr", manager_id="p-ict-lead"),
+            stream_id="p-hr-2",
+            producer="hr-feed",
+            occurred_at=now,
+            causation_id=None,
+        )
         await produce(kafka_bootstrap, prefix + "directory.v1", [(b"p-hr-2", change.to_bytes())])
         events = await assignments(kafka_bootstrap, prefix, case_id, expect=3)
         moved = next(e["payload"] for e in events if e["event_type"] == "CaseReassigned")
         assert moved["from_advisor_id"] == "adv-anna" and moved["to_advisor_id"] != "adv-anna"
         assert moved["reason"] == "org_change"
 
-    async def test_top_management_involved_goes_to_an_external_advisor(self, system: Any, kafka_bootstrap: str) -> None:
+    async def test_top_management_involved_goes_to_an_external_advisor(
+        self, system: Any, kafka_bootstrap: str
+    ) -> None:
         prefix, _ = system
-        doc = submission_about_ict_manager(persons_involved=[{"person_id": "p-dg", "role": "higher_manager"}],
-                                           categories=["integrity.abuse_of_power"])
+        doc = submission_about_ict_manager(
+            persons_involved=[{"person_id": "p-dg", "role": "higher_manager"}],
+            categories=["integrity.abuse_of_power"],
+        )
         case_id = await open_case(kafka_bootstrap, prefix, doc)
-        first = next(e for e in await assignments(kafka_bootstrap, prefix, case_id) if e["event_type"] == "AdvisorAssigned")
+        first = next(
+            e
+            for e in await assignments(kafka_bootstrap, prefix, case_id)
+            if e["event_type"] == "AdvisorAssigned"
+        )
         assert first["payload"]["scope"] == "external"
 
-    async def test_the_audit_reproduces_every_decision_from_the_log(self, system: Any, kafka_bootstrap: str) -> None:
+    async def test_the_audit_reproduces_every_decision_from_the_log(
+        self, system: Any, kafka_bootstrap: str
+    ) -> None:
         from services.routing.audit import audit
         from services.routing.policy import PolicySettings
 
         prefix, routing = system
         case_a = await open_case(kafka_bootstrap, prefix, submission_about_ict_manager())
-        case_b = await open_case(kafka_bootstrap, prefix, submission_about_ict_manager(
-            persons_involved=[{"person_id": "p-sg", "role": "top_management"}], language="en"))
+        case_b = await open_case(
+            kafka_bootstrap,
+            prefix,
+            submission_about_ict_manager(
+                persons_involved=[{"person_id": "p-sg", "role": "top_management"}], language="en"
+            ),
+        )
         await assignments(kafka_bootstrap, prefix, case_b)
         # An org change between the two decisions: the audit must replay each at its own revision.
         now = datetime.now(UTC)
-        change = new_envelope(PersonUpserted(person_id="p-hr-2", unit_id="bzk-dgob-ict", manager_id="p-ict-lead"),
-                              stream_id="p-hr-2", producer="hr-feed", occurred_at=now, causation_id=None)
+        change = new_envelope(
+            PersonUpserted(person_id="p-hr-2", unit_id="bzk-dgob-ict", manager_id="p-ict-lead"),
+            stream_id="p-hr-2",
+            producer="hr-feed",
+            occurred_at=now,
+            causation_id=None,
+        )
         await produce(kafka_bootstrap, prefix + "directory.v1", [(b"p-hr-2", change.to_bytes())])
         case_c = await open_case(kafka_bootstrap, prefix, submission_about_ict_manager())
         await assignments(kafka_bootstrap, prefix, case_c)
@@ -195,8 +274,13 @@ class TestRoutingContract:
         ctx = routing.context
         events = messaging.events
         async with ctx.engine.begin() as conn:
-            row = (await conn.execute(events.select().where(events.c.stream_id == case_id,
-                                                            events.c.event_type == "AdvisorAssigned"))).first()
+            row = (
+                await conn.execute(
+                    events.select().where(
+                        events.c.stream_id == case_id, events.c.event_type == "AdvisorAssigned"
+                    )
+                )
+            ).first()
             forged = row.body.replace('"advisor_id":"adv-', '"advisor_id":"adv-x')
             await conn.execute(update(events).where(events.c.position == row.position).values(body=forged))
         async with ctx.engine.connect() as conn:
@@ -214,29 +298,64 @@ async def test_terms_ending_within_sixty_days_surface_and_ended_terms_reroute(
     from caseflow.sample_org import ADVISORS
 
     prefix = f"t-terms-{uuid.uuid4().hex[:8]}."
-    await create_topics(kafka_bootstrap, [prefix + t.name for t in ALL_TOPICS] + [prefix + t.dlq for t in ALL_TOPICS])
+    await create_topics(
+        kafka_bootstrap, [prefix + t.name for t in ALL_TOPICS] + [prefix + t.dlq for t in ALL_TOPICS]
+    )
     today = datetime.now(UTC)
     keys = f"sqlite+aiosqlite:///{tmp_path}/keys.db"
-    common = dict(kafka_bootstrap=kafka_bootstrap, topic_prefix=prefix, keystore_url=keys, master_key=TEST_MASTER_KEY,
-                  key_cache_seconds=0)
-    await produce(kafka_bootstrap, prefix + "directory.v1", [(e.stream_id.encode(), e.to_bytes()) for e in directory_events()])
-    intake = intake_runtime(IntakeSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/intake.db", **common))
-    routing = routing_runtime(RoutingSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/routing.db",
-                                              term_check_interval_seconds=1, **common))
+    common = {
+        "kafka_bootstrap": kafka_bootstrap,
+        "topic_prefix": prefix,
+        "keystore_url": keys,
+        "master_key": TEST_MASTER_KEY,
+        "key_cache_seconds": 0,
+    }
+    await produce(
+        kafka_bootstrap,
+        prefix + "directory.v1",
+        [(e.stream_id.encode(), e.to_bytes()) for e in directory_events()],
+    )
+    intake = intake_runtime(
+        IntakeSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/intake.db", **common)
+    )
+    routing = routing_runtime(
+        RoutingSettings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path}/routing.db", term_check_interval_seconds=1, **common
+        )
+    )
     async with running(intake), running(routing):
-        case_id = await open_case(kafka_bootstrap, prefix, submission_about_ict_manager(preferred_advisor_id="adv-anna"))
-        first = next(e for e in await assignments(kafka_bootstrap, prefix, case_id) if e["event_type"] == "AdvisorAssigned")
+        case_id = await open_case(
+            kafka_bootstrap, prefix, submission_about_ict_manager(preferred_advisor_id="adv-anna")
+        )
+        first = next(
+            e
+            for e in await assignments(kafka_bootstrap, prefix, case_id)
+            if e["event_type"] == "AdvisorAssigned"
+        )
         assert first["payload"]["advisor_id"] == "adv-anna"
         changed = []
         for spec in ADVISORS:
             if spec["advisor_id"] in ("adv-anna", "adv-carla"):
                 from shared.contracts.directory import AdvisorUpserted
 
-                end = today.date() - timedelta(days=1) if spec["advisor_id"] == "adv-anna" else today.date() + timedelta(days=30)
+                end = (
+                    today.date() - timedelta(days=1)
+                    if spec["advisor_id"] == "adv-anna"
+                    else today.date() + timedelta(days=30)
+                )
                 payload = AdvisorUpserted(term_start=date(2024, 1, 1), term_end=end, **spec)
-                changed.append(new_envelope(payload, stream_id=spec["advisor_id"], producer="hr-feed", occurred_at=today,
-                                            causation_id=None))
-        await produce(kafka_bootstrap, prefix + "directory.v1", [(e.stream_id.encode(), e.to_bytes()) for e in changed])
+                changed.append(
+                    new_envelope(
+                        payload,
+                        stream_id=spec["advisor_id"],
+                        producer="hr-feed",
+                        occurred_at=today,
+                        causation_id=None,
+                    )
+                )
+        await produce(
+            kafka_bootstrap, prefix + "directory.v1", [(e.stream_id.encode(), e.to_bytes()) for e in changed]
+        )
         events = await assignments(kafka_bootstrap, prefix, case_id, expect=3)
         moved = next(e["payload"] for e in events if e["event_type"] == "CaseReassigned")
         assert moved["from_advisor_id"] == "adv-anna" and moved["to_advisor_id"] != "adv-anna"
@@ -245,7 +364,9 @@ async def test_terms_ending_within_sixty_days_surface_and_ended_terms_reroute(
 
         async def alerted() -> bool:
             nonlocal alerts
-            alerts = read_json(await read_all(kafka_bootstrap, prefix + "routing.alerts.v1", timeout=5, idle=0.5))
+            alerts = read_json(
+                await read_all(kafka_bootstrap, prefix + "routing.alerts.v1", timeout=5, idle=0.5)
+            )
             return any(a["payload"]["advisor_id"] == "adv-carla" for a in alerts)
 
         await wait_until(alerted, timeout=30)

@@ -37,12 +37,17 @@ async def produce(bootstrap: str, topic: str, messages: Iterable[tuple[bytes | N
         await producer.stop()
 
 
-async def read_all(bootstrap: str, topic: str, *, expect: int | None = None, timeout: float = 30.0,
-                   idle: float = 2.0) -> list[bytes]:
+async def read_all(
+    bootstrap: str, topic: str, *, expect: int | None = None, timeout: float = 30.0, idle: float = 2.0
+) -> list[bytes]:
     """Every value on `topic` from the start: until `expect` messages arrived, or `idle` s of silence."""
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=f"reader-{uuid.uuid4().hex}", auto_offset_reset="earliest",
-        enable_auto_commit=False, max_partition_fetch_bytes=10 * 1024 * 1024,
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"reader-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=10 * 1024 * 1024,
     )
     await consumer.start()
     values: list[bytes] = []

@@ -20,7 +20,12 @@ class ServiceProcess:
     def __init__(self, service: str, env: dict[str, str], log_path: Path) -> None:
         self.service = service
         self.port = int(env.get(f"{service.upper()}_HTTP_PORT") or free_port())
-        self.env = {**os.environ, **env, f"{service.upper()}_HTTP_PORT": str(self.port), f"{service.upper()}_LOG_JSON": "true"}
+        self.env = {
+            **os.environ,
+            **env,
+            f"{service.upper()}_HTTP_PORT": str(self.port),
+            f"{service.upper()}_LOG_JSON": "true",
+        }
         self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
@@ -32,7 +37,10 @@ class ServiceProcess:
     def start(self, wait_ready: bool = True, timeout: float = 60) -> None:
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it
         self.proc = subprocess.Popen(
-            [CASEFLOW, "serve", self.service], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            [CASEFLOW, "serve", self.service],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         self.starts += 1

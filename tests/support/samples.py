@@ -36,7 +36,11 @@ def submission(marker: str | None = None, *, anonymous: bool = False, **override
         "is_whistleblower_report": False,
     }
     if not anonymous:
-        doc["contact"] = {"name": f"Client MARK-NAME-{m}", "email": f"mark-{m}@example.org", "phone": "+31 70 1234567"}
+        doc["contact"] = {
+            "name": f"Client MARK-NAME-{m}",
+            "email": f"mark-{m}@example.org",
+            "phone": "+31 70 1234567",
+        }
         doc["client_person_id"] = f"p-MARK-CLIENT-{m}"
     doc.update(overrides)
     return doc
@@ -44,8 +48,14 @@ def submission(marker: str | None = None, *, anonymous: bool = False, **override
 
 def markers(marker: str) -> list[str]:
     """The plain-text strings that must never appear outside the raw input topic."""
-    return [f"MARK-NARR-{marker}", f"MARK-INV-{marker}", f"MARK-DESC-{marker}", f"MARK-NAME-{marker}",
-            f"mark-{marker}@example.org", f"MARK-CLIENT-{marker}"]
+    return [
+        f"MARK-NARR-{marker}",
+        f"MARK-INV-{marker}",
+        f"MARK-DESC-{marker}",
+        f"MARK-NAME-{marker}",
+        f"mark-{marker}@example.org",
+        f"MARK-CLIENT-{marker}",
+    ]
 
 
 def to_bytes(doc: dict[str, Any]) -> bytes:

@@ -24,14 +24,26 @@ def test_committed_contracts_match_the_code() -> None:
 def test_every_topic_and_event_type_is_in_the_asyncapi_document() -> None:
     doc = yaml.safe_load((contracts_doc.DOCS / "asyncapi.yaml").read_text())
     assert doc["asyncapi"] == "3.0.0"
-    sent = {op["channel"]["$ref"].rsplit("/", 1)[1].split(":")[0] for op in doc["operations"].values()
-            if op["action"] == "send"}
-    received = {doc["channels"][op["channel"]["$ref"].rsplit("/", 1)[1]]["address"]
-                for op in doc["operations"].values() if op["action"] == "receive"}
+    sent = {
+        op["channel"]["$ref"].rsplit("/", 1)[1].split(":")[0]
+        for op in doc["operations"].values()
+        if op["action"] == "send"
+    }
+    received = {
+        doc["channels"][op["channel"]["$ref"].rsplit("/", 1)[1]]["address"]
+        for op in doc["operations"].values()
+        if op["action"] == "receive"
+    }
     assert sent == {t.name for t in ALL_TOPICS}
     # What the services consume, as FastStream declares it from their subscribers.
-    assert {"intake.submissions.v1", "intake.cases.v1", "routing.assignments.v1", "advisor.actions.v1",
-            "directory.v1", "scheduling.places.v1"} <= received
+    assert {
+        "intake.submissions.v1",
+        "intake.cases.v1",
+        "routing.assignments.v1",
+        "advisor.actions.v1",
+        "directory.v1",
+        "scheduling.places.v1",
+    } <= received
     messages = doc["components"]["messages"]
     for classes in events_by_topic().values():
         for cls in classes:

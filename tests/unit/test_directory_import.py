@@ -17,7 +17,12 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 def test_the_sample_json_directory_becomes_events_keyed_by_their_ids() -> None:
     events, problems = to_events(read_records(SAMPLES / "directory.json"), NOW)
     assert problems == []
-    assert {e.event_type for e in events} == {"OrgUnitUpserted", "PersonUpserted", "AdvisorUpserted", "AcquaintanceDeclared"}
+    assert {e.event_type for e in events} == {
+        "OrgUnitUpserted",
+        "PersonUpserted",
+        "AdvisorUpserted",
+        "AcquaintanceDeclared",
+    }
     adv = next(e for e in events if e.event_type == "AdvisorUpserted" and e.stream_id == "adv-dirk")
     assert adv.payload.person_id is None and adv.payload.scope.value == "external"
 

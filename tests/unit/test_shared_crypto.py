@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from shared.crypto import CaseCipher, DecryptionFailed, KeyErased, KeyStore, new_master_key_b64, parse_master_key
+from shared.crypto import (
+    CaseCipher,
+    DecryptionFailed,
+    KeyErased,
+    KeyStore,
+    new_master_key_b64,
+    parse_master_key,
+)
 from shared.db import make_engine
 
 pytestmark = pytest.mark.unit

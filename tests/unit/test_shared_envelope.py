@@ -19,16 +19,32 @@ SEALED = {"alg": "A256GCM", "kid": "case-1", "nonce": "AAAA", "ct": "BBBB"}
 
 def case_opened_v1_bytes() -> bytes:
     """A CaseOpened as the first release wrote it: one `category`, no `language`."""
-    return json.dumps({
-        "event_id": "e-1", "event_type": "CaseOpened", "schema_version": 1,
-        "occurred_at": "2025-03-01T09:00:00+00:00", "producer": "intake", "stream_id": "case-1", "sequence": 1,
-        "correlation_id": "case-1", "causation_id": "submission:abc",
-        "payload": {
-            "case_id": "case-1", "submission_id": "abc12345", "opened_at": "2025-03-01T09:00:00+00:00",
-            "channel": "phone", "organisation_id": "min-a", "unit_id": "u-1", "client_role": "employee",
-            "anonymous": True, "category": "unwanted_behaviour.bullying", "personal": SEALED, "routing_facts": SEALED,
-        },
-    }).encode()
+    return json.dumps(
+        {
+            "event_id": "e-1",
+            "event_type": "CaseOpened",
+            "schema_version": 1,
+            "occurred_at": "2025-03-01T09:00:00+00:00",
+            "producer": "intake",
+            "stream_id": "case-1",
+            "sequence": 1,
+            "correlation_id": "case-1",
+            "causation_id": "submission:abc",
+            "payload": {
+                "case_id": "case-1",
+                "submission_id": "abc12345",
+                "opened_at": "2025-03-01T09:00:00+00:00",
+                "channel": "phone",
+                "organisation_id": "min-a",
+                "unit_id": "u-1",
+                "client_role": "employee",
+                "anonymous": True,
+                "category": "unwanted_behaviour.bullying",
+                "personal": SEALED,
+                "routing_facts": SEALED,
+            },
+        }
+    ).encode()
 
 
 def test_a_version_1_event_is_read_as_the_current_version_through_its_upcaster() -> None:
@@ -40,17 +56,33 @@ def test_a_version_1_event_is_read_as_the_current_version_through_its_upcaster()
 
 
 def test_an_envelope_round_trips_with_its_subclass_fields() -> None:
-    payload = CaseOpened.model_validate_json(decode_envelope(case_opened_v1_bytes()).payload.model_dump_json())
-    env = new_envelope(payload, stream_id="case-1", producer="intake",
-                       occurred_at=datetime(2026, 1, 1, tzinfo=UTC), causation_id="x")
+    payload = CaseOpened.model_validate_json(
+        decode_envelope(case_opened_v1_bytes()).payload.model_dump_json()
+    )
+    env = new_envelope(
+        payload,
+        stream_id="case-1",
+        producer="intake",
+        occurred_at=datetime(2026, 1, 1, tzinfo=UTC),
+        causation_id="x",
+    )
     back = decode_envelope(env.to_bytes())
     assert back == env and back.payload.personal == Sealed(**SEALED)
 
 
 def test_emitted_event_ids_are_deterministic_per_cause_type_and_discriminator() -> None:
     assert derive_event_id("c", "T") == derive_event_id("c", "T")
-    assert len({derive_event_id("c", "T"), derive_event_id("c", "U"), derive_event_id("d", "T"),
-                derive_event_id("c", "T", "2")}) == 4
+    assert (
+        len(
+            {
+                derive_event_id("c", "T"),
+                derive_event_id("c", "U"),
+                derive_event_id("d", "T"),
+                derive_event_id("c", "T", "2"),
+            }
+        )
+        == 4
+    )
 
 
 @pytest.mark.parametrize(
@@ -60,10 +92,20 @@ def test_emitted_event_ids_are_deterministic_per_cause_type_and_discriminator() 
         (b"{not json", "not_json"),
         (b"[]", "not_an_object"),
         (b'{"event_type": "CaseOpened"}', "envelope_invalid"),
-        (json.dumps({"event_type": "NoSuchThing", "schema_version": 1, "payload": {}}).encode(), "unknown_event_type"),
-        (case_opened_v1_bytes().replace(b'"schema_version": 1', b'"schema_version": 9'), "unsupported_schema_version"),
-        (case_opened_v1_bytes().replace(b'"occurred_at": "2025-03-01T09:00:00+00:00"',
-                                        b'"occurred_at": "2025-03-01T09:00:00"'), "envelope_invalid"),
+        (
+            json.dumps({"event_type": "NoSuchThing", "schema_version": 1, "payload": {}}).encode(),
+            "unknown_event_type",
+        ),
+        (
+            case_opened_v1_bytes().replace(b'"schema_version": 1', b'"schema_version": 9'),
+            "unsupported_schema_version",
+        ),
+        (
+            case_opened_v1_bytes().replace(
+                b'"occurred_at": "2025-03-01T09:00:00+00:00"', b'"occurred_at": "2025-03-01T09:00:00"'
+            ),
+            "envelope_invalid",
+        ),
     ],
 )
 def test_undecodable_envelopes_fail_with_a_reason_code(raw: bytes, reason: str) -> None:

@@ -51,16 +51,23 @@ async def make_pipeline(tmp_path: Path, handle: Any) -> tuple[EventPipeline, Rec
     recorder = Recorder()
     registry = CollectorRegistry()
     pipeline = EventPipeline(
-        service="t", engine=engine, store=EventStore(tables), relay=OutboxRelay(engine, tables, recorder.publish),
-        routes={"in": Route(decode, handle)}, metrics=PipelineMetrics.create(registry, "t"),
-        clock=lambda: NOW, backoff_initial=0.001,
+        service="t",
+        engine=engine,
+        store=EventStore(tables),
+        relay=OutboxRelay(engine, tables, recorder.publish),
+        routes={"in": Route(decode, handle)},
+        metrics=PipelineMetrics.create(registry, "t"),
+        clock=lambda: NOW,
+        backoff_initial=0.001,
     )
     return pipeline, recorder, registry
 
 
 def emit(message: Decoded) -> list[Outgoing]:
     payload = ClientFeedbackGiven(case_id=message.body, rating=4, given_at=NOW)
-    env = new_envelope(payload, stream_id=message.body, producer="t", occurred_at=NOW, causation_id=message.message_id)
+    env = new_envelope(
+        payload, stream_id=message.body, producer="t", occurred_at=NOW, causation_id=message.message_id
+    )
     return [Outgoing("out", env)]
 
 
@@ -68,7 +75,9 @@ def batch(*values: bytes) -> list[Inbound]:
     return [Inbound("in", 0, i, None, v) for i, v in enumerate(values)]
 
 
-async def test_a_defective_message_is_dead_lettered_after_its_attempts_and_the_rest_commit(tmp_path: Path) -> None:
+async def test_a_defective_message_is_dead_lettered_after_its_attempts_and_the_rest_commit(
+    tmp_path: Path,
+) -> None:
     async def handle(conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
         if message.body == "bug":
             raise KeyError("a defect")
@@ -80,7 +89,12 @@ async def test_a_defective_message_is_dead_lettered_after_its_attempts_and_the_r
     assert topics.count("out") == 2 and topics.count("in.dlq") == 2
     reasons = sorted(json.loads(b)["reason"] for t, b in recorder.sent if t == "in.dlq")
     assert reasons == ["handler_error", "not_json"]
-    assert registry.get_sample_value("caseflow_dlq_records_total", {"service": "t", "topic": "in", "reason": "handler_error"}) == 1
+    assert (
+        registry.get_sample_value(
+            "caseflow_dlq_records_total", {"service": "t", "topic": "in", "reason": "handler_error"}
+        )
+        == 1
+    )
 
 
 async def test_a_redelivered_batch_is_recognised_and_emits_nothing_new(tmp_path: Path) -> None:
@@ -91,7 +105,9 @@ async def test_a_redelivered_batch_is_recognised_and_emits_nothing_new(tmp_path:
     await pipeline.process(batch(b"a", b"b"))
     await pipeline.process(batch(b"a", b"b"))
     assert len(recorder.sent) == 2
-    assert registry.get_sample_value("caseflow_messages_duplicate_total", {"service": "t", "topic": "in"}) == 2
+    assert (
+        registry.get_sample_value("caseflow_messages_duplicate_total", {"service": "t", "topic": "in"}) == 2
+    )
 
 
 async def test_transient_failures_retry_with_backoff_and_lose_nothing(tmp_path: Path) -> None:
