@@ -3,7 +3,7 @@
 `ProjectionBatch.add` is pure: it reads only the coded fields of an event (never a `Sealed` field,
 never a person pseudonym; there are none in clear on these topics) and accumulates rows and counter
 increments in memory. `write_batch` then stores a whole batch in a handful of statements, which is
-what makes a replay of a million events fast (docs/benchmarks-reporting.md).
+what makes a replay of a million events fast (docs/benchmarks.md, "Reporting replay").
 
 Time: every period is the calendar quarter in Europe/Amsterdam (`disclosure.period_of`), the finest
 unit reporting keeps for counts. Exact timestamps are kept only where a rule needs them (days to the
