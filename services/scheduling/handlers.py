@@ -16,11 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.scheduling import projection
 from services.scheduling.actors import verify_actor
+from services.scheduling.store import advisor_keys
 from services.scheduling.ledger import StoredBooking, latest_of_meeting
 from services.scheduling.meetings import Emitter, MeetingScheduler, Placement
 from services.scheduling.projection import CaseFacts
 from shared.contracts.advisor_actions import BookQuietRoom, CancelMeeting, RequestMeeting
-from shared.contracts.directory import AdvisorAvailabilitySet
+from shared.auth import record_advisor_key
+from shared.contracts.directory import AdvisorAvailabilitySet, AdvisorKeyRegistered
 from shared.contracts.intake import CaseOpened
 from shared.contracts.routing import AdvisorAssigned, CaseReassigned
 from shared.contracts.scheduling import (
@@ -73,6 +75,7 @@ class SchedulingHandlers:
             VenueRegistered: self.venue_registered,
             OffSiteBudgetSet: self.budget_set,
             AdvisorAvailabilitySet: self.availability_set,
+            AdvisorKeyRegistered: self.key_registered,
             CaseOpened: self.case_opened,
             AdvisorAssigned: self.advisor_assigned,
             CaseReassigned: self.case_reassigned,
@@ -125,6 +128,15 @@ class SchedulingHandlers:
         await projection.set_availability(conn, availability, now)
         return []
 
+    async def key_registered(
+        self, conn: AsyncConnection, key: AdvisorKeyRegistered, _e: Emitter, _now: datetime
+    ) -> list[Outgoing]:
+        await record_advisor_key(
+            conn, advisor_keys, advisor_id=key.advisor_id, public_key_b64=key.public_key_b64,
+            valid_from=key.valid_from, valid_until=key.valid_until,
+        )
+        return []
+
     # -- cases --------------------------------------------------------------------------------
 
     async def case_opened(
@@ -165,7 +177,7 @@ class SchedulingHandlers:
         self, conn: AsyncConnection, command: RequestMeeting, emit: Emitter, now: datetime
     ) -> list[Outgoing]:
         case = await projection.load_case(conn, command.case_id)
-        if (reason := verify_actor(command, case)) is not None:
+        if (reason := await verify_actor(conn, command, case, now)) is not None:
             return [self._rejected(emit, command, command.case_id, reason, now)]
         assert case is not None and case.advisor_id is not None
         placement = Placement(preference=command.mode)
@@ -177,7 +189,7 @@ class SchedulingHandlers:
         self, conn: AsyncConnection, command: CancelMeeting, emit: Emitter, now: datetime
     ) -> list[Outgoing]:
         case = await projection.load_case(conn, command.case_id)
-        if (reason := verify_actor(command, case)) is not None:
+        if (reason := await verify_actor(conn, command, case, now)) is not None:
             return [self._rejected(emit, command, command.case_id, reason, now)]
         assert case is not None
         booking = await latest_of_meeting(conn, command.meeting_id)
@@ -191,7 +203,7 @@ class SchedulingHandlers:
     async def book_quiet_room(
         self, conn: AsyncConnection, command: BookQuietRoom, emit: Emitter, now: datetime
     ) -> list[Outgoing]:
-        if (reason := verify_actor(command, None)) is not None:
+        if (reason := await verify_actor(conn, command, None, now)) is not None:
             return [self._rejected(emit, command, None, reason, now)]
         return await self.scheduler.book_quiet_room(
             conn, emit, command.advisor_id, command.location, command.minutes, now

@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from shared.auth import define_auth_tables
 from shared.outbox import define_messaging_tables
 
 
@@ -64,6 +65,8 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 metadata = MetaData()
 messaging = define_messaging_tables(metadata)
+# Advisors' public keys (AdvisorKeyRegistered on directory.v1) and used token ids: commands are signed.
+advisor_keys, used_tokens = define_auth_tables(metadata)
 
 rooms = Table(
     "rooms",

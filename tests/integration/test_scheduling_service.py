@@ -68,8 +68,8 @@ class Scheduling:
         return self.runtime.context.engine
 
     async def send(self, topic: str, *payloads: Any) -> list[str]:
-        ids = await ev.send(self.kafka, self.prefix, topic, *payloads)
-        self.sent += len(payloads)
+        ids = await ev.send(self.kafka, self.prefix, topic, *payloads, now=self.clock())
+        self.sent += len(payloads) + sum(type(p).__name__ == "AdvisorAvailabilitySet" for p in payloads)
         return ids
 
     async def settled(self, timeout: float = 30) -> None:
@@ -323,7 +323,8 @@ class TestSchedulingContract:
     async def test_only_the_assigned_advisor_may_request_or_cancel_a_meeting(
         self, scheduling: Scheduling
     ) -> None:
-        await scheduling.facts(ev.room("kamer-3"), ev.availability("adv-1"))
+        # The intruder is a real advisor with a registered key: the token is valid, the case is not theirs.
+        await scheduling.facts(ev.room("kamer-3"), ev.availability("adv-1"), ev.availability("adv-intruder"))
         await scheduling.case("case-1", "adv-1", meeting_mode=None)
         await scheduling.command(
             ev.ACTIONS, ev.request_meeting("case-1", "adv-1", MeetingMode.ON_SITE_DISCREET_ROOM)
@@ -346,6 +347,27 @@ class TestSchedulingContract:
         ]
         assert len(await scheduling.active_bookings("case-1")) == 1
         assert scheduling.metric("caseflow_scheduling_rejections_total", reason="not_assignee") == 2
+
+    async def test_forged_expired_and_replayed_tokens_are_refused(self, scheduling: Scheduling) -> None:
+        from datetime import timedelta
+
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from shared.auth import authorize_command
+
+        await scheduling.facts(ev.room("kamer-3"), ev.availability("adv-1"))
+        await scheduling.case("case-1", "adv-1", meeting_mode=None)
+        now = scheduling.clock()
+        forged = authorize_command(Ed25519PrivateKey.generate(), ev.request_meeting("case-1", "adv-1"), now=now)
+        expired = authorize_command(
+            ev.advisor_private_key("adv-1"), ev.request_meeting("case-1", "adv-1"), now=now - timedelta(hours=1)
+        )
+        good = authorize_command(ev.advisor_private_key("adv-1"), ev.request_meeting("case-1", "adv-1"), now=now)
+        await scheduling.command(ev.ACTIONS, forged, expired, good)
+        await scheduling.command(ev.ACTIONS, good)  # the same signed command, sent again: a replay
+        rejected = sorted(r["reason_code"] for r in await scheduling.payloads("MeetingRequestRejected"))
+        assert rejected == ["signature_invalid", "token_expired", "token_replayed"]
+        assert len(await scheduling.payloads("MeetingScheduled")) == 1
 
     async def test_a_quiet_room_is_booked_for_the_advisor_alone_and_never_offered_to_a_client(
         self, scheduling: Scheduling

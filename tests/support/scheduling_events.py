@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import shared.contracts  # noqa: F401  (registers the event types)
 from shared.codes import AdvisorScope, Category, Channel, ClientRole, MeetingMode
 from shared.contracts.advisor_actions import BookQuietRoom, CancelMeeting, RequestMeeting
-from shared.contracts.directory import AdvisorAvailabilitySet, LeaveSpec, WeeklyWindowSpec
+from caseflow.sample_org import advisor_private_key  # noqa: F401  (tests sign with it too)
+from shared.auth import authorize_command, public_key_to_b64
+from shared.contracts.directory import AdvisorAvailabilitySet, AdvisorKeyRegistered, LeaveSpec, WeeklyWindowSpec
 from shared.contracts.intake import AvailabilityWindow, CaseOpened
 from shared.contracts.routing import AdvisorAssigned, CaseReassigned
 from shared.contracts.scheduling import OffSiteBudgetSet, RoomRegistered, VenueRegistered
@@ -34,6 +36,7 @@ ANSWER_TYPES = (
     "QuietRoomUnavailable",
 )
 WEEKDAYS = range(5)
+UNSIGNED = "unsigned: signed when sent"
 EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 
 
@@ -161,14 +164,14 @@ def reassigned(case_id: str, from_advisor: str, to_advisor: str | None) -> CaseR
 
 def request_meeting(case_id: str, advisor_id: str, mode: MeetingMode | None = None) -> RequestMeeting:
     return RequestMeeting(
-        advisor_id=advisor_id, auth="unsigned-test-token", issued_at=EPOCH, case_id=case_id, mode=mode
+        advisor_id=advisor_id, auth=UNSIGNED, issued_at=EPOCH, case_id=case_id, mode=mode
     )
 
 
 def cancel_meeting(case_id: str, advisor_id: str, meeting_id: str, reschedule: bool = False) -> CancelMeeting:
     return CancelMeeting(
         advisor_id=advisor_id,
-        auth="unsigned-test-token",
+        auth=UNSIGNED,
         issued_at=EPOCH,
         case_id=case_id,
         meeting_id=meeting_id,
@@ -178,7 +181,7 @@ def cancel_meeting(case_id: str, advisor_id: str, meeting_id: str, reschedule: b
 
 def book_quiet_room(advisor_id: str, location: str, minutes: int = 60) -> BookQuietRoom:
     return BookQuietRoom(
-        advisor_id=advisor_id, auth="unsigned-test-token", issued_at=EPOCH, location=location, minutes=minutes
+        advisor_id=advisor_id, auth=UNSIGNED, issued_at=EPOCH, location=location, minutes=minutes
     )
 
 
@@ -192,8 +195,22 @@ def stream_of(payload: EventPayload) -> str:
     return str(uuid.uuid4())
 
 
-def envelope_bytes(payload: EventPayload, producer: str = "test") -> tuple[str, bytes, bytes]:
-    """(event_id, key, value) of a fresh envelope."""
+def key_registration(advisor_id: str) -> AdvisorKeyRegistered:
+    """The advisor's public key (the demo's deterministic key pair), as the HR feed publishes it."""
+    public = public_key_to_b64(advisor_private_key(advisor_id).public_key())
+    return AdvisorKeyRegistered(advisor_id=advisor_id, public_key_b64=public, valid_from=EPOCH, valid_until=None)
+
+
+def signed(payload: EventPayload, now: datetime | None) -> EventPayload:
+    """Advisor commands travel with a token signed by the advisor's key, as the workbench sends them."""
+    if isinstance(payload, (RequestMeeting, CancelMeeting, BookQuietRoom)) and payload.auth == UNSIGNED:
+        return authorize_command(advisor_private_key(payload.advisor_id), payload, now=now or datetime.now(UTC))
+    return payload
+
+
+def envelope_bytes(payload: EventPayload, producer: str = "test", now: datetime | None = None) -> tuple[str, bytes, bytes]:
+    """(event_id, key, value) of a fresh envelope; commands are signed at `now` (default: the wall clock)."""
+    payload = signed(payload, now)
     stream = stream_of(payload)
     env = new_envelope(
         payload, stream_id=stream, producer=producer, occurred_at=datetime.now(UTC), causation_id=None
@@ -201,9 +218,18 @@ def envelope_bytes(payload: EventPayload, producer: str = "test") -> tuple[str, 
     return env.event_id, stream.encode(), env.to_bytes()
 
 
-async def send(kafka: str, prefix: str, topic: str, *payloads: EventPayload) -> list[str]:
-    """Produce payloads as envelopes; returns their event ids."""
-    built = [envelope_bytes(p) for p in payloads]
+async def send(
+    kafka: str, prefix: str, topic: str, *payloads: EventPayload, now: datetime | None = None
+) -> list[str]:
+    """Produce payloads as envelopes; returns their event ids.
+
+    An advisor's availability goes out with the advisor's public key, so that the commands signed
+    later can be verified; keys are not counted among the returned ids.
+    """
+    keys = [key_registration(p.advisor_id) for p in payloads if isinstance(p, AdvisorAvailabilitySet)]
+    if keys:
+        await produce(kafka, prefix + topic, [(k, v) for _, k, v in (envelope_bytes(p) for p in keys)])
+    built = [envelope_bytes(p, now=now) for p in payloads]
     await produce(kafka, prefix + topic, [(key, value) for _, key, value in built])
     return [event_id for event_id, _, _ in built]
 
