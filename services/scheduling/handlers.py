@@ -16,12 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.scheduling import projection
 from services.scheduling.actors import verify_actor
-from services.scheduling.store import advisor_keys
 from services.scheduling.ledger import StoredBooking, latest_of_meeting
 from services.scheduling.meetings import Emitter, MeetingScheduler, Placement
 from services.scheduling.projection import CaseFacts
-from shared.contracts.advisor_actions import BookQuietRoom, CancelMeeting, RequestMeeting
+from services.scheduling.store import advisor_keys
 from shared.auth import record_advisor_key
+from shared.contracts.advisor_actions import BookQuietRoom, CancelMeeting, RequestMeeting
 from shared.contracts.directory import AdvisorAvailabilitySet, AdvisorKeyRegistered
 from shared.contracts.intake import CaseOpened
 from shared.contracts.routing import AdvisorAssigned, CaseReassigned
@@ -132,8 +132,12 @@ class SchedulingHandlers:
         self, conn: AsyncConnection, key: AdvisorKeyRegistered, _e: Emitter, _now: datetime
     ) -> list[Outgoing]:
         await record_advisor_key(
-            conn, advisor_keys, advisor_id=key.advisor_id, public_key_b64=key.public_key_b64,
-            valid_from=key.valid_from, valid_until=key.valid_until,
+            conn,
+            advisor_keys,
+            advisor_id=key.advisor_id,
+            public_key_b64=key.public_key_b64,
+            valid_from=key.valid_from,
+            valid_until=key.valid_until,
         )
         return []
 

@@ -358,11 +358,17 @@ class TestSchedulingContract:
         await scheduling.facts(ev.room("kamer-3"), ev.availability("adv-1"))
         await scheduling.case("case-1", "adv-1", meeting_mode=None)
         now = scheduling.clock()
-        forged = authorize_command(Ed25519PrivateKey.generate(), ev.request_meeting("case-1", "adv-1"), now=now)
-        expired = authorize_command(
-            ev.advisor_private_key("adv-1"), ev.request_meeting("case-1", "adv-1"), now=now - timedelta(hours=1)
+        forged = authorize_command(
+            Ed25519PrivateKey.generate(), ev.request_meeting("case-1", "adv-1"), now=now
         )
-        good = authorize_command(ev.advisor_private_key("adv-1"), ev.request_meeting("case-1", "adv-1"), now=now)
+        expired = authorize_command(
+            ev.advisor_private_key("adv-1"),
+            ev.request_meeting("case-1", "adv-1"),
+            now=now - timedelta(hours=1),
+        )
+        good = authorize_command(
+            ev.advisor_private_key("adv-1"), ev.request_meeting("case-1", "adv-1"), now=now
+        )
         await scheduling.command(ev.ACTIONS, forged, expired, good)
         await scheduling.command(ev.ACTIONS, good)  # the same signed command, sent again: a replay
         rejected = sorted(r["reason_code"] for r in await scheduling.payloads("MeetingRequestRejected"))

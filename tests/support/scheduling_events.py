@@ -12,11 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import shared.contracts  # noqa: F401  (registers the event types)
+from caseflow.sample_org import advisor_private_key
+from shared.auth import authorize_command, public_key_to_b64
 from shared.codes import AdvisorScope, Category, Channel, ClientRole, MeetingMode
 from shared.contracts.advisor_actions import BookQuietRoom, CancelMeeting, RequestMeeting
-from caseflow.sample_org import advisor_private_key  # noqa: F401  (tests sign with it too)
-from shared.auth import authorize_command, public_key_to_b64
-from shared.contracts.directory import AdvisorAvailabilitySet, AdvisorKeyRegistered, LeaveSpec, WeeklyWindowSpec
+from shared.contracts.directory import (
+    AdvisorAvailabilitySet,
+    AdvisorKeyRegistered,
+    LeaveSpec,
+    WeeklyWindowSpec,
+)
 from shared.contracts.intake import AvailabilityWindow, CaseOpened
 from shared.contracts.routing import AdvisorAssigned, CaseReassigned
 from shared.contracts.scheduling import OffSiteBudgetSet, RoomRegistered, VenueRegistered
@@ -163,9 +168,7 @@ def reassigned(case_id: str, from_advisor: str, to_advisor: str | None) -> CaseR
 
 
 def request_meeting(case_id: str, advisor_id: str, mode: MeetingMode | None = None) -> RequestMeeting:
-    return RequestMeeting(
-        advisor_id=advisor_id, auth=UNSIGNED, issued_at=EPOCH, case_id=case_id, mode=mode
-    )
+    return RequestMeeting(advisor_id=advisor_id, auth=UNSIGNED, issued_at=EPOCH, case_id=case_id, mode=mode)
 
 
 def cancel_meeting(case_id: str, advisor_id: str, meeting_id: str, reschedule: bool = False) -> CancelMeeting:
@@ -198,17 +201,23 @@ def stream_of(payload: EventPayload) -> str:
 def key_registration(advisor_id: str) -> AdvisorKeyRegistered:
     """The advisor's public key (the demo's deterministic key pair), as the HR feed publishes it."""
     public = public_key_to_b64(advisor_private_key(advisor_id).public_key())
-    return AdvisorKeyRegistered(advisor_id=advisor_id, public_key_b64=public, valid_from=EPOCH, valid_until=None)
+    return AdvisorKeyRegistered(
+        advisor_id=advisor_id, public_key_b64=public, valid_from=EPOCH, valid_until=None
+    )
 
 
 def signed(payload: EventPayload, now: datetime | None) -> EventPayload:
     """Advisor commands travel with a token signed by the advisor's key, as the workbench sends them."""
     if isinstance(payload, (RequestMeeting, CancelMeeting, BookQuietRoom)) and payload.auth == UNSIGNED:
-        return authorize_command(advisor_private_key(payload.advisor_id), payload, now=now or datetime.now(UTC))
+        return authorize_command(
+            advisor_private_key(payload.advisor_id), payload, now=now or datetime.now(UTC)
+        )
     return payload
 
 
-def envelope_bytes(payload: EventPayload, producer: str = "test", now: datetime | None = None) -> tuple[str, bytes, bytes]:
+def envelope_bytes(
+    payload: EventPayload, producer: str = "test", now: datetime | None = None
+) -> tuple[str, bytes, bytes]:
     """(event_id, key, value) of a fresh envelope; commands are signed at `now` (default: the wall clock)."""
     payload = signed(payload, now)
     stream = stream_of(payload)
