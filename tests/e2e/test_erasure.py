@@ -88,9 +88,9 @@ async def _annual_report_counts_them(scenario: ErasedCaseScenario, workdir: Path
     erased case. The published (k=5) report is rendered too and must carry no personal data.
     """
     from services.reporting.organisation import load_organisation
+    from services.reporting.replay import replay
     from services.reporting.report_model import DisclosurePolicy, SectionId, TrainingBaseline
     from services.reporting.reports import Reports
-    from services.reporting.replay import replay
     from shared.db import make_engine
 
     engine = make_engine(f"sqlite+aiosqlite:///{workdir}/reporting-after-erasure.db")
@@ -101,9 +101,9 @@ async def _annual_report_counts_them(scenario: ErasedCaseScenario, workdir: Path
         report = await exact.annual_report("min-bzk", year)
         by_category = dict(report.section(SectionId.CONTACTS_BY_CATEGORY).table.items())  # type: ignore[union-attr]
         assert by_category["labour.conflict_with_manager"] == len(scenario.case_ids)
-        published = await Reports(engine, load_organisation(None), DisclosurePolicy(), TrainingBaseline()).render(
-            "min-bzk", year, "json"
-        )
+        published = await Reports(
+            engine, load_organisation(None), DisclosurePolicy(), TrainingBaseline()
+        ).render("min-bzk", year, "json")
         assert "MARK" not in published and "@example.org" not in published
     finally:
         await engine.dispose()
