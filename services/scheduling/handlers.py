@@ -23,7 +23,7 @@ from services.scheduling.store import advisor_keys
 from shared.auth import record_advisor_key
 from shared.contracts.advisor_actions import BookQuietRoom, CancelMeeting, RequestMeeting
 from shared.contracts.directory import AdvisorAvailabilitySet, AdvisorKeyRegistered
-from shared.contracts.intake import CaseOpened
+from shared.contracts.intake import CaseClosed, CaseOpened, CasePersonalDataErased
 from shared.contracts.routing import AdvisorAssigned, CaseReassigned
 from shared.contracts.scheduling import (
     MeetingRequestRejected,
@@ -79,6 +79,8 @@ class SchedulingHandlers:
             CaseOpened: self.case_opened,
             AdvisorAssigned: self.advisor_assigned,
             CaseReassigned: self.case_reassigned,
+            CaseClosed: self.case_ended,
+            CasePersonalDataErased: self.case_ended,
             RequestMeeting: self.request_meeting,
             CancelMeeting: self.cancel_meeting,
             BookQuietRoom: self.book_quiet_room,
@@ -174,6 +176,12 @@ class SchedulingHandlers:
         assert case is not None
         moved = await self.scheduler.move_to_new_advisor(conn, emit, case, reassigned.to_advisor_id, now)
         return moved + await self._meeting_the_client_asked_for(conn, reassigned.case_id, emit, now)
+
+    async def case_ended(
+        self, conn: AsyncConnection, ended: CaseClosed | CasePersonalDataErased, emit: Emitter, now: datetime
+    ) -> list[Outgoing]:
+        reason = "case_closed" if isinstance(ended, CaseClosed) else "case_erased"
+        return await self.scheduler.cancel_upcoming(conn, emit, ended.case_id, reason, now)
 
     # -- advisor commands -----------------------------------------------------------------------
 

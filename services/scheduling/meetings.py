@@ -279,6 +279,15 @@ class MeetingScheduler:
                 events += await self.schedule(conn, emit, case, new_advisor_id, now, placement)
         return events
 
+    async def cancel_upcoming(
+        self, conn: AsyncConnection, emit: Emitter, case_id: str, reason: str, now: datetime
+    ) -> list[Outgoing]:
+        """A closed or erased case keeps no meetings: every upcoming one is cancelled, slot freed."""
+        return [
+            await self.cancel(conn, emit, booking, reason, now)
+            for booking in await upcoming_meetings_of_case(conn, case_id, now)
+        ]
+
     async def book_quiet_room(
         self,
         conn: AsyncConnection,

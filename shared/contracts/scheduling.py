@@ -70,7 +70,7 @@ class MeetingCancelled(EventPayload):
     meeting_id: str
     case_id: str
     advisor_id: str
-    reason: str  # cancelled_by_advisor | case_reassigned | rescheduled | case_closed
+    reason: str  # cancelled_by_advisor | case_reassigned | rescheduled | case_closed | case_erased
     cancelled_at: datetime
 
 

@@ -320,6 +320,31 @@ class TestSchedulingContract:
         assert [c["reason"] for c in await scheduling.payloads("MeetingCancelled")] == ["case_reassigned"] * 2
         assert await scheduling.active_bookings("case-1") == []
 
+    async def test_closing_or_erasing_a_case_cancels_its_upcoming_meetings(
+        self, scheduling: Scheduling
+    ) -> None:
+        from shared.codes import Outcome
+        from shared.contracts.intake import CaseClosed, CasePersonalDataErased
+
+        await scheduling.facts(ev.room("kamer-3"), ev.room("kamer-4"), ev.availability("adv-1"))
+        await scheduling.case("case-1", "adv-1")
+        await scheduling.case("case-2", "adv-1")
+        assert len(await scheduling.payloads("MeetingScheduled")) == 2
+        now = scheduling.clock()
+        await scheduling.command(
+            ev.CASES,
+            CaseClosed(case_id="case-1", advisor_id="adv-1", outcomes=(Outcome.ADVICE_GIVEN,), closed_at=now),
+        )
+        await scheduling.command(
+            ev.CASES, CasePersonalDataErased(case_id="case-2", reason="client_request", erased_at=now)
+        )
+        reasons = sorted(c["reason"] for c in await scheduling.payloads("MeetingCancelled"))
+        assert reasons == ["case_closed", "case_erased"]
+        assert (
+            await scheduling.active_bookings("case-1") == []
+            and await scheduling.active_bookings("case-2") == []
+        )
+
     async def test_only_the_assigned_advisor_may_request_or_cancel_a_meeting(
         self, scheduling: Scheduling
     ) -> None:
