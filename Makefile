@@ -15,7 +15,7 @@ help:
 	@echo "make test-unit         unit tests only (no broker, no database server)"
 	@echo "make test-integration  integration tests only"
 	@echo "make demo              the whole case flow on SQLite, then the annual report in out/ (DEMO_ARGS='--duration 120 --rate 5')"
-	@echo "make lint              ruff check and format check"
+	@echo "make lint              ruff check, format check, mypy --strict on shared/ and services/"
 	@echo "Pass extra pytest arguments with PYTEST_ARGS='-x -k kafka'."
 
 venv: $(VENV)/.stamp
@@ -55,6 +55,7 @@ demo: venv kafka-jars
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy shared services
 
 format: venv
 	$(BIN)/ruff format .

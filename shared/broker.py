@@ -42,7 +42,8 @@ def kafka_security(settings: ServiceSettings) -> BaseSecurity | None:
     cls: Any = {"SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512, "PLAIN": SASLPlaintext}[
         settings.kafka_sasl_mechanism
     ]
-    return cls(username=user, password=password, ssl_context=ctx, use_ssl=use_ssl)
+    security: BaseSecurity = cls(username=user, password=password, ssl_context=ctx, use_ssl=use_ssl)
+    return security
 
 
 def make_broker(settings: ServiceSettings, *, service: str, registry: CollectorRegistry) -> KafkaBroker:

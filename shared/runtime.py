@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,7 +63,7 @@ class ServiceContext:
 class ServiceParts:
     routes: dict[str, Route]
     http_routes: list[BaseRoute] = field(default_factory=list)
-    background: list[Callable[[asyncio.Event], Awaitable[None]]] = field(default_factory=list)
+    background: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = field(default_factory=list)
     # Sees every event the service stored, after commit: where domain metrics are counted.
     on_committed: Callable[[list[Any]], None] | None = None
     on_rolled_back: Callable[[], None] | None = None

@@ -92,7 +92,7 @@ def intake_routes(
 
     async def submit_form(raw: bytes, doc: Any) -> tuple[int, dict[str, Any]]:
         answer = _answer(*(await submit(raw, doc, secrets.token_hex(8))))
-        return answer.status_code, json.loads(answer.body)
+        return answer.status_code, json.loads(bytes(answer.body))
 
     return [
         Route("/v1/submissions", post_submission, methods=["POST"]),

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -33,7 +34,7 @@ class ReportingMetrics:
 
     def refresher(
         self, engine: AsyncEngine, interval: float = 5.0
-    ) -> Callable[[asyncio.Event], Awaitable[None]]:
+    ) -> Callable[[asyncio.Event], Coroutine[Any, Any, None]]:
         async def run(stop: asyncio.Event) -> None:
             while not stop.is_set():
                 with contextlib.suppress(Exception):  # a database hiccup must not stop the service

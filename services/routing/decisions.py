@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,7 @@ from services.routing.policy import CaseFacts, Decision, PolicySettings, decide,
 from services.routing.store import advisor_keys, routing_cases, used_tokens
 from shared.auth import AuthError, advisor_keys_of, claim_token_once, verify_command
 from shared.contracts.routing import AdvisorAssigned, CaseReassigned, ReferralSuggested, RoutingEscalated
-from shared.crypto import CaseCipher, KeyErased
+from shared.crypto import CaseCipher, KeyErased, Sealed
 from shared.envelope import new_envelope
 from shared.outbox import Outgoing
 from shared.topics import ROUTING_ASSIGNMENTS
@@ -97,8 +98,11 @@ class Router:
         reason: str,
         opened_at: datetime,
     ) -> list[Outgoing]:
-        key = await self.cipher._keystore.get_key(row.case_id)  # one key fetch for all sealing below
-        seal = lambda purpose, doc: CaseCipher.seal_with_key(key, row.case_id, purpose, doc)
+        key = await self.cipher.key_of(row.case_id)  # one key fetch for all sealing below
+
+        def seal(purpose: str, doc: Any) -> Sealed:
+            return CaseCipher.seal_with_key(key, row.case_id, purpose, doc)
+
         exclusions = seal("routing_exclusions", decision.sensitive_part())
         inputs = seal("routing_inputs", self._inputs(facts))
         clear = decision.clear_part()
@@ -191,7 +195,7 @@ class Router:
         ]
 
     async def recheck(
-        self, conn: AsyncConnection, rows: list[Any], now: datetime, *, causation_id: str, reason: str
+        self, conn: AsyncConnection, rows: Sequence[Any], now: datetime, *, causation_id: str, reason: str
     ) -> list[Outgoing]:
         """Re-route open cases whose assignment now conflicts, and retry escalated ones."""
         out: list[Outgoing] = []

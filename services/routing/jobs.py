@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import structlog
@@ -89,7 +89,9 @@ async def refresh_gauges(ctx: ServiceContext, metrics: RoutingMetrics) -> None:
     metrics.escalations_waiting.set(int(waiting or 0))
 
 
-def every(seconds: float, job: Callable[[], Awaitable[object]]) -> Callable[[asyncio.Event], Awaitable[None]]:
+def every(
+    seconds: float, job: Callable[[], Awaitable[object]]
+) -> Callable[[asyncio.Event], Coroutine[Any, Any, None]]:
     async def loop(stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:

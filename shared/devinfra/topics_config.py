@@ -119,7 +119,7 @@ def admin_options_from_env() -> dict[str, Any]:
     """Security options for the admin client from the CASEFLOW_KAFKA_* variables (as the services)."""
     from shared.settings import ServiceSettings
 
-    settings = ServiceSettings()  # type: ignore[call-arg]  # no pydantic mypy plugin
+    settings = ServiceSettings()
     options: dict[str, Any] = {"security_protocol": settings.kafka_security_protocol}
     if settings.kafka_security_protocol.endswith("SSL"):
         options["ssl_context"] = ssl.create_default_context(cafile=settings.kafka_ssl_cafile or None)
@@ -421,7 +421,7 @@ def _apply_cli(args: argparse.Namespace) -> int:
 
     from shared.settings import ServiceSettings
 
-    settings = ServiceSettings()  # type: ignore[call-arg]  # no pydantic mypy plugin
+    settings = ServiceSettings()
     bootstrap = args.bootstrap or settings.kafka_bootstrap
     prefix = settings.topic_prefix if args.prefix is None else args.prefix
     path = Path(args.file) if args.file else None
