@@ -119,6 +119,21 @@ def envelope_decoder(inbound: Inbound) -> Decoded:
     return Decoded(message_id=env.event_id, inbound=inbound, body=env)
 
 
+# The body of a message whose event type this service does not know (see below): handled by doing nothing.
+IGNORED = "ignored"
+
+
+def tolerant_envelope_decoder(inbound: Inbound) -> Decoded:
+    """For topics another service owns: an event type added there after this code was written is
+    not a poison message, it is skipped (decisions.md, D13). Anything else undecodable still is."""
+    try:
+        return envelope_decoder(inbound)
+    except PoisonMessage as exc:
+        if exc.reason != "unknown_event_type":
+            raise
+        return Decoded(f"ignored:{inbound.position}", inbound, IGNORED)
+
+
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     sa_exc.OperationalError,
     sa_exc.InterfaceError,

@@ -24,9 +24,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 import shared.contracts  # noqa: F401  (registers the event types)
 from shared.codes import AdvisorScope, Category, Channel, ClientRole, MeetingMode, Outcome, TimeActivity
 from shared.envelope import REGISTRY, EnvelopeDecodeError, decode_envelope
-from shared.pipeline import Decoded, Inbound, PoisonMessage
+from shared.pipeline import (
+    IGNORED,
+    Decoded,
+    Inbound,
+    PoisonMessage,
+)
 
-IGNORED = "ignored"
 _EVENT_TYPE = re.compile(rb'"event_type"\s*:\s*"([A-Za-z0-9_]{1,100})"')
 
 _SLIM_CONFIG = ConfigDict(frozen=True, extra="ignore")

@@ -23,23 +23,8 @@ from shared.contracts.intake import CaseOpened
 from shared.contracts.routing import RoutingActionRejected
 from shared.envelope import new_envelope
 from shared.outbox import Outgoing
-from shared.pipeline import Decoded, Inbound, PoisonMessage, Route, envelope_decoder
+from shared.pipeline import IGNORED, Decoded, Route, tolerant_envelope_decoder
 from shared.topics import ADVISOR_ACTIONS, DIRECTORY, INTAKE_CASES, ROUTING_ASSIGNMENTS
-
-IGNORED = "ignored"
-
-
-def tolerant_decoder(inbound: Inbound) -> Decoded:
-    """Envelopes of types this service does not know are other services' business: skip them.
-
-    Unknown types are not poison here: the topic's owner may add event types at any time.
-    """
-    try:
-        return envelope_decoder(inbound)
-    except PoisonMessage as exc:
-        if exc.reason == "unknown_event_type":
-            return Decoded(f"ignored:{inbound.position}", inbound, IGNORED)
-        raise
 
 
 def _type(message: Decoded) -> str:
@@ -187,10 +172,10 @@ class RoutingHandlers:
 
 def routes(handlers: RoutingHandlers) -> dict[str, Route]:
     return {
-        DIRECTORY.name: Route(decode=tolerant_decoder, handle_batch=handlers.on_directory),
-        INTAKE_CASES.name: Route(decode=tolerant_decoder, handle=handlers.on_case_event),
-        ADVISOR_ACTIONS.name: Route(decode=tolerant_decoder, handle=handlers.on_action),
+        DIRECTORY.name: Route(decode=tolerant_envelope_decoder, handle_batch=handlers.on_directory),
+        INTAKE_CASES.name: Route(decode=tolerant_envelope_decoder, handle=handlers.on_case_event),
+        ADVISOR_ACTIONS.name: Route(decode=tolerant_envelope_decoder, handle=handlers.on_action),
     }
 
 
-__all__ = ["RoutingHandlers", "routes", "tolerant_decoder"]
+__all__ = ["RoutingHandlers", "routes"]

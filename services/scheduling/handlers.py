@@ -33,7 +33,7 @@ from shared.contracts.scheduling import (
 )
 from shared.envelope import Envelope, EventPayload
 from shared.outbox import Outgoing
-from shared.pipeline import Decoded, Inbound, PoisonMessage, Route, envelope_decoder
+from shared.pipeline import IGNORED, Decoded, Route, envelope_decoder, tolerant_envelope_decoder
 from shared.topics import ADVISOR_ACTIONS, DIRECTORY, INTAKE_CASES, ROUTING_ASSIGNMENTS, SCHEDULING_PLACES
 
 CONSUMED_TOPICS = (
@@ -43,24 +43,6 @@ CONSUMED_TOPICS = (
     ROUTING_ASSIGNMENTS.name,
     ADVISOR_ACTIONS.name,
 )
-
-
-class Ignored:
-    """The body of a message whose event type this service does not know: handled by doing nothing."""
-
-
-IGNORED = Ignored()
-
-
-def tolerant_decoder(inbound: Inbound) -> Decoded:
-    """For topics another service owns: an event type added there after this code was written is
-    not a poison message. Anything else undecodable still is."""
-    try:
-        return envelope_decoder(inbound)
-    except PoisonMessage as exc:
-        if exc.reason != "unknown_event_type":
-            raise
-        return Decoded(message_id=f"ignored:{inbound.position}", inbound=inbound, body=IGNORED)
 
 
 Handler = Callable[[AsyncConnection, Any, Emitter, datetime], Awaitable[list[Outgoing]]]
@@ -89,7 +71,9 @@ class SchedulingHandlers:
     def routes(self) -> dict[str, Route]:
         strict = {SCHEDULING_PLACES.name}
         return {
-            topic: Route(decode=envelope_decoder if topic in strict else tolerant_decoder, handle=self.handle)
+            topic: Route(
+                decode=envelope_decoder if topic in strict else tolerant_envelope_decoder, handle=self.handle
+            )
             for topic in CONSUMED_TOPICS
         }
 

@@ -19,7 +19,6 @@ import asyncio
 import atexit
 import base64
 import contextlib
-import ctypes
 import fcntl
 import hashlib
 import os
@@ -31,13 +30,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
 from shared.devinfra._aio import run_sync
 from shared.devinfra.ports import free_port, port_open
+from shared.devinfra.process import die_with_parent
 
 DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy" / "kafka"
 POM = DEPLOY_DIR / "pom.xml"
@@ -146,21 +146,6 @@ def _java() -> str:
             "Java 17 or newer is needed to run Kafka: apt-get install openjdk-17-jre-headless"
         )
     return java
-
-
-def _die_with_parent() -> Callable[[], None]:
-    """A preexec_fn that has the kernel send SIGTERM to the broker when its parent dies.
-
-    Without it a test session killed hard would leave a 512 MB JVM behind. The libc lookup happens
-    here, before fork, so the child only makes one system call.
-    """
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
-    pr_set_pdeathsig = 1
-
-    def preexec() -> None:
-        prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-    return preexec
 
 
 def _tail(path: Path, lines: int = 25) -> str:
@@ -283,7 +268,7 @@ class KafkaNode:
             cwd=self.data_dir,
             start_new_session=True,  # own process group: Ctrl-C in a terminal doesn't hit it mid-test
             # Safe despite threads: the hook only makes one prctl call, resolved before fork.
-            preexec_fn=_die_with_parent() if self.die_with_parent else None,  # noqa: PLW1509
+            preexec_fn=die_with_parent() if self.die_with_parent else None,  # noqa: PLW1509
         )
         atexit.register(self.stop)
         try:

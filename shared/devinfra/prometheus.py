@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
-import ctypes
 import fcntl
 import os
 import shutil
@@ -26,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
@@ -35,6 +34,7 @@ import httpx
 import yaml
 
 from shared.devinfra.ports import free_port
+from shared.devinfra.process import die_with_parent
 
 DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
 PROMETHEUS_YML = DEPLOY_DIR / "prometheus.yml"
@@ -145,17 +145,6 @@ def write_config(
     return dest
 
 
-def _die_with_parent() -> Callable[[], None]:
-    """A preexec_fn: the kernel sends SIGTERM to the server when the test process dies."""
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
-    pr_set_pdeathsig = 1
-
-    def preexec() -> None:
-        prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-    return preexec
-
-
 class PrometheusServer:
     """One Prometheus process on 127.0.0.1 with temporary storage."""
 
@@ -212,7 +201,7 @@ class PrometheusServer:
             cwd=self._tmp,
             start_new_session=True,
             # Safe despite threads: the hook only makes one prctl call, resolved before fork.
-            preexec_fn=_die_with_parent() if self.die_with_parent else None,  # noqa: PLW1509
+            preexec_fn=die_with_parent() if self.die_with_parent else None,  # noqa: PLW1509
         )
         atexit.register(self.stop)
         deadline = time.monotonic() + timeout
