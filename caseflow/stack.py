@@ -63,6 +63,14 @@ class StackState:
 
 
 def alive(pid: int) -> bool:
+    # A process this one started (the demo runs the stack in process) stays a zombie until reaped,
+    # and a zombie still answers kill(pid, 0): reap it first.
+    try:
+        reaped, _status = os.waitpid(pid, os.WNOHANG)
+        if reaped == pid:
+            return False
+    except ChildProcessError:
+        pass  # not our child: `caseflow down` from another shell
     try:
         os.kill(pid, 0)
     except OSError:

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Column, DateTime, LargeBinary, MetaData, String, Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.db import insert_ignoring_duplicates
+from shared.db import create_all, insert_ignoring_duplicates
 
 
 class KeyErased(LookupError):
@@ -97,8 +97,8 @@ class KeyStore:
         self._cache_seconds = cache_seconds
 
     async def create_schema(self) -> None:
-        async with self._engine.begin() as conn:
-            await conn.run_sync(keystore_metadata.create_all)
+        """Idempotent, and safe when two services create the shared key store at the same moment."""
+        await create_all(self._engine, keystore_metadata)
 
     def _wrap(self, case_id: str, key: bytes) -> bytes:
         nonce = os.urandom(12)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import MetaData, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql import Insert
 from sqlalchemy.sql.schema import Table
@@ -50,7 +51,19 @@ def insert_ignoring_duplicates(conn: AsyncConnection, table: Table, index_elemen
     return sqlite_insert(table).on_conflict_do_nothing(index_elements=index_elements)
 
 
-async def create_all(engine: AsyncEngine, metadata: MetaData) -> None:
-    """Create missing tables (idempotent). Schema migrations are recorded in docs/decisions.md."""
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
+async def create_all(engine: AsyncEngine, metadata: MetaData, attempts: int = 3) -> None:
+    """Create missing tables (idempotent). Schema migrations are recorded in docs/decisions.md.
+
+    Several processes may start at once on one database (instances of a service, or intake and
+    routing on a shared key store): a lost check-then-create race is retried, and the retry finds
+    the tables the winner made.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(metadata.create_all)
+            return
+        except DBAPIError as exc:
+            lost_race = "already exists" in str(exc) or "pg_type_typname_nsp_index" in str(exc)
+            if not lost_race or attempt == attempts:
+                raise

@@ -270,7 +270,9 @@ class KafkaNode:
             # Safe despite threads: the hook only makes one prctl call, resolved before fork.
             preexec_fn=die_with_parent() if self.die_with_parent else None,  # noqa: PLW1509
         )
-        atexit.register(self.stop)
+        if self.die_with_parent:
+            # Tied to this process: stop with it. A detached broker (`caseflow up`) outlives it.
+            atexit.register(self.stop)
         try:
             self._wait_ready(deadline)
         except BaseException:
