@@ -506,9 +506,10 @@ def build_annual_report(
 
 
 # --------------------------------------------------------------------------------------------------
-# A simulated year, for the demo and the tests
+# A simulated year, for the demo and the tests. The weights are the simulated population's mix;
+# simulated_events.py draws its event stream from the same tables.
 
-_CATEGORY_WEIGHTS: dict[Category, int] = {
+CATEGORY_WEIGHTS: dict[Category, int] = {
     Category.LABOUR_CONFLICT_WITH_MANAGER: 40,
     Category.LABOUR_LEGAL_POSITION: 8,
     Category.BULLYING: 9,
@@ -527,14 +528,14 @@ _CATEGORY_WEIGHTS: dict[Category, int] = {
     Category.MISCONDUCT_PRIVATE_TIME: 1,
     Category.WASTE_POOR_PERFORMANCE: 1,
 }
-_CHANNEL_WEIGHTS = {Channel.PHONE: 30, Channel.EMAIL: 25, Channel.WEB: 15, Channel.VIA_MANAGER: 12,
+CHANNEL_WEIGHTS = {Channel.PHONE: 30, Channel.EMAIL: 25, Channel.WEB: 15, Channel.VIA_MANAGER: 12,
                     Channel.WALK_IN: 10, Channel.CHAT: 8}  # fmt: skip
-_ROLE_WEIGHTS = {ClientRole.EMPLOYEE: 80, ClientRole.MANAGER: 12, ClientRole.FORMER_EMPLOYEE: 4,
+ROLE_WEIGHTS = {ClientRole.EMPLOYEE: 80, ClientRole.MANAGER: 12, ClientRole.FORMER_EMPLOYEE: 4,
                  ClientRole.EXTERNAL_WORKER: 4}  # fmt: skip
-_SCOPE_WEIGHTS = {AdvisorScope.INTERNAL: 75, AdvisorScope.CROSS_UNIT: 15, AdvisorScope.EXTERNAL: 10}
-_MODE_WEIGHTS = {MeetingMode.ON_SITE_DISCREET_ROOM: 45, MeetingMode.PHONE: 25, MeetingMode.VIDEO: 15,
+SCOPE_WEIGHTS = {AdvisorScope.INTERNAL: 75, AdvisorScope.CROSS_UNIT: 15, AdvisorScope.EXTERNAL: 10}
+MODE_WEIGHTS = {MeetingMode.ON_SITE_DISCREET_ROOM: 45, MeetingMode.PHONE: 25, MeetingMode.VIDEO: 15,
                  MeetingMode.OFF_SITE_VENUE: 15}  # fmt: skip
-_OUTCOME_WEIGHTS = {
+OUTCOME_WEIGHTS = {
     Outcome.ADVICE_GIVEN: 45, Outcome.REFERRED_LABOUR_LAW_DESK: 15, Outcome.NO_FOLLOW_UP: 12,
     Outcome.REFERRED_SOCIAL_WORKER: 8, Outcome.MEDIATION: 5, Outcome.REFERRED_COMPANY_DOCTOR: 5,
     Outcome.REFERRED_INTEGRITY_OFFICE: 4, Outcome.FORMAL_COMPLAINT: 3, Outcome.REFERRED_EXTERNAL_BODY: 2,
@@ -551,7 +552,7 @@ _ACTIVITY_SHARES = {TimeActivity.CONVERSATION: 0.55, TimeActivity.ADMINISTRATION
                     TimeActivity.PUBLICITY: 0.1, TimeActivity.TRAINING: 0.15}  # fmt: skip
 
 
-def _pick(rng: Random, weights: Mapping[_T, int]) -> _T:
+def pick_weighted(rng: Random, weights: Mapping[_T, int]) -> _T:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
@@ -573,21 +574,21 @@ def sample_counts(seed: int, year: int = 2026, contacts: int | None = None) -> R
     days: dict[str, int] = {}
     feedback: dict[str, int] = {}
     for _ in range(n_contacts):
-        categories = [_pick(rng, _CATEGORY_WEIGHTS)]
+        categories = [pick_weighted(rng, CATEGORY_WEIGHTS)]
         while rng.random() < 0.3 and len(categories) < 3:
-            categories.append(_pick(rng, _CATEGORY_WEIGHTS))
+            categories.append(pick_weighted(rng, CATEGORY_WEIGHTS))
         category_lists.append(categories)
-        _bump(channel_quarter, (_pick(rng, _CHANNEL_WEIGHTS).value, quarters[rng.randrange(4)]))
-        _bump(roles, _pick(rng, _ROLE_WEIGHTS))
-        _bump(scopes, _pick(rng, _SCOPE_WEIGHTS))
+        _bump(channel_quarter, (pick_weighted(rng, CHANNEL_WEIGHTS).value, quarters[rng.randrange(4)]))
+        _bump(roles, pick_weighted(rng, ROLE_WEIGHTS))
+        _bump(scopes, pick_weighted(rng, SCOPE_WEIGHTS))
         for _ in range(rng.choice((0, 1, 1, 1, 2, 2, 3))):
-            _bump(modes, _pick(rng, _MODE_WEIGHTS))
+            _bump(modes, pick_weighted(rng, MODE_WEIGHTS))
         if rng.random() < 0.9:
-            _bump(outcomes, _pick(rng, _OUTCOME_WEIGHTS))
+            _bump(outcomes, pick_weighted(rng, OUTCOME_WEIGHTS))
         if rng.random() < 0.85:
             _bump(days, days_bucket(int(rng.expovariate(1 / 5))))
         if rng.random() < 0.35:
-            _bump(feedback, _pick(rng, _FEEDBACK_WEIGHTS))
+            _bump(feedback, pick_weighted(rng, _FEEDBACK_WEIGHTS))
     primary, mentions = count_categories(category_lists)
     reassignments: dict[str, int] = {}
     for _ in range(rng.randint(0, max(1, n_contacts // 12))):

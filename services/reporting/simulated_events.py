@@ -15,10 +15,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from random import Random
-from typing import Any
 
 import shared.contracts  # noqa: F401  (registers the event types)
-from shared.codes import AdvisorScope, Category, Channel, ClientRole, MeetingMode, Outcome, TimeActivity
+from services.reporting.report_model import (
+    CATEGORY_WEIGHTS,
+    CHANNEL_WEIGHTS,
+    MODE_WEIGHTS,
+    OUTCOME_WEIGHTS,
+    ROLE_WEIGHTS,
+    SCOPE_WEIGHTS,
+    pick_weighted,
+)
+from shared.codes import AdvisorScope, Category, TimeActivity
 from shared.contracts.intake import (
     CaseAccepted,
     CaseClosed,
@@ -46,27 +54,6 @@ ORGANISATIONS: dict[str, tuple[str, ...]] = {
     "min-fin": ("fin", "fin-tax", "fin-douane", "fin-bel"),
     "min-jenv": ("jenv", "jenv-dji", "jenv-ind", "jenv-om"),
 }
-CATEGORY_WEIGHTS = {
-    Category.LABOUR_CONFLICT_WITH_MANAGER: 40, Category.LABOUR_LEGAL_POSITION: 8, Category.BULLYING: 9,
-    Category.INTIMIDATION_OTHER: 6, Category.SEXUAL_HARASSMENT: 4, Category.AGGRESSION_VIOLENCE: 3,
-    Category.DISCRIMINATION: 3, Category.WORKLOAD: 8, Category.OTHER: 5, Category.CONFLICT_OF_INTEREST: 2,
-    Category.ABUSE_OF_POWER: 2, Category.MISUSE_OF_INFORMATION: 2, Category.FRAUD_THEFT: 1,
-    Category.CORRUPTION: 1, Category.GIFTS: 1, Category.MISCONDUCT_PRIVATE_TIME: 1,
-    Category.WASTE_POOR_PERFORMANCE: 1,
-}  # fmt: skip
-CHANNEL_WEIGHTS = {Channel.PHONE: 30, Channel.EMAIL: 25, Channel.WEB: 15, Channel.VIA_MANAGER: 12,
-                   Channel.WALK_IN: 10, Channel.CHAT: 8}  # fmt: skip
-ROLE_WEIGHTS = {ClientRole.EMPLOYEE: 80, ClientRole.MANAGER: 12, ClientRole.FORMER_EMPLOYEE: 4,
-                ClientRole.EXTERNAL_WORKER: 4}  # fmt: skip
-SCOPE_WEIGHTS = {AdvisorScope.INTERNAL: 75, AdvisorScope.CROSS_UNIT: 15, AdvisorScope.EXTERNAL: 10}
-MODE_WEIGHTS = {MeetingMode.ON_SITE_DISCREET_ROOM: 45, MeetingMode.PHONE: 25, MeetingMode.VIDEO: 15,
-                MeetingMode.OFF_SITE_VENUE: 15}  # fmt: skip
-OUTCOME_WEIGHTS = {
-    Outcome.ADVICE_GIVEN: 45, Outcome.REFERRED_LABOUR_LAW_DESK: 15, Outcome.NO_FOLLOW_UP: 12,
-    Outcome.REFERRED_SOCIAL_WORKER: 8, Outcome.MEDIATION: 5, Outcome.REFERRED_COMPANY_DOCTOR: 5,
-    Outcome.REFERRED_INTEGRITY_OFFICE: 4, Outcome.FORMAL_COMPLAINT: 3, Outcome.REFERRED_EXTERNAL_BODY: 2,
-    Outcome.WHISTLEBLOWER_REPORT: 1,
-}  # fmt: skip
 REASSIGNMENT_REASONS = {
     "conflict_declared": 30, "persons_added": 15, "acquaintance_declared": 10, "org_change": 10,
     "advisor_on_leave": 15, "advisor_departed": 5, "term_ended": 5, "advisor_changed": 5, "escalation_retry": 5,
@@ -80,10 +67,6 @@ class SimulatedEvent:
     value: bytes
     event_id: str
     event_type: str
-
-
-def _pick(rng: Random, weights: dict[Any, int]) -> Any:
-    return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
 class _Emitter:
@@ -165,15 +148,15 @@ def simulated_year(
         case_id = str(uuid.uuid5(NAMESPACE, f"case:{seed}:{n}"))
         org = organisations[rng.randrange(len(organisations))]
         opened = start + timedelta(seconds=rng.randrange(seconds_in_year - 3 * 86400))
-        categories = [_pick(rng, CATEGORY_WEIGHTS)]
+        categories = [pick_weighted(rng, CATEGORY_WEIGHTS)]
         while rng.random() < 0.3 and len(categories) < 3:
-            categories.append(_pick(rng, CATEGORY_WEIGHTS))
+            categories.append(pick_weighted(rng, CATEGORY_WEIGHTS))
         whistleblower = rng.random() < 0.04
         yield emit(cases_topic, CaseOpened(
-            case_id=case_id, submission_id=f"sub-{case_id}", opened_at=opened, channel=_pick(rng, CHANNEL_WEIGHTS),
+            case_id=case_id, submission_id=f"sub-{case_id}", opened_at=opened, channel=pick_weighted(rng, CHANNEL_WEIGHTS),
             organisation_id=org, unit_id=rng.choice(ORGANISATIONS.get(org, (org,))),
-            client_role=_pick(rng, ROLE_WEIGHTS), anonymous=rng.random() < 0.2, categories=tuple(categories),
-            meeting_mode=_pick(rng, MODE_WEIGHTS), is_whistleblower_report=whistleblower,
+            client_role=pick_weighted(rng, ROLE_WEIGHTS), anonymous=rng.random() < 0.2, categories=tuple(categories),
+            meeting_mode=pick_weighted(rng, MODE_WEIGHTS), is_whistleblower_report=whistleblower,
             personal=_sealed(rng, case_id, 300), routing_facts=_sealed(rng, case_id, 160),
         ), case_id, opened)  # fmt: skip
         at = opened + timedelta(seconds=rng.randint(1, 120))
@@ -181,7 +164,7 @@ def simulated_year(
             yield emit(routing_topic, RoutingEscalated(case_id=case_id, organisation_id=org, reason_codes={
                 "R5_EXTERNAL_ONLY": 2}, policy_version="2026.1", escalated_at=at), case_id, at)  # fmt: skip
             at += timedelta(hours=rng.randint(2, 48))
-        scope = _pick(rng, SCOPE_WEIGHTS)
+        scope = pick_weighted(rng, SCOPE_WEIGHTS)
         pool = internal[org] if scope is AdvisorScope.INTERNAL else external if scope is AdvisorScope.EXTERNAL else [
             a for o, group in internal.items() if o != org for a in group] or external  # fmt: skip
         advisor = rng.choice(pool)
@@ -203,7 +186,7 @@ def simulated_year(
             new_scope = AdvisorScope.INTERNAL if new_advisor in internal[org] else AdvisorScope.EXTERNAL
             yield emit(routing_topic, CaseReassigned(
                 case_id=case_id, from_advisor_id=advisor, to_advisor_id=new_advisor,
-                reason=_pick(rng, REASSIGNMENT_REASONS), scope=new_scope, policy_version="2026.1",
+                reason=pick_weighted(rng, REASSIGNMENT_REASONS), scope=new_scope, policy_version="2026.1",
                 rule_codes={}, decided_at=at, exclusions=_sealed(rng, case_id, 60), directory_revision=n,
                 inputs=_sealed(rng, case_id, 120),
             ), case_id, at)  # fmt: skip
@@ -235,7 +218,7 @@ def simulated_year(
         for m in range(rng.choice((0, 1, 1, 1, 2, 2, 3))):
             meeting_id = str(uuid.uuid5(NAMESPACE, f"meeting:{seed}:{n}:{m}"))
             meeting_start = at + timedelta(days=rng.randint(0, 14) + 7 * m, hours=rng.randint(1, 8))
-            mode = _pick(rng, MODE_WEIGHTS)
+            mode = pick_weighted(rng, MODE_WEIGHTS)
             yield emit(meetings_topic, MeetingScheduled(
                 meeting_id=meeting_id, case_id=case_id, advisor_id=advisor, start=meeting_start,
                 end=meeting_start + timedelta(hours=1), mode=mode, neutral_title="Afspraak", reason_code="FIRST_FIT",
@@ -262,7 +245,7 @@ def simulated_year(
                        activity=activity, logged_at=logged), case_id, logged)  # fmt: skip
         if rng.random() < 0.9:
             closed = at + timedelta(days=rng.randint(1, 60))
-            outcome = _pick(rng, OUTCOME_WEIGHTS)
+            outcome = pick_weighted(rng, OUTCOME_WEIGHTS)
             yield emit(cases_topic, OutcomeRecorded(case_id=case_id, advisor_id=advisor, outcome=outcome,
                        recorded_at=closed), case_id, closed)  # fmt: skip
             yield emit(cases_topic, CaseClosed(case_id=case_id, advisor_id=advisor, outcomes=(outcome,),
