@@ -308,12 +308,34 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Publication:
+    """Who publishes the report, when, and whom a reader can contact (shown on the cover).
+
+    `released_on` is the date of the release the report belongs to (release ledger), not the time
+    of the request: the same release renders byte-identically on every request and after a replay.
+    `release_id` names that release in the technical annex.
+    """
+
+    released_on: date | None = None
+    release_id: str = ""
+    responsible_body: tuple[str, str] = (
+        "Coördinatie vertrouwenspersonen Rijksoverheid",
+        "Coordination of confidential advisors, Government of the Netherlands",
+    )  # (Dutch, English)
+    contact: str = "vertrouwenspersonen@example.org"
+
+
+@dataclass(frozen=True)
 class AnnualReport:
     organisation: Organisation
     year: int
     generated_from: SourcePosition
     policy: DisclosurePolicy
     sections: tuple[Section, ...]
+    # The quarters this report covers: only quarters that are closed and released (closed periods);
+    # a running year's report covers fewer than four. Empty means all four (a complete year).
+    quarters: tuple[str, ...] = ()
+    publication: Publication = field(default_factory=Publication)
 
     def section(self, section_id: SectionId) -> Section:
         for section in self.sections:

@@ -26,6 +26,14 @@ class ReportingSettings(ServiceSettings):
     # Units with fewer staff than this are folded into their parent before anything per unit is shown.
     min_unit_size: Annotated[int, Field(ge=0)] = 50
 
+    # Releases (docs/reporting.md, "Releases"): a quarter is released only once it has closed and this
+    # many days have passed since (late events settle); every suppressed figure must have a feasible
+    # interval at least this wide for a reader holding every release (protection interval).
+    release_settle_days: Annotated[int, Field(ge=0, le=365)] = 14
+    protection_interval: Annotated[int, Field(ge=1, le=100)] = 3
+
+    # ---- verified role credentials: see credentials.py (reserved block) ----
+
     # The government-wide baseline per advisor per year ("need to have").
     baseline_training_hours: Annotated[int, Field(ge=0, le=1000)] = 8
     baseline_supervision_sessions: Annotated[int, Field(ge=0, le=100)] = 4
