@@ -1,8 +1,14 @@
-"""`caseflow export --out DIR --format parquet,csv`: coded events for analysts (pandas, DuckDB).
+"""`caseflow export --out DIR --format parquet,csv`: protected case microdata for analysts (pandas, DuckDB).
 
-Reads reporting's input topics from offset 0 to the end offsets of now and writes one Parquet and/or
-CSV file per event type, plus manifest.json. Only the allow-listed coded fields go out: no ciphertext,
-no person pseudonyms, no advisor ids (services/reporting/export.py lists every dropped field and why).
+Reads intake.cases.v1 from offset 0 to its end offsets of now and writes one row per case opened to
+cases.parquet and/or cases.csv, with codebook.csv and manifest.json. Only the allow-listed columns go
+out: organisation, unit, quarter, channel, client role (the quasi-identifiers), categories and the
+whistleblower flag. No case id, no timestamp finer than the quarter, no free text, no person or
+advisor id. Units are generalised up the unit tree of the organisation file (REPORTING_ORGANISATION_FILE;
+units smaller than REPORTING_MIN_UNIT_SIZE first), then records are suppressed, until every
+combination of the quasi-identifiers holds at least REPORTING_K records (services/reporting/export.py).
+The protection summary (k, quasi-identifiers, records written and suppressed, units generalised) is
+printed as JSON on standard output; the suppressed records are written nowhere.
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
     from shared.logging import configure_logging
 
     configure_logging("reporting-export", "WARNING")  # logs to standard error: standard output is the result
-    from services.reporting.export import export_topics
+    from services.reporting.export import collect_topics, protect_cases, protection_summary, write_files
+    from services.reporting.organisation import OrganisationFileError, load_organisation
     from services.reporting.settings import ReportingSettings
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
@@ -30,27 +37,32 @@ def run(args: argparse.Namespace) -> int:
         print(f"caseflow export: --format takes {', '.join(FORMATS)} (comma-separated)", file=sys.stderr)
         return 2
     settings = ReportingSettings()
+    try:
+        organisation = load_organisation(settings.organisation_file)
+    except (OSError, OrganisationFileError) as exc:
+        print(f"caseflow export: organisation file: {exc}", file=sys.stderr)
+        return 2
     kafka = args.kafka or settings.kafka_bootstrap
     prefix = settings.topic_prefix if args.topic_prefix is None else args.topic_prefix
-    collector, written = asyncio.run(export_topics(kafka, prefix, Path(args.out), formats))
-    summary = {
-        "files": [str(p) for p in written],
-        "rows": {t: len(rows) for t, rows in sorted(collector.rows.items())},
-        "skipped": {
-            "unknown_event_types": collector.unknown_types,
-            "undecodable": collector.undecodable,
-            "types_not_exported": collector.not_exported_types,
-            "duplicates": collector.duplicates,
-        },
-    }
+    collector = asyncio.run(collect_topics(kafka, prefix))
+    protected = protect_cases(collector.records(), organisation, settings.k, settings.min_unit_size)
+    written = write_files(protected, Path(args.out), formats, collector.skipped())
+    protection = protection_summary(protected)
+    summary = {"files": [str(p) for p in written], "protection": protection, "skipped": collector.skipped()}
     print(json.dumps(summary, indent=2))
+    print(
+        f"caseflow export: {protection['records_written']} cases written, {protection['records_suppressed']} "
+        f"suppressed (k={protection['k']} on {', '.join(protection['quasi_identifiers'])}; "
+        f"{protection['units_generalised']} units generalised)",
+        file=sys.stderr,
+    )
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "export",
-        help="write the coded events to Parquet and CSV for analysts",
+        help="write protected case microdata (k-anonymous) to Parquet and CSV for analysts",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
