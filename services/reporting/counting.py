@@ -33,7 +33,7 @@ protects every table. The counting rules (docs/reporting.md, "Counting rules"):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -102,6 +102,7 @@ class TimeRow(NamedTuple):
     activity: str
     minutes: int
     case_organisation_id: str | None  # None: no case, or the case is not known yet
+    quarter: str = ""  # the quarter the time was logged in ("" when not read)
 
 
 class TrainingRow(NamedTuple):
@@ -109,6 +110,7 @@ class TrainingRow(NamedTuple):
     kind: str  # training | supervision
     centihours: int
     sessions: int
+    quarter: str = ""  # set when rows are read per quarter
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,9 @@ class YearRows:
     closures: Sequence[ClosureRow] = ()  # of the organisation's cases, any year
     deadline_events: Sequence[DeadlineRow] = ()  # of the cases opened in the year
     feedback_ratings: Sequence[int] = ()  # given in the year, on the organisation's cases
+    # The same with the quarter they belong to, for counts per quarter (releases).
+    reassignments_by_quarter: Sequence[tuple[str, str]] = ()  # (quarter, reason)
+    feedback_by_quarter: Sequence[tuple[str, int]] = ()  # (quarter, rating)
     time: Sequence[TimeRow] = ()  # logged in the year, every advisor
     training: Sequence[TrainingRow] = ()  # in the year, every advisor
     homes: Mapping[str, str | None] = field(default_factory=dict)  # advisor -> home organisation
@@ -233,9 +238,15 @@ def advisors_of(rows: YearRows) -> set[str]:
     return {advisor for advisor, home in rows.homes.items() if home == rows.organisation_id}
 
 
-def report_counts(rows: YearRows, baseline: TrainingBaseline) -> ReportCounts:
-    year_quarters = set(quarters_of(rows.year))
-    cases = sorted(rows.cases)
+def report_counts(
+    rows: YearRows, baseline: TrainingBaseline, quarters: Collection[str] | None = None
+) -> ReportCounts:
+    """The counts of the year, or (with `quarters`) of those quarters only: everything attributed to
+    one of them by the counting rules. Releases count per quarter (quarter-additive figures) and
+    over the released span (advisors by baseline status, advisors recording hours)."""
+    per_quarter = quarters is not None
+    year_quarters = set(quarters) if quarters is not None else set(quarters_of(rows.year))
+    cases = sorted(c for c in rows.cases if c.quarter in year_quarters)
     case_ids = {c.case_id for c in cases}
 
     primary, mentions = count_categories([Category(code) for code in c.categories.split(",")] for c in cases)
@@ -252,7 +263,12 @@ def report_counts(rows: YearRows, baseline: TrainingBaseline) -> ReportCounts:
         _bump(scopes, scope)
 
     reasons: dict[str, int] = {}
-    for reason in rows.reassignment_reasons:
+    reassignments = (
+        [r for q, r in rows.reassignments_by_quarter if q in year_quarters]
+        if per_quarter
+        else rows.reassignment_reasons
+    )
+    for reason in reassignments:
         conflict = conflict_reason(reason)
         if conflict is not None:
             _bump(reasons, conflict.value)
@@ -284,12 +300,19 @@ def report_counts(rows: YearRows, baseline: TrainingBaseline) -> ReportCounts:
         deadlines[(deadline, status.value)] = deadlines.get((deadline, status.value), 0) + 1
 
     feedback: dict[str, int] = {}
-    for rating in rows.feedback_ratings:
+    ratings = (
+        [r for q, r in rows.feedback_by_quarter if q in year_quarters]
+        if per_quarter
+        else rows.feedback_ratings
+    )
+    for rating in ratings:
         _bump(feedback, feedback_rating(rating).value)
 
     minutes: dict[str, int] = {}
     contributors: set[str] = set()
     for logged in rows.time:
+        if per_quarter and logged.quarter not in year_quarters:
+            continue
         if rows.organisation_id is None or hours_organisation(logged, rows.homes) == rows.organisation_id:
             _bump(minutes, logged.activity, logged.minutes)
             contributors.add(logged.advisor_id)
@@ -298,7 +321,7 @@ def report_counts(rows: YearRows, baseline: TrainingBaseline) -> ReportCounts:
     training_centihours: dict[str, int] = {}
     sessions: dict[str, int] = {}
     for trained in rows.training:
-        if trained.advisor_id not in advisors:
+        if trained.advisor_id not in advisors or (per_quarter and trained.quarter not in year_quarters):
             continue
         if trained.kind == "training":
             _bump(training_centihours, trained.advisor_id, trained.centihours)

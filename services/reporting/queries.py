@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.reporting.counting import (
@@ -107,11 +107,11 @@ async def year_rows(
             ).order_by(rp_assignments.c.event_id)
         )
     ]  # fmt: skip
-    reasons = [
-        r[0]
+    reasons_by_quarter = [
+        (r[0], r[1])
         for r in await conn.execute(
             _of_organisation(
-                select(rp_assignments.c.reason)
+                select(rp_assignments.c.quarter, rp_assignments.c.reason)
                 .join(rp_cases, joined_case == rp_assignments.c.case_id)
                 .where(rp_assignments.c.kind == "reassigned", rp_assignments.c.quarter.in_(quarters)),
                 organisation_id,
@@ -170,11 +170,11 @@ async def year_rows(
             ).order_by(rp_deadline_events.c.event_id)
         )
     ]  # fmt: skip
-    ratings = [
-        int(r[0])
+    ratings_by_quarter = [
+        (r[0], int(r[1]))
         for r in await conn.execute(
             _of_organisation(
-                select(rp_feedback.c.rating)
+                select(rp_feedback.c.quarter, rp_feedback.c.rating)
                 .join(rp_cases, joined_case == rp_feedback.c.case_id)
                 .where(rp_feedback.c.quarter.in_(quarters)),
                 organisation_id,
@@ -182,29 +182,31 @@ async def year_rows(
         )
     ]
     time = [
-        TimeRow(r[0], r[1], r[2], int(r[3]), r[4])
+        TimeRow(r[0], r[1], r[2], int(r[3]), r[4], r[5])
         for r in await conn.execute(
             select(
                 rp_time.c.advisor_id, rp_time.c.case_id, rp_time.c.activity, rp_time.c.minutes,
-                rp_cases.c.organisation_id,
+                rp_cases.c.organisation_id, rp_time.c.quarter,
             )
             .select_from(rp_time.outerjoin(rp_cases, and_(rp_time.c.case_id != "", joined_case == rp_time.c.case_id)))
             .where(rp_time.c.quarter.in_(quarters))
             .order_by(rp_time.c.advisor_id, rp_time.c.case_id, rp_time.c.quarter, rp_time.c.activity)
         )
     ]  # fmt: skip
-    training = await _training_rows(conn, quarters)
+    training = await _training_rows(conn, quarters, by_quarter=True)
     return YearRows(
         year=year,
         organisation_id=organisation_id,
         cases=cases,
         assignments=assignments,
-        reassignment_reasons=reasons,
+        reassignment_reasons=[reason for _, reason in reasons_by_quarter],
+        reassignments_by_quarter=reasons_by_quarter,
         meeting_events=meeting_events,
         first_logged=first_logged,
         closures=closures,
         deadline_events=deadline_events,
-        feedback_ratings=ratings,
+        feedback_ratings=[rating for _, rating in ratings_by_quarter],
+        feedback_by_quarter=ratings_by_quarter,
         time=time,
         training=training,
         homes=await advisor_homes(conn, configured_homes),
@@ -212,20 +214,25 @@ async def year_rows(
 
 
 async def _training_rows(
-    conn: AsyncConnection, quarters: list[str], advisors: Iterable[str] | None = None
+    conn: AsyncConnection,
+    quarters: list[str],
+    advisors: Iterable[str] | None = None,
+    by_quarter: bool = False,
 ) -> list[TrainingRow]:
+    quarter = rp_training.c.quarter if by_quarter else literal("")
+    group = [rp_training.c.advisor_id, rp_training.c.kind, *([rp_training.c.quarter] if by_quarter else [])]
     query = (
         select(
             rp_training.c.advisor_id, rp_training.c.kind,
-            func.sum(rp_training.c.centihours), func.sum(rp_training.c.sessions),
+            func.sum(rp_training.c.centihours), func.sum(rp_training.c.sessions), quarter,
         )
         .where(rp_training.c.quarter.in_(quarters))
-        .group_by(rp_training.c.advisor_id, rp_training.c.kind)
-        .order_by(rp_training.c.advisor_id, rp_training.c.kind)
+        .group_by(*group)
+        .order_by(*group)
     )  # fmt: skip
     if advisors is not None:
         query = query.where(rp_training.c.advisor_id.in_(list(advisors)))
-    return [TrainingRow(r[0], r[1], int(r[2]), int(r[3])) for r in await conn.execute(query)]
+    return [TrainingRow(r[0], r[1], int(r[2]), int(r[3]), r[4] or "") for r in await conn.execute(query)]
 
 
 @dataclass(frozen=True)

@@ -1,37 +1,42 @@
 """Use cases on the projection: the annual report, the management view by unit, advisors' own figures.
 
-Everything that leaves through `annual_report` and `management_units` has passed disclosure control
-(report_model.build_annual_report, disclosure.protect). `advisor_figures` is per advisor and is only
-handed out by the views for advisors and their coordinator (views.py).
+Everything that leaves through `annual_report` and `management_units` is a figure of a release
+(releases.py: closed quarters only, protected jointly with every other report, view and earlier
+release, audited by the exact attacker) and is recorded in the release ledger with its audience.
+`advisor_figures` is per advisor and is only handed out by the views for advisors and their
+coordinator (views.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.reporting.annual_report import Lang, render_csv, render_html, render_json
-from services.reporting.counting import report_counts, unit_counts
-from services.reporting.disclosure import CountTable, ProtectedTable, merge_small_units, protect, quarters_of
+from services.reporting.disclosure import ProtectedTable
+from services.reporting.joint_disclosure import Requirement
+from services.reporting.ledger import Release, ledger_metadata, record_disclosure
 from services.reporting.organisation import GOVERNMENT_WIDE, GOVERNMENT_WIDE_NAMES, OrganisationModel
-from services.reporting.queries import (
-    AdvisorYear,
-    advisor_homes,
-    advisor_years,
-    known_organisations,
-    source_position,
-    year_rows,
-)
+from services.reporting.projection import REPORTING_TZ
+from services.reporting.queries import AdvisorYear, advisor_homes, advisor_years
+from services.reporting.release_model import ALL, assemble_report, assemble_units
+from services.reporting.releases import ReleaseService
 from services.reporting.report_model import (
     AnnualReport,
     DisclosurePolicy,
     Organisation,
+    Publication,
+    SourcePosition,
     TrainingBaseline,
-    build_annual_report,
 )
+from shared.db import create_all, make_engine
 
 ReportFormat = Literal["html", "csv", "json"]
 MEDIA_TYPES: dict[str, str] = {
@@ -45,6 +50,10 @@ class UnknownOrganisation(LookupError):
     """Neither the organisation file nor any event names this organisation."""
 
 
+class NotReleasedYet(LookupError):
+    """No quarter of the year has closed and settled: nothing of it may be published yet."""
+
+
 @dataclass(frozen=True)
 class UnitsTable:
     organisation: Organisation
@@ -52,69 +61,118 @@ class UnitsTable:
     table: ProtectedTable
     unit_names: dict[str, str]
     min_unit_size: int
+    release_id: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Reports:
+    """What leaves the service: every figure comes from a release (releases.py) and is recorded in
+    the ledger with the artefact and the audience it left for."""
+
     engine: AsyncEngine
     organisation: OrganisationModel
     policy: DisclosurePolicy
     baseline: TrainingBaseline
     min_unit_size: int = 50
+    ledger: AsyncEngine | None = None  # None: a private ledger in a temporary file (offline tools, tests)
+    requirement: Requirement | None = None
+    settle_days: int = 14
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # The key of the secondary-suppression priority; None: the ledger's own (made once, random).
+    release_key: bytes | None = None
 
-    async def _organisation(self, organisation_id: str) -> Organisation:
+    def __post_init__(self) -> None:
+        self._releases: ReleaseService | None = None
+        self._ready = asyncio.Lock()
+
+    async def releases(self) -> ReleaseService:
+        async with self._ready:
+            if self._releases is None:
+                ledger = self.ledger
+                if ledger is None:
+                    path = Path(tempfile.mkdtemp(prefix="caseflow-ledger-")) / "ledger.db"
+                    ledger = self.ledger = make_engine(f"sqlite+aiosqlite:///{path}")
+                await create_all(ledger, ledger_metadata)
+                self._releases = ReleaseService(
+                    self.engine, ledger, self.organisation, self.policy, self.baseline,
+                    self.requirement or Requirement(self.policy.k), self.settle_days, self.min_unit_size,
+                    self.clock, self.release_key,
+                )  # fmt: skip
+            return self._releases
+
+    async def release(self, year: int) -> Release:
+        release = await (await self.releases()).current(year)
+        if release is None:
+            raise NotReleasedYet(year)
+        return release
+
+    def _organisation(self, organisation_id: str, release: Release) -> Organisation:
         if organisation_id == GOVERNMENT_WIDE:
             return Organisation(GOVERNMENT_WIDE, GOVERNMENT_WIDE_NAMES["nl"])
-        if organisation_id not in self.organisation.organisations():
-            async with self.engine.connect() as conn:
-                if organisation_id not in await known_organisations(conn):
-                    raise UnknownOrganisation(organisation_id)
+        if organisation_id not in release.layout.organisations:
+            raise UnknownOrganisation(organisation_id)
         return Organisation(organisation_id, self.organisation.organisation_name(organisation_id))
 
-    async def annual_report(self, organisation_id: str, year: int) -> AnnualReport:
-        """The report of one organisation, or of the whole government (`"all"`), for a calendar year."""
-        organisation = await self._organisation(organisation_id)
-        scope = None if organisation_id == GOVERNMENT_WIDE else organisation_id
-        # One read transaction: the counts and the source position describe the same events.
-        async with self.engine.connect() as conn, conn.begin():
-            rows = await year_rows(conn, scope, year, self.organisation.advisor_organisations)
-            source = await source_position(conn)
-        counts = report_counts(rows, self.baseline)
-        # Protection solves small LPs: keep it off the event loop that also consumes.
-        return await asyncio.to_thread(build_annual_report, organisation, year, source, counts, self.policy)
+    async def _disclosed(self, release: Release, artefact: str, audience: str) -> None:
+        assert self.ledger is not None
+        async with self.ledger.begin() as conn:
+            await record_disclosure(conn, release.release_id, artefact, audience, self.clock())
 
-    async def render(self, organisation_id: str, year: int, fmt: ReportFormat, lang: Lang = "nl") -> str:
-        report = await self.annual_report(organisation_id, year)
+    async def annual_report(
+        self, organisation_id: str, year: int, audience: str = "public", artefact: str = ""
+    ) -> AnnualReport:
+        """The report of one organisation, or of the whole government (`"all"`): the year's current
+        release (its closed quarters only)."""
+        release = await self.release(year)
+        organisation = self._organisation(organisation_id, release)
+        scope = ALL if organisation_id == GOVERNMENT_WIDE else organisation_id
+        released_on = datetime.fromisoformat(release.released_at).astimezone(REPORTING_TZ).date()
+        report = assemble_report(
+            organisation, scope, year, release.through, release.values, self.policy,
+            SourcePosition(release.event_count, fingerprint=release.fingerprint),
+            Publication(released_on=released_on, release_id=release.release_id),
+            (self.baseline.training_hours, self.baseline.supervision_sessions),
+        )  # fmt: skip
+        await self._disclosed(release, artefact or f"annual:{organisation_id}:model", audience)
+        return report
+
+    async def render(
+        self, organisation_id: str, year: int, fmt: ReportFormat, lang: Lang = "nl", audience: str = "public"
+    ) -> str:
+        report = await self.annual_report(
+            organisation_id, year, audience, f"annual:{organisation_id}:{fmt}:{lang}"
+        )
         return render_report(report, fmt, lang)
 
-    async def management_units(self, organisation_id: str, year: int) -> UnitsTable:
-        """Contacts by unit and quarter; units smaller than `min_unit_size` folded into their parent."""
-        organisation = await self._organisation(organisation_id)
+    async def management_units(
+        self, organisation_id: str, year: int, audience: str = "management"
+    ) -> UnitsTable:
+        """Contacts by unit and quarter from the release; small units folded by headcount."""
         if organisation_id == GOVERNMENT_WIDE:
             raise UnknownOrganisation("units are shown per organisation")
-        async with self.engine.connect() as conn:
-            rows = await year_rows(conn, organisation_id, year, self.organisation.advisor_organisations)
-        by_unit = unit_counts(rows.cases)
-        sizes, parent_of = self.organisation.unit_tree(organisation_id, by_unit)
-        merged = merge_small_units(by_unit, sizes, parent_of, self.min_unit_size)
-        quarters = quarters_of(year)
-        units = sorted(merged) or [organisation_id]
-        table = CountTable.two_way(
-            ("unit", "quarter"), units, quarters,
-            {(unit, quarter): n for unit, per in merged.items() for quarter, n in per.items()},
-        )  # fmt: skip
-        protected = await asyncio.to_thread(protect, table, self.policy.k, self.policy.round_to)
-        names = {
-            unit: (organisation.name if unit == organisation_id else self.organisation.unit_name(unit))
-            for unit in units
-        }
-        return UnitsTable(organisation, year, protected, names, self.min_unit_size)
+        release = await self.release(year)
+        organisation = self._organisation(organisation_id, release)
+        groups = release.layout.unit_groups.get(organisation_id) or {organisation_id: (organisation_id,)}
+        view = assemble_units(organisation_id, year, release.through, groups, release.values, self.policy)
+        if view is None:
+            raise UnknownOrganisation(organisation_id)
+
+        def name(group: str) -> str:
+            own = organisation.name if group == organisation_id else self.organisation.unit_name(group)
+            folded = len(view.members[group]) - 1
+            return own if folded == 0 else f"{own} (+{folded})"
+
+        await self._disclosed(release, f"management:{organisation_id}", audience)
+        names = {group: name(group) for group in view.table.row_keys}
+        return UnitsTable(organisation, year, view.table, names, self.min_unit_size, release.release_id)
 
     async def advisor_homes(self) -> dict[str, str | None]:
         async with self.engine.connect() as conn:
             return await advisor_homes(conn, self.organisation.advisor_organisations)
 
     async def advisor_figures(self, advisors: list[str], year: int) -> list[AdvisorYear]:
+        """One advisor's own figures, for that advisor and their coordinator (views.py): these are not
+        statistics about others, so they are not part of a release's protection."""
         async with self.engine.connect() as conn:
             return await advisor_years(conn, advisors, year)
 

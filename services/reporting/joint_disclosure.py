@@ -1,0 +1,485 @@
+"""Joint disclosure control: one protection problem over every figure a release publishes.
+
+A reader who holds every report, every view and every earlier release at once knows a system of
+linear equations over the exact counts. This module protects and audits all of it together, the way
+statistics offices do ("if a cell requires protection in one table, it requires protection in all
+tables", ESSnet SDC handbook; sdcTable's `attack()`, GaussSuppression's interval computation).
+
+The model
+    Atoms are the finest exact counts the service holds for a release (e.g. contacts of ministry X
+    in 2026-Q2 under category "bullying"; hours of ministry Y's advisors in Q3 on conversations):
+    non-negative integers, never published themselves. A figure is a sum of atoms (a cell of a
+    table, a total, a year-to-date count, a government-wide count, a unit's count). Relations are
+    what a reader knows besides the figures: `equal` (two sets of atoms count the same population:
+    contacts by category and by channel add up to the same contacts) and `at_most` (mentions of a
+    category are at least its primary contacts). Lines (a total and the figures that add up to it)
+    steer the choice of secondary suppressions; the audit does not need them.
+
+Protection (`protect_release`)
+    1. Primary suppression: the caller marks figures (counts 1..k-1; magnitudes with too few
+       contributors). Figures already released (the ledger) are fixed: their value or suppression
+       stands and is part of the reader's knowledge.
+    2. Line rules (structural): a line with one suppressed entry gets a second; where a line's total
+       is published, its suppressed parts must not add up to a derivable 1..k-1.
+    3. The exact attacker (`audit`): for every suppressed figure, the smallest and largest value over
+       all non-negative INTEGER atom vectors consistent with everything published, by mixed-integer
+       programming (HiGHS through scipy.optimize.milp). The relations are not a network matrix once
+       tables are linked, so an LP relaxation would not be exact. Required: no suppressed figure
+       determined; none narrower than the protection interval; no primary count whose interval lies
+       inside 1..k-1. A failing figure gets one more suppression next to it; repeat.
+    The choice of the next suppression never looks at hidden values: structural cost (inner cells
+    before totals) and then a keyed pseudo-random priority (HMAC of the figure's key under a secret
+    the service holds). The same data and key give the same release, so a replay is reproducible,
+    but a reader who knows the algorithm cannot run it backwards without the key.
+
+Witnesses
+    Every integer solution the solver returns is a table a reader cannot tell from the truth; the
+    attained range of each figure over all witnesses found so far is an inner bound of its interval.
+    A figure whose witness range already meets the requirement needs no solve of its own, which
+    settles most figures after a handful of solves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import LinearConstraint, milp  # type: ignore[import-untyped]
+from scipy.sparse import csr_array  # type: ignore[import-untyped]
+
+Vector = npt.NDArray[np.float64]
+
+
+class JointDisclosureError(ValueError):
+    """A release problem that cannot be set up (unknown atom, inconsistent ledger)."""
+
+
+class FigureKind(StrEnum):
+    COUNT = "count"  # people or cases: the threshold rule applies (no interval inside 1..k-1)
+    MAGNITUDE = "magnitude"  # hours, sessions: protected by contributors and interval width only
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """A published quantity: the sum of `atoms`. `rank` orders secondary choices (0 = inner cell)."""
+
+    key: str
+    atoms: tuple[str, ...]
+    kind: FigureKind = FigureKind.COUNT
+    rank: int = 0
+
+
+@dataclass(frozen=True)
+class Line:
+    """`total` is the sum of `parts` (all figure keys)."""
+
+    total: str
+    parts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Relation:
+    """sum(left atoms) == sum(right atoms) (`equal`) or sum(left) <= sum(right) (`at_most`)."""
+
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+    equal: bool = True
+
+
+@dataclass
+class ReleaseProblem:
+    """Everything one release decides, plus what earlier releases fixed."""
+
+    atoms: dict[str, int]  # exact atom values
+    figures: dict[str, FigureSpec] = field(default_factory=dict)
+    lines: list[Line] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    primary: set[str] = field(default_factory=set)
+    fixed: dict[str, int | None] = field(default_factory=dict)  # ledger: value, or None = suppressed
+
+    def add(self, spec: FigureSpec) -> str:
+        known = self.figures.get(spec.key)
+        if known is not None and set(known.atoms) != set(spec.atoms):
+            raise JointDisclosureError(f"figure {spec.key} defined twice with different atoms")
+        if known is None:
+            self.figures[spec.key] = spec
+        return spec.key
+
+    def value(self, key: str) -> int:
+        return sum(self.atoms.get(atom, 0) for atom in self.figures[key].atoms)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    k: int = 5
+    interval: int = 3  # minimum width (high - low) of every suppressed figure's feasible interval
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Integer values a reader can infer for a figure; `high is None` = unbounded."""
+
+    low: int
+    high: int | None
+
+    def width(self) -> float:
+        return math.inf if self.high is None else self.high - self.low
+
+
+@dataclass(frozen=True)
+class Finding:
+    key: str
+    problem: str  # determined | interval_too_narrow | primary_bounded_below_k
+    bounds: Bounds
+
+
+def priority(secret: bytes, key: str) -> bytes:
+    """The keyed pseudo-random priority of a figure (lower goes first): HMAC-SHA256 of its key."""
+    return hmac.new(secret, key.encode("utf-8"), hashlib.sha256).digest()
+
+
+def meets(bounds: Bounds, kind: FigureKind, primary: bool, requirement: Requirement) -> str | None:
+    """None when `bounds` protect the figure, else the name of the problem."""
+    if bounds.high is not None and bounds.high <= bounds.low:
+        return "determined"
+    if bounds.width() < requirement.interval:
+        return "interval_too_narrow"
+    if (
+        primary
+        and kind is FigureKind.COUNT
+        and bounds.low >= 1
+        and bounds.high is not None
+        and bounds.high <= requirement.k - 1
+    ):
+        return "primary_bounded_below_k"
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# The attacker
+
+
+class Attacker:
+    """The reader's integer programs over one release problem, with a pool of witnesses.
+
+    A witness is a non-negative integer atom vector consistent with what is published. Suppressing
+    more only removes equations, so a witness stays valid for every later round of `protect_release`:
+    the pool (and the attained range of every figure over it) only grows.
+    """
+
+    def __init__(
+        self,
+        figures: Mapping[str, FigureSpec],
+        relations: Sequence[Relation],
+        truth: Mapping[str, int] | None = None,
+    ) -> None:
+        self.figures = figures
+        self.keys = sorted(figures)
+        self.row = {key: i for i, key in enumerate(self.keys)}
+        atoms = sorted(
+            {a for f in figures.values() for a in f.atoms}
+            | {a for r in relations for a in (*r.left, *r.right)}
+        )
+        self.atoms = atoms
+        self.index = {atom: i for i, atom in enumerate(atoms)}
+        data, cols, ptr = [], [], [0]
+        for key in self.keys:
+            for atom in figures[key].atoms:
+                cols.append(self.index[atom])
+                data.append(1.0)
+            ptr.append(len(cols))
+        self.matrix = csr_array((data, cols, ptr), shape=(len(self.keys), len(atoms)))
+        self.relations = list(relations)
+        self.low = np.full(len(self.keys), np.inf)
+        self.high = np.full(len(self.keys), -np.inf)
+        if truth is not None:
+            self.note(np.array([float(truth.get(atom, 0)) for atom in atoms]))
+        self.solves = 0
+
+    def note(self, witness: Vector) -> None:
+        values = self.matrix @ witness
+        np.minimum(self.low, values, out=self.low)
+        np.maximum(self.high, values, out=self.high)
+
+    def attained(self, key: str) -> Bounds | None:
+        i = self.row[key]
+        if not np.isfinite(self.low[i]):
+            return None
+        return Bounds(round(self.low[i]), round(self.high[i]))
+
+    def _component_program(
+        self, atoms: list[str], published: Mapping[str, int]
+    ) -> tuple[Vector, list[LinearConstraint]]:
+        positions = np.array([self.index[a] for a in atoms])
+        local = {atom: i for i, atom in enumerate(atoms)}
+        atom_set = set(atoms)
+        rows: list[dict[int, float]] = []
+        low: list[float] = []
+        high: list[float] = []
+        for key, value in published.items():
+            spec = self.figures[key]
+            if not spec.atoms or spec.atoms[0] not in atom_set:
+                continue
+            row: dict[int, float] = {}
+            for atom in spec.atoms:
+                row[local[atom]] = row.get(local[atom], 0.0) + 1.0
+            rows.append(row)
+            low.append(value)
+            high.append(value)
+        for relation in self.relations:
+            members = (*relation.left, *relation.right)
+            if not members or members[0] not in atom_set:
+                continue
+            row = {}
+            for atom in relation.left:
+                row[local[atom]] = row.get(local[atom], 0.0) + 1.0
+            for atom in relation.right:
+                row[local[atom]] = row.get(local[atom], 0.0) - 1.0
+            rows.append(row)
+            low.append(0.0 if relation.equal else -np.inf)
+            high.append(0.0)
+        data, cols, ptr = [], [], [0]
+        for row in rows:
+            for col, coefficient in sorted(row.items()):
+                if coefficient:
+                    cols.append(col)
+                    data.append(coefficient)
+            ptr.append(len(cols))
+        matrix = csr_array((data, cols, ptr), shape=(len(rows), len(atoms)))
+        return positions, ([LinearConstraint(matrix, low, high)] if rows else [])
+
+    def _solve(
+        self,
+        objective: Vector,
+        constraints: list[LinearConstraint],
+        positions: Vector,
+        base: Vector,
+    ) -> tuple[float | None, Vector | None]:
+        self.solves += 1
+        result = milp(
+            objective,
+            integrality=np.ones(len(objective)),
+            constraints=constraints,
+            options={"presolve": True, "mip_rel_gap": 0.0},
+        )
+        if result.status == 3 or (result.status != 0 and result.x is None):
+            return None, None  # unbounded in this direction
+        if result.status != 0:
+            raise JointDisclosureError(f"the attacker's integer program failed: {result.message}")
+        witness = base.copy()
+        witness[positions] = np.round(result.x)
+        self.note(witness)
+        return float(result.fun), witness
+
+    def bounds(
+        self,
+        published: Mapping[str, int],
+        suppressed: Iterable[str],
+        requirement: Requirement | None = None,
+        primary: Iterable[str] = (),
+        truth: Vector | None = None,
+        explore: int = 4,
+    ) -> dict[str, Bounds]:
+        """Bounds of every suppressed figure. With `requirement`, a figure whose attained range over
+        the witnesses already meets it is reported with that inner range (enough to prove it
+        protected); every other bound is exact."""
+        suppressed = sorted(set(suppressed))
+        primary_set = set(primary)
+        base = truth if truth is not None else np.zeros(len(self.atoms))
+        result: dict[str, Bounds] = {}
+        rng = np.random.default_rng(len(suppressed))
+        for atoms in _components(self.figures, [*published, *suppressed], self.relations):
+            atom_set = set(atoms)
+            here = [
+                key
+                for key in suppressed
+                if self.figures[key].atoms and self.figures[key].atoms[0] in atom_set
+            ]
+            if not here:
+                continue
+            positions, constraints = self._component_program(atoms, published)
+            columns = self.matrix[[self.row[k] for k in here]][:, positions]
+
+            def settled(key: str) -> bool:
+                inner = self.attained(key)
+                return (
+                    requirement is not None
+                    and inner is not None
+                    and meets(inner, self.figures[key].kind, key in primary_set, requirement) is None
+                )
+
+            # Cheap exploration: random signs push many suppressed figures to extremes at once.
+            if requirement is not None:
+                for _ in range(explore):
+                    open_rows = [i for i, key in enumerate(here) if not settled(key)]
+                    if not open_rows:
+                        break
+                    signs = np.zeros(len(here))
+                    signs[open_rows] = rng.choice((-1.0, 1.0), size=len(open_rows))
+                    objective = columns.T @ signs
+                    self._solve(np.asarray(objective).ravel(), constraints, positions, base)
+            for i, key in enumerate(here):
+                if settled(key):
+                    inner = self.attained(key)
+                    assert inner is not None
+                    result[key] = inner
+                    continue
+                objective = np.asarray(columns[[i]].toarray()).ravel()
+                low, _ = self._solve(objective, constraints, positions, base)
+                negated_high, _ = self._solve(-objective, constraints, positions, base)
+                assert low is not None  # atoms are bounded below by 0
+                result[key] = Bounds(
+                    math.ceil(low - 1e-6), None if negated_high is None else math.floor(-negated_high + 1e-6)
+                )
+        return result
+
+
+def _components(
+    figures: Mapping[str, FigureSpec], keys: Iterable[str], relations: Sequence[Relation]
+) -> list[list[str]]:
+    """Atoms grouped into independent parts (union-find over figures and relations)."""
+    parent: dict[str, str] = {}
+
+    def find(atom: str) -> str:
+        root = atom
+        while parent.setdefault(root, root) != root:
+            root = parent[root]
+        while parent[atom] != root:
+            parent[atom], atom = root, parent[atom]
+        return root
+
+    def join(atoms: Sequence[str]) -> None:
+        if not atoms:
+            return
+        first = find(atoms[0])
+        for atom in atoms[1:]:
+            other = find(atom)
+            if other != first:
+                parent[other] = first
+
+    for key in keys:
+        join(figures[key].atoms)
+    for relation in relations:
+        join([*relation.left, *relation.right])
+    groups: dict[str, list[str]] = {}
+    for atom in parent:
+        groups.setdefault(find(atom), []).append(atom)
+    return [sorted(group) for group in sorted(groups.values(), key=min)]
+
+
+def attack(
+    figures: Mapping[str, FigureSpec],
+    published: Mapping[str, int],
+    suppressed: Iterable[str],
+    relations: Sequence[Relation] = (),
+) -> dict[str, Bounds]:
+    """The reader's exact integer bounds of every suppressed figure, from `published` values alone."""
+    return Attacker(figures, relations).bounds(published, suppressed)
+
+
+def audit(
+    problem: ReleaseProblem, outcome: Mapping[str, int | None], requirement: Requirement
+) -> list[Finding]:
+    """Everything `outcome` (and the ledger) publishes, attacked at once; [] means it may leave."""
+    published = {key: value for key, value in outcome.items() if value is not None}
+    suppressed = [key for key, value in outcome.items() if value is None]
+    bounds = attack(problem.figures, published, suppressed, problem.relations)
+    findings = []
+    for key in sorted(bounds):
+        issue = meets(bounds[key], problem.figures[key].kind, key in problem.primary, requirement)
+        if issue is not None:
+            findings.append(Finding(key, issue, bounds[key]))
+    return findings
+
+
+# --------------------------------------------------------------------------------------------------
+# Protection
+
+
+def protect_release(
+    problem: ReleaseProblem, requirement: Requirement, secret: bytes
+) -> dict[str, int | None]:
+    """Values of every figure of `problem` (None = suppressed) that pass the exact attacker.
+
+    Figures in `problem.fixed` keep their released value or suppression. Deterministic for the same
+    problem and secret. Ends at the latest when every figure that is not fixed is suppressed.
+    """
+    figures = problem.figures
+    values = {key: problem.value(key) for key in figures}
+    for key, released in problem.fixed.items():
+        if key not in figures:
+            raise JointDisclosureError(f"released figure {key} is not part of the problem")
+        if released is not None and released != values[key]:
+            raise JointDisclosureError(f"released figure {key} would change: freeze its period")
+    suppressed = {key for key, value in problem.fixed.items() if value is None}
+    suppressed |= {key for key in problem.primary if key not in problem.fixed}
+    free = {key for key in figures if key not in problem.fixed}
+    order = {key: (figures[key].rank, priority(secret, key)) for key in figures}
+    lines_of: dict[str, list[Line]] = {}
+    for line in problem.lines:
+        for key in (line.total, *line.parts):
+            lines_of.setdefault(key, []).append(line)
+
+    def choose(candidates: Iterable[str]) -> str | None:
+        # A figure without atoms is structurally 0: suppressing it protects nothing.
+        pool = [key for key in candidates if key in free and key not in suppressed and figures[key].atoms]
+        return min(pool, key=order.__getitem__) if pool else None
+
+    def line_fix(line: Line) -> str | None:
+        entries = (line.total, *line.parts)
+        hidden = [key for key in entries if key in suppressed]
+        if not hidden:
+            return None
+        if line.total not in suppressed and figures[line.total].kind is FigureKind.COUNT:
+            hidden_sum = sum(values[key] for key in line.parts if key in suppressed)
+            if 1 <= hidden_sum <= requirement.k - 1:
+                return choose(line.parts) or choose([line.total])
+        if len(hidden) == 1:
+            return choose(entries)
+        return None
+
+    attacker = Attacker(figures, problem.relations, problem.atoms)
+    truth = np.array([float(problem.atoms.get(atom, 0)) for atom in attacker.atoms])
+    while True:
+        settled = False
+        while not settled:
+            settled = True
+            for line in problem.lines:
+                extra = line_fix(line)
+                if extra is not None:
+                    suppressed.add(extra)
+                    settled = False
+        published = {key: values[key] for key in figures if key not in suppressed}
+        bounds = attacker.bounds(published, suppressed, requirement, problem.primary, truth)
+        failing = [
+            key
+            for key in sorted(bounds, key=order.__getitem__)
+            if meets(bounds[key], figures[key].kind, key in problem.primary, requirement) is not None
+        ]
+        if not failing:
+            return {key: (None if key in suppressed else values[key]) for key in sorted(figures)}
+        # One more suppression next to each failing figure (one audit round serves them all).
+        added: set[str] = set()
+        for key in failing:
+            neighbours = {other for line in lines_of.get(key, []) for other in (line.total, *line.parts)}
+            if neighbours & added:
+                continue  # a suppression added this round already opens this figure's lines
+            extra = choose(neighbours)
+            if extra is None:
+                overlapping = set(figures[key].atoms)
+                extra = choose(other for other in figures if overlapping & set(figures[other].atoms))
+            if extra is None:
+                extra = choose(figures)
+            if extra is not None:
+                suppressed.add(extra)
+                added.add(extra)
+        if not added:
+            raise JointDisclosureError(
+                "a released figure cannot be protected even with everything new suppressed"
+            )
