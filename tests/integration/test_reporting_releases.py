@@ -8,7 +8,7 @@ fetches on 1 December 2026 (quarters 1-3 released) and again on 20 January 2027 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -30,8 +30,8 @@ pytestmark = pytest.mark.integration
 YEAR = 2026
 EVENTS = list(simulated_year(seed=41, year=YEAR, cases=220))
 LATE = [e for e in simulated_year(seed=42, year=YEAR, cases=30) if e.event_type == "CaseOpened"][:1]
-DECEMBER = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
-JANUARY = datetime(2027, 1, 20, 9, tzinfo=timezone.utc)
+DECEMBER = datetime(2026, 12, 1, 9, tzinfo=UTC)
+JANUARY = datetime(2027, 1, 20, 9, tzinfo=UTC)
 KEY = b"integration-release-key"
 VARIANTS = [(org, fmt) for org in ("all", "min-bzk", "min-fin") for fmt in ("html", "csv", "json")]
 
