@@ -10,6 +10,7 @@ from collections.abc import Callable
 from starlette.routing import BaseRoute
 
 import shared.contracts  # noqa: F401  (registers the event types)
+from services.reporting.credentials import verifier_from_settings
 from services.reporting.handlers import projection_routes
 from services.reporting.http_api import reporting_routes
 from services.reporting.metrics import ReportingMetrics
@@ -30,6 +31,7 @@ class ReportingService:
     def __init__(self, settings: ReportingSettings, clock: Clock) -> None:
         self.settings = settings
         self.organisation = load_organisation(settings.organisation_file)
+        self.credentials = verifier_from_settings(settings)  # the views' role credentials (credentials.py)
         self.reports: Reports | None = None
         self.metrics: ReportingMetrics | None = None
         self.runtime = ServiceRuntime(
@@ -56,7 +58,7 @@ class ReportingService:
             assert self.reports is not None, "service not started"
             return self.reports
 
-        return reporting_routes(reports, lambda: self.metrics)
+        return reporting_routes(reports, lambda: self.metrics, self.credentials)
 
 
 def create_service(settings: ReportingSettings | None = None, *, clock: Clock = utc_now) -> ReportingService:

@@ -8,7 +8,9 @@ GET /v1/views/coordinator?advisors=a,b&year=YYYY                role coordinator
     Hours and training of the coordinator's own advisors against the baseline.
 GET /v1/views/advisor?year=YYYY[&advisor=<own id>]              role advisor (subject: advisor id)
     The advisor's own hours by quarter and activity, and training.
-Roles come from X-Caseflow-Role / X-Caseflow-Subject (views.py). Errors carry a reason code only.
+The views take the role and subject only from a verified `Authorization: Bearer <JWT>` (credentials.py);
+no header names a role. Errors carry a reason code only: 401 without a usable credential, 403 when it
+does not grant the view, 404 `unknown_organisation`, 503 when reporting cannot verify credentials.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from services.reporting.credentials import NOT_CONFIGURED, Credential, CredentialVerifier
 from services.reporting.metrics import ReportingMetrics
 from services.reporting.reports import MEDIA_TYPES, Reports, UnknownOrganisation
 from services.reporting.views import (
@@ -30,7 +33,6 @@ from services.reporting.views import (
     baseline_document,
     may_see_advisors,
     may_see_management_view,
-    parse_role,
     units_document,
 )
 
@@ -38,7 +40,8 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 def _refuse(refusal: Refusal) -> JSONResponse:
-    return JSONResponse({"error": refusal.reason}, status_code=refusal.status)
+    headers = {"WWW-Authenticate": "Bearer"} if refusal.status == 401 else None  # RFC 6750
+    return JSONResponse({"error": refusal.reason}, status_code=refusal.status, headers=headers)
 
 
 def _year(request: Request) -> int | Refusal:
@@ -50,8 +53,12 @@ def _year(request: Request) -> int | Refusal:
 
 
 def reporting_routes(
-    reports: Callable[[], Reports], metrics: Callable[[], ReportingMetrics | None]
+    reports: Callable[[], Reports],
+    metrics: Callable[[], ReportingMetrics | None],
+    credentials: CredentialVerifier | None = None,
 ) -> list[BaseRoute]:
+    """`credentials` None (no key configured): the views answer 503, the annual report is served."""
+
     def count(view: str, outcome: str) -> None:
         m = metrics()
         if m is not None:
@@ -77,14 +84,19 @@ def reporting_routes(
         headers = {"Content-Disposition": f'inline; filename="jaarverslag-{org}-{year}.{fmt}"'}
         return Response(body.encode("utf-8"), media_type=MEDIA_TYPES[fmt], headers=headers)
 
+    async def caller(request: Request) -> Credential | Refusal:
+        if credentials is None:
+            return NOT_CONFIGURED
+        return await credentials.verify_request(request.headers.get("authorization"))
+
     async def management(request: Request) -> Response:
-        who = parse_role(request.headers.get("x-caseflow-role"), request.headers.get("x-caseflow-subject"))
+        who = await caller(request)
         year = _year(request)
         org = request.query_params.get("org", "")
         refusal = who if isinstance(who, Refusal) else year if isinstance(year, Refusal) else None
         if refusal is None:
-            assert not isinstance(who, Refusal) and isinstance(year, int)
-            refusal = may_see_management_view(who[0], who[1], org)
+            assert isinstance(who, Credential) and isinstance(year, int)
+            refusal = may_see_management_view(who.role, who.subject, org)
         if refusal is not None:
             count("management", "refused")
             return _refuse(refusal)
@@ -98,12 +110,15 @@ def reporting_routes(
         return JSONResponse(units_document(units))
 
     async def per_advisor(request: Request, view: View) -> Response:
-        who = parse_role(request.headers.get("x-caseflow-role"), request.headers.get("x-caseflow-subject"))
+        who = await caller(request)
         year = _year(request)
-        if isinstance(who, Refusal) or isinstance(year, Refusal):
+        if isinstance(who, Refusal):
             count(view, "refused")
-            return _refuse(who if isinstance(who, Refusal) else year)  # type: ignore[arg-type]
-        role, subject = who
+            return _refuse(who)
+        if isinstance(year, Refusal):
+            count(view, "refused")
+            return _refuse(year)
+        role, subject = who.role, who.subject
         if view is View.ADVISOR:
             advisors = [request.query_params.get("advisor") or subject]
         else:

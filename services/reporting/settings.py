@@ -33,6 +33,44 @@ class ReportingSettings(ServiceSettings):
     protection_interval: Annotated[int, Field(ge=1, le=100)] = 3
 
     # ---- verified role credentials: see credentials.py (reserved block) ----
+    # The views (not the annual report) take the role only from `Authorization: Bearer <JWT>` signed by
+    # the identity provider (docs/reporting.md, "Roles and views"). Exactly one key source: a public key
+    # (PEM text, or the path of a PEM key or certificate) or the OIDC provider's JWKS URL (Keycloak:
+    # https://<host>/realms/<realm>/protocol/openid-connect/certs). With neither, the views answer 503.
+    role_jwt_public_key: str = ""
+    role_jwks_url: str = ""
+    role_jwks_cache_seconds: Annotated[float, Field(gt=0, le=86_400)] = 300.0
+    role_jwks_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
+    # Required as soon as a key source is set: the provider's issuer URL and reporting's client id
+    # (Keycloak: an audience mapper adds it to `aud`).
+    role_jwt_issuer: str = ""
+    role_jwt_audience: str = ""
+    # Comma-separated subset of EdDSA, ES256, RS256 (each only with its own key type); never none or HS*.
+    role_jwt_algorithms: str = "EdDSA,ES256,RS256"
+    role_jwt_leeway_seconds: Annotated[float, Field(ge=0, le=300)] = 30.0
+    role_claim_org: Annotated[str, Field(min_length=1)] = "caseflow_org"
+    role_claim_advisor: Annotated[str, Field(min_length=1)] = "caseflow_advisor"
+
+    @model_validator(mode="after")
+    def _role_credentials_are_complete(self) -> ReportingSettings:
+        from urllib.parse import urlparse
+
+        algorithms = [a.strip() for a in self.role_jwt_algorithms.split(",") if a.strip()]
+        if not algorithms or not set(algorithms) <= {"EdDSA", "ES256", "RS256"}:
+            raise ValueError("REPORTING_ROLE_JWT_ALGORITHMS: a comma-separated subset of EdDSA, ES256, RS256")
+        if self.role_jwt_public_key and self.role_jwks_url:
+            raise ValueError("set one of REPORTING_ROLE_JWT_PUBLIC_KEY and REPORTING_ROLE_JWKS_URL, not both")
+        if self.role_jwks_url:
+            url = urlparse(self.role_jwks_url)
+            if url.scheme != "https" and not (
+                url.scheme == "http" and url.hostname in ("127.0.0.1", "localhost", "::1")
+            ):
+                raise ValueError("REPORTING_ROLE_JWKS_URL must be https (plain http only on loopback)")
+        if (self.role_jwt_public_key or self.role_jwks_url) and not (
+            self.role_jwt_issuer and self.role_jwt_audience
+        ):
+            raise ValueError("REPORTING_ROLE_JWT_ISSUER and REPORTING_ROLE_JWT_AUDIENCE are required")
+        return self
 
     # The government-wide baseline per advisor per year ("need to have").
     baseline_training_hours: Annotated[int, Field(ge=0, le=1000)] = 8

@@ -1,8 +1,7 @@
 """Who may see what (pure): views by role, and the documents they get.
 
-The caller's role and subject arrive in two headers, `X-Caseflow-Role` and `X-Caseflow-Subject`.
-They are trusted as given: a real deployment puts an authenticating proxy in front of reporting
-that sets them from the user's login and strips them from outside requests (docs/reporting.md).
+The caller's role and subject come only from a verified credential (a JWT signed by the identity
+provider, credentials.py); no request header names a role (docs/reporting.md, "Roles and views").
 
 | role        | subject           | may see                                                          |
 | ----------- | ----------------- | ---------------------------------------------------------------- |
@@ -44,17 +43,8 @@ class View(StrEnum):
 
 @dataclass(frozen=True)
 class Refusal:
-    status: int  # 401: no usable role; 403: this role may not see this
+    status: int  # 401: no usable credential; 403: this role may not see this; 404, 400, 503
     reason: str
-
-
-def parse_role(role: str | None, subject: str | None) -> tuple[Role, str] | Refusal:
-    if not role or not subject:
-        return Refusal(401, "role_and_subject_required")
-    try:
-        return Role(role.strip().lower()), subject.strip()
-    except ValueError:
-        return Refusal(401, "unknown_role")
 
 
 def may_see_management_view(role: Role, subject: str, organisation_id: str) -> Refusal | None:

@@ -27,6 +27,7 @@ from services.reporting.queries import source_position
 from services.reporting.report_model import SectionId
 from services.reporting.settings import ReportingSettings
 from services.reporting.simulated_events import SimulatedEvent, simulated_year
+from tests.integration.test_reporting_roles_http import TOKENS
 from tests.support.kafka_io import create_topics, produce, read_all
 from tests.support.services import running, wait_until
 from tests.unit.test_reporting_annual_report import Page
@@ -37,6 +38,8 @@ YEAR = 2026
 
 
 def settings_for(kafka: str, prefix: str, db_url: str, **overrides: Any) -> ReportingSettings:
+    # The views verify role tokens against a locally generated key (test_reporting_roles_http.py).
+    overrides = {**TOKENS.settings(), **overrides}
     return ReportingSettings(kafka_bootstrap=kafka, topic_prefix=prefix, database_url=db_url, **overrides)
 
 
@@ -91,7 +94,8 @@ def client_for(service: ReportingService) -> httpx.AsyncClient:
 
 
 def as_role(role: str, subject: str) -> dict[str, str]:
-    return {"X-Caseflow-Role": role, "X-Caseflow-Subject": subject}
+    """`Authorization: Bearer` with a token signed for this role and subject (no role header exists)."""
+    return TOKENS.headers(role, subject)
 
 
 class TestReportingService:

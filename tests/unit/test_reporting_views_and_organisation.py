@@ -15,18 +15,11 @@ from services.reporting.views import (
     View,
     may_see_advisors,
     may_see_management_view,
-    parse_role,
 )
 
 pytestmark = pytest.mark.unit
 
 HOMES = {"adv-anna": "min-bzk", "adv-bram": "min-bzk", "adv-carla": "min-fin", "adv-dirk": None}
-
-
-def test_a_request_without_role_or_subject_is_unauthenticated() -> None:
-    assert parse_role(None, "min-bzk") == Refusal(401, "role_and_subject_required")
-    assert parse_role("ceo", "min-bzk") == Refusal(401, "unknown_role")
-    assert parse_role(" Management ", "min-bzk") == (Role.MANAGEMENT, "min-bzk")
 
 
 @pytest.mark.parametrize("role", [Role.MANAGEMENT, Role.HR])
