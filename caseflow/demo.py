@@ -113,7 +113,14 @@ def run_demo(duration: float, rate: float, home: Path, out: Path, keep_running: 
     # Reporting takes unit sizes and names from the HR export (not from directory.v1, which carries
     # pseudonyms it may not read): the sample organisation's export is in deploy/samples.
     organisation = Path(__file__).resolve().parents[1] / "deploy" / "samples" / "directory.json"
-    state = stack.up(home, say=say, extra_env={"REPORTING_ORGANISATION_FILE": str(organisation)})
+    # Statistics are released only for closed quarters (docs/reporting.md, "Releases"): the demo's
+    # contacts happen now, so its reporting service releases as it will once the year has closed.
+    closed = f"{datetime.now(UTC).year + 1}-01-20T00:00:00+00:00"
+    state = stack.up(
+        home,
+        say=say,
+        extra_env={"REPORTING_ORGANISATION_FILE": str(organisation), "REPORTING_RELEASE_AS_OF": closed},
+    )
     try:
         say("loading the sample organisation (2 ministries, 5 advisors) and its rooms ...")
         asyncio.run(_seed(state.kafka_bootstrap, state.topic_prefix))

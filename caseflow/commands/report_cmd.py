@@ -18,33 +18,51 @@ import shared.contracts  # noqa: F401  (registers the event types)
 async def render_from_database(
     org: str, year: int, fmt: str, lang: str, database_url: str | None = None
 ) -> str:
+    from datetime import UTC, datetime
+
+    from services.reporting.joint_disclosure import Requirement
+    from services.reporting.ledger import ledger_metadata
     from services.reporting.organisation import load_organisation
     from services.reporting.reports import Reports
     from services.reporting.settings import ReportingSettings
-    from shared.db import make_engine
+    from shared.db import create_all, make_engine
 
     settings = ReportingSettings()
     engine = make_engine(database_url or settings.database_url)
+    # The same release ledger as the service: a report on the command line is a release like any other.
+    ledger = make_engine(settings.ledger_url)
+    as_of = settings.release_as_of
     try:
+        await create_all(ledger, ledger_metadata)
         reports = Reports(
             engine, load_organisation(settings.organisation_file), settings.policy(), settings.baseline(),
-            settings.min_unit_size,
+            settings.min_unit_size, ledger=ledger, requirement=Requirement(settings.k, settings.protection_interval),
+            settle_days=settings.release_settle_days,
+            clock=(lambda: as_of) if as_of is not None else (lambda: datetime.now(UTC)),
         )  # fmt: skip
-        return await reports.render(org, year, fmt, lang)  # type: ignore[arg-type]
+        return await reports.render(org, year, fmt, lang, audience="operator")  # type: ignore[arg-type]
     finally:
         await engine.dispose()
+        await ledger.dispose()
 
 
 def run(args: argparse.Namespace) -> int:
     from shared.logging import configure_logging
 
     configure_logging("reporting-report", "WARNING")  # logs to standard error: standard output is the result
-    from services.reporting.reports import UnknownOrganisation
+    from services.reporting.reports import NotReleasedYet, UnknownOrganisation
 
     try:
         body = asyncio.run(
             render_from_database(args.org, args.year, args.format, args.lang, args.database_url)
         )
+    except NotReleasedYet:
+        print(
+            f"caseflow report: nothing of {args.year} is released yet: a quarter is released once it has "
+            "closed and REPORTING_RELEASE_SETTLE_DAYS have passed",
+            file=sys.stderr,
+        )
+        return 1
     except UnknownOrganisation:
         print(
             f"caseflow report: no organisation {args.org!r} in the projection or the organisation file",

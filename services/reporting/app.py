@@ -13,12 +13,15 @@ import shared.contracts  # noqa: F401  (registers the event types)
 from services.reporting.credentials import verifier_from_settings
 from services.reporting.handlers import projection_routes
 from services.reporting.http_api import reporting_routes
+from services.reporting.joint_disclosure import Requirement
+from services.reporting.ledger import ledger_metadata
 from services.reporting.metrics import ReportingMetrics
 from services.reporting.organisation import load_organisation
 from services.reporting.projection import CONSUMED_TOPICS, ensure_meta_row
 from services.reporting.reports import Reports
 from services.reporting.settings import ReportingSettings
 from services.reporting.store import messaging, metadata
+from shared.db import create_all, make_engine
 from shared.pipeline import Clock, utc_now
 from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime
 
@@ -30,6 +33,7 @@ class ReportingService:
 
     def __init__(self, settings: ReportingSettings, clock: Clock) -> None:
         self.settings = settings
+        self.clock = clock
         self.organisation = load_organisation(settings.organisation_file)
         self.credentials = verifier_from_settings(settings)  # the views' role credentials (credentials.py)
         self.reports: Reports | None = None
@@ -49,7 +53,14 @@ class ReportingService:
         async with ctx.engine.begin() as conn:
             await ensure_meta_row(conn)
         s = self.settings
-        self.reports = Reports(ctx.engine, self.organisation, s.policy(), s.baseline(), s.min_unit_size)
+        # The release ledger has a database of its own: a replay rebuilds the projection, never it.
+        ledger = make_engine(s.ledger_url)
+        await create_all(ledger, ledger_metadata)
+        self.reports = Reports(
+            ctx.engine, self.organisation, s.policy(), s.baseline(), s.min_unit_size, ledger=ledger,
+            requirement=Requirement(s.k, s.protection_interval), settle_days=s.release_settle_days,
+            clock=self.clock if s.release_as_of is None else (lambda: s.release_as_of),  # type: ignore[arg-type,return-value]
+        )  # fmt: skip
         metrics = self.metrics = ReportingMetrics(ctx.registry)
         return ServiceParts(routes=projection_routes(), background=[metrics.refresher(ctx.engine)])
 

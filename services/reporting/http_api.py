@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Route
 
 from services.reporting.credentials import NOT_CONFIGURED, Credential, CredentialVerifier
 from services.reporting.metrics import ReportingMetrics
-from services.reporting.reports import MEDIA_TYPES, Reports, UnknownOrganisation
+from services.reporting.reports import MEDIA_TYPES, NotReleasedYet, Reports, UnknownOrganisation
 from services.reporting.views import (
     Refusal,
     Role,
@@ -80,6 +80,9 @@ def reporting_routes(
         except UnknownOrganisation:
             count("annual", "unknown_organisation")
             return _refuse(Refusal(404, "unknown_organisation"))
+        except NotReleasedYet:
+            count("annual", "not_released")
+            return _refuse(Refusal(404, "year_not_released_yet_quarters_are_published_after_they_close"))
         count("annual", fmt)
         headers = {"Content-Disposition": f'inline; filename="jaarverslag-{org}-{year}.{fmt}"'}
         return Response(body.encode("utf-8"), media_type=MEDIA_TYPES[fmt], headers=headers)
@@ -106,6 +109,9 @@ def reporting_routes(
         except UnknownOrganisation:
             count("management", "unknown_organisation")
             return _refuse(Refusal(404, "unknown_organisation"))
+        except NotReleasedYet:
+            count("management", "not_released")
+            return _refuse(Refusal(404, "year_not_released_yet_quarters_are_published_after_they_close"))
         count("management", "ok")
         return JSONResponse(units_document(units))
 

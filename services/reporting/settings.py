@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field, model_validator
@@ -30,7 +31,13 @@ class ReportingSettings(ServiceSettings):
     # many days have passed since (late events settle); every suppressed figure must have a feasible
     # interval at least this wide for a reader holding every release (protection interval).
     release_settle_days: Annotated[int, Field(ge=0, le=365)] = 14
-    protection_interval: Annotated[int, Field(ge=1, le=100)] = 3
+    protection_interval: Annotated[int, Field(ge=1, le=100)] = 2
+    # The release ledger (every figure that ever left the service) lives in its own database so that
+    # `caseflow replay`, which builds a fresh projection database, keeps it (docs/reporting.md).
+    ledger_url: str = "sqlite+aiosqlite:///./var/reporting-ledger.db"
+    # For demos and previews only: release as if it were this moment (e.g. after the year closed).
+    # Never set in production: releases made with it are recorded in the ledger like any other.
+    release_as_of: datetime | None = None
 
     # ---- verified role credentials: see credentials.py (reserved block) ----
     # The views (not the annual report) take the role only from `Authorization: Bearer <JWT>` signed by
