@@ -956,7 +956,9 @@ def _two_way_table(title: str, table: ProtectedTable, lang: Lang) -> str:
         + _count_cell(table.grand_total, lang)
         + "</tr>"
     )
-    return f'<table class="data wide">{_caption(title, lang)}<thead>{header}</thead><tbody>{"".join(rows)}</tbody></table>'
+    table_html = f'<table class="data wide">{_caption(title, lang)}<thead>{header}</thead><tbody>{"".join(rows)}</tbody></table>'
+    # On a phone the table scrolls sideways inside its own box (keyboard-focusable), not the page.
+    return f'<div class="table-scroll" tabindex="0">{table_html}</div>'
 
 
 def _figures_table(title: str, figures: Sequence[Figure], lang: Lang, value_header: str) -> str:
@@ -1077,7 +1079,7 @@ def _section_html(section: Section, report: AnnualReport, lang: Lang) -> str:
         f'<section id="{sid.value}" class="report-section" aria-labelledby="h-{sid.value}">'
         f'<h2 id="h-{sid.value}">{escape(title)}</h2>'
         f'<p class="lede">{escape(lede)}</p>'
-        f'<div class="pair"><figure class="chart-box">{chart}</figure><div class="table-box">{data}'
+        f'<div class="pair"><figure class="chart-box" tabindex="0">{chart}</figure><div class="table-box">{data}'
         f"{_legend_html(letters, report, lang)}"
         f'<ul class="notes" aria-label="{escape(_t(_UI["notes"], lang))}">{notes_html}</ul></div></div>'
         "</section>"
@@ -1448,6 +1450,12 @@ ul.legend .mark{color:var(--ink)}
 .tile-label{color:var(--muted);margin-top:.2rem!important}
 #annex{font-size:.92rem}
 @media screen and (max-width:1100px){.pair{grid-template-columns:minmax(0,1fr)}}
+.table-scroll{overflow-x:auto;position:relative}
+dl.meta dd,dl.facts dd{overflow-wrap:anywhere}
+@media screen and (max-width:600px){dl.meta,dl.facts{grid-template-columns:minmax(0,1fr)}
+ dl.meta dd,dl.facts dd{margin-bottom:.4rem}.tiles{grid-template-columns:minmax(0,1fr)!important}
+ .cover h1{font-size:1.7rem}table.data th,table.data td{padding:.3rem .3rem}
+ table.data th{hyphens:auto;overflow-wrap:anywhere}}
 @media screen and (max-width:800px){.tiles{grid-template-columns:1fr 1fr}nav.toc ol{columns:1}
  .wrap{padding:0 1rem 2rem}.cover{padding:1.5rem 1rem}}
 @page{size:A4;margin:16mm 15mm 18mm}
@@ -1463,6 +1471,7 @@ ul.legend .mark{color:var(--ink)}
  svg.chart{width:140mm;max-width:100%;min-width:0;max-height:120mm}
  figure,.tile,.tiles,tr,ul.legend,ul.notes,dl,.cover{break-inside:avoid}
  table.data{break-inside:auto}
+ tr.total,ul.legend,ul.notes{break-before:avoid}
  thead{display:table-header-group}
  a{color:inherit;text-decoration:none}
  .tile,table.data tbody tr:nth-child(even){-webkit-print-color-adjust:exact;print-color-adjust:exact}
