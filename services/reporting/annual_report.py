@@ -126,14 +126,8 @@ SECTION_LEDES: dict[SectionId, Label] = {
         "Cases moved to another advisor to protect independence.",
     ),
     SectionId.MEETING_MODES: (
-        (
-            "Het aantal gesprekken dat heeft plaatsgevonden, naar de vorm van het gesprek. "
-            "Eén contact kan meerdere gesprekken hebben."
-        ),
-        (
-            "The number of meetings that took place, by the form of the meeting. "
-            "One contact can have several meetings."
-        ),
+        "Het aantal gesprekken dat heeft plaatsgevonden, naar de vorm van het gesprek.",
+        "The number of meetings that took place, by the form of the meeting.",
     ),
     SectionId.OUTCOMES: ("De uitkomst van afgesloten contacten.", "The outcome of closed contacts."),
     SectionId.DAYS_TO_FIRST_CONVERSATION: (
@@ -303,6 +297,7 @@ _UI: dict[str, Label] = {
     "hours": ("Uren", "Hours"),
     "value": ("Waarde", "Value"),
     "total": ("Totaal", "Total"),
+    "figures_caption": ("uren en bijeenkomsten", "hours and sessions"),
     "total_outline": ("Totaal (gestippelde omtrek)", "Total (dashed outline)"),
     "suppressed": ("afgeschermd", "protected"),
     "withheld": ("niet getoond", "not shown"),
@@ -1059,7 +1054,8 @@ def _section_html(section: Section, report: AnnualReport, lang: Lang) -> str:
             ]
             chart = _hbar_chart(chart_id, chart_label, rows, "count", lang, suppressed_word)
     if sid == SectionId.TRAINING_SUPERVISION:
-        data += _figures_table(title, section.figures, lang, _t(_UI["value"], lang))
+        caption = f"{title}, {_t(_UI['figures_caption'], lang)}"  # captions of one page differ
+        data += _figures_table(caption, section.figures, lang, _t(_UI["value"], lang))
     letters = []
     if table is not None and None in table.published_values():
         letters.append(MARK_SUPPRESSED)
@@ -1068,7 +1064,12 @@ def _section_html(section: Section, report: AnnualReport, lang: Lang) -> str:
     notes = []
     if sid in _SECTION_NOTES:
         notes.append(_t(_NOTES[_SECTION_NOTES[sid]], lang))
-    notes += [_t(_NOTES[NoteId(note)], lang) for note in section.notes]
+    # The legend of the "b" mark already says why figures are withheld.
+    notes += [
+        _t(_NOTES[NoteId(note)], lang)
+        for note in section.notes
+        if not (note == NoteId.FEW_CONTRIBUTORS and MARK_WITHHELD in letters)
+    ]
     if table is not None and table.is_one_way and table.grand_total:
         notes.append(_t(_NOTES["percentages"], lang))
     if table is not None and report.policy.round_to:

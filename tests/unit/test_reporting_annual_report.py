@@ -339,13 +339,17 @@ def test_every_published_table_passes_the_exact_audit(case: Case) -> None:
     assert report.section(SectionId.CONTACTS_BY_CHANNEL).table == by_quarter.row_margin()
 
 
-def test_hours_of_too_few_advisors_are_withheld_with_a_footnote() -> None:
+def test_hours_of_too_few_advisors_are_withheld_and_the_legend_says_why() -> None:
     report = report_for(tiny_organisation())
     hours = report.section(SectionId.ADVISOR_HOURS)
     assert NoteId.FEW_CONTRIBUTORS in hours.notes and all(f.value is None for f in hours.figures)
     training = report.section(SectionId.TRAINING_SUPERVISION)
     assert [f.value for f in training.figures][:2] == [None, None]
-    assert "too few advisors" in render_html(report, "en")
+    page = Page(render_html(report, "en"))
+    node = next(n for n in page.root.find_all("section") if n.attrs.get("id") == "advisor_hours")
+    assert {td.text() for td in node.find_all("td", "hours")} == {"–bnot shown"}
+    legend = node.find_all("ul", "legend")[0].text()
+    assert "–b" in legend and "fewer than 3 advisors contributed" in legend
 
 
 # --------------------------------------------------------------------------------------------------

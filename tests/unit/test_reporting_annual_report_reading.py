@@ -496,3 +496,22 @@ def test_chart_labels_show_only_published_numbers_and_words_for_hidden_ones() ->
             assert "*" not in text.text()
     hidden = [t.text() for svg in page.root.find_all("svg") for t in svg.find_all("text", "hidden")]
     assert hidden and set(hidden) <= {"afgeschermd", "niet getoond"}
+
+
+def test_a_running_year_shows_only_the_quarters_it_covers_when_the_rest_are_zeros() -> None:
+    counts = ReportCounts(
+        contacts_by_channel_and_quarter={("phone", "2026-Q1"): 9, ("email", "2026-Q2"): 8},
+        contacts_by_primary_category={"workload": 17},
+    )
+    report = build_annual_report(Organisation("o", "O"), YEAR, SourcePosition(0), counts)
+    report = half_year(report)
+    page = Page(render_html(report, "nl"))
+    node = next(n for n in page.root.find_all("section") if n.attrs.get("id") == "contacts_by_quarter")
+    headers = [th.text() for th in node.find_all("th") if th.attrs.get("scope") == "col"]
+    assert headers == ["Kanaal / Kwartaal", "K1 2026", "K2 2026", "Totaal"]
+    svg_labels = {t.text() for t in node.find_all("text", "lbl")}
+    assert "K3 2026" not in svg_labels and "K1 2026" in svg_labels
+    # A full year keeps all four quarters.
+    full = Page(render_html(replace(report, quarters=()), "nl"))
+    node = next(n for n in full.root.find_all("section") if n.attrs.get("id") == "contacts_by_quarter")
+    assert "K4 2026" in [th.text() for th in node.find_all("th")]
