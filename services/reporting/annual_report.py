@@ -310,7 +310,7 @@ _UI: dict[str, Label] = {
     "table": ("Tabel", "Table"),
     "chart_desc": (
         "Dezelfde aantallen staan in de tabel bij deze grafiek. Afgeschermde aantallen zijn niet getekend.",
-        "The same numbers are in the table next to this chart. Protected numbers are not drawn.",
+        "The same numbers are in the table that goes with this chart. Protected numbers are not drawn.",
     ),
     "outline_desc": (
         (
@@ -319,7 +319,7 @@ _UI: dict[str, Label] = {
         ),
         (
             "Coloured parts are published numbers; the dashed outline is the published total. "
-            "Protected numbers are not drawn. The same numbers are in the table next to this chart."
+            "Protected numbers are not drawn. The same numbers are in the table that goes with this chart."
         ),
     ),
     "legend_a": (
