@@ -30,7 +30,9 @@ async def render_from_database(
     settings = ReportingSettings()
     engine = make_engine(database_url or settings.database_url)
     # The same release ledger as the service: a report on the command line is a release like any other.
-    ledger = make_engine(settings.ledger_url)
+    if database_url:
+        settings = settings.model_copy(update={"database_url": database_url})
+    ledger = make_engine(settings.ledger_database_url())
     as_of = settings.release_as_of
     try:
         await create_all(ledger, ledger_metadata)

@@ -23,7 +23,7 @@ from services.reporting.settings import ReportingSettings
 from services.reporting.store import messaging, metadata
 from shared.db import create_all, make_engine
 from shared.pipeline import Clock, utc_now
-from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime
+from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime, ensure_sqlite_dir
 
 SERVICE = "reporting"
 
@@ -54,7 +54,8 @@ class ReportingService:
             await ensure_meta_row(conn)
         s = self.settings
         # The release ledger has a database of its own: a replay rebuilds the projection, never it.
-        ledger = make_engine(s.ledger_url)
+        ensure_sqlite_dir(s.ledger_database_url())
+        ledger = make_engine(s.ledger_database_url())
         await create_all(ledger, ledger_metadata)
         self.reports = Reports(
             ctx.engine, self.organisation, s.policy(), s.baseline(), s.min_unit_size, ledger=ledger,

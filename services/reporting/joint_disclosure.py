@@ -23,7 +23,7 @@ Protection (`protect_release`)
        is published, its suppressed parts must not add up to a derivable 1..k-1.
     3. The exact attacker (`audit`): for every suppressed figure, the smallest and largest value over
        all non-negative INTEGER atom vectors consistent with everything published, by mixed-integer
-       programming (HiGHS through scipy.optimize.milp). The relations are not a network matrix once
+       programming (HiGHS through highspy). The relations are not a network matrix once
        tables are linked, so an LP relaxation would not be exact. Required: no suppressed figure
        determined; none narrower than the protection interval; no primary count whose interval lies
        inside 1..k-1. A failing figure gets one more suppression next to it; repeat.
@@ -44,13 +44,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import os
+import sys
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+import highspy
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import LinearConstraint, milp  # type: ignore[import-untyped]
 from scipy.sparse import csr_array  # type: ignore[import-untyped]
 
 Vector = npt.NDArray[np.float64]
@@ -213,10 +216,7 @@ class Attacker:
             return None
         return Bounds(round(self.low[i]), round(self.high[i]))
 
-    def _component_program(
-        self, atoms: list[str], published: Mapping[str, int]
-    ) -> tuple[Vector, list[LinearConstraint]]:
-        positions = np.array([self.index[a] for a in atoms])
+    def _component_program(self, atoms: list[str], published: Mapping[str, int]) -> _Program:
         local = {atom: i for i, atom in enumerate(atoms)}
         atom_set = set(atoms)
         rows: list[dict[int, float]] = []
@@ -242,40 +242,9 @@ class Attacker:
             for atom in relation.right:
                 row[local[atom]] = row.get(local[atom], 0.0) - 1.0
             rows.append(row)
-            low.append(0.0 if relation.equal else -np.inf)
+            low.append(0.0 if relation.equal else -highspy.kHighsInf)
             high.append(0.0)
-        data, cols, ptr = [], [], [0]
-        for row in rows:
-            for col, coefficient in sorted(row.items()):
-                if coefficient:
-                    cols.append(col)
-                    data.append(coefficient)
-            ptr.append(len(cols))
-        matrix = csr_array((data, cols, ptr), shape=(len(rows), len(atoms)))
-        return positions, ([LinearConstraint(matrix, low, high)] if rows else [])
-
-    def _solve(
-        self,
-        objective: Vector,
-        constraints: list[LinearConstraint],
-        positions: Vector,
-        base: Vector,
-    ) -> tuple[float | None, Vector | None]:
-        self.solves += 1
-        result = milp(
-            objective,
-            integrality=np.ones(len(objective)),
-            constraints=constraints,
-            options={"presolve": True, "mip_rel_gap": 0.0},
-        )
-        if result.status == 3 or (result.status != 0 and result.x is None):
-            return None, None  # unbounded in this direction
-        if result.status != 0:
-            raise JointDisclosureError(f"the attacker's integer program failed: {result.message}")
-        witness = base.copy()
-        witness[positions] = np.round(result.x)
-        self.note(witness)
-        return float(result.fun), witness
+        return _Program(len(atoms), rows, low, high)
 
     def bounds(
         self,
@@ -284,7 +253,6 @@ class Attacker:
         requirement: Requirement | None = None,
         primary: Iterable[str] = (),
         truth: Vector | None = None,
-        explore: int = 4,
     ) -> dict[str, Bounds]:
         """Bounds of every suppressed figure. With `requirement`, a figure whose attained range over
         the witnesses already meets it is reported with that inner range (enough to prove it
@@ -293,7 +261,6 @@ class Attacker:
         primary_set = set(primary)
         base = truth if truth is not None else np.zeros(len(self.atoms))
         result: dict[str, Bounds] = {}
-        rng = np.random.default_rng(len(suppressed))
         for atoms in _components(self.figures, [*published, *suppressed], self.relations):
             atom_set = set(atoms)
             here = [
@@ -303,8 +270,9 @@ class Attacker:
             ]
             if not here:
                 continue
-            positions, constraints = self._component_program(atoms, published)
-            columns = self.matrix[[self.row[k] for k in here]][:, positions]
+            positions = np.array([self.index[a] for a in atoms])
+            local = {atom: i for i, atom in enumerate(atoms)}
+            program = self._component_program(atoms, published)
 
             def settled(key: str) -> bool:
                 inner = self.attained(key)
@@ -314,30 +282,129 @@ class Attacker:
                     and meets(inner, self.figures[key].kind, key in primary_set, requirement) is None
                 )
 
-            # Cheap exploration: random signs push many suppressed figures to extremes at once.
-            if requirement is not None:
-                for _ in range(explore):
-                    open_rows = [i for i, key in enumerate(here) if not settled(key)]
-                    if not open_rows:
-                        break
-                    signs = np.zeros(len(here))
-                    signs[open_rows] = rng.choice((-1.0, 1.0), size=len(open_rows))
-                    objective = columns.T @ signs
-                    self._solve(np.asarray(objective).ravel(), constraints, positions, base)
-            for i, key in enumerate(here):
+            for key in here:
                 if settled(key):
                     inner = self.attained(key)
                     assert inner is not None
                     result[key] = inner
                     continue
-                objective = np.asarray(columns[[i]].toarray()).ravel()
-                low, _ = self._solve(objective, constraints, positions, base)
-                negated_high, _ = self._solve(-objective, constraints, positions, base)
-                assert low is not None  # atoms are bounded below by 0
+                columns = [local[a] for a in self.figures[key].atoms]
+                high, witness = program.optimise(columns, -1.0)
+                self.solves += 1
+                if witness is not None:
+                    self._note_local(witness, positions, base)
+                if settled(key):
+                    inner = self.attained(key)
+                    assert inner is not None
+                    result[key] = inner
+                    continue
+                low, witness = program.optimise(columns, 1.0)
+                self.solves += 1
+                assert low is not None and witness is not None  # atoms are bounded below by 0
+                self._note_local(witness, positions, base)
                 result[key] = Bounds(
-                    math.ceil(low - 1e-6), None if negated_high is None else math.floor(-negated_high + 1e-6)
+                    math.ceil(low - 1e-6), None if high is None else math.floor(-high + 1e-6)
                 )
         return result
+
+    def _note_local(self, witness: Vector, positions: Vector, base: Vector) -> None:
+        full = base.copy()
+        full[positions] = witness
+        self.note(full)
+
+
+_BANNER = threading.Lock()
+_banner_shown = False
+
+
+def _highs() -> highspy.Highs:
+    """A silent HiGHS instance. HiGHS prints a banner on standard output when the first instance of a
+    process is made; standard output is where `caseflow report annual` writes the report."""
+    global _banner_shown
+    with _BANNER:
+        if _banner_shown:
+            solver = highspy.Highs()  # type: ignore[no-untyped-call]
+        else:
+            sys.stdout.flush()
+            saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            try:
+                solver = highspy.Highs()  # type: ignore[no-untyped-call]
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+                os.close(devnull)
+            _banner_shown = True
+    solver.setOptionValue("output_flag", False)
+    return solver
+
+
+class _Program:
+    """One component's constraints in HiGHS, solved as a linear programme first (warm-started from
+    the previous basis) and as an integer programme only when the LP optimum is not integral. The
+    constraint matrix is 0/+-1 and mostly network-like, so most LP vertices are integral already;
+    an integral LP optimum is the integer optimum (it is feasible for the integer programme and no
+    integer point beats the relaxation)."""
+
+    def __init__(self, n: int, rows: list[dict[int, float]], low: list[float], high: list[float]) -> None:
+        self.n = n
+        self.solver = _highs()
+        lp = highspy.HighsLp()
+        lp.num_col_ = n
+        lp.num_row_ = len(rows)
+        lp.col_cost_ = np.zeros(n)
+        lp.col_lower_ = np.zeros(n)
+        lp.col_upper_ = np.full(n, highspy.kHighsInf)
+        lp.row_lower_ = np.array(low, dtype=float)
+        lp.row_upper_ = np.array(high, dtype=float)
+        starts, index, value = [0], [], []
+        for row in rows:
+            for col, coefficient in sorted(row.items()):
+                if coefficient:
+                    index.append(col)
+                    value.append(coefficient)
+            starts.append(len(index))
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+        lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
+        lp.a_matrix_.value_ = np.array(value, dtype=float)
+        lp.a_matrix_.num_col_ = n
+        lp.a_matrix_.num_row_ = len(rows)
+        self.solver.passModel(lp)
+        self.all_columns = np.arange(n, dtype=np.int32)
+
+    def optimise(self, columns: Sequence[int], sign: float) -> tuple[float | None, Vector | None]:
+        """min (sign 1) or max (sign -1, returned negated) of the sum of `columns` over the integer
+        points: (optimum, witness), or (None, None) when unbounded."""
+        costs = np.zeros(self.n)
+        for col in columns:
+            costs[col] += sign
+        solver = self.solver
+        solver.changeColsCost(self.n, self.all_columns, costs)
+        solver.run()
+        status = solver.getModelStatus()
+        if status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+            return None, None
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise JointDisclosureError(f"the attacker's linear programme failed: {status}")
+        x = np.asarray(solver.getSolution().col_value)
+        if np.all(np.abs(x - np.round(x)) < 1e-7):
+            x = np.round(x)
+            return float(costs @ x), x
+        integer = np.array([highspy.HighsVarType.kInteger] * self.n)
+        solver.changeColsIntegrality(self.n, self.all_columns, integer)
+        solver.setOptionValue("mip_rel_gap", 0.0)
+        try:
+            solver.run()
+            status = solver.getModelStatus()
+            if status != highspy.HighsModelStatus.kOptimal:
+                raise JointDisclosureError(f"the attacker's integer programme failed: {status}")
+            x = np.round(np.asarray(solver.getSolution().col_value))
+        finally:
+            solver.changeColsIntegrality(
+                self.n, self.all_columns, np.array([highspy.HighsVarType.kContinuous] * self.n)
+            )
+        return float(costs @ x), x
 
 
 def _components(

@@ -32,9 +32,11 @@ class ReportingSettings(ServiceSettings):
     # interval at least this wide for a reader holding every release (protection interval).
     release_settle_days: Annotated[int, Field(ge=0, le=365)] = 14
     protection_interval: Annotated[int, Field(ge=1, le=100)] = 2
-    # The release ledger (every figure that ever left the service) lives in its own database so that
-    # `caseflow replay`, which builds a fresh projection database, keeps it (docs/reporting.md).
-    ledger_url: str = "sqlite+aiosqlite:///./var/reporting-ledger.db"
+    # The release ledger (every figure that ever left the service) belongs in a database of its own so
+    # that `caseflow replay`, which builds a fresh projection database, keeps it (docs/reporting.md).
+    # Empty: next to a SQLite projection ("<name>-ledger.db"), or the projection's own PostgreSQL
+    # database (its own tables; set this explicitly in production).
+    ledger_url: str = ""
     # For demos and previews only: release as if it were this moment (e.g. after the year closed).
     # Never set in production: releases made with it are recorded in the ledger like any other.
     release_as_of: datetime | None = None
@@ -95,6 +97,13 @@ class ReportingSettings(ServiceSettings):
                 f"REPORTING_ROUND_TO={self.round_to} would publish counts >= {self.k} below {self.k}"
             )
         return self
+
+    def ledger_database_url(self) -> str:
+        if self.ledger_url:
+            return self.ledger_url
+        if self.database_url.startswith("sqlite") and self.database_url.endswith(".db"):
+            return self.database_url[: -len(".db")] + "-ledger.db"
+        return self.database_url
 
     def policy(self) -> DisclosurePolicy:
         return DisclosurePolicy(k=self.k, round_to=self.round_to, min_contributors=self.min_contributors)
