@@ -23,6 +23,7 @@ import pytest
 from pycanon import anonymity
 
 from services.reporting.export import COLUMNS, QUASI_IDENTIFIERS
+from services.reporting.joint_disclosure import Requirement
 from services.reporting.organisation import OrganisationModel
 from services.reporting.replay import DatabaseNotFresh, replay
 from services.reporting.reports import Reports
@@ -54,9 +55,13 @@ async def render_all(reports: Reports) -> dict[tuple[str, str, str], str]:
 
 
 def reports_on(url: str, settings: Any) -> Reports:
+    """Reports on a rebuilt projection with the live service's release ledger (kept across a replay)."""
+    as_of = settings.release_as_of
     return Reports(
-        make_engine(url), OrganisationModel(), settings.policy(), settings.baseline(), settings.min_unit_size
-    )
+        make_engine(url), OrganisationModel(), settings.policy(), settings.baseline(), settings.min_unit_size,
+        ledger=make_engine(settings.ledger_database_url()), clock=lambda: as_of,
+        requirement=Requirement(settings.k, settings.protection_interval),
+    )  # fmt: skip
 
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -97,7 +102,12 @@ async def test_replay_and_export(
                 live[(org, fmt, lang)] = answer.text
 
     # 1. `caseflow replay` as a process, into a fresh SQLite file, with its progress bar.
-    env = {"REPORTING_KAFKA_BOOTSTRAP": kafka_bootstrap, "REPORTING_TOPIC_PREFIX": unique_topic}
+    env = {
+        "REPORTING_KAFKA_BOOTSTRAP": kafka_bootstrap, "REPORTING_TOPIC_PREFIX": unique_topic,
+        # The ledger is kept: the rebuilt projection renders the releases the live service made.
+        "REPORTING_LEDGER_URL": settings.ledger_database_url(),
+        "REPORTING_RELEASE_AS_OF": settings.release_as_of.isoformat(),
+    }  # fmt: skip
     first_url = f"sqlite+aiosqlite:///{tmp_path}/replay-1.db"
     done = cli("replay", "--database-url", first_url, "--batch", "400", env=env)
     assert done.returncode == 0, done.stderr
@@ -109,6 +119,8 @@ async def test_replay_and_export(
     first = reports_on(first_url, settings)
     assert await render_all(first) == live
     await first.engine.dispose()
+    assert first.ledger is not None
+    await first.ledger.dispose()
 
     # The command renders the same bytes from the rebuilt database as the live service served.
     shown = cli("report", "annual", "--org", "min-bzk", "--year", str(YEAR), "--format", "html", "--database-url", first_url,
@@ -120,8 +132,12 @@ async def test_replay_and_export(
     try:
         result = await replay(engine, kafka_bootstrap, unique_topic, max_records=97)
         assert result.events_in_projection == len(events) and result.fingerprint == totals["fingerprint"]
-        second = Reports(engine, OrganisationModel(), settings.policy(), settings.baseline())
+        second = reports_on(db_url, settings)
+        await second.engine.dispose()
+        second.engine = engine
         assert await render_all(second) == live
+        assert second.ledger is not None
+        await second.ledger.dispose()
         with pytest.raises(DatabaseNotFresh):  # a replay never merges into an existing projection
             await replay(engine, kafka_bootstrap, unique_topic)
     finally:
