@@ -322,7 +322,9 @@ class Publication:
         "Coördinatie vertrouwenspersonen Rijksoverheid",
         "Coordination of confidential advisors, Government of the Netherlands",
     )  # (Dutch, English)
-    contact: str = "vertrouwenspersonen@example.org"
+    # Set per deployment (REPORTING_PUBLICATION_CONTACT); the placeholder uses the reserved .invalid
+    # domain so that it can never reach anyone.
+    contact: str = "vertrouwenspersonen@rijksoverheid.invalid"
 
 
 @dataclass(frozen=True)

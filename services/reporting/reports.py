@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -80,6 +80,7 @@ class Reports:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     # The key of the secondary-suppression priority; None: the ledger's own (made once, random).
     release_key: bytes | None = None
+    publication: Publication = field(default_factory=Publication)  # publisher and contact on the cover
 
     def __post_init__(self) -> None:
         self._releases: ReleaseService | None = None
@@ -130,7 +131,7 @@ class Reports:
         report = assemble_report(
             organisation, scope, year, release.through, release.values, self.policy,
             SourcePosition(release.event_count, fingerprint=release.fingerprint),
-            Publication(released_on=released_on, release_id=release.release_id),
+            replace(self.publication, released_on=released_on, release_id=release.release_id),
             (self.baseline.training_hours, self.baseline.supervision_sessions),
         )  # fmt: skip
         await self._disclosed(release, artefact or f"annual:{organisation_id}:model", audience)

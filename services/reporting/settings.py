@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.reporting.disclosure import round_to_base
-from services.reporting.report_model import DisclosurePolicy, TrainingBaseline
+from services.reporting.report_model import DisclosurePolicy, Publication, TrainingBaseline
 from shared.settings import ServiceSettings
 
 
@@ -40,6 +40,11 @@ class ReportingSettings(ServiceSettings):
     # For demos and previews only: release as if it were this moment (e.g. after the year closed).
     # Never set in production: releases made with it are recorded in the ledger like any other.
     release_as_of: datetime | None = None
+
+    # Who publishes the report and whom a reader can contact (its cover).
+    publication_contact: str = "vertrouwenspersonen@rijksoverheid.invalid"
+    publication_body_nl: str = "Coördinatie vertrouwenspersonen Rijksoverheid"
+    publication_body_en: str = "Coordination of confidential advisors, Government of the Netherlands"
 
     # ---- verified role credentials: see credentials.py (reserved block) ----
     # The views (not the annual report) take the role only from `Authorization: Bearer <JWT>` signed by
@@ -104,6 +109,12 @@ class ReportingSettings(ServiceSettings):
         if self.database_url.startswith("sqlite") and self.database_url.endswith(".db"):
             return self.database_url[: -len(".db")] + "-ledger.db"
         return self.database_url
+
+    def publication(self) -> Publication:
+        return Publication(
+            responsible_body=(self.publication_body_nl, self.publication_body_en),
+            contact=self.publication_contact,
+        )
 
     def policy(self) -> DisclosurePolicy:
         return DisclosurePolicy(k=self.k, round_to=self.round_to, min_contributors=self.min_contributors)

@@ -97,12 +97,16 @@ async def _annual_report_counts_them(scenario: ErasedCaseScenario, workdir: Path
     try:
         await replay(engine, scenario.kafka, scenario.prefix, topics=("intake.cases.v1",))
         year = datetime.now(UTC).year
-        exact = Reports(engine, load_organisation(None), DisclosurePolicy(k=1), TrainingBaseline())
+        # Read as after the year has closed (only closed quarters are released).
+        closed = datetime(year + 1, 1, 20, tzinfo=UTC)
+        exact = Reports(
+            engine, load_organisation(None), DisclosurePolicy(k=1), TrainingBaseline(), clock=lambda: closed
+        )
         report = await exact.annual_report("min-bzk", year)
         by_category = dict(report.section(SectionId.CONTACTS_BY_CATEGORY).table.items())  # type: ignore[union-attr]
         assert by_category["labour.conflict_with_manager"] == len(scenario.case_ids)
         published = await Reports(
-            engine, load_organisation(None), DisclosurePolicy(), TrainingBaseline()
+            engine, load_organisation(None), DisclosurePolicy(), TrainingBaseline(), clock=lambda: closed
         ).render("min-bzk", year, "json")
         assert "MARK" not in published and "@example.org" not in published
     finally:

@@ -89,7 +89,7 @@ def test_the_cover_is_for_readers_and_the_technical_facts_are_in_the_annex(lang:
     if lang == "nl":
         for expected in ("Ministerie van Voorbeeldzaken", "2026", "januari t/m juni 2026", "K1–K2 2026",
                          "latere kwartalen volgen zodra ze zijn afgesloten", "15 juli 2026",
-                         "Coördinatie vertrouwenspersonen Rijksoverheid", "vertrouwenspersonen@example.org"):  # fmt: skip
+                         "Coördinatie vertrouwenspersonen Rijksoverheid", "vertrouwenspersonen@rijksoverheid.invalid"):  # fmt: skip
             assert expected in text, expected
     else:
         for expected in ("January to June 2026", "covers Q1–Q2 2026", "later quarters follow once they are closed",
