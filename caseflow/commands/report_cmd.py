@@ -39,7 +39,7 @@ async def render_from_database(
         reports = Reports(
             engine, load_organisation(settings.organisation_file), settings.policy(), settings.baseline(),
             settings.min_unit_size, ledger=ledger, requirement=Requirement(settings.k, settings.protection_interval),
-            settle_days=settings.release_settle_days, publication=settings.publication(),
+            settle_days=settings.release_settle_days, publication=settings.publication(), release_key=settings.release_key(),
             clock=(lambda: as_of) if as_of is not None else (lambda: datetime.now(UTC)),
         )  # fmt: skip
         return await reports.render(org, year, fmt, lang, audience="operator")  # type: ignore[arg-type]

@@ -60,7 +60,7 @@ class ReportingService:
         self.reports = Reports(
             ctx.engine, self.organisation, s.policy(), s.baseline(), s.min_unit_size, ledger=ledger,
             requirement=Requirement(s.k, s.protection_interval), settle_days=s.release_settle_days,
-            publication=s.publication(),
+            publication=s.publication(), release_key=s.release_key(),
             clock=self.clock if s.release_as_of is None else (lambda: s.release_as_of),  # type: ignore[arg-type,return-value]
         )  # fmt: skip
         metrics = self.metrics = ReportingMetrics(ctx.registry)

@@ -253,6 +253,7 @@ class Attacker:
         requirement: Requirement | None = None,
         primary: Iterable[str] = (),
         truth: Vector | None = None,
+        explore: int = 6,
     ) -> dict[str, Bounds]:
         """Bounds of every suppressed figure. With `requirement`, a figure whose attained range over
         the witnesses already meets it is reported with that inner range (enough to prove it
@@ -282,6 +283,24 @@ class Attacker:
                     and meets(inner, self.figures[key].kind, key in primary_set, requirement) is None
                 )
 
+            if requirement is not None:
+                # Cheap exploration first: one solve with random signs over every open figure pushes
+                # many of them to an extreme at once; each optimum is a witness for all of them.
+                rng = np.random.default_rng(len(here))
+                for _ in range(explore):
+                    still_open = [key for key in here if not settled(key)]
+                    if len(still_open) < 8:
+                        break
+                    costs = np.zeros(len(atoms))
+                    for key, sign in zip(
+                        still_open, rng.choice((-1.0, 1.0), size=len(still_open)), strict=True
+                    ):
+                        for atom in self.figures[key].atoms:
+                            costs[local[atom]] += sign
+                    _, witness = program.optimise_costs(costs)
+                    self.solves += 1
+                    if witness is not None:
+                        self._note_local(witness, positions, base)
             for key in here:
                 if settled(key):
                     inner = self.attained(key)
@@ -379,6 +398,10 @@ class _Program:
         costs = np.zeros(self.n)
         for col in columns:
             costs[col] += sign
+        return self.optimise_costs(costs)
+
+    def optimise_costs(self, costs: Vector) -> tuple[float | None, Vector | None]:
+        """min costs.x over the integer points: (optimum, witness), or (None, None) when unbounded."""
         solver = self.solver
         solver.changeColsCost(self.n, self.all_columns, costs)
         solver.run()

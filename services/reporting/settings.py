@@ -40,6 +40,9 @@ class ReportingSettings(ServiceSettings):
     # For demos and previews only: release as if it were this moment (e.g. after the year closed).
     # Never set in production: releases made with it are recorded in the ledger like any other.
     release_as_of: datetime | None = None
+    # The key of the secondary-suppression priority, hex. Empty (production): the ledger makes a
+    # random one on its first release and keeps it. Set it only where two fresh ledgers must agree.
+    release_key_hex: str = ""
 
     # Who publishes the report and whom a reader can contact (its cover).
     publication_contact: str = "vertrouwenspersonen@rijksoverheid.invalid"
@@ -102,6 +105,9 @@ class ReportingSettings(ServiceSettings):
                 f"REPORTING_ROUND_TO={self.round_to} would publish counts >= {self.k} below {self.k}"
             )
         return self
+
+    def release_key(self) -> bytes | None:
+        return bytes.fromhex(self.release_key_hex) if self.release_key_hex else None
 
     def ledger_database_url(self) -> str:
         if self.ledger_url:

@@ -41,7 +41,13 @@ AFTER_THE_YEAR = "2027-01-20T00:00:00+00:00"
 def settings_for(kafka: str, prefix: str, db_url: str, **overrides: Any) -> ReportingSettings:
     # The views verify role tokens against a locally generated key (test_reporting_roles_http.py).
     # The reader comes after the year has closed and settled: every quarter of YEAR is released.
-    overrides = {**TOKENS.settings(), "release_as_of": AFTER_THE_YEAR, **overrides}
+    # A fixed priority key: these tests compare a release with expectations written for it.
+    overrides = {
+        **TOKENS.settings(),
+        "release_as_of": AFTER_THE_YEAR,
+        "release_key_hex": "5eed" * 8,
+        **overrides,
+    }
     return ReportingSettings(kafka_bootstrap=kafka, topic_prefix=prefix, database_url=db_url, **overrides)
 
 
