@@ -64,7 +64,9 @@ class ReportingService:
             clock=self.clock if s.release_as_of is None else (lambda: s.release_as_of),  # type: ignore[arg-type,return-value]
         )  # fmt: skip
         metrics = self.metrics = ReportingMetrics(ctx.registry)
-        return ServiceParts(routes=projection_routes(), background=[metrics.refresher(ctx.engine)])
+        return ServiceParts(
+            routes=projection_routes(), background=[metrics.refresher(ctx.engine), self.reports.releaser()]
+        )
 
     def http_routes(self, _context: Callable[[], ServiceContext]) -> list[BaseRoute]:
         def reports() -> Reports:

@@ -137,7 +137,11 @@ async def secret(conn: AsyncConnection, make: bytes) -> bytes:
     return make
 
 
-async def latest_release(conn: AsyncConnection, year: int) -> Release | None:
+async def latest_release(
+    conn: AsyncConnection, year: int, cached: Mapping[str, Release] | None = None
+) -> Release | None:
+    """The year's newest release; its figures are read only when `cached` does not hold it (a
+    release never changes once made)."""
     row = (
         await conn.execute(
             select(rp_release).where(rp_release.c.year == year).order_by(rp_release.c.through.desc()).limit(1)
@@ -145,6 +149,8 @@ async def latest_release(conn: AsyncConnection, year: int) -> Release | None:
     ).first()
     if row is None:
         return None
+    if cached is not None and row.release_id in cached:
+        return cached[row.release_id]
     figures = await conn.execute(
         select(rp_release_figure.c.figure_key, rp_release_figure.c.value)
         .where(rp_release_figure.c.release_id == row.release_id)

@@ -126,26 +126,31 @@ class ReleaseService:
 
     def __post_init__(self) -> None:
         self._lock = asyncio.Lock()
+        self._cache: dict[str, Release] = {}
+
+    async def _latest(self, year: int) -> Release | None:
+        async with self.ledger.connect() as conn:
+            release = await latest_release(conn, year, self._cache)
+        if release is not None:
+            self._cache[release.release_id] = release
+        return release
 
     async def current(self, year: int) -> Release | None:
         """The release of `year` that covers every closed quarter (made now if due); None before Q1
         of `year` is released."""
         due = releasable_through(year, self.clock(), self.settle_days)
-        async with self.ledger.connect() as conn:
-            latest = await latest_release(conn, year)
+        latest = await self._latest(year)
         if due == 0 or (latest is not None and latest.through >= due):
             return latest
         async with self._lock:
-            async with self.ledger.connect() as conn:
-                latest = await latest_release(conn, year)
+            latest = await self._latest(year)
             if latest is not None and latest.through >= due:
                 return latest
             try:
                 await self._make(year, due, latest)
             except IntegrityError:
                 pass  # another instance made the same release first: read theirs
-            async with self.ledger.connect() as conn:
-                return await latest_release(conn, year)
+            return await self._latest(year)
 
     async def _organisations(self) -> tuple[str, ...]:
         async with self.engine.connect() as conn:

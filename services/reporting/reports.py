@@ -10,13 +10,15 @@ coordinator (views.py).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.reporting.annual_report import Lang, render_csv, render_html, render_json
@@ -37,6 +39,8 @@ from services.reporting.report_model import (
     TrainingBaseline,
 )
 from shared.db import create_all, make_engine
+
+log = structlog.get_logger(__name__)
 
 ReportFormat = Literal["html", "csv", "json"]
 MEDIA_TYPES: dict[str, str] = {
@@ -100,6 +104,28 @@ class Reports:
                     self.clock, self.release_key,
                 )  # fmt: skip
             return self._releases
+
+    def releaser(self, interval: float = 600.0, first_after: float = 60.0) -> Callable[[asyncio.Event], Any]:
+        """A background job: make the releases that have become due (this year's and last year's),
+        so that no reader's request waits for a protection run. A failure is logged and retried at
+        the next interval; a request makes a due release itself all the same."""
+
+        async def run(stop: asyncio.Event) -> None:
+            wait = first_after
+            while not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=wait)
+                if stop.is_set():
+                    return
+                wait = interval
+                year = self.clock().astimezone(REPORTING_TZ).year
+                for due_year in (year - 1, year):
+                    try:
+                        await (await self.releases()).current(due_year)
+                    except Exception as error:  # noqa: BLE001 - the job must outlive a bad moment
+                        log.warning("release_failed", year=due_year, error=type(error).__name__)
+
+        return run
 
     async def release(self, year: int) -> Release:
         release = await (await self.releases()).current(year)
