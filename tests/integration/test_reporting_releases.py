@@ -60,7 +60,12 @@ async def fold(
 
 
 async def everything(reports: Reports) -> dict[tuple[str, str], str]:
-    return {(org, fmt): await reports.render(org, YEAR, fmt) for org, fmt in VARIANTS}  # type: ignore[arg-type]
+    """Every annual report, and the management view of every ministry (what management and HR read)."""
+    out = {(org, fmt): await reports.render(org, YEAR, fmt) for org, fmt in VARIANTS}  # type: ignore[arg-type]
+    for org in ("min-bzk", "min-fin"):
+        units = await reports.management_units(org, YEAR)
+        out[(org, "management")] = repr((units.table, units.unit_names, units.release_id))
+    return out
 
 
 async def joint_findings(ledger: AsyncEngine, requirement: Requirement) -> tuple[int, list[str]]:
@@ -120,7 +125,11 @@ async def test_fetching_again_later_and_replaying_reveal_nothing(db_url: str, tm
             left = await disclosures(conn)
         assert {(r, a) for _, r, a, _ in left} >= {
             ("2026-Q3", f"annual:{org}:{fmt}:nl") for org, fmt in VARIANTS
-        } | {("2026-Q4", f"annual:{org}:{fmt}:nl") for org, fmt in VARIANTS}
+        } | {("2026-Q4", f"annual:{org}:{fmt}:nl") for org, fmt in VARIANTS} | {
+            (release, f"management:{org}")
+            for release in ("2026-Q3", "2026-Q4")
+            for org in ("min-bzk", "min-fin")
+        }
 
         # Replay: a fresh projection with the same ledger renders the same bytes.
         await fold(engine, [*EVENTS, *LATE])
