@@ -287,10 +287,12 @@ class Attacker:
                 # Cheap exploration first: one solve with random signs over every open figure pushes
                 # many of them to an extreme at once; each optimum is a witness for all of them.
                 rng = np.random.default_rng(len(here))
+                last_open = len(here) + 1
                 for _ in range(explore):
                     still_open = [key for key in here if not settled(key)]
-                    if len(still_open) < 8:
-                        break
+                    if len(still_open) < 8 or len(still_open) >= last_open:
+                        break  # few left, or the last exploration settled nothing: solve one by one
+                    last_open = len(still_open)
                     costs = np.zeros(len(atoms))
                     for key, sign in zip(
                         still_open, rng.choice((-1.0, 1.0), size=len(still_open)), strict=True
@@ -474,12 +476,22 @@ def attack(
 
 
 def audit(
-    problem: ReleaseProblem, outcome: Mapping[str, int | None], requirement: Requirement
+    problem: ReleaseProblem, outcome: Mapping[str, int | None], requirement: Requirement, exact: bool = True
 ) -> list[Finding]:
-    """Everything `outcome` (and the ledger) publishes, attacked at once; [] means it may leave."""
+    """Everything `outcome` (and the ledger) publishes, attacked at once; [] means it may leave.
+
+    `exact`: every bound is the attacker's integer optimum. Otherwise the auditor also uses the
+    truth as a witness and stops solving a figure once witnesses prove it protected: the same
+    verdict (a finding is always confirmed by exact bounds), fewer solves, but the bounds of
+    protected figures are inner ones."""
     published = {key: value for key, value in outcome.items() if value is not None}
     suppressed = [key for key, value in outcome.items() if value is None]
-    bounds = attack(problem.figures, published, suppressed, problem.relations)
+    if exact:
+        bounds = attack(problem.figures, published, suppressed, problem.relations)
+    else:
+        attacker = Attacker(problem.figures, problem.relations, problem.atoms)
+        truth = np.array([float(problem.atoms.get(atom, 0)) for atom in attacker.atoms])
+        bounds = attacker.bounds(published, suppressed, requirement, problem.primary, truth)
     findings = []
     for key in sorted(bounds):
         issue = meets(bounds[key], problem.figures[key].kind, key in problem.primary, requirement)
@@ -554,16 +566,24 @@ def protect_release(
         ]
         if not failing:
             return {key: (None if key in suppressed else values[key]) for key in sorted(figures)}
-        # One more suppression next to each failing figure (one audit round serves them all).
+        # One more suppression in each line of each failing figure (one audit round serves them all).
         added: set[str] = set()
         for key in failing:
-            neighbours = {other for line in lines_of.get(key, []) for other in (line.total, *line.parts)}
-            if neighbours & added:
-                continue  # a suppression added this round already opens this figure's lines
-            extra = choose(neighbours)
-            if extra is None:
-                overlapping = set(figures[key].atoms)
-                extra = choose(other for other in figures if overlapping & set(figures[other].atoms))
+            opened = False
+            for line in lines_of.get(key, []):
+                entries = {line.total, *line.parts}
+                if entries & added:
+                    opened = True  # a suppression added this round already opens this line
+                    continue
+                candidate = choose(entries)
+                if candidate is not None:
+                    suppressed.add(candidate)
+                    added.add(candidate)
+                    opened = True
+            if opened:
+                continue
+            overlapping = set(figures[key].atoms)
+            extra = choose(other for other in figures if overlapping & set(figures[other].atoms))
             if extra is None:
                 extra = choose(figures)
             if extra is not None:

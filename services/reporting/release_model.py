@@ -264,6 +264,11 @@ class _Builder:
             lines.append(Line(cols[s], tuple(cells[(d, s)] for d in DEADLINES)))
         lines.append(Line(grand, tuple(rows.values())))
         lines.append(Line(grand, tuple(cols.values())))
+        # Every formal report has both deadlines, so the two row totals are the same number: a reader
+        # who sees one knows the other. As a line of one part, suppressing one suppresses the other.
+        totals = [self.problem.value(rows[d]) for d in DEADLINES]
+        if len(set(totals)) == 1:
+            lines.append(Line(rows[DEADLINES[0]], (rows[DEADLINES[1]],)))
 
     def magnitudes(self, scope: str, members: Sequence[str], gov: bool) -> None:
         """Hours by activity, training hours, supervision sessions: withheld with few contributors."""
