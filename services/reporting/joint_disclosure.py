@@ -148,10 +148,15 @@ def priority(secret: bytes, key: str) -> bytes:
 
 
 def meets(bounds: Bounds, kind: FigureKind, primary: bool, requirement: Requirement) -> str | None:
-    """None when `bounds` protect the figure, else the name of the problem."""
+    """None when `bounds` protect the figure, else the name of the problem.
+
+    Every suppressed figure must not be determined. The protection interval (minimum width) and the
+    threshold rule apply to primary suppressions, the figures that need protection; a secondary
+    suppression (a value >= k or 0) only has to stay undetermined, as in sdcTable's protection
+    levels. A secondary zero narrowed to [0, 1] is not a disclosure of anyone."""
     if bounds.high is not None and bounds.high <= bounds.low:
         return "determined"
-    if bounds.width() < requirement.interval:
+    if primary and bounds.width() < requirement.interval:
         return "interval_too_narrow"
     if (
         primary
@@ -505,7 +510,10 @@ def audit(
 
 
 def protect_release(
-    problem: ReleaseProblem, requirement: Requirement, secret: bytes
+    problem: ReleaseProblem,
+    requirement: Requirement,
+    secret: bytes,
+    trace: list[tuple[str, str]] | None = None,
 ) -> dict[str, int | None]:
     """Values of every figure of `problem` (None = suppressed) that pass the exact attacker.
 
@@ -528,6 +536,23 @@ def protect_release(
         for key in (line.total, *line.parts):
             lines_of.setdefault(key, []).append(line)
 
+    figures_of_atom: dict[str, list[str]] = {}
+    for key, spec in figures.items():
+        for atom in spec.atoms:
+            figures_of_atom.setdefault(atom, []).append(key)
+    relations_of_atom: dict[str, list[Relation]] = {}
+    for relation in problem.relations:
+        for atom in (*relation.left, *relation.right):
+            relations_of_atom.setdefault(atom, []).append(relation)
+
+    def related(key: str) -> set[str]:
+        atoms = set(figures[key].atoms)
+        for atom in list(atoms):
+            for relation in relations_of_atom.get(atom, []):
+                atoms.update(relation.left)
+                atoms.update(relation.right)
+        return {other for atom in atoms for other in figures_of_atom.get(atom, []) if other != key}
+
     def choose(candidates: Iterable[str]) -> str | None:
         # A figure without atoms is structurally 0: suppressing it protects nothing.
         pool = [key for key in candidates if key in free and key not in suppressed and figures[key].atoms]
@@ -546,6 +571,7 @@ def protect_release(
             return choose(entries)
         return None
 
+    strikes: dict[str, int] = {}  # audit rounds a figure has failed
     attacker = Attacker(figures, problem.relations, problem.atoms)
     truth = np.array([float(problem.atoms.get(atom, 0)) for atom in attacker.atoms])
     while True:
@@ -557,6 +583,8 @@ def protect_release(
                 if extra is not None:
                     suppressed.add(extra)
                     settled = False
+                    if trace is not None:
+                        trace.append((extra, f"line {line.total}"))
         published = {key: values[key] for key in figures if key not in suppressed}
         bounds = attacker.bounds(published, suppressed, requirement, problem.primary, truth)
         failing = [
@@ -566,29 +594,40 @@ def protect_release(
         ]
         if not failing:
             return {key: (None if key in suppressed else values[key]) for key in sorted(figures)}
-        # One more suppression in each line of each failing figure (one audit round serves them all).
+        # Open each failing figure: one more suppressed part in each of its lines (never a line's total
+        # first: a total is shared by other tables and suppressing it cascades); failing that, the
+        # cheapest figure over the same or related atoms (relations: other tables of the same
+        # contacts), then a total. One audit round serves them all.
         added: set[str] = set()
         for key in failing:
+            strikes[key] = strikes.get(key, 0) + 1
             opened = False
             for line in lines_of.get(key, []):
                 entries = {line.total, *line.parts}
                 if entries & added:
                     opened = True  # a suppression added this round already opens this line
                     continue
-                candidate = choose(entries)
+                # A figure that still fails after a round of parts may take its lines' totals too.
+                pool = entries if strikes[key] > 2 else {part for part in line.parts if part != key}
+                candidate = choose(pool - {key})
                 if candidate is not None:
                     suppressed.add(candidate)
                     added.add(candidate)
                     opened = True
+                    if trace is not None:
+                        trace.append((candidate, f"audit {key}: line {line.total}"))
             if opened:
                 continue
-            overlapping = set(figures[key].atoms)
-            extra = choose(other for other in figures if overlapping & set(figures[other].atoms))
-            if extra is None:
-                extra = choose(figures)
+            extra = (
+                choose(related(key))
+                or choose(line.total for line in lines_of.get(key, []))
+                or choose(figures)
+            )
             if extra is not None:
                 suppressed.add(extra)
                 added.add(extra)
+                if trace is not None:
+                    trace.append((extra, f"audit {key}: related"))
         if not added:
             raise JointDisclosureError(
                 "a released figure cannot be protected even with everything new suppressed"

@@ -322,8 +322,8 @@ class _Builder:
 
     def units(self, org: str) -> None:
         groups = self.data.unit_groups.get(org, {})
-        if not groups:
-            return
+        if len(groups) <= 1:
+            return  # one group is the organisation's contacts by quarter, already figures of their own
         cells = {
             (g, q): self.figure(f"unit|{org}|{q}|{g}", (f"unit|{org}|{q}|{u}" for u in members), RANK_CELL)
             for g, members in groups.items()
@@ -377,7 +377,7 @@ class _Builder:
                     candidates.append(Relation((primary,), (mentioned,), equal=False))
                     candidates.append(Relation((mentioned,), channels, equal=False))
                 groups = self.data.unit_groups.get(org, {})
-                if groups:
+                if len(groups) > 1:
                     units = tuple(f"unit|{org}|{q}|{u}" for members in groups.values() for u in members)
                     candidates.append(Relation(units, channels))
                 # Every formal report has both deadlines.
@@ -605,6 +605,14 @@ def assemble_units(
     period = span(year, through)
     quarters = released_quarters(year, through)
     names = sorted(groups)
+    if len(names) == 1:  # everything folded into one group: its row is the organisation's contacts
+        group = names[0]
+        table = _two_way_table(
+            ("unit", "quarter"), names, quarters, {(group, q): f"contacts|{org}|{q}" for q in quarters},
+            {group: f"contacts|{org}|{period}"}, {q: f"contacts|{org}|{q}" for q in quarters},
+            f"contacts|{org}|{period}", values, policy,
+        )  # fmt: skip
+        return UnitsView(table, {group: tuple(groups[group])})
     table = _two_way_table(
         ("unit", "quarter"),
         names,

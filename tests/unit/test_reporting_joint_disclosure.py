@@ -305,7 +305,8 @@ def test_requirements_are_what_the_issue_asks() -> None:
 
     requirement = Requirement(k=5, interval=2)
     assert meets(Bounds(3, 3), FigureKind.COUNT, False, requirement) == "determined"
-    assert meets(Bounds(3, 4), FigureKind.COUNT, False, requirement) == "interval_too_narrow"
+    assert meets(Bounds(3, 4), FigureKind.COUNT, True, requirement) == "interval_too_narrow"
+    assert meets(Bounds(3, 4), FigureKind.COUNT, False, requirement) is None  # secondary: not determined
     assert meets(Bounds(1, 4), FigureKind.COUNT, True, requirement) == "primary_bounded_below_k"
     assert meets(Bounds(0, 4), FigureKind.COUNT, True, requirement) is None
     assert meets(Bounds(2, None), FigureKind.COUNT, True, requirement) is None
