@@ -555,8 +555,17 @@ def protect_release(
 
     def choose(candidates: Iterable[str]) -> str | None:
         # A figure without atoms is structurally 0: suppressing it protects nothing.
-        pool = [key for key in candidates if key in free and key not in suppressed and figures[key].atoms]
-        return min(pool, key=order.__getitem__) if pool else None
+        candidates = [
+            key for key in candidates if key in free and key not in suppressed and figures[key].atoms
+        ]
+        pool = [
+            key for key in candidates if key not in revealed
+        ] or candidates  # revealed only as a last resort
+        if not pool:
+            return None
+        choice = min(pool, key=order.__getitem__)
+        revealed.discard(choice)
+        return choice
 
     def line_fix(line: Line) -> str | None:
         entries = (line.total, *line.parts)
@@ -572,6 +581,8 @@ def protect_release(
         return None
 
     strikes: dict[str, int] = {}  # audit rounds a figure has failed
+    revealed: set[str] = set()  # secondaries published again because the rest determines them
+    ever_revealed: set[str] = set()
     attacker = Attacker(figures, problem.relations, problem.atoms)
     truth = np.array([float(problem.atoms.get(atom, 0)) for atom in attacker.atoms])
     while True:
@@ -594,6 +605,27 @@ def protect_release(
         ]
         if not failing:
             return {key: (None if key in suppressed else values[key]) for key in sorted(figures)}
+        # A secondary suppression that the reader can determine anyway hides nothing: publish it (its
+        # value, 0 or >= k, adds no equation the reader lacks) and never choose it again. Suppressing
+        # more around it cannot help when it is pinned by a relation (a category never mentioned is
+        # never the primary one).
+        revealed_now = [
+            key
+            for key in failing
+            if key not in problem.primary
+            and key not in problem.fixed
+            and key not in ever_revealed  # once: no ping-pong with the line rules
+            and meets(bounds[key], figures[key].kind, False, requirement) == "determined"
+        ]
+        for key in revealed_now:
+            suppressed.discard(key)
+            revealed.add(key)
+            ever_revealed.add(key)
+            if trace is not None:
+                trace.append((key, "published again: determined by the rest"))
+        failing = [key for key in failing if key not in revealed]
+        if not failing:
+            continue
         # Open each failing figure: one more suppressed part in each of its lines (never a line's total
         # first: a total is shared by other tables and suppressing it cascades); failing that, the
         # cheapest figure over the same or related atoms (relations: other tables of the same
