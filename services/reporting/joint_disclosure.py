@@ -105,17 +105,35 @@ class ReleaseProblem:
     relations: list[Relation] = field(default_factory=list)
     primary: set[str] = field(default_factory=set)
     fixed: dict[str, int | None] = field(default_factory=dict)  # ledger: value, or None = suppressed
+    # Another key for a figure with exactly the same atoms (the government-wide count of a government
+    # of one organisation is that organisation's): one figure, published or suppressed alike.
+    aliases: dict[str, str] = field(default_factory=dict)
+    _by_atoms: dict[frozenset[str], str] = field(default_factory=dict, repr=False)
 
     def add(self, spec: FigureSpec) -> str:
+        """Add a figure; returns the key it is known by (an earlier key with the same atoms)."""
+        if spec.key in self.aliases:
+            return self.aliases[spec.key]
         known = self.figures.get(spec.key)
         if known is not None and set(known.atoms) != set(spec.atoms):
             raise JointDisclosureError(f"figure {spec.key} defined twice with different atoms")
-        if known is None:
-            self.figures[spec.key] = spec
+        if known is not None:
+            return spec.key
+        atoms = frozenset(spec.atoms)
+        same = self._by_atoms.get(atoms) if atoms else None
+        if same is not None:
+            self.aliases[spec.key] = same
+            return same
+        self.figures[spec.key] = spec
+        if atoms:
+            self._by_atoms[atoms] = spec.key
         return spec.key
 
+    def spec(self, key: str) -> FigureSpec:
+        return self.figures[self.aliases.get(key, key)]
+
     def value(self, key: str) -> int:
-        return sum(self.atoms.get(atom, 0) for atom in self.figures[key].atoms)
+        return sum(self.atoms.get(atom, 0) for atom in self.spec(key).atoms)
 
 
 @dataclass(frozen=True)
@@ -489,6 +507,7 @@ def audit(
     truth as a witness and stops solving a figure once witnesses prove it protected: the same
     verdict (a finding is always confirmed by exact bounds), fewer solves, but the bounds of
     protected figures are inner ones."""
+    outcome = {key: value for key, value in outcome.items() if key in problem.figures}  # aliases: same figure
     published = {key: value for key, value in outcome.items() if value is not None}
     suppressed = [key for key, value in outcome.items() if value is None]
     if exact:
@@ -604,7 +623,9 @@ def protect_release(
             if meets(bounds[key], figures[key].kind, key in problem.primary, requirement) is not None
         ]
         if not failing:
-            return {key: (None if key in suppressed else values[key]) for key in sorted(figures)}
+            outcome = {key: (None if key in suppressed else values[key]) for key in figures}
+            outcome.update({alias: outcome[key] for alias, key in problem.aliases.items()})
+            return dict(sorted(outcome.items()))
         # A secondary suppression that the reader can determine anyway hides nothing: publish it (its
         # value, 0 or >= k, adds no equation the reader lacks) and never choose it again. Suppressing
         # more around it cannot help when it is pinned by a relation (a category never mentioned is

@@ -211,12 +211,13 @@ class ReleaseService:
         previous_through = previous.through if previous is not None else 0
         atoms = freeze(atom_values(data), frozen, year, previous_through, through)
         problem = build_release_problem(data, self.policy, atoms)
-        own = set(problem.figures)  # the figures this release publishes (some repeat earlier ones)
+        # The figures this release publishes (some repeat earlier ones), under every key they have.
+        own = set(problem.figures) | set(problem.aliases)
         for figure in fixed.values():
-            problem.add(figure.spec)
-            problem.fixed[figure.spec.key] = figure.value
+            known_as = problem.add(figure.spec)
+            problem.fixed[known_as] = figure.value
             if figure.primary:
-                problem.primary.add(figure.spec.key)
+                problem.primary.add(known_as)
         # Protection solves integer programs: keep it off the event loop that also consumes.
         values = await asyncio.to_thread(protect_release, problem, self.requirement, key)
         new_values = {k: v for k, v in values.items() if k in own}
@@ -227,9 +228,10 @@ class ReleaseService:
         )  # fmt: skip
         new_atoms = {a: v for a, v in atoms.items() if a not in frozen}
         async with self.ledger.begin() as conn:
-            await record_release(
-                conn, release, problem.figures, {k for k in problem.primary if k in new_values}, new_atoms
-            )
+            specs = dict(problem.figures)
+            specs.update({alias: replace(specs[key], key=alias) for alias, key in problem.aliases.items()})
+            primary = {k for k in new_values if problem.aliases.get(k, k) in problem.primary}
+            await record_release(conn, release, specs, primary, new_atoms)
 
 
 __all__ = ["NO_HOME", "ReleaseService", "freeze", "releasable_through", "release_id", "replace"]

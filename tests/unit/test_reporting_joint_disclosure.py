@@ -95,7 +95,7 @@ def test_a_whole_release_passes_the_exact_attacker(
         assert outcome[key] is None  # every primary is suppressed
     for key, value in outcome.items():
         assert value is None or value == problem.value(key)  # published values are the exact ones
-        if value is not None and problem.figures[key].kind.value == "count":
+        if value is not None and problem.spec(key).kind.value == "count":
             assert not 1 <= value <= POLICY.k - 1
 
 
@@ -129,11 +129,11 @@ def _release_over_time(seed: int) -> tuple[ReleaseProblem, dict[str, int | None]
     current = {**current, late_atom: current[late_atom] + 1}
     atoms = freeze(current, frozen, 2026, 1, 2)
     second_problem = build_release_problem(data2, POLICY, atoms)
-    for key, spec in first_problem.figures.items():
-        second_problem.add(spec)
-        second_problem.fixed[key] = first[key]
-        if key in first_problem.primary:
-            second_problem.primary.add(key)
+    for key in first:  # every key the first release published, as the ledger holds them
+        known_as = second_problem.add(replace(first_problem.spec(key), key=key))
+        second_problem.fixed[known_as] = first[key]
+        if first_problem.aliases.get(key, key) in first_problem.primary:
+            second_problem.primary.add(known_as)
     second = protect_release(second_problem, REQUIREMENT, KEY)
     for key, value in first.items():
         assert second[key] == value  # never contradicts a released value
@@ -175,6 +175,7 @@ def _alternative(
 ) -> dict[str, int] | None:
     """Atoms consistent with every published figure, with every primary still in 1..k-1 and every
     other suppressed figure 0 or >= k (so the same primaries), pushing `target` away from the truth."""
+    outcome = {k: v for k, v in outcome.items() if k in problem.figures}  # aliases are the same figures
     atoms = sorted({a for f in problem.figures.values() for a in f.atoms})
     index = {a: i for i, a in enumerate(atoms)}
     suppressed = [k for k, v in outcome.items() if v is None and problem.figures[k].atoms]
@@ -276,12 +277,12 @@ def test_a_reader_who_knows_the_algorithm_cannot_invert_the_pattern() -> None:
     Measured, not yet total: the line rules and the audit loop still decide some secondary
     suppressions on hidden values (a group sum below k, an interval that nonnegativity narrows), so
     for a minority of entries every alternative changes the pattern (docs/reporting.md, "Releases").
-    The test holds the share that is safe to at least 70 % and prints the figure.
+    The test holds the share that is safe to at least 85 % (measured: 12 of 13) and prints it.
     """
     data = sample_release_input(3, 1, 3, through=1, contacts_per_quarter=(10, 30))
     problem = build_release_problem(data, POLICY)
     outcome = protect_release(problem, REQUIREMENT, KEY)
-    pattern = {k for k, v in outcome.items() if v is None}
+    pattern = {k for k, v in outcome.items() if v is None and k in problem.figures}
     truth = {k: problem.value(k) for k in pattern}
     sampled = sorted(pattern)[:: max(1, len(pattern) // 12)]
     safe = []
@@ -293,11 +294,15 @@ def test_a_reader_who_knows_the_algorithm_cannot_invert_the_pattern() -> None:
             other = build_release_problem(data, POLICY, atoms)
             if other.value(target) == truth[target]:
                 continue
-            if {k for k, v in protect_release(other, REQUIREMENT, KEY).items() if v is None} == pattern:
+            again = protect_release(other, REQUIREMENT, KEY)
+            if {k for k, v in again.items() if v is None and k in other.figures} == pattern:
                 safe.append(target)
                 break
-    print(f"pattern inference: {len(safe)} of {len(sampled)} sampled suppressed entries have a second value")
-    assert len(safe) >= 0.7 * len(sampled), sorted(set(sampled) - set(safe))
+    print(
+        f"pattern inference: {len(safe)} of {len(sampled)} sampled suppressed entries have a second value;"
+        f" not: {sorted(set(sampled) - set(safe))}"
+    )
+    assert len(safe) >= 0.85 * len(sampled), sorted(set(sampled) - set(safe))
 
 
 def test_requirements_are_what_the_issue_asks() -> None:
