@@ -175,6 +175,41 @@ class WebDriver:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
+AXE_CORE_VERSION = "4.14.1"
+
+
+def axe_core_path() -> Path:
+    """Where axe-core's browser bundle is cached ($CASEFLOW_CACHE, default ~/.cache/caseflow)."""
+    root = os.environ.get("CASEFLOW_CACHE")
+    base = Path(root) if root else Path.home() / ".cache" / "caseflow"
+    return base / f"axe-core-{AXE_CORE_VERSION}" / "axe.min.js"
+
+
+def ensure_axe_core() -> Path:
+    """axe-core (the accessibility checker the page tests run in Chromium), from the npm registry
+    with `npm pack`, once."""
+    target = axe_core_path()
+    if target.exists():
+        return target
+    npm = shutil.which("npm")
+    if npm is None:
+        raise BrowserInfraError("npm is needed once to fetch axe-core (apt-get install npm)")
+    import tarfile
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([npm, "pack", f"axe-core@{AXE_CORE_VERSION}", "--silent"], cwd=tmp, check=True,
+                       capture_output=True, timeout=300)  # fmt: skip
+        archive = next(Path(tmp).glob("axe-core-*.tgz"))
+        with tarfile.open(archive) as tar:
+            member = tar.extractfile("package/axe.min.js")
+            if member is None:
+                raise BrowserInfraError("the axe-core package has no axe.min.js")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(member.read())
+    return target
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         prog="python -m shared.devinfra.browser", description="Headless Chromium for the browser tests."
@@ -182,7 +217,7 @@ def main() -> int:
     parser.add_argument("action", choices=["ensure-installed"])
     parser.parse_args()
     chromium, driver = ensure_chromium()
-    print(f"chromium: {chromium}\nchromedriver: {driver}")
+    print(f"chromium: {chromium}\nchromedriver: {driver}\naxe-core: {ensure_axe_core()}")
     return 0
 
 
