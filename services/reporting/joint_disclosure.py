@@ -25,7 +25,7 @@ Protection (`protect_release`)
        all non-negative INTEGER atom vectors consistent with everything published, by mixed-integer
        programming (HiGHS through highspy). The relations are not a network matrix once
        tables are linked, so an LP relaxation would not be exact. Required: no suppressed figure
-       determined; none narrower than the protection interval; no primary count whose interval lies
+       determined; no primary suppression narrower than the protection interval; no primary count whose interval lies
        inside 1..k-1. A failing figure gets one more suppression next to it; repeat.
     The choice of the next suppression never looks at hidden values: structural cost (inner cells
     before totals) and then a keyed pseudo-random priority (HMAC of the figure's key under a secret

@@ -28,7 +28,7 @@ class ReportingSettings(ServiceSettings):
     min_unit_size: Annotated[int, Field(ge=0)] = 50
 
     # Releases (docs/reporting.md, "Releases"): a quarter is released only once it has closed and this
-    # many days have passed since (late events settle); every suppressed figure must have a feasible
+    # many days have passed since (late events settle); every primary suppression must have a feasible
     # interval at least this wide for a reader holding every release (protection interval).
     release_settle_days: Annotated[int, Field(ge=0, le=365)] = 14
     protection_interval: Annotated[int, Field(ge=1, le=100)] = 2
