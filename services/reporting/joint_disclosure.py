@@ -27,7 +27,8 @@ Protection (`protect_release`)
        tables are linked, so an LP relaxation would not be exact. Required: no suppressed figure
        determined; no primary suppression narrower than the protection interval; no primary count whose interval lies
        inside 1..k-1. A failing figure gets one more suppression next to it; repeat.
-    The choice of the next suppression never looks at hidden values: structural cost (inner cells
+    Which figure is suppressed next is chosen without looking at hidden values (whether one more is
+    needed does: the group rule and the audit): structural cost (inner cells
     before totals) and then a keyed pseudo-random priority (HMAC of the figure's key under a secret
     the service holds). The same data and key give the same release, so a replay is reproducible,
     but a reader who knows the algorithm cannot run it backwards without the key.
