@@ -763,19 +763,17 @@ def verify_protection(table: CountTable, protected: ProtectedTable, k: int) -> l
 # Small units
 
 
-def merge_small_units(
-    counts_by_unit: Mapping[str, Mapping[str, int]],
-    unit_sizes: Mapping[str, int],
-    parent_of: Mapping[str, str | None],
-    min_size: int,
-) -> dict[str, dict[str, int]]:
-    """Fold every unit with fewer than `min_size` people into its parent, recursively.
+def fold_small_units(
+    units: Iterable[str], unit_sizes: Mapping[str, int], parent_of: Mapping[str, str | None], min_size: int
+) -> dict[str, tuple[str, ...]]:
+    """Fold every unit with fewer than `min_size` people into its parent, recursively, by headcount
+    alone (never by counts): group (its top unit) -> the units in it, the top unit first.
 
     `unit_sizes` are headcounts of a unit's own staff, excluding sub-units; a unit missing from it
     counts as size 0. Units are settled deepest first, so a parent is judged with the staff of the
     children folded into it; a parent still too small folds further up. A root (no parent) is kept
     whatever its size: it is the organisation the report is about, protected by cell suppression.
-    Returns the counts per remaining unit (only units with counts), keys sorted.
+    Parents of the given units are included. Groups sorted by id.
     """
 
     def depth(unit: str) -> int:
@@ -790,21 +788,40 @@ def merge_small_units(
             parent = parent_of.get(parent)
         return steps
 
-    units: set[str] = set(counts_by_unit) | set(unit_sizes)
-    for unit in list(units):
+    everyone: set[str] = set(units)
+    for unit in list(everyone):
         parent = parent_of.get(unit)
-        while parent is not None and parent not in units:
-            units.add(parent)
+        while parent is not None and parent not in everyone:
+            everyone.add(parent)
             parent = parent_of.get(parent)
-    size = {unit: unit_sizes.get(unit, 0) for unit in units}
-    counts: dict[str, dict[str, int]] = {unit: dict(values) for unit, values in counts_by_unit.items()}
-    for unit in sorted(units, key=lambda u: (-depth(u), u)):
+    size = {unit: unit_sizes.get(unit, 0) for unit in everyone}
+    members: dict[str, list[str]] = {unit: [unit] for unit in everyone}
+    for unit in sorted(everyone, key=lambda u: (-depth(u), u)):
         parent = parent_of.get(unit)
         if parent is None or size[unit] >= min_size:
             continue
         size[parent] += size.pop(unit)
-        folded = counts.pop(unit, {})
-        target = counts.setdefault(parent, {})
-        for key, value in folded.items():
-            target[key] = target.get(key, 0) + value
-    return {unit: dict(sorted(counts[unit].items())) for unit in sorted(counts)}
+        members[parent].extend(members.pop(unit))
+    return {group: tuple(folded) for group, folded in sorted(members.items())}
+
+
+def merge_small_units(
+    counts_by_unit: Mapping[str, Mapping[str, int]],
+    unit_sizes: Mapping[str, int],
+    parent_of: Mapping[str, str | None],
+    min_size: int,
+) -> dict[str, dict[str, int]]:
+    """The counts per unit after `fold_small_units`: a folded unit's counts go to its group.
+
+    Returns the groups that have counts of their own or took in a folded unit, keys sorted.
+    """
+    groups = fold_small_units([*counts_by_unit, *unit_sizes], unit_sizes, parent_of, min_size)
+    merged: dict[str, dict[str, int]] = {}
+    for group, units in groups.items():
+        if group not in counts_by_unit and len(units) == 1:
+            continue
+        target = merged.setdefault(group, {})
+        for unit in units:
+            for key, value in counts_by_unit.get(unit, {}).items():
+                target[key] = target.get(key, 0) + value
+    return {unit: dict(sorted(counts.items())) for unit, counts in sorted(merged.items())}

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from services.reporting.disclosure import DisclosureError, ProtectedTable, quarters_of
+from services.reporting.disclosure import DisclosureError, ProtectedTable, fold_small_units, quarters_of
 from services.reporting.joint_disclosure import FigureKind, FigureSpec, Line, Relation, ReleaseProblem
 from services.reporting.report_model import (
     AnnualReport,
@@ -630,30 +630,7 @@ def assemble_units(
 def group_units(
     sizes: Mapping[str, int], parent_of: Mapping[str, str | None], min_size: int
 ) -> dict[str, tuple[str, ...]]:
-    """Units folded by headcount (never by counts): group id -> units in it, deepest first folded.
-
-    A unit with fewer than `min_size` people of its own (plus what was folded into it) joins its
-    parent; the root (the organisation) keeps whatever is left. A group is published under the name of
-    its top unit and lists what it includes, so a reader never takes a folded unit's count for the
-    parent's own.
-    """
-
-    def depth(unit: str) -> int:
-        steps, seen, parent = 0, {unit}, parent_of.get(unit)
-        while parent is not None:
-            if parent in seen:
-                raise DisclosureError("cycle in the unit hierarchy")
-            seen.add(parent)
-            steps += 1
-            parent = parent_of.get(parent)
-        return steps
-
-    size = {unit: sizes.get(unit, 0) for unit in parent_of}
-    members: dict[str, list[str]] = {unit: [unit] for unit in parent_of}
-    for unit in sorted(parent_of, key=lambda u: (-depth(u), u)):
-        parent = parent_of.get(unit)
-        if parent is None or size[unit] >= min_size:
-            continue
-        size[parent] += size.pop(unit)
-        members[parent].extend(members.pop(unit))
-    return {group: tuple(units) for group, units in sorted(members.items())}
+    """Units folded by headcount (disclosure.fold_small_units) over the whole unit tree. A group is
+    published under the name of its top unit and says how many it includes, so a reader never takes
+    a folded unit's count for the parent's own."""
+    return fold_small_units(parent_of, sizes, parent_of, min_size)
