@@ -227,7 +227,6 @@ class Attacker:
         self.high = np.full(len(self.keys), -np.inf)
         if truth is not None:
             self.note(np.array([float(truth.get(atom, 0)) for atom in atoms]))
-        self.solves = 0
 
     def note(self, witness: Vector) -> None:
         values = self.matrix @ witness
@@ -324,7 +323,6 @@ class Attacker:
                         for atom in self.figures[key].atoms:
                             costs[local[atom]] += sign
                     _, witness = program.optimise_costs(costs)
-                    self.solves += 1
                     if witness is not None:
                         self._note_local(witness, positions, base)
             for key in here:
@@ -335,7 +333,6 @@ class Attacker:
                     continue
                 columns = [local[a] for a in self.figures[key].atoms]
                 high, witness = program.optimise(columns, -1.0)
-                self.solves += 1
                 if witness is not None:
                     self._note_local(witness, positions, base)
                 if settled(key):
@@ -344,7 +341,6 @@ class Attacker:
                     result[key] = inner
                     continue
                 low, witness = program.optimise(columns, 1.0)
-                self.solves += 1
                 assert low is not None and witness is not None  # atoms are bounded below by 0
                 self._note_local(witness, positions, base)
                 result[key] = Bounds(

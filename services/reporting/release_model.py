@@ -92,7 +92,8 @@ ACTIVITIES = _codes(TimeActivity)
 BASELINE = _codes(BaselineStatus)
 
 # Structural cost of a figure as a secondary suppression: inner cells first, government-wide last.
-RANK_CELL, RANK_MARGIN, RANK_TOTAL, RANK_GOV_CELL, RANK_GOV_MARGIN, RANK_GOV_TOTAL = range(6)
+# A table's margins and total rank 1 and 2 above its cells (organisation: 0, 1, 2; government: 3, 4, 5).
+RANK_CELL, RANK_MARGIN, RANK_TOTAL, RANK_GOV_CELL = range(4)
 
 
 @dataclass(frozen=True)
@@ -605,20 +606,20 @@ def assemble_units(
     period = span(year, through)
     quarters = released_quarters(year, through)
     names = sorted(groups)
-    if len(names) == 1:  # everything folded into one group: its row is the organisation's contacts
-        group = names[0]
-        table = _two_way_table(
-            ("unit", "quarter"), names, quarters, {(group, q): f"contacts|{org}|{q}" for q in quarters},
-            {group: f"contacts|{org}|{period}"}, {q: f"contacts|{org}|{q}" for q in quarters},
-            f"contacts|{org}|{period}", values, policy,
-        )  # fmt: skip
-        return UnitsView(table, {group: tuple(groups[group])})
+
+    def row(group: str, period_or_quarter: str) -> str:
+        # Everything folded into one group: its row is the organisation's contacts (release_model's
+        # units() publishes no unit figures of its own then).
+        if len(names) == 1:
+            return f"contacts|{org}|{period_or_quarter}"
+        return f"unit|{org}|{period_or_quarter}|{group}"
+
     table = _two_way_table(
         ("unit", "quarter"),
         names,
         quarters,
-        {(g, q): f"unit|{org}|{q}|{g}" for g in names for q in quarters},
-        {g: f"unit|{org}|{period}|{g}" for g in names},
+        {(g, q): row(g, q) for g in names for q in quarters},
+        {g: row(g, period) for g in names},
         {q: f"contacts|{org}|{q}" for q in quarters},
         f"contacts|{org}|{period}",
         values,

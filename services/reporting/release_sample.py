@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from random import Random
 
-from services.reporting.release_model import NO_HOME, ReleaseInput, group_units, released_quarters
+from services.reporting.release_model import ReleaseInput, group_units, released_quarters
 from services.reporting.report_model import ReportCounts, sample_counts
 
 
@@ -89,6 +89,3 @@ def sample_release_input(
         for q in released_quarters(year, through)
     }
     return ReleaseInput(year, through, orgs, quarter_counts, span_counts, no_home, unit_counts, unit_groups)
-
-
-__all__ = ["NO_HOME", "sample_release_input"]

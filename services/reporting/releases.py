@@ -46,7 +46,6 @@ from services.reporting.projection import REPORTING_TZ
 from services.reporting.queries import known_organisations, source_position, year_rows
 from services.reporting.release_model import (
     ALL,
-    NO_HOME,
     ReleaseInput,
     atom_values,
     build_release_problem,
@@ -232,6 +231,3 @@ class ReleaseService:
             specs.update({alias: replace(specs[key], key=alias) for alias, key in problem.aliases.items()})
             primary = {k for k in new_values if problem.aliases.get(k, k) in problem.primary}
             await record_release(conn, release, specs, primary, new_atoms)
-
-
-__all__ = ["NO_HOME", "ReleaseService", "freeze", "releasable_through", "release_id", "replace"]
