@@ -7,7 +7,9 @@ an older payload is read as the current version through the chain of registered 
 
 Event ids of emitted events are deterministic (`derive_event_id`): a handler that runs twice for
 the same input (crash between commit and publish, redelivery) emits byte-identical ids, which
-downstream inboxes recognise as duplicates.
+downstream inboxes recognise as duplicates. An id is derived from the cause, the event type,
+the stream the event belongs to and its position among that cause's events in that stream, so
+two different events of one unit of work never share one (the outbox refuses them if they do).
 """
 
 from __future__ import annotations
@@ -111,13 +113,18 @@ def upcaster(name: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
     return decorate
 
 
-def derive_event_id(causation_id: str, event_type_name: str, discriminator: str = "") -> str:
-    """Deterministic id of an event emitted because of `causation_id`.
+def derive_event_id(causation_id: str, event_type_name: str, stream_id: str, discriminator: str = "") -> str:
+    """Deterministic id of an event emitted into `stream_id` because of `causation_id`.
 
-    `discriminator` separates several events of one type caused by one input (for example one
-    `MeetingCancelled` per meeting when a case is reassigned).
+    The stream (case, room, advisor) is part of the id: one input that changes several streams
+    (a directory change re-routing ten cases) emits one event per stream, and ids without the
+    stream collided, so the outbox kept the first and dropped the rest. `discriminator` separates
+    several events of one type in one stream caused by one input (one `MeetingCancelled` per
+    meeting when a case is reassigned).
     """
-    return str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{causation_id}|{event_type_name}|{discriminator}"))
+    return str(
+        uuid.uuid5(EVENT_ID_NAMESPACE, f"{causation_id}|{event_type_name}|{stream_id}|{discriminator}")
+    )
 
 
 class Envelope(BaseModel, Generic[P]):
@@ -218,7 +225,7 @@ def new_envelope(
     """Build an envelope; with a causation id the event id is derived deterministically."""
     if event_id is None:
         event_id = (
-            derive_event_id(causation_id, payload.EVENT_TYPE, discriminator)
+            derive_event_id(causation_id, payload.EVENT_TYPE, stream_id, discriminator)
             if causation_id
             else str(uuid.uuid4())
         )

@@ -46,6 +46,48 @@ class MessagingTables:
     events: Table
 
 
+class EventIdCollision(RuntimeError):
+    """Two different events of one unit of work carry one id: the outbox would keep only the first.
+
+    This is a programming error (an id derived without the stream or position that tells the
+    events apart), never bad input: the unit of work is rolled back and fails loudly rather than
+    losing an event silently.
+    """
+
+
+def refuse_colliding_ids(rows: Sequence[dict[str, Any]]) -> None:
+    """Raise EventIdCollision when two rows share an event id but are different events.
+
+    Identical rows are allowed (the same event emitted twice is deduplicated as before); the
+    sequence is left out of the comparison because it is given at append time.
+    """
+    first: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        earlier = first.setdefault(row["event_id"], row)
+        if earlier is row:
+            continue
+        if _identity(earlier) != _identity(row):
+            raise EventIdCollision(
+                f"event id {row['event_id']} given to two different {row['event_type']} events "
+                f"(streams {earlier['stream_id']} and {row['stream_id']}): derive ids from the "
+                "stream and position"
+            )
+
+
+def _identity(row: dict[str, Any]) -> tuple[Any, ...]:
+    return (row["topic"], row["stream_id"], row["event_type"], _body_without_sequence(row["body"]))
+
+
+def _body_without_sequence(body: str) -> str:
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return body
+    if isinstance(doc, dict):
+        doc.pop("sequence", None)
+    return json.dumps(doc, sort_keys=True)
+
+
 def define_messaging_tables(metadata: MetaData) -> MessagingTables:
     inbox = Table(
         "inbox",
@@ -186,6 +228,7 @@ class EventStore:
                 }
             )
             stored.append(env)
+        refuse_colliding_ids(rows)
         if rows:
             await conn.execute(insert_ignoring_duplicates(conn, self.tables.events, ["event_id"]), rows)
         return stored

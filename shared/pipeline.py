@@ -347,7 +347,7 @@ class EventPipeline:
     async def _dead_letter(
         self, conn: AsyncConnection, inbound: Inbound, reason: str, detail: str, *, now: datetime
     ) -> None:
-        record_id = derive_event_id(inbound.position, "DeadLetter")
+        record_id = derive_event_id(inbound.position, "DeadLetter", f"dlq:{self.service}")
         record: dict[str, Any] = {
             "dlq_record_id": record_id,
             "service": self.service,

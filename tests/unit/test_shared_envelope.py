@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 import shared.contracts  # noqa: F401  (registers the event types)
-from shared.contracts.intake import CaseOpened
+from shared.contracts.intake import CaseOpened, ClientFeedbackGiven
 from shared.crypto import Sealed
 from shared.envelope import EnvelopeDecodeError, decode_envelope, derive_event_id, new_envelope
 
@@ -70,19 +70,36 @@ def test_an_envelope_round_trips_with_its_subclass_fields() -> None:
     assert back == env and back.payload.personal == Sealed(**SEALED)
 
 
-def test_emitted_event_ids_are_deterministic_per_cause_type_and_discriminator() -> None:
-    assert derive_event_id("c", "T") == derive_event_id("c", "T")
+def test_emitted_event_ids_are_deterministic_per_cause_type_stream_and_discriminator() -> None:
+    assert derive_event_id("c", "T", "s") == derive_event_id("c", "T", "s")
     assert (
         len(
             {
-                derive_event_id("c", "T"),
-                derive_event_id("c", "U"),
-                derive_event_id("d", "T"),
-                derive_event_id("c", "T", "2"),
+                derive_event_id("c", "T", "s"),
+                derive_event_id("c", "U", "s"),
+                derive_event_id("d", "T", "s"),
+                derive_event_id("c", "T", "s", "2"),
+                derive_event_id("c", "T", "other-case"),
             }
         )
-        == 4
+        == 5
     )
+
+
+def test_one_cause_emitting_the_same_event_type_into_many_streams_gets_one_id_per_stream() -> None:
+    """The lost re-route: one directory change re-routes several cases with one discriminator."""
+    ids = {
+        new_envelope(
+            ClientFeedbackGiven(case_id=f"case-{n}", rating=4, given_at=datetime(2026, 1, 1, tzinfo=UTC)),
+            stream_id=f"case-{n}",
+            producer="routing",
+            occurred_at=datetime(2026, 1, 1, tzinfo=UTC),
+            causation_id="directory-change-1",
+            discriminator="org_change:0",
+        ).event_id
+        for n in range(10)
+    }
+    assert len(ids) == 10
 
 
 @pytest.mark.parametrize(

@@ -147,3 +147,64 @@ async def test_rows_a_crash_left_unpublished_are_published_by_the_relay(tmp_path
     async with pipeline.engine.connect() as conn:
         rows = (await conn.execute(select(pipeline.store.tables.events.c.published_at))).all()
     assert all(r.published_at is not None for r in rows)
+
+
+async def test_two_different_events_of_one_unit_of_work_with_one_id_fail_loudly_instead_of_one_being_lost(
+    tmp_path: Path,
+) -> None:
+    """The lost re-route: the outbox kept the first of two events that shared an id, silently."""
+
+    async def handle(conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
+        return [
+            Outgoing(
+                "out",
+                new_envelope(
+                    ClientFeedbackGiven(case_id=case, rating=4, given_at=NOW),
+                    stream_id=case,
+                    producer="t",
+                    occurred_at=NOW,
+                    causation_id=message.message_id,
+                    event_id="one-id-for-two-events",  # what an id without the stream amounts to
+                ),
+            )
+            for case in ("case-1", "case-2")
+        ]
+
+    pipeline, recorder, _ = await make_pipeline(tmp_path, handle)
+    await pipeline.process(batch(b"a"))
+    assert [t for t, _ in recorder.sent] == ["in.dlq"]
+    record = json.loads(recorder.sent[0][1])
+    assert record["reason"] == "handler_error" and record["error"] == "EventIdCollision"
+
+
+async def test_one_cause_emitting_into_many_streams_publishes_one_event_per_stream(tmp_path: Path) -> None:
+    async def handle(conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
+        return [
+            Outgoing(
+                "out",
+                new_envelope(
+                    ClientFeedbackGiven(case_id=f"case-{n}", rating=4, given_at=NOW),
+                    stream_id=f"case-{n}",
+                    producer="t",
+                    occurred_at=NOW,
+                    causation_id=message.message_id,
+                    discriminator="org_change:0",
+                ),
+            )
+            for n in range(10)
+        ]
+
+    pipeline, recorder, _ = await make_pipeline(tmp_path, handle)
+    await pipeline.process(batch(b"a"))
+    assert sorted(json.loads(b)["stream_id"] for t, b in recorder.sent if t == "out") == sorted(
+        f"case-{n}" for n in range(10)
+    )
+
+
+async def test_the_same_event_emitted_twice_in_one_unit_of_work_is_kept_once(tmp_path: Path) -> None:
+    async def handle(conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
+        return [*emit(message), *emit(message)]
+
+    pipeline, recorder, _ = await make_pipeline(tmp_path, handle)
+    await pipeline.process(batch(b"a"))
+    assert [t for t, _ in recorder.sent] == ["out"]
