@@ -46,6 +46,22 @@ def kafka_security(settings: ServiceSettings) -> BaseSecurity | None:
     return security
 
 
+def aiokafka_security_options(s: ServiceSettings) -> dict[str, Any]:
+    """The keyword arguments that give a plain aiokafka client the configured TLS/SASL settings."""
+    extra: dict[str, Any] = {}
+    if s.kafka_security_protocol != "PLAINTEXT":
+        extra["security_protocol"] = s.kafka_security_protocol
+        if s.kafka_security_protocol.endswith("SSL"):
+            extra["ssl_context"] = ssl.create_default_context(cafile=s.kafka_ssl_cafile or None)
+        if s.kafka_security_protocol.startswith("SASL"):
+            extra.update(
+                sasl_mechanism=s.kafka_sasl_mechanism,
+                sasl_plain_username=s.kafka_sasl_username,
+                sasl_plain_password=s.kafka_sasl_password.get_secret_value(),
+            )
+    return extra
+
+
 def make_broker(settings: ServiceSettings, *, service: str, registry: CollectorRegistry) -> KafkaBroker:
     return KafkaBroker(
         settings.kafka_bootstrap,
@@ -126,17 +142,7 @@ class RelayProducer:
 
     def _build(self) -> AIOKafkaProducer:
         s = self._settings
-        extra: dict[str, Any] = {}
-        if s.kafka_security_protocol != "PLAINTEXT":
-            extra["security_protocol"] = s.kafka_security_protocol
-            if s.kafka_security_protocol.endswith("SSL"):
-                extra["ssl_context"] = ssl.create_default_context(cafile=s.kafka_ssl_cafile or None)
-            if s.kafka_security_protocol.startswith("SASL"):
-                extra.update(
-                    sasl_mechanism=s.kafka_sasl_mechanism,
-                    sasl_plain_username=s.kafka_sasl_username,
-                    sasl_plain_password=s.kafka_sasl_password.get_secret_value(),
-                )
+        extra = aiokafka_security_options(s)
         return AIOKafkaProducer(
             bootstrap_servers=s.kafka_bootstrap,
             client_id=self._client_id,
