@@ -21,6 +21,8 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, field_validator
 
+from shared.validation_errors import describe_validation_error
+
 # A fixed namespace for uuid5 derivation of event ids. Never change it: ids derived today must
 # equal ids derived after a restart or an upgrade.
 EVENT_ID_NAMESPACE = uuid.UUID("6f1c9c54-2b8e-4d7a-9a51-3c0f3f0c2b11")
@@ -166,8 +168,9 @@ class EnvelopeDecodeError(ValueError):
 def decode_envelope(raw: bytes, registry: EventRegistry = REGISTRY) -> Envelope[EventPayload]:
     """Parse, upcast and validate an envelope. Raises EnvelopeDecodeError with a reason code.
 
-    The error detail names fields and types only, never field values: DLQ records and logs
-    must not carry personal data that an invalid message might contain.
+    The error detail names schema paths and error kinds only (`describe_validation_error`), never
+    field values nor field names the schema does not declare: DLQ records and logs must not carry
+    what an invalid message might contain.
     """
     import json
 
@@ -185,6 +188,7 @@ def decode_envelope(raw: bytes, registry: EventRegistry = REGISTRY) -> Envelope[
     version = doc.get("schema_version")
     if not isinstance(name, str) or not isinstance(version, int):
         raise EnvelopeDecodeError("envelope_invalid", "event_type or schema_version missing")
+    model: type[BaseModel] | None = None
     try:
         cls = registry.payload_class(name)
         payload = doc.get("payload")
@@ -192,22 +196,14 @@ def decode_envelope(raw: bytes, registry: EventRegistry = REGISTRY) -> Envelope[
             raise EnvelopeDecodeError("envelope_invalid", "payload is not an object")
         doc["payload"] = registry.upcast(name, version, payload)
         doc["schema_version"] = cls.SCHEMA_VERSION
-        return Envelope[cls].model_validate(doc)  # type: ignore[valid-type]
+        model = Envelope[cls]  # type: ignore[valid-type]
+        return model.model_validate(doc)
     except UnknownEventType:
         raise EnvelopeDecodeError("unknown_event_type", "event type not registered") from None
     except UnsupportedSchemaVersion:
         raise EnvelopeDecodeError("unsupported_schema_version", f"{name} v{version}") from None
     except ValidationError as exc:
-        raise EnvelopeDecodeError("envelope_invalid", describe_validation_error(exc)) from None
-
-
-def describe_validation_error(exc: ValidationError) -> str:
-    """Field locations and error kinds only: pydantic's own message may quote the input value."""
-    parts = []
-    for err in exc.errors()[:10]:
-        loc = ".".join(str(p) for p in err.get("loc", ()))
-        parts.append(f"{loc or '<root>'}:{err.get('type')}")
-    return "; ".join(parts)
+        raise EnvelopeDecodeError("envelope_invalid", describe_validation_error(exc, model)) from None
 
 
 def new_envelope(

@@ -15,7 +15,8 @@ from pydantic import ValidationError
 
 import shared.contracts  # noqa: F401
 from shared.contracts.directory import AcquaintanceDeclared, AdvisorUpserted, OrgUnitUpserted, PersonUpserted
-from shared.envelope import Envelope, EventPayload, describe_validation_error, new_envelope
+from shared.envelope import Envelope, EventPayload, new_envelope
+from shared.validation_errors import describe_validation_error
 
 RECORD_TYPES: dict[str, tuple[type[EventPayload], str]] = {
     "unit": (OrgUnitUpserted, "unit_id"),
@@ -82,7 +83,7 @@ def to_events(
         try:
             payload = cls.model_validate(_fit(cls, fields) if where.startswith("line") else fields)
         except ValidationError as exc:
-            problems.append(f"{where}: {kind}: {describe_validation_error(exc)}")
+            problems.append(f"{where}: {kind}: {describe_validation_error(exc, cls)}")
             continue
         stream = (
             str(fields[key_field])

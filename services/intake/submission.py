@@ -1,6 +1,7 @@
 """The submission a frontend sends, and its strict validation into a reason-coded verdict.
 
-Validation never echoes a value back: a rejection names a reason code and a field path, because
+Validation never echoes input back: a rejection names a reason code and a schema path (a name
+the caller made up shows as a placeholder: shared/validation_errors.py), because
 the rejected input may be full of personal data (ARCHITECTURE.md, "Personal data").
 
 Limits are deliberately generous for a person writing their story and strict for machines.
@@ -17,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from shared.codes import Category, Channel, ClientRole, InvolvedRole, MeetingMode
+from shared.validation_errors import safe_errors
 
 SUPPORTED_SCHEMA_VERSIONS = frozenset({1})
 MAX_SUBMISSION_BYTES = 256 * 1024
@@ -210,12 +212,12 @@ _PYDANTIC_REASONS = {
 }
 
 
-def _reason_of(error: Any) -> tuple[str, str | None]:
-    loc = ".".join(str(p) for p in error.get("loc", ())) or None
-    kind = error.get("type", "")
+def _reason_of(exc: ValidationError) -> tuple[str, str | None]:
+    """The first error as (reason code, schema path); names the schema does not declare are replaced."""
+    error = safe_errors(exc, Submission)[0]
+    loc, kind = error.path, error.kind
     if kind == "value_error":
-        ctx_error = error.get("ctx", {}).get("error")
-        return (str(ctx_error) if ctx_error else "invalid_value", loc)
+        return (error.code or "invalid_value", loc)
     if kind == "string_too_long" and loc == "narrative":
         return ("narrative_too_long", loc)
     if kind == "too_short" and loc == "categories":
@@ -251,7 +253,7 @@ def validate_submission(raw: bytes, doc: Any, *, now: datetime) -> Submission | 
     try:
         submission = Submission.model_validate_json(raw)
     except ValidationError as exc:
-        reason, loc = _reason_of(exc.errors()[0])
+        reason, loc = _reason_of(exc)
         return Rejection(reason, loc, sid)
     if submission.submitted_at > now + timedelta(minutes=10):
         return Rejection("submitted_in_future", "submitted_at", sid)

@@ -32,7 +32,8 @@ from pydantic import ValidationError
 
 from shared.contracts.directory import WeeklyWindowSpec
 from shared.contracts.scheduling import OffSiteBudgetSet, RoomRegistered, VenueRegistered
-from shared.envelope import EventPayload, describe_validation_error
+from shared.envelope import EventPayload
+from shared.validation_errors import describe_validation_error
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TRUE = {"yes", "y", "true", "1", "ja", "j"}
@@ -146,6 +147,11 @@ def _budget(doc: Mapping[str, Any]) -> OffSiteBudgetSet:
 
 
 _READERS = {"room": _room, "venue": _venue, "budget": _budget}
+_MODELS: dict[str, type[EventPayload]] = {
+    "room": RoomRegistered,
+    "venue": VenueRegistered,
+    "budget": OffSiteBudgetSet,
+}
 _REQUIRED = {
     "room": ("id", "location", "building", "bookable_hours"),
     "venue": ("id", "location", "organisation_id"),
@@ -174,7 +180,7 @@ def _read_rows(rows: Iterable[tuple[str, str, Mapping[str, Any]]]) -> PlacesFile
         try:
             payload = reader(doc)
         except ValidationError as exc:
-            problems.append(f"{where}: {describe_validation_error(exc)}")
+            problems.append(f"{where}: {describe_validation_error(exc, _MODELS[kind])}")
             continue
         except ValueError as exc:
             problems.append(f"{where}: {exc}")
