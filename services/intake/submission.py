@@ -15,9 +15,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from shared.codes import Category, Channel, ClientRole, InvolvedRole, MeetingMode
+from shared.validation import (
+    AVAILABILITY_AHEAD,
+    AVAILABILITY_PAST,
+    MAX_AVAILABILITY_WINDOW,
+    SUBMITTED_PAST,
+    bounded_window,
+    edge_clock,
+    in_contract_range,
+    near_now,
+)
 from shared.validation_errors import safe_errors
 
 SUPPORTED_SCHEMA_VERSIONS = frozenset({1})
@@ -97,11 +115,15 @@ class Window(_Strict):
         return v
 
     @model_validator(mode="after")
-    def _ordered(self) -> Window:
-        if self.end <= self.start:
-            raise ValueError("availability_window_invalid")
-        if self.end - self.start > timedelta(days=14):
-            raise ValueError("availability_window_too_long")
+    def _ordered_and_near(self, info: ValidationInfo) -> Window:
+        """Bounded so that every service can plan with it (shared/validation.py)."""
+        now = edge_clock(info)
+        for moment in (self.start, self.end):
+            if now is None:
+                in_contract_range(moment)
+            else:
+                near_now(moment, now, past=AVAILABILITY_PAST, ahead=AVAILABILITY_AHEAD)
+        bounded_window(self.start, self.end, longest=MAX_AVAILABILITY_WINDOW)
         return self
 
 
@@ -144,6 +166,16 @@ class Submission(_Strict):
     @classmethod
     def _aware(cls, v: Any) -> Any:
         return Window._parse_aware(v)
+
+    @field_validator("submitted_at")
+    @classmethod
+    def _not_long_ago(cls, v: datetime, info: ValidationInfo) -> datetime:
+        """Not too far in the past (a later check says `submitted_in_future` for the other side)."""
+        in_contract_range(v)
+        now = edge_clock(info)
+        if now is not None and v < now - SUBMITTED_PAST:
+            raise ValueError("timestamp_out_of_range")
+        return v
 
     @field_validator("organisation_id", "unit_id", "client_person_id", "preferred_advisor_id")
     @classmethod
@@ -251,7 +283,7 @@ def validate_submission(raw: bytes, doc: Any, *, now: datetime) -> Submission | 
     if version not in SUPPORTED_SCHEMA_VERSIONS:
         return Rejection("schema_version_unsupported", "schema_version", sid)
     try:
-        submission = Submission.model_validate_json(raw)
+        submission = Submission.model_validate_json(raw, context={"now": now})
     except ValidationError as exc:
         reason, loc = _reason_of(exc)
         return Rejection(reason, loc, sid)

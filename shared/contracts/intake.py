@@ -11,23 +11,32 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from shared.codes import Category, Channel, ClientRole, MeetingMode, Outcome, TimeActivity
 from shared.crypto import Sealed
 from shared.envelope import EventPayload, JsonDict, event_type, upcaster
+from shared.validation import MAX_AVAILABILITY_WINDOW, ContractInstant, bounded_window
 
 
 class AvailabilityWindow(EventPayload):
-    start: datetime
-    end: datetime
+    """A window every service can plan with: zoned, in the contract range, at most 14 days long
+    (shared/validation.py; intake's edge also requires it near the time of the submission)."""
+
+    start: ContractInstant
+    end: ContractInstant
+
+    @model_validator(mode="after")
+    def _bounded(self) -> AvailabilityWindow:
+        bounded_window(self.start, self.end, longest=MAX_AVAILABILITY_WINDOW)
+        return self
 
 
 @event_type("CaseOpened", version=2)
 class CaseOpened(EventPayload):
     case_id: str
     submission_id: str
-    opened_at: datetime
+    opened_at: ContractInstant
     channel: Channel
     organisation_id: str
     unit_id: str
