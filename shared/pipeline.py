@@ -360,8 +360,14 @@ class EventPipeline:
             "size_bytes": len(inbound.value),
             "sha256": hashlib.sha256(inbound.value).hexdigest(),
         }
+        # The original key is caller input like the value (a case id, a pseudonym, a frontend's
+        # choice): sealed as the value is, never in clear; the record's own Kafka key is its id.
+        if inbound.key is not None:
+            record["key_size_bytes"] = len(inbound.key)
         if self.quarantine is not None:
             record["original_sealed"] = await self.quarantine(record_id, inbound.value)
+            if inbound.key is not None:
+                record["key_sealed"] = await self.quarantine(f"{record_id}:key", inbound.key)
         log.warning(
             "dead_lettered",
             topic=inbound.topic,
@@ -374,7 +380,7 @@ class EventPipeline:
             [
                 RawOutgoing(
                     self.physical_topic(dlq_of(inbound.topic)),
-                    inbound.key or b"",
+                    record_id.encode(),
                     json.dumps(record).encode(),
                     record_id,
                 )
