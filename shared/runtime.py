@@ -22,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
@@ -31,6 +32,7 @@ from shared.broker import RelayProducer, attach_pipeline, make_broker
 from shared.crypto import CaseCipher, KeyStore, parse_master_key
 from shared.db import create_all, make_engine
 from shared.health import ConsumerWatchdog
+from shared.http_limits import BodyLimitMiddleware, BodyLimits
 from shared.metrics import PipelineMetrics
 from shared.outbox import EventStore, MessagingTables, OutboxRelay
 from shared.pipeline import Clock, EventPipeline, Route, utc_now
@@ -249,4 +251,7 @@ class ServiceRuntime:
         ]
         if self._http_routes is not None:
             routes += self._http_routes(lambda: self.context)
-        return Starlette(routes=routes, lifespan=lifespan)
+        limits = BodyLimits(self.settings.http_max_body_bytes, self.settings.http_max_body_bytes_by_path)
+        return Starlette(
+            routes=routes, lifespan=lifespan, middleware=[Middleware(BodyLimitMiddleware, limits=limits)]
+        )

@@ -34,6 +34,11 @@ class ServiceSettings(BaseSettings):
     log_json: bool | None = None
     # A consumer that makes no progress for this long while it lags is reported unhealthy.
     stuck_after_seconds: float = 30.0
+    # The largest HTTP request body, in bytes, checked while it streams in (shared/http_limits.py):
+    # per exact path, and the default for every other path. Setting the per-path map (JSON in the
+    # environment) replaces the service's defaults for it.
+    http_max_body_bytes: int = Field(64 * 1024, ge=0)
+    http_max_body_bytes_by_path: dict[str, int] = Field(default_factory=dict)
 
 
 class KeyHolderSettings(ServiceSettings):

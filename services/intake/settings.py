@@ -24,3 +24,8 @@ class IntakeSettings(KeyHolderSettings):
     receipt_free_failures: int = Field(default=5, ge=1)
     receipt_base_lockout_seconds: float = Field(default=2.0, gt=0)
     receipt_global_failures_per_minute: int = Field(default=200, ge=1)
+    # Request bodies (shared/http_limits.py): a JSON submission or the form may take up to 1 MiB
+    # (4x MAX_SUBMISSION_BYTES, room for escapes); every other intake path the 64 KiB default.
+    http_max_body_bytes_by_path: dict[str, int] = Field(
+        default_factory=lambda: {"/v1/submissions": 1024 * 1024, "/formulier": 1024 * 1024}
+    )
