@@ -6,6 +6,7 @@ import importlib
 import socket
 from typing import Any
 
+import structlog
 import uvicorn
 
 from shared.logging import configure_logging
@@ -29,12 +30,13 @@ def serve(service: str) -> None:
         with socket.socket() as s:
             s.bind((settings.http_host, 0))
             port = s.getsockname()[1]
-    print(f"{service}: http://{settings.http_host}:{port} (metrics /metrics, health /health)", flush=True)
+    structlog.get_logger(__name__).info("http_listening", url=f"http://{settings.http_host}:{port}")
     config = uvicorn.Config(
         runtime.asgi_app(),
         host=settings.http_host,
         port=port,
         log_level="warning",
+        log_config=None,  # uvicorn's loggers go through configure_logging's JSON handler
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=10,

@@ -11,7 +11,10 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Mapping, MutableMapping
+import threading
+import time
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -90,39 +93,182 @@ def scrub_personal_data(
     return event_dict
 
 
+# Library loggers whose records go through the rate limit (and everything else foreign to
+# structlog, see `RateLimitFilter`); named here so their levels are set in one place.
+LIBRARY_LOGGERS = (
+    "aiokafka",
+    "kafka",
+    "asyncio",
+    "uvicorn",
+    "uvicorn.error",
+    "uvicorn.access",
+    "faststream",
+    "sqlalchemy",
+    "httpx",
+    "httpcore",
+)
+
+
 def configure_logging(
-    service: str, level: str = "INFO", *, json: bool | None = None, stream: Any = None
+    service: str,
+    level: str = "INFO",
+    *,
+    json: bool | None = None,
+    stream: Any = None,
+    rate_limit: RateLimit | None = None,
 ) -> None:
-    """Configure structlog and the stdlib root logger (aiokafka, uvicorn) for one service process."""
+    """One output for the whole process: structlog's events and every stdlib logger (aiokafka,
+    asyncio, uvicorn, faststream, warnings) rendered by the same processors, as JSON off a TTY.
+
+    Each line carries `timestamp` (ISO 8601, UTC), `level`, `logger`, `service` and `event`. Library
+    records repeating one message template are rate-limited per logger and template (`RateLimit`);
+    what was held back is reported as a `log_lines_suppressed` line with its count.
+    """
     stream = stream or sys.stderr
     if json is None:
         json = not stream.isatty()
     renderer: Any = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     )
+    shared_processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
     structlog.configure(
         processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            *shared_processors,
+            structlog.processors.format_exc_info,
+            scrub_personal_data,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        cache_logger_on_first_use=False,
+    )
+    structlog.contextvars.bind_contextvars(service=service)
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[*shared_processors, structlog.stdlib.ExtraAdder(_EXTRA_FIELDS)],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
             scrub_personal_data,
             renderer,
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=stream),
-        cache_logger_on_first_use=False,
     )
-    structlog.contextvars.bind_contextvars(service=service)
-    # Library loggers (aiokafka, uvicorn) go through a handler that also scrubs.
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(_ScrubbingFormatter())
+    limit = rate_limit or RateLimit()
+    handler = SummarisingHandler(stream, RateLimitFilter(limit))
+    handler.setFormatter(formatter)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.WARNING)
+    for old in root.handlers[:]:
+        root.removeHandler(old)
+        if isinstance(old, SummarisingHandler):
+            old.close()
+    root.addHandler(handler)
+    # The root passes what our own code logs at `level`; libraries speak from WARNING up.
+    root.setLevel(logging.getLevelName(level.upper()))
+    for name in LIBRARY_LOGGERS:
+        library = logging.getLogger(name)
+        library.handlers.clear()
+        library.propagate = True
+        library.setLevel(max(logging.WARNING, root.level))
+    logging.captureWarnings(True)
+    sys.excepthook = _log_uncaught
 
 
-class _ScrubbingFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        return str(scrub_value(text)) if len(text) <= _MAX_FREE_TEXT * 5 else _EMAIL.sub("[email]", text)
+# Attributes stdlib records may carry that are worth keeping as fields (the rate limit's count).
+_EXTRA_FIELDS = ["suppressed", "suppressed_logger", "suppressed_template", "interval_seconds"]
+
+
+def _log_uncaught(kind: type[BaseException], exc: BaseException, tb: Any) -> None:
+    logging.getLogger("uncaught").critical("uncaught_exception", exc_info=(kind, exc, tb))
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """At most `burst` lines per logger and message template in each `interval` seconds."""
+
+    burst: int = 3
+    interval: float = 10.0
+
+
+@dataclass(slots=True)
+class _Window:
+    started: float
+    passed: int = 0
+    suppressed: int = 0
+
+
+class RateLimitFilter(logging.Filter):
+    """Holds back repeats of one library message (aiokafka's "Unable connect to node ..." many times
+    a second while a broker is down): keyed by logger and the message's template (`record.msg`
+    before its arguments), so different errors are each seen, and the same error a few times per
+    interval. structlog's own events (a dict as `msg`) always pass: our code logs with intent.
+    """
+
+    def __init__(self, limit: RateLimit, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.limit = limit
+        self.clock = clock
+        self._windows: dict[tuple[str, str], _Window] = {}
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, dict) or getattr(record, "suppressed", None) is not None:
+            return True
+        key = (record.name, str(record.msg))
+        now = self.clock()
+        with self._lock:
+            window = self._windows.get(key)
+            if window is None or now - window.started >= self.limit.interval:
+                window = self._windows[key] = _Window(now)
+            if window.passed < self.limit.burst:
+                window.passed += 1
+                return True
+            window.suppressed += 1
+            return False
+
+    def expired(self) -> list[tuple[str, str, int]]:
+        """(logger, template, count held back) of every window that ended; those windows are dropped."""
+        now = self.clock()
+        with self._lock:
+            done = [k for k, w in self._windows.items() if now - w.started >= self.limit.interval]
+            return [(k[0], k[1], n) for k in done if (n := self._windows.pop(k).suppressed)]
+
+    def pending(self) -> list[tuple[str, str, int]]:
+        """Everything held back so far, windows ended or not (at shutdown)."""
+        with self._lock:
+            result = [(k[0], k[1], w.suppressed) for k, w in self._windows.items() if w.suppressed]
+            self._windows.clear()
+            return result
+
+
+class SummarisingHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler behind a `RateLimitFilter` that reports what the filter held back: one
+    `log_lines_suppressed` line per logger and template, when its interval has ended (checked on
+    every record handled) and at close."""
+
+    def __init__(self, stream: Any, limiter: RateLimitFilter) -> None:
+        super().__init__(stream)
+        self.limiter = limiter
+        self.addFilter(limiter)
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        self._summarise(self.limiter.expired())
+        return bool(super().handle(record))
+
+    def close(self) -> None:
+        self._summarise(self.limiter.pending())
+        super().close()
+
+    def _summarise(self, held_back: list[tuple[str, str, int]]) -> None:
+        for name, template, count in held_back:
+            summary = logging.LogRecord(
+                "shared.logging", logging.WARNING, __file__, 0, "log_lines_suppressed", None, None
+            )
+            summary.suppressed = count
+            summary.suppressed_logger = name
+            summary.suppressed_template = template[:200]
+            summary.interval_seconds = self.limiter.limit.interval
+            super().handle(summary)
