@@ -32,11 +32,25 @@ Example::
     await claim_token_once(conn, used_tokens_table, verified, now)
 
 For pydantic commands, `authorize_command(private_key, command, now=now)` fills in `auth` and
-`verify_command(command, keys, now=now)` checks it (digest over every field except `auth`).
+`verify_command(command, keys, now=now, published_at=...)` checks it (digest over every field
+except `auth`).
+
+The token policy (`TOKEN_POLICY`, one for every service and for the issuing CLI): a token lives
+5 minutes by default and at most 15; clocks may differ by 30 seconds either way (for `iat` in the
+future and for `exp` in the past). A command on `advisor.actions.v1` is judged at the moment it was
+published, the Kafka record's timestamp (`published_at`), not when a service gets round to it: a
+command that was valid when published is honoured after any queue delay up to `max_queue_delay`
+(7 days), and one published after its token expired is refused. The moment judged is never later
+than the service's own clock (a record stamped in the future gains nothing) and never earlier than
+`max_queue_delay` before it (so a record whose timestamp a producer set far back is judged as if
+published then, and its token is expired). Used token ids are kept `replay_window` after expiry,
+so a token cannot be replayed inside the window in which it could still be judged valid.
+HTTP requests have no queue: they are judged at the service's clock.
 
 Reason codes (`AuthError.reason`): token_malformed, signature_invalid, token_expired,
 token_not_yet_valid, token_lifetime_too_long, wrong_action, wrong_case, command_mismatch,
-unknown_advisor, advisor_mismatch, token_replayed.
+unknown_advisor, advisor_mismatch, token_replayed. `NOT_ASSIGNEE` is the one answer every service
+gives for a case the acting advisor may not act on, whether or not it exists.
 """
 
 from __future__ import annotations
@@ -45,6 +59,7 @@ import base64
 import hashlib
 import json
 import secrets
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -60,12 +75,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared.db import insert_ignoring_duplicates
 
 TOKEN_VERSION = 1
-DEFAULT_TTL = timedelta(minutes=5)
-# A token may not be valid for longer than this, whatever its issuer wrote into `exp`.
-MAX_LIFETIME = timedelta(minutes=15)
-# Tolerated clock difference between the workbench and the service, for `iat` in the future.
-CLOCK_SKEW = timedelta(seconds=30)
 _MAX_TOKEN_CHARS = 4096
+# The answer to a command or request about a case the acting advisor may not act on: the same
+# whether the case is someone else's, erased, not known yet, or does not exist (no oracle).
+NOT_ASSIGNEE = "not_assignee"
 
 
 class AuthError(Exception):
@@ -74,6 +87,72 @@ class AuthError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPolicy:
+    """Lifetimes, clock skew and the moment a token is judged at (see the module docstring)."""
+
+    default_ttl: timedelta = timedelta(minutes=5)
+    # A token may not be valid for longer than this, whatever its issuer wrote into `exp`.
+    max_lifetime: timedelta = timedelta(minutes=15)
+    # Tolerated clock difference between the workbench and the service, both ways.
+    clock_skew: timedelta = timedelta(seconds=30)
+    # The longest a command may wait in its topic and still be judged at its publication.
+    max_queue_delay: timedelta = timedelta(days=7)
+
+    @property
+    def replay_window(self) -> timedelta:
+        """How long after its expiry a used token id must still be remembered."""
+        return self.max_queue_delay + self.clock_skew
+
+    def check_lifetime(self, ttl: timedelta) -> None:
+        """Refuse to issue a token that services would refuse (or that is never valid)."""
+        if ttl.total_seconds() < 1:
+            raise AuthError("token_lifetime_too_short")
+        if ttl > self.max_lifetime:
+            raise AuthError("token_lifetime_too_long")
+
+    def judged_at(self, now: datetime, published_at: datetime | None = None) -> datetime:
+        """The moment a token is judged at: its command's publication, bounded by now and the queue
+        delay; `now` itself when there was no queue (HTTP) or the record carries no timestamp."""
+        if published_at is None:
+            return now
+        return max(min(published_at, now), now - self.max_queue_delay)
+
+    def check_times(self, claims: TokenClaims, at: datetime) -> None:
+        if claims.expires_at - claims.issued_at > self.max_lifetime:
+            raise AuthError("token_lifetime_too_long")
+        if claims.issued_at > at + self.clock_skew:
+            raise AuthError("token_not_yet_valid")
+        if at >= claims.expires_at + self.clock_skew:
+            raise AuthError("token_expired")
+
+
+TOKEN_POLICY = TokenPolicy()
+DEFAULT_TTL = TOKEN_POLICY.default_ttl
+MAX_LIFETIME = TOKEN_POLICY.max_lifetime
+CLOCK_SKEW = TOKEN_POLICY.clock_skew
+
+# Answers to commands whose token did not prove their advisor carry no id the sender supplied:
+# they go to this stream, caused by `unproven_cause(event id)` instead of the sender's event id.
+UNPROVEN_STREAM = "unproven-commands"
+_UNPROVEN_NAMESPACE = uuid.UUID("6b0f2f4e-3c8a-5d1e-9a57-0c1d2e3f4a5b")
+
+
+def unproven_cause(message_id: str) -> str:
+    """The causation id of the answer to an unproven command: a uuid5 of the command's event id.
+    It holds none of the sender's bytes, yet a sender that knows its event id can find its answer."""
+    return str(uuid.uuid5(_UNPROVEN_NAMESPACE, message_id))
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a command is not carried out. `proven`: the token proved the acting advisor first, so the
+    answer may name the advisor and the case they signed for; otherwise it names nothing."""
+
+    reason: str
+    proven: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +256,11 @@ def issue_token(
     ttl: timedelta = DEFAULT_TTL,
     jti: str | None = None,
 ) -> str:
-    """Sign a token for one action by `advisor_id` (see the module docstring for the format)."""
+    """Sign a token for one action by `advisor_id` (see the module docstring for the format).
+
+    Raises AuthError("token_lifetime_too_long" / "token_lifetime_too_short") for a `ttl` that every
+    service would refuse: nothing is issued that cannot be used."""
+    TOKEN_POLICY.check_lifetime(ttl)
     claims = {
         "v": TOKEN_VERSION,
         "advisor_id": advisor_id,
@@ -232,23 +315,24 @@ def verify_token(
     command_digest: str,
     now: datetime,
     expected_advisor_id: str | None = None,
-    leeway: timedelta = timedelta(0),
+    published_at: datetime | None = None,
+    policy: TokenPolicy = TOKEN_POLICY,
 ) -> VerifiedToken:
     """Check signature, lifetime and binding of a token; return its claims or raise AuthError.
 
-    `public_keys(advisor_id)` yields the advisor's registered keys; one valid at `now` must have
-    signed the token. `leeway` extends `exp` (for commands that waited in a topic). Checks run
-    from the cheapest to the most specific, and the signature before any claim is trusted.
+    The token is judged at `policy.judged_at(now, published_at)`: for a command, `published_at` is
+    its Kafka record's timestamp, so a wait in the topic does not expire it. `public_keys(advisor_id)`
+    yields the advisor's registered keys; one valid at that moment must have signed the token.
+    Checks run from the cheapest to the most specific, and the signature before any claim is trusted.
     """
+    at = policy.judged_at(now, published_at)
     claims = peek_claims(token)
     head, sig_text = token.split(".")
     try:
         signature = _unb64url(sig_text)
     except ValueError:
         raise AuthError("token_malformed") from None
-    keys = [
-        k for k in public_keys(claims.advisor_id) if k.advisor_id == claims.advisor_id and k.valid_at(now)
-    ]
+    keys = [k for k in public_keys(claims.advisor_id) if k.advisor_id == claims.advisor_id and k.valid_at(at)]
     if not keys:
         raise AuthError("unknown_advisor")
     for key in keys:
@@ -259,12 +343,7 @@ def verify_token(
             continue
     else:
         raise AuthError("signature_invalid")
-    if claims.expires_at - claims.issued_at > MAX_LIFETIME:
-        raise AuthError("token_lifetime_too_long")
-    if claims.issued_at > now + CLOCK_SKEW:
-        raise AuthError("token_not_yet_valid")
-    if now >= claims.expires_at + leeway:
-        raise AuthError("token_expired")
+    policy.check_times(claims, at)
     if expected_advisor_id is not None and claims.advisor_id != expected_advisor_id:
         raise AuthError("advisor_mismatch")
     if claims.action != expected_action:
@@ -297,9 +376,10 @@ def authorize_command(
 
 
 def verify_command(
-    command: BaseModel, public_keys: KeyLookup, *, now: datetime, leeway: timedelta = timedelta(0)
+    command: BaseModel, public_keys: KeyLookup, *, now: datetime, published_at: datetime | None = None
 ) -> VerifiedToken:
-    """verify_token for an advisor-action payload: its type, case, advisor and other fields."""
+    """verify_token for an advisor-action payload: its type, case, advisor and other fields,
+    judged at `published_at` (the record's broker timestamp) within the token policy."""
     fields = command.model_dump(mode="json")
     return verify_token(
         str(fields.get("auth", "")),
@@ -309,7 +389,7 @@ def verify_command(
         command_digest=digest_of(command),
         now=now,
         expected_advisor_id=fields.get("advisor_id"),
-        leeway=leeway,
+        published_at=published_at,
     )
 
 

@@ -110,6 +110,24 @@ class TimeActivity(StrEnum):
     TRAINING = "training"
 
 
+class ConflictReason(StrEnum):
+    """Why an advisor declares a conflict of interest on a case (DeclareConflict). Coded, never free
+    text: the command travels in clear on advisor.actions.v1."""
+
+    KNOWS_PERSON = "knows_person"
+    OWN_MANAGER_INVOLVED = "own_manager_involved"
+    PRESSURE_FROM_MANAGEMENT = "pressure_from_management"
+    OTHER = "other"
+
+
+class TrainingKind(StrEnum):
+    """What training an advisor registers (RegisterTraining)."""
+
+    BASIC_COURSE = "basic_course"
+    REFRESHER = "refresher"
+    SPECIALIST = "specialist"
+
+
 CATEGORY_LABELS: dict[Category, tuple[str, str]] = {
     Category.SEXUAL_HARASSMENT: ("Seksuele intimidatie", "Sexual harassment"),
     Category.AGGRESSION_VIOLENCE: ("Agressie en geweld", "Aggression and violence"),

@@ -63,6 +63,9 @@ class Inbound:
     offset: int
     key: bytes | None
     value: bytes
+    # The record's Kafka timestamp (the broker's, on topics with LogAppendTime): when it was
+    # published. Advisor tokens are judged at this moment, not when the record is processed.
+    published_at: datetime | None = None
 
     @property
     def position(self) -> str:
@@ -153,6 +156,14 @@ def is_transient(exc: BaseException) -> bool:
 Quarantine = Callable[[str, bytes], Awaitable[dict[str, Any]]]
 
 
+def record_time(record: Any) -> datetime | None:
+    """A ConsumerRecord's timestamp (epoch milliseconds; -1 or absent: none) as an aware datetime."""
+    millis = getattr(record, "timestamp", None)
+    if not isinstance(millis, int) or millis < 0:
+        return None
+    return datetime.fromtimestamp(millis / 1000, UTC)
+
+
 @dataclass
 class EventPipeline:
     """One service's consume pipeline over its routes (logical topic -> decoder + handler)."""
@@ -195,6 +206,7 @@ class EventPipeline:
                 r.offset,
                 r.key,
                 r.value if r.value is not None else b"",
+                record_time(r),
             )
             for r in records
         ]

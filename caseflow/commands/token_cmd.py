@@ -24,7 +24,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import shared.contracts  # noqa: F401  (registers the event types)
 from shared.auth import (
-    DEFAULT_TTL,
+    TOKEN_POLICY,
+    AuthError,
     authorize_command,
     command_digest,
     issue_token,
@@ -71,9 +72,20 @@ def _fields(text: str | None) -> dict[str, Any]:
 
 
 def issue(args: argparse.Namespace) -> int:
+    ttl = timedelta(seconds=args.ttl)
+    try:
+        TOKEN_POLICY.check_lifetime(ttl)
+    except AuthError:
+        longest = int(TOKEN_POLICY.max_lifetime.total_seconds())
+        print(
+            f"--ttl {args.ttl}: every service refuses a token valid for more than {longest} seconds "
+            f"(or less than 1); choose 1..{longest}. A command waiting in advisor.actions.v1 needs no "
+            "longer token: it is judged at the moment it was published.",
+            file=sys.stderr,
+        )
+        return 2
     key = private_key_from_pem(Path(args.key_file).read_bytes())
     now = datetime.now(UTC)
-    ttl = timedelta(seconds=args.ttl)
     fields = _fields(args.fields)
     try:
         command_class = REGISTRY.payload_class(args.action)
@@ -132,7 +144,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     i.add_argument(
         "--fields", default=None, help="JSON object: the command's other fields, or the request body"
     )
-    i.add_argument("--ttl", type=int, default=int(DEFAULT_TTL.total_seconds()), help="seconds (at most 900)")
+    longest = int(TOKEN_POLICY.max_lifetime.total_seconds())
+    i.add_argument(
+        "--ttl",
+        type=int,
+        default=int(TOKEN_POLICY.default_ttl.total_seconds()),
+        help=f"seconds, 1..{longest} (the token policy of every service; shared/auth.py)",
+    )
     i.add_argument(
         "--output",
         choices=("envelope", "token"),

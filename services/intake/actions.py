@@ -1,9 +1,12 @@
 """Advisor commands on advisor.actions.v1 that intake owns: verify the token, check the rules, apply.
 
-Per command, in the pipeline's transaction: the token must prove the claimed advisor signed
-exactly this command (shared/auth.py) and must not have been used before (its jti is recorded
-here, in the same transaction); then lifecycle.refusal decides; then the change is applied and
-its events emitted. Every refusal becomes an ActionRejected event with a reason code.
+Per command, in the pipeline's transaction: coded fields must hold codes; the token must prove the
+claimed advisor signed exactly this command, judged at the record's broker timestamp by the one
+token policy (shared/auth.py), and must not have been used before (its jti is recorded here, in
+the same transaction); then lifecycle.refusal decides; then the change is applied and its events
+emitted. Every refusal becomes an ActionRejected event with a reason code. A refusal before the
+token proved the advisor carries no id the command supplied (no case id, no advisor id; its
+envelope is caused by the record's position, not by the sender's event id).
 
 Commands owned by routing (DeclareConflict, AmendCaseFacts) and scheduling (RequestMeeting,
 CancelMeeting, BookQuietRoom, ...) are skipped without a dead-letter record.
@@ -12,7 +15,7 @@ CancelMeeting, BookQuietRoom, ...) are skipped without a dead-letter record.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -23,7 +26,15 @@ from services.intake.decoding import selective_envelope_decoder
 from services.intake.emit import case_event
 from services.intake.lifecycle import CaseState, refusal
 from services.intake.store import advisor_keys, cases, used_tokens
-from shared.auth import AuthError, advisor_keys_of, claim_token_once, peek_claims, verify_command
+from shared.auth import (
+    UNPROVEN_STREAM,
+    AuthError,
+    advisor_keys_of,
+    claim_token_once,
+    peek_claims,
+    unproven_cause,
+    verify_command,
+)
 from shared.contracts.advisor_actions import (
     AcceptCase,
     CloseCase,
@@ -54,6 +65,14 @@ class Refused(Exception):
         self.reason = reason
 
 
+class Unproven(Exception):
+    """Refused before the token proved who is acting: the answer carries nothing the sender chose."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def rejection(
     action: str, reason: str, case_id: str | None, advisor_id: str | None, now: datetime, causation_id: str
 ) -> Outgoing:
@@ -61,6 +80,14 @@ def rejection(
         action_type=action, reason_code=reason, case_id=case_id, advisor_id=advisor_id, rejected_at=now
     )
     return case_event(event, stream_id=case_id or advisor_id or "unknown", now=now, causation_id=causation_id)
+
+
+def unproven_rejection(action: str, reason: str, now: datetime, message: Decoded) -> Outgoing:
+    event = ActionRejected(
+        action_type=action, reason_code=reason, case_id=None, advisor_id=None, rejected_at=now
+    )
+    cause = unproven_cause(message.message_id)
+    return case_event(event, stream_id=UNPROVEN_STREAM, now=now, causation_id=cause)
 
 
 async def _accept(
@@ -154,13 +181,9 @@ APPLY: dict[str, Apply] = {
     "RegisterTraining": _training,
     "RegisterSupervision": _supervision,
 }
-TRAINING_KINDS = frozenset({"basic_course", "refresher", "specialist"})
 
 
 class AdvisorActionHandler:
-    def __init__(self, token_leeway: timedelta) -> None:
-        self._leeway = token_leeway
-
     async def __call__(self, conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
         if message.body is None:
             return []
@@ -169,22 +192,26 @@ class AdvisorActionHandler:
         case_id: str | None = getattr(command, "case_id", None)
         cause = message.message_id
         try:
-            await self._verify(conn, command, now)
+            if isinstance(command, RegisterTraining) and command.kind is None:
+                raise Unproven("unknown_training_kind")
+            await self._verify(conn, command, now, message.inbound.published_at)
             case = await load_case_state(conn, case_id)
             reason = refusal(action, command.advisor_id, case) if case_id is not None else None
             if reason is not None:
                 raise Refused(reason)
-            if isinstance(command, RegisterTraining) and command.kind not in TRAINING_KINDS:
-                raise Refused("unknown_training_kind")
             return await APPLY[action](conn, command, case, now, cause)
-        except (AuthError, Refused) as exc:
+        except (AuthError, Unproven) as exc:
+            return [unproven_rejection(action, exc.reason, now, message)]
+        except Refused as exc:
             return [rejection(action, exc.reason, case_id, command.advisor_id, now, cause)]
 
-    async def _verify(self, conn: AsyncConnection, command: Any, now: datetime) -> None:
+    async def _verify(
+        self, conn: AsyncConnection, command: Any, now: datetime, published_at: datetime | None
+    ) -> None:
         keys = await advisor_keys_of(conn, advisor_keys, peek_claims(command.auth).advisor_id)
-        verified = verify_command(command, lambda _advisor: keys, now=now, leeway=self._leeway)
+        verified = verify_command(command, lambda _advisor: keys, now=now, published_at=published_at)
         await claim_token_once(conn, used_tokens, verified, now)
 
 
-def actions_route(token_leeway: timedelta) -> Route:
-    return Route(decode=selective_envelope_decoder(tuple(APPLY)), handle=AdvisorActionHandler(token_leeway))
+def actions_route() -> Route:
+    return Route(decode=selective_envelope_decoder(tuple(APPLY)), handle=AdvisorActionHandler())

@@ -71,7 +71,7 @@ class IntakeService:
                 INTAKE_SUBMISSIONS.name: with_legal_deadlines(submissions_route(CaseIntake(ctx.keystore))),
                 ROUTING_ASSIGNMENTS.name: routing_route(),
                 DIRECTORY.name: directory_route(),
-                ADVISOR_ACTIONS.name: actions_route(timedelta(seconds=s.command_token_leeway_seconds)),
+                ADVISOR_ACTIONS.name: actions_route(),
             },
             background=[self.deadline_job.run, self.retention_job.run],
             on_committed=metrics.count,

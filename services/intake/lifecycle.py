@@ -2,7 +2,9 @@
 
 The token already proved who is acting (shared/auth.py); these rules decide whether that advisor
 may do this now. A refusal is a reason code a person can act on. An advisor who is not the
-current assignee learns nothing more than `not_assignee`, whether or not the case exists.
+current assignee learns nothing more than `not_assignee`, whether or not the case exists, and an
+erased case answers the same (routing and scheduling use the same code: shared/auth.NOT_ASSIGNEE).
+Only the case's own assignee hears more about it (`case_closed`, `not_accepted`, ...).
 """
 
 from __future__ import annotations
@@ -53,8 +55,8 @@ def refusal(action: str, advisor_id: str, case: CaseState | None) -> str | None:
     if case is None or case.assignee is None or case.assignee != advisor_id:
         return "not_assignee"
     if case.erased:
-        # The file and the dialogue of an erased case answer like an unknown case.
-        return "not_assignee" if action in (READ_CASE_FILE, POST_ADVISOR_MESSAGE) else "case_erased"
+        # An erased case answers like an unknown case, whatever is asked of it.
+        return "not_assignee"
     if case.status == "closed" and action not in ALLOWED_WHEN_CLOSED:
         return "case_closed"
     if action == ACCEPT and case.accepted_by == advisor_id:

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.intake.emit import case_event
 from services.intake.store import cases, messages, used_tokens
 from services.intake.transactions import UnitOfWork
-from shared.auth import forget_expired_tokens
+from shared.auth import TOKEN_POLICY, forget_expired_tokens
 from shared.contracts.intake import CasePersonalDataErased
 from shared.crypto import KeyStore
 from shared.db import is_postgres
@@ -95,10 +95,11 @@ class RetentionJob:
 
     async def tick(self) -> int:
         """Erase every expired case; returns how many were erased now. Also forgets used token ids
-        a day after their tokens expired (an expired token is refused anyway)."""
+        once no command carrying them could still be judged valid (TOKEN_POLICY.replay_window after
+        expiry: a command is judged at its publication, up to max_queue_delay earlier)."""
         now = self._clock()
         async with self._uow.engine.begin() as conn:
-            await forget_expired_tokens(conn, used_tokens, now, keep=timedelta(days=1))
+            await forget_expired_tokens(conn, used_tokens, now, keep=TOKEN_POLICY.replay_window)
         erased = 0
         while True:
             async with self._uow.engine.connect() as conn:

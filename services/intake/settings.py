@@ -16,9 +16,6 @@ class IntakeSettings(KeyHolderSettings):
     legal_warning_days: int = Field(default=2, ge=0, le=30)
     # How often the legal-deadline and retention jobs look.
     background_interval_seconds: float = Field(default=60.0, gt=0)
-    # A command may wait in advisor.actions.v1 while intake lags: its token is accepted this long
-    # after it expired (HTTP requests get no such leeway).
-    command_token_leeway_seconds: float = Field(default=120.0, ge=0, le=3600)
     # Wrong receipt codes: free tries per client address before the exponential lock-out, its
     # first step, and the global budget of wrong codes per minute (docs/case-file.md).
     receipt_free_failures: int = Field(default=5, ge=1)

@@ -15,7 +15,7 @@ from services.routing.directory_projection import DirectoryCache
 from services.routing.facts import case_facts, facts_document
 from services.routing.policy import CaseFacts, Decision, PolicySettings, decide, is_assignment_still_valid
 from services.routing.store import advisor_keys, routing_cases, used_tokens
-from shared.auth import AuthError, advisor_keys_of, claim_token_once, verify_command
+from shared.auth import NOT_ASSIGNEE, AuthError, Refusal, advisor_keys_of, claim_token_once, verify_command
 from shared.contracts.routing import AdvisorAssigned, CaseReassigned, ReferralSuggested, RoutingEscalated
 from shared.crypto import CaseCipher, KeyErased, Sealed
 from shared.envelope import new_envelope
@@ -31,20 +31,23 @@ class Router:
     cache: DirectoryCache
     settings: PolicySettings
 
-    async def verify_actor(self, conn: AsyncConnection, command: Any, row: Any, now: datetime) -> str | None:
-        """None if the command's signed token proves its advisor and that advisor holds the case;
-        else a reason code. The same answer for an unknown case and someone else's case."""
+    async def verify_actor(
+        self, conn: AsyncConnection, command: Any, row: Any, now: datetime, published_at: datetime | None
+    ) -> Refusal | None:
+        """None if the command's signed token (judged at `published_at`, its broker timestamp) proves
+        its advisor and that advisor holds the case; else the refusal. The same answer
+        (`not_assignee`) for an unknown case and someone else's case."""
         try:
             keys = await advisor_keys_of(conn, advisor_keys, command.advisor_id)
-            verified = verify_command(command, lambda _advisor: keys, now=now)
+            verified = verify_command(command, lambda _advisor: keys, now=now, published_at=published_at)
         except AuthError as exc:
-            return exc.reason
+            return Refusal(exc.reason, proven=False)
         if row is None or row.status != "assigned" or row.current_advisor_id != command.advisor_id:
-            return "not_current_assignee"
+            return Refusal(NOT_ASSIGNEE, proven=True)
         try:
             await claim_token_once(conn, used_tokens, verified, now)
         except AuthError as exc:
-            return exc.reason
+            return Refusal(exc.reason, proven=False)
         return None
 
     async def loads(self, conn: AsyncConnection) -> dict[str, int]:

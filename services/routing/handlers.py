@@ -17,7 +17,7 @@ from services.routing.decisions import PRODUCER, Router, reroute_reason
 from services.routing.directory_projection import DIRECTORY_EVENTS
 from services.routing.facts import coded_fields
 from services.routing.store import advisor_keys, routing_cases
-from shared.auth import record_advisor_key
+from shared.auth import UNPROVEN_STREAM, Refusal, record_advisor_key, unproven_cause
 from shared.contracts.advisor_actions import AmendCaseFacts, DeclareConflict
 from shared.contracts.intake import CaseOpened
 from shared.contracts.routing import RoutingActionRejected
@@ -132,10 +132,12 @@ class RoutingHandlers:
             return []
         await self._prepare(conn)
         command: DeclareConflict | AmendCaseFacts = message.body.payload
+        if isinstance(command, DeclareConflict) and command.reason is None:
+            return [self._rejected(command, Refusal("unknown_conflict_reason", proven=False), now, message)]
         row = await self._row(conn, command.case_id)
-        refusal = await self.router.verify_actor(conn, command, row, now)
+        refusal = await self.router.verify_actor(conn, command, row, now, message.inbound.published_at)
         if refusal is not None:
-            return [self._rejected(command, refusal, now, message.message_id)]
+            return [self._rejected(command, refusal, now, message)]
         if isinstance(command, DeclareConflict):
             conflicted = sorted({*(row.conflicted_advisor_ids or []), command.advisor_id})
             await conn.execute(
@@ -156,16 +158,22 @@ class RoutingHandlers:
             conn, [row], now, causation_id=message.message_id, reason="persons_added"
         )
 
-    def _rejected(self, command: Any, reason: str, now: datetime, causation_id: str) -> Outgoing:
+    def _rejected(self, command: Any, refusal: Refusal, now: datetime, message: Decoded) -> Outgoing:
+        """The answer to a refused command; one whose token proved nobody names nothing it supplied."""
+        proven = refusal.proven
         event = RoutingActionRejected(
-            case_id=command.case_id,
+            case_id=command.case_id if proven else None,
             action=command.EVENT_TYPE,
-            advisor_id=command.advisor_id,
-            reason=reason,
+            advisor_id=command.advisor_id if proven else None,
+            reason=refusal.reason,
             rejected_at=now,
         )
         env = new_envelope(
-            event, stream_id=command.case_id, producer=PRODUCER, occurred_at=now, causation_id=causation_id
+            event,
+            stream_id=command.case_id if proven else UNPROVEN_STREAM,
+            producer=PRODUCER,
+            occurred_at=now,
+            causation_id=message.message_id if proven else unproven_cause(message.message_id),
         )
         return Outgoing(ROUTING_ASSIGNMENTS.name, env)
 

@@ -20,7 +20,7 @@ from services.scheduling.ledger import StoredBooking, latest_of_meeting
 from services.scheduling.meetings import Emitter, MeetingScheduler, Placement
 from services.scheduling.projection import CaseFacts
 from services.scheduling.store import advisor_keys
-from shared.auth import record_advisor_key
+from shared.auth import UNPROVEN_STREAM, Refusal, record_advisor_key, unproven_cause
 from shared.contracts.advisor_actions import BookQuietRoom, CancelMeeting, RequestMeeting
 from shared.contracts.directory import AdvisorAvailabilitySet, AdvisorKeyRegistered
 from shared.contracts.intake import CaseClosed, CaseOpened, CasePersonalDataErased
@@ -46,6 +46,10 @@ CONSUMED_TOPICS = (
 
 
 Handler = Callable[[AsyncConnection, Any, Emitter, datetime], Awaitable[list[Outgoing]]]
+# Advisor commands also get their record's broker timestamp: their token is judged at it.
+CommandHandler = Callable[
+    [AsyncConnection, Any, Emitter, datetime, datetime | None], Awaitable[list[Outgoing]]
+]
 
 
 class SchedulingHandlers:
@@ -63,6 +67,8 @@ class SchedulingHandlers:
             CaseReassigned: self.case_reassigned,
             CaseClosed: self.case_ended,
             CasePersonalDataErased: self.case_ended,
+        }
+        self._commands: dict[type[EventPayload], CommandHandler] = {
             RequestMeeting: self.request_meeting,
             CancelMeeting: self.cancel_meeting,
             BookQuietRoom: self.book_quiet_room,
@@ -82,10 +88,14 @@ class SchedulingHandlers:
             return []
         envelope: Envelope[Any] = message.body
         handler = self._by_type.get(type(envelope.payload))
-        if handler is None:
+        command = self._commands.get(type(envelope.payload))
+        if handler is None and command is None:
             return []  # a known event this service has no use for (OrgUnitUpserted, LogTime, ...)
         await self.ledger.lock(conn)
         emit = Emitter(message.message_id, envelope.correlation_id, now)
+        if command is not None:
+            return await command(conn, envelope.payload, emit, now, message.inbound.published_at)
+        assert handler is not None
         return await handler(conn, envelope.payload, emit, now)
 
     # -- facts --------------------------------------------------------------------------------
@@ -170,11 +180,16 @@ class SchedulingHandlers:
     # -- advisor commands -----------------------------------------------------------------------
 
     async def request_meeting(
-        self, conn: AsyncConnection, command: RequestMeeting, emit: Emitter, now: datetime
+        self,
+        conn: AsyncConnection,
+        command: RequestMeeting,
+        emit: Emitter,
+        now: datetime,
+        published_at: datetime | None,
     ) -> list[Outgoing]:
         case = await projection.load_case(conn, command.case_id)
-        if (reason := await verify_actor(conn, command, case, now)) is not None:
-            return [self._rejected(emit, command, command.case_id, reason, now)]
+        if (refusal := await verify_actor(conn, command, case, now, published_at)) is not None:
+            return [_rejected(emit, command, command.case_id, refusal, now)]
         assert case is not None and case.advisor_id is not None
         placement = Placement(preference=command.mode)
         return await self.scheduler.schedule(
@@ -182,42 +197,67 @@ class SchedulingHandlers:
         )
 
     async def cancel_meeting(
-        self, conn: AsyncConnection, command: CancelMeeting, emit: Emitter, now: datetime
+        self,
+        conn: AsyncConnection,
+        command: CancelMeeting,
+        emit: Emitter,
+        now: datetime,
+        published_at: datetime | None,
     ) -> list[Outgoing]:
         case = await projection.load_case(conn, command.case_id)
-        if (reason := await verify_actor(conn, command, case, now)) is not None:
-            return [self._rejected(emit, command, command.case_id, reason, now)]
+        if (refusal := await verify_actor(conn, command, case, now, published_at)) is not None:
+            return [_rejected(emit, command, command.case_id, refusal, now)]
         assert case is not None
         booking = await latest_of_meeting(conn, command.meeting_id)
         if (reason := _why_not_cancellable(booking, case, now)) is not None:
-            return [self._rejected(emit, command, command.case_id, reason, now)]
+            return [_rejected(emit, command, command.case_id, Refusal(reason, proven=True), now)]
         assert booking is not None
         if command.reschedule:
             return await self.scheduler.reschedule(conn, emit, case, booking, now)
         return [await self.scheduler.cancel(conn, emit, booking, "cancelled_by_advisor", now)]
 
     async def book_quiet_room(
-        self, conn: AsyncConnection, command: BookQuietRoom, emit: Emitter, now: datetime
+        self,
+        conn: AsyncConnection,
+        command: BookQuietRoom,
+        emit: Emitter,
+        now: datetime,
+        published_at: datetime | None,
     ) -> list[Outgoing]:
-        if (reason := await verify_actor(conn, command, None, now)) is not None:
-            return [self._rejected(emit, command, None, reason, now)]
+        if (refusal := await verify_actor(conn, command, None, now, published_at)) is not None:
+            return [_rejected(emit, command, None, refusal, now)]
         return await self.scheduler.book_quiet_room(
             conn, emit, command.advisor_id, command.location, command.minutes, now
         )
 
-    @staticmethod
-    def _rejected(
-        emit: Emitter, command: EventPayload, case_id: str | None, reason: str, now: datetime
-    ) -> Outgoing:
-        advisor_id = str(getattr(command, "advisor_id", ""))
+
+def _rejected(
+    emit: Emitter,
+    command: EventPayload,
+    case_id: str | None,
+    refusal: Refusal,
+    now: datetime,
+) -> Outgoing:
+    """The answer to a refused command; one whose token proved nobody names nothing it supplied
+    (no case or advisor id, and an envelope not caused by the sender's event id: shared/auth.py)."""
+    if not refusal.proven:
         payload = MeetingRequestRejected(
-            case_id=case_id,
-            advisor_id=advisor_id,
+            case_id=None,
+            advisor_id=None,
             command=command.EVENT_TYPE,
-            reason_code=reason,
+            reason_code=refusal.reason,
             rejected_at=now,
         )
-        return emit(payload, case_id or advisor_id)
+        return Emitter(unproven_cause(emit.causation_id), None, now)(payload, UNPROVEN_STREAM)
+    advisor_id = str(getattr(command, "advisor_id", ""))
+    payload = MeetingRequestRejected(
+        case_id=case_id,
+        advisor_id=advisor_id,
+        command=command.EVENT_TYPE,
+        reason_code=refusal.reason,
+        rejected_at=now,
+    )
+    return emit(payload, case_id or advisor_id)
 
 
 def _why_not_cancellable(booking: StoredBooking | None, case: CaseFacts, now: datetime) -> str | None:

@@ -341,9 +341,7 @@ class MeetingScheduler:
                 booked_at=now,
             )
             return [emit(booked, advisor_id)]
-        unavailable = QuietRoomUnavailable(
-            advisor_id=advisor_id, location=location, reason_code=reason, decided_at=now
-        )
+        unavailable = QuietRoomUnavailable(advisor_id=advisor_id, reason_code=reason, decided_at=now)
         return [emit(unavailable, advisor_id)]
 
 

@@ -6,18 +6,41 @@ command carries `auth`, a signed advisor token (shared/auth.py: `authorize_comma
 checks); a command whose token does not prove the acting advisor is the case's current assignee is
 rejected with a reason code. For a whistleblower report, AcceptCase is also the acknowledgement of
 receipt; ProvideFeedback records that the legal feedback was given (docs/case-file.md).
-Personal content (names of persons added, free text) travels only sealed under the case key.
+Personal content (names of persons added, free text) travels only sealed under the case key; the
+clear fields are ids, numbers, times and codes (`DeclareConflict.reason`, `RegisterTraining.kind`,
+`BookQuietRoom.location`). A value that is not one of a coded field's codes (an older record's free
+text, a misbehaving sender) is read as `None` and never kept: the owning service refuses the
+command with a reason code (`unknown_conflict_reason`, `unknown_training_kind`) before anything else,
+and the refusal carries no id the sender supplied.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
-from shared.codes import MeetingMode, Outcome, TimeActivity
+from shared.codes import ConflictReason, MeetingMode, Outcome, TimeActivity, TrainingKind
 from shared.crypto import Sealed
 from shared.envelope import EventPayload, event_type
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def _code_or_none(codes: type[E]) -> BeforeValidator:
+    """Read a coded field: one of `codes`, or None for anything else (the value is dropped)."""
+
+    def read(value: Any) -> Any:
+        return value if isinstance(value, str) and value in codes._value2member_map_ else None
+
+    return BeforeValidator(read)
+
+
+# `None`: the sender's value was not a code (see the module docstring); refused, never kept.
+ConflictReasonCode = Annotated[ConflictReason | None, _code_or_none(ConflictReason)]
+TrainingKindCode = Annotated[TrainingKind | None, _code_or_none(TrainingKind)]
 
 
 class _Command(EventPayload):
@@ -34,7 +57,7 @@ class AcceptCase(_Command):
 @event_type("DeclareConflict")
 class DeclareConflict(_Command):
     case_id: str
-    reason: str  # knows_person | own_manager_involved | pressure_from_management | other
+    reason: ConflictReasonCode
 
 
 @event_type("LogTime")
@@ -96,7 +119,7 @@ class ProvideFeedback(_Command):
 @event_type("RegisterTraining")
 class RegisterTraining(_Command):
     hours: float = Field(gt=0, le=200)
-    kind: str  # basic_course | refresher | specialist
+    kind: TrainingKindCode
     completed_on: datetime
 
 

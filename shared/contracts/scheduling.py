@@ -9,12 +9,13 @@ QuietRoomUnavailable for BookQuietRoom); a cancellation answers with MeetingCanc
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import Field
 
 from shared.codes import MeetingMode
 from shared.contracts.directory import WeeklyWindowSpec
-from shared.envelope import EventPayload, event_type
+from shared.envelope import EventPayload, event_type, upcaster
 
 
 @event_type("RoomRegistered")
@@ -105,26 +106,36 @@ class QuietRoomBooked(EventPayload):
     booked_at: datetime
 
 
-@event_type("QuietRoomUnavailable")
+@event_type("QuietRoomUnavailable", version=2)
 class QuietRoomUnavailable(EventPayload):
-    """The answer to BookQuietRoom when no quiet room is free in the advisor's own time."""
+    """The answer to BookQuietRoom when no quiet room is free in the advisor's own time.
+
+    v2: no `location` (v1 echoed the command's location back; an answer carries nothing the caller
+    supplied but the proven advisor id). The reason code says why."""
 
     advisor_id: str
-    location: str
     reason_code: str  # NO_QUIET_ROOM | ADVISOR_UNAVAILABLE | BOOKING_CONFLICT
     decided_at: datetime
+
+
+@upcaster("QuietRoomUnavailable", from_version=1)
+def _quiet_room_unavailable_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    payload.pop("location", None)
+    return payload
 
 
 @event_type("MeetingRequestRejected")
 class MeetingRequestRejected(EventPayload):
     """A meeting command (RequestMeeting, CancelMeeting, BookQuietRoom) that was not carried out.
 
-    reason_code: not_assignee | case_unknown | meeting_unknown | meeting_not_active | meeting_in_past
-    (and, once signed tokens are verified, the token's own reason codes).
+    reason_code: not_assignee (also for a case that does not exist or is not known to scheduling
+    yet) | meeting_unknown | meeting_not_active | meeting_in_past, and the token's own reason codes
+    (shared/auth.py). A command whose token did not prove its advisor is answered without any id it
+    supplied: `case_id` and `advisor_id` are then null.
     """
 
     case_id: str | None
-    advisor_id: str
+    advisor_id: str | None
     command: str
     reason_code: str
     rejected_at: datetime

@@ -60,7 +60,7 @@ def test_a_closed_case_is_read_only_and_an_erased_one_is_gone() -> None:
     assert refusal("LogTime", "adv-anna", closed) == "case_closed"
     erased = replace(closed, erased=True)
     assert refusal("GET /v1/cases/{id}", "adv-anna", erased) == "not_assignee"
-    assert refusal("LogTime", "adv-anna", erased) == "case_erased"
+    assert refusal("LogTime", "adv-anna", erased) == "not_assignee"
 
 
 def test_feedback_is_for_formal_reports_only() -> None:

@@ -153,12 +153,10 @@ def test_a_rejected_submission_never_names_the_callers_field(name: str) -> None:
 
 
 def _intake_routes() -> dict[str, Route]:
-    from datetime import timedelta
-
     return {
         "routing.assignments.v1": routing_route(),
         "directory.v1": directory_route(),
-        "advisor.actions.v1": actions_route(timedelta(seconds=120)),
+        "advisor.actions.v1": actions_route(),
     }
 
 
