@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import Any
 
 import shared.contracts  # noqa: F401
 
@@ -44,6 +45,17 @@ async def _run(args: argparse.Namespace) -> int:
                     print(
                         f"NOT REPRODUCED {verdict.case_id} {verdict.event_type}: {'; '.join(verdict.differences)}"
                     )
+        if args.action == "verify" and not args.without_log:
+            mismatches = await _state_against_log(engine, settings)
+            if mismatches is None:
+                return 2
+            for mismatch in mismatches:
+                print(f"STATE DIFFERS FROM LOG {mismatch.describe()}")
+            print(
+                f"routing's open cases against routing.assignments.v1: "
+                f"{'all agree' if not mismatches else f'{len(mismatches)} differ'}."
+            )
+            failures += len(mismatches)
     finally:
         await engine.dispose()
     if args.action == "explain" and total == 0:
@@ -52,6 +64,34 @@ async def _run(args: argparse.Namespace) -> int:
     if args.action == "verify":
         print(f"{total} decision(s) replayed, {total - failures} reproduced exactly, {failures} not.")
     return 1 if failures else 0
+
+
+async def _state_against_log(engine: Any, settings: Any) -> list[Any] | None:
+    """Routing's open cases compared with the published assignments topic; None when unreadable."""
+    from sqlalchemy import select
+
+    from services.routing.consistency import compare, decode_values, published_placements
+    from services.routing.store import routing_cases
+    from shared.log_reader import PublishedLogUnreadable, read_published
+    from shared.topics import ROUTING_ASSIGNMENTS
+
+    topic = settings.topic_prefix + ROUTING_ASSIGNMENTS.name
+    try:
+        records = await read_published(settings, topic)
+    except PublishedLogUnreadable as exc:
+        print(
+            f"caseflow audit: cannot compare routing's state with {topic}: {exc}. Set ROUTING_KAFKA_BOOTSTRAP "
+            "(and ROUTING_TOPIC_PREFIX), or pass --without-log to replay decisions only.",
+            file=sys.stderr,
+        )
+        return None
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(routing_cases.c.case_id, routing_cases.c.status, routing_cases.c.current_advisor_id)
+            )
+        ).all()
+    return compare(rows, published_placements(decode_values(r.value for r in records)))
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -67,5 +107,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     explain = actions.add_parser("explain", help="the decisions on one case, in plain language")
     explain.add_argument("case", help="the case id")
-    actions.add_parser("verify", help="replay every decision and report any that is not reproduced")
+    verify = actions.add_parser(
+        "verify",
+        help="replay every decision, and compare routing's open cases with the published assignments",
+        description=(
+            "Replays every recorded decision through the policy, then reads routing.assignments.v1 from "
+            "the broker (ROUTING_KAFKA_BOOTSTRAP, ROUTING_TOPIC_PREFIX) and checks that every open case in "
+            "routing's database has the status and advisor consumers were told. Exits 1 on any difference."
+        ),
+    )
+    verify.add_argument(
+        "--without-log",
+        action="store_true",
+        help="skip the comparison with the published topic (when the broker cannot be reached)",
+    )
     p.set_defaults(func=lambda args: asyncio.run(_run(args)))

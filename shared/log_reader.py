@@ -1,0 +1,78 @@
+"""Read a topic as published, from its first record to the end it had when reading began.
+
+For checks that compare a service's state with what it published (`caseflow audit verify`): the
+reader joins no consumer group, commits nothing and stops at the end offsets taken at the start,
+so it neither disturbs the services nor waits for records that arrive while it reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from shared.broker import aiokafka_security_options
+from shared.settings import ServiceSettings
+
+
+class PublishedLogUnreadable(RuntimeError):
+    """The broker could not be reached or the topic does not exist: nothing can be compared."""
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedRecord:
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+
+
+async def read_published(
+    settings: ServiceSettings, topic: str, *, timeout: float = 60.0
+) -> list[PublishedRecord]:
+    """Every record of `topic` up to the end offsets at the time of the call, partition by partition."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=10 * 1024 * 1024,
+        request_timeout_ms=int(timeout * 1000),
+        **aiokafka_security_options(settings),
+    )
+    try:
+        await asyncio.wait_for(consumer.start(), timeout)
+    except Exception as exc:  # noqa: BLE001  # every way of not reaching the broker means the same here
+        await consumer.stop()
+        raise PublishedLogUnreadable(
+            f"cannot reach the broker at {settings.kafka_bootstrap} ({type(exc).__name__})"
+        ) from None
+    try:
+        partitions = consumer.partitions_for_topic(topic)
+        if not partitions:
+            await consumer.force_metadata_update()
+            partitions = consumer.partitions_for_topic(topic)
+        if not partitions:
+            raise PublishedLogUnreadable(f"topic {topic} does not exist on {settings.kafka_bootstrap}")
+        assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(assigned)
+        await consumer.seek_to_beginning(*assigned)
+        ends = await consumer.end_offsets(assigned)
+        records: list[PublishedRecord] = []
+        remaining = {tp for tp in assigned if ends[tp] > await consumer.position(tp)}
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while remaining:
+            if loop.time() > deadline:
+                raise PublishedLogUnreadable(f"reading {topic} took longer than {timeout:.0f} s")
+            batch = await consumer.getmany(*remaining, timeout_ms=500)
+            for tp, recs in batch.items():
+                for r in recs:
+                    if r.offset < ends[tp]:
+                        records.append(PublishedRecord(tp.partition, r.offset, r.key, r.value))
+            for tp in list(remaining):
+                if await consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+        return records
+    finally:
+        await consumer.stop()
