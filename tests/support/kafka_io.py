@@ -41,6 +41,14 @@ async def read_all(
     bootstrap: str, topic: str, *, expect: int | None = None, timeout: float = 30.0, idle: float = 2.0
 ) -> list[bytes]:
     """Every value on `topic` from the start: until `expect` messages arrived, or `idle` s of silence."""
+    records = await read_records(bootstrap, topic, expect=expect, timeout=timeout, idle=idle)
+    return [value for _, value in records]
+
+
+async def read_records(
+    bootstrap: str, topic: str, *, expect: int | None = None, timeout: float = 30.0, idle: float = 2.0
+) -> list[tuple[bytes | None, bytes]]:
+    """Every (key, value) on `topic` from the start, as `read_all` reads values."""
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
@@ -50,14 +58,14 @@ async def read_all(
         max_partition_fetch_bytes=10 * 1024 * 1024,
     )
     await consumer.start()
-    values: list[bytes] = []
+    values: list[tuple[bytes | None, bytes]] = []
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     last = loop.time()
     try:
         while loop.time() < deadline:
             batch = await consumer.getmany(timeout_ms=200)
-            got = [r.value for recs in batch.values() for r in recs]
+            got = [(r.key, r.value) for recs in batch.values() for r in recs]
             if got:
                 values.extend(got)
                 last = loop.time()
