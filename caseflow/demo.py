@@ -20,13 +20,15 @@ import httpx
 from aiokafka import AIOKafkaProducer
 
 from caseflow import stack
-from caseflow.sample_org import ADVISORS, directory_events, places_events
+from caseflow.sample_org import ADVISORS, UNITS, directory_events, places_events
 from caseflow.simulator import Simulator
 
 ORGANISATIONS = ("min-bzk", "min-fin")
 
 
-async def _seed(bootstrap: str, prefix: str) -> None:
+async def _seed(bootstrap: str, prefix: str, intake_url: str | None = None) -> None:
+    """Load the sample organisation and rooms; with `intake_url`, wait until intake knows the units
+    (it refuses submissions for units it does not know, and all of them before the first arrived)."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     await producer.start()
     try:
@@ -39,6 +41,21 @@ async def _seed(bootstrap: str, prefix: str) -> None:
         await producer.flush()
     finally:
         await producer.stop()
+    if intake_url is not None:
+        await _directory_arrived(intake_url, units=len(UNITS))
+
+
+async def _directory_arrived(intake_url: str, units: int, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(base_url=intake_url, timeout=5) as client:
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                answer = await client.get("/v1/directory")
+                if answer.status_code == 200 and answer.json()["units"] >= units:
+                    return
+            if time.monotonic() > deadline:
+                raise TimeoutError("intake did not receive the directory in time")
+            await asyncio.sleep(0.5)
 
 
 async def _run_simulation(state: stack.StackState, duration: float, rate: float, say: callable) -> Simulator:  # type: ignore[valid-type]
@@ -123,7 +140,7 @@ def run_demo(duration: float, rate: float, home: Path, out: Path, keep_running: 
     )
     try:
         say("loading the sample organisation (2 ministries, 5 advisors) and its rooms ...")
-        asyncio.run(_seed(state.kafka_bootstrap, state.topic_prefix))
+        asyncio.run(_seed(state.kafka_bootstrap, state.topic_prefix, state.url("intake")))
         say("simulating frontends, clients and the advisors' workbench (Ctrl-C stops early) ...")
         try:
             sim = asyncio.run(_run_simulation(state, duration, rate, say))

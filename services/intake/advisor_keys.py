@@ -1,6 +1,7 @@
-"""Advisors' public keys for token verification, from directory.v1 (AdvisorKeyRegistered).
+"""Advisors' public keys for token verification, from directory.v1 (AdvisorKeyRegistered), and
+the organisations and units submissions must name (OrgUnitUpserted, services/intake/directory.py).
 
-Everything else on the directory (units, persons, pseudonyms) is skipped unread: intake has no
+Everything else on the directory (persons, pseudonyms) is skipped unread: intake has no
 business with it.
 """
 
@@ -12,9 +13,10 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.decoding import selective_envelope_decoder
+from services.intake.directory import record_unit
 from services.intake.store import advisor_keys
 from shared.auth import public_key_from_b64, record_advisor_key
-from shared.contracts.directory import AdvisorKeyRegistered
+from shared.contracts.directory import AdvisorKeyRegistered, OrgUnitUpserted
 from shared.outbox import Outgoing
 from shared.pipeline import Decoded, Inbound, PoisonMessage, Route
 
@@ -32,10 +34,12 @@ async def apply_directory_event(conn: AsyncConnection, message: Decoded, now: da
             valid_from=event.valid_from,
             valid_until=event.valid_until,
         )
+    elif isinstance(event, OrgUnitUpserted):
+        await record_unit(conn, event)
     return []
 
 
-_decode_envelope = selective_envelope_decoder(("AdvisorKeyRegistered",))
+_decode_envelope = selective_envelope_decoder(("AdvisorKeyRegistered", "OrgUnitUpserted"))
 
 
 def decode_directory_record(inbound: Inbound) -> Decoded:
@@ -49,6 +53,8 @@ def decode_directory_record(inbound: Inbound) -> Decoded:
             raise PoisonMessage("invalid_public_key", "public_key_b64 is not a 32-byte Ed25519 key") from None
         if len(event.advisor_id) > 64:
             raise PoisonMessage("envelope_invalid", "advisor_id too long")
+    if isinstance(event, OrgUnitUpserted) and max(len(event.unit_id), len(event.organisation_id)) > 64:
+        raise PoisonMessage("envelope_invalid", "unit_id or organisation_id too long")
     return decoded
 
 

@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from services.intake.case_file import CaseFileApi
 from services.intake.dialogue import DialogueApi
+from services.intake.directory import RETRYABLE_REASONS, directory_routes
 from services.intake.handlers import submission_message_id
 from services.intake.legal_deadlines import deadlines_for_opened_cases
 from services.intake.metrics import IntakeMetrics
@@ -32,10 +33,10 @@ from shared.runtime import ServiceContext
 def _answer(result: IntakeResult, created: bool) -> JSONResponse:
     if result.rejection is not None:
         r = result.rejection
-        return JSONResponse(
-            {"status": "rejected", "reason": r.reason, "field": r.field, "submission_id": r.submission_id},
-            status_code=422,
-        )
+        body = {"status": "rejected", "reason": r.reason, "field": r.field, "submission_id": r.submission_id}
+        if r.reason in RETRYABLE_REASONS:  # nothing was kept: the same submission may be sent again
+            return JSONResponse(body | {"retryable": True}, status_code=503, headers={"Retry-After": "30"})
+        return JSONResponse(body, status_code=422)
     body = {"status": "received", "case_ref": result.case_id, "receipt_code": result.receipt_code}
     return JSONResponse(body, status_code=201 if created else 200)
 
@@ -98,5 +99,6 @@ def intake_routes(
         Route("/v1/submissions", post_submission, methods=["POST"]),
         *CaseFileApi(context, metrics).routes(),
         *DialogueApi(context, metrics).routes(),
+        *directory_routes(context),
         *web_form_routes(submit_form, lambda: {"location": "Den Haag"}),
     ]

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.intake.directory import RETRYABLE_REASONS, KnownPlaces
 from services.intake.store import cases, rejections
 from services.intake.submission import Rejection, Submission, validate_submission
 from shared.contracts.intake import AvailabilityWindow, CaseOpened, SubmissionRejected
@@ -134,6 +135,7 @@ class CaseIntake:
         verdicts = [validate_submission(i.raw, i.doc, now=now) for i in items]
         valid_ids = [v.submission_id for v in verdicts if isinstance(v, Submission)]
         earlier = await self._existing_many(conn, valid_ids)
+        verdicts = await self._in_the_directory(conn, verdicts, earlier)
         to_open = {
             v.submission_id: v
             for v in verdicts
@@ -146,7 +148,8 @@ class CaseIntake:
         for item, verdict in zip(items, verdicts, strict=True):
             if isinstance(verdict, Rejection):
                 result, row = self._reject(verdict, item, now)
-                rejection_rows.append(row)
+                if verdict.reason not in RETRYABLE_REASONS:  # a retry is judged afresh
+                    rejection_rows.append(row)
             elif verdict.submission_id in earlier:
                 result = earlier[verdict.submission_id]
             else:
@@ -160,6 +163,23 @@ class CaseIntake:
                 insert_ignoring_duplicates(conn, rejections, ["submission_id"]), rejection_rows
             )
         return results
+
+    @staticmethod
+    async def _in_the_directory(
+        conn: AsyncConnection, verdicts: list[Submission | Rejection], earlier: dict[str, IntakeResult]
+    ) -> list[Submission | Rejection]:
+        """New submissions must name a unit of their organisation (services/intake/directory.py)."""
+        new = [v for v in verdicts if isinstance(v, Submission) and v.submission_id not in earlier]
+        if not new:
+            return verdicts
+        known = await KnownPlaces.read(conn, (v.organisation_id for v in new))
+        checked: list[Submission | Rejection] = []
+        for verdict in verdicts:
+            problem = None
+            if isinstance(verdict, Submission) and verdict.submission_id not in earlier:
+                problem = known.problem(verdict.organisation_id, verdict.unit_id)
+            checked.append(verdict if problem is None else Rejection(*problem, verdict.submission_id))
+        return checked
 
     def _reject(
         self, rejection: Rejection, item: IncomingSubmission, now: datetime
@@ -181,8 +201,16 @@ class CaseIntake:
             rejected_at=now,
         )
         stream = rejection.submission_id or (item.position or item.causation_id)
+        # A retryable rejection may be followed by another verdict on the same submission (same
+        # causation): its time keeps the event ids of the two apart.
+        retry = f"{rejection.reason}:{now.isoformat()}" if rejection.reason in RETRYABLE_REASONS else ""
         env = new_envelope(
-            event, stream_id=stream, producer=PRODUCER, occurred_at=now, causation_id=item.causation_id
+            event,
+            stream_id=stream,
+            producer=PRODUCER,
+            occurred_at=now,
+            causation_id=item.causation_id,
+            discriminator=retry,
         )
         return IntakeResult(
             "rejected", rejection=rejection, outgoing=[Outgoing(INTAKE_REJECTIONS.name, env)]

@@ -54,6 +54,16 @@ assignments = Table(
     Column("decided_at", DateTime(timezone=True), nullable=False),
 )
 
+# Organisations and units as the directory (directory.v1, OrgUnitUpserted) names them: ids and
+# names only, never people. A submission must name a unit of its organisation (directory.py).
+directory_units = Table(
+    "directory_units",
+    metadata,
+    Column("unit_id", String(64), primary_key=True),
+    Column("organisation_id", String(64), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+)
+
 # Advisors' public keys (directory.v1) and used token ids (replay protection), see shared/auth.py.
 advisor_keys, used_tokens = define_auth_tables(metadata)
 
@@ -101,4 +111,15 @@ client_feedback = Table(
     metadata,
     Column("case_id", String(64), primary_key=True),
     Column("given_at", DateTime(timezone=True), nullable=False),
+)
+
+# Wrong receipt codes counted per code hash and in total ("*"), per fixed window (rate_limit.py):
+# one table, so every instance applies the same budget. A correct code deletes its own rows; each
+# new global window deletes the windows that ended.
+receipt_code_failures = Table(
+    "receipt_code_failures",
+    metadata,
+    Column("counter", String(64), primary_key=True),
+    Column("window_start", DateTime(timezone=True), primary_key=True),
+    Column("failures", Integer, nullable=False),
 )

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from services.intake.directory import RETRYABLE_REASONS
 from shared.codes import CATEGORY_LABELS, Category
 
 Submit = Callable[[bytes, Any], Awaitable[tuple[int, dict[str, Any]]]]
@@ -67,6 +68,23 @@ TEXT = {
         "rejected": "Uw melding kon niet worden verwerkt",
         "back": "Terug naar het formulier",
         "reasons": "Reden",
+        "kept": "Wat u invulde staat hieronder nog in het formulier. Pas het aan en verstuur het opnieuw.",
+        "why": {
+            "organisation_unknown": "Deze organisatiecode kennen wij niet. Controleer de code "
+            "(bijvoorbeeld op intranet) of vraag uw vertrouwenspersoon om de juiste code.",
+            "unit_unknown_in_organisation": "Dit onderdeel hoort niet bij de organisatie die u invulde. "
+            "Controleer de code van uw onderdeel.",
+            "directory_not_loaded": "Het systeem is net gestart en kent de organisaties nog niet. "
+            "Er is niets bewaard. Verstuur het formulier over een paar minuten opnieuw.",
+            "no_category": "Kies ten minste één onderwerp.",
+            "contact_required": "Vul een e-mailadres of telefoonnummer in, of kies voor anoniem.",
+            "contact_unreachable": "Vul een e-mailadres of telefoonnummer in, of kies voor anoniem.",
+            "contact_given_while_anonymous": "U koos voor anoniem: laat naam, e-mail en telefoon dan leeg.",
+            "invalid_email": "Dit e-mailadres lijkt niet te kloppen.",
+            "invalid_phone": "Dit telefoonnummer lijkt niet te kloppen.",
+            "invalid_identifier": "Een code bevat tekens die niet mogen (alleen letters, cijfers, - _ . :).",
+        },
+        "why_other": "Controleer de gegevens en probeer het opnieuw.",
     },
     "en": {
         "title": "Contact a confidential advisor",
@@ -109,6 +127,23 @@ TEXT = {
         "rejected": "Your message could not be processed",
         "back": "Back to the form",
         "reasons": "Reason",
+        "kept": "What you entered is still in the form below. Correct it and send it again.",
+        "why": {
+            "organisation_unknown": "We do not know this organisation code. Check the code "
+            "(for example on the intranet) or ask a confidential advisor for the right one.",
+            "unit_unknown_in_organisation": "This unit is not part of the organisation you entered. "
+            "Check your unit's code.",
+            "directory_not_loaded": "The system has just started and does not know the organisations yet. "
+            "Nothing was kept. Please send the form again in a few minutes.",
+            "no_category": "Choose at least one subject.",
+            "contact_required": "Enter an e-mail address or phone number, or choose to stay anonymous.",
+            "contact_unreachable": "Enter an e-mail address or phone number, or choose to stay anonymous.",
+            "contact_given_while_anonymous": "You chose to stay anonymous: leave name, e-mail and phone empty.",
+            "invalid_email": "This e-mail address does not look right.",
+            "invalid_phone": "This phone number does not look right.",
+            "invalid_identifier": "A code contains characters that are not allowed (letters, digits, - _ . : only).",
+        },
+        "why_other": "Check what you entered and try again.",
     },
 }
 
@@ -122,7 +157,7 @@ box-sizing:border-box;padding:.5rem;border:1px solid #8a99ad;border-radius:4px;f
 .check label{display:inline;margin-left:.35rem}.check{margin:.3rem 0}
 button{background:#154273;color:#fff;border:0;padding:.7rem 1.6rem;border-radius:4px;font:inherit;font-weight:600;cursor:pointer}
 button:focus,input:focus,select:focus,textarea:focus,a:focus{outline:3px solid #ffb612;outline-offset:2px}
-.hint{color:#4a5a6c;font-size:.9rem}.receipt{font-size:1.6rem;font-weight:700;letter-spacing:.08em;background:#eef3f8;
+.hint{color:#4a5a6c;font-size:.9rem}.problem{border-left:4px solid #d52b1e;background:#fdf0ef;padding:.5rem 1rem;margin:1rem 0}.receipt{font-size:1.6rem;font-weight:700;letter-spacing:.08em;background:#eef3f8;
 padding:.6rem 1rem;display:inline-block;border-radius:4px}.lang{float:right;color:#fff}
 """
 
@@ -141,41 +176,81 @@ def _page(lang: str, title: str, body: str, status_code: int = 200) -> HTMLRespo
     )
 
 
-def form_page(lang: str, defaults: dict[str, str]) -> HTMLResponse:
+def form_page(
+    lang: str,
+    defaults: dict[str, str],
+    kept: dict[str, Any] | None = None,
+    problem: str = "",
+    *,
+    title: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The form; after a rejection, `kept` holds what the person entered and `problem` says why."""
     t = TEXT[lang]
     other = "en" if lang == "nl" else "nl"
+    v: dict[str, Any] = kept if kept is not None else dict(defaults)
+
+    def value(name: str) -> str:
+        return html.escape(str(v.get(name) or ""))
+
+    def checked(name: str) -> str:
+        return " checked" if v.get(name) == "yes" else ""
+
+    def options(field: str, labels: dict[str, str]) -> str:
+        return "".join(
+            f'<option value="{k}"{" selected" if v.get(field) == k else ""}>{html.escape(label)}</option>'
+            for k, label in labels.items()
+        )
+
+    ticked = set(v.get("categories") or ())
     cats = "".join(
-        f'<div class="check"><input type="checkbox" id="cat-{i}" name="categories" value="{c.value}">'
+        f'<div class="check"><input type="checkbox" id="cat-{i}" name="categories" value="{c.value}"'
+        f"{' checked' if c.value in ticked else ''}>"
         f'<label for="cat-{i}">{html.escape(CATEGORY_LABELS[c][0 if lang == "nl" else 1])}</label></div>'
         for i, c in enumerate(Category)
     )
-    roles = "".join(f'<option value="{k}">{html.escape(v)}</option>' for k, v in t["roles"].items())  # type: ignore[attr-defined]
-    modes = "".join(f'<option value="{k}">{html.escape(v)}</option>' for k, v in t["modes"].items())  # type: ignore[attr-defined]
+    roles = options("client_role", t["roles"])  # type: ignore[arg-type]
+    modes = options("mode", t["modes"])  # type: ignore[arg-type]
     body = f"""
 <header><a class="lang" href="/formulier?lang={other}" lang="{other}">{t["other_language"]}</a><h1>{t["title"]}</h1></header>
-<main><p>{t["intro"]}</p>
+<main>{problem}<p>{t["intro"]}</p>
 <form method="post" action="/formulier?lang={lang}" accept-charset="utf-8">
 <input type="hidden" name="submission_id" value="{secrets.token_urlsafe(18)}">
 <fieldset><legend>{t["role"]}</legend>
-<label for="org">{t["org"]}</label><input type="text" id="org" name="organisation_id" required value="{html.escape(defaults.get("organisation_id", ""))}">
-<label for="unit">{t["unit"]}</label><input type="text" id="unit" name="unit_id" required value="{html.escape(defaults.get("unit_id", ""))}">
+<label for="org">{t["org"]}</label><input type="text" id="org" name="organisation_id" required value="{value("organisation_id")}">
+<label for="unit">{t["unit"]}</label><input type="text" id="unit" name="unit_id" required value="{value("unit_id")}">
 <label for="role">{t["role"]}</label><select id="role" name="client_role">{roles}</select></fieldset>
 <fieldset><legend>{t["contact"]}</legend>
-<div class="check"><input type="checkbox" id="anonymous" name="anonymous" value="yes"><label for="anonymous">{t["anonymous"]}</label></div>
-<label for="name">{t["name"]}</label><input type="text" id="name" name="name" autocomplete="off">
-<label for="email">{t["email"]}</label><input type="email" id="email" name="email" autocomplete="off">
-<label for="phone">{t["phone"]}</label><input type="tel" id="phone" name="phone" autocomplete="off"></fieldset>
+<div class="check"><input type="checkbox" id="anonymous" name="anonymous" value="yes"{checked("anonymous")}><label for="anonymous">{t["anonymous"]}</label></div>
+<label for="name">{t["name"]}</label><input type="text" id="name" name="name" autocomplete="off" value="{value("name")}">
+<label for="email">{t["email"]}</label><input type="email" id="email" name="email" autocomplete="off" value="{value("email")}">
+<label for="phone">{t["phone"]}</label><input type="tel" id="phone" name="phone" autocomplete="off" value="{value("phone")}"></fieldset>
 <fieldset><legend>{t["categories"]}</legend>{cats}</fieldset>
 <label for="narrative">{t["narrative"]}</label><p class="hint" id="narrative-hint">{t["narrative_hint"]}</p>
-<textarea id="narrative" name="narrative" rows="8" maxlength="20000" aria-describedby="narrative-hint"></textarea>
+<textarea id="narrative" name="narrative" rows="8" maxlength="20000" aria-describedby="narrative-hint">{value("narrative")}</textarea>
 <fieldset><legend>{t["meeting"]}</legend>
 <select id="mode" name="mode" aria-label="{t["meeting"]}">{modes}</select>
-<label for="location">{t["location"]}</label><input type="text" id="location" name="location" value="{html.escape(defaults.get("location", ""))}">
-<div class="check"><input type="checkbox" id="external" name="wants_external_advisor" value="yes"><label for="external">{t["external"]}</label></div>
-<div class="check"><input type="checkbox" id="wb" name="is_whistleblower_report" value="yes"><label for="wb">{t["whistleblower"]}</label></div>
+<label for="location">{t["location"]}</label><input type="text" id="location" name="location" value="{value("location")}">
+<div class="check"><input type="checkbox" id="external" name="wants_external_advisor" value="yes"{checked("wants_external_advisor")}><label for="external">{t["external"]}</label></div>
+<div class="check"><input type="checkbox" id="wb" name="is_whistleblower_report" value="yes"{checked("is_whistleblower_report")}><label for="wb">{t["whistleblower"]}</label></div>
 </fieldset>
 <button type="submit" id="send">{t["submit"]}</button></form></main>"""
-    return _page(lang, str(t["title"]), body)
+    return _page(lang, title or str(t["title"]), body, status_code)
+
+
+def rejection_page(lang: str, reason: str, kept: dict[str, Any], defaults: dict[str, str]) -> HTMLResponse:
+    """Why the form was refused, in words a person can act on, above the form with their text kept
+    (and a fresh submission id: nothing was opened for the refused one)."""
+    t = TEXT[lang]
+    why = t["why"].get(reason, t["why_other"])  # type: ignore[attr-defined]
+    problem = (
+        f'<div class="problem" role="alert"><h2>{t["rejected"]}</h2><p id="why">{html.escape(str(why))}</p>'
+        f'<p class="hint">{t["reasons"]}: <code id="reason">{html.escape(reason)}</code></p>'
+        f"<p>{t['kept']}</p></div>"
+    )
+    # The title says first that it did not go through; a retryable refusal is a 503, as over HTTP.
+    status = 503 if reason in RETRYABLE_REASONS else 422
+    return form_page(lang, defaults, kept, problem, title=str(t["rejected"]), status_code=status)
 
 
 def submission_from_form(form: dict[str, Any], lang: str, now: datetime) -> dict[str, Any]:
@@ -227,12 +302,7 @@ def web_form_routes(submit: Submit, defaults: Callable[[], dict[str, str]] = dic
                 f"<p>{t['receipt_hint']}</p></main>"
             )
             return _page(lang, str(t["received"]), body)
-        reason = html.escape(str(answer.get("reason", "")))
-        body = (
-            f'<header><h1>{t["rejected"]}</h1></header><main><p role="alert">{t["reasons"]}: '
-            f'<code id="reason">{reason}</code></p><p><a href="/formulier?lang={lang}">{t["back"]}</a></p></main>'
-        )
-        return _page(lang, str(t["rejected"]), body, status_code=422)
+        return rejection_page(lang, str(answer.get("reason", "")), fields, defaults())
 
     async def root(_request: Request) -> Response:
         return RedirectResponse("/formulier", status_code=307)

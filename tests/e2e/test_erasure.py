@@ -38,6 +38,7 @@ from shared.db import make_engine
 from shared.envelope import EventPayload, new_envelope
 from tests.integration.test_case_lifecycle_harness import TOPICS, _routing_extras
 from tests.support import samples
+from tests.support.directory import load_units_into_process
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
 from tests.support.processes import CASEFLOW, ServiceProcess
 from tests.support.services import TEST_MASTER_KEY, wait_until
@@ -196,6 +197,7 @@ async def test_after_erasure_nothing_yields_the_personal_data_and_the_case_still
 
     intake.start()
     try:
+        await load_units_into_process(kafka_bootstrap, prefix, intake.url)
         await produce(
             kafka_bootstrap,
             prefix + "directory.v1",

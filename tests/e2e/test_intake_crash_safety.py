@@ -17,6 +17,7 @@ import asyncpg
 import pytest
 
 from tests.support import samples
+from tests.support.directory import DIRECTORY, load_units_into_process
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
 from tests.support.processes import ServiceProcess
 from tests.support.services import TEST_MASTER_KEY
@@ -43,7 +44,8 @@ async def test_sigkill_during_2000_submissions_loses_nothing_and_doubles_nothing
     rng = random.Random(20191)
     prefix = f"t-crash-{uuid.uuid4().hex[:8]}."
     await create_topics(
-        kafka_bootstrap, [prefix + t for t in (SUBMISSIONS, CASES, REJECTIONS, SUBMISSIONS + ".dlq")]
+        kafka_bootstrap,
+        [prefix + t for t in (SUBMISSIONS, CASES, REJECTIONS, SUBMISSIONS + ".dlq", DIRECTORY)],
     )
     db_url, raw_db = await _create_db(pg_url_base)
     intake = ServiceProcess(
@@ -69,6 +71,7 @@ async def test_sigkill_during_2000_submissions_loses_nothing_and_doubles_nothing
 
     intake.start()
     try:
+        await load_units_into_process(kafka_bootstrap, prefix, intake.url)
         # Feed in 40 slices; between slices, now and then, kill -9 and restart.
         kill_after = sorted(rng.sample(range(2, 38), KILLS))
         for n, start in enumerate(range(0, TOTAL, TOTAL // 40)):

@@ -58,7 +58,7 @@ async def test_prometheus_scrapes_all_four_services_and_finds_the_domain_metrics
         say=lambda _line: None,
     )
     try:
-        await _seed(kafka_bootstrap, prefix)
+        await _seed(kafka_bootstrap, prefix, state.url("intake"))
         async with httpx.AsyncClient(timeout=10) as client:
             answer = await client.post(
                 f"{state.url('intake')}/v1/submissions", json=samples.submission("prom")

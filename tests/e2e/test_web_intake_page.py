@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from shared.devinfra.browser import WebDriver
+from tests.support.directory import DIRECTORY, load_units_into_process
 from tests.support.kafka_io import create_topics, read_all, read_json
 from tests.support.processes import ServiceProcess
 from tests.support.services import TEST_MASTER_KEY
@@ -33,6 +34,7 @@ def intake(kafka_bootstrap: str, tmp_path: Path) -> ServiceProcess:
                     "intake.cases.v1",
                     "intake.rejections.v1",
                     "intake.submissions.v1.dlq",
+                    DIRECTORY,
                 )
             ],
         )
@@ -50,6 +52,7 @@ def intake(kafka_bootstrap: str, tmp_path: Path) -> ServiceProcess:
     )
     service.prefix = prefix  # type: ignore[attr-defined]
     service.start()
+    asyncio.run(load_units_into_process(kafka_bootstrap, prefix, service.url))
     yield service
     service.stop()
 
@@ -92,3 +95,18 @@ def test_the_english_form_and_a_clear_rejection(intake: ServiceProcess, browser:
     browser.click("#anonymous")
     assert browser.submit("#send") == "Your message could not be processed"  # no category ticked
     assert browser.text("#reason") == "no_category"
+
+
+def test_an_invented_organisation_is_refused_on_the_form_with_the_text_kept(
+    intake: ServiceProcess, browser: WebDriver
+) -> None:
+    browser.get(intake.url + "/formulier")
+    browser.type("#org", "min-atlantis")
+    browser.type("#unit", "bzk-dgob-ict")
+    browser.click("#anonymous")
+    browser.click("label[for=cat-13]")
+    browser.type("#narrative", "Mijn verhaal blijft staan. WEB-MARKER-2")
+    assert browser.submit("#send") == "Uw melding kon niet worden verwerkt"
+    assert browser.text("#reason") == "organisation_unknown"
+    assert browser.text("#why").startswith("Deze organisatiecode kennen wij niet.")
+    assert "WEB-MARKER-2" in browser.source() and 'value="min-atlantis"' in browser.source()

@@ -30,6 +30,7 @@ from shared.contracts.routing import AdvisorAssigned, CaseReassigned
 from shared.crypto import Sealed
 from shared.envelope import EventPayload, new_envelope
 from tests.support import samples
+from tests.support.directory import load_units
 from tests.support.kafka_io import create_topics, produce
 from tests.support.services import TEST_MASTER_KEY, running, wait_until
 
@@ -312,6 +313,7 @@ async def start_lifecycle(
     clock = clock or FakeClock()
     service = create_service(lifecycle_settings(kafka, prefix, db_url, tmp_path, **overrides), clock=clock)
     async with running(service.runtime):
+        await load_units(kafka, prefix, service.runtime.context.engine)
         transport = httpx.ASGITransport(app=service.runtime.asgi_app())
         async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
             yield Lifecycle(service, kafka, prefix, clock, client)

@@ -17,6 +17,7 @@ import pytest
 from services.intake.app import create_runtime
 from services.intake.settings import IntakeSettings
 from tests.support import samples
+from tests.support.directory import DIRECTORY, load_units
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
 from tests.support.services import TEST_MASTER_KEY, running
 
@@ -99,6 +100,40 @@ BAD_INPUTS: list[tuple[str, Callable[[dict[str, Any]], bytes], tuple[str, str]]]
         ),
         ("rejected", "availability_window_invalid"),
     ),
+    (
+        "availability in year 9999",
+        mutate(
+            meeting={
+                "availability": [{"start": "9999-12-30T09:00:00+00:00", "end": "9999-12-30T17:00:00+00:00"}]
+            }
+        ),
+        ("rejected", "timestamp_out_of_range"),
+    ),
+    (
+        "availability in year 1",
+        mutate(
+            meeting={
+                "availability": [{"start": "0001-01-01T09:00:00+01:00", "end": "0001-01-01T17:00:00+01:00"}]
+            }
+        ),
+        ("rejected", "timestamp_out_of_range"),
+    ),
+    (
+        "availability with a zone offset of 23:59",
+        mutate(
+            meeting={
+                "availability": [{"start": "2026-12-03T09:00:00+23:59", "end": "2026-12-03T17:00:00+23:59"}]
+            }
+        ),
+        ("rejected", "timezone_invalid"),
+    ),
+    ("an invented organisation", mutate(organisation_id="min-nowhere"), ("rejected", "organisation_unknown")),
+    (
+        "a unit of another organisation",
+        mutate(unit_id="fin-tax"),
+        ("rejected", "unit_unknown_in_organisation"),
+    ),
+    ("an invented unit", mutate(unit_id="bzk-made-up"), ("rejected", "unit_unknown_in_organisation")),
     ("language that is not an ISO code", mutate(language="dutch"), ("rejected", "invalid_language")),
     (
         "person involved without id or role",
@@ -126,7 +161,7 @@ async def intake(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory)
     tmp = tmp_path_factory.mktemp("intake-bad")
     # One partition, so the canary is always behind the bad message it follows.
     await create_topics(
-        kafka_bootstrap, [prefix + t for t in (SUBMISSIONS, CASES, REJECTIONS, DLQ)], partitions=1
+        kafka_bootstrap, [prefix + t for t in (SUBMISSIONS, CASES, REJECTIONS, DLQ, DIRECTORY)], partitions=1
     )
     settings = IntakeSettings(
         kafka_bootstrap=kafka_bootstrap,
@@ -136,6 +171,7 @@ async def intake(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory)
         master_key=TEST_MASTER_KEY,
     )
     async with running(create_runtime(settings)) as runtime:
+        await load_units(kafka_bootstrap, prefix, runtime.context.engine)
         yield runtime
 
 

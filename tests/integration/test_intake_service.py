@@ -12,6 +12,7 @@ from services.intake.app import create_runtime
 from services.intake.settings import IntakeSettings
 from shared.crypto import CaseCipher, KeyErased, Sealed
 from tests.support import samples
+from tests.support.directory import DIRECTORY, load_units
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
 from tests.support.services import TEST_MASTER_KEY, running
 
@@ -35,9 +36,12 @@ def settings_for(kafka: str, prefix: str, db_url: str, tmp_path: Any) -> IntakeS
 
 @pytest.fixture
 async def intake(kafka_bootstrap: str, unique_topic: str, db_url: str, tmp_path: Any) -> Any:
-    await create_topics(kafka_bootstrap, [unique_topic + t for t in (SUBMISSIONS, CASES, REJECTIONS, DLQ)])
+    await create_topics(
+        kafka_bootstrap, [unique_topic + t for t in (SUBMISSIONS, CASES, REJECTIONS, DLQ, DIRECTORY)]
+    )
     runtime = create_runtime(settings_for(kafka_bootstrap, unique_topic, db_url, tmp_path))
     async with running(runtime):
+        await load_units(kafka_bootstrap, unique_topic, runtime.context.engine)
         yield runtime
 
 
@@ -113,3 +117,58 @@ class TestIntakeContract:
         assert await keystore.erase(opened["case_id"], "client_request")
         with pytest.raises(KeyErased):
             await cipher.open(opened["case_id"], "personal", sealed)
+
+    async def test_an_invented_organisation_or_unit_is_refused_with_a_reason_over_http(
+        self, intake: Any
+    ) -> None:
+        transport = httpx.ASGITransport(app=intake.asgi_app())
+        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
+            nowhere = await client.post(
+                "/v1/submissions", json=samples.submission(organisation_id="min-nowhere")
+            )
+            elsewhere = await client.post("/v1/submissions", json=samples.submission(unit_id="fin-tax"))
+        assert nowhere.status_code == 422
+        assert (nowhere.json()["reason"], nowhere.json()["field"]) == (
+            "organisation_unknown",
+            "organisation_id",
+        )
+        assert elsewhere.status_code == 422
+        assert (elsewhere.json()["reason"], elsewhere.json()["field"]) == (
+            "unit_unknown_in_organisation",
+            "unit_id",
+        )
+
+
+async def test_before_the_directory_arrived_a_submission_is_refused_retryably_and_later_accepted(
+    kafka_bootstrap: str, unique_topic: str, tmp_path: Any
+) -> None:
+    """A fresh stack: nothing is accepted for ids nobody can check, and nothing refused is lost."""
+    await create_topics(
+        kafka_bootstrap, [unique_topic + t for t in (SUBMISSIONS, CASES, REJECTIONS, DLQ, DIRECTORY)]
+    )
+    db_url = f"sqlite+aiosqlite:///{tmp_path}/intake.db"
+    runtime = create_runtime(settings_for(kafka_bootstrap, unique_topic, db_url, tmp_path))
+    doc = samples.submission("early")
+    async with running(runtime):
+        transport = httpx.ASGITransport(app=runtime.asgi_app())
+        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
+            early = await client.post("/v1/submissions", json=doc)
+            published = samples.submission("early-kafka")
+            await produce(kafka_bootstrap, unique_topic + SUBMISSIONS, [(None, samples.to_bytes(published))])
+            over_kafka = await events_on(kafka_bootstrap, unique_topic + REJECTIONS, expect=2)
+            await load_units(kafka_bootstrap, unique_topic, runtime.context.engine)
+            again = await client.post("/v1/submissions", json=doc)
+    assert early.status_code == 503 and early.headers["Retry-After"]
+    assert early.json() | {"submission_id": None} == {
+        "status": "rejected",
+        "reason": "directory_not_loaded",
+        "field": None,
+        "submission_id": None,
+        "retryable": True,
+    }
+    # Both refusals are told on the rejections topic; nothing of either was stored as a case.
+    assert {e["payload"]["submission_id"]: e["payload"]["reason"] for e in over_kafka} == {
+        doc["submission_id"]: "directory_not_loaded",
+        published["submission_id"]: "directory_not_loaded",
+    }
+    assert again.status_code == 201 and again.json()["status"] == "received"

@@ -24,6 +24,7 @@ from services.reporting.export import export_topics
 from services.reporting.store import metadata as reporting_metadata
 from tests.integration.test_reporting_service import as_role, events_in_projection, settings_for
 from tests.support import samples
+from tests.support.directory import load_units
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
 from tests.support.services import TEST_MASTER_KEY, running, wait_until
 
@@ -64,6 +65,7 @@ async def test_markers_reach_no_reporting_table_report_or_export(
     ]
     markers = [m for key in keys for m in samples.markers(key)]
     async with running(intake), running(reporting.runtime):
+        await load_units(kafka_bootstrap, prefix, intake.context.engine)
         await produce(
             kafka_bootstrap,
             prefix + "intake.submissions.v1",

@@ -25,6 +25,7 @@ from shared.contracts.directory import PersonUpserted
 from shared.envelope import new_envelope
 from shared.topics import ALL_TOPICS
 from tests.support import samples
+from tests.support.directory import wait_for_units
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
 from tests.support.services import TEST_MASTER_KEY, running, wait_until
 
@@ -67,6 +68,7 @@ async def system(kafka_bootstrap: str, db_url: str, tmp_path: Path) -> Any:
         [(e.stream_id.encode(), e.to_bytes()) for e in directory_events()],
     )
     async with running(intake), running(routing):
+        await wait_for_units(intake.context.engine)
         yield prefix, routing
 
 
@@ -324,6 +326,7 @@ async def test_terms_ending_within_sixty_days_surface_and_ended_terms_reroute(
         )
     )
     async with running(intake), running(routing):
+        await wait_for_units(intake.context.engine)
         case_id = await open_case(
             kafka_bootstrap, prefix, submission_about_ict_manager(preferred_advisor_id="adv-anna")
         )
