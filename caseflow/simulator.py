@@ -38,6 +38,7 @@ from shared.contracts.advisor_actions import (
     RegisterTraining,
 )
 from shared.envelope import EventPayload, new_envelope
+from shared.submission_sealing import SubmissionKey, fetch_submission_key, sealed_record_bytes
 
 # (weight, scenario name, builder of the submission's specific fields)
 CLIENTS_BY_UNIT = {
@@ -185,6 +186,7 @@ class Simulator:
         self.receipts: dict[str, str] = {}  # case id -> receipt code (HTTP contacts), for client feedback
         self.open_cases: dict[str, str] = {}  # case id -> advisor
         self.whistleblower: set[str] = set()
+        self.submission_key: SubmissionKey | None = None  # intake's, fetched again once it is stale
 
     def topic(self, name: str) -> str:
         return self.prefix + name
@@ -225,8 +227,11 @@ class Simulator:
             if answer.status_code in (200, 201):
                 body = answer.json()
                 self.receipts[body["case_ref"]] = body["receipt_code"]
-        else:
-            await self.publish("intake.submissions.v1", doc["submission_id"], json.dumps(doc).encode())
+        else:  # a web or chat frontend: sealed to intake's key (docs/sealed-submissions.md)
+            if self.submission_key is None or not self.submission_key.fresh(now):
+                self.submission_key = await fetch_submission_key(client, self.intake_url)
+            record = sealed_record_bytes(doc, self.submission_key)
+            await self.publish("intake.submissions.v1", doc["submission_id"], record)
 
     async def frontends(self, duration: float, rate: float) -> None:
         async with httpx.AsyncClient(timeout=10) as client:

@@ -95,6 +95,8 @@ def service_env(service: str, home: Path, state: StackState, port: int) -> dict[
         f"{p}HTTP_PORT": str(port),
         f"{p}LOG_JSON": "true",
     }
+    if service == "intake":  # the stack's frontends (the demo's simulator) seal their submissions
+        env["INTAKE_REQUIRE_SEALED_SUBMISSIONS"] = "true"
     if service in KEY_HOLDERS:
         env[f"{p}KEYSTORE_URL"] = f"sqlite+aiosqlite:///{home}/keystore.db"
         env[f"{p}MASTER_KEY"] = master_key(home)

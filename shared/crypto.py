@@ -96,6 +96,11 @@ class KeyStore:
         self._cache: dict[str, tuple[float, bytes]] = {}
         self._cache_seconds = cache_seconds
 
+    @property
+    def engine(self) -> AsyncEngine:
+        """The key store's database (intake keeps its submission key ring there too)."""
+        return self._engine
+
     async def create_schema(self) -> None:
         """Idempotent, and safe when two services create the shared key store at the same moment."""
         await create_all(self._engine, keystore_metadata)

@@ -11,6 +11,7 @@ import shared.contracts  # noqa: F401  (registers the event types)
 from services.intake.actions import actions_route
 from services.intake.advisor_keys import directory_route
 from services.intake.assignments import routing_route
+from services.intake.decoding import SubmissionUnsealer
 from services.intake.handlers import submissions_route
 from services.intake.http_api import intake_routes
 from services.intake.legal_deadlines import LegalDeadlineJob, with_legal_deadlines
@@ -19,7 +20,9 @@ from services.intake.open_case import CaseIntake
 from services.intake.retention import RetentionJob
 from services.intake.settings import IntakeSettings
 from services.intake.store import messaging, metadata
+from services.intake.submission_keys import SubmissionKeyRing, submission_key_routes
 from services.intake.transactions import UnitOfWork
+from shared.crypto import parse_master_key
 from shared.pipeline import Clock, utc_now
 from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime
 from shared.topics import ADVISOR_ACTIONS, DIRECTORY, INTAKE_SUBMISSIONS, ROUTING_ASSIGNMENTS
@@ -36,6 +39,7 @@ class IntakeService:
         self.metrics: IntakeMetrics | None = None
         self.deadline_job: LegalDeadlineJob | None = None
         self.retention_job: RetentionJob | None = None
+        self.submission_keys: SubmissionKeyRing | None = None
         self.runtime = ServiceRuntime(
             service=SERVICE,
             settings=settings,
@@ -66,19 +70,37 @@ class IntakeService:
             retention_days=s.retention_days_after_closure,
             interval=s.background_interval_seconds,
         )
+        keys = self.submission_keys = SubmissionKeyRing(
+            ctx.keystore.engine,
+            parse_master_key(s.master_key.get_secret_value()),
+            rotation=timedelta(days=s.submission_key_rotation_days),
+            grace=timedelta(days=s.submission_key_grace_days),
+        )
+        await keys.create_schema()
+        await keys.current(ctx.clock())
+        unsealer = SubmissionUnsealer(keys, require_sealed=s.require_sealed_submissions)
         return ServiceParts(
             routes={
-                INTAKE_SUBMISSIONS.name: with_legal_deadlines(submissions_route(CaseIntake(ctx.keystore))),
+                INTAKE_SUBMISSIONS.name: with_legal_deadlines(
+                    submissions_route(CaseIntake(ctx.keystore), unsealer)
+                ),
                 ROUTING_ASSIGNMENTS.name: routing_route(),
                 DIRECTORY.name: directory_route(),
                 ADVISOR_ACTIONS.name: actions_route(),
             },
-            background=[self.deadline_job.run, self.retention_job.run],
+            background=[
+                self.deadline_job.run,
+                self.retention_job.run,
+                lambda stop: keys.run(stop, ctx.clock, s.background_interval_seconds),
+            ],
             on_committed=metrics.count,
         )
 
     def http_routes(self, context: Callable[[], ServiceContext]) -> list[BaseRoute]:
-        return intake_routes(context, lambda: self.metrics)
+        return [
+            *intake_routes(context, lambda: self.metrics),
+            *submission_key_routes(lambda: self.submission_keys, lambda: context().clock()),
+        ]
 
 
 def create_service(settings: IntakeSettings | None = None, *, clock: Clock = utc_now) -> IntakeService:

@@ -7,8 +7,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.intake.decoding import SubmissionUnsealer
 from services.intake.open_case import CaseIntake, IncomingSubmission
-from services.intake.submission import parse_json_object, peek_submission_id
+from services.intake.submission import Rejection, parse_json_object, peek_submission_id
 from shared.outbox import Outgoing
 from shared.pipeline import Decoded, Inbound, PoisonMessage, Route
 
@@ -26,14 +27,19 @@ def decode_submission(inbound: Inbound) -> Decoded:
     return Decoded(submission_message_id(peek_submission_id(doc), inbound.position), inbound, doc)
 
 
-def submissions_route(intake: CaseIntake) -> Route:
+def submissions_route(intake: CaseIntake, unsealer: SubmissionUnsealer) -> Route:
+    async def incoming(m: Decoded, now: datetime) -> IncomingSubmission:
+        opened = await unsealer.open(m.inbound.value, m.body, now)
+        if isinstance(opened, Rejection):
+            return IncomingSubmission(
+                m.inbound.value, m.body, "kafka", m.message_id, m.inbound.position, rejection=opened
+            )
+        return IncomingSubmission(opened.raw, opened.doc, "kafka", m.message_id, m.inbound.position)
+
     async def handle_batch(
         conn: AsyncConnection, messages: Sequence[Decoded], now: datetime
     ) -> list[Sequence[Outgoing]]:
-        items = [
-            IncomingSubmission(m.inbound.value, m.body, "kafka", m.message_id, m.inbound.position)
-            for m in messages
-        ]
+        items = [await incoming(m, now) for m in messages]
         return [result.outgoing for result in await intake.take_in_many(conn, items, now)]
 
     return Route(decode=decode_submission, handle_batch=handle_batch)

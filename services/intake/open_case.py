@@ -78,6 +78,7 @@ class IncomingSubmission:
     source: str  # "kafka" | "http"
     causation_id: str  # the inbox key: submission:<id> or position:<...>
     position: str | None = None
+    rejection: Rejection | None = None  # already refused while decoding (a sealed record that did not open)
 
 
 class CaseIntake:
@@ -132,7 +133,7 @@ class CaseIntake:
     ) -> list[IntakeResult]:
         """Verdicts for a batch, in a handful of statements: one look-up of earlier outcomes, one key
         store transaction, one multi-row insert each for cases and rejections."""
-        verdicts = [validate_submission(i.raw, i.doc, now=now) for i in items]
+        verdicts = [i.rejection or validate_submission(i.raw, i.doc, now=now) for i in items]
         valid_ids = [v.submission_id for v in verdicts if isinstance(v, Submission)]
         earlier = await self._existing_many(conn, valid_ids)
         verdicts = await self._in_the_directory(conn, verdicts, earlier)

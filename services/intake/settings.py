@@ -21,6 +21,13 @@ class IntakeSettings(KeyHolderSettings):
     receipt_free_failures: int = Field(default=5, ge=1)
     receipt_base_lockout_seconds: float = Field(default=2.0, gt=0)
     receipt_global_failures_per_minute: int = Field(default=200, ge=1)
+    # Sealed submissions (docs/sealed-submissions.md): with this on, a record on the submissions
+    # topic that is not sealed to intake's key is rejected (`submission_not_sealed_to_intake_key`).
+    require_sealed_submissions: bool = False
+    # Intake's submission key pair is replaced every rotation period; a retired private key is kept
+    # for the grace period, at least the raw topic's 7-day retention, so waiting records stay readable.
+    submission_key_rotation_days: float = Field(default=7.0, gt=0, le=366)
+    submission_key_grace_days: float = Field(default=14.0, ge=7, le=366)
     # Request bodies (shared/http_limits.py): a JSON submission or the form may take up to 1 MiB
     # (4x MAX_SUBMISSION_BYTES, room for escapes); every other intake path the 64 KiB default.
     http_max_body_bytes_by_path: dict[str, int] = Field(

@@ -1,0 +1,189 @@
+"""Intake's key ring for sealed submissions: one X25519 key pair per rotation period.
+
+Kept like the case keys (shared/crypto.py): in the key store's database, the private key wrapped
+under the master key (AES-256-GCM, bound to its key id). A period's key id is derived from the
+period's start, so two intake instances that rotate at the same moment insert the same id and the
+first insert wins. A key is handed out until its period ends (`use_until`) and opened for a grace
+period after that (`accept_until`, at least the raw topic's 7-day retention), so records sealed to
+it that still wait in the topic stay readable; then its private key is deleted (a tombstone keeps
+the id, so a late record is told `submission_key_retired`, not `submission_key_unknown`).
+
+GET /v1/submission-key serves the current public key (docs/sealed-submissions.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from nacl.public import PrivateKey
+from sqlalchemy import Column, DateTime, LargeBinary, MetaData, String, Table, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from shared.db import create_all, insert_ignoring_duplicates
+from shared.pipeline import Clock
+from shared.submission_sealing import ALGORITHM, KEY_ENDPOINT, KEY_RETIRED, KEY_UNKNOWN, SubmissionKey
+
+log = structlog.get_logger(__name__)
+
+ROTATION_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+
+submission_keys_metadata = MetaData()
+submission_keys = Table(
+    "submission_keys",
+    submission_keys_metadata,
+    Column("key_id", String(40), primary_key=True),
+    Column("public_key", LargeBinary, nullable=False),
+    Column("wrapped_private_key", LargeBinary, nullable=True),  # NULL once the grace period ended
+    Column("valid_from", DateTime(timezone=True), nullable=False),
+    Column("use_until", DateTime(timezone=True), nullable=False),
+    Column("accept_until", DateTime(timezone=True), nullable=False),
+    Column("retired_at", DateTime(timezone=True), nullable=True),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedKey:
+    public: SubmissionKey
+    accept_until: datetime
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # SQLite drops the zone
+
+
+def key_id_for(valid_from: datetime) -> str:
+    return "sk-" + valid_from.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+class SubmissionKeyRing:
+    def __init__(
+        self, engine: AsyncEngine, master_key: bytes, *, rotation: timedelta, grace: timedelta
+    ) -> None:
+        if rotation <= timedelta(0) or grace < timedelta(0):
+            raise ValueError("rotation must be positive and grace not negative")
+        self._engine = engine
+        self._kek = AESGCM(master_key)
+        self._rotation, self._grace = rotation, grace
+        self._private: dict[str, tuple[bytes, datetime]] = {}  # key id -> (private key, accept_until)
+
+    async def create_schema(self) -> None:
+        await create_all(self._engine, submission_keys_metadata)
+
+    def _period(self, now: datetime) -> tuple[datetime, datetime]:
+        n = (now - ROTATION_EPOCH) // self._rotation
+        start = ROTATION_EPOCH + n * self._rotation
+        return start, start + self._rotation
+
+    def _wrap(self, key_id: str, private: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + self._kek.encrypt(nonce, private, f"submission-key|{key_id}".encode())
+
+    def _unwrap(self, key_id: str, wrapped: bytes) -> bytes:
+        return self._kek.decrypt(wrapped[:12], wrapped[12:], f"submission-key|{key_id}".encode())
+
+    async def current(self, now: datetime) -> IssuedKey:
+        """The key of the period `now` falls in, made on first use."""
+        valid_from, use_until = self._period(now)
+        key_id = key_id_for(valid_from)
+        pair = PrivateKey.generate()
+        row = {
+            "key_id": key_id,
+            "public_key": bytes(pair.public_key),
+            "wrapped_private_key": self._wrap(key_id, bytes(pair)),
+            "valid_from": valid_from,
+            "use_until": use_until,
+            "accept_until": use_until + self._grace,
+        }
+        async with self._engine.begin() as conn:
+            await conn.execute(insert_ignoring_duplicates(conn, submission_keys, ["key_id"]), [row])
+            stored = (
+                await conn.execute(select(submission_keys).where(submission_keys.c.key_id == key_id))
+            ).one()
+        public = SubmissionKey(key_id, stored.public_key, _aware(stored.use_until))
+        return IssuedKey(public, _aware(stored.accept_until))
+
+    async def private_key(self, key_id: str, now: datetime) -> bytes | str:
+        """The private key for `key_id`, or the reason code why there is none."""
+        cached = self._private.get(key_id)
+        if cached is not None and now <= cached[1]:
+            return cached[0]
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(submission_keys.c.wrapped_private_key, submission_keys.c.accept_until).where(
+                        submission_keys.c.key_id == key_id
+                    )
+                )
+            ).first()
+        if row is None:
+            return KEY_UNKNOWN
+        accept_until = _aware(row.accept_until)
+        if row.wrapped_private_key is None or now > accept_until:
+            self._private.pop(key_id, None)
+            return KEY_RETIRED
+        private = self._unwrap(key_id, row.wrapped_private_key)
+        self._private[key_id] = (private, accept_until)
+        return private
+
+    async def retire_expired(self, now: datetime) -> int:
+        """Delete the private keys whose grace period ended (their ids stay, as tombstones)."""
+        for key_id, (_, accept_until) in list(self._private.items()):
+            if now > accept_until:
+                del self._private[key_id]
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(submission_keys)
+                .where(
+                    submission_keys.c.accept_until < now,
+                    submission_keys.c.wrapped_private_key.is_not(None),
+                )
+                .values(wrapped_private_key=None, retired_at=now)
+            )
+        return int(result.rowcount or 0)
+
+    async def run(self, stop: asyncio.Event, clock: Clock, interval: float) -> None:
+        """Background job: make each period's key on time and retire the expired ones."""
+        while not stop.is_set():
+            try:
+                now = clock()
+                await self.current(now)
+                retired = await self.retire_expired(now)
+                if retired:
+                    log.info("submission_keys_retired", count=retired)
+            except Exception:  # the next round tries again; the endpoint makes keys on demand too
+                log.exception("submission_key_rotation_failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+
+
+def submission_key_routes(ring: Callable[[], SubmissionKeyRing | None], clock: Clock) -> list[BaseRoute]:
+    async def current_key(_request: Request) -> JSONResponse:
+        keys = ring()
+        if keys is None:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        now = clock()
+        issued = await keys.current(now)
+        key = issued.public
+        assert key.use_until is not None
+        body = {
+            "alg": ALGORITHM,
+            "key_id": key.key_id,
+            "public_key": base64.b64encode(key.public_key).decode(),
+            "use_until": key.use_until.isoformat(),
+            "accept_until": issued.accept_until.isoformat(),
+        }
+        max_age = max(0, min(3600, int((key.use_until - now).total_seconds())))
+        return JSONResponse(body, headers={"Cache-Control": f"public, max-age={max_age}"})
+
+    return [Route(KEY_ENDPOINT, current_key, methods=["GET"])]
