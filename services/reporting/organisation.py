@@ -53,6 +53,12 @@ class OrganisationModel:
     def organisations(self) -> tuple[str, ...]:
         return tuple(sorted({u.organisation_id for u in self.units.values()}))
 
+    def may_exist(self, organisation_id: str) -> bool:
+        """False for an organisation the file does not have: events that name one (an id invented
+        before intake checked ids against the directory) get no report of their own. Without a
+        file every organisation seen in the events may exist."""
+        return not self.units or any(u.organisation_id == organisation_id for u in self.units.values())
+
     def unit_tree(
         self, organisation_id: str, seen_units: Iterable[str]
     ) -> tuple[dict[str, int], dict[str, str | None]]:

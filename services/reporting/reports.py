@@ -136,7 +136,9 @@ class Reports:
     def _organisation(self, organisation_id: str, release: Release) -> Organisation:
         if organisation_id == GOVERNMENT_WIDE:
             return Organisation(GOVERNMENT_WIDE, GOVERNMENT_WIDE_NAMES["nl"])
-        if organisation_id not in release.layout.organisations:
+        if organisation_id not in release.layout.organisations or not self.organisation.may_exist(
+            organisation_id
+        ):
             raise UnknownOrganisation(organisation_id)
         return Organisation(organisation_id, self.organisation.organisation_name(organisation_id))
 
