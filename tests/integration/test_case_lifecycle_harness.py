@@ -24,7 +24,7 @@ from sqlalchemy import select
 from services.intake.app import IntakeService, create_service
 from services.intake.settings import IntakeSettings
 from services.intake.store import advisor_keys, assignments
-from shared.auth import authorize_command, command_digest, issue_token, public_key_to_b64
+from shared.auth import authorize_command, command_digest, issue_token, public_key_to_b64, unproven_cause
 from shared.contracts.directory import AdvisorKeyRegistered
 from shared.contracts.routing import AdvisorAssigned, CaseReassigned
 from shared.crypto import Sealed
@@ -219,7 +219,8 @@ class Lifecycle:
 
     async def events_caused_by(self, event_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
         events = self.ctx.store.tables.events
-        wanted = set(event_ids)
+        # The answer to a command whose token proved nobody is caused by unproven_cause(its id).
+        wanted = {**{i: i for i in event_ids}, **{unproven_cause(i): i for i in event_ids}}
         found: dict[str, list[dict[str, Any]]] = {}
         async with self.ctx.engine.connect() as conn:
             rows = await conn.execute(
@@ -228,7 +229,7 @@ class Lifecycle:
             for row in rows:
                 doc = json.loads(row.body)
                 if doc.get("causation_id") in wanted:
-                    found.setdefault(doc["causation_id"], []).append(doc)
+                    found.setdefault(wanted[doc["causation_id"]], []).append(doc)
         return found
 
     async def processed(self, event_id: str) -> bool:
