@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 
 from shared.broker import aiokafka_security_options
 from shared.settings import ServiceSettings
@@ -33,6 +33,7 @@ async def read_published(
 ) -> list[PublishedRecord]:
     """Every record of `topic` up to the end offsets at the time of the call, partition by partition."""
     consumer = AIOKafkaConsumer(
+        topic,
         bootstrap_servers=settings.kafka_bootstrap,
         group_id=None,
         enable_auto_commit=False,
@@ -48,20 +49,21 @@ async def read_published(
             f"cannot reach the broker at {settings.kafka_bootstrap} ({type(exc).__name__})"
         ) from None
     try:
-        partitions = consumer.partitions_for_topic(topic)
-        if not partitions:
-            await consumer.force_metadata_update()
-            partitions = consumer.partitions_for_topic(topic)
-        if not partitions:
+        if topic not in await consumer.topics():  # fetches the cluster's metadata
             raise PublishedLogUnreadable(f"topic {topic} does not exist on {settings.kafka_bootstrap}")
-        assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
-        consumer.assign(assigned)
+        # Without a group the consumer assigns itself every partition of the subscribed topic once
+        # its metadata arrives.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not consumer.assignment():
+            if loop.time() > deadline:
+                raise PublishedLogUnreadable(f"no partitions of {topic} were assigned within {timeout:.0f} s")
+            await asyncio.sleep(0.05)
+        assigned = sorted(consumer.assignment(), key=lambda tp: tp.partition)
         await consumer.seek_to_beginning(*assigned)
         ends = await consumer.end_offsets(assigned)
         records: list[PublishedRecord] = []
         remaining = {tp for tp in assigned if ends[tp] > await consumer.position(tp)}
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
         while remaining:
             if loop.time() > deadline:
                 raise PublishedLogUnreadable(f"reading {topic} took longer than {timeout:.0f} s")
