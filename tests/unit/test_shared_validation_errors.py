@@ -25,7 +25,7 @@ from services.reporting.handlers import projection_routes
 from services.routing.handlers import routes as routing_routes
 from services.scheduling.handlers import SchedulingHandlers
 from shared.envelope import EnvelopeDecodeError, decode_envelope
-from shared.pipeline import Inbound, PoisonMessage, Route
+from shared.pipeline import Decoded, Inbound, PoisonMessage, Route
 from shared.validation_errors import UNKNOWN_FIELD, UNKNOWN_KEY, describe_validation_error, safe_errors
 from tests.support import samples, scheduling_events
 
@@ -201,17 +201,19 @@ def with_unknown_name(value: bytes, name: str, where: str, *, drop: str | None =
     return json.dumps(doc).encode()
 
 
-def dead_letter_error(route: Route, topic: str, value: bytes) -> str:
-    with pytest.raises(PoisonMessage) as caught:
-        route.decode(Inbound(topic, 0, 7, b"case-1", value))
-    return caught.value.detail
+def decoded_or_dead_letter_error(route: Route, topic: str, value: bytes) -> str | Decoded:
+    """What the decoder makes of the record: the dead-letter `error`, or what the handler will get."""
+    try:
+        return route.decode(Inbound(topic, 0, 7, b"case-1", value))
+    except PoisonMessage as exc:
+        return exc.detail
 
 
 @pytest.mark.parametrize("service", SERVICES)
 @pytest.mark.parametrize("where", ["envelope", "payload"])
 def test_every_service_dead_letters_an_unknown_field_by_schema_path_only(service: str, where: str) -> None:
     routes = SERVICES[service]()
-    fed = 0
+    dead_lettered = 0
     for topic, value in valid_events().items():
         if topic not in routes:
             continue
@@ -219,12 +221,14 @@ def test_every_service_dead_letters_an_unknown_field_by_schema_path_only(service
         # Without its event id every decoder refuses the record (reporting's fast path ignores
         # extra fields, and then the full decoder decides), so the dead-letter text is observable.
         broken = with_unknown_name(value, marker, where, drop="event_id")
-        error = dead_letter_error(routes[topic], topic, broken)
+        outcome = decoded_or_dead_letter_error(routes[topic], topic, broken)
+        if isinstance(outcome, Decoded):  # a service may answer an unreadable record itself
+            assert marker not in repr(outcome.body)
+            continue
         unknown = UNKNOWN_FIELD if where == "envelope" else f"payload.{UNKNOWN_FIELD}"
-        assert error == f"event_id:missing; {unknown}:extra_forbidden"
-        assert marker not in error
-        fed += 1
-    assert fed >= 2, f"{service} consumes at least two of the topics fed here"
+        assert outcome == f"event_id:missing; {unknown}:extra_forbidden"
+        dead_lettered += 1
+    assert dead_lettered >= 2, f"{service} dead-letters at least two of the topics fed here"
 
 
 @settings(max_examples=100, deadline=None)
