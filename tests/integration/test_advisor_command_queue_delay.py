@@ -3,7 +3,8 @@
 Intake, routing and scheduling run in process on the real broker with one shared clock. Two cases
 are opened and assigned; then all three services stop. While they are stopped, advisors publish
 commands with fresh 5-minute tokens (valid when published) and the same commands with tokens that
-had expired 15 minutes before they were published. The services come back with their clock an
+had expired 15 minutes before they were published (stamped back to when they were valid by their
+producer: advisor.actions.v1 is a LogAppendTime topic, so the broker's time counts). The services come back with their clock an
 hour later, long after every token expired, and consume the waiting commands: each service
 honours the first kind, judged at the record's broker timestamp, and refuses the second with
 `token_expired`, naming no id the refused command supplied.
@@ -73,10 +74,13 @@ async def test_every_service_honours_a_command_that_waited_and_refuses_one_publi
         "routing": await stack.publish_command(conflict(now), conflict_case),
         "scheduling": await stack.publish_command(meeting(now), meet_case),
     }
+    # Published now, after expiry; the producer even asks for a record timestamp from when the token
+    # was valid, which the topic's LogAppendTime replaces by the broker's own.
+    back = too_late + timedelta(minutes=1)
     late = {
-        "intake": await stack.publish_command(accept(too_late), meet_case),
-        "routing": await stack.publish_command(conflict(too_late), conflict_case),
-        "scheduling": await stack.publish_command(meeting(too_late), meet_case),
+        "intake": await stack.publish_command(accept(too_late), meet_case, timestamp=back),
+        "routing": await stack.publish_command(conflict(too_late), conflict_case, timestamp=back),
+        "scheduling": await stack.publish_command(meeting(too_late), meet_case, timestamp=back),
     }
     # The services come back an hour later: judged at the time of processing, every token has expired.
     stack.clock.offset = timedelta(hours=1)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from aiokafka import AIOKafkaProducer
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from caseflow.sample_org import directory_events
@@ -27,10 +28,10 @@ from services.scheduling import projection
 from services.scheduling.app import create_runtime as scheduling_runtime
 from services.scheduling.settings import SchedulingSettings
 from shared.auth import unproven_cause
+from shared.devinfra.topics_config import apply_topics
 from shared.envelope import EventPayload, new_envelope
-from shared.topics import ALL_TOPICS
 from tests.support import samples
-from tests.support.kafka_io import create_topics, produce, read_all, read_json
+from tests.support.kafka_io import produce, read_all, read_json
 from tests.support.services import TEST_MASTER_KEY, wait_until
 
 
@@ -83,17 +84,29 @@ class Stack:
     async def topic(self, name: str) -> list[dict[str, Any]]:
         return read_json(await read_all(self.kafka, self.prefix + name, timeout=5, idle=0.5))
 
-    async def publish_command(self, command: EventPayload, stream: str) -> str:
+    async def publish_command(
+        self, command: EventPayload, stream: str, *, timestamp: datetime | None = None
+    ) -> str:
         env = new_envelope(
             command, stream_id=stream, producer="workbench", occurred_at=datetime.now(UTC), causation_id=None
         )
-        await self.publish_raw(env.model_dump(mode="json"))
+        await self.publish_raw(env.model_dump(mode="json"), timestamp=timestamp)
         return env.event_id
 
-    async def publish_raw(self, envelope: dict[str, Any]) -> None:
-        """An envelope as JSON, as any producer (a forger included) may write it."""
-        key = str(envelope["stream_id"]).encode()
-        await produce(self.kafka, self.prefix + "advisor.actions.v1", [(key, json.dumps(envelope).encode())])
+    async def publish_raw(self, envelope: dict[str, Any], *, timestamp: datetime | None = None) -> None:
+        """An envelope as JSON, as any producer (a forger included) may write it; `timestamp` is the
+        record timestamp the producer asks for (the topic's LogAppendTime overrides it)."""
+        producer = AIOKafkaProducer(bootstrap_servers=self.kafka, acks="all", enable_idempotence=True)
+        await producer.start()
+        try:
+            await producer.send_and_wait(
+                self.prefix + "advisor.actions.v1",
+                json.dumps(envelope).encode(),
+                key=str(envelope["stream_id"]).encode(),
+                timestamp_ms=None if timestamp is None else int(timestamp.timestamp() * 1000),
+            )
+        finally:
+            await producer.stop()
 
 
 async def answers_to(stack: Stack, topic: str, event_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -121,7 +134,7 @@ async def poll_db(url: str, check: Callable[[Any], Awaitable[bool]]) -> None:
             return await check(conn)
 
     try:
-        await wait_until(ok, timeout=60, interval=0.5)
+        await wait_until(ok, timeout=120, interval=0.5)
     finally:
         await engine.dispose()
 
@@ -129,9 +142,8 @@ async def poll_db(url: str, check: Callable[[Any], Awaitable[bool]]) -> None:
 async def new_stack(kafka_bootstrap: str, tmp_path: Path) -> Stack:
     """Topics under a fresh prefix and the sample organisation on directory.v1; nothing running yet."""
     prefix = f"t-advisor-{uuid.uuid4().hex[:8]}."
-    await create_topics(
-        kafka_bootstrap, [prefix + t.name for t in ALL_TOPICS] + [prefix + t.dlq for t in ALL_TOPICS]
-    )
+    # As deployed (deploy/kafka/topics.yaml): advisor.actions.v1 with LogAppendTime.
+    await apply_topics(kafka_bootstrap, prefix, replication_factor=1)
     await produce(
         kafka_bootstrap,
         prefix + "directory.v1",
@@ -165,7 +177,7 @@ async def open_two_assigned_cases(stack: Stack) -> dict[str, str]:
         }
         return len(assigned) == 2
 
-    await wait_until(both_assigned, timeout=60, interval=0.5)
+    await wait_until(both_assigned, timeout=120, interval=0.5)
 
     async def intake_knows(conn: Any) -> bool:
         states = [await load_case_state(conn, case_id) for case_id in assigned]
