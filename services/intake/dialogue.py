@@ -6,8 +6,8 @@ code is looked up by its hash. Messages rest sealed under the case key, and the 
 reads and answers them through the case file.
 
 A wrong code, a missing code and the code of an erased case get the same answer (404
-`unknown_receipt_code`) and count towards the rate limit (rate_limit.py); a locked-out client
-gets 429 with Retry-After.
+`unknown_receipt_code`) and count towards the limits (rate_limit.py): past them a wrong code gets
+429 `too_many_attempts` with Retry-After. A correct code is never refused.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from services.intake.case_file import MAX_MESSAGE_CHARS, _json_body
 from services.intake.emit import case_event
 from services.intake.metrics import IntakeMetrics
 from services.intake.open_case import receipt_hash
-from services.intake.rate_limit import ReceiptCodeLimiter
+from services.intake.rate_limit import GuessBudget, ReceiptGuessLimiter
 from services.intake.retention import Erasure, erase_case
 from services.intake.settings import IntakeSettings
-from services.intake.store import assignments, cases, client_feedback, messages
+from services.intake.store import assignments, cases, client_feedback, messages, receipt_code_failures
 from services.intake.transactions import UnitOfWork
 from shared.contracts.intake import ClientFeedbackGiven, ClientMessagePosted
 from shared.crypto import CaseCipher, DecryptionFailed, KeyErased, KeyNotFound, Sealed
@@ -60,17 +60,18 @@ class DialogueApi:
     ) -> None:
         self._context = context
         self._metrics = metrics
-        self._limiter: ReceiptCodeLimiter | None = None
+        self._limiter: ReceiptGuessLimiter | None = None
 
-    def limiter(self) -> ReceiptCodeLimiter:
+    def limiter(self) -> ReceiptGuessLimiter:
         if self._limiter is None:
             s = self._context().settings
             assert isinstance(s, IntakeSettings)
-            self._limiter = ReceiptCodeLimiter(
-                free_failures=s.receipt_free_failures,
-                base_lockout=timedelta(seconds=s.receipt_base_lockout_seconds),
+            budget = GuessBudget(
+                per_code=s.receipt_failures_per_code,
+                code_window=timedelta(seconds=s.receipt_code_window_seconds),
                 global_failures=s.receipt_global_failures_per_minute,
             )
+            self._limiter = ReceiptGuessLimiter(receipt_code_failures, budget)
         return self._limiter
 
     def _count_denied(self, reason: str) -> None:
@@ -81,40 +82,41 @@ class DialogueApi:
     async def _run(
         self, request: Request, act: Callable[[AsyncConnection, Any, datetime], Any]
     ) -> JSONResponse:
-        """Rate limit, look the code up, run `act(conn, case_row, now)` in one unit of work."""
+        """Look the code up, run `act(conn, case_row, now)` in one unit of work. A correct code
+        always gets there and clears its counter; a wrong one is counted (rate_limit.py)."""
         ctx = self._context()
         now = ctx.clock()
-        address = request.client.host if request.client else "unknown"
-        wait = self.limiter().retry_after(address, now)
-        if wait is not None:
-            self._count_denied("receipt_rate_limited")
-            return JSONResponse(
-                {"status": "refused", "reason": "too_many_attempts"},
-                status_code=429,
-                headers={"Retry-After": str(max(1, int(wait + 0.999)))},
-            )
         code = request.headers.get(RECEIPT_HEADER, "")
+        code_hash = receipt_hash(code[:64])
 
         async def work(conn: AsyncConnection) -> tuple[JSONResponse, list[Outgoing]]:
             row = None
             if 0 < len(code) <= 64:
-                row = (
-                    await conn.execute(select(cases).where(cases.c.receipt_hash == receipt_hash(code)))
-                ).first()
+                row = (await conn.execute(select(cases).where(cases.c.receipt_hash == code_hash))).first()
             if row is None or row.erased_at is not None:
                 raise _UnknownCode
             try:
                 response, out = await act(conn, row, now)
             except (KeyErased, KeyNotFound, DecryptionFailed):
                 raise _UnknownCode from None
+            await self.limiter().right_code(conn, code_hash)
             return response, out
 
         try:
             return await UnitOfWork.of(ctx).run(work)
         except _UnknownCode:
-            self.limiter().failed(address, now)
+            pass
+        async with ctx.engine.begin() as conn:
+            refusal = await self.limiter().wrong_code(conn, code_hash, now)
+        if refusal is None:
             self._count_denied("receipt_code_unknown")
             return _unknown()
+        self._count_denied("receipt_rate_limited")
+        return JSONResponse(
+            {"status": "refused", "reason": "too_many_attempts"},
+            status_code=429,
+            headers={"Retry-After": str(max(1, int(refusal.retry_after + 0.999)))},
+        )
 
     async def read(self, request: Request) -> JSONResponse:
         keystore = self._context().keystore

@@ -1,74 +1,122 @@
-"""Rate limiting of wrong receipt codes: exponential lock-out per client address, and globally.
+"""Receipt-code guessing limits that cannot lock out a correct code.
 
-A receipt code has 80 bits of randomness, so guessing is hopeless anyway; the limiter makes it
-also slow and visible. Per address: `free_failures` wrong codes are free, each further one locks
-the address out for base * 2^(n-1) seconds (capped). Globally: more than `global_failures` wrong
-codes within `global_window` locks every code check for `global_lockout` (a distributed guess
-from many addresses). A right code does not clear an address's record: otherwise a client with one
-valid code could interleave it with guesses and never be locked out. State is in memory per instance (docs/case-file.md says why that is
-acceptable); the clock comes in, so tests drive it.
+The dialogue looks every presented code up first. A correct code always works, whoever sent it
+and however many wrong codes came before; it clears the counter of that code. A wrong code counts
+twice, in intake's database so every instance sees the same numbers (docs/case-file.md has them):
+- per code (its hash): `per_code` wrong tries of one code within a fixed `code_window` are
+  answered 404, further tries of that same code 429 until the window ends. A client retrying a
+  mistyped code is told to stop; every other code is untouched, so a flood of wrong codes (from
+  one address, or through a proxy all clients share) locks nobody out.
+- globally: more than `global_failures` wrong codes within a fixed `global_window` turn every
+  further wrong code's 404 into 429 until the window ends; the counter is the alarm
+  (`caseflow_access_denied_total{reason="receipt_rate_limited"}`), and above it no per-code rows
+  are written, so a flood cannot grow the table.
+Because a correct code is never refused, the limits cannot hide from a guesser that a guess was
+wrong: they cost guessers nothing they could not get anyway, and 80-bit codes are what keeps
+guessing hopeless (the numbers are in docs/case-file.md). Client addresses are neither limited nor
+stored. Windows are fixed (aligned to the epoch), so a window's budget can be spent twice across
+its boundary; the clock comes in, so tests drive it.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Table, delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.db import is_postgres
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ALL_CODES = "*"  # the global counter's key in the counters table
 
 
-@dataclass
-class _AddressRecord:
-    failures: int = 0
-    locked_until: datetime | None = None
-    last_failure: datetime | None = None
+@dataclass(frozen=True)
+class Refusal:
+    reason: str  # code_tried_too_often | too_many_wrong_codes
+    retry_after: float  # seconds until the window ends
 
 
-@dataclass
-class ReceiptCodeLimiter:
-    free_failures: int = 5
-    base_lockout: timedelta = timedelta(seconds=2)
-    max_lockout: timedelta = timedelta(hours=1)
-    # An address with no wrong code for this long starts afresh.
-    forget_after: timedelta = timedelta(hours=24)
+@dataclass(frozen=True)
+class GuessBudget:
+    per_code: int = 5
+    code_window: timedelta = timedelta(hours=1)
     global_failures: int = 200
     global_window: timedelta = timedelta(minutes=1)
-    global_lockout: timedelta = timedelta(minutes=1)
-    max_addresses: int = 100_000
-    _addresses: dict[str, _AddressRecord] = field(default_factory=dict)
-    _recent: deque[datetime] = field(default_factory=deque)
-    _global_locked_until: datetime | None = None
 
-    def retry_after(self, address: str, now: datetime) -> float | None:
-        """Seconds until `address` may try again, or None when it may try now."""
-        waits = []
-        if self._global_locked_until is not None and now < self._global_locked_until:
-            waits.append((self._global_locked_until - now).total_seconds())
-        record = self._addresses.get(address)
-        if record is not None and record.locked_until is not None and now < record.locked_until:
-            waits.append((record.locked_until - now).total_seconds())
-        return max(waits) if waits else None
+    def window_of(self, now: datetime, length: timedelta) -> datetime:
+        return EPOCH + ((now - EPOCH) // length) * length
 
-    def failed(self, address: str, now: datetime) -> None:
-        record = self._addresses.get(address)
-        if record is None or (
-            record.last_failure is not None and now - record.last_failure > self.forget_after
-        ):
-            if len(self._addresses) >= self.max_addresses:
-                self._forget_oldest()
-            record = self._addresses[address] = _AddressRecord()
-        record.failures += 1
-        record.last_failure = now
-        excess = record.failures - self.free_failures
-        if excess > 0:
-            lockout = min(self.base_lockout * (2 ** min(excess - 1, 30)), self.max_lockout)
-            record.locked_until = now + lockout
-        self._recent.append(now)
-        while self._recent and now - self._recent[0] > self.global_window:
-            self._recent.popleft()
-        if len(self._recent) > self.global_failures:
-            self._global_locked_until = now + self.global_lockout
-            self._recent.clear()
+    def over_budget(self, wrong_in_window: int, now: datetime) -> Refusal | None:
+        """The global verdict on a wrong code, `wrong_in_window` counting this one."""
+        if wrong_in_window <= self.global_failures:
+            return None
+        end = self.window_of(now, self.global_window) + self.global_window
+        return Refusal("too_many_wrong_codes", (end - now).total_seconds())
 
-    def _forget_oldest(self) -> None:
-        oldest = min(self._addresses, key=lambda a: self._addresses[a].last_failure or datetime.min)
-        del self._addresses[oldest]
+    def code_refused(self, tries_of_code: int, now: datetime) -> Refusal | None:
+        """The verdict on one wrong code, `tries_of_code` counting this try."""
+        if tries_of_code <= self.per_code:
+            return None
+        end = self.window_of(now, self.code_window) + self.code_window
+        return Refusal("code_tried_too_often", (end - now).total_seconds())
+
+    def judge_wrong_code(
+        self, wrong_in_window: int, tries_of_code: int | None, now: datetime
+    ) -> Refusal | None:
+        """429 or 404 for a wrong code; `tries_of_code` is None when the global budget is spent."""
+        global_refusal = self.over_budget(wrong_in_window, now)
+        if global_refusal is not None or tries_of_code is None:
+            return global_refusal
+        return self.code_refused(tries_of_code, now)
+
+
+class ReceiptGuessLimiter:
+    """The budget applied to the counters table (store.receipt_code_failures), inside the caller's
+    transaction."""
+
+    def __init__(self, table: Table, budget: GuessBudget) -> None:
+        self.table = table
+        self.budget = budget
+
+    async def wrong_code(self, conn: AsyncConnection, code_hash: str, now: datetime) -> Refusal | None:
+        b = self.budget
+        global_start = b.window_of(now, b.global_window)
+        wrong_in_window = await self._count(conn, ALL_CODES, global_start)
+        if wrong_in_window == 1:  # the window's first wrong code tidies up the old ones
+            await self._forget_before(conn, now)
+        tries: int | None = None
+        if b.over_budget(wrong_in_window, now) is None:
+            tries = await self._count(conn, code_hash, b.window_of(now, b.code_window))
+        return b.judge_wrong_code(wrong_in_window, tries, now)
+
+    async def right_code(self, conn: AsyncConnection, code_hash: str) -> None:
+        await conn.execute(delete(self.table).where(self.table.c.counter == code_hash))
+
+    async def _count(self, conn: AsyncConnection, counter: str, window_start: datetime) -> int:
+        """Add one to a counter, atomically across instances, and return its new value."""
+        t = self.table
+        insert = pg_insert(t) if is_postgres(conn) else sqlite_insert(t)
+        statement = (
+            insert.values(counter=counter, window_start=window_start, failures=1)
+            .on_conflict_do_update(
+                index_elements=[t.c.counter, t.c.window_start], set_={"failures": t.c.failures + 1}
+            )
+            .returning(t.c.failures)
+        )
+        return int((await conn.execute(statement)).scalar_one())
+
+    async def _forget_before(self, conn: AsyncConnection, now: datetime) -> None:
+        b = self.budget
+        keep_codes = b.window_of(now, b.code_window)
+        keep_global = b.window_of(now, b.global_window)
+        t = self.table
+        await conn.execute(
+            delete(t).where(
+                ((t.c.counter == ALL_CODES) & (t.c.window_start < keep_global))
+                | ((t.c.counter != ALL_CODES) & (t.c.window_start < keep_codes))
+            )
+        )

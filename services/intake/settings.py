@@ -16,10 +16,11 @@ class IntakeSettings(KeyHolderSettings):
     legal_warning_days: int = Field(default=2, ge=0, le=30)
     # How often the legal-deadline and retention jobs look.
     background_interval_seconds: float = Field(default=60.0, gt=0)
-    # Wrong receipt codes: free tries per client address before the exponential lock-out, its
-    # first step, and the global budget of wrong codes per minute (docs/case-file.md).
-    receipt_free_failures: int = Field(default=5, ge=1)
-    receipt_base_lockout_seconds: float = Field(default=2.0, gt=0)
+    # Wrong receipt codes (rate_limit.py, docs/case-file.md): tries of one code per window before
+    # that code is answered 429, the window, and the budget of wrong codes per minute of all
+    # clients together. A correct code is never refused.
+    receipt_failures_per_code: int = Field(default=5, ge=1)
+    receipt_code_window_seconds: float = Field(default=3600.0, ge=60, le=86_400)
     receipt_global_failures_per_minute: int = Field(default=200, ge=1)
     # Sealed submissions (docs/sealed-submissions.md): with this on, a record on the submissions
     # topic that is not sealed to intake's key is rejected (`submission_not_sealed_to_intake_key`).

@@ -8,10 +8,14 @@ places topic is strict: an unknown type there is a defect and goes to the dead-l
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.scheduling import projection
@@ -26,6 +30,7 @@ from shared.contracts.directory import AdvisorAvailabilitySet, AdvisorKeyRegiste
 from shared.contracts.intake import CaseClosed, CaseOpened, CasePersonalDataErased
 from shared.contracts.routing import AdvisorAssigned, CaseReassigned
 from shared.contracts.scheduling import (
+    MeetingNotPlanned,
     MeetingRequestRejected,
     OffSiteBudgetSet,
     RoomRegistered,
@@ -33,8 +38,64 @@ from shared.contracts.scheduling import (
 )
 from shared.envelope import Envelope, EventPayload
 from shared.outbox import Outgoing
-from shared.pipeline import IGNORED, Decoded, Route, envelope_decoder, tolerant_envelope_decoder
+from shared.pipeline import (
+    IGNORED,
+    Decoded,
+    Inbound,
+    PoisonMessage,
+    Route,
+    envelope_decoder,
+    is_transient,
+    tolerant_envelope_decoder,
+)
 from shared.topics import ADVISOR_ACTIONS, DIRECTORY, INTAKE_CASES, ROUTING_ASSIGNMENTS, SCHEDULING_PLACES
+
+log = structlog.get_logger(__name__)
+
+# Case events after which scheduling plans (or moves) a meeting by itself: if one fails, the
+# advisor is told. (An advisor's RequestMeeting is answered by its own events, and a command's
+# case id is not trusted before its token is checked.)
+PLANS_A_MEETING = (CaseOpened, AdvisorAssigned, CaseReassigned)
+
+CASE_TOPICS = (INTAKE_CASES.name, ROUTING_ASSIGNMENTS.name)
+_CASE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A case event on intake's or routing's topic that does not decode (a value no check caught,
+    or a contract mismatch): it would dead-letter, so its case is named to tell the advisor."""
+
+    case_id: str
+    event_type: str
+    reason: str
+
+
+def case_event_decoder(inbound: Inbound) -> Decoded:
+    try:
+        return tolerant_envelope_decoder(inbound)
+    except PoisonMessage as exc:
+        kind, case_id = _peek_case_event(inbound.value)
+        if kind is None or case_id is None:
+            raise
+        return Decoded(f"unreadable:{inbound.position}", inbound, Unreadable(case_id, kind, exc.reason))
+
+
+def _peek_case_event(value: bytes) -> tuple[str | None, str | None]:
+    """(event type, case id) of a planning case event read loosely; Nones for anything else."""
+    try:
+        doc = json.loads(value)
+    except (ValueError, RecursionError):
+        return None, None
+    names = {c.EVENT_TYPE for c in PLANS_A_MEETING}
+    if not isinstance(doc, dict) or doc.get("event_type") not in names:
+        return None, None
+    payload = doc.get("payload")
+    case_id = payload.get("case_id") if isinstance(payload, dict) else None
+    if not isinstance(case_id, str) or not _CASE_ID.match(case_id):
+        return None, None
+    return str(doc["event_type"]), case_id
+
 
 CONSUMED_TOPICS = (
     SCHEDULING_PLACES.name,
@@ -75,17 +136,20 @@ class SchedulingHandlers:
         }
 
     def routes(self) -> dict[str, Route]:
-        strict = {SCHEDULING_PLACES.name}
+        decoders = {
+            SCHEDULING_PLACES.name: envelope_decoder,
+            **dict.fromkeys(CASE_TOPICS, case_event_decoder),
+        }
         return {
-            topic: Route(
-                decode=envelope_decoder if topic in strict else tolerant_envelope_decoder, handle=self.handle
-            )
+            topic: Route(decode=decoders.get(topic, tolerant_envelope_decoder), handle=self.handle)
             for topic in CONSUMED_TOPICS
         }
 
     async def handle(self, conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
         if message.body is IGNORED:
             return []
+        if isinstance(message.body, Unreadable):
+            return self._unreadable(message.body, Emitter(message.message_id, None, now), now)
         envelope: Envelope[Any] = message.body
         handler = self._by_type.get(type(envelope.payload))
         command = self._commands.get(type(envelope.payload))
@@ -93,10 +157,50 @@ class SchedulingHandlers:
             return []  # a known event this service has no use for (OrgUnitUpserted, LogTime, ...)
         await self.ledger.lock(conn)
         emit = Emitter(message.message_id, envelope.correlation_id, now)
-        if command is not None:
-            return await command(conn, envelope.payload, emit, now, message.inbound.published_at)
-        assert handler is not None
-        return await handler(conn, envelope.payload, emit, now)
+
+        async def work() -> list[Outgoing]:
+            if command is not None:
+                return await command(conn, envelope.payload, emit, now, message.inbound.published_at)
+            assert handler is not None
+            return await handler(conn, envelope.payload, emit, now)
+
+        if not isinstance(envelope.payload, PLANS_A_MEETING):
+            return await work()
+        try:
+            async with conn.begin_nested():
+                return await work()
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            return await self._not_planned(conn, envelope.payload, emit, now, exc)
+
+    @staticmethod
+    def _unreadable(record: Unreadable, emit: Emitter, now: datetime) -> list[Outgoing]:
+        log.error("meeting_not_planned", event_type=record.event_type, error_type=record.reason)
+        payload = MeetingNotPlanned(
+            case_id=record.case_id,
+            advisor_id=None,
+            reason_code="event_unreadable",
+            failed_event=record.event_type,
+            decided_at=now,
+        )
+        return [emit(payload, record.case_id)]
+
+    async def _not_planned(
+        self, conn: AsyncConnection, event: Any, emit: Emitter, now: datetime, exc: Exception
+    ) -> list[Outgoing]:
+        """A case event that fails here would dead-letter and leave the case without a meeting,
+        unnoticed: its changes are rolled back (the savepoint) and the advisor is told instead."""
+        log.error("meeting_not_planned", event_type=event.EVENT_TYPE, error_type=type(exc).__name__)
+        case = await projection.load_case(conn, event.case_id)
+        payload = MeetingNotPlanned(
+            case_id=event.case_id,
+            advisor_id=case.advisor_id if case is not None else None,
+            reason_code="planning_failed",
+            failed_event=event.EVENT_TYPE,
+            decided_at=now,
+        )
+        return [emit(payload, event.case_id)]
 
     # -- facts --------------------------------------------------------------------------------
 

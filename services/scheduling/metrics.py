@@ -36,6 +36,12 @@ class SchedulingMetrics:
             ["reason"],
             registry=registry,
         )
+        self.not_planned = Counter(
+            "caseflow_scheduling_meetings_not_planned_total",
+            "Case events scheduling could not process (MeetingNotPlanned told the advisor), by event type.",
+            ["event"],
+            registry=registry,
+        )
         self.cancellations = Counter(
             "caseflow_scheduling_cancellations_total",
             "Meetings cancelled, by reason.",
@@ -72,3 +78,5 @@ class SchedulingMetrics:
                 self.rejections.labels(env.payload.reason_code).inc()
             elif kind == "MeetingCancelled":
                 self.cancellations.labels(env.payload.reason).inc()
+            elif kind == "MeetingNotPlanned":
+                self.not_planned.labels(env.payload.failed_event).inc()

@@ -85,6 +85,22 @@ class NoSlotFound(EventPayload):
     meeting_id: str | None = None
 
 
+@event_type("MeetingNotPlanned")
+class MeetingNotPlanned(EventPayload):
+    """Scheduling could not process a case's event (a defect, or a value no check caught), so no
+    meeting will be planned for it by itself: the assigned advisor arranges one (workbench).
+
+    Emitted instead of a silent dead letter; `reason_code` is `planning_failed` and `failed_event`
+    the event type that failed. `advisor_id` is the assignee scheduling knows (None before
+    assignment: the advisor who gets the case sees it on the case's stream)."""
+
+    case_id: str
+    advisor_id: str | None
+    reason_code: str
+    failed_event: str
+    decided_at: datetime
+
+
 @event_type("VenueBudgetReserved")
 class VenueBudgetReserved(EventPayload):
     organisation_id: str

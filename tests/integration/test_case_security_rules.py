@@ -1,15 +1,13 @@
-"""The pure rules behind the security tests: who may act (lifecycle.refusal) and the receipt-code
-rate limiter. No I/O: these run as unit tests."""
+"""The pure rules behind the security tests: who may act (lifecycle.refusal). No I/O: these run
+as unit tests (the receipt-code limits: tests/unit/test_receipt_guess_budget.py)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from services.intake.lifecycle import CaseState, refusal
-from services.intake.rate_limit import ReceiptCodeLimiter
 
 pytestmark = pytest.mark.unit
 
@@ -70,49 +68,3 @@ def test_feedback_is_for_formal_reports_only() -> None:
 
 def test_actions_without_a_case_are_not_case_rules() -> None:
     assert refusal("RegisterTraining", "adv-bram", None) is None
-
-
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-def test_free_failures_then_doubling_lockouts_per_address() -> None:
-    limiter = ReceiptCodeLimiter(free_failures=3, base_lockout=timedelta(seconds=2))
-    for _ in range(3):
-        assert limiter.retry_after("10.0.0.1", T0) is None
-        limiter.failed("10.0.0.1", T0)
-    assert limiter.retry_after("10.0.0.1", T0) is None
-    locks = []
-    now = T0
-    for _ in range(4):
-        limiter.failed("10.0.0.1", now)
-        locks.append(limiter.retry_after("10.0.0.1", now))
-        now += timedelta(seconds=locks[-1] or 0)
-    assert locks == [2.0, 4.0, 8.0, 16.0]
-    assert limiter.retry_after("10.0.0.2", now) is None  # another address is not affected
-
-
-def test_lockouts_are_capped_and_forgotten_after_a_quiet_day() -> None:
-    limiter = ReceiptCodeLimiter(
-        free_failures=0, base_lockout=timedelta(seconds=1), max_lockout=timedelta(minutes=1)
-    )
-    for _ in range(40):
-        limiter.failed("a", T0)
-    assert limiter.retry_after("a", T0) == 60.0
-    later = T0 + timedelta(days=2)
-    limiter.failed("a", later)
-    assert limiter.retry_after("a", later) == 1.0
-
-
-def test_many_wrong_codes_from_many_addresses_lock_everyone_for_a_while() -> None:
-    limiter = ReceiptCodeLimiter(free_failures=100, global_failures=50, global_lockout=timedelta(minutes=1))
-    for i in range(51):
-        limiter.failed(f"10.0.{i // 250}.{i % 250}", T0 + timedelta(milliseconds=i))
-    assert limiter.retry_after("192.168.1.1", T0 + timedelta(seconds=1)) is not None
-    assert limiter.retry_after("192.168.1.1", T0 + timedelta(minutes=2)) is None
-
-
-def test_the_address_table_is_bounded() -> None:
-    limiter = ReceiptCodeLimiter(max_addresses=10)
-    for i in range(25):
-        limiter.failed(f"a{i}", T0 + timedelta(seconds=i))
-    assert len(limiter._addresses) <= 10

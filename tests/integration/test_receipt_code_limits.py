@@ -1,0 +1,176 @@
+"""Receipt-code limits on a real database (SQLite and PostgreSQL): a correct code always works,
+a flood of wrong codes locks nobody out, and the counters are one set for every instance.
+
+First the limiter on its table, two engines playing two intake instances; then the dialogue over
+HTTP on the running intake service (real broker), with its clock driven.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.intake.open_case import new_receipt_code, receipt_hash
+from services.intake.rate_limit import ALL_CODES, GuessBudget, ReceiptGuessLimiter
+from services.intake.store import metadata, receipt_code_failures
+from shared.db import create_all, make_engine
+from tests.integration.test_case_lifecycle_harness import Lifecycle, start_lifecycle
+from tests.support.services import wait_until
+
+pytestmark = pytest.mark.integration
+
+NOON = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+LIMITER = ReceiptGuessLimiter(
+    receipt_code_failures,
+    GuessBudget(
+        per_code=5, code_window=timedelta(hours=1), global_failures=10, global_window=timedelta(minutes=1)
+    ),
+)
+
+
+@pytest.fixture
+async def instances(db_url: str) -> AsyncIterator[tuple[AsyncEngine, AsyncEngine]]:
+    first, second = make_engine(db_url), make_engine(db_url)
+    await create_all(first, metadata)
+    yield first, second
+    await first.dispose()
+    await second.dispose()
+
+
+async def wrong(engine: AsyncEngine, code: str, now: datetime = NOON) -> str | None:
+    async with engine.begin() as conn:
+        refusal = await LIMITER.wrong_code(conn, receipt_hash(code), now)
+    return None if refusal is None else refusal.reason
+
+
+async def counters(engine: AsyncEngine) -> dict[str, int]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(select(receipt_code_failures))
+        return {"*" if r.counter == ALL_CODES else r.counter[:8]: r.failures for r in rows}
+
+
+class TestLimiterOnTheDatabase:
+    async def test_two_instances_count_one_code_together(
+        self, instances: tuple[AsyncEngine, AsyncEngine]
+    ) -> None:
+        a, b = instances
+        assert [await wrong(e, "WXYZ-WXYZ-WXYZ-WXYZ") for e in (a, b, a, b, a)] == [None] * 5
+        assert await wrong(b, "WXYZ-WXYZ-WXYZ-WXYZ") == "code_tried_too_often"
+        assert await wrong(a, "ABCD-ABCD-ABCD-ABCD") is None  # another code is untouched
+
+    async def test_concurrent_wrong_codes_on_two_instances_are_all_counted(
+        self, instances: tuple[AsyncEngine, AsyncEngine]
+    ) -> None:
+        a, b = instances
+        later = NOON + timedelta(hours=3)  # the limiter's own budget is small; count, don't judge
+        await asyncio.gather(*(wrong(a if i % 2 else b, f"CODE-{i}", later) for i in range(40)))
+        assert (await counters(a))["*"] == 40
+
+    async def test_a_correct_code_clears_its_counter(
+        self, instances: tuple[AsyncEngine, AsyncEngine]
+    ) -> None:
+        a, _ = instances
+        code = new_receipt_code()
+        for _ in range(5):
+            await wrong(a, code)
+        async with a.begin() as conn:
+            await LIMITER.right_code(conn, receipt_hash(code))
+        assert [await wrong(a, code) for _ in range(5)] == [None] * 5
+
+    async def test_past_the_budget_no_code_rows_are_written_and_ended_windows_are_forgotten(
+        self, instances: tuple[AsyncEngine, AsyncEngine]
+    ) -> None:
+        a, _ = instances
+        reasons = [await wrong(a, new_receipt_code()) for _ in range(30)]
+        assert reasons == [None] * 10 + ["too_many_wrong_codes"] * 20
+        assert len(await counters(a)) == 1 + 10  # the global row and the ten counted codes
+        await wrong(a, new_receipt_code(), NOON + timedelta(hours=2))
+        assert len(await counters(a)) == 1 + 1
+
+
+# -- over HTTP, on the running service -----------------------------------------------------------
+
+BUDGET_PER_MINUTE = 30
+
+
+@pytest.fixture
+async def life(kafka_bootstrap: str, db_url: str, tmp_path: Path) -> AsyncIterator[Lifecycle]:
+    async for lifecycle in start_lifecycle(
+        kafka_bootstrap, db_url, tmp_path, receipt_global_failures_per_minute=BUDGET_PER_MINUTE
+    ):
+        yield lifecycle
+
+
+def client_at(life: Lifecycle, address: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=life.service.runtime.asgi_app(), client=(address, 40_000))
+    return httpx.AsyncClient(transport=transport, base_url="http://intake")
+
+
+async def status(client: httpx.AsyncClient, code: str) -> int:
+    return (await client.get("/v1/dialogue/messages", headers={"X-Receipt-Code": code})).status_code
+
+
+def guess() -> str:
+    return "-".join(secrets.token_hex(2).upper() for _ in range(4))
+
+
+class TestDialogue:
+    async def test_five_wrong_codes_then_the_right_one_works(self, life: Lifecycle) -> None:
+        _, code = await life.open_case()
+        typo = code[:-1] + ("B" if code[-1] != "B" else "C")
+        assert [await status(life.client, guess()) for _ in range(5)] == [404] * 5
+        assert [await status(life.client, typo) for _ in range(5)] == [404] * 5
+        assert await status(life.client, code) == 200
+        assert await status(life.client, typo) == 429  # the sixth try of that one wrong code
+        assert await status(life.client, code) == 200
+        assert life.metric("caseflow_access_denied_total", reason="receipt_code_unknown") == 10
+        assert life.metric("caseflow_access_denied_total", reason="receipt_rate_limited") == 1
+
+    async def test_a_flood_from_one_address_locks_out_no_other_client(self, life: Lifecycle) -> None:
+        _, mine = await life.open_case()
+        _, theirs = await life.open_case()
+        async with client_at(life, "10.6.6.6") as flooder, client_at(life, "10.1.2.3") as me:
+            flood = [await status(flooder, guess()) for _ in range(3 * BUDGET_PER_MINUTE)]
+            assert flood == [404] * BUDGET_PER_MINUTE + [429] * (2 * BUDGET_PER_MINUTE)
+            answer = await me.get("/v1/dialogue/messages", headers={"X-Receipt-Code": mine})
+            assert answer.status_code == 200 and answer.json()["status"] == "received"
+            # Behind a proxy every client has the flooder's address: a right code works there too.
+            assert await status(flooder, theirs) == 200
+            # When the minute is over, wrong codes are answered as unknown again.
+            life.clock.advance(minutes=1)
+            assert await status(flooder, guess()) == 404
+
+    async def test_erasure_with_the_right_code_works_during_a_flood(self, life: Lifecycle) -> None:
+        _, code = await life.open_case()
+        stop = asyncio.Event()
+        seen: list[int] = []
+
+        async def flood(client: httpx.AsyncClient) -> None:
+            while not stop.is_set():
+                seen.append(await status(client, guess()))
+
+        async with client_at(life, "10.6.6.6") as flooder, client_at(life, "10.1.2.3") as me:
+            flooders = [asyncio.create_task(flood(flooder)) for _ in range(4)]
+            try:
+                await wait_until(lambda: seen.count(429) >= 10, timeout=60, interval=0.05)
+                erased = await me.delete("/v1/dialogue", headers={"X-Receipt-Code": code})
+                rate_limited_before = seen.count(429)
+                await wait_until(
+                    lambda: seen.count(429) > rate_limited_before + 10, timeout=60, interval=0.05
+                )
+            finally:
+                stop.set()
+                await asyncio.gather(*flooders)
+            assert (erased.status_code, erased.json()) == (200, {"status": "erased"})
+            assert set(seen) == {404, 429}
+            assert await status(me, code) in (404, 429)  # the erased code opens nothing
+        erasures = await life.events_of("CasePersonalDataErased")
+        assert len(erasures) == 1
