@@ -6,6 +6,7 @@ by a `receive` that hands out chunks and counts how many were taken.
 
 from __future__ import annotations
 
+import importlib
 import json
 from typing import Any
 
@@ -149,3 +150,24 @@ async def test_a_browser_gets_a_page_that_says_what_to_do() -> None:
     )
     assert server.status == 413 and server.headers["content-type"].startswith("text/html")
     assert b"10000 bytes" in server.body and b"korter" in server.body
+
+
+@pytest.mark.parametrize("service", ["intake", "routing", "scheduling", "reporting"])
+def test_every_service_app_limits_bodies_as_configured(service: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(f"{service.upper()}_HTTP_MAX_BODY_BYTES", "1234")
+    monkeypatch.setenv(f"{service.upper()}_HTTP_MAX_BODY_BYTES_BY_PATH", '{"/v1/upload": 99}')
+    app = importlib.import_module(f"services.{service}.app").create_runtime().asgi_app()
+    [limiter] = [m for m in app.user_middleware if m.cls is BodyLimitMiddleware]
+    assert limiter.kwargs["limits"] == BodyLimits(default=1234, by_path={"/v1/upload": 99})
+
+
+def test_intake_takes_a_submission_of_1_mib_and_64_kib_elsewhere() -> None:
+    from services.intake.settings import IntakeSettings
+
+    settings = IntakeSettings()
+    limits = BodyLimits(settings.http_max_body_bytes, settings.http_max_body_bytes_by_path)
+    assert [limits.for_path(p) for p in ("/v1/submissions", "/formulier", "/v1/dialogue")] == [
+        2**20,
+        2**20,
+        2**16,
+    ]
