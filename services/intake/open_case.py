@@ -24,6 +24,7 @@ from shared.contracts.intake import AvailabilityWindow, CaseOpened, SubmissionRe
 from shared.crypto import CaseCipher, KeyStore, Sealed
 from shared.db import insert_ignoring_duplicates
 from shared.envelope import new_envelope
+from shared.locations import location_code
 from shared.outbox import Outgoing
 from shared.topics import INTAKE_CASES, INTAKE_REJECTIONS
 
@@ -61,6 +62,7 @@ def _split_personal(sub: Submission) -> tuple[dict[str, Any], dict[str, Any]]:
         "contact": sub.contact.model_dump() if sub.contact else None,
         "narrative": sub.narrative,
         "persons_involved": [p.model_dump(mode="json") for p in sub.persons_involved],
+        "location": sub.meeting.location if sub.meeting else None,
     }
     routing_facts = {
         "client_person_id": sub.client_person_id,
@@ -247,7 +249,7 @@ class CaseIntake:
             categories=tuple(sub.categories),
             wants_external_advisor=sub.wants_external_advisor,
             language=sub.language,
-            location=meeting.location if meeting else None,
+            location_code=location_code(meeting.location) if meeting else None,
             meeting_mode=meeting.mode if meeting else None,
             away_from_own_unit=meeting.away_from_own_unit if meeting else False,
             availability=tuple(AvailabilityWindow(start=w.start, end=w.end) for w in meeting.availability)

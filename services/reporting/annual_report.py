@@ -191,13 +191,7 @@ KEY_LABELS: dict[str, dict[str, Label]] = {
         AdvisorScope.EXTERNAL: ("Extern (rijksbreed)", "External (government-wide)"),
     },
     Dimension.CONFLICT_REASON: {
-        "conflict_declared": (
-            "Belangenconflict gemeld door de vertrouwenspersoon",
-            "Conflict declared by the advisor",
-        ),
-        "persons_added": ("Nieuwe betrokkenen bij de zaak", "New persons involved in the case"),
-        "acquaintance_declared": ("Kent een betrokkene", "Knows someone involved"),
-        "org_change": ("Wijziging in de organisatie", "Change in the organisation"),
+        "conflict": ("Belangenconflict", "Conflict of interest"),
     },
     Dimension.MEETING_MODE: {
         MeetingMode.ON_SITE_DISCREET_ROOM: ("Discrete ruimte op locatie", "Discreet room on site"),

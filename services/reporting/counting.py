@@ -10,7 +10,7 @@ protects every table. The counting rules (docs/reporting.md, "Counting rules"):
 - Routing scope: the scope of the advisor who took the case last (the latest AdvisorAssigned or
   CaseReassigned that names an advisor, by decision time, then event id). Contacts never assigned
   (waiting in the coordinators' queue) have no scope and are not in that table.
-- Reassignments for conflicts: CaseReassigned whose reason is a conflict (report_model.ConflictReason),
+- Reassignments for conflicts: CaseReassigned whose cause is a conflict (report_model.ConflictReason),
   in the quarter of the decision.
 - Meetings: a meeting (meeting_id) counts once, in the quarter of its start, under the mode of its
   latest version (highest calendar_sequence); a meeting whose latest cancellation is later than its

@@ -56,7 +56,7 @@ FOLDED_FIELDS: dict[str, dict[str, Any]] = {
     "LegalDeadlineMissed": {"case_id": str, "deadline": Literal["acknowledgement", "feedback"]},
     "AdvisorAssigned": {"case_id": str, "advisor_id": str, "scope": AdvisorScope, "decided_at": datetime},
     "CaseReassigned": {
-        "case_id": str, "to_advisor_id": (str | None, ...), "reason": str, "scope": (AdvisorScope | None, ...),
+        "case_id": str, "to_advisor_id": (str | None, ...), "cause": str, "scope": (AdvisorScope | None, ...),
         "decided_at": datetime,
     },
     "MeetingScheduled": {

@@ -84,7 +84,7 @@ DROPPED_FIELDS: dict[str, str] = {
     "language": EXTRA_QI + " (a rare language identifies)",
     "meeting_mode": EXTRA_QI,
     "away_from_own_unit": EXTRA_QI,
-    "location": FREE_TEXT,
+    "location_code": EXTRA_QI,
     "availability": FREE_TEXT,
     "personal": SEALED,
     "routing_facts": SEALED,

@@ -176,7 +176,7 @@ class ProjectionBatch:
         self.assignments.append(
             {
                 "event_id": event_id, "case_id": p.case_id, "kind": "reassigned", "advisor_id": p.to_advisor_id,
-                "scope": p.scope.value if p.scope is not None else None, "reason": p.reason,
+                "scope": p.scope.value if p.scope is not None else None, "reason": p.cause,
                 "decided_at": stamp(p.decided_at), "quarter": quarter_of(p.decided_at),
             }
         )  # fmt: skip

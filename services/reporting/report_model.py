@@ -51,6 +51,7 @@ from shared.codes import (
     Outcome,
     TimeActivity,
 )
+from shared.contracts.routing import CONFLICT_REASONS
 
 
 class ReportInputError(ValueError):
@@ -91,28 +92,23 @@ class Dimension(StrEnum):
 
 
 class ConflictReason(StrEnum):
-    """Routing's reassignment reasons (CaseReassigned.reason) that stem from a conflict of interest.
+    """CaseReassigned's coarse `cause` when it stems from a conflict of interest.
 
-    Routing also reassigns for reasons that are not conflicts (advisor_on_leave, advisor_departed,
-    advisor_status, advisor_changed, term_ended, escalation_retry); those are not counted here.
+    Routing seals the precise reason (conflict_declared, persons_added, acquaintance_declared,
+    org_change) under the case key; only the split conflict / other travels in clear
+    (shared/contracts/routing.py, docs/decisions.md D20), so the table has one row. Reassignments
+    for availability (cause `other`) are not counted.
     """
 
-    CONFLICT_DECLARED = (
-        "conflict_declared"  # the advisor declared a conflict (knows someone, own manager, pressure)
-    )
-    PERSONS_ADDED = "persons_added"  # persons added to the case put the advisor in conflict
-    ACQUAINTANCE_DECLARED = "acquaintance_declared"  # the advisor registered knowing someone involved
-    ORG_CHANGE = (
-        "org_change"  # a change in the organisation (manager line, unit) made the assignment conflict
-    )
+    CONFLICT = "conflict"
 
 
 def conflict_reason(reassignment_reason: str) -> ConflictReason | None:
-    """The conflict a CaseReassigned reason code stands for, or None when it is not a conflict."""
-    try:
-        return ConflictReason(reassignment_reason)
-    except ValueError:
-        return None
+    """The conflict a CaseReassigned cause stands for, or None when it is not a conflict. Rows
+    projected before the cause replaced the reason hold the precise reason: read through."""
+    if reassignment_reason == ConflictReason.CONFLICT or reassignment_reason in CONFLICT_REASONS:
+        return ConflictReason.CONFLICT
+    return None
 
 
 class DaysBucket(StrEnum):

@@ -41,7 +41,13 @@ from shared.contracts.intake import (
     TimeLogged,
     TrainingRegistered,
 )
-from shared.contracts.routing import AdvisorAssigned, CaseReassigned, ReferralSuggested, RoutingEscalated
+from shared.contracts.routing import (
+    AdvisorAssigned,
+    CaseReassigned,
+    ReferralSuggested,
+    RoutingEscalated,
+    reassignment_cause,
+)
 from shared.contracts.scheduling import MeetingCancelled, MeetingScheduled
 from shared.crypto import Sealed
 from shared.envelope import EventPayload, new_envelope
@@ -161,8 +167,8 @@ def simulated_year(
         ), case_id, opened)  # fmt: skip
         at = opened + timedelta(seconds=rng.randint(1, 120))
         if rng.random() < 0.03:
-            yield emit(routing_topic, RoutingEscalated(case_id=case_id, organisation_id=org, reason_codes={
-                "R5_EXTERNAL_ONLY": 2}, policy_version="2026.1", escalated_at=at), case_id, at)  # fmt: skip
+            yield emit(routing_topic, RoutingEscalated(case_id=case_id, organisation_id=org, policy_version="2026.1",
+                       escalated_at=at, detail=_sealed(rng, case_id, 48)), case_id, at)  # fmt: skip
             at += timedelta(hours=rng.randint(2, 48))
         scope = pick_weighted(rng, SCOPE_WEIGHTS)
         pool = internal[org] if scope is AdvisorScope.INTERNAL else external if scope is AdvisorScope.EXTERNAL else [
@@ -170,9 +176,9 @@ def simulated_year(
         advisor = rng.choice(pool)
         yield emit(routing_topic, AdvisorAssigned(
             case_id=case_id, advisor_id=advisor, scope=scope, policy_version="2026.1",
-            rule_codes={"R2_INVOLVED_IN_ADVISOR_CHAIN": rng.randint(0, 2)}, selection_reason="lowest_load",
-            decided_at=at, case_opened_at=opened, exclusions=_sealed(rng, case_id, 60), directory_revision=n,
-            inputs=_sealed(rng, case_id, 120),
+            selection_reason="lowest_load", decided_at=at, case_opened_at=opened,
+            exclusions=_sealed(rng, case_id, 60), directory_revision=n, inputs=_sealed(rng, case_id, 120),
+            detail=_sealed(rng, case_id, 24 + 8 * rng.randint(0, 2)),
         ), case_id, at)  # fmt: skip
         if (
             categories[0] in (Category.LABOUR_CONFLICT_WITH_MANAGER, Category.LABOUR_LEGAL_POSITION)
@@ -185,10 +191,10 @@ def simulated_year(
             new_advisor = rng.choice(internal[org] + external)
             new_scope = AdvisorScope.INTERNAL if new_advisor in internal[org] else AdvisorScope.EXTERNAL
             yield emit(routing_topic, CaseReassigned(
-                case_id=case_id, from_advisor_id=advisor, to_advisor_id=new_advisor,
-                reason=pick_weighted(rng, REASSIGNMENT_REASONS), scope=new_scope, policy_version="2026.1",
-                rule_codes={}, decided_at=at, exclusions=_sealed(rng, case_id, 60), directory_revision=n,
-                inputs=_sealed(rng, case_id, 120),
+                case_id=case_id, to_advisor_id=new_advisor,
+                cause=reassignment_cause(pick_weighted(rng, REASSIGNMENT_REASONS)), scope=new_scope,
+                policy_version="2026.1", decided_at=at, exclusions=_sealed(rng, case_id, 60), directory_revision=n,
+                inputs=_sealed(rng, case_id, 120), detail=_sealed(rng, case_id, 80),
             ), case_id, at)  # fmt: skip
             advisor = new_advisor
         at += timedelta(hours=rng.randint(1, 72))

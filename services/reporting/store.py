@@ -63,7 +63,7 @@ rp_assignments = Table(
     Column("kind", String(12), nullable=False),
     Column("advisor_id", String(ID), nullable=True),  # None: reassigned to nobody (escalated)
     Column("scope", String(12), nullable=True),
-    Column("reason", String(40), nullable=True),  # routing's reason code (reassignments)
+    Column("reason", String(40), nullable=True),  # a reassignment's coarse cause: conflict | other
     Column("decided_at", String(TS), nullable=False),
     Column("quarter", String(QUARTER), nullable=False),
 )

@@ -38,12 +38,17 @@ class Verdict:
     erased: bool = False
 
 
-def _recorded_outcome(event_type: str, p: dict[str, Any]) -> tuple[str | None, dict[str, int]]:
+def _recorded_outcome(
+    event_type: str, p: dict[str, Any], detail: dict[str, Any] | None
+) -> tuple[str | None, dict[str, int]]:
+    """The advisor a decision named and its rule counts: sealed in `detail` since version 2 of the
+    decision events, in clear (`rule_codes`, `reason_codes`) in version 1 records."""
+    rules = detail["rule_codes"] if detail is not None else p.get("rule_codes", p.get("reason_codes", {}))
     if event_type == "AdvisorAssigned":
-        return p["advisor_id"], p["rule_codes"]
+        return p["advisor_id"], rules
     if event_type == "CaseReassigned":
-        return p["to_advisor_id"], p["rule_codes"]
-    return None, p["reason_codes"]
+        return p["to_advisor_id"], rules
+    return None, rules
 
 
 class DirectoryReplayer:
@@ -111,6 +116,11 @@ async def _verify_one(
     try:
         inputs = await cipher.open(case_id, "routing_inputs", Sealed.model_validate(p["inputs"]))
         exclusions = await cipher.open(case_id, "routing_exclusions", Sealed.model_validate(p["exclusions"]))
+        detail = (
+            await cipher.open(case_id, "routing_detail", Sealed.model_validate(p["detail"]))
+            if p.get("detail")
+            else None
+        )
     except KeyErased:
         verdict.erased, verdict.matches = True, True
         verdict.explanation = [
@@ -122,7 +132,7 @@ async def _verify_one(
     decision: Decision = decide(
         facts_from_document(inputs["facts"]), directory, datetime.fromisoformat(decided_at), settings
     )
-    advisor, rules = _recorded_outcome(env["event_type"], p)
+    advisor, rules = _recorded_outcome(env["event_type"], p, detail)
     clear = decision.clear_part()
     if decision.advisor_id != advisor:
         verdict.differences.append(f"advisor: recorded {advisor}, replayed {decision.advisor_id}")

@@ -16,7 +16,14 @@ from services.routing.facts import case_facts, facts_document
 from services.routing.policy import CaseFacts, Decision, PolicySettings, decide, is_assignment_still_valid
 from services.routing.store import advisor_keys, routing_cases, used_tokens
 from shared.auth import NOT_ASSIGNEE, AuthError, Refusal, advisor_keys_of, claim_token_once, verify_command
-from shared.contracts.routing import AdvisorAssigned, CaseReassigned, ReferralSuggested, RoutingEscalated
+from shared.contracts.routing import (
+    AdvisorAssigned,
+    CaseReassigned,
+    ReferralSuggested,
+    RoutingEscalated,
+    cause_of,
+    reassignment_cause,
+)
 from shared.crypto import CaseCipher, KeyErased, Sealed
 from shared.envelope import new_envelope
 from shared.outbox import Outgoing
@@ -118,16 +125,17 @@ class Router:
             events.append(
                 CaseReassigned(
                     case_id=row.case_id,
-                    from_advisor_id=previous,
                     to_advisor_id=decision.advisor_id,
-                    reason=reason,
+                    cause=reassignment_cause(reason),
                     scope=decision.advisor_scope,
                     policy_version=decision.policy_version,
-                    rule_codes=rules,
                     decided_at=now,
                     exclusions=exclusions,
                     directory_revision=self.cache.revision,
                     inputs=inputs,
+                    detail=seal(
+                        "routing_detail", {"rule_codes": rules, "from_advisor_id": previous, "reason": reason}
+                    ),
                 )
             )
         elif decision.outcome == "assigned":
@@ -138,13 +146,13 @@ class Router:
                     advisor_id=decision.advisor_id,
                     scope=decision.advisor_scope,
                     policy_version=decision.policy_version,
-                    rule_codes=rules,
                     selection_reason=decision.selection_reason.value if decision.selection_reason else "",
                     decided_at=now,
                     case_opened_at=opened_at,
                     exclusions=exclusions,
                     directory_revision=self.cache.revision,
                     inputs=inputs,
+                    detail=seal("routing_detail", {"rule_codes": rules}),
                 )
             )
         if decision.outcome == "escalated" and row.status != "escalated":
@@ -152,13 +160,13 @@ class Router:
                 RoutingEscalated(
                     case_id=row.case_id,
                     organisation_id=row.organisation_id,
-                    reason_codes=rules,
                     policy_version=decision.policy_version,
                     escalated_at=now,
-                    reason=reason,
+                    cause=cause_of(reason),
                     exclusions=exclusions,
                     directory_revision=self.cache.revision,
                     inputs=inputs,
+                    detail=seal("routing_detail", {"rule_codes": rules, "reason": reason}),
                 )
             )
         if decision.referral_suggested and reason == "initial":

@@ -31,6 +31,7 @@ from services.routing.directory import (
 from services.routing.store import directory_log
 from shared.codes import AdvisorKind, AdvisorScope, AdvisorStatus
 from shared.contracts import directory as contract
+from shared.locations import location_codes
 
 DIRECTORY_EVENTS = (
     "OrgUnitUpserted",
@@ -61,7 +62,7 @@ def to_change(event_type: str, body: dict[str, Any], directory: Directory) -> Di
                 served_unit_ids=frozenset(a.served_unit_ids),
                 organisation_id=a.organisation_id,
                 languages=frozenset(a.languages),
-                locations=frozenset(a.locations),
+                locations=location_codes(a.locations),
                 weekly_hours=a.weekly_hours,
                 term_start=a.term_start,
                 term_end=a.term_end,

@@ -8,6 +8,7 @@ from services.routing.policy import CaseFacts, InvolvedPerson
 from shared.codes import Category, ClientRole, InvolvedRole
 from shared.contracts.intake import CaseOpened
 from shared.crypto import CaseCipher, Sealed
+from shared.locations import location_code
 
 
 def coded_fields(opened: CaseOpened) -> dict[str, Any]:
@@ -16,7 +17,7 @@ def coded_fields(opened: CaseOpened) -> dict[str, Any]:
         "categories": [c.value for c in opened.categories],
         "wants_external": opened.wants_external_advisor,
         "language": opened.language,
-        "location": opened.location,
+        "location": opened.location_code,
         "is_whistleblower_report": opened.is_whistleblower_report,
     }
 
@@ -48,7 +49,7 @@ async def case_facts(cipher: CaseCipher, row: Any) -> CaseFacts:
         excluded_advisor_ids=frozenset(facts.get("excluded_advisor_ids", [])),
         wants_external=bool(coded["wants_external"]),
         language=coded.get("language"),
-        location=coded.get("location"),
+        location=location_code(coded.get("location")),  # rows stored before codes hold the town
         is_whistleblower_report=bool(coded.get("is_whistleblower_report")),
         current_advisor_id=row.current_advisor_id,
         previously_conflicted_advisor_ids=frozenset(row.conflicted_advisor_ids or []),
@@ -92,7 +93,7 @@ def facts_from_document(doc: dict[str, Any]) -> CaseFacts:
         excluded_advisor_ids=frozenset(doc["excluded_advisor_ids"]),
         wants_external=doc["wants_external"],
         language=doc["language"],
-        location=doc["location"],
+        location=location_code(doc["location"]),  # inputs sealed before codes hold the town
         is_whistleblower_report=doc["is_whistleblower_report"],
         current_advisor_id=doc["current_advisor_id"],
         previously_conflicted_advisor_ids=frozenset(doc["previously_conflicted_advisor_ids"]),

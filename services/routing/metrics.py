@@ -17,7 +17,7 @@ class RoutingMetrics:
         )
         self.reassignments = Counter(
             "caseflow_routing_reassignments_total",
-            "Cases reassigned, by reason.",
+            "Cases reassigned, by coarse cause (conflict | other; the reason itself is sealed).",
             ["reason"],
             registry=registry,
         )
@@ -51,9 +51,9 @@ class RoutingMetrics:
                 self.decisions.labels("assigned").inc()
                 self.latency.observe(max(0.0, (p.decided_at - p.case_opened_at).total_seconds()))
             elif env.event_type == "CaseReassigned":
-                self.reassignments.labels(p.reason).inc()
+                self.reassignments.labels(p.cause).inc()
                 self.decisions.labels("assigned" if p.to_advisor_id else "escalated").inc()
-            elif env.event_type == "RoutingEscalated" and p.reason == "initial":
+            elif env.event_type == "RoutingEscalated" and p.cause == "initial":
                 self.decisions.labels("escalated").inc()
             elif env.event_type == "RoutingActionRejected":
                 self.rejected_actions.labels(p.reason).inc()

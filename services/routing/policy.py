@@ -199,7 +199,7 @@ class CaseFacts:
     excluded_advisor_ids: frozenset[str] = frozenset()
     wants_external: bool = False
     language: str | None = None
-    location: str | None = None
+    location: str | None = None  # a location code (shared/locations.py), "unknown" matches nobody
     is_whistleblower_report: bool = False  # needs an advisor for integrity (VPI or VPIO)
     current_advisor_id: str | None = None
     previously_conflicted_advisor_ids: frozenset[str] = frozenset()  # never again on this case

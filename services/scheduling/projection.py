@@ -9,7 +9,7 @@ rebuilds the same rows.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import Any
 
@@ -33,6 +33,7 @@ from shared.contracts.directory import AdvisorAvailabilitySet, WeeklyWindowSpec
 from shared.contracts.intake import CaseOpened
 from shared.contracts.scheduling import OffSiteBudgetSet, RoomRegistered, VenueRegistered
 from shared.db import is_postgres
+from shared.locations import UNKNOWN, is_known, location_code
 
 
 async def upsert(conn: AsyncConnection, table: Table, keys: Sequence[str], values: Mapping[str, Any]) -> None:
@@ -130,7 +131,7 @@ async def record_case_opened(conn: AsyncConnection, opened: CaseOpened) -> None:
             "opened": True,
             "organisation_id": opened.organisation_id,
             "unit_id": opened.unit_id,
-            "location": opened.location,
+            "location": opened.location_code,  # a code (shared/locations.py), never the town as typed
             "meeting_mode": opened.meeting_mode.value if opened.meeting_mode else None,
             "away_from_own_unit": opened.away_from_own_unit,
             "language": opened.language,
@@ -158,7 +159,7 @@ class CaseFacts:
     opened: bool
     organisation_id: str
     unit_id: str
-    location: str
+    location: str  # the client's location code; "" when none was given or it is unknown
     meeting_mode: MeetingMode | None
     away_from_own_unit: bool
     language: str
@@ -187,7 +188,7 @@ async def load_case(conn: AsyncConnection, case_id: str) -> CaseFacts | None:
         opened=bool(r["opened"]),
         organisation_id=r["organisation_id"] or "",
         unit_id=r["unit_id"] or "",
-        location=r["location"] or "",
+        location=_known_code(r["location"]),
         meeting_mode=MeetingMode(r["meeting_mode"]) if r["meeting_mode"] else None,
         away_from_own_unit=bool(r["away_from_own_unit"]),
         language=r["language"] or "nl",
@@ -198,6 +199,17 @@ async def load_case(conn: AsyncConnection, case_id: str) -> CaseFacts | None:
         advisor_id=r["advisor_id"],
         auto_meeting_requested=bool(r["auto_meeting_requested"]),
     )
+
+
+def _known_code(stored: str | None) -> str:
+    """A stored location as a code (rows written before location codes hold the town name)."""
+    code = location_code(stored)
+    return code if is_known(code) and code is not None else ""
+
+
+def _client_room(r: Mapping[str, Any] | RowMapping) -> Room:
+    """A room as a client's meeting sees it: its location as a code ("unknown" never matches)."""
+    return replace(_room(r), location=_known_code(r["location"]) or UNKNOWN)
 
 
 def _room(r: Mapping[str, Any] | RowMapping) -> Room:
@@ -221,26 +233,23 @@ async def load_room(conn: AsyncConnection, room_id: str) -> tuple[Room, tuple[st
 async def rooms_for_client(conn: AsyncConnection, case: CaseFacts) -> tuple[list[Room], str]:
     """Rooms worth searching for this client's meeting, and the client's building if known.
 
-    Away from the own unit: every location is a candidate except the client's own building. When
-    no room lists the client's unit, that building is unknown and the whole location is avoided.
+    Rooms are matched by location code (shared/locations.py). Away from the own unit: every
+    location is a candidate except the client's own building. When no room lists the client's
+    unit, that building is unknown and the whole location is avoided.
     """
-    query = select(store.rooms)
+    rows = [r._mapping for r in await conn.execute(select(store.rooms).order_by(store.rooms.c.room_id))]
+    rooms = [_client_room(r) for r in rows]
+    here = [
+        (room, r)
+        for room, r in zip(rooms, rows, strict=True)
+        if case.location and room.location == case.location
+    ]
     if not case.away_from_own_unit:
-        query = query.where(store.rooms.c.location == case.location)
-    rows = [r._mapping for r in await conn.execute(query.order_by(store.rooms.c.room_id))]
-    if not case.away_from_own_unit:
-        return [_room(r) for r in rows], ""
-    own_building = next(
-        (
-            r["building"]
-            for r in rows
-            if r["location"] == case.location and case.unit_id in (r["unit_ids"] or [])
-        ),
-        None,
-    )
+        return [room for room, _r in here], ""
+    own_building = next((r["building"] for _room_, r in here if case.unit_id in (r["unit_ids"] or [])), None)
     if own_building is not None:
-        return [_room(r) for r in rows], own_building
-    return [_room(r) for r in rows if r["location"] != case.location], ""
+        return rooms, own_building
+    return [room for room in rooms if room.location != case.location], ""
 
 
 async def quiet_rooms_at(conn: AsyncConnection, location: str) -> list[Room]:
@@ -249,11 +258,13 @@ async def quiet_rooms_at(conn: AsyncConnection, location: str) -> list[Room]:
 
 
 async def venues_for(conn: AsyncConnection, organisation_id: str, location: str) -> list[Venue]:
+    """The organisation's venues at a location code, each with its location as that code."""
     v = store.venues
-    query = select(v).where(v.c.organisation_id == organisation_id, v.c.location == location)
+    query = select(v).where(v.c.organisation_id == organisation_id)
     return [
-        Venue(r.venue_id, r.location, int(r.cost_eur_cents), r.organisation_id)
+        Venue(r.venue_id, location, int(r.cost_eur_cents), r.organisation_id)
         for r in await conn.execute(query.order_by(v.c.venue_id))
+        if location and _known_code(r.location) == location
     ]
 
 

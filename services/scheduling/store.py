@@ -122,7 +122,7 @@ cases = Table(
     Column("opened", Boolean, nullable=False, default=False),
     Column("organisation_id", String(64), nullable=True),
     Column("unit_id", String(64), nullable=True),
-    Column("location", String(100), nullable=True),
+    Column("location", String(100), nullable=True),  # the location code (shared/locations.py)
     Column("meeting_mode", String(30), nullable=True),
     Column("away_from_own_unit", Boolean, nullable=False, default=False),
     Column("language", String(8), nullable=True),

@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 from shared.codes import Category, Channel, ClientRole, MeetingMode, Outcome, TimeActivity
 from shared.crypto import Sealed
 from shared.envelope import EventPayload, JsonDict, event_type, upcaster
+from shared.locations import location_code
 from shared.validation import MAX_AVAILABILITY_WINDOW, ContractInstant, bounded_window
 
 
@@ -32,7 +33,7 @@ class AvailabilityWindow(EventPayload):
         return self
 
 
-@event_type("CaseOpened", version=2)
+@event_type("CaseOpened", version=3)
 class CaseOpened(EventPayload):
     case_id: str
     submission_id: str
@@ -45,12 +46,15 @@ class CaseOpened(EventPayload):
     categories: tuple[Category, ...] = Field(min_length=1)
     wants_external_advisor: bool = False
     language: str | None = None
-    location: str | None = None
+    # The client's town as a code of the configured catalogue (shared/locations.py): None when not
+    # given, "unknown" when not in the catalogue. The town as typed is in `personal`, sealed.
+    location_code: str | None = None
     meeting_mode: MeetingMode | None = None
     away_from_own_unit: bool = False
     availability: tuple[AvailabilityWindow, ...] = ()
     is_whistleblower_report: bool = False
-    # Contact details, narrative and the description of persons involved: for the assigned advisor.
+    # Contact details, narrative, the description of persons involved and the town as typed
+    # (`location`): for the assigned advisor.
     personal: Sealed
     # Who is involved (pseudonymous ids and roles), the client's own id, preferred and excluded
     # advisors: for routing, which holds key access, and for the advisor.
@@ -62,6 +66,18 @@ def _case_opened_v1_to_v2(payload: JsonDict) -> JsonDict:
     """v1 had one `category` and no `language`; v2 has `categories` (a contact may carry several)."""
     payload["categories"] = [payload.pop("category")]
     payload.setdefault("language", None)
+    return payload
+
+
+@upcaster("CaseOpened", from_version=2)
+def _case_opened_v2_to_v3(payload: JsonDict) -> JsonDict:
+    """v2 carried the client's town as clear free text (`location`); v3 carries only its code.
+
+    The old text is matched to the catalogue like a new submission's and then dropped: no reader
+    of an old record stores or re-publishes the town as typed. It cannot be added to the sealed
+    `personal` part (the upcaster has no key), so the case file of an old case shows no town.
+    """
+    payload["location_code"] = location_code(payload.pop("location", None))
     return payload
 
 

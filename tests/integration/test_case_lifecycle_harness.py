@@ -109,7 +109,6 @@ class Lifecycle:
             advisor_id=advisor_id,
             scope="internal",
             policy_version="test",
-            rule_codes={},
             selection_reason="lowest_load",
             decided_at=now,
             case_opened_at=now,
@@ -119,15 +118,14 @@ class Lifecycle:
         await self._produce("routing.assignments.v1", event, case_id)
         await self.wait_for_assignee(case_id, advisor_id)
 
-    async def reassign(self, case_id: str, from_advisor: str, to_advisor: str | None) -> None:
+    async def reassign(self, case_id: str, to_advisor: str | None) -> None:
+        """Who left is sealed on the event: intake revokes them from its own assignment state."""
         event = CaseReassigned(
             case_id=case_id,
-            from_advisor_id=from_advisor,
             to_advisor_id=to_advisor,
-            reason="conflict_declared",
+            cause="conflict",
             scope="internal" if to_advisor else None,
             policy_version="test",
-            rule_codes={},
             decided_at=self.clock(),
             exclusions=Sealed(kid=case_id, nonce="", ct=""),
             **_routing_extras(CaseReassigned, case_id),

@@ -22,6 +22,7 @@ from services.routing.settings import RoutingSettings
 from shared.auth import authorize_command
 from shared.contracts.advisor_actions import DeclareConflict
 from shared.contracts.directory import PersonUpserted
+from shared.crypto import Sealed
 from shared.envelope import new_envelope
 from shared.topics import ALL_TOPICS
 from tests.support import samples
@@ -90,6 +91,13 @@ async def assignments(
     return events
 
 
+async def detail_of(routing: Any, payload: dict[str, Any]) -> dict[str, Any]:
+    """A decision's sealed detail (rule counts; who left and why), opened with the case key."""
+    sealed = Sealed.model_validate(payload["detail"])
+    detail: dict[str, Any] = await routing.context.cipher.open(payload["case_id"], "routing_detail", sealed)
+    return detail
+
+
 async def open_case(kafka: str, prefix: str, doc: dict[str, Any]) -> str:
     await produce(kafka, prefix + "intake.submissions.v1", [(None, samples.to_bytes(doc))])
     opened = []
@@ -111,7 +119,7 @@ class TestRoutingContract:
     async def test_an_opened_case_is_assigned_to_an_advisor_without_a_conflict(
         self, system: Any, kafka_bootstrap: str
     ) -> None:
-        prefix, _ = system
+        prefix, routing = system
         case_id = await open_case(kafka_bootstrap, prefix, submission_about_ict_manager())
         events = await assignments(kafka_bootstrap, prefix, case_id, expect=2)  # assigned + labour referral
         kinds = {e["event_type"]: e["payload"] for e in events}
@@ -119,14 +127,15 @@ class TestRoutingContract:
         # Bram works in the small ICT team under the manager involved: never him.
         assert assigned["advisor_id"] in {"adv-anna", "adv-carla", "adv-dirk", "adv-eva"}
         # Bram is excluded under the first rule he breaks: the manager involved is his own manager.
-        assert assigned["rule_codes"] == {"R2_INVOLVED_IN_ADVISOR_CHAIN": 1}
+        assert "rule_codes" not in assigned and "R2_INVOLVED_IN_ADVISOR_CHAIN" not in str(events)
+        assert (await detail_of(routing, assigned))["rule_codes"] == {"R2_INVOLVED_IN_ADVISOR_CHAIN": 1}
         assert set(assigned["exclusions"]) == {"alg", "kid", "nonce", "ct"} and "adv-bram" not in str(events)
         assert kinds["ReferralSuggested"]["referral"] == "referred.labour_law_desk"
 
     async def test_a_declared_conflict_reassigns_the_case_to_someone_else(
         self, system: Any, kafka_bootstrap: str
     ) -> None:
-        prefix, _ = system
+        prefix, routing = system
         case_id = await open_case(kafka_bootstrap, prefix, submission_about_ict_manager())
         first = next(
             e
@@ -148,8 +157,10 @@ class TestRoutingContract:
         await produce(kafka_bootstrap, prefix + "advisor.actions.v1", [(case_id.encode(), env.to_bytes())])
         events = await assignments(kafka_bootstrap, prefix, case_id, expect=3)
         moved = next(e["payload"] for e in events if e["event_type"] == "CaseReassigned")
-        assert moved["from_advisor_id"] == advisor and moved["to_advisor_id"] not in (None, advisor)
-        assert moved["reason"] == "conflict_declared"
+        assert moved["to_advisor_id"] not in (None, advisor) and moved["cause"] == "conflict"
+        detail = await detail_of(routing, moved)
+        assert (detail["from_advisor_id"], detail["reason"]) == (advisor, "conflict_declared")
+        assert advisor not in str({k: v for k, v in moved.items() if k != "detail"})
 
     async def test_a_conflict_declared_by_someone_who_is_not_the_assignee_is_refused(
         self, system: Any, kafka_bootstrap: str
@@ -180,7 +191,7 @@ class TestRoutingContract:
     async def test_an_org_change_that_creates_a_conflict_reroutes_the_open_case(
         self, system: Any, kafka_bootstrap: str
     ) -> None:
-        prefix, _ = system
+        prefix, routing = system
         case_id = await open_case(
             kafka_bootstrap, prefix, submission_about_ict_manager(preferred_advisor_id="adv-anna")
         )
@@ -205,8 +216,11 @@ class TestRoutingContract:
         await produce(kafka_bootstrap, prefix + "directory.v1", [(b"p-hr-2", change.to_bytes())])
         events = await assignments(kafka_bootstrap, prefix, case_id, expect=3)
         moved = next(e["payload"] for e in events if e["event_type"] == "CaseReassigned")
-        assert moved["from_advisor_id"] == "adv-anna" and moved["to_advisor_id"] != "adv-anna"
-        assert moved["reason"] == "org_change"
+        assert moved["to_advisor_id"] != "adv-anna" and moved["cause"] == "conflict"
+        assert {k: v for k, v in (await detail_of(routing, moved)).items() if k != "rule_codes"} == {
+            "from_advisor_id": "adv-anna",
+            "reason": "org_change",
+        }
 
     async def test_top_management_involved_goes_to_an_external_advisor(
         self, system: Any, kafka_bootstrap: str
@@ -361,7 +375,8 @@ async def test_terms_ending_within_sixty_days_surface_and_ended_terms_reroute(
         )
         events = await assignments(kafka_bootstrap, prefix, case_id, expect=3)
         moved = next(e["payload"] for e in events if e["event_type"] == "CaseReassigned")
-        assert moved["from_advisor_id"] == "adv-anna" and moved["to_advisor_id"] != "adv-anna"
+        assert moved["to_advisor_id"] != "adv-anna" and moved["cause"] == "other"
+        assert (await detail_of(routing, moved))["from_advisor_id"] == "adv-anna"
 
         alerts: list[dict[str, Any]] = []
 

@@ -27,6 +27,7 @@ from shared.contracts.routing import AdvisorAssigned, CaseReassigned
 from shared.contracts.scheduling import OffSiteBudgetSet, RoomRegistered, VenueRegistered
 from shared.crypto import Sealed
 from shared.envelope import EventPayload, new_envelope
+from shared.locations import location_code
 from tests.support.kafka_io import produce
 
 PLACES, DIRECTORY, CASES = "scheduling.places.v1", "directory.v1", "intake.cases.v1"
@@ -111,7 +112,7 @@ def case_opened(
         anonymous=False,
         categories=categories,
         language=language,
-        location=location,
+        location_code=location_code(location),
         meeting_mode=meeting_mode,
         away_from_own_unit=away,
         availability=tuple(AvailabilityWindow(start=a, end=b) for a, b in client_windows),
@@ -138,7 +139,6 @@ def assigned(case_id: str, advisor_id: str) -> AdvisorAssigned:
                 "advisor_id": advisor_id,
                 "scope": AdvisorScope.INTERNAL,
                 "policy_version": "test",
-                "rule_codes": {},
                 "selection_reason": "lowest_load",
                 "decided_at": EPOCH,
                 "case_opened_at": EPOCH,
@@ -148,18 +148,17 @@ def assigned(case_id: str, advisor_id: str) -> AdvisorAssigned:
     )
 
 
-def reassigned(case_id: str, from_advisor: str, to_advisor: str | None) -> CaseReassigned:
+def reassigned(case_id: str, to_advisor: str | None) -> CaseReassigned:
+    """Who left is not on the event (sealed in `detail`): scheduling knows them from its state."""
     return CaseReassigned.model_validate(
         _completed(
             CaseReassigned,
             {
                 "case_id": case_id,
-                "from_advisor_id": from_advisor,
                 "to_advisor_id": to_advisor,
-                "reason": "conflict_declared",
+                "cause": "conflict",
                 "scope": AdvisorScope.INTERNAL if to_advisor else None,
                 "policy_version": "test",
-                "rule_codes": {},
                 "decided_at": EPOCH,
                 "exclusions": sealed(case_id),
             },

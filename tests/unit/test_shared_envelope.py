@@ -50,7 +50,7 @@ def case_opened_v1_bytes() -> bytes:
 def test_a_version_1_event_is_read_as_the_current_version_through_its_upcaster() -> None:
     env = decode_envelope(case_opened_v1_bytes())
     assert isinstance(env.payload, CaseOpened)
-    assert env.schema_version == CaseOpened.SCHEMA_VERSION == 2
+    assert env.schema_version == CaseOpened.SCHEMA_VERSION == 3
     assert [c.value for c in env.payload.categories] == ["unwanted_behaviour.bullying"]
     assert env.payload.language is None
 
