@@ -6,7 +6,7 @@ import shared.contracts  # noqa: F401  (registers the event types)
 from services.routing.decisions import Router
 from services.routing.directory_projection import DirectoryCache
 from services.routing.handlers import RoutingHandlers, routes
-from services.routing.jobs import check_terms, every, refresh_gauges
+from services.routing.jobs import check_terms, every, forget_used_tokens, refresh_gauges
 from services.routing.metrics import RoutingMetrics
 from services.routing.policy import PolicySettings
 from services.routing.settings import RoutingSettings
@@ -42,6 +42,7 @@ def create_runtime(settings: RoutingSettings | None = None, **runtime_args: obje
                     lambda: check_terms(ctx, router, metrics, settings.term_warning_days),
                 ),
                 every(5.0, lambda: refresh_gauges(ctx, metrics)),
+                every(3600.0, lambda: forget_used_tokens(ctx)),
             ],
         )
 

@@ -1,4 +1,5 @@
-"""Routing's scheduled work: appointments ending soon, and assignments whose term has ended."""
+"""Routing's scheduled work: appointments ending soon, assignments whose term has ended, and used
+token ids that no command can be judged valid with any more."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from sqlalchemy import func, select
 from services.routing.decisions import PRODUCER, Router
 from services.routing.metrics import RoutingMetrics
 from services.routing.policy import term_endings_within
-from services.routing.store import routing_cases, term_notices
+from services.routing.store import routing_cases, term_notices, used_tokens
+from shared.auth import TOKEN_POLICY, forget_expired_tokens
 from shared.contracts.routing import AdvisorTermEnding
 from shared.db import insert_ignoring_duplicates
 from shared.envelope import new_envelope
@@ -77,6 +79,13 @@ async def _check_terms_in_transaction(
         return await ctx.store.append(
             conn, outgoing + [Outgoing(ctx.topic(o.topic), o.envelope) for o in rerouted]
         )
+
+
+async def forget_used_tokens(ctx: ServiceContext) -> int:
+    """Drop the jtis of tokens expired longer than the policy's replay window ago: a command with
+    such a token is judged at its publication, at most max_queue_delay back, and is expired then."""
+    async with ctx.engine.begin() as conn:
+        return await forget_expired_tokens(conn, used_tokens, ctx.clock(), keep=TOKEN_POLICY.replay_window)
 
 
 async def refresh_gauges(ctx: ServiceContext, metrics: RoutingMetrics) -> None:
