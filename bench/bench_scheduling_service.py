@@ -13,6 +13,8 @@ BookingIndex, search, insert the booking (exclusion constraint / trigger), commi
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import random
 import statistics
 import sys
@@ -21,7 +23,7 @@ import time as clock
 import uuid
 from typing import Any
 
-from bench_scheduling_slots import NOW, SEED, SETTINGS, build_advisors, build_rooms, fill_calendars
+from bench_scheduling_slots import LOCATIONS, NOW, SEED, SETTINGS, build_advisors, build_rooms, fill_calendars
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.scheduling import store
@@ -32,6 +34,15 @@ from shared.codes import MeetingMode
 from shared.contracts.directory import AdvisorAvailabilitySet, LeaveSpec, WeeklyWindowSpec
 from shared.contracts.scheduling import RoomRegistered
 from shared.db import create_all, make_engine
+from shared.locations import location_code
+
+
+def use_bench_locations() -> None:
+    """The synthetic towns `loc-N` as a location catalogue: cases and rooms meet by code."""
+    path = os.path.join(tempfile.mkdtemp(), "locations.json")
+    with open(path, "w", encoding="utf-8") as out:
+        json.dump({f"loc_{n}": [f"loc-{n}"] for n in range(LOCATIONS)}, out)
+    os.environ["CASEFLOW_LOCATIONS_FILE"] = path
 
 
 async def load_calendar(engine: AsyncEngine, rng: random.Random) -> tuple[list[Any], list[Any]]:
@@ -108,7 +119,7 @@ async def run_mode(
             opened=True,
             organisation_id="org-0",
             unit_id="unit",
-            location=home.location,
+            location=location_code(home.location) or "",
             meeting_mode=MeetingMode.ON_SITE_DISCREET_ROOM,
             away_from_own_unit=False,
             language="nl",
@@ -135,6 +146,7 @@ def percentiles(timings: list[float]) -> str:
 
 
 async def main() -> None:
+    use_bench_locations()
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     count = int(args[0]) if args else 300
     pg_base = sys.argv[sys.argv.index("--pg") + 1] if "--pg" in sys.argv else None
