@@ -227,7 +227,6 @@ async def test_after_erasure_nothing_yields_the_personal_data_and_the_case_still
                             advisor_id=ADVISOR,
                             scope="internal",
                             policy_version="test",
-                            rule_codes={},
                             selection_reason="lowest_load",
                             decided_at=now,
                             case_opened_at=now,
