@@ -9,8 +9,9 @@ twice, in intake's database so every instance sees the same numbers (docs/case-f
   one address, or through a proxy all clients share) locks nobody out.
 - globally: more than `global_failures` wrong codes within a fixed `global_window` turn every
   further wrong code's 404 into 429 until the window ends; the counter is the alarm
-  (`caseflow_access_denied_total{reason="receipt_rate_limited"}`), and above it no per-code rows
-  are written, so a flood cannot grow the table.
+  (`caseflow_access_denied_total{reason="receipt_rate_limited"}`). Above it nothing is written:
+  an instance that saw the budget spent answers the rest of the window from memory, so a flood
+  costs a read per guess and cannot grow the table or queue writes in front of real work.
 Because a correct code is never refused, the limits cannot hide from a guesser that a guess was
 wrong: they cost guessers nothing they could not get anyway, and 80-bit codes are what keeps
 guessing hopeless (the numbers are in docs/case-file.md). Client addresses are neither limited nor
@@ -81,9 +82,14 @@ class ReceiptGuessLimiter:
     def __init__(self, table: Table, budget: GuessBudget) -> None:
         self.table = table
         self.budget = budget
+        # Once the database said this window's budget is spent, this instance answers the rest of
+        # the window's wrong codes without writing: a flood costs one read per guess, not a write.
+        self._spent_until: datetime | None = None
 
     async def wrong_code(self, conn: AsyncConnection, code_hash: str, now: datetime) -> Refusal | None:
         b = self.budget
+        if self._spent_until is not None and now < self._spent_until:
+            return Refusal("too_many_wrong_codes", (self._spent_until - now).total_seconds())
         global_start = b.window_of(now, b.global_window)
         wrong_in_window = await self._count(conn, ALL_CODES, global_start)
         if wrong_in_window == 1:  # the window's first wrong code tidies up the old ones
@@ -91,6 +97,8 @@ class ReceiptGuessLimiter:
         tries: int | None = None
         if b.over_budget(wrong_in_window, now) is None:
             tries = await self._count(conn, code_hash, b.window_of(now, b.code_window))
+        else:
+            self._spent_until = global_start + b.global_window
         return b.judge_wrong_code(wrong_in_window, tries, now)
 
     async def right_code(self, conn: AsyncConnection, code_hash: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,72 +29,79 @@ from tests.support.services import wait_until
 pytestmark = pytest.mark.integration
 
 NOON = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-LIMITER = ReceiptGuessLimiter(
-    receipt_code_failures,
-    GuessBudget(
-        per_code=5, code_window=timedelta(hours=1), global_failures=10, global_window=timedelta(minutes=1)
-    ),
+BUDGET = GuessBudget(
+    per_code=5, code_window=timedelta(hours=1), global_failures=10, global_window=timedelta(minutes=1)
 )
 
 
+@dataclass
+class Instance:
+    """One intake instance: its own engine and limiter, the database shared."""
+
+    engine: AsyncEngine
+    limiter: ReceiptGuessLimiter
+
+    async def wrong(self, code: str, now: datetime = NOON) -> str | None:
+        async with self.engine.begin() as conn:
+            refusal = await self.limiter.wrong_code(conn, receipt_hash(code), now)
+        return None if refusal is None else refusal.reason
+
+    async def right(self, code: str) -> None:
+        async with self.engine.begin() as conn:
+            await self.limiter.right_code(conn, receipt_hash(code))
+
+    async def counters(self) -> dict[str, int]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(receipt_code_failures))
+            return {"*" if r.counter == ALL_CODES else r.counter[:8]: r.failures for r in rows}
+
+
 @pytest.fixture
-async def instances(db_url: str) -> AsyncIterator[tuple[AsyncEngine, AsyncEngine]]:
+async def instances(db_url: str) -> AsyncIterator[tuple[Instance, Instance]]:
     first, second = make_engine(db_url), make_engine(db_url)
     await create_all(first, metadata)
-    yield first, second
+    yield (
+        Instance(first, ReceiptGuessLimiter(receipt_code_failures, BUDGET)),
+        Instance(second, ReceiptGuessLimiter(receipt_code_failures, BUDGET)),
+    )
     await first.dispose()
     await second.dispose()
 
 
-async def wrong(engine: AsyncEngine, code: str, now: datetime = NOON) -> str | None:
-    async with engine.begin() as conn:
-        refusal = await LIMITER.wrong_code(conn, receipt_hash(code), now)
-    return None if refusal is None else refusal.reason
-
-
-async def counters(engine: AsyncEngine) -> dict[str, int]:
-    async with engine.connect() as conn:
-        rows = await conn.execute(select(receipt_code_failures))
-        return {"*" if r.counter == ALL_CODES else r.counter[:8]: r.failures for r in rows}
-
-
 class TestLimiterOnTheDatabase:
-    async def test_two_instances_count_one_code_together(
-        self, instances: tuple[AsyncEngine, AsyncEngine]
-    ) -> None:
+    async def test_two_instances_count_one_code_together(self, instances: tuple[Instance, Instance]) -> None:
         a, b = instances
-        assert [await wrong(e, "WXYZ-WXYZ-WXYZ-WXYZ") for e in (a, b, a, b, a)] == [None] * 5
-        assert await wrong(b, "WXYZ-WXYZ-WXYZ-WXYZ") == "code_tried_too_often"
-        assert await wrong(a, "ABCD-ABCD-ABCD-ABCD") is None  # another code is untouched
+        assert [await i.wrong("WXYZ-WXYZ-WXYZ-WXYZ") for i in (a, b, a, b, a)] == [None] * 5
+        assert await b.wrong("WXYZ-WXYZ-WXYZ-WXYZ") == "code_tried_too_often"
+        assert await a.wrong("ABCD-ABCD-ABCD-ABCD") is None  # another code is untouched
 
     async def test_concurrent_wrong_codes_on_two_instances_are_all_counted(
-        self, instances: tuple[AsyncEngine, AsyncEngine]
+        self, instances: tuple[Instance, Instance]
     ) -> None:
         a, b = instances
-        later = NOON + timedelta(hours=3)  # the limiter's own budget is small; count, don't judge
-        await asyncio.gather(*(wrong(a if i % 2 else b, f"CODE-{i}", later) for i in range(40)))
-        assert (await counters(a))["*"] == 40
+        await asyncio.gather(*((a if n % 2 else b).wrong(f"CODE-{n}") for n in range(10)))
+        assert (await a.counters())["*"] == 10
+        assert await a.wrong("CODE-X") == "too_many_wrong_codes"  # the 11th, on either instance
 
-    async def test_a_correct_code_clears_its_counter(
-        self, instances: tuple[AsyncEngine, AsyncEngine]
-    ) -> None:
-        a, _ = instances
+    async def test_a_correct_code_clears_its_counter(self, instances: tuple[Instance, Instance]) -> None:
+        a, b = instances
         code = new_receipt_code()
         for _ in range(5):
-            await wrong(a, code)
-        async with a.begin() as conn:
-            await LIMITER.right_code(conn, receipt_hash(code))
-        assert [await wrong(a, code) for _ in range(5)] == [None] * 5
+            await a.wrong(code)
+        await b.right(code)
+        assert [await a.wrong(code) for _ in range(5)] == [None] * 5
 
-    async def test_past_the_budget_no_code_rows_are_written_and_ended_windows_are_forgotten(
-        self, instances: tuple[AsyncEngine, AsyncEngine]
+    async def test_past_the_budget_nothing_is_written_and_ended_windows_are_forgotten(
+        self, instances: tuple[Instance, Instance]
     ) -> None:
-        a, _ = instances
-        reasons = [await wrong(a, new_receipt_code()) for _ in range(30)]
+        a, b = instances
+        reasons = [await a.wrong(new_receipt_code()) for _ in range(30)]
         assert reasons == [None] * 10 + ["too_many_wrong_codes"] * 20
-        assert len(await counters(a)) == 1 + 10  # the global row and the ten counted codes
-        await wrong(a, new_receipt_code(), NOON + timedelta(hours=2))
-        assert len(await counters(a)) == 1 + 1
+        assert await b.wrong(new_receipt_code()) == "too_many_wrong_codes"
+        # The global row stops at the first refusal of each instance; the ten counted codes stay.
+        assert (await a.counters())["*"] == 12 and len(await a.counters()) == 1 + 10
+        await a.wrong(new_receipt_code(), NOON + timedelta(hours=2))
+        assert len(await a.counters()) == 1 + 1
 
 
 # -- over HTTP, on the running service -----------------------------------------------------------
