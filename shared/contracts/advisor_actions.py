@@ -16,7 +16,6 @@ and the refusal carries no id the sender supplied.
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
@@ -25,6 +24,7 @@ from pydantic import BeforeValidator, Field
 from shared.codes import ConflictReason, MeetingMode, Outcome, TimeActivity, TrainingKind
 from shared.crypto import Sealed
 from shared.envelope import EventPayload, event_type
+from shared.validation import ContractInstant
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -46,7 +46,7 @@ TrainingKindCode = Annotated[TrainingKind | None, _code_or_none(TrainingKind)]
 class _Command(EventPayload):
     advisor_id: str
     auth: str  # signed token proving advisor_id; verified offline with the advisor's public key
-    issued_at: datetime
+    issued_at: ContractInstant
 
 
 @event_type("AcceptCase")
@@ -78,7 +78,7 @@ class AmendCaseFacts(_Command):
 class RequestMeeting(_Command):
     case_id: str
     mode: MeetingMode | None = None
-    earliest: datetime | None = None
+    earliest: ContractInstant | None = None
 
 
 @event_type("CancelMeeting")
@@ -120,10 +120,10 @@ class ProvideFeedback(_Command):
 class RegisterTraining(_Command):
     hours: float = Field(gt=0, le=200)
     kind: TrainingKindCode
-    completed_on: datetime
+    completed_on: ContractInstant
 
 
 @event_type("RegisterSupervision")
 class RegisterSupervision(_Command):
     hours: float = Field(gt=0, le=50)
-    session_on: datetime
+    session_on: ContractInstant

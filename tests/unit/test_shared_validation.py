@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from services.intake.submission import Rejection, Submission, validate_submission
+from shared.contracts.advisor_actions import RequestMeeting
 from shared.contracts.intake import AvailabilityWindow
 from shared.validation import OutOfBounds, checked_zone, in_contract_range, near_now
 from tests.support import samples
@@ -80,7 +81,17 @@ def test_the_bounds_name_a_reason_and_never_the_value() -> None:
         checked_zone(datetime(2026, 1, 1, tzinfo=odd))
     assert raised.value.args == ("timezone_invalid",)
     with pytest.raises(OutOfBounds, match="^timestamp_without_zone$"):
-        in_contract_range(datetime(2026, 1, 1))  # noqa: DTZ001 - a naive time is the point
+        in_contract_range(datetime(2026, 1, 1))  # a naive time is the point
     with pytest.raises(OutOfBounds, match="^timestamp_out_of_range$"):
         near_now(NOW + timedelta(days=800), NOW, past=timedelta(0), ahead=timedelta(days=731))
     assert near_now(NOW, NOW, past=timedelta(0), ahead=timedelta(0)) == NOW
+
+
+def test_advisor_commands_carry_only_dates_every_service_can_process() -> None:
+    fields = {"advisor_id": "adv-anna", "auth": "token", "issued_at": NOW, "case_id": "case-1"}
+    assert RequestMeeting(**fields, earliest=NOW + timedelta(days=3)).earliest is not None
+    for earliest in (datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC)):
+        with pytest.raises(ValidationError, match="timestamp_out_of_range"):
+            RequestMeeting(**fields, earliest=earliest)
+    with pytest.raises(ValidationError, match="timestamp_out_of_range"):
+        RequestMeeting(**{**fields, "issued_at": datetime(9999, 12, 31, 23, tzinfo=UTC)})
