@@ -33,9 +33,10 @@ async def read_published(
 ) -> list[PublishedRecord]:
     """Every record of `topic` up to the end offsets at the time of the call, partition by partition."""
     consumer = AIOKafkaConsumer(
-        topic,
         bootstrap_servers=settings.kafka_bootstrap,
         group_id=None,
+        # "earliest": a fetch that starts before the explicit seek below must not begin at the end.
+        auto_offset_reset="earliest",
         enable_auto_commit=False,
         max_partition_fetch_bytes=10 * 1024 * 1024,
         request_timeout_ms=int(timeout * 1000),
@@ -51,8 +52,10 @@ async def read_published(
     try:
         if topic not in await consumer.topics():  # fetches the cluster's metadata
             raise PublishedLogUnreadable(f"topic {topic} does not exist on {settings.kafka_bootstrap}")
-        # Without a group the consumer assigns itself every partition of the subscribed topic once
-        # its metadata arrives.
+        # Subscribed only once it is known to exist: a subscription's metadata request would make a
+        # broker with auto-creation create a missing topic. Without a group the consumer assigns
+        # itself every partition of the subscribed topic once its metadata arrives.
+        consumer.subscribe([topic])
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while not consumer.assignment():

@@ -1,0 +1,421 @@
+"""The outside sweep, as a test: markers in every field of every entry point, then every byte.
+
+The whole stack runs as OS processes (`caseflow.stack.up`: intake on PostgreSQL, routing,
+scheduling and reporting on SQLite, one key store) against the session's broker, with sealed
+submissions required. Two markers:
+
+- `GOOD`: everything a well-behaved client, frontend and advisor may send that is free text or a
+  caller-chosen name: narrative, contact details, persons involved and their descriptions, the
+  client's town, dialogue messages both ways, the web form's fields, a submission a frontend sealed
+  to intake's key and published to the raw topic. It must appear in no topic at all (the raw
+  submissions topic included), no log, no database file (SQLite bytes, `pg_dump` of PostgreSQL),
+  the key store, the export, the reports, the calendar files or /metrics: zero hits.
+- `HOSTILE`: what an outsider pushes at the edges: unknown field names, an invented organisation,
+  unsealed and garbage records with the marker in their Kafka key, forged unsigned commands naming
+  a marker case id, free text where commands take codes. The sender itself wrote it into the input
+  topic it published to (`intake.submissions.v1`, `advisor.actions.v1`); it must appear nowhere else.
+
+Before erasure the decrypting endpoints show `GOOD` (the markers are real); after the client erased
+the case, none of them does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+
+import shared.contracts  # noqa: F401
+from caseflow import stack
+from caseflow.demo import _seed
+from caseflow.sample_org import advisor_private_key
+from shared.auth import authorize_command, command_digest, issue_token
+from shared.contracts.advisor_actions import AcceptCase, BookQuietRoom, LogTime, RegisterTraining
+from shared.devinfra.postgres import find_bindir
+from shared.envelope import EventPayload, new_envelope
+from shared.log_reader import read_published
+from shared.settings import ServiceSettings
+from shared.submission_sealing import fetch_submission_key, sealed_record_bytes
+from tests.support import samples
+from tests.support.kafka_io import produce
+from tests.support.processes import CASEFLOW
+from tests.support.services import wait_until
+
+pytestmark = pytest.mark.e2e
+READ = "GET /v1/cases/{id}"
+
+
+def good_submission(good: str, **overrides: Any) -> dict[str, Any]:
+    doc = samples.submission(good, **overrides)
+    doc["meeting"]["location"] = f"Dorp{good}"  # the client's town: free text
+    doc["persons_involved"][0]["description"] = f"de baas {good}"
+    doc["contact"]["phone"] = "+31 70 1234567"
+    return doc
+
+
+def envelope_bytes(payload: EventPayload, stream: str) -> bytes:
+    return new_envelope(
+        payload, stream_id=stream, producer="workbench", occurred_at=datetime.now(UTC), causation_id=None
+    ).to_bytes()
+
+
+async def every_topic(kafka: str, prefix: str) -> dict[str, bytes]:
+    """Every record's key and value on every topic of the deployment, as one byte string per topic."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+    await admin.start()
+    try:
+        topics = sorted(t for t in await admin.list_topics() if t.startswith(prefix))
+    finally:
+        await admin.close()
+    settings = ServiceSettings(kafka_bootstrap=kafka)
+    out = {}
+    for topic in topics:
+        records = await read_published(settings, topic)
+        out[topic] = b"\n".join((r.key or b"") + b"\t" + r.value for r in records)
+    return out
+
+
+def pg_dump(dsn: str) -> bytes:
+    bindir = find_bindir()
+    assert bindir is not None
+    return subprocess.run(
+        [str(bindir / "pg_dump"), "--data-only", dsn], check=True, capture_output=True, timeout=120
+    ).stdout
+
+
+def hits(marker: str, haystacks: dict[str, bytes]) -> list[str]:
+    needle = marker.lower().encode()
+    return sorted(where for where, data in haystacks.items() if needle in data.lower())
+
+
+async def test_markers_in_every_field_of_every_entry_point_appear_in_no_byte_the_system_writes(
+    kafka_bootstrap: str, pg_url_base: str, tmp_path: Path
+) -> None:
+    good, hostile = f"goodq{uuid.uuid4().hex[:10]}", f"hostq{uuid.uuid4().hex[:10]}"
+    prefix = f"t-sweep-{uuid.uuid4().hex[:8]}."
+    name = f"sweep_{uuid.uuid4().hex[:10]}"
+    raw = pg_url_base.replace("postgresql+asyncpg://", "postgresql://")
+    admin = await asyncpg.connect(raw + "/postgres")
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    home = tmp_path / "stack"
+    organisation = Path(__file__).resolve().parents[2] / "deploy" / "samples" / "directory.json"
+    env = {
+        "INTAKE_DATABASE_URL": f"{pg_url_base}/{name}",
+        "INTAKE_LOG_LEVEL": "DEBUG",
+        "REPORTING_ORGANISATION_FILE": str(organisation),
+        "REPORTING_RELEASE_AS_OF": f"{datetime.now(UTC).year + 1}-01-20T00:00:00+00:00",
+    }
+    state = await asyncio.to_thread(
+        stack.up,
+        home,
+        kafka_bootstrap=kafka_bootstrap,
+        topic_prefix=prefix,
+        say=lambda _m: None,
+        extra_env=env,
+    )
+    intake, scheduling, reporting = (state.url(s) or "" for s in ("intake", "scheduling", "reporting"))
+    answers: list[bytes] = []  # every HTTP answer the edges gave
+    try:
+        await _seed(kafka_bootstrap, prefix, intake)
+        async with httpx.AsyncClient(base_url=intake, timeout=30) as http:
+            # -- well-behaved entry points ---------------------------------------------------
+            submitted = await http.post("/v1/submissions", json=good_submission(good))
+            assert submitted.status_code == 201, submitted.text
+            answers.append(submitted.content)
+            case_id, code = submitted.json()["case_ref"], submitted.json()["receipt_code"]
+
+            form = {
+                "submission_id": f"sub-{uuid.uuid4().hex[:20]}",
+                "organisation_id": "min-bzk",
+                "unit_id": "bzk-dgob-hr",
+                "client_role": "employee",
+                "categories": "unwanted_behaviour.bullying",
+                "narrative": f"Pesten op de afdeling {good}",
+                "name": f"Naam {good}",
+                "email": f"{good}@example.org",
+                "phone": "+31 70 7654321",
+                "location": f"Stad{good}",
+                "mode": "on_site_discreet_room",
+            }
+            posted = await http.post("/formulier", data=form)
+            assert posted.status_code == 200, posted.text
+            answers.append(posted.content)
+
+            key = await fetch_submission_key(http, intake)
+            frontend = good_submission(good, channel="phone")
+            await produce(
+                kafka_bootstrap,
+                prefix + "intake.submissions.v1",
+                [(frontend["submission_id"].encode(), sealed_record_bytes(frontend, key))],
+            )
+
+            # -- hostile entry points ---------------------------------------------------------
+            extra = good_submission(hostile)
+            extra[f"veld{hostile}"] = "x"
+            extra["meeting"][f"sub{hostile}"] = 1
+            invented = good_submission(hostile, organisation_id=f"org{hostile}", unit_id=f"unit{hostile}")
+            for doc in (extra, invented):
+                answer = await http.post("/v1/submissions", json=doc)
+                assert answer.status_code in (400, 413, 422), answer.text
+                answers.append(answer.content)
+            answers.append(
+                (
+                    await http.post(
+                        "/formulier", data={**form, f"veld{hostile}": "x", "organisation_id": f"org{hostile}"}
+                    )
+                ).content
+            )
+            unsealed = samples.submission(hostile)
+            await produce(
+                kafka_bootstrap,
+                prefix + "intake.submissions.v1",
+                [
+                    (f"key{hostile}".encode(), json.dumps(unsealed).encode()),
+                    (f"key{hostile}".encode(), f'{{"not": "a submission {hostile}"'.encode()),
+                    (f"key{hostile}".encode(), json.dumps({**unsealed, f"veld{hostile}": 1}).encode()),
+                ],
+            )
+            forged = AcceptCase(
+                advisor_id=f"adv{hostile}",
+                auth="forged",
+                issued_at=datetime.now(UTC),
+                case_id=f"case{hostile}",
+            )
+            await produce(
+                kafka_bootstrap,
+                prefix + "advisor.actions.v1",
+                [
+                    (f"case{hostile}".encode(), envelope_bytes(forged, f"case{hostile}")),
+                    (
+                        f"key{hostile}".encode(),
+                        json.dumps(
+                            {
+                                "event_type": "DeclareConflict",
+                                "schema_version": 1,
+                                "payload": {"reason": hostile},
+                            }
+                        ).encode(),
+                    ),
+                ],
+            )
+
+            # -- the advisor routing chose works the case ------------------------------------
+            advisor = await assignee(kafka_bootstrap, prefix, case_id)
+            private = advisor_private_key(advisor)
+
+            def token(action: str = READ, body: dict[str, Any] | None = None) -> dict[str, str]:
+                signed = issue_token(
+                    private,
+                    advisor_id=advisor,
+                    action=action,
+                    case_id=case_id,
+                    digest=command_digest(body or {}),
+                    now=datetime.now(UTC),
+                )
+                return {"Authorization": f"Bearer {signed}"}
+
+            async def command(payload: EventPayload, stream: str) -> None:
+                signed = authorize_command(private, payload, now=datetime.now(UTC))
+                await produce(
+                    kafka_bootstrap,
+                    prefix + "advisor.actions.v1",
+                    [(stream.encode(), envelope_bytes(signed, stream))],
+                )
+
+            async def readable() -> bool:
+                return (await http.get(f"/v1/cases/{case_id}", headers=token())).status_code == 200
+
+            await wait_until(readable, timeout=60)
+            before = await http.get(f"/v1/cases/{case_id}", headers=token())
+            assert good in before.text  # the markers are real: the advisor reads them
+            now = datetime.now(UTC)
+            await command(AcceptCase(advisor_id=advisor, auth="", issued_at=now, case_id=case_id), case_id)
+            await command(
+                LogTime(
+                    advisor_id=advisor,
+                    auth="",
+                    issued_at=now,
+                    case_id=case_id,
+                    minutes=45,
+                    activity="conversation",
+                ),
+                case_id,
+            )
+            await command(
+                RegisterTraining(
+                    advisor_id=advisor,
+                    auth="",
+                    issued_at=now,
+                    hours=4,
+                    kind="basic_course",
+                    completed_on=now - timedelta(days=3),
+                ),
+                f"training:{advisor}",
+            )
+            await command(
+                BookQuietRoom(advisor_id=advisor, auth="", issued_at=now, location="den_haag", minutes=30),
+                f"quiet:{advisor}",
+            )
+
+            async def dialogue_open() -> bool:
+                answer = await http.get("/v1/dialogue/messages", headers={"X-Receipt-Code": code})
+                return answer.status_code == 200
+
+            await wait_until(dialogue_open, timeout=60)
+            client_says = await http.post(
+                "/v1/dialogue/messages", json={"text": f"Bericht {good}"}, headers={"X-Receipt-Code": code}
+            )
+            assert client_says.status_code == 201, client_says.text
+            body = {"text": f"Antwoord {good}"}
+            advisor_says = await http.post(
+                f"/v1/cases/{case_id}/messages",
+                json=body,
+                headers=token("POST /v1/cases/{id}/messages", body),
+            )
+            assert advisor_says.status_code == 201, advisor_says.text
+            answers += [client_says.content, advisor_says.content]
+
+            meetings = await meeting_ids(kafka_bootstrap, prefix)
+            async with httpx.AsyncClient(base_url=scheduling, timeout=30) as cal:
+                calendars = [
+                    (await cal.get(f"/v1/meetings/{m}.ics", params={"for": who})).content
+                    for m in meetings
+                    for who in ("client", "advisor")
+                ]
+            metrics = [(await http.get(f"{state.url(s)}/metrics")).content for s in stack.SERVICES]
+
+            # -- the client erases the case; the decrypting endpoints yield nothing -----------
+            erased = await http.request("DELETE", "/v1/dialogue", headers={"X-Receipt-Code": code})
+            assert erased.status_code == 200 and erased.json() == {"status": "erased"}, erased.text
+
+            async def erased_for_the_advisor() -> bool:
+                return (await http.get(f"/v1/cases/{case_id}", headers=token())).status_code != 200
+
+            await wait_until(erased_for_the_advisor, timeout=60)
+            after = [
+                (await http.get(f"/v1/cases/{case_id}", headers=token())).content,
+                (await http.get("/v1/dialogue/messages", headers={"X-Receipt-Code": code})).content,
+            ]
+        async with httpx.AsyncClient(base_url=reporting, timeout=60) as rep:
+            reports = [
+                (
+                    await rep.get(
+                        "/v1/reports/annual",
+                        params={"org": org, "year": datetime.now(UTC).year, "format": fmt},
+                    )
+                ).content
+                for org in ("all", "min-bzk")
+                for fmt in ("html", "csv", "json")
+            ]
+        export_dir = tmp_path / "export"
+        exported = await asyncio.to_thread(
+            subprocess.run,
+            [
+                CASEFLOW,
+                "export",
+                "--kafka",
+                kafka_bootstrap,
+                "--topic-prefix",
+                prefix,
+                "--out",
+                str(export_dir),
+                "--format",
+                "csv",
+            ],
+            env={**os.environ, "REPORTING_ORGANISATION_FILE": str(organisation)},
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
+        assert exported.returncode == 0, exported.stdout + exported.stderr
+    finally:
+        await asyncio.to_thread(stack.down, home, lambda _m: None)
+
+    haystacks: dict[str, bytes] = {
+        f"topic {t}": data for t, data in (await every_topic(kafka_bootstrap, prefix)).items()
+    }
+    for path in home.iterdir():
+        if path.is_file():  # service logs, SQLite databases (and their -wal), the key store
+            haystacks[f"file {path.name}"] = path.read_bytes()
+    haystacks["pg_dump intake"] = pg_dump(f"{raw}/{name}")
+    for path in export_dir.rglob("*"):
+        if path.is_file():
+            haystacks[f"export {path.name}"] = path.read_bytes()
+    haystacks["reports"] = b"\n".join(reports)
+    haystacks["calendar files"] = b"\n".join(calendars)
+    haystacks["metrics"] = b"\n".join(metrics)
+    haystacks["HTTP answers at the edges"] = b"\n".join(answers)
+    haystacks["decrypting endpoints after erasure"] = b"\n".join(after)
+
+    # The haystacks are the real thing: the three good submissions became cases, the files and
+    # dumps hold this run's data, every kind of output was written.
+    opened = [
+        json.loads(line.split(b"\t", 1)[1])
+        for line in haystacks[f"topic {prefix}intake.cases.v1"].splitlines()
+        if b'"CaseOpened"' in line
+    ]
+    assert sorted(e["payload"]["channel"] for e in opened) == ["phone", "web", "web"], haystacks[
+        f"topic {prefix}intake.cases.v1"
+    ][:3000]
+    assert (
+        case_id.encode() in haystacks["pg_dump intake"] and case_id.encode() in haystacks["file routing.db"]
+    )
+    assert all(f"file {s}.log" in haystacks for s in stack.SERVICES)
+    assert calendars and all(c.startswith(b"BEGIN:VCALENDAR") for c in calendars), calendars[:1]
+    assert any(p.startswith("export ") for p in haystacks) and b"min-bzk" in haystacks["reports"]
+    assert len([t for t in haystacks if t.startswith("topic ")]) >= 10
+    print({where: len(data) for where, data in haystacks.items()})
+    assert hits(good, haystacks) == []
+    inputs = {f"topic {prefix}intake.submissions.v1", f"topic {prefix}advisor.actions.v1"}
+    assert set(hits(hostile, haystacks)) <= inputs, "a hostile marker left the input topic it was sent to"
+    assert set(hits(hostile, haystacks)) == inputs, (  # they were sent, and are where the sender put them
+        hits(hostile, haystacks),
+        haystacks[f"topic {prefix}advisor.actions.v1"][:2000],
+    )
+
+
+async def assignee(kafka: str, prefix: str, case_id: str) -> str:
+    found: dict[str, str] = {}
+
+    async def assigned() -> bool:
+        for r in await read_published(
+            ServiceSettings(kafka_bootstrap=kafka), prefix + "routing.assignments.v1"
+        ):
+            doc = json.loads(r.value)
+            if doc["event_type"] == "AdvisorAssigned" and doc["payload"]["case_id"] == case_id:
+                found["advisor"] = doc["payload"]["advisor_id"]
+        return "advisor" in found
+
+    await wait_until(assigned, timeout=90, interval=1)
+    return found["advisor"]
+
+
+async def meeting_ids(kafka: str, prefix: str) -> list[str]:
+    ids: list[str] = []
+
+    async def some() -> bool:
+        ids.clear()
+        for r in await read_published(
+            ServiceSettings(kafka_bootstrap=kafka), prefix + "scheduling.meetings.v1"
+        ):
+            doc = json.loads(r.value)
+            if (
+                doc["event_type"] in ("MeetingScheduled", "QuietRoomBooked")
+                and "meeting_id" in doc["payload"]
+            ):
+                ids.append(doc["payload"]["meeting_id"])
+        return bool(ids)
+
+    await wait_until(some, timeout=90, interval=1)
+    return sorted(set(ids))
