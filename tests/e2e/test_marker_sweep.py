@@ -267,6 +267,13 @@ async def test_markers_in_every_field_of_every_entry_point_appear_in_no_byte_the
                 BookQuietRoom(advisor_id=advisor, auth="", issued_at=now, location="den_haag", minutes=30),
                 f"quiet:{advisor}",
             )
+            # An advisor's frontend that sends a place name instead of a location code.
+            await command(
+                BookQuietRoom(
+                    advisor_id=advisor, auth="", issued_at=now, location=f"Plaats{hostile}", minutes=30
+                ),
+                f"quiet:{advisor}",
+            )
 
             async def dialogue_open() -> bool:
                 answer = await http.get("/v1/dialogue/messages", headers={"X-Receipt-Code": code})
