@@ -5,6 +5,7 @@ from __future__ import annotations
 import shared.contracts  # noqa: F401  (registers the event types)
 from services.routing.decisions import Router
 from services.routing.directory_projection import DirectoryCache
+from services.routing.facts import code_stored_locations
 from services.routing.handlers import RoutingHandlers, routes
 from services.routing.jobs import check_terms, every, forget_used_tokens, refresh_gauges
 from services.routing.metrics import RoutingMetrics
@@ -22,6 +23,8 @@ def create_runtime(settings: RoutingSettings | None = None, **runtime_args: obje
 
     async def build(ctx: ServiceContext) -> ServiceParts:
         assert ctx.cipher is not None
+        async with ctx.engine.begin() as conn:
+            await code_stored_locations(conn)
         cache = DirectoryCache(ctx.engine)
         router = Router(ctx.cipher, cache, PolicySettings(small_unit_threshold=settings.small_unit_threshold))
         metrics = RoutingMetrics(ctx.registry)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from services.routing.policy import CaseFacts, InvolvedPerson
+from services.routing.store import routing_cases
 from shared.codes import Category, ClientRole, InvolvedRole
 from shared.contracts.intake import CaseOpened
 from shared.crypto import CaseCipher, Sealed
@@ -20,6 +24,22 @@ def coded_fields(opened: CaseOpened) -> dict[str, Any]:
         "location": opened.location_code,
         "is_whistleblower_report": opened.is_whistleblower_report,
     }
+
+
+async def code_stored_locations(conn: AsyncConnection) -> int:
+    """Case rows written before location codes hold the client's town as typed in `coded`:
+    replace it by its code (decision D20). Idempotent; run at start-up. Returns the rows changed."""
+    rows = (await conn.execute(select(routing_cases.c.case_id, routing_cases.c.coded))).all()
+    changed = 0
+    for row in rows:
+        coded = dict(row.coded or {})
+        if coded.get("location") is not None and location_code(coded["location"]) != coded["location"]:
+            coded["location"] = location_code(coded["location"])
+            await conn.execute(
+                update(routing_cases).where(routing_cases.c.case_id == row.case_id).values(coded=coded)
+            )
+            changed += 1
+    return changed
 
 
 def _persons(raw: list[dict[str, Any]]) -> list[InvolvedPerson]:

@@ -8,6 +8,7 @@ from services.scheduling.http_api import scheduling_routes
 from services.scheduling.ledger import BookingLedger, ensure_clock
 from services.scheduling.meetings import MeetingScheduler
 from services.scheduling.metrics import SchedulingMetrics
+from services.scheduling.projection import code_stored_locations
 from services.scheduling.settings import SchedulingSettings
 from services.scheduling.store import messaging, metadata
 from shared.pipeline import Clock, utc_now
@@ -22,6 +23,7 @@ def create_runtime(settings: SchedulingSettings | None = None, *, clock: Clock =
     async def build(ctx: ServiceContext) -> ServiceParts:
         async with ctx.engine.begin() as conn:
             await ensure_clock(conn)
+            await code_stored_locations(conn)
         slot_settings = settings.slot_settings()
         metrics = SchedulingMetrics(ctx.registry)
         ledger = BookingLedger(

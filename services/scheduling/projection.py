@@ -140,6 +140,22 @@ async def record_case_opened(conn: AsyncConnection, opened: CaseOpened) -> None:
     )
 
 
+async def code_stored_locations(conn: AsyncConnection) -> int:
+    """Rows written before location codes hold the client's town as typed: replace it by its code
+    (decision D20). Idempotent; run at start-up. Returns how many rows it changed."""
+    rows = (
+        await conn.execute(
+            select(store.cases.c.case_id, store.cases.c.location).where(store.cases.c.location.is_not(None))
+        )
+    ).all()
+    changed = [
+        (r.case_id, location_code(r.location)) for r in rows if location_code(r.location) != r.location
+    ]
+    for case_id, code in changed:
+        await conn.execute(store.cases.update().where(store.cases.c.case_id == case_id).values(location=code))
+    return len(changed)
+
+
 async def record_assignee(conn: AsyncConnection, case_id: str, advisor_id: str | None) -> None:
     await upsert(conn, store.cases, ["case_id"], {"case_id": case_id, "advisor_id": advisor_id})
 
