@@ -187,6 +187,9 @@ class EventPipeline:
     on_committed: Callable[[list[Any]], None] | None = None
     # Called when a transaction did not commit: in-memory caches built while handling are stale.
     on_rolled_back: Callable[[], None] | None = None
+    # Topics whose records a batch applies before the others' (each topic's order kept): state the
+    # other topics are judged against, such as the directory intake checks submissions with.
+    first_topics: tuple[str, ...] = ()
     _sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
 
     def logical_topic(self, physical: str) -> str:
@@ -227,6 +230,8 @@ class EventPipeline:
                 decoded.append(route.decode(item))
             except PoisonMessage as exc:
                 dead.append((item, exc.reason, exc.detail))
+        if self.first_topics:  # a stable sort: the order within each topic stays the log's
+            decoded.sort(key=lambda m: m.inbound.topic not in self.first_topics)
         await self._with_transient_retry(batch[0].topic, lambda: self._apply(decoded, dead))
         try:
             await asyncio.wait_for(self.relay.flush(), timeout=30)

@@ -69,6 +69,8 @@ class ServiceParts:
     # Sees every event the service stored, after commit: where domain metrics are counted.
     on_committed: Callable[[list[Any]], None] | None = None
     on_rolled_back: Callable[[], None] | None = None
+    # Applied first within a consumed batch (EventPipeline.first_topics).
+    first_topics: tuple[str, ...] = ()
 
 
 Builder = Callable[[ServiceContext], Awaitable[ServiceParts]]
@@ -169,6 +171,7 @@ class ServiceRuntime:
             on_progress=self.watchdog.progressed,
             on_committed=parts.on_committed,
             on_rolled_back=parts.on_rolled_back,
+            first_topics=parts.first_topics,
         )
         ctx.on_committed = parts.on_committed
         await self.broker.start()

@@ -88,6 +88,8 @@ class IntakeService:
                 DIRECTORY.name: directory_route(),
                 ADVISOR_ACTIONS.name: actions_route(),
             },
+            # Units arriving with submissions in one batch are known before those are judged.
+            first_topics=(DIRECTORY.name,),
             background=[
                 self.deadline_job.run,
                 self.retention_job.run,

@@ -77,6 +77,7 @@ class InProcess:
             clock=runtime.clock,
             on_committed=parts.on_committed,
             on_rolled_back=parts.on_rolled_back,
+            first_topics=parts.first_topics,
         )
         ctx.on_committed = parts.on_committed
         self.context = ctx
@@ -84,10 +85,15 @@ class InProcess:
 
     async def feed(self, topic: str, records: list[tuple[bytes, bytes]]) -> None:
         """Hand `records` of a logical topic to the pipeline, as one consumed batch."""
+        await self.feed_batch([(topic, key, value) for key, value in records])
+
+    async def feed_batch(self, records: list[tuple[str, bytes, bytes]]) -> None:
+        """One consumed batch of (topic, key, value) records of several topics, in this order."""
         assert self.pipeline is not None
-        start = self.offsets[topic]
-        self.offsets[topic] += len(records)
-        batch = [Inbound(topic, 0, start + i, key, value) for i, (key, value) in enumerate(records)]
+        batch = []
+        for topic, key, value in records:
+            batch.append(Inbound(topic, 0, self.offsets[topic], key, value))
+            self.offsets[topic] += 1
         await self.pipeline.process(batch)
 
     @property
