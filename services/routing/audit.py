@@ -145,5 +145,14 @@ async def _verify_one(
             f"policy version: recorded {p['policy_version']}, now {decision.policy_version}"
         )
     verdict.matches = not verdict.differences
-    verdict.explanation = explain(decision, include_exclusions=True)
+    verdict.explanation = explain(decision, include_exclusions=True) + _sealed_reason(detail)
     return verdict
+
+
+def _sealed_reason(detail: dict[str, Any] | None) -> list[str]:
+    """What the event says only sealed: who left the case and why (an auditor holds the key)."""
+    if detail is None or "reason" not in detail:
+        return []
+    if detail.get("from_advisor_id"):
+        return [f"Reassigned away from advisor {detail['from_advisor_id']} ({detail['reason']})."]
+    return [f"Decided for: {detail['reason']}."]

@@ -173,3 +173,5 @@ async def test_no_town_rule_code_reason_or_previous_advisor_travels_in_clear(
         (escalated_id, "RoutingEscalated"),
     }
     assert all(v.matches for v in verdicts), [v.differences for v in verdicts if not v.matches]
+    explained = next(v for v in verdicts if v.event_type == "CaseReassigned").explanation
+    assert f"Reassigned away from advisor {first} (conflict_declared)." in explained
