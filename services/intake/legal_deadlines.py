@@ -1,8 +1,8 @@
 """Legal deadlines of whistleblower reports: stored per case, met by advisor actions, watched by a job.
 
-The rules are in timers.py. Here: the `legal_deadlines` rows, the events that record them, and
-the background job that emits LegalDeadlineDue / LegalDeadlineMissed once each and keeps the
-alerting gauges current. Ordinary contacts get no legal deadline.
+The rules are in shared/legal_deadlines.py. Here: the `legal_deadlines` rows, the events that
+record them, and the background job that emits LegalDeadlineDue / LegalDeadlineMissed once each
+and keeps the alerting gauges current. Ordinary contacts get no legal deadline.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import structlog
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.intake import timers
 from services.intake.emit import case_event
 from services.intake.store import legal_deadlines
 from services.intake.transactions import UnitOfWork
+from shared import legal_deadlines as rules
 from shared.contracts.intake import (
     CaseOpened,
     LegalDeadlineDue,
@@ -33,14 +33,14 @@ from shared.outbox import Outgoing
 from shared.pipeline import Decoded, Route
 
 log = structlog.get_logger(__name__)
-ACK: timers.Deadline = "acknowledgement"
-FEEDBACK: timers.Deadline = "feedback"
+ACK: rules.Deadline = "acknowledgement"
+FEEDBACK: rules.Deadline = "feedback"
 
 
 async def _set(
     conn: AsyncConnection,
     case_id: str,
-    deadline: timers.Deadline,
+    deadline: rules.Deadline,
     basis_on: date,
     due_on: date,
     now: datetime,
@@ -67,8 +67,8 @@ async def start_acknowledgement(
     conn: AsyncConnection, case_id: str, received_at: datetime, now: datetime, causation_id: str
 ) -> list[Outgoing]:
     """A whistleblower report came in: acknowledge within 7 days."""
-    basis = timers.local_date(received_at)
-    return await _set(conn, case_id, ACK, basis, timers.acknowledgement_due(received_at), now, causation_id)
+    basis = rules.local_date(received_at)
+    return await _set(conn, case_id, ACK, basis, rules.acknowledgement_due(received_at), now, causation_id)
 
 
 async def _row(conn: AsyncConnection, case_id: str, deadline: str) -> Any:
@@ -84,7 +84,7 @@ async def _meet(conn: AsyncConnection, row: Any, now: datetime, causation_id: st
         .where(legal_deadlines.c.case_id == row.case_id, legal_deadlines.c.deadline == row.deadline)
         .values(state="met", met_at=now)
     )
-    on_time = timers.local_date(now) <= row.due_on
+    on_time = rules.met_on_time(row.due_on, now)
     event = LegalDeadlineMet(
         case_id=row.case_id, deadline=row.deadline, due_on=row.due_on, met_at=now, on_time=on_time
     )
@@ -107,8 +107,8 @@ async def acknowledge(
     if row is None or row.state == "met":
         return []
     out = await _meet(conn, row, now, causation_id)
-    basis = min(timers.local_date(now), row.due_on)
-    out += await _set(conn, case_id, FEEDBACK, basis, timers.feedback_due(basis), now, causation_id)
+    basis = min(rules.local_date(now), row.due_on)
+    out += await _set(conn, case_id, FEEDBACK, basis, rules.feedback_due(basis), now, causation_id)
     return out
 
 
@@ -127,8 +127,8 @@ async def give_feedback(
     return await _meet(conn, row, now, causation_id)
 
 
-def _status(row: Any) -> timers.DeadlineStatus:
-    return timers.DeadlineStatus(row.deadline, row.due_on, row.state, row.due_noticed, row.missed_noticed)
+def _status(row: Any) -> rules.DeadlineStatus:
+    return rules.DeadlineStatus(row.deadline, row.due_on, row.state, row.due_noticed, row.missed_noticed)
 
 
 async def _notice(conn: AsyncConnection, row: Any, transition: str, now: datetime) -> list[Outgoing]:
@@ -141,7 +141,7 @@ async def _notice(conn: AsyncConnection, row: Any, transition: str, now: datetim
             case_id=row.case_id,
             deadline=row.deadline,
             due_on=row.due_on,
-            days_left=timers.days_left(row.due_on, now),
+            days_left=rules.days_left(row.due_on, now),
             noticed_at=now,
         )
         return [case_event(event, stream_id=row.case_id, now=now, causation_id=cause)]
@@ -150,9 +150,7 @@ async def _notice(conn: AsyncConnection, row: Any, transition: str, now: datetim
     out = [case_event(event, stream_id=row.case_id, now=now, causation_id=cause)]
     if row.deadline == ACK:
         # No acknowledgement within 7 days: feedback is due 3 months after the end of the 7 days.
-        out += await _set(
-            conn, row.case_id, FEEDBACK, row.due_on, timers.feedback_due(row.due_on), now, cause
-        )
+        out += await _set(conn, row.case_id, FEEDBACK, row.due_on, rules.feedback_due(row.due_on), now, cause)
     return out
 
 
@@ -177,7 +175,7 @@ class LegalDeadlineJob:
     async def tick(self) -> int:
         """One look at all open deadlines; returns how many events it emitted."""
         now = self._clock()
-        horizon = timers.local_date(now) + timedelta(days=self._warning_days)
+        horizon = rules.local_date(now) + timedelta(days=self._warning_days)
 
         async def work(conn: AsyncConnection) -> tuple[int, list[Outgoing]]:
             query = select(legal_deadlines).where(
@@ -187,7 +185,7 @@ class LegalDeadlineJob:
                 query = query.with_for_update(skip_locked=True)
             out: list[Outgoing] = []
             for row in (await conn.execute(query)).all():
-                for transition in timers.transitions(_status(row), now, self._warning_days):
+                for transition in rules.transitions(_status(row), now, self._warning_days):
                     out += await _notice(conn, row, transition, now)
             return len(out), out
 
@@ -198,7 +196,7 @@ class LegalDeadlineJob:
     async def _update_gauges(self, now: datetime) -> None:
         if self._gauges is None:
             return
-        today = timers.local_date(now)
+        today = rules.local_date(now)
         at_risk: dict[str, int] = {ACK: 0, FEEDBACK: 0}
         overdue: dict[str, int] = {ACK: 0, FEEDBACK: 0}
         ld = legal_deadlines.c

@@ -90,7 +90,7 @@ messages = Table(
     Column("counts_as_feedback", Boolean, nullable=False, default=False),
 )
 
-# Legal deadlines of formal whistleblower reports (services/intake/timers.py has the rules).
+# Legal deadlines of formal whistleblower reports (shared/legal_deadlines.py has the rules).
 legal_deadlines = Table(
     "legal_deadlines",
     metadata,

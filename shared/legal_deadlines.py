@@ -1,4 +1,5 @@
-"""Legal deadlines of a formal whistleblower report, as pure date arithmetic.
+"""Legal deadlines of a formal whistleblower report, as pure date arithmetic (the one copy: intake
+keeps the deadlines, reporting only counts the events that record them).
 
 Dutch Whistleblowers Act (Wet bescherming klokkenluiders) and EU Directive 2019/1937 art. 9:
 - acknowledge receipt within 7 days of the report;
@@ -47,6 +48,11 @@ def acknowledgement_due(received_at: datetime) -> date:
 def feedback_due(basis_on: date) -> date:
     """`basis_on`: the day of the acknowledgement, or the acknowledgement's due date if it was missed."""
     return add_calendar_months(basis_on, FEEDBACK_MONTHS)
+
+
+def met_on_time(due_on: date, met_at: datetime) -> bool:
+    """A deadline met on its due day (Amsterdam) is met on time; the next day it is late."""
+    return local_date(met_at) <= due_on
 
 
 @dataclass(frozen=True, slots=True)

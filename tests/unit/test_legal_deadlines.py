@@ -8,13 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.intake.timers import (
+from shared.legal_deadlines import (
     DeadlineStatus,
     acknowledgement_due,
     add_calendar_months,
     days_left,
     feedback_due,
     local_date,
+    met_on_time,
     transitions,
 )
 
@@ -65,6 +66,20 @@ def test_dates_are_amsterdam_calendar_dates() -> None:
 def test_acknowledgement_is_due_seven_days_after_the_report() -> None:
     assert acknowledgement_due(datetime(2026, 1, 24, 9, 0, tzinfo=UTC)) == date(2026, 1, 31)
     assert acknowledgement_due(datetime(2026, 1, 24, 23, 30, tzinfo=UTC)) == date(2026, 2, 1)
+
+
+def test_feedback_counts_from_the_acknowledgement_or_else_from_the_end_of_the_seven_days() -> None:
+    received = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
+    assert feedback_due(date(2026, 1, 15)) == date(2026, 4, 15)  # acknowledged on 15 January
+    # none sent: 3 months after the end of the 7 days (17 January)
+    assert feedback_due(acknowledgement_due(received)) == date(2026, 4, 17)
+
+
+def test_a_deadline_met_on_its_due_day_in_amsterdam_is_on_time_and_a_minute_later_is_late() -> None:
+    due = date(2026, 4, 15)
+    assert met_on_time(due, datetime(2026, 4, 15, 21, 59, tzinfo=UTC))  # 23:59 in Amsterdam (summer time)
+    assert not met_on_time(due, datetime(2026, 4, 15, 22, 0, tzinfo=UTC))  # 00:00 on 16 April
+    assert met_on_time(due, datetime(2026, 4, 1, 9, 0, tzinfo=UTC))
 
 
 def _open(
