@@ -7,11 +7,12 @@ from services.routing.decisions import Router
 from services.routing.directory_projection import DirectoryCache
 from services.routing.facts import code_stored_locations
 from services.routing.handlers import RoutingHandlers, routes
-from services.routing.jobs import check_terms, every, forget_used_tokens, refresh_gauges
+from services.routing.jobs import check_terms, forget_used_tokens, refresh_gauges
 from services.routing.metrics import RoutingMetrics
 from services.routing.policy import PolicySettings
 from services.routing.settings import RoutingSettings
 from services.routing.store import messaging, metadata
+from shared.periodic import every
 from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime
 from shared.topics import ADVISOR_ACTIONS, DIRECTORY, INTAKE_CASES
 
@@ -43,9 +44,10 @@ def create_runtime(settings: RoutingSettings | None = None, **runtime_args: obje
                 every(
                     settings.term_check_interval_seconds,
                     lambda: check_terms(ctx, router, metrics, settings.term_warning_days),
+                    name="routing_term_check",
                 ),
-                every(5.0, lambda: refresh_gauges(ctx, metrics)),
-                every(3600.0, lambda: forget_used_tokens(ctx)),
+                every(5.0, lambda: refresh_gauges(ctx, metrics), name="routing_gauges", cap=60.0),
+                every(3600.0, lambda: forget_used_tokens(ctx), name="routing_forget_used_tokens"),
             ],
         )
 

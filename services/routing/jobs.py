@@ -3,12 +3,8 @@ token ids that no command can be judged valid with any more."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-import structlog
 from sqlalchemy import func, select
 
 from services.routing.decisions import PRODUCER, Router
@@ -22,8 +18,6 @@ from shared.envelope import new_envelope
 from shared.outbox import Outgoing
 from shared.runtime import ServiceContext
 from shared.topics import ROUTING_ALERTS
-
-log = structlog.get_logger(__name__)
 
 
 async def check_terms(ctx: ServiceContext, router: Router, metrics: RoutingMetrics, warning_days: int) -> int:
@@ -96,18 +90,3 @@ async def refresh_gauges(ctx: ServiceContext, metrics: RoutingMetrics) -> None:
             )
         ).scalar()
     metrics.escalations_waiting.set(int(waiting or 0))
-
-
-def every(
-    seconds: float, job: Callable[[], Awaitable[object]]
-) -> Callable[[asyncio.Event], Coroutine[Any, Any, None]]:
-    async def loop(stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await job()
-            except Exception as exc:  # noqa: BLE001  # a failed run is retried at the next tick
-                log.warning("routing_job_failed", error_type=type(exc).__name__)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=seconds)
-
-    return loop
