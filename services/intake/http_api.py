@@ -3,12 +3,15 @@ dialogue (dialogue.py).
 
 Submissions: the same use case and the same idempotency key as the Kafka path: a frontend that
 retries over HTTP (or first over Kafka, then over HTTP) gets the same case reference and receipt code.
+A request's cause (`http_cause`) is a real idempotency key or a random one, never an object's id().
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import secrets
+import re
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +32,28 @@ from services.intake.web_form import web_form_routes
 from shared.outbox import Outgoing
 from shared.runtime import ServiceContext
 
+# What a frontend may send as `Idempotency-Key` (the shape of a submission id): no names, no text.
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+class IdempotencyKeyInvalid(ValueError):
+    """An `Idempotency-Key` header that is not 8-64 letters, digits, '-' or '_'."""
+
+
+def http_cause(idempotency_key: str | None) -> str:
+    """The cause of an HTTP submission without a valid submission id (one with an id is keyed by it,
+    as on the Kafka path): the frontend's `Idempotency-Key`, so a retry is the same input, or else a
+    random one, so two requests are never one. The key is hashed: none of the caller's bytes leave.
+
+    Never `id(request)`: CPython reuses a freed object's id, so two id-less rejections derived one
+    event id and the second was dropped as a duplicate.
+    """
+    if idempotency_key is None:
+        return f"http:{uuid.uuid4()}"
+    if not IDEMPOTENCY_KEY.match(idempotency_key):
+        raise IdempotencyKeyInvalid(idempotency_key)
+    return "http-key:" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
+
 
 def _answer(result: IntakeResult, created: bool) -> JSONResponse:
     if result.rejection is not None:
@@ -44,13 +69,13 @@ def _answer(result: IntakeResult, created: bool) -> JSONResponse:
 def intake_routes(
     context: Callable[[], ServiceContext], metrics: Callable[[], IntakeMetrics | None] = lambda: None
 ) -> list[BaseRoute]:
-    async def submit(raw: bytes, doc: Any, request_key: str) -> tuple[IntakeResult, bool]:
+    async def submit(raw: bytes, doc: Any, cause: str) -> tuple[IntakeResult, bool]:
         """The HTTP use case shared by the JSON API and the web form: (result, newly created)."""
         ctx = context()
         assert ctx.keystore is not None and ctx.relay is not None
         intake = CaseIntake(ctx.keystore)
         sid = peek_submission_id(doc)
-        message_id = submission_message_id(sid, f"http:{request_key}")
+        message_id = submission_message_id(sid, cause)
         now = ctx.clock()
         for attempt in (1, 2):
             try:
@@ -88,11 +113,14 @@ def intake_routes(
         doc, problem = parse_json_object(raw)
         if problem:
             return JSONResponse({"status": "rejected", "reason": problem}, status_code=400)
-        result, created = await submit(raw, doc, str(id(request)))
-        return _answer(result, created)
+        try:
+            cause = http_cause(request.headers.get("idempotency-key"))
+        except IdempotencyKeyInvalid:
+            return JSONResponse({"status": "rejected", "reason": "idempotency_key_invalid"}, status_code=400)
+        return _answer(*(await submit(raw, doc, cause)))
 
     async def submit_form(raw: bytes, doc: Any) -> tuple[int, dict[str, Any]]:
-        answer = _answer(*(await submit(raw, doc, secrets.token_hex(8))))
+        answer = _answer(*(await submit(raw, doc, http_cause(None))))
         return answer.status_code, json.loads(bytes(answer.body))
 
     return [
