@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.reporting.joint_disclosure import Requirement, audit, protect_release
 from services.reporting.release_model import build_release_problem
-from services.reporting.release_sample import sample_release_input
 from services.reporting.report_model import DisclosurePolicy
+from tools.reporting.release_sample import sample_release_input
 
 
 def main() -> None:

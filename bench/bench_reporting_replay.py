@@ -2,7 +2,7 @@
 
     python bench/bench_reporting_replay.py [--events 1000000] [--kafka 127.0.0.1:19092]
 
-1. Produces a seeded simulated population (services/reporting/simulated_events.py) onto
+1. Produces a seeded simulated population (tools/reporting/simulated_events.py) onto
    intake.cases.v1, routing.assignments.v1 and scheduling.meetings.v1 under a prefix named after N,
    once: a later run finds the topics full and reuses them.
 2. Reads those three topics end to end with a bare AIOKafkaConsumer (no decoding, nothing stored):
@@ -63,7 +63,7 @@ async def produce(kafka: str, prefix: str, events: int) -> dict[str, Any]:
     from aiokafka import AIOKafkaProducer
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-    from services.reporting.simulated_events import simulated_year
+    from tools.reporting.simulated_events import simulated_year
 
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
     await admin.start()

@@ -26,10 +26,9 @@ from services.reporting.report_model import (
     Publication,
     SourcePosition,
     build_annual_report,
-    sample_counts,
-    sample_report,
 )
 from shared.devinfra.browser import WebDriver
+from tools.reporting.sample_counts import sample_counts, sample_report
 
 pytestmark = pytest.mark.e2e
 

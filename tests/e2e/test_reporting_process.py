@@ -21,10 +21,10 @@ from services.reporting.organisation import OrganisationModel
 from services.reporting.replay import replay
 from services.reporting.report_model import DisclosurePolicy, TrainingBaseline
 from services.reporting.reports import Reports
-from services.reporting.simulated_events import simulated_year
 from shared.db import make_engine
 from tests.integration.test_reporting_service import create_reporting_topics, publish
 from tests.support.processes import ServiceProcess
+from tools.reporting.simulated_events import simulated_year
 
 pytestmark = pytest.mark.e2e
 

@@ -25,9 +25,9 @@ from pycanon import anonymity
 
 from services.reporting.export import COLUMNS, QUASI_IDENTIFIERS
 from services.reporting.projection import CONSUMED_TOPICS
-from services.reporting.simulated_events import SimulatedEvent, simulated_year
 from tests.support.kafka_io import create_topics, produce
 from tests.support.processes import CASEFLOW
+from tools.reporting.simulated_events import SimulatedEvent, simulated_year
 
 pytestmark = pytest.mark.integration
 

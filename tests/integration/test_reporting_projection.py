@@ -19,10 +19,10 @@ from services.reporting.organisation import OrganisationModel
 from services.reporting.replay import prepare_fresh_database, replay_pipeline
 from services.reporting.report_model import DisclosurePolicy, TrainingBaseline
 from services.reporting.reports import Reports
-from services.reporting.simulated_events import SimulatedEvent, simulated_year
 from services.reporting.store import metadata
 from shared.db import make_engine
 from shared.pipeline import Inbound
+from tools.reporting.simulated_events import SimulatedEvent, simulated_year
 
 pytestmark = pytest.mark.integration
 

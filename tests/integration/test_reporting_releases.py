@@ -20,10 +20,10 @@ from services.reporting.organisation import OrganisationModel
 from services.reporting.replay import prepare_fresh_database, replay_pipeline
 from services.reporting.report_model import DisclosurePolicy, TrainingBaseline
 from services.reporting.reports import NotReleasedYet, Reports
-from services.reporting.simulated_events import SimulatedEvent, simulated_year
 from services.reporting.store import metadata
 from shared.db import create_all, make_engine
 from shared.pipeline import Inbound
+from tools.reporting.simulated_events import SimulatedEvent, simulated_year
 
 pytestmark = pytest.mark.integration
 

@@ -27,7 +27,6 @@ from services.reporting.joint_disclosure import Requirement
 from services.reporting.organisation import OrganisationModel
 from services.reporting.replay import DatabaseNotFresh, replay
 from services.reporting.reports import Reports
-from services.reporting.simulated_events import simulated_year
 from shared.db import make_engine
 from tests.integration.test_reporting_service import (
     create_reporting_topics,
@@ -38,6 +37,7 @@ from tests.integration.test_reporting_service import (
 from tests.support.kafka_io import produce
 from tests.support.processes import CASEFLOW
 from tests.support.services import running, wait_until
+from tools.reporting.simulated_events import simulated_year
 
 pytestmark = pytest.mark.integration
 

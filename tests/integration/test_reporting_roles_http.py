@@ -31,9 +31,9 @@ from services.reporting.app import ReportingService, create_service
 from services.reporting.replay import prepare_fresh_database, replay_pipeline
 from services.reporting.reports import Reports
 from services.reporting.settings import ReportingSettings
-from services.reporting.simulated_events import SimulatedEvent, simulated_year
 from shared.db import make_engine
 from shared.pipeline import Inbound
+from tools.reporting.simulated_events import SimulatedEvent, simulated_year
 
 pytestmark = pytest.mark.integration
 

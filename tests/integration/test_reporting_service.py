@@ -26,11 +26,11 @@ from services.reporting.projection import CONSUMED_TOPICS, quarter_of
 from services.reporting.queries import source_position
 from services.reporting.report_model import SectionId
 from services.reporting.settings import ReportingSettings
-from services.reporting.simulated_events import SimulatedEvent, simulated_year
 from tests.integration.test_reporting_roles_http import TOKENS
 from tests.support.kafka_io import create_topics, produce, read_all
 from tests.support.services import running, wait_until
 from tests.unit.test_reporting_annual_report import Page
+from tools.reporting.simulated_events import SimulatedEvent, simulated_year
 
 pytestmark = pytest.mark.integration
 

@@ -37,10 +37,9 @@ from services.reporting.report_model import (
     days_bucket,
     deadline_status,
     feedback_due,
-    sample_counts,
-    sample_report,
 )
 from shared.codes import Category
+from tools.reporting.sample_counts import sample_counts, sample_report
 
 pytestmark = pytest.mark.unit
 

@@ -10,9 +10,9 @@ import pytest
 from services.reporting.decoding import IGNORED, SlimDecoder
 from services.reporting.handlers import fold_messages
 from services.reporting.projection import ProjectionBatch, event_fingerprint
-from services.reporting.simulated_events import simulated_year
 from shared.envelope import decode_envelope
 from shared.pipeline import Decoded, Inbound, PoisonMessage
+from tools.reporting.simulated_events import simulated_year
 
 pytestmark = pytest.mark.unit
 

@@ -25,9 +25,9 @@ from services.reporting.export import (
     write_files,
 )
 from services.reporting.organisation import OrganisationModel, Unit
-from services.reporting.simulated_events import simulated_year
 from shared.crypto import Sealed
 from shared.envelope import REGISTRY
+from tools.reporting.simulated_events import simulated_year
 
 pytestmark = pytest.mark.unit
 

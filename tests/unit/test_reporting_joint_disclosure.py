@@ -30,9 +30,9 @@ from services.reporting.joint_disclosure import (
     protect_release,
 )
 from services.reporting.release_model import build_release_problem
-from services.reporting.release_sample import sample_release_input
 from services.reporting.releases import freeze, releasable_through, release_id
 from services.reporting.report_model import DisclosurePolicy
+from tools.reporting.release_sample import sample_release_input
 
 pytestmark = pytest.mark.unit
 

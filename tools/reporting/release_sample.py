@@ -1,6 +1,6 @@
 """Simulated release inputs: random organisations, unit trees and quarters, for tests and benchmarks.
 
-Each (organisation, quarter) draws its counts from `report_model.sample_counts` (the founding
+Each (organisation, quarter) draws its counts from `sample_counts.sample_counts` (the founding
 study's mix), scaled down to a quarter; unit trees have three levels with random sizes, so small
 units occur and are folded by headcount.
 """
@@ -11,7 +11,8 @@ from dataclasses import replace
 from random import Random
 
 from services.reporting.release_model import ReleaseInput, group_units, released_quarters
-from services.reporting.report_model import ReportCounts, sample_counts
+from services.reporting.report_model import ReportCounts
+from tools.reporting.sample_counts import sample_counts
 
 
 def _quarter_counts(rng: Random, year: int, quarter: str, contacts: int) -> ReportCounts:

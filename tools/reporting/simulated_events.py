@@ -17,15 +17,6 @@ from datetime import UTC, date, datetime, timedelta
 from random import Random
 
 import shared.contracts  # noqa: F401  (registers the event types)
-from services.reporting.report_model import (
-    CATEGORY_WEIGHTS,
-    CHANNEL_WEIGHTS,
-    MODE_WEIGHTS,
-    OUTCOME_WEIGHTS,
-    ROLE_WEIGHTS,
-    SCOPE_WEIGHTS,
-    pick_weighted,
-)
 from shared.codes import AdvisorScope, Category, TimeActivity
 from shared.contracts.intake import (
     CaseAccepted,
@@ -52,6 +43,15 @@ from shared.contracts.scheduling import MeetingCancelled, MeetingScheduled
 from shared.crypto import Sealed
 from shared.envelope import EventPayload, new_envelope
 from shared.topics import INTAKE_CASES, ROUTING_ASSIGNMENTS, SCHEDULING_MEETINGS
+from tools.reporting.sample_counts import (
+    CATEGORY_WEIGHTS,
+    CHANNEL_WEIGHTS,
+    MODE_WEIGHTS,
+    OUTCOME_WEIGHTS,
+    ROLE_WEIGHTS,
+    SCOPE_WEIGHTS,
+    pick_weighted,
+)
 
 NAMESPACE = uuid.UUID("0b6a9f3e-77a1-4d0c-9d7e-5b0c1f2a9e41")
 
