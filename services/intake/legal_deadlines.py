@@ -8,12 +8,10 @@ and keeps the alerting gauges current. Ordinary contacts get no legal deadline.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import structlog
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -30,9 +28,9 @@ from shared.contracts.intake import (
 )
 from shared.db import insert_ignoring_duplicates, is_postgres
 from shared.outbox import Outgoing
+from shared.periodic import every
 from shared.pipeline import Decoded, Route
 
-log = structlog.get_logger(__name__)
 ACK: rules.Deadline = "acknowledgement"
 FEEDBACK: rules.Deadline = "feedback"
 
@@ -222,16 +220,7 @@ class LegalDeadlineJob:
         self._gauges(at_risk, overdue)
 
     async def run(self, stop: asyncio.Event) -> None:
-        delay = self._interval
-        while not stop.is_set():
-            try:
-                await self.tick()
-                delay = self._interval
-            except Exception as exc:  # noqa: BLE001 - database down: log, back off, try again
-                log.warning("legal_deadline_tick_failed", error_type=type(exc).__name__)
-                delay = min(delay * 2, 300.0)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=delay)
+        await every(self._interval, self.tick, name="legal_deadlines")(stop)
 
 
 async def deadlines_for_opened_cases(

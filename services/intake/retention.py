@@ -14,13 +14,11 @@ is already unreadable, and a retry (the job, the CLI, the client) finishes the m
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -32,8 +30,8 @@ from shared.contracts.intake import CasePersonalDataErased
 from shared.crypto import KeyStore
 from shared.db import is_postgres
 from shared.outbox import Outgoing
+from shared.periodic import every
 
-log = structlog.get_logger(__name__)
 ErasureReason = Literal["retention_expired", "client_request", "operator_request"]
 
 
@@ -131,13 +129,4 @@ class RetentionJob:
                 return erased
 
     async def run(self, stop: asyncio.Event) -> None:
-        delay = self._interval
-        while not stop.is_set():
-            try:
-                await self.tick()
-                delay = self._interval
-            except Exception as exc:  # noqa: BLE001 - log, back off, try again
-                log.warning("retention_tick_failed", error_type=type(exc).__name__)
-                delay = min(delay * 2, 300.0)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=delay)
+        await every(self._interval, self.tick, name="retention")(stop)

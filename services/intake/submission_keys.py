@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from shared.db import create_all, insert_ignoring_duplicates
+from shared.periodic import every
 from shared.pipeline import Clock
 from shared.submission_sealing import ALGORITHM, KEY_ENDPOINT, KEY_RETIRED, KEY_UNKNOWN, SubmissionKey
 
@@ -153,18 +153,17 @@ class SubmissionKeyRing:
         return int(result.rowcount or 0)
 
     async def run(self, stop: asyncio.Event, clock: Clock, interval: float) -> None:
-        """Background job: make each period's key on time and retire the expired ones."""
-        while not stop.is_set():
-            try:
-                now = clock()
-                await self.current(now)
-                retired = await self.retire_expired(now)
-                if retired:
-                    log.info("submission_keys_retired", count=retired)
-            except Exception:  # the next round tries again; the endpoint makes keys on demand too
-                log.exception("submission_key_rotation_failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=interval)
+        """Background job: make each period's key on time and retire the expired ones. A failed
+        round is retried (the endpoint makes keys on demand too)."""
+
+        async def rotate() -> None:
+            now = clock()
+            await self.current(now)
+            retired = await self.retire_expired(now)
+            if retired:
+                log.info("submission_keys_retired", count=retired)
+
+        await every(interval, rotate, name="submission_key_rotation")(stop)
 
 
 def submission_key_routes(ring: Callable[[], SubmissionKeyRing | None], clock: Clock) -> list[BaseRoute]:
