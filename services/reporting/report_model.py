@@ -16,7 +16,8 @@ Counting rules (repeated in the report's methodology section):
 - Formal reports (whistleblower reports): acknowledgement due 7 days after receipt; feedback due
   3 calendar months after the acknowledgement, or after the 7-day period when none was sent
   (EU Directive 2019/1937, art. 9). A deadline that has not passed at the end of the year counts
-  as "not yet due".
+  as "not yet due". Intake keeps the deadlines (arithmetic in shared/legal_deadlines.py); reporting
+  only counts the LegalDeadline* events that record them.
 - Advisor hours and training are aggregates over all advisors; no per-advisor figure exists in the
   model. They are withheld when fewer than `min_contributors` advisors contribute (with fewer, an
   aggregate is one person's figure).
@@ -26,10 +27,9 @@ Counting rules (repeated in the report's methodology section):
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -192,29 +192,6 @@ def days_bucket(days: int) -> DaysBucket:
     if days <= 14:
         return DaysBucket.DAYS_8_14
     return DaysBucket.DAYS_15_PLUS
-
-
-def add_calendar_months(day: date, months: int) -> date:
-    """`day` plus whole calendar months, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def acknowledgement_due(received: date) -> date:
-    return received + timedelta(days=7)
-
-
-def feedback_due(received: date, acknowledged: date | None) -> date:
-    start = acknowledged if acknowledged is not None else acknowledgement_due(received)
-    return add_calendar_months(start, 3)
-
-
-def deadline_status(due: date, done: date | None, as_of: date) -> DeadlineStatus:
-    """Met when done on or before `due`; missed when done later or still open after `due`."""
-    if done is not None:
-        return DeadlineStatus.MET if done <= due else DeadlineStatus.MISSED
-    return DeadlineStatus.MISSED if as_of > due else DeadlineStatus.NOT_YET_DUE
 
 
 # --------------------------------------------------------------------------------------------------

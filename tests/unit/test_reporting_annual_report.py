@@ -10,10 +10,8 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
-from datetime import date
-from html.parser import HTMLParser
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import pytest
 
@@ -22,7 +20,6 @@ from services.reporting.disclosure import PeriodTooFineError, verify_protection
 from services.reporting.report_model import (
     AnnualReport,
     DaysBucket,
-    DeadlineStatus,
     DisclosurePolicy,
     NoteId,
     Organisation,
@@ -30,15 +27,13 @@ from services.reporting.report_model import (
     ReportInputError,
     SectionId,
     SourcePosition,
-    add_calendar_months,
     build_annual_report,
     count_categories,
     count_tables,
     days_bucket,
-    deadline_status,
-    feedback_due,
 )
 from shared.codes import Category
+from tests.support.html_page import Node, Page
 from tools.reporting.sample_counts import sample_counts, sample_report
 
 pytestmark = pytest.mark.unit
@@ -86,68 +81,6 @@ def case(request: pytest.FixtureRequest) -> Case:
 @pytest.fixture
 def report(case: Case) -> AnnualReport:
     return case.report
-
-
-# --------------------------------------------------------------------------------------------------
-# A small DOM, built with html.parser; it records tags that do not balance.
-
-VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
-
-
-@dataclass
-class Node:
-    tag: str
-    attrs: dict[str, str]
-    children: list[Node | str] = field(default_factory=list)
-
-    def walk(self) -> Iterator[Node]:
-        yield self
-        for child in self.children:
-            if isinstance(child, Node):
-                yield from child.walk()
-
-    def text(self) -> str:
-        return "".join(child if isinstance(child, str) else child.text() for child in self.children)
-
-    def classes(self) -> set[str]:
-        return set(self.attrs.get("class", "").split())
-
-    def find_all(self, tag: str | None = None, css: str | None = None) -> list[Node]:
-        return [
-            node
-            for node in self.walk()
-            if (tag is None or node.tag == tag) and (css is None or css in node.classes())
-        ]
-
-
-class Page(HTMLParser):
-    def __init__(self, html: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Node("#document", {})
-        self.stack = [self.root]
-        self.unbalanced: list[str] = []
-        self.feed(html)
-        self.close()
-        if len(self.stack) != 1:
-            self.unbalanced.append(f"unclosed: {[node.tag for node in self.stack[1:]]}")
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = Node(tag, {name: value or "" for name, value in attrs})
-        self.stack[-1].children.append(node)
-        if tag not in VOID_ELEMENTS:
-            self.stack.append(node)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.stack[-1].children.append(Node(tag, {name: value or "" for name, value in attrs}))
-
-    def handle_endtag(self, tag: str) -> None:
-        if len(self.stack) > 1 and self.stack[-1].tag == tag:
-            self.stack.pop()
-        else:
-            self.unbalanced.append(f"</{tag}> closes <{self.stack[-1].tag}>")
-
-    def handle_data(self, data: str) -> None:
-        self.stack[-1].children.append(data)
 
 
 def parse_count(text: str, lang: Lang) -> int:
@@ -411,17 +344,3 @@ def test_an_empty_year_renders_without_charts_to_draw() -> None:
 )  # fmt: skip
 def test_days_to_first_conversation_fall_in_fixed_buckets(days: int, bucket: DaysBucket) -> None:
     assert days_bucket(days) == bucket
-
-
-def test_feedback_is_due_three_calendar_months_after_the_acknowledgement() -> None:
-    assert feedback_due(date(2026, 1, 10), acknowledged=date(2026, 1, 15)) == date(2026, 4, 15)
-    assert feedback_due(date(2026, 1, 10), acknowledged=None) == date(2026, 4, 17)  # after the 7 days
-    assert add_calendar_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
-
-
-def test_a_deadline_is_met_missed_or_not_yet_due() -> None:
-    due = date(2026, 4, 15)
-    assert deadline_status(due, date(2026, 4, 15), as_of=date(2026, 12, 31)) == DeadlineStatus.MET
-    assert deadline_status(due, date(2026, 4, 16), as_of=date(2026, 12, 31)) == DeadlineStatus.MISSED
-    assert deadline_status(due, None, as_of=date(2026, 4, 16)) == DeadlineStatus.MISSED
-    assert deadline_status(due, None, as_of=date(2026, 4, 15)) == DeadlineStatus.NOT_YET_DUE
