@@ -4,7 +4,6 @@ say how much the projection holds and what was asked of it. Labels are codes, ne
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -12,6 +11,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.reporting.queries import source_position
+from shared.periodic import every
 
 
 class ReportingMetrics:
@@ -35,11 +35,4 @@ class ReportingMetrics:
     def refresher(
         self, engine: AsyncEngine, interval: float = 5.0
     ) -> Callable[[asyncio.Event], Coroutine[Any, Any, None]]:
-        async def run(stop: asyncio.Event) -> None:
-            while not stop.is_set():
-                with contextlib.suppress(Exception):  # a database hiccup must not stop the service
-                    await self.refresh(engine)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=interval)
-
-        return run
+        return every(interval, lambda: self.refresh(engine), name="reporting_gauges", cap=60.0)

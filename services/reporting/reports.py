@@ -10,7 +10,6 @@ coordinator (views.py).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -39,6 +38,7 @@ from services.reporting.report_model import (
     TrainingBaseline,
 )
 from shared.db import create_all, make_engine
+from shared.periodic import every
 
 log = structlog.get_logger(__name__)
 
@@ -107,25 +107,23 @@ class Reports:
 
     def releaser(self, interval: float = 600.0, first_after: float = 60.0) -> Callable[[asyncio.Event], Any]:
         """A background job: make the releases that have become due (this year's and last year's),
-        so that no reader's request waits for a protection run. A failure is logged and retried at
-        the next interval; a request makes a due release itself all the same."""
+        so that no reader's request waits for a protection run. A year that fails does not keep the
+        other from its release; the failure is logged and retried with backoff; a request makes a
+        due release itself all the same."""
 
-        async def run(stop: asyncio.Event) -> None:
-            wait = first_after
-            while not stop.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=wait)
-                if stop.is_set():
-                    return
-                wait = interval
-                year = self.clock().astimezone(REPORTING_TZ).year
-                for due_year in (year - 1, year):
-                    try:
-                        await (await self.releases()).current(due_year)
-                    except Exception as error:  # noqa: BLE001 - the job must outlive a bad moment
-                        log.warning("release_failed", year=due_year, error=type(error).__name__)
+        async def release_due_years() -> None:
+            year = self.clock().astimezone(REPORTING_TZ).year
+            failed: Exception | None = None
+            for due_year in (year - 1, year):
+                try:
+                    await (await self.releases()).current(due_year)
+                except Exception as error:  # noqa: BLE001 - the other year is still tried
+                    log.warning("release_failed", year=due_year, error_type=type(error).__name__)
+                    failed = failed or error
+            if failed is not None:
+                raise failed
 
-        return run
+        return every(interval, release_due_years, name="reporting_releases", first_after=first_after)
 
     async def release(self, year: int) -> Release:
         release = await (await self.releases()).current(year)
