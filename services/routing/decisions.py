@@ -25,11 +25,22 @@ from shared.contracts.routing import (
     reassignment_cause,
 )
 from shared.crypto import CaseCipher, KeyErased, Sealed
-from shared.envelope import new_envelope
+from shared.emitter import Emitter
 from shared.outbox import Outgoing
+from shared.pipeline import Decoded
 from shared.topics import ROUTING_ASSIGNMENTS
 
 PRODUCER = "routing"
+
+
+def emitter_of(message: Decoded, now: datetime) -> Emitter:
+    """Routing's events caused by a consumed message (its id the cause, its correlation carried)."""
+    return Emitter.of_message(message, producer=PRODUCER, topic=ROUTING_ASSIGNMENTS.name, now=now)
+
+
+def emitter_for(cause: str, now: datetime) -> Emitter:
+    """Routing's events caused by a job run: a correlation chain starts at `cause`."""
+    return Emitter.of_cause(cause, producer=PRODUCER, topic=ROUTING_ASSIGNMENTS.name, now=now)
 
 
 @dataclass
@@ -78,7 +89,7 @@ class Router:
         row: Any,
         now: datetime,
         *,
-        causation_id: str,
+        emit: Emitter,
         reason: str,
         opened_at: datetime | None = None,
     ) -> list[Outgoing]:
@@ -91,7 +102,7 @@ class Router:
             facts,
             decision,
             now,
-            causation_id=causation_id,
+            emit=emit,
             reason=reason,
             opened_at=opened_at or row.opened_at,
         )
@@ -104,7 +115,7 @@ class Router:
         decision: Decision,
         now: datetime,
         *,
-        causation_id: str,
+        emit: Emitter,
         reason: str,
         opened_at: datetime,
     ) -> list[Outgoing]:
@@ -189,24 +200,11 @@ class Router:
         )
         self.cache.change_load(previous, -1)
         self.cache.change_load(decision.advisor_id, +1)
-        return [
-            Outgoing(
-                ROUTING_ASSIGNMENTS.name,
-                new_envelope(
-                    e,
-                    stream_id=row.case_id,
-                    producer=PRODUCER,
-                    occurred_at=now,
-                    causation_id=causation_id,
-                    correlation_id=row.case_id,
-                    discriminator=f"{reason}:{i}",
-                ),
-            )
-            for i, e in enumerate(events)
-        ]
+        to_assignments = emit.to(ROUTING_ASSIGNMENTS.name)
+        return [to_assignments(e, row.case_id, f"{reason}:{i}") for i, e in enumerate(events)]
 
     async def recheck(
-        self, conn: AsyncConnection, rows: Sequence[Any], now: datetime, *, causation_id: str, reason: str
+        self, conn: AsyncConnection, rows: Sequence[Any], now: datetime, *, emit: Emitter, reason: str
     ) -> list[Outgoing]:
         """Re-route open cases whose assignment now conflicts, and retry escalated ones."""
         out: list[Outgoing] = []
@@ -221,9 +219,9 @@ class Router:
                 )
                 if valid:
                     continue
-                out += await self.route(conn, row, now, causation_id=causation_id, reason=reason)
+                out += await self.route(conn, row, now, emit=emit, reason=reason)
             elif row.status == "escalated":
-                out += await self.route(conn, row, now, causation_id=causation_id, reason="escalation_retry")
+                out += await self.route(conn, row, now, emit=emit, reason="escalation_retry")
         return out
 
 

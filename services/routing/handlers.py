@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.routing.decisions import PRODUCER, Router, reroute_reason
+from services.routing.decisions import Router, emitter_of, reroute_reason
 from services.routing.directory_projection import DIRECTORY_EVENTS
 from services.routing.facts import coded_fields
 from services.routing.store import advisor_keys, routing_cases
@@ -21,10 +21,10 @@ from shared.auth import UNPROVEN_STREAM, Refusal, record_advisor_key, unproven_c
 from shared.contracts.advisor_actions import AmendCaseFacts, DeclareConflict
 from shared.contracts.intake import CaseOpened
 from shared.contracts.routing import RoutingActionRejected
-from shared.envelope import new_envelope
+from shared.emitter import Emitter
 from shared.outbox import Outgoing
 from shared.pipeline import IGNORED, Decoded, Route, tolerant_envelope_decoder
-from shared.topics import ADVISOR_ACTIONS, DIRECTORY, INTAKE_CASES, ROUTING_ASSIGNMENTS
+from shared.topics import ADVISOR_ACTIONS, DIRECTORY, INTAKE_CASES
 
 
 def _type(message: Decoded) -> str:
@@ -71,7 +71,7 @@ class RoutingHandlers:
             ).all()
             reason = reasons[0] if len(set(reasons)) == 1 else "org_change"
             results[-1] = await self.router.recheck(
-                conn, rows, now, causation_id=messages[-1].message_id, reason=reason
+                conn, rows, now, emit=emitter_of(messages[-1], now), reason=reason
             )
         return results
 
@@ -83,7 +83,7 @@ class RoutingHandlers:
         await self._prepare(conn)
         kind = _type(message)
         if kind == "CaseOpened":
-            return await self._open(conn, message.body.payload, now, message.message_id)
+            return await self._open(conn, message.body.payload, now, emitter_of(message, now))
         if kind in ("CaseClosed", "CasePersonalDataErased"):
             row = await self._row(conn, message.body.payload.case_id)
             if row is not None and row.status in ("assigned", "escalated"):
@@ -97,7 +97,7 @@ class RoutingHandlers:
         return []
 
     async def _open(
-        self, conn: AsyncConnection, opened: CaseOpened, now: datetime, causation_id: str
+        self, conn: AsyncConnection, opened: CaseOpened, now: datetime, emit: Emitter
     ) -> Sequence[Outgoing]:
         if await self._row(conn, opened.case_id) is not None:
             return []
@@ -118,7 +118,7 @@ class RoutingHandlers:
         )
         row = await self._row(conn, opened.case_id)
         return await self.router.route(
-            conn, row, now, causation_id=causation_id, reason="initial", opened_at=opened.opened_at
+            conn, row, now, emit=emit, reason="initial", opened_at=opened.opened_at
         )
 
     async def _row(self, conn: AsyncConnection, case_id: str) -> Any:
@@ -132,12 +132,13 @@ class RoutingHandlers:
             return []
         await self._prepare(conn)
         command: DeclareConflict | AmendCaseFacts = message.body.payload
+        emit = emitter_of(message, now)
         if isinstance(command, DeclareConflict) and command.reason is None:
-            return [self._rejected(command, Refusal("unknown_conflict_reason", proven=False), now, message)]
+            return [self._rejected(command, Refusal("unknown_conflict_reason", proven=False), emit)]
         row = await self._row(conn, command.case_id)
         refusal = await self.router.verify_actor(conn, command, row, now, message.inbound.published_at)
         if refusal is not None:
-            return [self._rejected(command, refusal, now, message)]
+            return [self._rejected(command, refusal, emit)]
         if isinstance(command, DeclareConflict):
             conflicted = sorted({*(row.conflicted_advisor_ids or []), command.advisor_id})
             await conn.execute(
@@ -146,36 +147,28 @@ class RoutingHandlers:
                 .values(conflicted_advisor_ids=conflicted)
             )
             row = await self._row(conn, command.case_id)
-            return await self.router.route(
-                conn, row, now, causation_id=message.message_id, reason="conflict_declared"
-            )
+            return await self.router.route(conn, row, now, emit=emit, reason="conflict_declared")
         amendments = [*(row.amendments or []), command.added_facts.model_dump_json()]
         await conn.execute(
             routing_cases.update().where(routing_cases.c.case_id == row.case_id).values(amendments=amendments)
         )
         row = await self._row(conn, command.case_id)
-        return await self.router.recheck(
-            conn, [row], now, causation_id=message.message_id, reason="persons_added"
-        )
+        return await self.router.recheck(conn, [row], now, emit=emit, reason="persons_added")
 
-    def _rejected(self, command: Any, refusal: Refusal, now: datetime, message: Decoded) -> Outgoing:
-        """The answer to a refused command; one whose token proved nobody names nothing it supplied."""
+    def _rejected(self, command: Any, refusal: Refusal, emit: Emitter) -> Outgoing:
+        """The answer to a refused command, in the command's correlation chain; one whose token proved
+        nobody names nothing it supplied and starts a chain of its own (shared/emitter.py, `anew`)."""
         proven = refusal.proven
         event = RoutingActionRejected(
             case_id=command.case_id if proven else None,
             action=command.EVENT_TYPE,
             advisor_id=command.advisor_id if proven else None,
             reason=refusal.reason,
-            rejected_at=now,
+            rejected_at=emit.now,
         )
-        env = new_envelope(
-            event,
-            stream_id=command.case_id if proven else UNPROVEN_STREAM,
-            producer=PRODUCER,
-            occurred_at=now,
-            causation_id=message.message_id if proven else unproven_cause(message.message_id),
-        )
-        return Outgoing(ROUTING_ASSIGNMENTS.name, env)
+        if proven:
+            return emit(event, command.case_id)
+        return emit.anew(unproven_cause(emit.causation_id))(event, UNPROVEN_STREAM)
 
 
 def routes(handlers: RoutingHandlers) -> dict[str, Route]:

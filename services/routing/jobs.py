@@ -7,14 +7,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from services.routing.decisions import PRODUCER, Router
+from services.routing.decisions import Router, emitter_for
 from services.routing.metrics import RoutingMetrics
 from services.routing.policy import term_endings_within
 from services.routing.store import routing_cases, term_notices, used_tokens
 from shared.auth import TOKEN_POLICY, forget_expired_tokens
 from shared.contracts.routing import AdvisorTermEnding
 from shared.db import insert_ignoring_duplicates
-from shared.envelope import new_envelope
 from shared.outbox import Outgoing
 from shared.runtime import ServiceContext
 from shared.topics import ROUTING_ALERTS
@@ -40,6 +39,7 @@ async def _check_terms_in_transaction(
         await router.cache.refresh_if_stale(await router.loads(conn))
         endings = term_endings_within(router.cache.directory, now, warning_days)
         metrics.terms_ending.set(len(endings))
+        run = emitter_for(f"term-check:{now.date().isoformat()}", now)  # one chain per daily run
         outgoing: list[Outgoing] = []
         for advisor_id, term_end in endings:
             fresh = await conn.execute(
@@ -54,25 +54,11 @@ async def _check_terms_in_transaction(
                     days_left=(term_end - now.date()).days,
                     noticed_at=now,
                 )
-                outgoing.append(
-                    Outgoing(
-                        ctx.topic(ROUTING_ALERTS.name),
-                        new_envelope(
-                            event,
-                            stream_id=advisor_id,
-                            producer=PRODUCER,
-                            occurred_at=now,
-                            causation_id=f"term:{advisor_id}:{term_end.isoformat()}",
-                        ),
-                    )
-                )
+                notice = run.to(ROUTING_ALERTS.name).caused_by(f"term:{advisor_id}:{term_end.isoformat()}")
+                outgoing.append(notice(event, advisor_id))
         rows = (await conn.execute(select(routing_cases).where(routing_cases.c.status == "assigned"))).all()
-        rerouted = await router.recheck(
-            conn, rows, now, causation_id=f"term-check:{now.date().isoformat()}", reason="term_ended"
-        )
-        return await ctx.store.append(
-            conn, outgoing + [Outgoing(ctx.topic(o.topic), o.envelope) for o in rerouted]
-        )
+        outgoing += await router.recheck(conn, rows, now, emit=run, reason="term_ended")
+        return await ctx.store.append(conn, [Outgoing(ctx.topic(o.topic), o.envelope) for o in outgoing])
 
 
 async def forget_used_tokens(ctx: ServiceContext) -> int:
