@@ -17,6 +17,7 @@ from typing import Any
 import structlog
 
 from shared.metrics import PipelineMetrics
+from shared.periodic import every
 
 log = structlog.get_logger(__name__)
 
@@ -82,14 +83,9 @@ class ConsumerWatchdog:
         return self.status
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.sample()
-            except Exception as exc:  # noqa: BLE001  # the broker may be down: that is itself unhealthy
-                self.status = ConsumerHealth(
-                    False, [f"lag_unavailable: {type(exc).__name__}"], {}, None, False
-                )
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=self.interval)
-            except TimeoutError:
-                pass
+        async def unavailable(exc: Exception) -> None:  # the broker may be down: that is itself unhealthy
+            self.status = ConsumerHealth(False, [f"lag_unavailable: {type(exc).__name__}"], {}, None, False)
+
+        await every(self.interval, self.sample, name="consumer_watchdog", cap=30.0, on_failure=unavailable)(
+            stop
+        )

@@ -10,14 +10,12 @@ same deterministic `event_id`, so consumers recognise it as a duplicate.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import structlog
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -36,8 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.db import insert_ignoring_duplicates, is_postgres
 from shared.envelope import Envelope, EventPayload
-
-log = structlog.get_logger(__name__)
+from shared.periodic import every
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,23 +317,14 @@ class OutboxRelay:
         return len(rows)
 
     async def run(self, interval: float = 1.0, stop: asyncio.Event | None = None) -> None:
-        """Background loop: flush, back off on failure (never a tight loop)."""
-        delay = interval
-        stop = stop or asyncio.Event()
-        while not stop.is_set():
-            try:
-                await self.flush()
-                delay = interval
-            except Exception as exc:  # noqa: BLE001  # broker down, DB down: log, back off, try again
-                log.warning("outbox_flush_failed", error_type=type(exc).__name__)
-                delay = min(delay * 2, 30.0)
-                if self._on_failure is not None:
-                    with contextlib.suppress(Exception):
-                        await self._on_failure()
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=delay)
-            except TimeoutError:
-                pass
+        """Background loop: flush; broker or database down: back off (never a tight loop)."""
+
+        async def recover(_exc: Exception) -> None:
+            if self._on_failure is not None:
+                await self._on_failure()
+
+        flush = every(interval, self.flush, name="outbox_relay", cap=30.0, on_failure=recover)
+        await flush(stop or asyncio.Event())
 
 
 def payload_of(env: Envelope[Any]) -> EventPayload:

@@ -35,6 +35,7 @@ from shared.health import ConsumerWatchdog
 from shared.http_limits import BodyLimitMiddleware, BodyLimits
 from shared.metrics import PipelineMetrics
 from shared.outbox import EventStore, MessagingTables, OutboxRelay
+from shared.periodic import every
 from shared.pipeline import Clock, EventPipeline, Route, utc_now
 from shared.settings import KeyHolderSettings, ServiceSettings
 
@@ -178,7 +179,9 @@ class ServiceRuntime:
         tasks = [
             asyncio.create_task(ctx.relay.run(stop=stop)),
             asyncio.create_task(self.watchdog.run(stop)),
-            asyncio.create_task(self._backlog_gauge(stop)),
+            asyncio.create_task(
+                every(5.0, self._set_backlog_gauge, name="outbox_backlog_gauge", cap=60.0)(stop)
+            ),
         ]
         tasks += [asyncio.create_task(job(stop)) for job in parts.background]
         self.ready = True
@@ -197,13 +200,9 @@ class ServiceRuntime:
             key, kid, "dlq_original", base64.b64encode(original).decode()
         ).model_dump()
 
-    async def _backlog_gauge(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            with contextlib.suppress(Exception):
-                assert self._ctx is not None and self._ctx.relay is not None
-                self.metrics.outbox_backlog.labels(self.service).set(await self._ctx.relay.backlog())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=5)
+    async def _set_backlog_gauge(self) -> None:
+        assert self._ctx is not None and self._ctx.relay is not None
+        self.metrics.outbox_backlog.labels(self.service).set(await self._ctx.relay.backlog())
 
     async def stop(self, tasks: list[asyncio.Task[None]]) -> None:
         self.ready = False
