@@ -21,8 +21,8 @@ from caseflow.sample_org import advisor_private_key, directory_events
 from shared.contracts.directory import PersonUpserted
 from shared.envelope import new_envelope
 from shared.topics import ALL_TOPICS
-from tests.integration.test_case_lifecycle_harness import Lifecycle, start_lifecycle
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
+from tests.support.lifecycle import Lifecycle, start_lifecycle
 from tests.support.processes import CASEFLOW, ServiceProcess
 from tests.support.services import TEST_MASTER_KEY, wait_until
 

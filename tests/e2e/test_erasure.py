@@ -36,10 +36,10 @@ from shared.contracts.routing import AdvisorAssigned
 from shared.crypto import CaseCipher, KeyErased, KeyStore, Sealed, parse_master_key
 from shared.db import make_engine
 from shared.envelope import EventPayload, new_envelope
-from tests.integration.test_case_lifecycle_harness import TOPICS, _routing_extras
 from tests.support import samples
 from tests.support.directory import load_units_into_process
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
+from tests.support.lifecycle import TOPICS, routing_extras
 from tests.support.processes import CASEFLOW, ServiceProcess
 from tests.support.services import TEST_MASTER_KEY, wait_until
 
@@ -231,7 +231,7 @@ async def test_after_erasure_nothing_yields_the_personal_data_and_the_case_still
                             decided_at=now,
                             case_opened_at=now,
                             exclusions=Sealed(kid=cases[name][0], nonce="", ct=""),
-                            **_routing_extras(AdvisorAssigned, cases[name][0]),
+                            **routing_extras(AdvisorAssigned, cases[name][0]),
                         ),
                         cases[name][0],
                     )

@@ -22,8 +22,8 @@ from services.reporting.replay import replay
 from services.reporting.report_model import DisclosurePolicy, TrainingBaseline
 from services.reporting.reports import Reports
 from shared.db import make_engine
-from tests.integration.test_reporting_service import create_reporting_topics, publish
 from tests.support.processes import ServiceProcess
+from tests.support.reporting import create_reporting_topics, publish
 from tools.reporting.simulated_events import simulated_year
 
 pytestmark = pytest.mark.e2e

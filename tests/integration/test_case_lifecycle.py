@@ -15,8 +15,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from shared.envelope import new_envelope
-from tests.integration.test_case_lifecycle_harness import Lifecycle, start_lifecycle
 from tests.support.kafka_io import produce, read_all, read_json
+from tests.support.lifecycle import Lifecycle, start_lifecycle
 from tests.support.services import wait_until
 
 pytestmark = pytest.mark.integration

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_case_lifecycle_harness import Lifecycle, start_lifecycle
+from tests.support.lifecycle import Lifecycle, start_lifecycle
 
 pytestmark = pytest.mark.integration
 

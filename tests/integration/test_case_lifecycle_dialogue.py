@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from services.intake.store import messages
-from tests.integration.test_case_lifecycle_harness import Lifecycle, start_lifecycle
+from tests.support.lifecycle import Lifecycle, start_lifecycle
 
 pytestmark = pytest.mark.integration
 

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from shared.auth import digest_of, issue_token
 from shared.envelope import EventPayload
-from tests.integration.test_case_lifecycle_harness import Lifecycle, start_lifecycle
+from tests.support.lifecycle import Lifecycle, start_lifecycle
 
 pytestmark = pytest.mark.integration
 

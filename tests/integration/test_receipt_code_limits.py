@@ -23,7 +23,7 @@ from services.intake.open_case import new_receipt_code, receipt_hash
 from services.intake.rate_limit import ALL_CODES, GuessBudget, ReceiptGuessLimiter
 from services.intake.store import metadata, receipt_code_failures
 from shared.db import create_all, make_engine
-from tests.integration.test_case_lifecycle_harness import Lifecycle, start_lifecycle
+from tests.support.lifecycle import Lifecycle, start_lifecycle
 from tests.support.services import wait_until
 
 pytestmark = pytest.mark.integration

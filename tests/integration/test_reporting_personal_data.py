@@ -22,10 +22,10 @@ from services.intake.settings import IntakeSettings
 from services.reporting.app import create_service as create_reporting
 from services.reporting.export import export_topics
 from services.reporting.store import metadata as reporting_metadata
-from tests.integration.test_reporting_service import as_role, events_in_projection, settings_for
 from tests.support import samples
 from tests.support.directory import load_units
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
+from tests.support.reporting import as_role, events_in_projection, settings_for
 from tests.support.services import TEST_MASTER_KEY, running, wait_until
 
 pytestmark = pytest.mark.integration

@@ -28,14 +28,14 @@ from services.reporting.organisation import OrganisationModel
 from services.reporting.replay import DatabaseNotFresh, replay
 from services.reporting.reports import Reports
 from shared.db import make_engine
-from tests.integration.test_reporting_service import (
+from tests.support.kafka_io import produce
+from tests.support.processes import CASEFLOW
+from tests.support.reporting import (
     create_reporting_topics,
     events_in_projection,
     publish,
     settings_for,
 )
-from tests.support.kafka_io import produce
-from tests.support.processes import CASEFLOW
 from tests.support.services import running, wait_until
 from tools.reporting.simulated_events import simulated_year
 

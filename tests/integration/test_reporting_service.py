@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,53 +22,23 @@ import pytest
 
 from services.reporting.annual_report import SECTION_TITLES
 from services.reporting.app import ReportingService, create_service
-from services.reporting.projection import CONSUMED_TOPICS, quarter_of
-from services.reporting.queries import source_position
+from services.reporting.projection import quarter_of
 from services.reporting.report_model import SectionId
-from services.reporting.settings import ReportingSettings
-from tests.integration.test_reporting_roles_http import TOKENS
-from tests.support.kafka_io import create_topics, produce, read_all
+from tests.support.html_page import Page
+from tests.support.kafka_io import produce, read_all
+from tests.support.reporting import (
+    as_role,
+    create_reporting_topics,
+    events_in_projection,
+    publish,
+    settings_for,
+)
 from tests.support.services import running, wait_until
-from tests.unit.test_reporting_annual_report import Page
 from tools.reporting.simulated_events import SimulatedEvent, simulated_year
 
 pytestmark = pytest.mark.integration
 
 YEAR = 2026
-AFTER_THE_YEAR = "2027-01-20T00:00:00+00:00"
-
-
-def settings_for(kafka: str, prefix: str, db_url: str, **overrides: Any) -> ReportingSettings:
-    # The views verify role tokens against a locally generated key (test_reporting_roles_http.py).
-    # The reader comes after the year has closed and settled: every quarter of YEAR is released.
-    # A fixed priority key: these tests compare a release with expectations written for it.
-    overrides = {
-        **TOKENS.settings(),
-        "release_as_of": AFTER_THE_YEAR,
-        "release_key_hex": "5eed" * 8,
-        **overrides,
-    }
-    return ReportingSettings(kafka_bootstrap=kafka, topic_prefix=prefix, database_url=db_url, **overrides)
-
-
-async def publish(kafka: str, prefix: str, events: Iterable[SimulatedEvent]) -> int:
-    by_topic: dict[str, list[tuple[bytes | None, bytes]]] = {}
-    for event in events:
-        by_topic.setdefault(event.topic, []).append((event.key, event.value))
-    for topic, messages in by_topic.items():
-        await produce(kafka, prefix + topic, messages)
-    return sum(len(m) for m in by_topic.values())
-
-
-async def events_in_projection(service: ReportingService) -> int:
-    async with service.runtime.context.engine.connect() as conn:
-        return (await source_position(conn)).event_count
-
-
-async def create_reporting_topics(kafka: str, prefix: str) -> None:
-    await create_topics(
-        kafka, [prefix + t for t in CONSUMED_TOPICS] + [prefix + t + ".dlq" for t in CONSUMED_TOPICS]
-    )
 
 
 @pytest.fixture
@@ -99,11 +69,6 @@ async def live(
 def client_for(service: ReportingService) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=service.runtime.asgi_app())
     return httpx.AsyncClient(transport=transport, base_url="http://reporting")
-
-
-def as_role(role: str, subject: str) -> dict[str, str]:
-    """`Authorization: Bearer` with a token signed for this role and subject (no role header exists)."""
-    return TOKENS.headers(role, subject)
 
 
 class TestReportingService:

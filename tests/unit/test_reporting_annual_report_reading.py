@@ -34,7 +34,7 @@ from services.reporting.report_model import (
     build_annual_report,
 )
 from shared.codes import CATEGORY_LABELS, Category, Channel, ClientRole, MeetingMode, Outcome
-from tests.unit.test_reporting_annual_report import Node, Page
+from tests.support.html_page import Node, Page
 from tools.reporting.sample_counts import sample_counts, sample_report
 
 pytestmark = pytest.mark.unit

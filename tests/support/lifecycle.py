@@ -1,4 +1,4 @@
-"""Harness for the case-lifecycle tests (no tests here): intake in process on the real broker.
+"""The case-lifecycle harness: intake in process on the real broker, the test playing everyone else.
 
 The test plays routing (AdvisorAssigned / CaseReassigned on routing.assignments.v1), the HR feed
 (AdvisorKeyRegistered on directory.v1) and the advisors' workbench (signed commands on
@@ -60,7 +60,7 @@ class FakeClock:
         self.now = moment
 
 
-def _routing_extras(cls: type[EventPayload], case_id: str) -> dict[str, Any]:
+def routing_extras(cls: type[EventPayload], case_id: str) -> dict[str, Any]:
     """Fields the routing contract may require beyond what intake reads (it is evolving)."""
     extras: dict[str, Any] = {}
     if "directory_revision" in cls.model_fields:
@@ -113,7 +113,7 @@ class Lifecycle:
             decided_at=now,
             case_opened_at=now,
             exclusions=Sealed(kid=case_id, nonce="", ct=""),
-            **_routing_extras(AdvisorAssigned, case_id),
+            **routing_extras(AdvisorAssigned, case_id),
         )
         await self._produce("routing.assignments.v1", event, case_id)
         await self.wait_for_assignee(case_id, advisor_id)
@@ -128,7 +128,7 @@ class Lifecycle:
             policy_version="test",
             decided_at=self.clock(),
             exclusions=Sealed(kid=case_id, nonce="", ct=""),
-            **_routing_extras(CaseReassigned, case_id),
+            **routing_extras(CaseReassigned, case_id),
         )
         await self._produce("routing.assignments.v1", event, case_id)
         await self.wait_for_assignee(case_id, to_advisor)
