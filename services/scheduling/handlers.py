@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.scheduling import projection
 from services.scheduling.actors import verify_actor
 from services.scheduling.ledger import StoredBooking, latest_of_meeting
-from services.scheduling.meetings import Emitter, MeetingScheduler, Placement
+from services.scheduling.meetings import MeetingScheduler, Placement, emitter_of
 from services.scheduling.projection import CaseFacts
 from services.scheduling.store import advisor_keys
 from shared.auth import UNPROVEN_STREAM, Refusal, record_advisor_key, unproven_cause
@@ -36,6 +36,7 @@ from shared.contracts.scheduling import (
     RoomRegistered,
     VenueRegistered,
 )
+from shared.emitter import Emitter
 from shared.envelope import Envelope, EventPayload
 from shared.outbox import Outgoing
 from shared.pipeline import (
@@ -149,14 +150,14 @@ class SchedulingHandlers:
         if message.body is IGNORED:
             return []
         if isinstance(message.body, Unreadable):
-            return self._unreadable(message.body, Emitter(message.message_id, None, now), now)
+            return self._unreadable(message.body, emitter_of(message, now), now)
         envelope: Envelope[Any] = message.body
         handler = self._by_type.get(type(envelope.payload))
         command = self._commands.get(type(envelope.payload))
         if handler is None and command is None:
             return []  # a known event this service has no use for (OrgUnitUpserted, LogTime, ...)
         await self.ledger.lock(conn)
-        emit = Emitter(message.message_id, envelope.correlation_id, now)
+        emit = emitter_of(message, now)
 
         async def work() -> list[Outgoing]:
             if command is not None:
@@ -352,7 +353,7 @@ def _rejected(
             reason_code=refusal.reason,
             rejected_at=now,
         )
-        return Emitter(unproven_cause(emit.causation_id), None, now)(payload, UNPROVEN_STREAM)
+        return emit.anew(unproven_cause(emit.causation_id))(payload, UNPROVEN_STREAM)
     advisor_id = str(getattr(command, "advisor_id", ""))
     payload = MeetingRequestRejected(
         case_id=case_id,

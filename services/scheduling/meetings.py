@@ -44,8 +44,9 @@ from shared.contracts.scheduling import (
     QuietRoomUnavailable,
     VenueBudgetReserved,
 )
-from shared.envelope import EventPayload, new_envelope
+from shared.emitter import Emitter
 from shared.outbox import Outgoing
+from shared.pipeline import Decoded
 from shared.topics import SCHEDULING_MEETINGS
 
 PRODUCER = "scheduling"
@@ -53,27 +54,9 @@ PRODUCER = "scheduling"
 BOOKING_CONFLICT = "BOOKING_CONFLICT"
 
 
-@dataclass(frozen=True, slots=True)
-class Emitter:
-    """Builds the envelopes one consumed message causes (deterministic ids from its id)."""
-
-    causation_id: str
-    correlation_id: str | None
-    now: datetime
-
-    def __call__(self, payload: EventPayload, stream_id: str, discriminator: str = "") -> Outgoing:
-        return Outgoing(
-            SCHEDULING_MEETINGS.name,
-            new_envelope(
-                payload,
-                stream_id=stream_id,
-                producer=PRODUCER,
-                occurred_at=self.now,
-                causation_id=self.causation_id,
-                correlation_id=self.correlation_id,
-                discriminator=discriminator,
-            ),
-        )
+def emitter_of(message: Decoded, now: datetime) -> Emitter:
+    """Scheduling's events caused by a consumed message (its id the cause, its correlation carried)."""
+    return Emitter.of_message(message, producer=PRODUCER, topic=SCHEDULING_MEETINGS.name, now=now)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,77 @@
+"""Scheduling's events carry the correlation id of what caused them (shared/emitter.py, decisions.md D23)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from caseflow.sample_org import advisor_private_key, directory_events
+from services.scheduling.app import create_runtime
+from services.scheduling.settings import SchedulingSettings
+from shared.auth import authorize_command, unproven_cause
+from shared.contracts.advisor_actions import RequestMeeting
+from shared.envelope import Envelope, new_envelope
+from tests.support.in_process import Bus, InProcess
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def scheduling(tmp_path: Path) -> AsyncIterator[InProcess]:
+    settings = SchedulingSettings(
+        kafka_bootstrap="127.0.0.1:9",
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/scheduling.db",
+    )
+    service = await InProcess(create_runtime(settings, clock=lambda: NOW), Bus()).start()
+    try:
+        await service.feed(
+            "directory.v1", [(e.stream_id.encode(), e.to_bytes()) for e in directory_events(NOW)]
+        )
+        yield service
+    finally:
+        await service.stop()
+
+
+def meeting_request(*, signed: bool, correlation_id: str) -> Envelope[Any]:
+    command = RequestMeeting(advisor_id="adv-anna", auth="not-a-token", issued_at=NOW, case_id="case-unknown")
+    if signed:
+        command = authorize_command(advisor_private_key("adv-anna"), command, now=NOW)
+    return new_envelope(
+        command,
+        stream_id="adv-anna",
+        producer="workbench",
+        occurred_at=NOW,
+        causation_id=None,
+        correlation_id=correlation_id,
+    )
+
+
+def published(service: InProcess) -> list[dict[str, Any]]:
+    return [json.loads(value) for _key, value in service.bus.topics["scheduling.meetings.v1"]]
+
+
+async def test_a_refused_meeting_request_carries_its_commands_correlation_id(scheduling: InProcess) -> None:
+    command = meeting_request(signed=True, correlation_id="workbench-session-7")
+    await scheduling.feed("advisor.actions.v1", [(b"adv-anna", command.to_bytes())])
+    [rejected] = published(scheduling)
+    assert (rejected["event_type"], rejected["payload"]["reason_code"]) == (
+        "MeetingRequestRejected",
+        "not_assignee",
+    )
+    assert (rejected["causation_id"], rejected["correlation_id"]) == (command.event_id, "workbench-session-7")
+
+
+async def test_the_answer_to_an_unproven_sender_carries_none_of_its_ids(scheduling: InProcess) -> None:
+    command = meeting_request(signed=False, correlation_id="sender-chosen-chain")
+    await scheduling.feed("advisor.actions.v1", [(b"adv-anna", command.to_bytes())])
+    [rejected] = published(scheduling)
+    assert rejected["causation_id"] == rejected["correlation_id"] == unproven_cause(command.event_id)
+    raw = json.dumps(rejected)
+    assert "sender-chosen-chain" not in raw and command.event_id not in raw
