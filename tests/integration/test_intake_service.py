@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
@@ -14,7 +13,7 @@ from shared.crypto import CaseCipher, KeyErased, Sealed
 from tests.support import samples
 from tests.support.directory import DIRECTORY, load_units
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
-from tests.support.services import TEST_MASTER_KEY, running
+from tests.support.services import TEST_MASTER_KEY, running, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -77,7 +76,15 @@ class TestIntakeContract:
         transport = httpx.ASGITransport(app=intake.asgi_app())
         async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
             answers = [await client.post("/v1/submissions", content=raw) for _ in range(3)]
-        await asyncio.sleep(3)  # let the consumer finish the three Kafka copies
+
+        def kafka_copies(outcome: str) -> float:
+            labels = {"service": "intake", "topic": SUBMISSIONS, "outcome": outcome}
+            return intake.registry.get_sample_value("caseflow_messages_processed_total", labels) or 0.0
+
+        # All three Kafka copies consumed, and at least two of them skipped by the inbox: the HTTP
+        # answers or the first copy took the submission in, every later copy went the dedupe path.
+        await wait_until(lambda: kafka_copies("processed") + kafka_copies("duplicate") == 3, timeout=30)
+        assert kafka_copies("duplicate") >= 2
         opened = await events_on(kafka_bootstrap, prefix + CASES, timeout=10)
         case_ids = {e["payload"]["case_id"] for e in opened}
         event_ids = {e["event_id"] for e in opened}
@@ -158,6 +165,13 @@ async def test_before_the_directory_arrived_a_submission_is_refused_retryably_an
             over_kafka = await events_on(kafka_bootstrap, unique_topic + REJECTIONS, expect=2)
             await load_units(kafka_bootstrap, unique_topic, runtime.context.engine)
             again = await client.post("/v1/submissions", json=doc)
+            # The frontend publishes its refused submission again, same id: now it opens a case.
+            await produce(kafka_bootstrap, unique_topic + SUBMISSIONS, [(None, samples.to_bytes(published))])
+            opened = await events_on(kafka_bootstrap, unique_topic + CASES, expect=2)
+    assert {e["payload"]["submission_id"] for e in opened if e["event_type"] == "CaseOpened"} == {
+        doc["submission_id"],
+        published["submission_id"],
+    }
     assert early.status_code == 503 and early.headers["Retry-After"]
     assert early.json() | {"submission_id": None} == {
         "status": "rejected",
