@@ -29,7 +29,7 @@ from shared.crypto import Sealed
 from shared.envelope import new_envelope
 from shared.topics import ALL_TOPICS
 from tests.support import samples
-from tests.support.directory import wait_for_units
+from tests.support.directory import produce_directory, wait_for_units
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
 from tests.support.services import TEST_MASTER_KEY, running, wait_until
 
@@ -66,11 +66,7 @@ async def system(kafka_bootstrap: str, db_url: str, tmp_path: Path) -> Any:
         IntakeSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/intake.db", **common)
     )
     routing = routing_runtime(RoutingSettings(database_url=db_url, **common))
-    await produce(
-        kafka_bootstrap,
-        prefix + "directory.v1",
-        [(e.stream_id.encode(), e.to_bytes()) for e in directory_events()],
-    )
+    await produce_directory(kafka_bootstrap, prefix, directory_events())
     async with running(intake), running(routing):
         await wait_for_units(intake.context.engine)
         yield prefix, routing
@@ -329,11 +325,7 @@ async def test_terms_ending_within_sixty_days_surface_and_ended_terms_reroute(
         "master_key": TEST_MASTER_KEY,
         "key_cache_seconds": 0,
     }
-    await produce(
-        kafka_bootstrap,
-        prefix + "directory.v1",
-        [(e.stream_id.encode(), e.to_bytes()) for e in directory_events()],
-    )
+    await produce_directory(kafka_bootstrap, prefix, directory_events())
     intake = intake_runtime(
         IntakeSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/intake.db", **common)
     )
