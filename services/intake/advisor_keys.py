@@ -1,9 +1,8 @@
-"""Advisors' public keys for token verification (AdvisorKeyRegistered, on directory.advisors.v1),
-and the organisations and units submissions must name (OrgUnitUpserted, on directory.units.v1;
-services/intake/directory.py).
+"""Advisors' public keys for token verification, from directory.v1 (AdvisorKeyRegistered), and
+the organisations and units submissions must name (OrgUnitUpserted, services/intake/directory.py).
 
-Intake reads only these narrow copies of directory.v1: persons and their pseudonyms never reach it,
-and whatever else the copies carry (advisors' availability) is skipped unread.
+Everything else on the directory (persons, pseudonyms) is skipped unread: intake has no
+business with it.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.decoding import selective_envelope_decoder
-from services.intake.directory import record_unit
+from services.intake.directory import DirectoryLoaded, record_unit
 from services.intake.store import advisor_keys
 from shared.auth import public_key_from_b64, record_advisor_key
 from shared.contracts.directory import AdvisorKeyRegistered, OrgUnitUpserted
@@ -22,7 +21,9 @@ from shared.outbox import Outgoing
 from shared.pipeline import Decoded, Inbound, PoisonMessage, Route
 
 
-async def apply_directory_event(conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
+async def apply_directory_event(
+    conn: AsyncConnection, message: Decoded, now: datetime, loaded: DirectoryLoaded | None = None
+) -> Sequence[Outgoing]:
     if message.body is None:
         return []
     event = message.body.payload
@@ -37,6 +38,8 @@ async def apply_directory_event(conn: AsyncConnection, message: Decoded, now: da
         )
     elif isinstance(event, OrgUnitUpserted):
         await record_unit(conn, event)
+        if loaded is not None:
+            loaded.known = True
     return []
 
 
@@ -59,5 +62,8 @@ def decode_directory_record(inbound: Inbound) -> Decoded:
     return decoded
 
 
-def directory_route() -> Route:
-    return Route(decode=decode_directory_record, handle=apply_directory_event)
+def directory_route(loaded: DirectoryLoaded | None = None) -> Route:
+    async def handle(conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
+        return await apply_directory_event(conn, message, now, loaded)
+
+    return Route(decode=decode_directory_record, handle=handle)

@@ -12,6 +12,7 @@ from services.intake.actions import actions_route
 from services.intake.advisor_keys import directory_route
 from services.intake.assignments import routing_route
 from services.intake.decoding import SubmissionUnsealer
+from services.intake.directory import DirectoryLoaded
 from services.intake.handlers import submissions_route
 from services.intake.http_api import intake_routes
 from services.intake.legal_deadlines import LegalDeadlineJob, with_legal_deadlines
@@ -25,23 +26,10 @@ from services.intake.transactions import UnitOfWork
 from shared.crypto import parse_master_key
 from shared.pipeline import Clock, utc_now
 from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime
-from shared.topics import (
-    ADVISOR_ACTIONS,
-    DIRECTORY_ADVISORS,
-    DIRECTORY_UNITS,
-    INTAKE_SUBMISSIONS,
-    ROUTING_ASSIGNMENTS,
-)
+from shared.topics import ADVISOR_ACTIONS, DIRECTORY, INTAKE_SUBMISSIONS, ROUTING_ASSIGNMENTS
 
 SERVICE = "intake"
-# Not directory.v1 (person pseudonyms): advisors' keys and the units come on their own topics.
-CONSUMES = [
-    INTAKE_SUBMISSIONS.name,
-    ROUTING_ASSIGNMENTS.name,
-    DIRECTORY_ADVISORS.name,
-    DIRECTORY_UNITS.name,
-    ADVISOR_ACTIONS.name,
-]
+CONSUMES = [INTAKE_SUBMISSIONS.name, ROUTING_ASSIGNMENTS.name, DIRECTORY.name, ADVISOR_ACTIONS.name]
 
 
 class IntakeService:
@@ -92,18 +80,18 @@ class IntakeService:
         await keys.create_schema()
         await keys.current(ctx.clock())
         unsealer = SubmissionUnsealer(keys, require_sealed=s.require_sealed_submissions)
+        loaded = await DirectoryLoaded().read(ctx.engine)
         return ServiceParts(
             routes={
                 INTAKE_SUBMISSIONS.name: with_legal_deadlines(
-                    submissions_route(CaseIntake(ctx.keystore), unsealer)
+                    submissions_route(CaseIntake(ctx.keystore), unsealer, loaded)
                 ),
                 ROUTING_ASSIGNMENTS.name: routing_route(),
-                DIRECTORY_ADVISORS.name: directory_route(),
-                DIRECTORY_UNITS.name: directory_route(),
+                DIRECTORY.name: directory_route(loaded),
                 ADVISOR_ACTIONS.name: actions_route(),
             },
             # Units arriving with submissions in one batch are known before those are judged.
-            first_topics=(DIRECTORY_UNITS.name,),
+            first_topics=(DIRECTORY.name,),
             background=[
                 self.deadline_job.run,
                 self.retention_job.run,

@@ -1,11 +1,11 @@
-"""Which organisations and units exist: a small projection of directory.units.v1
-(OrgUnitUpserted), and the referential rule a submission must pass before a case is opened for it.
+"""Which organisations and units exist: a small projection of directory.v1 (OrgUnitUpserted), and
+the referential rule a submission must pass before a case is opened for it.
 
 Only ids and names are kept, never people. The rule, with its reason codes (docs/topics.md, D21):
 - `directory_not_loaded`: intake knows no organisation at all yet (a fresh stack before the HR
-  feed arrived). Retryable: nothing is stored for the submission, so sending it again, with the
-  same submission id over HTTP, is judged afresh; HTTP answers 503 with Retry-After. Refusing is
-  preferred over accepting ids nobody can check (decisions.md, D21).
+  feed arrived). Retryable: nothing is stored for the submission, so sending it again with the
+  same submission id, over HTTP or Kafka, is judged afresh; HTTP answers 503 with Retry-After.
+  Refusing is preferred over accepting ids nobody can check (decisions.md, D21).
 - `organisation_unknown`: the organisation id is not in the directory.
 - `unit_unknown_in_organisation`: the unit id is not a unit of that organisation.
 """
@@ -13,9 +13,10 @@ Only ids and names are kept, never people. The rule, with its reason codes (docs
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import distinct, exists, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
@@ -30,6 +31,21 @@ ORGANISATION_UNKNOWN = "organisation_unknown"
 UNIT_UNKNOWN_IN_ORGANISATION = "unit_unknown_in_organisation"
 # Reasons after which the same submission may be sent again and be judged afresh.
 RETRYABLE_REASONS = frozenset({DIRECTORY_NOT_LOADED})
+
+
+@dataclass
+class DirectoryLoaded:
+    """Whether intake knows any unit yet. Until it does, a submission from the topic is remembered
+    in the inbox by its position, not by its submission id (services/intake/handlers.py), so that
+    the frontend's re-publication after `directory_not_loaded` is judged afresh. Units are never
+    removed: once known, it stays so."""
+
+    known: bool = False
+
+    async def read(self, engine: AsyncEngine) -> DirectoryLoaded:
+        async with engine.connect() as conn:
+            self.known = bool((await conn.execute(select(exists().select_from(directory_units)))).scalar())
+        return self
 
 
 async def record_unit(conn: AsyncConnection, unit: OrgUnitUpserted) -> None:

@@ -8,10 +8,11 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.decoding import SubmissionUnsealer
+from services.intake.directory import DirectoryLoaded
 from services.intake.open_case import CaseIntake, IncomingSubmission
 from services.intake.submission import Rejection, parse_json_object, peek_submission_id
 from shared.outbox import Outgoing
-from shared.pipeline import Decoded, Inbound, PoisonMessage, Route
+from shared.pipeline import Decoded, Decoder, Inbound, PoisonMessage, Route
 
 
 def submission_message_id(submission_id: str | None, fallback: str) -> str:
@@ -19,15 +20,29 @@ def submission_message_id(submission_id: str | None, fallback: str) -> str:
     return f"submission:{submission_id}" if submission_id else f"position:{fallback}"
 
 
-def decode_submission(inbound: Inbound) -> Decoded:
-    """Bytes that are not a JSON document cannot be answered: they go to the dead-letter topic."""
-    doc, problem = parse_json_object(inbound.value)
-    if problem:
-        raise PoisonMessage(problem, f"{len(inbound.value)} bytes")
-    return Decoded(submission_message_id(peek_submission_id(doc), inbound.position), inbound, doc)
+def submission_decoder(loaded: DirectoryLoaded | None = None) -> Decoder:
+    """Bytes that are not a JSON document cannot be answered: they go to the dead-letter topic.
+
+    Before intake knows any unit (`loaded`), a submission is remembered by its position: it will be
+    refused as `directory_not_loaded`, and the same submission published again must not be skipped
+    as a duplicate (services/intake/directory.py)."""
+
+    def decode(inbound: Inbound) -> Decoded:
+        doc, problem = parse_json_object(inbound.value)
+        if problem:
+            raise PoisonMessage(problem, f"{len(inbound.value)} bytes")
+        sid = peek_submission_id(doc) if loaded is None or loaded.known else None
+        return Decoded(submission_message_id(sid, inbound.position), inbound, doc)
+
+    return decode
 
 
-def submissions_route(intake: CaseIntake, unsealer: SubmissionUnsealer) -> Route:
+decode_submission = submission_decoder()
+
+
+def submissions_route(
+    intake: CaseIntake, unsealer: SubmissionUnsealer, loaded: DirectoryLoaded | None = None
+) -> Route:
     async def incoming(m: Decoded, now: datetime) -> IncomingSubmission:
         opened = await unsealer.open(m.inbound.value, m.body, now)
         if isinstance(opened, Rejection):
@@ -42,4 +57,4 @@ def submissions_route(intake: CaseIntake, unsealer: SubmissionUnsealer) -> Route
         items = [await incoming(m, now) for m in messages]
         return [result.outgoing for result in await intake.take_in_many(conn, items, now)]
 
-    return Route(decode=decode_submission, handle_batch=handle_batch)
+    return Route(decode=submission_decoder(loaded), handle_batch=handle_batch)
