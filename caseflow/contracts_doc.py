@@ -18,6 +18,7 @@ from faststream.specification import AsyncAPI
 import shared.contracts  # noqa: F401
 from shared.contracts.catalogue import PRODUCERS, events_by_topic
 from shared.envelope import Envelope
+from shared.topics import DIRECTORY, DIRECTORY_COPIES
 
 SERVICES = ("intake", "routing", "scheduling", "reporting")
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -82,6 +83,12 @@ def asyncapi_document() -> dict[str, Any]:
                 "payload": {"$ref": f"schemas/{name}.json"},
             }
             message_refs[topic].append({"$ref": f"#/components/messages/{name}"})
+    for event_type, copy in DIRECTORY_COPIES.items():  # the HR feed's narrow copies of directory.v1
+        message_refs.setdefault(copy.name, []).extend(
+            r
+            for r in message_refs[DIRECTORY.name]
+            if r["$ref"].rsplit("/", 1)[1].startswith(f"{event_type}.v")
+        )
     doc["components"]["messages"]["Submission.v1"] = {
         "name": "Submission",
         "title": "Submission",

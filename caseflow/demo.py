@@ -22,6 +22,7 @@ from aiokafka import AIOKafkaProducer
 from caseflow import stack
 from caseflow.sample_org import ADVISORS, UNITS, directory_events, places_events
 from caseflow.simulator import Simulator
+from shared.topics import directory_topics_for
 
 ORGANISATIONS = ("min-bzk", "min-fin")
 
@@ -32,12 +33,11 @@ async def _seed(bootstrap: str, prefix: str, intake_url: str | None = None) -> N
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     await producer.start()
     try:
-        for topic, events in (
-            ("directory.v1", directory_events()),
-            ("scheduling.places.v1", places_events()),
-        ):
-            for env in events:
+        for env in directory_events():  # directory.v1 and its narrow copies (shared/topics.py)
+            for topic in directory_topics_for(env.event_type):
                 await producer.send(prefix + topic, env.to_bytes(), key=env.stream_id.encode())
+        for env in places_events():
+            await producer.send(prefix + "scheduling.places.v1", env.to_bytes(), key=env.stream_id.encode())
         await producer.flush()
     finally:
         await producer.stop()

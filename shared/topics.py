@@ -30,7 +30,7 @@ def dlq_of(topic: str) -> str:
 INTAKE_SUBMISSIONS = Topic(
     "intake.submissions.v1",
     "frontends",
-    "Raw submissions from the web and chat frontends (contains personal data in clear; kept 7 days).",
+    "Raw submissions from the frontends, sealed to intake's key at the source (kept 7 days).",
     "7d",
 )
 INTAKE_CASES = Topic(
@@ -64,6 +64,35 @@ ADVISOR_ACTIONS = Topic(
 DIRECTORY = Topic(
     "directory.v1", "hr-feed", "Organisation units, people, advisors (HR feed, administrators).", "compact"
 )
+DIRECTORY_ADVISORS = Topic(
+    "directory.advisors.v1",
+    "hr-feed",
+    "Advisors' public keys and availability (copies from directory.v1), without person pseudonyms.",
+    "compact",
+)
+DIRECTORY_UNITS = Topic(
+    "directory.units.v1",
+    "hr-feed",
+    "The organisation's units (copies of directory.v1's OrgUnitUpserted), without person pseudonyms.",
+    "compact",
+)
+
+# The HR feed publishes every directory event on directory.v1 (routing folds the whole directory,
+# in order, from that one topic) and a copy of these on a narrower topic, so that a service whose
+# ACL reads only the narrow topics gets what it needs and no person pseudonyms: intake (keys, units),
+# scheduling (keys, availability).
+DIRECTORY_COPIES: dict[str, Topic] = {
+    "AdvisorKeyRegistered": DIRECTORY_ADVISORS,
+    "AdvisorAvailabilitySet": DIRECTORY_ADVISORS,
+    "OrgUnitUpserted": DIRECTORY_UNITS,
+}
+
+
+def directory_topics_for(event_type: str) -> tuple[str, ...]:
+    """Every topic a directory event is published on: directory.v1, and its narrow copy if any."""
+    copy = DIRECTORY_COPIES.get(event_type)
+    return (DIRECTORY.name, copy.name) if copy else (DIRECTORY.name,)
+
 
 ALL_TOPICS: tuple[Topic, ...] = (
     INTAKE_SUBMISSIONS,
@@ -75,6 +104,8 @@ ALL_TOPICS: tuple[Topic, ...] = (
     SCHEDULING_PLACES,
     ADVISOR_ACTIONS,
     DIRECTORY,
+    DIRECTORY_ADVISORS,
+    DIRECTORY_UNITS,
 )
 
 

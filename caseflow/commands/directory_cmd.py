@@ -98,15 +98,22 @@ def to_events(
     return events, problems
 
 
-async def publish(events: list[Envelope[Any]], bootstrap: str, topic: str) -> None:
+async def publish(events: list[Envelope[Any]], bootstrap: str, prefix: str) -> None:
+    """Every event on directory.v1, and keys, availability and units also on their narrow copies."""
     from aiokafka import AIOKafkaProducer
+
+    from shared.topics import directory_topics_for
 
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     await producer.start()
     try:
         for i in range(0, len(events), 1000):
             chunk = events[i : i + 1000]
-            futures = [await producer.send(topic, e.to_bytes(), key=e.stream_id.encode()) for e in chunk]
+            futures = [
+                await producer.send(prefix + topic, e.to_bytes(), key=e.stream_id.encode())
+                for e in chunk
+                for topic in directory_topics_for(e.event_type)
+            ]
             await asyncio.gather(*futures)
             print(f"\r  published {i + len(chunk)}/{len(events)}", end="", flush=True)
         print()
@@ -140,9 +147,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     settings = ServiceSettings()
     bootstrap = args.kafka or settings.kafka_bootstrap
-    topic = f"{args.topic_prefix or settings.topic_prefix}{DIRECTORY.name}"
-    print(f"publishing to {topic} on {bootstrap}")
-    asyncio.run(publish(events, bootstrap, topic))
+    prefix = args.topic_prefix or settings.topic_prefix
+    print(f"publishing to {prefix}{DIRECTORY.name} (and its narrow copies) on {bootstrap}")
+    asyncio.run(publish(events, bootstrap, prefix))
     return 0
 
 

@@ -2,7 +2,7 @@
 
 caseflow token keygen --advisor adv-anna --key-file anna.pem
     writes the private key (mode 0600) and prints the AdvisorKeyRegistered envelope to put on
-    directory.v1 (its stream id is `advisor-key:<advisor>:<public key>`).
+    directory.v1 and directory.advisors.v1 (its stream id is `advisor-key:<advisor>:<public key>`).
 caseflow token issue --advisor adv-anna --key-file anna.pem --action AcceptCase --case C
     prints the command envelope, signed, ready for advisor.actions.v1 (`--fields` adds the
     command's other fields as JSON, e.g. '{"minutes": 45, "activity": "conversation"}').

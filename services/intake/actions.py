@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.intake import legal_deadlines
 from services.intake.assignments import load_case_state, mark_accepted
 from services.intake.decoding import selective_envelope_decoder
-from services.intake.emit import case_event
+from services.intake.emit import emitter_of
 from services.intake.lifecycle import CaseState, refusal
 from services.intake.store import advisor_keys, cases, used_tokens
 from shared.auth import (
@@ -53,10 +53,11 @@ from shared.contracts.intake import (
     TimeLogged,
     TrainingRegistered,
 )
+from shared.emitter import Emitter
 from shared.outbox import Outgoing
 from shared.pipeline import Decoded, Route
 
-Apply = Callable[[AsyncConnection, Any, CaseState | None, datetime, str], Awaitable[list[Outgoing]]]
+Apply = Callable[[AsyncConnection, Any, CaseState | None, Emitter], Awaitable[list[Outgoing]]]
 
 
 class Refused(Exception):
@@ -74,25 +75,26 @@ class Unproven(Exception):
 
 
 def rejection(
-    action: str, reason: str, case_id: str | None, advisor_id: str | None, now: datetime, causation_id: str
+    emit: Emitter, action: str, reason: str, case_id: str | None, advisor_id: str | None
 ) -> Outgoing:
     event = ActionRejected(
-        action_type=action, reason_code=reason, case_id=case_id, advisor_id=advisor_id, rejected_at=now
+        action_type=action, reason_code=reason, case_id=case_id, advisor_id=advisor_id, rejected_at=emit.now
     )
-    return case_event(event, stream_id=case_id or advisor_id or "unknown", now=now, causation_id=causation_id)
+    return emit(event, case_id or advisor_id or "unknown")
 
 
-def unproven_rejection(action: str, reason: str, now: datetime, message: Decoded) -> Outgoing:
+def unproven_rejection(emit: Emitter, action: str, reason: str) -> Outgoing:
+    """The answer to a sender nobody proved: a chain of its own, none of the sender's ids."""
     event = ActionRejected(
-        action_type=action, reason_code=reason, case_id=None, advisor_id=None, rejected_at=now
+        action_type=action, reason_code=reason, case_id=None, advisor_id=None, rejected_at=emit.now
     )
-    cause = unproven_cause(message.message_id)
-    return case_event(event, stream_id=UNPROVEN_STREAM, now=now, causation_id=cause)
+    return emit.anew(unproven_cause(emit.causation_id))(event, UNPROVEN_STREAM)
 
 
 async def _accept(
-    conn: AsyncConnection, cmd: AcceptCase, case: CaseState | None, now: datetime, cause: str
+    conn: AsyncConnection, cmd: AcceptCase, case: CaseState | None, emit: Emitter
 ) -> list[Outgoing]:
+    now = emit.now
     assert case is not None
     await mark_accepted(conn, cmd.case_id, cmd.advisor_id, now)
     acknowledges = case.is_whistleblower_report and not await legal_deadlines.is_acknowledged(
@@ -101,15 +103,16 @@ async def _accept(
     accepted = CaseAccepted(
         case_id=cmd.case_id, advisor_id=cmd.advisor_id, accepted_at=now, acknowledges_report=acknowledges
     )
-    out = [case_event(accepted, stream_id=cmd.case_id, now=now, causation_id=cause)]
+    out = [emit(accepted, cmd.case_id)]
     if acknowledges:
-        out += await legal_deadlines.acknowledge(conn, cmd.case_id, now, cause)
+        out += await legal_deadlines.acknowledge(conn, cmd.case_id, emit)
     return out
 
 
 async def _log_time(
-    conn: AsyncConnection, cmd: LogTime, case: CaseState | None, now: datetime, cause: str
+    conn: AsyncConnection, cmd: LogTime, case: CaseState | None, emit: Emitter
 ) -> list[Outgoing]:
+    now = emit.now
     event = TimeLogged(
         advisor_id=cmd.advisor_id,
         case_id=cmd.case_id,
@@ -117,42 +120,45 @@ async def _log_time(
         activity=cmd.activity,
         logged_at=now,
     )
-    return [case_event(event, stream_id=cmd.case_id or cmd.advisor_id, now=now, causation_id=cause)]
+    return [emit(event, cmd.case_id or cmd.advisor_id)]
 
 
 async def _record_outcome(
-    conn: AsyncConnection, cmd: RecordOutcome, case: CaseState | None, now: datetime, cause: str
+    conn: AsyncConnection, cmd: RecordOutcome, case: CaseState | None, emit: Emitter
 ) -> list[Outgoing]:
+    now = emit.now
     event = OutcomeRecorded(
         case_id=cmd.case_id, advisor_id=cmd.advisor_id, outcome=cmd.outcome, recorded_at=now
     )
-    return [case_event(event, stream_id=cmd.case_id, now=now, causation_id=cause)]
+    return [emit(event, cmd.case_id)]
 
 
 async def _close(
-    conn: AsyncConnection, cmd: CloseCase, case: CaseState | None, now: datetime, cause: str
+    conn: AsyncConnection, cmd: CloseCase, case: CaseState | None, emit: Emitter
 ) -> list[Outgoing]:
+    now = emit.now
     if len(set(cmd.outcomes)) != len(cmd.outcomes):
         raise Refused("duplicate_outcome")
     await conn.execute(
         cases.update().where(cases.c.case_id == cmd.case_id).values(status="closed", closed_at=now)
     )
     event = CaseClosed(case_id=cmd.case_id, advisor_id=cmd.advisor_id, outcomes=cmd.outcomes, closed_at=now)
-    return [case_event(event, stream_id=cmd.case_id, now=now, causation_id=cause)]
+    return [emit(event, cmd.case_id)]
 
 
 async def _provide_feedback(
-    conn: AsyncConnection, cmd: ProvideFeedback, case: CaseState | None, now: datetime, cause: str
+    conn: AsyncConnection, cmd: ProvideFeedback, case: CaseState | None, emit: Emitter
 ) -> list[Outgoing]:
-    met = await legal_deadlines.give_feedback(conn, cmd.case_id, now, cause)
+    met = await legal_deadlines.give_feedback(conn, cmd.case_id, emit)
     if met is None:
         raise Refused("feedback_already_recorded")
     return met
 
 
 async def _training(
-    conn: AsyncConnection, cmd: RegisterTraining, case: CaseState | None, now: datetime, cause: str
+    conn: AsyncConnection, cmd: RegisterTraining, case: CaseState | None, emit: Emitter
 ) -> list[Outgoing]:
+    now = emit.now
     event = TrainingRegistered(
         advisor_id=cmd.advisor_id,
         hours=cmd.hours,
@@ -160,16 +166,17 @@ async def _training(
         completed_on=cmd.completed_on,
         registered_at=now,
     )
-    return [case_event(event, stream_id=cmd.advisor_id, now=now, causation_id=cause)]
+    return [emit(event, cmd.advisor_id)]
 
 
 async def _supervision(
-    conn: AsyncConnection, cmd: RegisterSupervision, case: CaseState | None, now: datetime, cause: str
+    conn: AsyncConnection, cmd: RegisterSupervision, case: CaseState | None, emit: Emitter
 ) -> list[Outgoing]:
+    now = emit.now
     event = SupervisionRegistered(
         advisor_id=cmd.advisor_id, hours=cmd.hours, session_on=cmd.session_on, registered_at=now
     )
-    return [case_event(event, stream_id=cmd.advisor_id, now=now, causation_id=cause)]
+    return [emit(event, cmd.advisor_id)]
 
 
 APPLY: dict[str, Apply] = {
@@ -190,7 +197,7 @@ class AdvisorActionHandler:
         command = message.body.payload
         action = command.EVENT_TYPE
         case_id: str | None = getattr(command, "case_id", None)
-        cause = message.message_id
+        emit = emitter_of(message, now)
         try:
             if isinstance(command, RegisterTraining) and command.kind is None:
                 raise Unproven("unknown_training_kind")
@@ -199,11 +206,11 @@ class AdvisorActionHandler:
             reason = refusal(action, command.advisor_id, case) if case_id is not None else None
             if reason is not None:
                 raise Refused(reason)
-            return await APPLY[action](conn, command, case, now, cause)
+            return await APPLY[action](conn, command, case, emit)
         except (AuthError, Unproven) as exc:
-            return [unproven_rejection(action, exc.reason, now, message)]
+            return [unproven_rejection(emit, action, exc.reason)]
         except Refused as exc:
-            return [rejection(action, exc.reason, case_id, command.advisor_id, now, cause)]
+            return [rejection(emit, action, exc.reason, case_id, command.advisor_id)]
 
     async def _verify(
         self, conn: AsyncConnection, command: Any, now: datetime, published_at: datetime | None

@@ -29,7 +29,7 @@ from starlette.routing import BaseRoute, Route
 from services.intake import legal_deadlines
 from services.intake.actions import rejection
 from services.intake.assignments import load_case_state
-from services.intake.emit import case_event
+from services.intake.emit import emitter_for
 from services.intake.lifecycle import POST_ADVISOR_MESSAGE, READ_CASE_FILE, refusal
 from services.intake.metrics import IntakeMetrics
 from services.intake.store import advisor_keys, assignments, case_access, messages, used_tokens
@@ -207,24 +207,20 @@ class CaseFileApi:
                 checked = await self._authorised(conn, token, READ_CASE_FILE, case_id, {}, now)
             except AuthError as exc:
                 return Refusal(exc.reason), []
-            cause = f"http:{uuid.uuid4()}"
+            emit = emitter_for(f"http:{uuid.uuid4()}", now)
             if isinstance(checked, Refusal):
-                return checked, [
-                    rejection(READ_CASE_FILE, checked.reason, case_id, checked.advisor_id, now, cause)
-                ]
+                return checked, [rejection(emit, READ_CASE_FILE, checked.reason, case_id, checked.advisor_id)]
             try:
                 file = await assemble_case_file(conn, keystore, ctx, case_id)
             except (KeyErased, KeyNotFound, DecryptionFailed):
                 refused = Refusal("not_assignee", checked.advisor_id, recorded=True)
-                return refused, [
-                    rejection(READ_CASE_FILE, refused.reason, case_id, checked.advisor_id, now, cause)
-                ]
+                return refused, [rejection(emit, READ_CASE_FILE, refused.reason, case_id, checked.advisor_id)]
             await conn.execute(
                 case_access.insert().values(case_id=case_id, advisor_id=checked.advisor_id, read_at=now)
             )
             file["access_log"].append({"advisor_id": checked.advisor_id, "read_at": now.isoformat()})
             read = CaseFileRead(case_id=case_id, advisor_id=checked.advisor_id, read_at=now)
-            return file, [case_event(read, stream_id=case_id, now=now, causation_id=cause)]
+            return file, [emit(read, case_id)]
 
         result = await UnitOfWork.of(ctx).run(work)
         if isinstance(result, Refusal):
@@ -265,22 +261,22 @@ class CaseFileApi:
             except AuthError as exc:
                 return Refusal(exc.reason), []
             message_id = str(uuid.uuid4())
-            cause = f"advisor-message:{message_id}"
+            emit = emitter_for(f"advisor-message:{message_id}", now)
             if isinstance(checked, Refusal):
                 return checked, [
-                    rejection(POST_ADVISOR_MESSAGE, checked.reason, case_id, checked.advisor_id, now, cause)
+                    rejection(emit, POST_ADVISOR_MESSAGE, checked.reason, case_id, checked.advisor_id)
                 ]
             try:
                 sealed = await CaseCipher(keystore).seal(case_id, "dialogue", {"text": text})
             except (KeyErased, KeyNotFound):
                 refused = Refusal("not_assignee", checked.advisor_id, recorded=True)
                 return refused, [
-                    rejection(POST_ADVISOR_MESSAGE, refused.reason, case_id, checked.advisor_id, now, cause)
+                    rejection(emit, POST_ADVISOR_MESSAGE, refused.reason, case_id, checked.advisor_id)
                 ]
             out: list[Outgoing] = []
             counts = False
             if feedback:
-                met = await legal_deadlines.give_feedback(conn, case_id, now, cause)
+                met = await legal_deadlines.give_feedback(conn, case_id, emit)
                 counts = met is not None
                 out += met or []
             await conn.execute(
@@ -302,7 +298,7 @@ class CaseFileApi:
                 content=sealed,
                 counts_as_feedback=counts,
             )
-            out.insert(0, case_event(posted, stream_id=case_id, now=now, causation_id=cause))
+            out.insert(0, emit(posted, case_id))
             return {"status": "posted", "message_id": message_id, "counts_as_feedback": counts}, out
 
         result = await UnitOfWork.of(ctx).run(work)

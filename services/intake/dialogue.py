@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from services.intake.case_file import MAX_MESSAGE_CHARS, _json_body
-from services.intake.emit import case_event
+from services.intake.emit import emitter_for
 from services.intake.metrics import IntakeMetrics
 from services.intake.open_case import receipt_hash
 from services.intake.rate_limit import GuessBudget, ReceiptGuessLimiter
@@ -185,11 +185,7 @@ class DialogueApi:
             event = ClientMessagePosted(
                 case_id=case.case_id, message_id=message_id, posted_at=now, content=sealed
             )
-            out = [
-                case_event(
-                    event, stream_id=case.case_id, now=now, causation_id=f"client-message:{message_id}"
-                )
-            ]
+            out = [emitter_for(f"client-message:{message_id}", now)(event, case.case_id)]
             return JSONResponse({"status": "posted", "message_id": message_id}, status_code=201), out
 
         return await self._run(request, act)
@@ -212,11 +208,7 @@ class DialogueApi:
                     {"status": "refused", "reason": "feedback_already_given"}, status_code=409
                 ), []
             event = ClientFeedbackGiven(case_id=case.case_id, rating=rating, given_at=now)
-            out = [
-                case_event(
-                    event, stream_id=case.case_id, now=now, causation_id=f"client-feedback:{case.case_id}"
-                )
-            ]
+            out = [emitter_for(f"client-feedback:{case.case_id}", now)(event, case.case_id)]
             return JSONResponse({"status": "recorded"}, status_code=201), out
 
         return await self._run(request, act)

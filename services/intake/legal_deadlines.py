@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.intake.emit import case_event
+from services.intake.emit import emitter_after, emitter_for
 from services.intake.store import legal_deadlines
 from services.intake.transactions import UnitOfWork
 from shared import legal_deadlines as rules
@@ -27,6 +27,7 @@ from shared.contracts.intake import (
     LegalDeadlineSet,
 )
 from shared.db import insert_ignoring_duplicates, is_postgres
+from shared.emitter import Emitter
 from shared.outbox import Outgoing
 from shared.periodic import every
 from shared.pipeline import Decoded, Route
@@ -41,9 +42,9 @@ async def _set(
     deadline: rules.Deadline,
     basis_on: date,
     due_on: date,
-    now: datetime,
-    causation_id: str,
+    emit: Emitter,
 ) -> list[Outgoing]:
+    now = emit.now
     result = await conn.execute(
         insert_ignoring_duplicates(conn, legal_deadlines, ["case_id", "deadline"]).values(
             case_id=case_id,
@@ -58,15 +59,15 @@ async def _set(
     if not result.rowcount:
         return []
     event = LegalDeadlineSet(case_id=case_id, deadline=deadline, basis_on=basis_on, due_on=due_on, set_at=now)
-    return [case_event(event, stream_id=case_id, now=now, causation_id=causation_id, discriminator=deadline)]
+    return [emit(event, case_id, deadline)]
 
 
 async def start_acknowledgement(
-    conn: AsyncConnection, case_id: str, received_at: datetime, now: datetime, causation_id: str
+    conn: AsyncConnection, case_id: str, received_at: datetime, emit: Emitter
 ) -> list[Outgoing]:
     """A whistleblower report came in: acknowledge within 7 days."""
     basis = rules.local_date(received_at)
-    return await _set(conn, case_id, ACK, basis, rules.acknowledgement_due(received_at), now, causation_id)
+    return await _set(conn, case_id, ACK, basis, rules.acknowledgement_due(received_at), emit)
 
 
 async def _row(conn: AsyncConnection, case_id: str, deadline: str) -> Any:
@@ -76,7 +77,8 @@ async def _row(conn: AsyncConnection, case_id: str, deadline: str) -> Any:
     return (await conn.execute(query)).first()
 
 
-async def _meet(conn: AsyncConnection, row: Any, now: datetime, causation_id: str) -> list[Outgoing]:
+async def _meet(conn: AsyncConnection, row: Any, emit: Emitter) -> list[Outgoing]:
+    now = emit.now
     await conn.execute(
         legal_deadlines.update()
         .where(legal_deadlines.c.case_id == row.case_id, legal_deadlines.c.deadline == row.deadline)
@@ -86,16 +88,10 @@ async def _meet(conn: AsyncConnection, row: Any, now: datetime, causation_id: st
     event = LegalDeadlineMet(
         case_id=row.case_id, deadline=row.deadline, due_on=row.due_on, met_at=now, on_time=on_time
     )
-    return [
-        case_event(
-            event, stream_id=row.case_id, now=now, causation_id=causation_id, discriminator=row.deadline
-        )
-    ]
+    return [emit(event, row.case_id, row.deadline)]
 
 
-async def acknowledge(
-    conn: AsyncConnection, case_id: str, now: datetime, causation_id: str
-) -> list[Outgoing]:
+async def acknowledge(conn: AsyncConnection, case_id: str, emit: Emitter) -> list[Outgoing]:
     """AcceptCase on a whistleblower report: the acknowledgement is met; feedback is due 3 months on.
 
     If the acknowledgement came late, the feedback deadline was already set from the end of the
@@ -104,9 +100,9 @@ async def acknowledge(
     row = await _row(conn, case_id, ACK)
     if row is None or row.state == "met":
         return []
-    out = await _meet(conn, row, now, causation_id)
-    basis = min(rules.local_date(now), row.due_on)
-    out += await _set(conn, case_id, FEEDBACK, basis, rules.feedback_due(basis), now, causation_id)
+    out = await _meet(conn, row, emit)
+    basis = min(rules.local_date(emit.now), row.due_on)
+    out += await _set(conn, case_id, FEEDBACK, basis, rules.feedback_due(basis), emit)
     return out
 
 
@@ -115,14 +111,12 @@ async def is_acknowledged(conn: AsyncConnection, case_id: str) -> bool:
     return row is not None and row.state == "met"
 
 
-async def give_feedback(
-    conn: AsyncConnection, case_id: str, now: datetime, causation_id: str
-) -> list[Outgoing] | None:
+async def give_feedback(conn: AsyncConnection, case_id: str, emit: Emitter) -> list[Outgoing] | None:
     """The legal feedback was given. None when there is no feedback deadline left to meet."""
     row = await _row(conn, case_id, FEEDBACK)
     if row is None or row.state == "met":
         return None
-    return await _meet(conn, row, now, causation_id)
+    return await _meet(conn, row, emit)
 
 
 def _status(row: Any) -> rules.DeadlineStatus:
@@ -131,7 +125,7 @@ def _status(row: Any) -> rules.DeadlineStatus:
 
 async def _notice(conn: AsyncConnection, row: Any, transition: str, now: datetime) -> list[Outgoing]:
     where = and_(legal_deadlines.c.case_id == row.case_id, legal_deadlines.c.deadline == row.deadline)
-    cause = f"legal-deadline:{row.case_id}:{row.deadline}:{transition}"
+    emit = emitter_for(f"legal-deadline:{row.case_id}:{row.deadline}:{transition}", now)
     event: Any
     if transition == "due":
         await conn.execute(legal_deadlines.update().where(where).values(due_noticed=True))
@@ -142,13 +136,13 @@ async def _notice(conn: AsyncConnection, row: Any, transition: str, now: datetim
             days_left=rules.days_left(row.due_on, now),
             noticed_at=now,
         )
-        return [case_event(event, stream_id=row.case_id, now=now, causation_id=cause)]
+        return [emit(event, row.case_id)]
     await conn.execute(legal_deadlines.update().where(where).values(missed_noticed=True, state="missed"))
     event = LegalDeadlineMissed(case_id=row.case_id, deadline=row.deadline, due_on=row.due_on, noticed_at=now)
-    out = [case_event(event, stream_id=row.case_id, now=now, causation_id=cause)]
+    out = [emit(event, row.case_id)]
     if row.deadline == ACK:
         # No acknowledgement within 7 days: feedback is due 3 months after the end of the 7 days.
-        out += await _set(conn, row.case_id, FEEDBACK, row.due_on, rules.feedback_due(row.due_on), now, cause)
+        out += await _set(conn, row.case_id, FEEDBACK, row.due_on, rules.feedback_due(row.due_on), emit)
     return out
 
 
@@ -232,7 +226,7 @@ async def deadlines_for_opened_cases(
         opened = item.envelope.payload
         if isinstance(opened, CaseOpened) and opened.is_whistleblower_report:
             out += await start_acknowledgement(
-                conn, opened.case_id, opened.opened_at, now, item.envelope.event_id
+                conn, opened.case_id, opened.opened_at, emitter_after(item.envelope, now)
             )
     return out
 

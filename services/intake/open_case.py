@@ -18,17 +18,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.directory import RETRYABLE_REASONS, KnownPlaces
+from services.intake.emit import emitter_for
 from services.intake.store import cases, rejections
 from services.intake.submission import Rejection, Submission, validate_submission
 from shared.contracts.intake import AvailabilityWindow, CaseOpened, SubmissionRejected
 from shared.crypto import CaseCipher, KeyStore, Sealed
 from shared.db import insert_ignoring_duplicates
-from shared.envelope import new_envelope
 from shared.locations import location_code
 from shared.outbox import Outgoing
-from shared.topics import INTAKE_CASES, INTAKE_REJECTIONS
+from shared.topics import INTAKE_REJECTIONS
 
-PRODUCER = "intake"
 CASE_ID_NAMESPACE = uuid.UUID("0b7c1c0e-5f55-4c7e-8d0e-6a2f7f5d9c31")
 _RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 
@@ -207,17 +206,8 @@ class CaseIntake:
         # A retryable rejection may be followed by another verdict on the same submission (same
         # causation): its time keeps the event ids of the two apart.
         retry = f"{rejection.reason}:{now.isoformat()}" if rejection.reason in RETRYABLE_REASONS else ""
-        env = new_envelope(
-            event,
-            stream_id=stream,
-            producer=PRODUCER,
-            occurred_at=now,
-            causation_id=item.causation_id,
-            discriminator=retry,
-        )
-        return IntakeResult(
-            "rejected", rejection=rejection, outgoing=[Outgoing(INTAKE_REJECTIONS.name, env)]
-        ), row
+        emit = emitter_for(item.causation_id, now, INTAKE_REJECTIONS.name)
+        return IntakeResult("rejected", rejection=rejection, outgoing=[emit(event, stream, retry)]), row
 
     def _open(
         self, sub: Submission, key: bytes, item: IncomingSubmission, now: datetime
@@ -259,15 +249,6 @@ class CaseIntake:
             personal=CaseCipher.seal_with_key(key, case_id, "personal", personal),
             routing_facts=CaseCipher.seal_with_key(key, case_id, "routing_facts", routing_facts),
         )
-        env = new_envelope(
-            event,
-            stream_id=case_id,
-            producer=PRODUCER,
-            occurred_at=now,
-            causation_id=item.causation_id,
-            correlation_id=case_id,
-        )
-        result = IntakeResult(
-            "opened", case_id=case_id, receipt_code=receipt, outgoing=[Outgoing(INTAKE_CASES.name, env)]
-        )
+        opened = emitter_for(item.causation_id, now)(event, case_id)
+        result = IntakeResult("opened", case_id=case_id, receipt_code=receipt, outgoing=[opened])
         return result, row

@@ -22,7 +22,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.intake.emit import case_event
+from services.intake.emit import emitter_for
 from services.intake.store import cases, messages, used_tokens
 from services.intake.transactions import UnitOfWork
 from shared.auth import TOKEN_POLICY, forget_expired_tokens
@@ -67,7 +67,7 @@ async def erase_case(
         )
     )
     event = CasePersonalDataErased(case_id=case_id, reason=reason, erased_at=now)
-    outgoing = [case_event(event, stream_id=case_id, now=now, causation_id=f"erase:{case_id}")]
+    outgoing = [emitter_for(f"erase:{case_id}", now)(event, case_id)]
     return Erasure(case_id, "erased", key_deleted, int(removed.rowcount or 0)), outgoing
 
 

@@ -54,7 +54,7 @@ assignments = Table(
     Column("decided_at", DateTime(timezone=True), nullable=False),
 )
 
-# Organisations and units as the directory (directory.v1, OrgUnitUpserted) names them: ids and
+# Organisations and units as the directory (directory.units.v1, OrgUnitUpserted) names them: ids and
 # names only, never people. A submission must name a unit of its organisation (directory.py).
 directory_units = Table(
     "directory_units",
@@ -64,7 +64,7 @@ directory_units = Table(
     Column("name", String(200), nullable=False),
 )
 
-# Advisors' public keys (directory.v1) and used token ids (replay protection), see shared/auth.py.
+# Advisors' public keys (directory.advisors.v1) and used token ids (replay protection), see shared/auth.py.
 advisor_keys, used_tokens = define_auth_tables(metadata)
 
 # Every read of a case file: the access log its advisor sees.

@@ -49,7 +49,13 @@ from shared.pipeline import (
     is_transient,
     tolerant_envelope_decoder,
 )
-from shared.topics import ADVISOR_ACTIONS, DIRECTORY, INTAKE_CASES, ROUTING_ASSIGNMENTS, SCHEDULING_PLACES
+from shared.topics import (
+    ADVISOR_ACTIONS,
+    DIRECTORY_ADVISORS,
+    INTAKE_CASES,
+    ROUTING_ASSIGNMENTS,
+    SCHEDULING_PLACES,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -100,7 +106,7 @@ def _peek_case_event(value: bytes) -> tuple[str | None, str | None]:
 
 CONSUMED_TOPICS = (
     SCHEDULING_PLACES.name,
-    DIRECTORY.name,
+    DIRECTORY_ADVISORS.name,  # keys and availability; not directory.v1 (person pseudonyms)
     INTAKE_CASES.name,
     ROUTING_ASSIGNMENTS.name,
     ADVISOR_ACTIONS.name,

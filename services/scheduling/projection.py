@@ -1,6 +1,6 @@
 """The facts scheduling folds from other services' events, and their reading back as domain values.
 
-Rooms, venues and budgets (scheduling.places.v1), advisors' availability (directory.v1), the
+Rooms, venues and budgets (scheduling.places.v1), advisors' availability (directory.advisors.v1), the
 client's meeting wishes (intake.cases.v1) and the current assignee (routing.assignments.v1).
 Every write is an idempotent upsert keyed by the entity, so replaying a topic from offset 0
 rebuilds the same rows.

@@ -65,7 +65,7 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 metadata = MetaData()
 messaging = define_messaging_tables(metadata)
-# Advisors' public keys (AdvisorKeyRegistered on directory.v1) and used token ids: commands are signed.
+# Advisors' public keys (AdvisorKeyRegistered, directory.advisors.v1) and used token ids: commands are signed.
 advisor_keys, used_tokens = define_auth_tables(metadata)
 
 rooms = Table(

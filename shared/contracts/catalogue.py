@@ -12,6 +12,8 @@ from shared.envelope import REGISTRY, EventPayload
 from shared.topics import (
     ADVISOR_ACTIONS,
     DIRECTORY,
+    DIRECTORY_ADVISORS,
+    DIRECTORY_UNITS,
     INTAKE_CASES,
     INTAKE_REJECTIONS,
     ROUTING_ALERTS,
@@ -40,6 +42,8 @@ PRODUCERS = {
     "intake.submissions.v1": "frontends",
     ADVISOR_ACTIONS.name: "advisors' workbench",
     DIRECTORY.name: "HR feed (caseflow directory import)",
+    DIRECTORY_ADVISORS.name: "HR feed (caseflow directory import), copies of directory.v1 records",
+    DIRECTORY_UNITS.name: "HR feed (caseflow directory import), copies of directory.v1 records",
     INTAKE_CASES.name: "intake",
     INTAKE_REJECTIONS.name: "intake",
     ROUTING_ASSIGNMENTS.name: "routing",

@@ -21,6 +21,7 @@ from caseflow.sample_org import advisor_private_key, directory_events
 from shared.contracts.directory import PersonUpserted
 from shared.envelope import new_envelope
 from shared.topics import ALL_TOPICS
+from tests.support.directory import produce_directory
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
 from tests.support.lifecycle import Lifecycle, start_lifecycle
 from tests.support.processes import CASEFLOW, ServiceProcess
@@ -72,11 +73,7 @@ async def _scenario(lc: Lifecycle, kafka_bootstrap: str, tmp_path: Path) -> None
         kafka_bootstrap,
         [lc.prefix + t.name for t in ALL_TOPICS] + [lc.prefix + t.dlq for t in ALL_TOPICS],
     )
-    await produce(
-        kafka_bootstrap,
-        lc.prefix + "directory.v1",
-        [(e.stream_id.encode(), e.to_bytes()) for e in directory_events()],
-    )
+    await produce_directory(kafka_bootstrap, lc.prefix, directory_events())
     lc.keys[ANNA] = advisor_private_key(ANNA)  # the sample directory registers this key
     env = routing_env(lc, tmp_path)
     routing = ServiceProcess("routing", env, tmp_path / "routing.log")

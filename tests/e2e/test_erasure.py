@@ -200,7 +200,7 @@ async def test_after_erasure_nothing_yields_the_personal_data_and_the_case_still
         await load_units_into_process(kafka_bootstrap, prefix, intake.url)
         await produce(
             kafka_bootstrap,
-            prefix + "directory.v1",
+            prefix + "directory.advisors.v1",
             [
                 _envelope(
                     AdvisorKeyRegistered(

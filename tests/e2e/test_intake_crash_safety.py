@@ -17,7 +17,7 @@ import asyncpg
 import pytest
 
 from tests.support import samples
-from tests.support.directory import DIRECTORY, load_units_into_process
+from tests.support.directory import UNITS_TOPIC, load_units_into_process
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
 from tests.support.processes import ServiceProcess
 from tests.support.services import TEST_MASTER_KEY
@@ -45,7 +45,7 @@ async def test_sigkill_during_2000_submissions_loses_nothing_and_doubles_nothing
     prefix = f"t-crash-{uuid.uuid4().hex[:8]}."
     await create_topics(
         kafka_bootstrap,
-        [prefix + t for t in (SUBMISSIONS, CASES, REJECTIONS, SUBMISSIONS + ".dlq", DIRECTORY)],
+        [prefix + t for t in (SUBMISSIONS, CASES, REJECTIONS, SUBMISSIONS + ".dlq", UNITS_TOPIC)],
     )
     db_url, raw_db = await _create_db(pg_url_base)
     intake = ServiceProcess(

@@ -18,7 +18,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from tests.support import samples
-from tests.support.directory import DIRECTORY, load_units_into_process
+from tests.support.directory import UNITS_TOPIC, load_units_into_process
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
 from tests.support.processes import ServiceProcess
 from tests.support.services import TEST_MASTER_KEY
@@ -49,7 +49,7 @@ async def test_markers_appear_only_in_the_raw_input_topic(
     prefix = f"t-pii-{uuid.uuid4().hex[:8]}."
     await create_topics(
         kafka_bootstrap,
-        [prefix + t for t in (SUBMISSIONS, CASES, REJECTIONS, SUBMISSIONS + ".dlq", DIRECTORY)],
+        [prefix + t for t in (SUBMISSIONS, CASES, REJECTIONS, SUBMISSIONS + ".dlq", UNITS_TOPIC)],
     )
     name = f"pii_{uuid.uuid4().hex[:10]}"
     raw_base = pg_url_base.replace("postgresql+asyncpg://", "postgresql://")

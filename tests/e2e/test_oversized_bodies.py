@@ -33,7 +33,8 @@ TOPICS = (
     "intake.cases.v1",
     "intake.rejections.v1",
     "routing.assignments.v1",
-    "directory.v1",
+    "directory.advisors.v1",
+    "directory.units.v1",
     "advisor.actions.v1",
 )
 ATTEMPT = 100 * 1024 * 1024  # what each client tries to send

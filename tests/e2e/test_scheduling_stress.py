@@ -134,7 +134,7 @@ async def test_three_instances_answer_2000_requests_once_each_without_overlappin
             instance.start()
 
         await ev.send(kafka_bootstrap, prefix, ev.PLACES, *places)
-        await ev.send(kafka_bootstrap, prefix, ev.DIRECTORY, *availability)
+        await ev.send(kafka_bootstrap, prefix, ev.ADVISORS, *availability)
         await _until(db, "SELECT count(*) FROM advisor_availability", ADVISORS, 60, instances)
         await _until(db, "SELECT count(*) FROM rooms", len(LOCATIONS) * ROOMS_PER_LOCATION, 60, instances)
 

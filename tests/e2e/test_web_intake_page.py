@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from shared.devinfra.browser import WebDriver
-from tests.support.directory import DIRECTORY, load_units_into_process
+from tests.support.directory import UNITS_TOPIC, load_units_into_process
 from tests.support.kafka_io import create_topics, read_all, read_json
 from tests.support.processes import ServiceProcess
 from tests.support.services import TEST_MASTER_KEY
@@ -34,7 +34,7 @@ def intake(kafka_bootstrap: str, tmp_path: Path) -> ServiceProcess:
                     "intake.cases.v1",
                     "intake.rejections.v1",
                     "intake.submissions.v1.dlq",
-                    DIRECTORY,
+                    UNITS_TOPIC,
                 )
             ],
         )

@@ -36,6 +36,7 @@ from services.scheduling import projection
 from services.scheduling.app import create_runtime as scheduling_runtime
 from services.scheduling.settings import SchedulingSettings
 from shared.codes import Category, MeetingMode
+from shared.topics import directory_topics_for
 from tests.support import samples
 from tests.support.in_process import Bus, InProcess
 from tests.support.scheduling_events import case_opened, envelope_bytes
@@ -70,11 +71,11 @@ class System:
     async def start(self) -> None:
         for service in self.services:
             await service.start()
-        for topic, events in (
-            ("directory.v1", directory_events()),
-            ("scheduling.places.v1", places_events()),
-        ):
-            self.bus.topics[topic] += [(e.stream_id.encode(), e.to_bytes()) for e in events]
+        for e in directory_events():  # as the HR feed publishes it: directory.v1 and its narrow copies
+            for topic in directory_topics_for(e.event_type):
+                self.bus.topics[topic].append((e.stream_id.encode(), e.to_bytes()))
+        for e in places_events():
+            self.bus.topics["scheduling.places.v1"].append((e.stream_id.encode(), e.to_bytes()))
         await self.deliver()
 
     async def deliver(self) -> None:

@@ -33,6 +33,7 @@ from shared.crypto import Sealed
 from shared.envelope import new_envelope
 from shared.topics import ALL_TOPICS, INTAKE_CASES, ROUTING_ASSIGNMENTS
 from tests.support import samples
+from tests.support.directory import produce_directory
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
 from tests.support.services import TEST_MASTER_KEY, running, wait_until
 
@@ -52,11 +53,7 @@ async def system(kafka_bootstrap: str, tmp_path: Path) -> Any:
         "master_key": TEST_MASTER_KEY,
         "key_cache_seconds": 0,
     }
-    await produce(
-        kafka_bootstrap,
-        prefix + "directory.v1",
-        [(e.stream_id.encode(), e.to_bytes()) for e in directory_events()],
-    )
+    await produce_directory(kafka_bootstrap, prefix, directory_events())
     intake = intake_runtime(
         IntakeSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/intake.db", **common)
     )

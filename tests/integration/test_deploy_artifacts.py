@@ -612,6 +612,10 @@ def test_acls_grant_each_service_its_topics_and_keep_personal_topics_from_report
         owned = {t.name for t in ALL_TOPICS if t.owner == service}
         assert owned <= set(acl.write), "a service writes the topics it owns"
     assert {"intake.submissions.v1", "directory.v1"}.isdisjoint(services["reporting"].read)
+    # Person pseudonyms are routing's alone: the others read the directory's narrow copies.
+    assert [s for s, a in services.items() if "directory.v1" in a.read] == ["routing"]
+    assert {"directory.advisors.v1", "directory.units.v1"} <= set(services["intake"].read)
+    assert "directory.advisors.v1" in services["scheduling"].read
     commands = acl_commands("kafka:9093", command_config="admin.properties")
     grants = sum(len(a.read) + len(a.write) + len(a.groups) for a in acls)
     assert len(commands) == grants + 2  # + the admin's cluster and topic grants

@@ -32,7 +32,8 @@ TOPICS = (
     "intake.rejections.v1",
     "intake.submissions.v1.dlq",
     "routing.assignments.v1",
-    "directory.v1",
+    "directory.advisors.v1",
+    "directory.units.v1",
     "advisor.actions.v1",
 )
 

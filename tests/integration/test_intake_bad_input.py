@@ -17,7 +17,7 @@ import pytest
 from services.intake.app import create_runtime
 from services.intake.settings import IntakeSettings
 from tests.support import samples
-from tests.support.directory import DIRECTORY, load_units
+from tests.support.directory import UNITS_TOPIC, load_units
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
 from tests.support.services import TEST_MASTER_KEY, running
 
@@ -161,7 +161,9 @@ async def intake(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory)
     tmp = tmp_path_factory.mktemp("intake-bad")
     # One partition, so the canary is always behind the bad message it follows.
     await create_topics(
-        kafka_bootstrap, [prefix + t for t in (SUBMISSIONS, CASES, REJECTIONS, DLQ, DIRECTORY)], partitions=1
+        kafka_bootstrap,
+        [prefix + t for t in (SUBMISSIONS, CASES, REJECTIONS, DLQ, UNITS_TOPIC)],
+        partitions=1,
     )
     settings = IntakeSettings(
         kafka_bootstrap=kafka_bootstrap,

@@ -16,7 +16,7 @@ import pytest
 from services.intake.app import create_runtime
 from services.intake.settings import IntakeSettings
 from tests.support import samples
-from tests.support.directory import unit_records
+from tests.support.directory import UNITS_TOPIC, unit_records
 from tests.support.in_process import Bus, InProcess
 from tests.support.services import TEST_MASTER_KEY
 
@@ -38,7 +38,7 @@ async def test_submissions_before_their_units_in_one_batch_are_judged_with_the_u
             [
                 ("intake.submissions.v1", b"k", samples.to_bytes(known)),
                 ("intake.submissions.v1", b"k", samples.to_bytes(invented)),
-                *[("directory.v1", key, value) for key, value in unit_records()],
+                *[(UNITS_TOPIC, key, value) for key, value in unit_records()],
             ]
         )
     finally:

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.integration
 
 TOPICS = (
     "intake.submissions.v1", "intake.cases.v1", "intake.rejections.v1", "routing.assignments.v1", "directory.v1",
-    "advisor.actions.v1", "scheduling.meetings.v1",
+    "advisor.actions.v1", "scheduling.meetings.v1", "directory.units.v1", "directory.advisors.v1",
 )  # fmt: skip
 YEAR = 2026
 

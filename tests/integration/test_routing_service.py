@@ -6,19 +6,22 @@ enter through intake's topic, so routing sees exactly what production would.
 
 from __future__ import annotations
 
-import asyncio
+import json
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from caseflow.sample_org import advisor_private_key, directory_events
 from services.intake.app import create_runtime as intake_runtime
 from services.intake.settings import IntakeSettings
+from services.routing import app as routing_app
 from services.routing.app import create_runtime as routing_runtime
 from services.routing.settings import RoutingSettings
+from services.routing.store import messaging
 from shared.auth import authorize_command
 from shared.contracts.advisor_actions import DeclareConflict
 from shared.contracts.directory import PersonUpserted
@@ -26,7 +29,7 @@ from shared.crypto import Sealed
 from shared.envelope import new_envelope
 from shared.topics import ALL_TOPICS
 from tests.support import samples
-from tests.support.directory import wait_for_units
+from tests.support.directory import produce_directory, wait_for_units
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
 from tests.support.services import TEST_MASTER_KEY, running, wait_until
 
@@ -63,11 +66,7 @@ async def system(kafka_bootstrap: str, db_url: str, tmp_path: Path) -> Any:
         IntakeSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/intake.db", **common)
     )
     routing = routing_runtime(RoutingSettings(database_url=db_url, **common))
-    await produce(
-        kafka_bootstrap,
-        prefix + "directory.v1",
-        [(e.stream_id.encode(), e.to_bytes()) for e in directory_events()],
-    )
+    await produce_directory(kafka_bootstrap, prefix, directory_events())
     async with running(intake), running(routing):
         await wait_for_units(intake.context.engine)
         yield prefix, routing
@@ -305,7 +304,7 @@ class TestRoutingContract:
 
 
 async def test_terms_ending_within_sixty_days_surface_and_ended_terms_reroute(
-    kafka_bootstrap: str, tmp_path: Path
+    kafka_bootstrap: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Carla's appointment ends in 30 days: the coordinator hears of it once. Anna's ended yesterday:
     her open case moves to someone else (§2.2 "termijnen")."""
@@ -326,11 +325,7 @@ async def test_terms_ending_within_sixty_days_surface_and_ended_terms_reroute(
         "master_key": TEST_MASTER_KEY,
         "key_cache_seconds": 0,
     }
-    await produce(
-        kafka_bootstrap,
-        prefix + "directory.v1",
-        [(e.stream_id.encode(), e.to_bytes()) for e in directory_events()],
-    )
+    await produce_directory(kafka_bootstrap, prefix, directory_events())
     intake = intake_runtime(
         IntakeSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/intake.db", **common)
     )
@@ -339,6 +334,16 @@ async def test_terms_ending_within_sixty_days_surface_and_ended_terms_reroute(
             database_url=f"sqlite+aiosqlite:///{tmp_path}/routing.db", term_check_interval_seconds=1, **common
         )
     )
+    checks_done = 0
+    check_terms = routing_app.check_terms
+
+    async def counted_check_terms(*args: Any, **kwargs: Any) -> int:
+        nonlocal checks_done
+        stored = await check_terms(*args, **kwargs)
+        checks_done += 1  # after its transaction committed
+        return stored
+
+    monkeypatch.setattr(routing_app, "check_terms", counted_check_terms)
     async with running(intake), running(routing):
         await wait_for_units(intake.context.engine)
         case_id = await open_case(
@@ -388,7 +393,15 @@ async def test_terms_ending_within_sixty_days_surface_and_ended_terms_reroute(
             return any(a["payload"]["advisor_id"] == "adv-carla" for a in alerts)
 
         await wait_until(alerted, timeout=30)
-        await asyncio.sleep(2.5)  # two more checks: still one notice per (advisor, term end)
+        # Two more checks, each committed, found Carla's notice already given (term_notices): the
+        # outbox still holds one notice for her, and the topic carries no second one.
+        noticed_after = checks_done
+        await wait_until(lambda: checks_done >= noticed_after + 2, timeout=30)
+        outbox = messaging.events
+        query = select(outbox.c.body).where(outbox.c.event_type == "AdvisorTermEnding")
+        async with routing.context.engine.connect() as conn:
+            notices = [json.loads(body)["payload"] for body in (await conn.execute(query)).scalars()]
+        assert [n["days_left"] for n in notices if n["advisor_id"] == "adv-carla"] == [30]
         alerts = read_json(await read_all(kafka_bootstrap, prefix + "routing.alerts.v1", timeout=5, idle=0.5))
         carla = [a for a in alerts if a["payload"]["advisor_id"] == "adv-carla"]
         assert len({a["event_id"] for a in carla}) == 1 and carla[0]["payload"]["days_left"] == 30

@@ -84,7 +84,7 @@ class Scheduling:
 
     async def facts(self, *payloads: Any) -> None:
         for payload in payloads:
-            topic = ev.DIRECTORY if type(payload).__name__ == "AdvisorAvailabilitySet" else ev.PLACES
+            topic = ev.ADVISORS if type(payload).__name__ == "AdvisorAvailabilitySet" else ev.PLACES
             await self.send(topic, payload)
         await self.settled()
 
@@ -437,14 +437,12 @@ class TestSchedulingContract:
         await produce(
             scheduling.kafka, scheduling.prefix + ev.CASES, [(b"case-9", json.dumps(future).encode())]
         )
-        await produce(scheduling.kafka, scheduling.prefix + ev.DIRECTORY, [(b"junk", b"{not json")])
+        await produce(scheduling.kafka, scheduling.prefix + ev.ADVISORS, [(b"junk", b"{not json")])
         scheduling.sent += 2
         await scheduling.case("case-1", "adv-1")
 
         assert len(await scheduling.payloads("MeetingScheduled")) == 1
-        dead = read_json(
-            await read_all(scheduling.kafka, scheduling.prefix + ev.DIRECTORY + ".dlq", expect=1)
-        )
+        dead = read_json(await read_all(scheduling.kafka, scheduling.prefix + ev.ADVISORS + ".dlq", expect=1))
         assert [d["reason"] for d in dead] == ["not_json"]
         assert (
             read_json(await read_all(scheduling.kafka, scheduling.prefix + ev.CASES + ".dlq", timeout=3))

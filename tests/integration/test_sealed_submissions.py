@@ -26,7 +26,7 @@ from tests.support.services import TEST_MASTER_KEY, running, wait_until
 pytestmark = pytest.mark.integration
 
 SUBMISSIONS, CASES, REJECTIONS = "intake.submissions.v1", "intake.cases.v1", "intake.rejections.v1"
-DIRECTORY = "directory.v1"
+UNITS = "directory.units.v1"  # intake reads the units from the directory's narrow copy
 
 
 async def directory_taken_in(bootstrap: str, prefix: str) -> None:
@@ -35,13 +35,13 @@ async def directory_taken_in(bootstrap: str, prefix: str) -> None:
     units = [
         (e.stream_id.encode(), e.to_bytes()) for e in directory_events() if e.event_type == "OrgUnitUpserted"
     ]
-    await produce(bootstrap, prefix + DIRECTORY, units)
+    await produce(bootstrap, prefix + UNITS, units)
     reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await reader.start()
     await admin.start()
     try:
-        partitions = [TopicPartition(prefix + DIRECTORY, p) for p in range(3)]
+        partitions = [TopicPartition(prefix + UNITS, p) for p in range(3)]
         ends = await reader.end_offsets(partitions)
 
         async def committed_to_end() -> bool:
@@ -58,7 +58,7 @@ async def directory_taken_in(bootstrap: str, prefix: str) -> None:
 async def intake(kafka_bootstrap: str, unique_topic: str, tmp_path: Any) -> Any:
     await create_topics(
         kafka_bootstrap,
-        [unique_topic + t for t in (SUBMISSIONS, CASES, REJECTIONS, SUBMISSIONS + ".dlq", DIRECTORY)],
+        [unique_topic + t for t in (SUBMISSIONS, CASES, REJECTIONS, SUBMISSIONS + ".dlq", UNITS)],
     )
     settings = IntakeSettings(
         kafka_bootstrap=kafka_bootstrap,

@@ -1,7 +1,7 @@
 """Intake, routing and scheduling in process on the real broker, for advisor-command tests.
 
 One clock for all three (the wall clock plus an offset a test moves), SQLite databases in the
-test's directory, topics under a fresh prefix, the sample organisation on directory.v1. A stack
+test's directory, topics under a fresh prefix, the sample organisation on the directory topics. A stack
 can be stopped and started again over the same databases and consumer groups (`runtimes()`).
 """
 
@@ -31,6 +31,7 @@ from shared.auth import unproven_cause
 from shared.devinfra.topics_config import apply_topics
 from shared.envelope import EventPayload, new_envelope
 from tests.support import samples
+from tests.support.directory import produce_directory
 from tests.support.kafka_io import produce, read_all, read_json
 from tests.support.services import TEST_MASTER_KEY, wait_until
 
@@ -140,15 +141,11 @@ async def poll_db(url: str, check: Callable[[Any], Awaitable[bool]]) -> None:
 
 
 async def new_stack(kafka_bootstrap: str, tmp_path: Path) -> Stack:
-    """Topics under a fresh prefix and the sample organisation on directory.v1; nothing running yet."""
+    """Topics under a fresh prefix and the sample organisation on the directory topics; nothing running yet."""
     prefix = f"t-advisor-{uuid.uuid4().hex[:8]}."
     # As deployed (deploy/kafka/topics.yaml): advisor.actions.v1 with LogAppendTime.
     await apply_topics(kafka_bootstrap, prefix, replication_factor=1)
-    await produce(
-        kafka_bootstrap,
-        prefix + "directory.v1",
-        [(e.stream_id.encode(), e.to_bytes()) for e in directory_events()],
-    )
+    await produce_directory(kafka_bootstrap, prefix, directory_events())
     return Stack(kafka_bootstrap, prefix, tmp_path)
 
 

@@ -1,11 +1,15 @@
-"""The sample organisation's units on `directory.v1`, and waiting until intake has folded them.
+"""The sample organisation's units on `directory.units.v1`, and waiting until intake has folded them.
 
 Intake refuses submissions for organisations and units it does not know (and, before any unit
 arrived, with the retryable `directory_not_loaded`), so a test that submits first loads the
-directory and waits for intake's projection: it does not race the two topics.
+directory and waits for intake's projection: it does not race the two topics. Intake reads the
+units from the HR feed's narrow copy of directory.v1 (shared/topics.py, DIRECTORY_COPIES);
+`produce_directory` publishes envelopes on every topic the HR feed would.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import httpx
 from sqlalchemy import func, select
@@ -15,10 +19,24 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from caseflow.sample_org import UNITS, directory_events
 from services.intake.store import directory_units
 from shared.contracts.directory import OrgUnitUpserted
+from shared.envelope import Envelope
+from shared.topics import DIRECTORY_COPIES, directory_topics_for
 from tests.support.kafka_io import produce
 from tests.support.services import wait_until
 
-DIRECTORY = "directory.v1"
+UNITS_TOPIC = DIRECTORY_COPIES["OrgUnitUpserted"].name
+# directory.v1 and its narrow copies: a test whose services read the directory creates them all.
+DIRECTORY_TOPICS = ("directory.v1", *sorted({t.name for t in DIRECTORY_COPIES.values()}))
+
+
+async def produce_directory(kafka: str, prefix: str, envelopes: list[Envelope[Any]]) -> None:
+    """Publish directory events as the HR feed does: on directory.v1 and on their narrow copy."""
+    by_topic: dict[str, list[tuple[bytes, bytes]]] = {}
+    for e in envelopes:
+        for topic in directory_topics_for(e.event_type):
+            by_topic.setdefault(topic, []).append((e.stream_id.encode(), e.to_bytes()))
+    for topic, records in by_topic.items():
+        await produce(kafka, prefix + topic, records)
 
 
 def unit_records() -> list[tuple[bytes, bytes]]:
@@ -50,7 +68,7 @@ async def wait_for_units(engine: AsyncEngine, timeout: float = 30) -> None:
 
 async def load_units(kafka: str, prefix: str, engine: AsyncEngine, timeout: float = 30) -> None:
     """Publish the sample units (the topic must exist) and wait until intake knows all of them."""
-    await produce(kafka, prefix + DIRECTORY, unit_records())
+    await produce(kafka, prefix + UNITS_TOPIC, unit_records())
     await wait_for_units(engine, timeout)
 
 
@@ -69,5 +87,5 @@ async def wait_for_units_over_http(intake_url: str, timeout: float = 60) -> None
 
 
 async def load_units_into_process(kafka: str, prefix: str, intake_url: str, timeout: float = 60) -> None:
-    await produce(kafka, prefix + DIRECTORY, unit_records())
+    await produce(kafka, prefix + UNITS_TOPIC, unit_records())
     await wait_for_units_over_http(intake_url, timeout)

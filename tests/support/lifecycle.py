@@ -1,7 +1,7 @@
 """The case-lifecycle harness: intake in process on the real broker, the test playing everyone else.
 
 The test plays routing (AdvisorAssigned / CaseReassigned on routing.assignments.v1), the HR feed
-(AdvisorKeyRegistered on directory.v1) and the advisors' workbench (signed commands on
+(AdvisorKeyRegistered on directory.advisors.v1) and the advisors' workbench (signed commands on
 advisor.actions.v1); clients and advisors use intake's HTTP API. The clock is injected, so legal
 deadlines and retention run on the test's time.
 """
@@ -39,7 +39,8 @@ TOPICS = (
     "intake.cases.v1",
     "intake.rejections.v1",
     "routing.assignments.v1",
-    "directory.v1",
+    "directory.advisors.v1",
+    "directory.units.v1",
     "advisor.actions.v1",
 )
 START = datetime(2026, 1, 24, 9, 0, tzinfo=UTC)
@@ -92,7 +93,7 @@ class Lifecycle:
         event = AdvisorKeyRegistered(
             advisor_id=advisor_id, public_key_b64=public, valid_from=self.clock() - timedelta(days=1)
         )
-        await self._produce("directory.v1", event, f"advisor-key:{advisor_id}:{public}")
+        await self._produce("directory.advisors.v1", event, f"advisor-key:{advisor_id}:{public}")
 
         async def stored() -> bool:
             async with self.ctx.engine.connect() as conn:

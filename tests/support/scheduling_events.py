@@ -30,9 +30,10 @@ from shared.envelope import EventPayload, new_envelope
 from shared.locations import location_code
 from tests.support.kafka_io import produce
 
-PLACES, DIRECTORY, CASES = "scheduling.places.v1", "directory.v1", "intake.cases.v1"
+# Advisors' keys and availability reach scheduling on the directory's narrow copy (not directory.v1).
+PLACES, ADVISORS, CASES = "scheduling.places.v1", "directory.advisors.v1", "intake.cases.v1"
 ASSIGNMENTS, ACTIONS, MEETINGS = "routing.assignments.v1", "advisor.actions.v1", "scheduling.meetings.v1"
-CONSUMED = (PLACES, DIRECTORY, CASES, ASSIGNMENTS, ACTIONS)
+CONSUMED = (PLACES, ADVISORS, CASES, ASSIGNMENTS, ACTIONS)
 ALL_TOPICS = (*CONSUMED, MEETINGS, *(f"{t}.dlq" for t in CONSUMED))
 ANSWER_TYPES = (
     "MeetingScheduled",

@@ -159,7 +159,7 @@ def test_a_rejected_submission_never_names_the_callers_field(name: str) -> None:
 def _intake_routes() -> dict[str, Route]:
     return {
         "routing.assignments.v1": routing_route(),
-        "directory.v1": directory_route(),
+        "directory.advisors.v1": directory_route(),
         "advisor.actions.v1": actions_route(),
     }
 
@@ -189,6 +189,9 @@ def valid_events() -> dict[str, bytes]:
             scheduling_events.assigned("case-1", "adv-1")
         )[2],
         "directory.v1": scheduling_events.envelope_bytes(scheduling_events.key_registration("adv-1"))[2],
+        "directory.advisors.v1": scheduling_events.envelope_bytes(
+            scheduling_events.key_registration("adv-1")
+        )[2],
         "scheduling.places.v1": scheduling_events.envelope_bytes(scheduling_events.room("room-1"))[2],
     }
 
