@@ -22,11 +22,24 @@ from services.intake.settings import IntakeSettings
 from shared.auth import authorize_command, unproven_cause
 from shared.contracts.advisor_actions import AcceptCase
 from shared.envelope import Envelope, new_envelope
+from shared.topics import directory_topics_for
 from tests.support import samples
 from tests.support.in_process import Bus, InProcess
 from tests.support.services import TEST_MASTER_KEY
 
 pytestmark = pytest.mark.integration
+
+
+async def feed_directory(service: InProcess, envelopes: list[Envelope[Any]]) -> None:
+    """The HR feed's directory as this service reads it: each event on its topics this service consumes."""
+    await service.feed_batch(
+        [
+            (topic, e.stream_id.encode(), e.to_bytes())
+            for e in envelopes
+            for topic in directory_topics_for(e.event_type)
+            if topic in service.consumes
+        ]
+    )
 
 
 @pytest.fixture
@@ -39,7 +52,7 @@ async def intake(tmp_path: Path) -> AsyncIterator[InProcess]:
     )
     service = await InProcess(create_runtime(settings), Bus()).start()
     try:
-        await service.feed("directory.v1", [(e.stream_id.encode(), e.to_bytes()) for e in directory_events()])
+        await feed_directory(service, directory_events())
         yield service
     finally:
         await service.stop()

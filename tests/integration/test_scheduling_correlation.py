@@ -16,11 +16,24 @@ from services.scheduling.settings import SchedulingSettings
 from shared.auth import authorize_command, unproven_cause
 from shared.contracts.advisor_actions import RequestMeeting
 from shared.envelope import Envelope, new_envelope
+from shared.topics import directory_topics_for
 from tests.support.in_process import Bus, InProcess
 
 pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+async def feed_directory(service: InProcess, envelopes: list[Envelope[Any]]) -> None:
+    """The HR feed's directory as this service reads it: each event on its topics this service consumes."""
+    await service.feed_batch(
+        [
+            (topic, e.stream_id.encode(), e.to_bytes())
+            for e in envelopes
+            for topic in directory_topics_for(e.event_type)
+            if topic in service.consumes
+        ]
+    )
 
 
 @pytest.fixture
@@ -31,9 +44,7 @@ async def scheduling(tmp_path: Path) -> AsyncIterator[InProcess]:
     )
     service = await InProcess(create_runtime(settings, clock=lambda: NOW), Bus()).start()
     try:
-        await service.feed(
-            "directory.v1", [(e.stream_id.encode(), e.to_bytes()) for e in directory_events(NOW)]
-        )
+        await feed_directory(service, directory_events(NOW))
         yield service
     finally:
         await service.stop()
