@@ -32,7 +32,7 @@ Where each part lives (services/reporting/rendering/):
 from __future__ import annotations
 
 from services.reporting.rendering.charts import CHART_WIDTH, PALETTE, wrap_label
-from services.reporting.rendering.formatting import key_label, organisation_name
+from services.reporting.rendering.formatting import GOVERNMENT_WIDE_ID, key_label, organisation_name
 from services.reporting.rendering.html_page import render_html, stylesheet
 from services.reporting.rendering.machine_readable import (
     PUBLISHED,
@@ -44,7 +44,6 @@ from services.reporting.rendering.machine_readable import (
 from services.reporting.rendering.texts import (
     DIMENSION_LABELS,
     GOVERNMENT_NAMES,
-    GOVERNMENT_WIDE_ID,
     KEY_LABELS,
     METHOD,
     MONTHS,

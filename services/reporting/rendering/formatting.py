@@ -9,7 +9,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from services.reporting.disclosure import TOTAL
 from services.reporting.rendering.texts import (
     GOVERNMENT_NAMES,
-    GOVERNMENT_WIDE_ID,
     KEY_LABELS,
     MONTHS,
     UI,
@@ -17,6 +16,9 @@ from services.reporting.rendering.texts import (
     t,
 )
 from services.reporting.report_model import AnnualReport, Dimension
+
+# The government-wide report's organisation id.
+GOVERNMENT_WIDE_ID = "all"
 
 
 def key_label(dimension: str, key: str, lang: Lang) -> str:

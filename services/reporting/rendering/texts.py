@@ -370,8 +370,7 @@ MONTHS: dict[str, tuple[str, ...]] = {
            "October", "November", "December"),
 }  # fmt: skip
 
-# The government-wide report (organisation id "all"); the model carries the Dutch name.
-GOVERNMENT_WIDE_ID = "all"
+# The name of the government-wide report; the model carries the Dutch name.
 GOVERNMENT_NAMES: Label = ("Rijksoverheid", "Government of the Netherlands")
 
 NOTES: dict[str, Label] = {
