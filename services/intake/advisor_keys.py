@@ -1,8 +1,9 @@
-"""Advisors' public keys for token verification, from directory.v1 (AdvisorKeyRegistered), and
-the organisations and units submissions must name (OrgUnitUpserted, services/intake/directory.py).
+"""Advisors' public keys for token verification (AdvisorKeyRegistered, on directory.advisors.v1),
+and the organisations and units submissions must name (OrgUnitUpserted, on directory.units.v1;
+services/intake/directory.py).
 
-Everything else on the directory (persons, pseudonyms) is skipped unread: intake has no
-business with it.
+Intake reads only these narrow copies of directory.v1: persons and their pseudonyms never reach it,
+and whatever else the copies carry (advisors' availability) is skipped unread.
 """
 
 from __future__ import annotations

@@ -26,10 +26,23 @@ from services.intake.transactions import UnitOfWork
 from shared.crypto import parse_master_key
 from shared.pipeline import Clock, utc_now
 from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime
-from shared.topics import ADVISOR_ACTIONS, DIRECTORY, INTAKE_SUBMISSIONS, ROUTING_ASSIGNMENTS
+from shared.topics import (
+    ADVISOR_ACTIONS,
+    DIRECTORY_ADVISORS,
+    DIRECTORY_UNITS,
+    INTAKE_SUBMISSIONS,
+    ROUTING_ASSIGNMENTS,
+)
 
 SERVICE = "intake"
-CONSUMES = [INTAKE_SUBMISSIONS.name, ROUTING_ASSIGNMENTS.name, DIRECTORY.name, ADVISOR_ACTIONS.name]
+# Not directory.v1 (person pseudonyms): advisors' keys and the units come on their own topics.
+CONSUMES = [
+    INTAKE_SUBMISSIONS.name,
+    ROUTING_ASSIGNMENTS.name,
+    DIRECTORY_ADVISORS.name,
+    DIRECTORY_UNITS.name,
+    ADVISOR_ACTIONS.name,
+]
 
 
 class IntakeService:
@@ -87,11 +100,12 @@ class IntakeService:
                     submissions_route(CaseIntake(ctx.keystore), unsealer, loaded)
                 ),
                 ROUTING_ASSIGNMENTS.name: routing_route(),
-                DIRECTORY.name: directory_route(loaded),
+                DIRECTORY_ADVISORS.name: directory_route(loaded),
+                DIRECTORY_UNITS.name: directory_route(loaded),
                 ADVISOR_ACTIONS.name: actions_route(),
             },
             # Units arriving with submissions in one batch are known before those are judged.
-            first_topics=(DIRECTORY.name,),
+            first_topics=(DIRECTORY_UNITS.name,),
             background=[
                 self.deadline_job.run,
                 self.retention_job.run,

@@ -1,5 +1,5 @@
-"""Which organisations and units exist: a small projection of directory.v1 (OrgUnitUpserted), and
-the referential rule a submission must pass before a case is opened for it.
+"""Which organisations and units exist: a small projection of directory.units.v1
+(OrgUnitUpserted), and the referential rule a submission must pass before a case is opened for it.
 
 Only ids and names are kept, never people. The rule, with its reason codes (docs/topics.md, D21):
 - `directory_not_loaded`: intake knows no organisation at all yet (a fresh stack before the HR
