@@ -11,7 +11,7 @@ from services.intake.app import create_runtime
 from services.intake.settings import IntakeSettings
 from shared.crypto import CaseCipher, KeyErased, Sealed
 from tests.support import samples
-from tests.support.directory import DIRECTORY, load_units
+from tests.support.directory import UNITS_TOPIC, load_units
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
 from tests.support.services import TEST_MASTER_KEY, running, wait_until
 
@@ -36,7 +36,7 @@ def settings_for(kafka: str, prefix: str, db_url: str, tmp_path: Any) -> IntakeS
 @pytest.fixture
 async def intake(kafka_bootstrap: str, unique_topic: str, db_url: str, tmp_path: Any) -> Any:
     await create_topics(
-        kafka_bootstrap, [unique_topic + t for t in (SUBMISSIONS, CASES, REJECTIONS, DLQ, DIRECTORY)]
+        kafka_bootstrap, [unique_topic + t for t in (SUBMISSIONS, CASES, REJECTIONS, DLQ, UNITS_TOPIC)]
     )
     runtime = create_runtime(settings_for(kafka_bootstrap, unique_topic, db_url, tmp_path))
     async with running(runtime):
@@ -151,7 +151,7 @@ async def test_before_the_directory_arrived_a_submission_is_refused_retryably_an
 ) -> None:
     """A fresh stack: nothing is accepted for ids nobody can check, and nothing refused is lost."""
     await create_topics(
-        kafka_bootstrap, [unique_topic + t for t in (SUBMISSIONS, CASES, REJECTIONS, DLQ, DIRECTORY)]
+        kafka_bootstrap, [unique_topic + t for t in (SUBMISSIONS, CASES, REJECTIONS, DLQ, UNITS_TOPIC)]
     )
     db_url = f"sqlite+aiosqlite:///{tmp_path}/intake.db"
     runtime = create_runtime(settings_for(kafka_bootstrap, unique_topic, db_url, tmp_path))
