@@ -1,10 +1,11 @@
-"""Stress: three scheduling processes in one consumer group on PostgreSQL, 2,000 meeting requests, 20 rooms.
+"""Several scheduling processes in one consumer group on PostgreSQL, one SIGKILLed halfway: a scenario.
 
-Real broker, real PostgreSQL, real OS processes (`caseflow serve scheduling`). One instance is
-killed with SIGKILL halfway and restarted, so partitions move and batches are redelivered.
-Afterwards SQL finds no two active bookings of a room closer than the privacy buffer and no
-advisor in two places at once, and every request has exactly one answer on the topic
-(MeetingScheduled, NoSlotFound or MeetingRequestRejected), counted by distinct event ids.
+Real broker, real PostgreSQL, real OS processes (`caseflow serve scheduling`). The requests go out
+in two halves; once a quarter of them is answered, one instance is killed with SIGKILL and
+restarted, so partitions move and batches are redelivered. `run_scenario` returns what SQL and the
+topic show afterwards (overlapping bookings, answers per request) and the timings; the e2e test
+(tests/e2e/test_scheduling_instances.py) checks the properties at a small size, the benchmark
+(bench/bench_scheduling_stress.py) prints the figures at 2,000 requests.
 """
 
 from __future__ import annotations
@@ -14,23 +15,49 @@ import random
 import time
 import uuid
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import asyncpg
-import pytest
 
 from tests.support import scheduling_events as ev
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
 from tests.support.processes import ServiceProcess
 
-pytestmark = pytest.mark.e2e
-
-REQUESTS = 2000
 LOCATIONS = ("Den Haag", "Utrecht")
-ROOMS_PER_LOCATION = 10
-ADVISORS = 40
 BUFFER_MINUTES = 15
+ANSWERS = ("MeetingScheduled", "NoSlotFound", "MeetingRequestRejected")
+
+
+@dataclass(frozen=True)
+class Size:
+    requests: int
+    rooms_per_location: int
+    advisors: int
+    instances: int = 3
+
+    @property
+    def wrong_advisor_requests(self) -> int:
+        """One request in forty comes from an advisor who is not the assignee."""
+        return self.requests // 40
+
+
+@dataclass
+class Outcome:
+    request_ids: list[str]
+    answer_ids: dict[str, set[str]]  # request event id -> the distinct answer event ids caused by it
+    answers: dict[str, dict[str, Any]]  # request event id -> (one of) its answer(s), as on the topic
+    kinds: Counter[str]  # meeting mode or reason code of each request's answer
+    room_overlaps: int
+    advisor_overlaps: int
+    dead_letters: int
+    active_bookings: int
+    scheduled: int
+    duplicate_deliveries: int
+    index_loads: float
+    refusals: float
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 async def _create_db(pg_url_base: str) -> tuple[str, str]:
@@ -72,19 +99,21 @@ async def _until(
         await asyncio.sleep(0.5)
 
 
-def _payloads(rng: random.Random) -> tuple[list[Any], list[Any], list[tuple[Any, Any]], list[Any]]:
-    """Places, availability, (case opened, assigned) pairs, and the 2,000 requests."""
+def _payloads(
+    rng: random.Random, size: Size
+) -> tuple[list[Any], list[Any], list[tuple[Any, Any]], list[Any]]:
+    """Places, availability, (case opened, assigned) pairs, and the requests."""
     places: list[Any] = [
         ev.room(
             f"{location[:2].lower()}-kamer-{n:02d}", location=location, building=f"{location} gebouw {n % 3}"
         )
         for location in LOCATIONS
-        for n in range(ROOMS_PER_LOCATION)
+        for n in range(size.rooms_per_location)
     ]
     places += [ev.venue(f"venue-{loc[:2].lower()}", loc, 5_000) for loc in LOCATIONS]
     places.append(ev.budget("org-bzk", 2026, 50_000))
     places.append(ev.budget("org-bzk", 2027, 50_000))
-    advisors = [f"adv-{n:02d}" for n in range(ADVISORS)]
+    advisors = [f"adv-{n:02d}" for n in range(size.advisors)]
     availability = [
         # Two advisors never have time (NoSlotFound); the others work two to five days a week.
         ev.availability(a, sorted(rng.sample(range(5), rng.randint(2, 5))), "09:00", "17:00")
@@ -93,8 +122,8 @@ def _payloads(rng: random.Random) -> tuple[list[Any], list[Any], list[tuple[Any,
         for n, a in enumerate(advisors)
     ]
     cases, requests = [], []
-    for n in range(REQUESTS):
-        case_id, advisor = f"case-{n:04d}", advisors[n % ADVISORS]
+    for n in range(size.requests):
+        case_id, advisor = f"case-{n:04d}", advisors[n % size.advisors]
         cases.append(
             (
                 ev.case_opened(
@@ -103,18 +132,32 @@ def _payloads(rng: random.Random) -> tuple[list[Any], list[Any], list[tuple[Any,
                 ev.assigned(case_id, advisor),
             )
         )
-        # One request in forty comes from an advisor who is not the assignee: rejected.
-        actor = advisors[(n + 1) % ADVISORS] if n % 40 == 39 else advisor
+        actor = advisors[(n + 1) % size.advisors] if n % 40 == 39 else advisor
         requests.append(ev.request_meeting(case_id, actor))
     return places, availability, cases, requests
 
 
-async def test_three_instances_answer_2000_requests_once_each_without_overlapping_bookings(
-    kafka_bootstrap: str, pg_url_base: str, tmp_path: Path
-) -> None:
-    rng = random.Random(20190612)
+ROOM_OVERLAPS = """
+    SELECT count(*) FROM bookings a JOIN bookings b
+      ON a.room_id = b.room_id AND a.booking_id < b.booking_id
+    WHERE a.status = 'active' AND b.status = 'active'
+      AND a.starts_at < b.ends_at + make_interval(mins => $1)
+      AND b.starts_at < a.ends_at + make_interval(mins => $1)
+"""
+ADVISOR_OVERLAPS = """
+    SELECT count(*) FROM bookings a JOIN bookings b
+      ON a.advisor_id = b.advisor_id AND a.booking_id < b.booking_id
+    WHERE a.status = 'active' AND b.status = 'active'
+      AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at
+"""
+
+
+async def run_scenario(
+    kafka_bootstrap: str, pg_url_base: str, workdir: Path, size: Size, *, seed: int = 20190612
+) -> Outcome:
+    rng = random.Random(seed)
     prefix = f"t-sched-stress-{uuid.uuid4().hex[:8]}."
-    await create_topics(kafka_bootstrap, [prefix + t for t in ev.ALL_TOPICS], partitions=3)
+    await create_topics(kafka_bootstrap, [prefix + t for t in ev.ALL_TOPICS], partitions=size.instances)
     db_url, raw_db = await _create_db(pg_url_base)
     env = {
         "SCHEDULING_KAFKA_BOOTSTRAP": kafka_bootstrap,
@@ -124,8 +167,10 @@ async def test_three_instances_answer_2000_requests_once_each_without_overlappin
         "SCHEDULING_PRIVACY_BUFFER_MINUTES": str(BUFFER_MINUTES),
         "SCHEDULING_LOG_LEVEL": "WARNING",
     }
-    instances = [ServiceProcess("scheduling", env, tmp_path / f"scheduling-{n}.log") for n in range(3)]
-    places, availability, cases, requests = _payloads(rng)
+    instances = [
+        ServiceProcess("scheduling", env, workdir / f"scheduling-{n}.log") for n in range(size.instances)
+    ]
+    places, availability, cases, requests = _payloads(rng, size)
     db = await asyncpg.connect(raw_db)
     timings: dict[str, float] = {}
     try:
@@ -135,19 +180,20 @@ async def test_three_instances_answer_2000_requests_once_each_without_overlappin
 
         await ev.send(kafka_bootstrap, prefix, ev.PLACES, *places)
         await ev.send(kafka_bootstrap, prefix, ev.ADVISORS, *availability)
-        await _until(db, "SELECT count(*) FROM advisor_availability", ADVISORS, 60, instances)
-        await _until(db, "SELECT count(*) FROM rooms", len(LOCATIONS) * ROOMS_PER_LOCATION, 60, instances)
+        await _until(db, "SELECT count(*) FROM advisor_availability", size.advisors, 60, instances)
+        await _until(
+            db, "SELECT count(*) FROM rooms", len(LOCATIONS) * size.rooms_per_location, 60, instances
+        )
 
         await ev.send(kafka_bootstrap, prefix, ev.CASES, *(opened for opened, _ in cases))
         await ev.send(kafka_bootstrap, prefix, ev.ASSIGNMENTS, *(assigned for _, assigned in cases))
-        timings["cases"] = await _until(
-            db, "SELECT count(*) FROM cases WHERE opened AND advisor_id IS NOT NULL", REQUESTS, 120, instances
-        )
+        cases_sql = "SELECT count(*) FROM cases WHERE opened AND advisor_id IS NOT NULL"
+        timings["cases"] = await _until(db, cases_sql, size.requests, 120, instances)
 
         built = [ev.envelope_bytes(r) for r in requests]
         request_ids = [event_id for event_id, _, _ in built]
         started = time.monotonic()
-        half = REQUESTS // 2
+        half = size.requests // 2
         await produce(kafka_bootstrap, prefix + ev.ACTIONS, [(k, v) for _, k, v in built[:half]])
         answers_sql = (
             "SELECT count(*) FROM events WHERE event_type IN "
@@ -158,67 +204,40 @@ async def test_three_instances_answer_2000_requests_once_each_without_overlappin
         await produce(kafka_bootstrap, prefix + ev.ACTIONS, [(k, v) for _, k, v in built[half:]])
         instances[1].start(wait_ready=False)
         await asyncio.to_thread(instances[1].wait_ready, 60)
-        await _until(db, answers_sql, REQUESTS, 150, instances)
+        await _until(db, answers_sql, size.requests, 150, instances)
         timings["requests"] = time.monotonic() - started
-        await _until(
-            db,
-            "SELECT (count(*) FILTER (WHERE published_at IS NOT NULL) = count(*))::int FROM events",
-            1,
-            60,
-            instances,
+        published_sql = (
+            "SELECT (count(*) FILTER (WHERE published_at IS NOT NULL) = count(*))::int FROM events"
         )
+        await _until(db, published_sql, 1, 60, instances)
 
-        room_overlaps = await db.fetchval(
-            """
-            SELECT count(*) FROM bookings a JOIN bookings b
-              ON a.room_id = b.room_id AND a.booking_id < b.booking_id
-            WHERE a.status = 'active' AND b.status = 'active'
-              AND a.starts_at < b.ends_at + make_interval(mins => $1)
-              AND b.starts_at < a.ends_at + make_interval(mins => $1)
-            """,
-            BUFFER_MINUTES,
-        )
-        advisor_overlaps = await db.fetchval(
-            """
-            SELECT count(*) FROM bookings a JOIN bookings b
-              ON a.advisor_id = b.advisor_id AND a.booking_id < b.booking_id
-            WHERE a.status = 'active' AND b.status = 'active'
-              AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at
-            """
-        )
-        active_bookings = await db.fetchval("SELECT count(*) FROM bookings WHERE status = 'active'")
         stored_events = await db.fetchval("SELECT count(*) FROM events WHERE event_type <> 'DeadLetter'")
-        dead_letters = await db.fetchval("SELECT count(*) FROM events WHERE event_type = 'DeadLetter'")
-        assert (room_overlaps, advisor_overlaps, dead_letters) == (0, 0, 0)
-
         on_topic = read_json(
             await read_all(kafka_bootstrap, prefix + ev.MEETINGS, expect=stored_events, timeout=90)
         )
         answer_ids: dict[str, set[str]] = defaultdict(set)
-        kinds: Counter[str] = Counter()
         for event in on_topic:
-            if event["event_type"] in ("MeetingScheduled", "NoSlotFound", "MeetingRequestRejected"):
+            if event["event_type"] in ANSWERS:
                 answer_ids[event["causation_id"]].add(event["event_id"])
-        for ids in answer_ids.values():
-            assert len(ids) == 1
         by_id = {e["event_id"]: e for e in on_topic}
+        kinds: Counter[str] = Counter()
         for ids in answer_ids.values():
-            event = by_id[next(iter(ids))]
-            kinds[event["payload"].get("mode") or event["payload"].get("reason_code")] += 1
-        assert set(answer_ids) == set(request_ids), "every request answered, and nothing else answered"
-        assert kinds["not_assignee"] == REQUESTS // 40
-        assert kinds["ADVISOR_UNAVAILABLE"] >= 2 * (REQUESTS // ADVISORS)  # the two advisors without time
-        scheduled = {e["event_id"] for e in on_topic if e["event_type"] == "MeetingScheduled"}
-        assert active_bookings == len(scheduled)  # no cancellations here: one booking per meeting
-        index_loads = sum(_metric(i, "caseflow_scheduling_booking_index_loads_total") for i in instances)
-        refusals = sum(_metric(i, "caseflow_scheduling_booking_refusals_total") for i in instances)
-        print(
-            f"\nscheduling stress: booking index loaded {index_loads:.0f} times, {refusals:.0f} bookings refused by "
-            f"the database (counters since each instance's last start);"
-            f"\nscheduling stress: {REQUESTS} requests answered in {timings['requests']:.1f}s "
-            f"({REQUESTS / timings['requests']:.0f}/s) by 3 instances (one SIGKILLed and restarted); "
-            f"2,000 cases folded in {timings['cases']:.1f}s; outcomes {dict(kinds)}; "
-            f"{len(on_topic) - len({e['event_id'] for e in on_topic})} duplicate deliveries on the topic"
+            payload = by_id[next(iter(ids))]["payload"]
+            kinds[payload.get("mode") or payload.get("reason_code")] += 1
+        return Outcome(
+            request_ids=request_ids,
+            answer_ids=dict(answer_ids),
+            answers={cause: by_id[next(iter(ids))] for cause, ids in answer_ids.items()},
+            kinds=kinds,
+            room_overlaps=await db.fetchval(ROOM_OVERLAPS, BUFFER_MINUTES),
+            advisor_overlaps=await db.fetchval(ADVISOR_OVERLAPS),
+            dead_letters=await db.fetchval("SELECT count(*) FROM events WHERE event_type = 'DeadLetter'"),
+            active_bookings=await db.fetchval("SELECT count(*) FROM bookings WHERE status = 'active'"),
+            scheduled=len({e["event_id"] for e in on_topic if e["event_type"] == "MeetingScheduled"}),
+            duplicate_deliveries=len(on_topic) - len(by_id),
+            index_loads=sum(_metric(i, "caseflow_scheduling_booking_index_loads_total") for i in instances),
+            refusals=sum(_metric(i, "caseflow_scheduling_booking_refusals_total") for i in instances),
+            timings=timings,
         )
     finally:
         for instance in instances:
