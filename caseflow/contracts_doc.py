@@ -31,6 +31,7 @@ def schema_name(event_type: str, version: int) -> str:
 def json_schemas() -> dict[str, dict[str, Any]]:
     """File name -> JSON Schema of the whole envelope carrying that payload, plus the submission."""
     from services.intake.submission import Submission
+    from shared.submission_sealing import SealedSubmissionRecord
 
     schemas: dict[str, dict[str, Any]] = {}
     for classes in events_by_topic().values():
@@ -43,6 +44,11 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     submission = Submission.model_json_schema()
     submission["title"] = "Submission (schema_version 1), published by frontends on intake.submissions.v1"
     schemas["Submission.v1.json"] = submission
+    sealed = SealedSubmissionRecord.model_json_schema()
+    sealed["title"] = (
+        "A submission sealed to intake's key on intake.submissions.v1 (docs/sealed-submissions.md)"
+    )
+    schemas["SealedSubmission.v1.json"] = sealed
     return schemas
 
 
@@ -95,7 +101,16 @@ def asyncapi_document() -> dict[str, Any]:
         "contentType": "application/json",
         "payload": {"$ref": "schemas/Submission.v1.json"},
     }
-    message_refs["intake.submissions.v1"] = [{"$ref": "#/components/messages/Submission.v1"}]
+    doc["components"]["messages"]["SealedSubmission.v1"] = {
+        "name": "SealedSubmission",
+        "title": "SealedSubmission",
+        "contentType": "application/json",
+        "payload": {"$ref": "schemas/SealedSubmission.v1.json"},
+    }
+    message_refs["intake.submissions.v1"] = [
+        {"$ref": "#/components/messages/SealedSubmission.v1"},
+        {"$ref": "#/components/messages/Submission.v1"},
+    ]
     for channel in doc.get("channels", {}).values():
         topic = channel["address"]
         refs = message_refs.get(topic)

@@ -24,11 +24,12 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
+from pydantic import BaseModel, ConfigDict, Field
 
 ALGORITHM = "crypto_box_seal"
 KEY_ENDPOINT = "/v1/submission-key"
@@ -50,6 +51,27 @@ UNREADABLE = "sealed_submission_unreadable"  # does not open: tampered, or seale
 NOT_JSON = "sealed_submission_not_json"  # opens, but is not a UTF-8 JSON object
 ID_MISMATCH = "sealed_submission_id_mismatch"  # the clear id or version differs from the sealed one
 TOO_LARGE = "message_too_large"
+
+
+class SealedPart(BaseModel):
+    """The submission document, sealed with libsodium's crypto_box_seal to intake's key `kid`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    alg: Literal["crypto_box_seal"]
+    kid: str = Field(min_length=1, max_length=64, description="key_id from GET /v1/submission-key")
+    ct: str = Field(description="standard base64 (with padding) of the sealed box")
+
+
+class SealedSubmissionRecord(BaseModel):
+    """A sealed submission as a frontend publishes it on intake.submissions.v1 (the published JSON
+    Schema of the wire record; intake's own checks give each mistake its reason code)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: int = Field(description="a copy of the sealed submission's schema_version")
+    submission_id: str = Field(description="a copy of the sealed submission's submission_id")
+    sealed: SealedPart
 
 
 @dataclass(frozen=True, slots=True)

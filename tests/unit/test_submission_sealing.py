@@ -59,6 +59,7 @@ async def test_a_sealed_submission_opens_to_exactly_what_the_frontend_wrote(tmp_
         assert marker.encode() not in wire
     record = json.loads(wire)
     assert set(record) == {"schema_version", "submission_id", "sealed"}
+    sealing.SealedSubmissionRecord.model_validate(record)  # the published JSON Schema's shape
     assert record["sealed"]["kid"] == key.key_id
     opened = await open_record(SubmissionUnsealer(ring, require_sealed=True), record)
     assert isinstance(opened, Opened)
