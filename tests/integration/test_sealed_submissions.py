@@ -113,6 +113,7 @@ async def test_a_sealed_submission_opens_a_case_and_its_markers_are_in_no_topic_
     async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
         key = await fetch_submission_key(client, "http://intake")
     sealed_doc = samples.submission("sealedsrc")
+    sealed_doc["meeting"]["location"] = "MARK-LOC-sealedsrc"  # free text: sealed at intake too
     clear_doc = samples.submission("clearsrc")
     await produce(
         kafka_bootstrap,
@@ -141,7 +142,7 @@ async def test_a_sealed_submission_opens_a_case_and_its_markers_are_in_no_topic_
     assert any(b'"sealed"' in value for value in raw_topic)
     assert any(samples.markers("clearsrc")[0].encode() in value for value in raw_topic)  # the reader sees
     for topic, blobs in records.items():
-        for marker in samples.markers("sealedsrc"):
+        for marker in [*samples.markers("sealedsrc"), "MARK-LOC-sealedsrc"]:
             assert not any(marker.encode() in blob for blob in blobs), (topic, marker)
         if topic != prefix + SUBMISSIONS:  # the unsealed one sits in the raw topic, but nowhere else
             for marker in samples.markers("clearsrc"):
