@@ -74,6 +74,7 @@ DOMAIN_METRICS = {
     "caseflow_legal_deadlines_at_risk",
     "caseflow_legal_deadlines_overdue",
     "caseflow_access_denied_total",
+    "caseflow_scheduling_meetings_not_planned_total",
 }
 KNOWN_METRICS = PIPELINE_METRICS | DOMAIN_METRICS | {"up"}
 HISTOGRAMS = {"caseflow_batch_processing_seconds", "caseflow_intake_to_assignment_seconds"}
@@ -781,6 +782,7 @@ ALLOWED_LABELS = {
     "channel",
     "kind",
     "deadline",
+    "event",  # an event type name (MeetingsNotPlanned): a closed set of contract names
     "le",
     "job",
     "instance",
