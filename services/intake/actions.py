@@ -1,10 +1,10 @@
 """Advisor commands on advisor.actions.v1 that intake owns: verify the token, check the rules, apply.
 
-Per command, in the pipeline's transaction: coded fields must hold codes; the token must prove the
-claimed advisor signed exactly this command, judged at the record's broker timestamp by the one
-token policy (shared/auth.py), and must not have been used before (its jti is recorded here, in
-the same transaction); then lifecycle.refusal decides; then the change is applied and its events
-emitted. Every refusal becomes an ActionRejected event with a reason code. A refusal before the
+Per command, in the pipeline's transaction: coded fields must hold codes; the advisor-command gate
+(shared/advisor_commands.py: the token proves the claimed advisor signed exactly this command,
+judged at the record's broker timestamp; the advisor is the case's current assignee; the token's
+jti is claimed once, in the same transaction); then lifecycle.refusal decides; then the change is
+applied and its events emitted. Every refusal becomes an ActionRejected event with a reason code. A refusal before the
 token proved the advisor carries no id the command supplied (no case id, no advisor id; its
 envelope is caused by the record's position, not by the sender's event id).
 
@@ -21,20 +21,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake import legal_deadlines
-from services.intake.assignments import load_case_state, mark_accepted
+from services.intake.assignments import current_assignee, load_case_state, mark_accepted
 from services.intake.decoding import selective_envelope_decoder
 from services.intake.emit import emitter_of
 from services.intake.lifecycle import CaseState, refusal
 from services.intake.store import advisor_keys, cases, used_tokens
-from shared.auth import (
-    UNPROVEN_STREAM,
-    AuthError,
-    advisor_keys_of,
-    claim_token_once,
-    peek_claims,
-    unproven_cause,
-    verify_command,
-)
+from shared.advisor_commands import AdvisorCommandGate, SignedCommand
+from shared.auth import UNPROVEN_STREAM, Refusal, unproven_cause
 from shared.contracts.advisor_actions import (
     AcceptCase,
     CloseCase,
@@ -57,18 +50,11 @@ from shared.emitter import Emitter
 from shared.outbox import Outgoing
 from shared.pipeline import Decoded, Route
 
+GATE = AdvisorCommandGate(advisor_keys, used_tokens)
 Apply = Callable[[AsyncConnection, Any, CaseState | None, Emitter], Awaitable[list[Outgoing]]]
 
 
 class Refused(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class Unproven(Exception):
-    """Refused before the token proved who is acting: the answer carries nothing the sender chose."""
-
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -198,26 +184,27 @@ class AdvisorActionHandler:
         action = command.EVENT_TYPE
         case_id: str | None = getattr(command, "case_id", None)
         emit = emitter_of(message, now)
+        if isinstance(command, RegisterTraining) and command.kind is None:
+            return [unproven_rejection(emit, action, "unknown_training_kind")]
+        admitted = await GATE.admit(
+            conn,
+            SignedCommand.of(command),
+            current_assignee,
+            now=now,
+            published_at=message.inbound.published_at,
+        )
+        if isinstance(admitted, Refusal) and not admitted.proven:
+            return [unproven_rejection(emit, action, admitted.reason)]
+        if isinstance(admitted, Refusal):
+            return [rejection(emit, action, admitted.reason, case_id, command.advisor_id)]
         try:
-            if isinstance(command, RegisterTraining) and command.kind is None:
-                raise Unproven("unknown_training_kind")
-            await self._verify(conn, command, now, message.inbound.published_at)
             case = await load_case_state(conn, case_id)
             reason = refusal(action, command.advisor_id, case) if case_id is not None else None
             if reason is not None:
                 raise Refused(reason)
             return await APPLY[action](conn, command, case, emit)
-        except (AuthError, Unproven) as exc:
-            return [unproven_rejection(emit, action, exc.reason)]
         except Refused as exc:
             return [rejection(emit, action, exc.reason, case_id, command.advisor_id)]
-
-    async def _verify(
-        self, conn: AsyncConnection, command: Any, now: datetime, published_at: datetime | None
-    ) -> None:
-        keys = await advisor_keys_of(conn, advisor_keys, peek_claims(command.auth).advisor_id)
-        verified = verify_command(command, lambda _advisor: keys, now=now, published_at=published_at)
-        await claim_token_once(conn, used_tokens, verified, now)
 
 
 def actions_route() -> Route:

@@ -96,3 +96,10 @@ async def load_case_state(conn: AsyncConnection, case_id: str | None) -> CaseSta
         erased=row.erased_at is not None,
         is_whistleblower_report=bool(row.is_whistleblower_report),
     )
+
+
+async def current_assignee(conn: AsyncConnection, case_id: str) -> str | None:
+    """Intake's projection of who may act on a case (the advisor-command gate's lookup): its
+    assignee, unless the case is unknown or erased."""
+    case = await load_case_state(conn, case_id)
+    return case.assignee if case is not None and not case.erased else None

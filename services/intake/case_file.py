@@ -27,15 +27,17 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from services.intake import legal_deadlines
-from services.intake.actions import rejection
-from services.intake.assignments import load_case_state
+from services.intake.actions import GATE, rejection
+from services.intake.assignments import current_assignee, load_case_state
 from services.intake.emit import emitter_for
 from services.intake.lifecycle import POST_ADVISOR_MESSAGE, READ_CASE_FILE, refusal
 from services.intake.metrics import IntakeMetrics
-from services.intake.store import advisor_keys, assignments, case_access, messages, used_tokens
+from services.intake.store import assignments, case_access, messages
 from services.intake.store import legal_deadlines as deadlines_table
 from services.intake.transactions import UnitOfWork
-from shared.auth import AuthError, VerifiedToken, claim_token_once, command_digest, verify_with_stored_keys
+from shared.advisor_commands import SignedCommand
+from shared.auth import Refusal as GateRefusal
+from shared.auth import VerifiedToken, command_digest, peek_claims
 from shared.contracts.intake import AdvisorMessagePosted, CaseFileRead, CaseOpened
 from shared.crypto import CaseCipher, DecryptionFailed, KeyErased, KeyNotFound, KeyStore, Sealed
 from shared.envelope import decode_envelope
@@ -175,20 +177,16 @@ class CaseFileApi:
         body: dict[str, Any],
         now: datetime,
     ) -> VerifiedToken | Refusal:
-        """Verify and claim the token, then the lifecycle rules; a Refusal for a proven advisor
-        is recorded (by the caller) as ActionRejected."""
-        verified = await verify_with_stored_keys(
-            conn,
-            advisor_keys,
-            token,
-            expected_action=action,
-            expected_case_id=case_id,
-            command_digest=command_digest(body),
-            now=now,
-        )
-        await claim_token_once(conn, used_tokens, verified, now)
-        reason = refusal(action, verified.advisor_id, await load_case_state(conn, case_id))
-        return Refusal(reason, verified.advisor_id, recorded=True) if reason else verified
+        """The advisor-command gate (shared/advisor_commands.py), then the lifecycle rules; a Refusal
+        for a proven advisor is recorded (by the caller) as ActionRejected."""
+        request = SignedCommand(token, action, case_id, command_digest(body), advisor_id=None)
+        admitted = await GATE.admit(conn, request, current_assignee, now=now)
+        if isinstance(admitted, GateRefusal):
+            if not admitted.proven:
+                return Refusal(admitted.reason)
+            return Refusal(admitted.reason, peek_claims(token).advisor_id, recorded=True)
+        reason = refusal(action, admitted.advisor_id, await load_case_state(conn, case_id))
+        return Refusal(reason, admitted.advisor_id, recorded=True) if reason else admitted
 
     async def read(self, request: Request) -> JSONResponse:
         ctx = self._context()
@@ -203,10 +201,9 @@ class CaseFileApi:
         keystore = ctx.keystore
 
         async def work(conn: AsyncConnection) -> tuple[dict[str, Any] | Refusal, list[Outgoing]]:
-            try:
-                checked = await self._authorised(conn, token, READ_CASE_FILE, case_id, {}, now)
-            except AuthError as exc:
-                return Refusal(exc.reason), []
+            checked = await self._authorised(conn, token, READ_CASE_FILE, case_id, {}, now)
+            if isinstance(checked, Refusal) and not checked.recorded:
+                return checked, []
             emit = emitter_for(f"http:{uuid.uuid4()}", now)
             if isinstance(checked, Refusal):
                 return checked, [rejection(emit, READ_CASE_FILE, checked.reason, case_id, checked.advisor_id)]
@@ -256,10 +253,9 @@ class CaseFileApi:
         keystore = ctx.keystore
 
         async def work(conn: AsyncConnection) -> tuple[dict[str, Any] | Refusal, list[Outgoing]]:
-            try:
-                checked = await self._authorised(conn, token, POST_ADVISOR_MESSAGE, case_id, body, now)
-            except AuthError as exc:
-                return Refusal(exc.reason), []
+            checked = await self._authorised(conn, token, POST_ADVISOR_MESSAGE, case_id, body, now)
+            if isinstance(checked, Refusal) and not checked.recorded:
+                return checked, []
             message_id = str(uuid.uuid4())
             emit = emitter_for(f"advisor-message:{message_id}", now)
             if isinstance(checked, Refusal):

@@ -15,7 +15,8 @@ from services.routing.directory_projection import DirectoryCache
 from services.routing.facts import case_facts, facts_document
 from services.routing.policy import CaseFacts, Decision, PolicySettings, decide, is_assignment_still_valid
 from services.routing.store import advisor_keys, routing_cases, used_tokens
-from shared.auth import NOT_ASSIGNEE, AuthError, Refusal, advisor_keys_of, claim_token_once, verify_command
+from shared.advisor_commands import AdvisorCommandGate, SignedCommand
+from shared.auth import Refusal
 from shared.contracts.routing import (
     AdvisorAssigned,
     CaseReassigned,
@@ -31,6 +32,19 @@ from shared.pipeline import Decoded
 from shared.topics import ROUTING_ASSIGNMENTS
 
 PRODUCER = "routing"
+GATE = AdvisorCommandGate(advisor_keys, used_tokens)
+
+
+async def current_assignee(conn: AsyncConnection, case_id: str) -> str | None:
+    """Routing's projection of who holds a case: its advisor while the case is assigned."""
+    row = (
+        await conn.execute(
+            select(routing_cases.c.status, routing_cases.c.current_advisor_id).where(
+                routing_cases.c.case_id == case_id
+            )
+        )
+    ).first()
+    return row.current_advisor_id if row is not None and row.status == "assigned" else None
 
 
 def emitter_of(message: Decoded, now: datetime) -> Emitter:
@@ -50,23 +64,14 @@ class Router:
     settings: PolicySettings
 
     async def verify_actor(
-        self, conn: AsyncConnection, command: Any, row: Any, now: datetime, published_at: datetime | None
+        self, conn: AsyncConnection, command: Any, now: datetime, published_at: datetime | None
     ) -> Refusal | None:
-        """None if the command's signed token (judged at `published_at`, its broker timestamp) proves
-        its advisor and that advisor holds the case; else the refusal. The same answer
-        (`not_assignee`) for an unknown case and someone else's case."""
-        try:
-            keys = await advisor_keys_of(conn, advisor_keys, command.advisor_id)
-            verified = verify_command(command, lambda _advisor: keys, now=now, published_at=published_at)
-        except AuthError as exc:
-            return Refusal(exc.reason, proven=False)
-        if row is None or row.status != "assigned" or row.current_advisor_id != command.advisor_id:
-            return Refusal(NOT_ASSIGNEE, proven=True)
-        try:
-            await claim_token_once(conn, used_tokens, verified, now)
-        except AuthError as exc:
-            return Refusal(exc.reason, proven=False)
-        return None
+        """None if the advisor-command gate (shared/advisor_commands.py) admits the command, judged
+        at `published_at` (its broker timestamp); else the refusal."""
+        admitted = await GATE.admit(
+            conn, SignedCommand.of(command), current_assignee, now=now, published_at=published_at
+        )
+        return admitted if isinstance(admitted, Refusal) else None
 
     async def loads(self, conn: AsyncConnection) -> dict[str, int]:
         rows = await conn.execute(

@@ -135,10 +135,10 @@ class RoutingHandlers:
         emit = emitter_of(message, now)
         if isinstance(command, DeclareConflict) and command.reason is None:
             return [self._rejected(command, Refusal("unknown_conflict_reason", proven=False), emit)]
-        row = await self._row(conn, command.case_id)
-        refusal = await self.router.verify_actor(conn, command, row, now, message.inbound.published_at)
+        refusal = await self.router.verify_actor(conn, command, now, message.inbound.published_at)
         if refusal is not None:
             return [self._rejected(command, refusal, emit)]
+        row = await self._row(conn, command.case_id)
         if isinstance(command, DeclareConflict):
             conflicted = sorted({*(row.conflicted_advisor_ids or []), command.advisor_id})
             await conn.execute(

@@ -299,7 +299,7 @@ class SchedulingHandlers:
         published_at: datetime | None,
     ) -> list[Outgoing]:
         case = await projection.load_case(conn, command.case_id)
-        if (refusal := await verify_actor(conn, command, case, now, published_at)) is not None:
+        if (refusal := await verify_actor(conn, command, now, published_at)) is not None:
             return [_rejected(emit, command, command.case_id, refusal, now)]
         assert case is not None and case.advisor_id is not None
         placement = Placement(preference=command.mode)
@@ -316,7 +316,7 @@ class SchedulingHandlers:
         published_at: datetime | None,
     ) -> list[Outgoing]:
         case = await projection.load_case(conn, command.case_id)
-        if (refusal := await verify_actor(conn, command, case, now, published_at)) is not None:
+        if (refusal := await verify_actor(conn, command, now, published_at)) is not None:
             return [_rejected(emit, command, command.case_id, refusal, now)]
         assert case is not None
         booking = await latest_of_meeting(conn, command.meeting_id)
@@ -335,7 +335,7 @@ class SchedulingHandlers:
         now: datetime,
         published_at: datetime | None,
     ) -> list[Outgoing]:
-        if (refusal := await verify_actor(conn, command, None, now, published_at)) is not None:
+        if (refusal := await verify_actor(conn, command, now, published_at)) is not None:
             return [_rejected(emit, command, None, refusal, now)]
         return await self.scheduler.book_quiet_room(
             conn, emit, command.advisor_id, command.location, command.minutes, now
