@@ -22,7 +22,12 @@ Example::
     admitted = await gate.admit(conn, SignedCommand.of(command), assignee_of, now=now,
                                 published_at=message.inbound.published_at)
     if isinstance(admitted, Refusal):
-        return [rejection(admitted)]
+        return [rejection(emit, command.EVENT_TYPE, admitted, command.case_id, command.advisor_id)]
+
+Every refusal, the gate's or the service's own, is answered with one `AdvisorCommandRejected`
+(`rejection`): a proven one names the case and the advisor and continues the command's correlation
+chain; an unproven one names neither, goes to the `unproven-commands` stream and starts a chain of
+its own, caused by `unproven_cause(event id)` (shared/auth.py).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared.auth import (
     NOT_ASSIGNEE,
     TOKEN_POLICY,
+    UNPROVEN_STREAM,
     AuthError,
     Refusal,
     TokenPolicy,
@@ -46,8 +52,12 @@ from shared.auth import (
     claim_token_once,
     digest_of,
     peek_claims,
+    unproven_cause,
     verify_token,
 )
+from shared.contracts.advisor_commands import AdvisorCommandRejected
+from shared.emitter import Emitter
+from shared.outbox import Outgoing
 
 
 class AssigneeLookup(Protocol):
@@ -130,4 +140,27 @@ class AdvisorCommandGate:
         )
 
 
-__all__ = ["AdvisorCommandGate", "AssigneeLookup", "SignedCommand"]
+def rejection(
+    emit: Emitter,
+    command: str,
+    refusal: Refusal,
+    case_id: str | None = None,
+    advisor_id: str | None = None,
+) -> Outgoing:
+    """The answer to a refused command; `case_id` and `advisor_id` are kept only if proven."""
+    if not refusal.proven:
+        unproven = AdvisorCommandRejected(
+            command=command, reason_code=refusal.reason, case_id=None, advisor_id=None, rejected_at=emit.now
+        )
+        return emit.anew(unproven_cause(emit.causation_id))(unproven, UNPROVEN_STREAM)
+    event = AdvisorCommandRejected(
+        command=command,
+        reason_code=refusal.reason,
+        case_id=case_id,
+        advisor_id=advisor_id,
+        rejected_at=emit.now,
+    )
+    return emit(event, case_id or advisor_id or "unknown")
+
+
+__all__ = ["AdvisorCommandGate", "AssigneeLookup", "SignedCommand", "rejection"]

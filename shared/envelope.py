@@ -3,7 +3,8 @@
 Every event on every topic is an `Envelope` (ARCHITECTURE.md, "Events"): metadata in clear,
 a typed payload. Payload classes register themselves with `@event_type(name, version)`;
 an older payload is read as the current version through the chain of registered upcasters
-(`v1 -> v2 -> ...`), so readers only ever see the current shape.
+(`v1 -> v2 -> ...`), so readers only ever see the current shape. A retired event type can be
+read as its successor (`register_alias`: `decode_envelope` then renames the record's event_type).
 
 Event ids of emitted events are deterministic (`derive_event_id`): a handler that runs twice for
 the same input (crash between commit and publish, redelivery) emits byte-identical ids, which
@@ -57,6 +58,7 @@ class EventRegistry:
     def __init__(self) -> None:
         self._types: dict[str, type[EventPayload]] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
+        self._aliases: dict[str, tuple[int, type[EventPayload], Upcaster]] = {}
 
     def register(self, cls: type[EventPayload]) -> None:
         existing = self._types.get(cls.EVENT_TYPE)
@@ -67,7 +69,27 @@ class EventRegistry:
     def register_upcaster(self, event_type: str, from_version: int, fn: Upcaster) -> None:
         self._upcasters[(event_type, from_version)] = fn
 
+    def register_alias(
+        self, former_type: str, last_version: int, current: type[EventPayload], fn: Upcaster
+    ) -> None:
+        """Read records of a retired event type (at its `last_version`) as `current` v1."""
+        if former_type in self._types:
+            raise ValueError(f"event type {former_type!r} is registered, not retired")
+        self._aliases[former_type] = (last_version, current, fn)
+
+    def renamed(self, event_type: str, version: int, payload: JsonDict) -> tuple[str, int, JsonDict]:
+        """A record of a retired type as its successor's v1 record (name, version, payload)."""
+        alias = self._aliases.get(event_type)
+        if alias is None:
+            return event_type, version, payload
+        last_version, current, fn = alias
+        if version != last_version:
+            raise UnsupportedSchemaVersion(f"{event_type} v{version} (retired at v{last_version})")
+        return current.EVENT_TYPE, 1, fn(dict(payload))
+
     def payload_class(self, event_type: str) -> type[EventPayload]:
+        if event_type in self._aliases:
+            return self._aliases[event_type][1]
         try:
             return self._types[event_type]
         except KeyError:
@@ -194,6 +216,8 @@ def decode_envelope(raw: bytes, registry: EventRegistry = REGISTRY) -> Envelope[
         payload = doc.get("payload")
         if not isinstance(payload, dict):
             raise EnvelopeDecodeError("envelope_invalid", "payload is not an object")
+        name, version, payload = registry.renamed(name, version, payload)
+        doc["event_type"] = name
         doc["payload"] = registry.upcast(name, version, payload)
         doc["schema_version"] = cls.SCHEMA_VERSION
         model = Envelope[cls]  # type: ignore[valid-type]

@@ -4,7 +4,7 @@ Per command, in the pipeline's transaction: coded fields must hold codes; the ad
 (shared/advisor_commands.py: the token proves the claimed advisor signed exactly this command,
 judged at the record's broker timestamp; the advisor is the case's current assignee; the token's
 jti is claimed once, in the same transaction); then lifecycle.refusal decides; then the change is
-applied and its events emitted. Every refusal becomes an ActionRejected event with a reason code. A refusal before the
+applied and its events emitted. Every refusal becomes an AdvisorCommandRejected event with a reason code. A refusal before the
 token proved the advisor carries no id the command supplied (no case id, no advisor id; its
 envelope is caused by the record's position, not by the sender's event id).
 
@@ -26,8 +26,8 @@ from services.intake.decoding import selective_envelope_decoder
 from services.intake.emit import emitter_of
 from services.intake.lifecycle import CaseState, refusal
 from services.intake.store import advisor_keys, cases, used_tokens
-from shared.advisor_commands import AdvisorCommandGate, SignedCommand
-from shared.auth import UNPROVEN_STREAM, Refusal, unproven_cause
+from shared.advisor_commands import AdvisorCommandGate, SignedCommand, rejection
+from shared.auth import Refusal
 from shared.contracts.advisor_actions import (
     AcceptCase,
     CloseCase,
@@ -38,7 +38,6 @@ from shared.contracts.advisor_actions import (
     RegisterTraining,
 )
 from shared.contracts.intake import (
-    ActionRejected,
     CaseAccepted,
     CaseClosed,
     OutcomeRecorded,
@@ -58,23 +57,6 @@ class Refused(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-def rejection(
-    emit: Emitter, action: str, reason: str, case_id: str | None, advisor_id: str | None
-) -> Outgoing:
-    event = ActionRejected(
-        action_type=action, reason_code=reason, case_id=case_id, advisor_id=advisor_id, rejected_at=emit.now
-    )
-    return emit(event, case_id or advisor_id or "unknown")
-
-
-def unproven_rejection(emit: Emitter, action: str, reason: str) -> Outgoing:
-    """The answer to a sender nobody proved: a chain of its own, none of the sender's ids."""
-    event = ActionRejected(
-        action_type=action, reason_code=reason, case_id=None, advisor_id=None, rejected_at=emit.now
-    )
-    return emit.anew(unproven_cause(emit.causation_id))(event, UNPROVEN_STREAM)
 
 
 async def _accept(
@@ -185,7 +167,7 @@ class AdvisorActionHandler:
         case_id: str | None = getattr(command, "case_id", None)
         emit = emitter_of(message, now)
         if isinstance(command, RegisterTraining) and command.kind is None:
-            return [unproven_rejection(emit, action, "unknown_training_kind")]
+            return [rejection(emit, action, Refusal("unknown_training_kind", proven=False))]
         admitted = await GATE.admit(
             conn,
             SignedCommand.of(command),
@@ -193,10 +175,8 @@ class AdvisorActionHandler:
             now=now,
             published_at=message.inbound.published_at,
         )
-        if isinstance(admitted, Refusal) and not admitted.proven:
-            return [unproven_rejection(emit, action, admitted.reason)]
         if isinstance(admitted, Refusal):
-            return [rejection(emit, action, admitted.reason, case_id, command.advisor_id)]
+            return [rejection(emit, action, admitted, case_id, command.advisor_id)]
         try:
             case = await load_case_state(conn, case_id)
             reason = refusal(action, command.advisor_id, case) if case_id is not None else None
@@ -204,7 +184,7 @@ class AdvisorActionHandler:
                 raise Refused(reason)
             return await APPLY[action](conn, command, case, emit)
         except Refused as exc:
-            return [rejection(emit, action, exc.reason, case_id, command.advisor_id)]
+            return [rejection(emit, action, Refusal(exc.reason, proven=True), case_id, command.advisor_id)]
 
 
 def actions_route() -> Route:

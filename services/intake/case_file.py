@@ -8,7 +8,7 @@ recorded (CaseFileRead) in the access log.
 
 Refusals carry a reason code and nothing about the case: an unknown case, someone else's case and
 an erased case all answer 403 `not_assignee`. Token problems answer 401. A refusal to a proven
-advisor is recorded as ActionRejected; every refusal is counted in caseflow_access_denied_total.
+advisor is recorded as AdvisorCommandRejected; every refusal is counted in caseflow_access_denied_total.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from services.intake import legal_deadlines
-from services.intake.actions import GATE, rejection
+from services.intake.actions import GATE
 from services.intake.assignments import current_assignee, load_case_state
 from services.intake.emit import emitter_for
 from services.intake.lifecycle import POST_ADVISOR_MESSAGE, READ_CASE_FILE, refusal
@@ -35,7 +35,7 @@ from services.intake.metrics import IntakeMetrics
 from services.intake.store import assignments, case_access, messages
 from services.intake.store import legal_deadlines as deadlines_table
 from services.intake.transactions import UnitOfWork
-from shared.advisor_commands import SignedCommand
+from shared.advisor_commands import SignedCommand, rejection
 from shared.auth import Refusal as GateRefusal
 from shared.auth import VerifiedToken, command_digest, peek_claims
 from shared.contracts.intake import AdvisorMessagePosted, CaseFileRead, CaseOpened
@@ -64,7 +64,7 @@ UNAUTHENTICATED = frozenset(
 class Refusal:
     reason: str
     advisor_id: str | None = None  # set when the token proved who asked
-    recorded: bool = False  # True: an ActionRejected event records (and counts) it
+    recorded: bool = False  # True: an AdvisorCommandRejected event records (and counts) it
 
     @property
     def status(self) -> int:
@@ -178,7 +178,7 @@ class CaseFileApi:
         now: datetime,
     ) -> VerifiedToken | Refusal:
         """The advisor-command gate (shared/advisor_commands.py), then the lifecycle rules; a Refusal
-        for a proven advisor is recorded (by the caller) as ActionRejected."""
+        for a proven advisor is recorded (by the caller) as AdvisorCommandRejected."""
         request = SignedCommand(token, action, case_id, command_digest(body), advisor_id=None)
         admitted = await GATE.admit(conn, request, current_assignee, now=now)
         if isinstance(admitted, GateRefusal):
@@ -206,12 +206,28 @@ class CaseFileApi:
                 return checked, []
             emit = emitter_for(f"http:{uuid.uuid4()}", now)
             if isinstance(checked, Refusal):
-                return checked, [rejection(emit, READ_CASE_FILE, checked.reason, case_id, checked.advisor_id)]
+                return checked, [
+                    rejection(
+                        emit,
+                        READ_CASE_FILE,
+                        GateRefusal(checked.reason, proven=True),
+                        case_id,
+                        checked.advisor_id,
+                    )
+                ]
             try:
                 file = await assemble_case_file(conn, keystore, ctx, case_id)
             except (KeyErased, KeyNotFound, DecryptionFailed):
                 refused = Refusal("not_assignee", checked.advisor_id, recorded=True)
-                return refused, [rejection(emit, READ_CASE_FILE, refused.reason, case_id, checked.advisor_id)]
+                return refused, [
+                    rejection(
+                        emit,
+                        READ_CASE_FILE,
+                        GateRefusal(refused.reason, proven=True),
+                        case_id,
+                        checked.advisor_id,
+                    )
+                ]
             await conn.execute(
                 case_access.insert().values(case_id=case_id, advisor_id=checked.advisor_id, read_at=now)
             )
@@ -225,7 +241,7 @@ class CaseFileApi:
         return JSONResponse(result, headers={"Cache-Control": "no-store"})
 
     def _refused(self, refused: Refusal) -> JSONResponse:
-        # Refusals recorded as ActionRejected are counted from the event (IntakeMetrics.count).
+        # Refusals recorded as AdvisorCommandRejected are counted from the event (IntakeMetrics.count).
         return refusal_response(refused.reason) if refused.recorded else self._denied(refused.reason)
 
     async def post_message(self, request: Request) -> JSONResponse:
@@ -260,14 +276,26 @@ class CaseFileApi:
             emit = emitter_for(f"advisor-message:{message_id}", now)
             if isinstance(checked, Refusal):
                 return checked, [
-                    rejection(emit, POST_ADVISOR_MESSAGE, checked.reason, case_id, checked.advisor_id)
+                    rejection(
+                        emit,
+                        POST_ADVISOR_MESSAGE,
+                        GateRefusal(checked.reason, proven=True),
+                        case_id,
+                        checked.advisor_id,
+                    )
                 ]
             try:
                 sealed = await CaseCipher(keystore).seal(case_id, "dialogue", {"text": text})
             except (KeyErased, KeyNotFound):
                 refused = Refusal("not_assignee", checked.advisor_id, recorded=True)
                 return refused, [
-                    rejection(emit, POST_ADVISOR_MESSAGE, refused.reason, case_id, checked.advisor_id)
+                    rejection(
+                        emit,
+                        POST_ADVISOR_MESSAGE,
+                        GateRefusal(refused.reason, proven=True),
+                        case_id,
+                        checked.advisor_id,
+                    )
                 ]
             out: list[Outgoing] = []
             counts = False

@@ -78,7 +78,7 @@ class IntakeMetrics:
                 self.opened.labels(env.payload.channel.value).inc()
             elif kind == "SubmissionRejected":
                 self.rejected.labels(env.payload.reason).inc()
-            elif kind == "ActionRejected":
+            elif kind == "AdvisorCommandRejected":
                 self.access_denied.labels(env.payload.reason_code).inc()
             elif kind == "CasePersonalDataErased":
                 self.erased.labels(env.payload.reason).inc()

@@ -17,10 +17,10 @@ from services.routing.decisions import Router, emitter_of, reroute_reason
 from services.routing.directory_projection import DIRECTORY_EVENTS
 from services.routing.facts import coded_fields
 from services.routing.store import advisor_keys, routing_cases
-from shared.auth import UNPROVEN_STREAM, Refusal, record_advisor_key, unproven_cause
+from shared.advisor_commands import rejection
+from shared.auth import Refusal, record_advisor_key
 from shared.contracts.advisor_actions import AmendCaseFacts, DeclareConflict
 from shared.contracts.intake import CaseOpened
-from shared.contracts.routing import RoutingActionRejected
 from shared.emitter import Emitter
 from shared.outbox import Outgoing
 from shared.pipeline import IGNORED, Decoded, Route, tolerant_envelope_decoder
@@ -134,10 +134,10 @@ class RoutingHandlers:
         command: DeclareConflict | AmendCaseFacts = message.body.payload
         emit = emitter_of(message, now)
         if isinstance(command, DeclareConflict) and command.reason is None:
-            return [self._rejected(command, Refusal("unknown_conflict_reason", proven=False), emit)]
+            return [_rejected(command, Refusal("unknown_conflict_reason", proven=False), emit)]
         refusal = await self.router.verify_actor(conn, command, now, message.inbound.published_at)
         if refusal is not None:
-            return [self._rejected(command, refusal, emit)]
+            return [_rejected(command, refusal, emit)]
         row = await self._row(conn, command.case_id)
         if isinstance(command, DeclareConflict):
             conflicted = sorted({*(row.conflicted_advisor_ids or []), command.advisor_id})
@@ -155,20 +155,9 @@ class RoutingHandlers:
         row = await self._row(conn, command.case_id)
         return await self.router.recheck(conn, [row], now, emit=emit, reason="persons_added")
 
-    def _rejected(self, command: Any, refusal: Refusal, emit: Emitter) -> Outgoing:
-        """The answer to a refused command, in the command's correlation chain; one whose token proved
-        nobody names nothing it supplied and starts a chain of its own (shared/emitter.py, `anew`)."""
-        proven = refusal.proven
-        event = RoutingActionRejected(
-            case_id=command.case_id if proven else None,
-            action=command.EVENT_TYPE,
-            advisor_id=command.advisor_id if proven else None,
-            reason=refusal.reason,
-            rejected_at=emit.now,
-        )
-        if proven:
-            return emit(event, command.case_id)
-        return emit.anew(unproven_cause(emit.causation_id))(event, UNPROVEN_STREAM)
+
+def _rejected(command: DeclareConflict | AmendCaseFacts, refusal: Refusal, emit: Emitter) -> Outgoing:
+    return rejection(emit, command.EVENT_TYPE, refusal, command.case_id, command.advisor_id)
 
 
 def routes(handlers: RoutingHandlers) -> dict[str, Route]:

@@ -55,5 +55,5 @@ class RoutingMetrics:
                 self.decisions.labels("assigned" if p.to_advisor_id else "escalated").inc()
             elif env.event_type == "RoutingEscalated" and p.cause == "initial":
                 self.decisions.labels("escalated").inc()
-            elif env.event_type == "RoutingActionRejected":
-                self.rejected_actions.labels(p.reason).inc()
+            elif env.event_type == "AdvisorCommandRejected":
+                self.rejected_actions.labels(p.reason_code).inc()

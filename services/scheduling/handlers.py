@@ -24,14 +24,14 @@ from services.scheduling.ledger import StoredBooking, latest_of_meeting
 from services.scheduling.meetings import MeetingScheduler, Placement, emitter_of
 from services.scheduling.projection import CaseFacts
 from services.scheduling.store import advisor_keys
-from shared.auth import UNPROVEN_STREAM, Refusal, record_advisor_key, unproven_cause
+from shared.advisor_commands import rejection
+from shared.auth import Refusal, record_advisor_key
 from shared.contracts.advisor_actions import BookQuietRoom, CancelMeeting, RequestMeeting
 from shared.contracts.directory import AdvisorAvailabilitySet, AdvisorKeyRegistered
 from shared.contracts.intake import CaseClosed, CaseOpened, CasePersonalDataErased
 from shared.contracts.routing import AdvisorAssigned, CaseReassigned
 from shared.contracts.scheduling import (
     MeetingNotPlanned,
-    MeetingRequestRejected,
     OffSiteBudgetSet,
     RoomRegistered,
     VenueRegistered,
@@ -300,7 +300,7 @@ class SchedulingHandlers:
     ) -> list[Outgoing]:
         case = await projection.load_case(conn, command.case_id)
         if (refusal := await verify_actor(conn, command, now, published_at)) is not None:
-            return [_rejected(emit, command, command.case_id, refusal, now)]
+            return [_rejected(emit, command, command.case_id, refusal)]
         assert case is not None and case.advisor_id is not None
         placement = Placement(preference=command.mode)
         return await self.scheduler.schedule(
@@ -317,11 +317,11 @@ class SchedulingHandlers:
     ) -> list[Outgoing]:
         case = await projection.load_case(conn, command.case_id)
         if (refusal := await verify_actor(conn, command, now, published_at)) is not None:
-            return [_rejected(emit, command, command.case_id, refusal, now)]
+            return [_rejected(emit, command, command.case_id, refusal)]
         assert case is not None
         booking = await latest_of_meeting(conn, command.meeting_id)
         if (reason := _why_not_cancellable(booking, case, now)) is not None:
-            return [_rejected(emit, command, command.case_id, Refusal(reason, proven=True), now)]
+            return [_rejected(emit, command, command.case_id, Refusal(reason, proven=True))]
         assert booking is not None
         if command.reschedule:
             return await self.scheduler.reschedule(conn, emit, case, booking, now)
@@ -336,39 +336,14 @@ class SchedulingHandlers:
         published_at: datetime | None,
     ) -> list[Outgoing]:
         if (refusal := await verify_actor(conn, command, now, published_at)) is not None:
-            return [_rejected(emit, command, None, refusal, now)]
+            return [_rejected(emit, command, None, refusal)]
         return await self.scheduler.book_quiet_room(
             conn, emit, command.advisor_id, command.location, command.minutes, now
         )
 
 
-def _rejected(
-    emit: Emitter,
-    command: EventPayload,
-    case_id: str | None,
-    refusal: Refusal,
-    now: datetime,
-) -> Outgoing:
-    """The answer to a refused command; one whose token proved nobody names nothing it supplied
-    (no case or advisor id, and an envelope not caused by the sender's event id: shared/auth.py)."""
-    if not refusal.proven:
-        payload = MeetingRequestRejected(
-            case_id=None,
-            advisor_id=None,
-            command=command.EVENT_TYPE,
-            reason_code=refusal.reason,
-            rejected_at=now,
-        )
-        return emit.anew(unproven_cause(emit.causation_id))(payload, UNPROVEN_STREAM)
-    advisor_id = str(getattr(command, "advisor_id", ""))
-    payload = MeetingRequestRejected(
-        case_id=case_id,
-        advisor_id=advisor_id,
-        command=command.EVENT_TYPE,
-        reason_code=refusal.reason,
-        rejected_at=now,
-    )
-    return emit(payload, case_id or advisor_id)
+def _rejected(emit: Emitter, command: EventPayload, case_id: str | None, refusal: Refusal) -> Outgoing:
+    return rejection(emit, command.EVENT_TYPE, refusal, case_id, str(getattr(command, "advisor_id", "")))
 
 
 def _why_not_cancellable(booking: StoredBooking | None, case: CaseFacts, now: datetime) -> str | None:

@@ -74,7 +74,7 @@ class SchedulingMetrics:
                 self.quiet_rooms.labels("booked").inc()
             elif kind == "QuietRoomUnavailable":
                 self.quiet_rooms.labels("unavailable").inc()
-            elif kind == "MeetingRequestRejected":
+            elif kind == "AdvisorCommandRejected":
                 self.rejections.labels(env.payload.reason_code).inc()
             elif kind == "MeetingCancelled":
                 self.cancellations.labels(env.payload.reason).inc()

@@ -7,7 +7,7 @@ committed documents drift apart.
 
 from __future__ import annotations
 
-from shared.contracts import advisor_actions, directory, intake, routing, scheduling
+from shared.contracts import advisor_actions, advisor_commands, directory, intake, routing, scheduling
 from shared.envelope import REGISTRY, EventPayload
 from shared.topics import (
     ADVISOR_ACTIONS,
@@ -29,6 +29,14 @@ _MODULE_TOPIC = {
     intake.__name__: INTAKE_CASES.name,
     routing.__name__: ROUTING_ASSIGNMENTS.name,
     scheduling.__name__: SCHEDULING_MEETINGS.name,
+}
+# Event types that several services emit, each on its own topic.
+_SHARED = {
+    advisor_commands.AdvisorCommandRejected.EVENT_TYPE: (
+        INTAKE_CASES.name,
+        ROUTING_ASSIGNMENTS.name,
+        SCHEDULING_MEETINGS.name,
+    ),
 }
 _EXCEPTIONS = {
     "SubmissionRejected": INTAKE_REJECTIONS.name,
@@ -53,13 +61,16 @@ PRODUCERS = {
 }
 
 
-def topic_of(cls: type[EventPayload]) -> str:
-    return _EXCEPTIONS.get(cls.EVENT_TYPE) or _MODULE_TOPIC[cls.__module__]
+def topics_of(cls: type[EventPayload]) -> tuple[str, ...]:
+    if cls.EVENT_TYPE in _SHARED:
+        return _SHARED[cls.EVENT_TYPE]
+    return (_EXCEPTIONS.get(cls.EVENT_TYPE) or _MODULE_TOPIC[cls.__module__],)
 
 
 def events_by_topic() -> dict[str, list[type[EventPayload]]]:
     result: dict[str, list[type[EventPayload]]] = {}
     for name in sorted(REGISTRY.known_types()):
         cls = REGISTRY.payload_class(name)
-        result.setdefault(topic_of(cls), []).append(cls)
+        for topic in topics_of(cls):
+            result.setdefault(topic, []).append(cls)
     return result

@@ -160,18 +160,6 @@ class SupervisionRegistered(EventPayload):
     registered_at: datetime
 
 
-@event_type("ActionRejected", version=1)
-class ActionRejected(EventPayload):
-    """An advisor command or case-file request that was refused. `advisor_id` is the id the
-    command claimed (for a forged token it is not proven); nothing else about anyone."""
-
-    action_type: str  # the command's event type, or e.g. "GET /v1/cases/{id}"
-    reason_code: str  # see docs/case-file.md, "Reason codes"
-    case_id: str | None
-    advisor_id: str | None
-    rejected_at: datetime
-
-
 @event_type("CaseFileRead", version=1)
 class CaseFileRead(EventPayload):
     """An access event: the assigned advisor opened the case file. Shown to the advisor."""

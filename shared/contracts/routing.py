@@ -139,16 +139,3 @@ class AdvisorTermEnding(EventPayload):
     term_end: date
     days_left: int
     noticed_at: datetime
-
-
-@event_type("RoutingActionRejected")
-class RoutingActionRejected(EventPayload):
-    """A DeclareConflict or AmendCaseFacts refused: bad token, or not the case's current assignee
-    (`not_assignee`, also for a case that does not exist). A command whose token did not prove its
-    advisor is answered without any id it supplied: `case_id` and `advisor_id` are then null."""
-
-    case_id: str | None
-    action: str
-    advisor_id: str | None
-    reason: str
-    rejected_at: datetime

@@ -2,7 +2,7 @@
 
 Meeting events carry times, the room or venue id and the mode: nothing about the case's content.
 Titles are neutral ("Afspraak"); calendars never say what the meeting is for. Every meeting command
-gets exactly one answer: MeetingScheduled, NoSlotFound or MeetingRequestRejected (QuietRoomBooked or
+gets exactly one answer: MeetingScheduled, NoSlotFound or AdvisorCommandRejected (QuietRoomBooked or
 QuietRoomUnavailable for BookQuietRoom); a cancellation answers with MeetingCancelled.
 """
 
@@ -138,20 +138,3 @@ class QuietRoomUnavailable(EventPayload):
 def _quiet_room_unavailable_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
     payload.pop("location", None)
     return payload
-
-
-@event_type("MeetingRequestRejected")
-class MeetingRequestRejected(EventPayload):
-    """A meeting command (RequestMeeting, CancelMeeting, BookQuietRoom) that was not carried out.
-
-    reason_code: not_assignee (also for a case that does not exist or is not known to scheduling
-    yet) | meeting_unknown | meeting_not_active | meeting_in_past, and the token's own reason codes
-    (shared/auth.py). A command whose token did not prove its advisor is answered without any id it
-    supplied: `case_id` and `advisor_id` are then null.
-    """
-
-    case_id: str | None
-    advisor_id: str | None
-    command: str
-    reason_code: str
-    rejected_at: datetime

@@ -4,7 +4,7 @@
 advisors across instances while partitions move and batches are redelivered. Afterwards SQL finds
 no two active bookings of a room closer than the privacy buffer and no advisor in two places at
 once, and every request has exactly one answer on the topic (MeetingScheduled, NoSlotFound or
-MeetingRequestRejected), counted by distinct event ids. The same scenario at 2,000 requests, with
+AdvisorCommandRejected), counted by distinct event ids. The same scenario at 2,000 requests, with
 its timings, is bench/bench_scheduling_stress.py.
 """
 

@@ -35,9 +35,9 @@ from tests.support.services import running
 pytestmark = pytest.mark.integration
 
 OUTPUTS = {
-    "intake": ("intake.cases.v1", "ActionRejected", "reason_code"),
-    "routing": ("routing.assignments.v1", "RoutingActionRejected", "reason"),
-    "scheduling": ("scheduling.meetings.v1", "MeetingRequestRejected", "reason_code"),
+    "intake": ("intake.cases.v1", "AdvisorCommandRejected", "reason_code"),
+    "routing": ("routing.assignments.v1", "AdvisorCommandRejected", "reason_code"),
+    "scheduling": ("scheduling.meetings.v1", "AdvisorCommandRejected", "reason_code"),
 }
 
 
@@ -157,22 +157,27 @@ async def test_forged_and_free_text_commands_are_answered_without_anything_they_
             p.get("advisor_id"),
         )
 
-    assert answer(intake[forged_ids["intake"]]) == ("ActionRejected", "signature_invalid", None, None)
+    assert answer(intake[forged_ids["intake"]]) == ("AdvisorCommandRejected", "signature_invalid", None, None)
     assert answer(routing[forged_ids["routing"]]) == (
-        "RoutingActionRejected",
+        "AdvisorCommandRejected",
         "signature_invalid",
         None,
         None,
     )
     assert answer(scheduling[forged_ids["scheduling"]]) == (
-        "MeetingRequestRejected",
+        "AdvisorCommandRejected",
         "signature_invalid",
         None,
         None,
     )
-    assert answer(intake[free_kind["event_id"]]) == ("ActionRejected", "unknown_training_kind", None, None)
+    assert answer(intake[free_kind["event_id"]]) == (
+        "AdvisorCommandRejected",
+        "unknown_training_kind",
+        None,
+        None,
+    )
     assert answer(routing[free_reason["event_id"]]) == (
-        "RoutingActionRejected",
+        "AdvisorCommandRejected",
         "unknown_conflict_reason",
         None,
         None,

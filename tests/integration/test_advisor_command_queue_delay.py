@@ -106,9 +106,9 @@ async def test_every_service_honours_a_command_that_waited_and_refuses_one_publi
     assert types(scheduling[waited["scheduling"]])[0] in ("MeetingScheduled", "NoSlotFound")
     # Refused: published after the token expired, with no id the command supplied.
     refusals = {
-        "intake": (intake[late["intake"]], "ActionRejected", "reason_code"),
-        "routing": (routing[late["routing"]], "RoutingActionRejected", "reason"),
-        "scheduling": (scheduling[late["scheduling"]], "MeetingRequestRejected", "reason_code"),
+        "intake": (intake[late["intake"]], "AdvisorCommandRejected", "reason_code"),
+        "routing": (routing[late["routing"]], "AdvisorCommandRejected", "reason_code"),
+        "scheduling": (scheduling[late["scheduling"]], "AdvisorCommandRejected", "reason_code"),
     }
     for service, (events, kind, reason_field) in refusals.items():
         assert types(events) == [kind], service

@@ -35,7 +35,7 @@ def types(events: list[dict[str, Any]]) -> list[str]:
 
 
 def rejected(events: list[dict[str, Any]]) -> str | None:
-    return events[0]["payload"]["reason_code"] if types(events) == ["ActionRejected"] else None
+    return events[0]["payload"]["reason_code"] if types(events) == ["AdvisorCommandRejected"] else None
 
 
 class TestAdvisorActions:

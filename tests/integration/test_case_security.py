@@ -33,7 +33,7 @@ async def life(kafka_bootstrap: str, db_url: str, tmp_path: Path) -> AsyncIterat
 
 def reason_of(events: list[dict[str, Any]]) -> str | None:
     kinds = [e["event_type"] for e in events]
-    return events[0]["payload"]["reason_code"] if kinds == ["ActionRejected"] else None
+    return events[0]["payload"]["reason_code"] if kinds == ["AdvisorCommandRejected"] else None
 
 
 async def commands_for_every_action(life: Lifecycle) -> dict[str, dict[str, Any]]:

@@ -101,7 +101,10 @@ async def test_a_refused_command_carries_its_commands_correlation_id(intake: InP
     command = accept_case(signed=True, correlation_id="workbench-session-3")
     await intake.feed("advisor.actions.v1", [(b"adv-anna", command.to_bytes())])
     [rejected] = published(intake, "intake.cases.v1")
-    assert (rejected["event_type"], rejected["payload"]["reason_code"]) == ("ActionRejected", "not_assignee")
+    assert (rejected["event_type"], rejected["payload"]["reason_code"]) == (
+        "AdvisorCommandRejected",
+        "not_assignee",
+    )
     assert (rejected["causation_id"], rejected["correlation_id"]) == (command.event_id, "workbench-session-3")
 
 

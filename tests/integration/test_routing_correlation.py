@@ -83,8 +83,8 @@ async def test_a_rejection_carries_its_commands_correlation_id(routing: InProces
     command = command_from_workbench(signed=True, correlation_id="workbench-session-42")
     await routing.feed("advisor.actions.v1", [(b"adv-anna", command.to_bytes())])
     [rejected] = published(routing, "routing.assignments.v1")
-    assert (rejected["event_type"], rejected["payload"]["reason"]) == (
-        "RoutingActionRejected",
+    assert (rejected["event_type"], rejected["payload"]["reason_code"]) == (
+        "AdvisorCommandRejected",
         "not_assignee",
     )
     assert rejected["causation_id"] == command.event_id
@@ -95,7 +95,7 @@ async def test_the_answer_to_an_unproven_sender_carries_none_of_its_ids(routing:
     command = command_from_workbench(signed=False, correlation_id="sender-chosen-chain")
     await routing.feed("advisor.actions.v1", [(b"adv-anna", command.to_bytes())])
     [rejected] = published(routing, "routing.assignments.v1")
-    assert rejected["payload"]["reason"] == "token_malformed"
+    assert rejected["payload"]["reason_code"] == "token_malformed"
     assert rejected["causation_id"] == rejected["correlation_id"] == unproven_cause(command.event_id)
     raw = json.dumps(rejected)
     assert "sender-chosen-chain" not in raw and command.event_id not in raw

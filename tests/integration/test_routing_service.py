@@ -183,8 +183,8 @@ class TestRoutingContract:
         )
         await produce(kafka_bootstrap, prefix + "advisor.actions.v1", [(case_id.encode(), env.to_bytes())])
         events = await assignments(kafka_bootstrap, prefix, case_id, expect=3)
-        refused = next(e["payload"] for e in events if e["event_type"] == "RoutingActionRejected")
-        assert refused["reason"] == "not_assignee"
+        refused = next(e["payload"] for e in events if e["event_type"] == "AdvisorCommandRejected")
+        assert refused["reason_code"] == "not_assignee"
         assert not [e for e in events if e["event_type"] == "CaseReassigned"]
 
     async def test_an_org_change_that_creates_a_conflict_reroutes_the_open_case(

@@ -73,7 +73,7 @@ async def test_a_refused_meeting_request_carries_its_commands_correlation_id(sch
     await scheduling.feed("advisor.actions.v1", [(b"adv-anna", command.to_bytes())])
     [rejected] = published(scheduling)
     assert (rejected["event_type"], rejected["payload"]["reason_code"]) == (
-        "MeetingRequestRejected",
+        "AdvisorCommandRejected",
         "not_assignee",
     )
     assert (rejected["causation_id"], rejected["correlation_id"]) == (command.event_id, "workbench-session-7")

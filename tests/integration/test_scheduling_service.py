@@ -363,7 +363,7 @@ class TestSchedulingContract:
             ev.cancel_meeting("case-1", "adv-1", "no-such-meeting"),
         )
 
-        rejected = await scheduling.payloads("MeetingRequestRejected")
+        rejected = await scheduling.payloads("AdvisorCommandRejected")
         assert sorted((r["command"], r["reason_code"]) for r in rejected) == [
             ("CancelMeeting", "meeting_unknown"),
             ("CancelMeeting", "not_assignee"),
@@ -397,7 +397,7 @@ class TestSchedulingContract:
         )
         await scheduling.command(ev.ACTIONS, forged, expired, good)
         await scheduling.command(ev.ACTIONS, good)  # the same signed command, sent again: a replay
-        rejected = sorted(r["reason_code"] for r in await scheduling.payloads("MeetingRequestRejected"))
+        rejected = sorted(r["reason_code"] for r in await scheduling.payloads("AdvisorCommandRejected"))
         assert rejected == ["signature_invalid", "token_expired", "token_replayed"]
         assert len(await scheduling.payloads("MeetingScheduled")) == 1
 

@@ -38,7 +38,7 @@ ALL_TOPICS = (*CONSUMED, MEETINGS, *(f"{t}.dlq" for t in CONSUMED))
 ANSWER_TYPES = (
     "MeetingScheduled",
     "NoSlotFound",
-    "MeetingRequestRejected",
+    "AdvisorCommandRejected",
     "QuietRoomBooked",
     "QuietRoomUnavailable",
 )

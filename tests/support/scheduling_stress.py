@@ -27,7 +27,7 @@ from tests.support.processes import ServiceProcess
 
 LOCATIONS = ("Den Haag", "Utrecht")
 BUFFER_MINUTES = 15
-ANSWERS = ("MeetingScheduled", "NoSlotFound", "MeetingRequestRejected")
+ANSWERS = ("MeetingScheduled", "NoSlotFound", "AdvisorCommandRejected")
 
 
 @dataclass(frozen=True)
@@ -197,7 +197,7 @@ async def run_scenario(
         await produce(kafka_bootstrap, prefix + ev.ACTIONS, [(k, v) for _, k, v in built[:half]])
         answers_sql = (
             "SELECT count(*) FROM events WHERE event_type IN "
-            "('MeetingScheduled', 'NoSlotFound', 'MeetingRequestRejected')"
+            "('MeetingScheduled', 'NoSlotFound', 'AdvisorCommandRejected')"
         )
         await _until(db, answers_sql, half // 2, 120, instances)
         instances[1].kill()  # SIGKILL mid-stream: its partitions move, its last batch is redelivered
