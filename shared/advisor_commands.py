@@ -4,7 +4,8 @@ Intake (advisor.actions.v1 and the case-file HTTP requests), routing and schedul
 same four questions, in this order, inside the transaction that will carry the command out:
 
 1. Does the signed token prove its advisor signed exactly this command? The keys are those of
-   the advisor the token names (each service's own projection of `AdvisorKeyRegistered`), judged
+   the advisor the token names (each service's own copy of `AdvisorKeyRegistered`, kept by
+   `record_key` in the service's `advisor_keys` table), judged
    at `TOKEN_POLICY.judged_at(now, published_at)`: a command on Kafka at its record's broker
    timestamp, an HTTP request at `now`. A failure is *unproven* (`Refusal.proven` False): the
    answer must name nothing the sender supplied.
@@ -52,10 +53,12 @@ from shared.auth import (
     claim_token_once,
     digest_of,
     peek_claims,
+    record_advisor_key,
     unproven_cause,
     verify_token,
 )
 from shared.contracts.advisor_commands import AdvisorCommandRejected
+from shared.contracts.directory import AdvisorKeyRegistered
 from shared.emitter import Emitter
 from shared.outbox import Outgoing
 
@@ -122,6 +125,17 @@ class AdvisorCommandGate:
         except AuthError as exc:
             return Refusal(exc.reason, proven=False)
         return verified
+
+    async def record_key(self, conn: AsyncConnection, registered: AdvisorKeyRegistered) -> None:
+        """The key projection the gate verifies with: one AdvisorKeyRegistered (directory.v1)."""
+        await record_advisor_key(
+            conn,
+            self.advisor_keys,
+            advisor_id=registered.advisor_id,
+            public_key_b64=registered.public_key_b64,
+            valid_from=registered.valid_from,
+            valid_until=registered.valid_until,
+        )
 
     async def _verify(
         self, conn: AsyncConnection, command: SignedCommand, now: datetime, published_at: datetime | None

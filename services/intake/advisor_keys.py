@@ -13,10 +13,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.intake.actions import GATE
 from services.intake.decoding import selective_envelope_decoder
 from services.intake.directory import DirectoryLoaded, record_unit
-from services.intake.store import advisor_keys
-from shared.auth import public_key_from_b64, record_advisor_key
+from shared.auth import public_key_from_b64
 from shared.contracts.directory import AdvisorKeyRegistered, OrgUnitUpserted
 from shared.outbox import Outgoing
 from shared.pipeline import Decoded, Inbound, PoisonMessage, Route
@@ -29,14 +29,7 @@ async def apply_directory_event(
         return []
     event = message.body.payload
     if isinstance(event, AdvisorKeyRegistered):
-        await record_advisor_key(
-            conn,
-            advisor_keys,
-            advisor_id=event.advisor_id,
-            public_key_b64=event.public_key_b64,
-            valid_from=event.valid_from,
-            valid_until=event.valid_until,
-        )
+        await GATE.record_key(conn, event)
     elif isinstance(event, OrgUnitUpserted):
         await record_unit(conn, event)
         if loaded is not None:

@@ -13,12 +13,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.routing.decisions import Router, emitter_of, reroute_reason
+from services.routing.decisions import GATE, Router, emitter_of, reroute_reason
 from services.routing.directory_projection import DIRECTORY_EVENTS
 from services.routing.facts import coded_fields
-from services.routing.store import advisor_keys, routing_cases
+from services.routing.store import routing_cases
 from shared.advisor_commands import rejection
-from shared.auth import Refusal, record_advisor_key
+from shared.auth import Refusal
 from shared.contracts.advisor_actions import AmendCaseFacts, DeclareConflict
 from shared.contracts.intake import CaseOpened
 from shared.emitter import Emitter
@@ -47,15 +47,7 @@ class RoutingHandlers:
         reasons: list[str] = []
         for m in messages:
             if _type(m) == "AdvisorKeyRegistered":
-                k = m.body.payload
-                await record_advisor_key(
-                    conn,
-                    advisor_keys,
-                    advisor_id=k.advisor_id,
-                    public_key_b64=k.public_key_b64,
-                    valid_from=k.valid_from,
-                    valid_until=k.valid_until,
-                )
+                await GATE.record_key(conn, m.body.payload)
             elif _type(m) in DIRECTORY_EVENTS:
                 body = m.body.payload.model_dump(mode="json")
                 if await self.router.cache.apply(conn, _type(m), body, now) is not None:

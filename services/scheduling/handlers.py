@@ -19,13 +19,12 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.scheduling import projection
-from services.scheduling.actors import verify_actor
+from services.scheduling.actors import GATE, verify_actor
 from services.scheduling.ledger import StoredBooking, latest_of_meeting
 from services.scheduling.meetings import MeetingScheduler, Placement, emitter_of
 from services.scheduling.projection import CaseFacts
-from services.scheduling.store import advisor_keys
 from shared.advisor_commands import rejection
-from shared.auth import Refusal, record_advisor_key
+from shared.auth import Refusal
 from shared.contracts.advisor_actions import BookQuietRoom, CancelMeeting, RequestMeeting
 from shared.contracts.directory import AdvisorAvailabilitySet, AdvisorKeyRegistered
 from shared.contracts.intake import CaseClosed, CaseOpened, CasePersonalDataErased
@@ -238,14 +237,7 @@ class SchedulingHandlers:
     async def key_registered(
         self, conn: AsyncConnection, key: AdvisorKeyRegistered, _e: Emitter, _now: datetime
     ) -> list[Outgoing]:
-        await record_advisor_key(
-            conn,
-            advisor_keys,
-            advisor_id=key.advisor_id,
-            public_key_b64=key.public_key_b64,
-            valid_from=key.valid_from,
-            valid_until=key.valid_until,
-        )
+        await GATE.record_key(conn, key)
         return []
 
     # -- cases --------------------------------------------------------------------------------

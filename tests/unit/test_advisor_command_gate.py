@@ -23,6 +23,7 @@ from shared.auth import (
 )
 from shared.codes import TimeActivity
 from shared.contracts.advisor_actions import AcceptCase, LogTime
+from shared.contracts.directory import AdvisorKeyRegistered
 
 pytestmark = pytest.mark.unit
 
@@ -186,3 +187,18 @@ async def test_a_command_is_judged_at_its_publication_not_at_its_processing(
 
 async def test_a_foreign_key_does_not_prove_anna(db: tuple[AsyncEngine, Tables]) -> None:
     assert await admit(db, SignedCommand.of(accept("case-annas", key=BRAM))) == "signature_invalid:unproven"
+
+
+async def test_a_key_registered_again_with_an_end_stops_proving_its_advisor(
+    db: tuple[AsyncEngine, Tables],
+) -> None:
+    engine, tables = db
+    revoked = AdvisorKeyRegistered(
+        advisor_id="adv-anna",
+        public_key_b64=public_key_to_b64(ANNA.public_key()),
+        valid_from=NOW - timedelta(days=30),
+        valid_until=NOW - timedelta(minutes=1),
+    )
+    async with engine.begin() as conn:
+        await AdvisorCommandGate(tables.advisor_keys, tables.used_tokens).record_key(conn, revoked)
+    assert await admit(db, SignedCommand.of(accept("case-annas"))) == "unknown_advisor:unproven"
