@@ -327,6 +327,8 @@ class SchedulingHandlers:
         now: datetime,
         published_at: datetime | None,
     ) -> list[Outgoing]:
+        if command.location is None:  # not a location code: refused before anything, naming nothing
+            return [_rejected(emit, command, None, Refusal("unknown_location_code", proven=False))]
         if (refusal := await verify_actor(conn, command, now, published_at)) is not None:
             return [_rejected(emit, command, None, refusal)]
         return await self.scheduler.book_quiet_room(

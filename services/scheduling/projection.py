@@ -269,8 +269,10 @@ async def rooms_for_client(conn: AsyncConnection, case: CaseFacts) -> tuple[list
 
 
 async def quiet_rooms_at(conn: AsyncConnection, location: str) -> list[Room]:
-    query = select(store.rooms).where(store.rooms.c.location == location, store.rooms.c.quiet_room.is_(True))
-    return [_room(r._mapping) for r in await conn.execute(query.order_by(store.rooms.c.room_id))]
+    """The quiet rooms at a location code (BookQuietRoom carries a code), each located by that code."""
+    query = select(store.rooms).where(store.rooms.c.quiet_room.is_(True)).order_by(store.rooms.c.room_id)
+    rooms = [_client_room(r._mapping) for r in await conn.execute(query)]
+    return [room for room in rooms if room.location == location]
 
 
 async def venues_for(conn: AsyncConnection, organisation_id: str, location: str) -> list[Venue]:

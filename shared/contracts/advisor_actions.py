@@ -10,7 +10,8 @@ Personal content (names of persons added, free text) travels only sealed under t
 clear fields are ids, numbers, times and codes (`DeclareConflict.reason`, `RegisterTraining.kind`,
 `BookQuietRoom.location`). A value that is not one of a coded field's codes (an older record's free
 text, a misbehaving sender) is read as `None` and never kept: the owning service refuses the
-command with a reason code (`unknown_conflict_reason`, `unknown_training_kind`) before anything else,
+command with a reason code (`unknown_conflict_reason`, `unknown_training_kind`,
+`unknown_location_code`) before anything else,
 and the refusal carries no id the sender supplied.
 """
 
@@ -24,6 +25,7 @@ from pydantic import BeforeValidator, Field
 from shared.codes import ConflictReason, MeetingMode, Outcome, TimeActivity, TrainingKind
 from shared.crypto import Sealed
 from shared.envelope import EventPayload, event_type
+from shared.locations import is_known, location_code
 from shared.validation import ContractInstant
 
 E = TypeVar("E", bound=StrEnum)
@@ -38,9 +40,20 @@ def _code_or_none(codes: type[E]) -> BeforeValidator:
     return BeforeValidator(read)
 
 
+def _read_location_code(value: Any) -> Any:
+    """A location code of the configured catalogue (shared/locations.py), exactly; None otherwise.
+
+    A town name ("Den Haag") is not a code either: the workbench offers the codes, and a name would
+    be caller-chosen text in a topic kept forever."""
+    if isinstance(value, str) and is_known(value) and location_code(value) == value:
+        return value
+    return None
+
+
 # `None`: the sender's value was not a code (see the module docstring); refused, never kept.
 ConflictReasonCode = Annotated[ConflictReason | None, _code_or_none(ConflictReason)]
 TrainingKindCode = Annotated[TrainingKind | None, _code_or_none(TrainingKind)]
+LocationCode = Annotated[str | None, BeforeValidator(_read_location_code)]
 
 
 class _Command(EventPayload):
@@ -92,7 +105,7 @@ class CancelMeeting(_Command):
 class BookQuietRoom(_Command):
     """A quiet room for the advisor alone: a confidential phone call or writing up a talk (§2.2)."""
 
-    location: str
+    location: LocationCode  # a code of shared/locations.py's catalogue, e.g. "den_haag"
     minutes: int = Field(gt=0, le=8 * 60)
 
 

@@ -267,12 +267,23 @@ async def test_markers_in_every_field_of_every_entry_point_appear_in_no_byte_the
                 BookQuietRoom(advisor_id=advisor, auth="", issued_at=now, location="den_haag", minutes=30),
                 f"quiet:{advisor}",
             )
-            # An advisor's frontend that sends a place name instead of a location code.
-            await command(
-                BookQuietRoom(
-                    advisor_id=advisor, auth="", issued_at=now, location=f"Plaats{hostile}", minutes=30
-                ),
-                f"quiet:{advisor}",
+            # An advisor's frontend that sends a place name instead of a location code (as raw
+            # JSON: the contract itself drops a value that is not a code).
+            quiet = json.loads(
+                envelope_bytes(
+                    authorize_command(
+                        private,
+                        BookQuietRoom(
+                            advisor_id=advisor, auth="", issued_at=now, location="den_haag", minutes=30
+                        ),
+                        now=now,
+                    ),
+                    f"quiet:{advisor}",
+                )
+            )
+            quiet["payload"]["location"] = f"Plaats{hostile}"
+            await produce(
+                kafka_bootstrap, prefix + "advisor.actions.v1", [(b"quiet", json.dumps(quiet).encode())]
             )
 
             async def dialogue_open() -> bool:

@@ -405,7 +405,7 @@ class TestSchedulingContract:
         self, scheduling: Scheduling
     ) -> None:
         await scheduling.facts(ev.room("stilteruimte", quiet_room=True, capacity=1), ev.availability("adv-1"))
-        await scheduling.command(ev.ACTIONS, ev.book_quiet_room("adv-1", "Den Haag", minutes=45))
+        await scheduling.command(ev.ACTIONS, ev.book_quiet_room("adv-1", "den_haag", minutes=45))
         await scheduling.case("case-1", "adv-1")
 
         (quiet,) = await scheduling.payloads("QuietRoomBooked")
@@ -418,7 +418,7 @@ class TestSchedulingContract:
         )
         # The advisor is in the quiet room until 09:45: the call is set after it.
         assert meeting["start"] == utc_iso(local(2025, 6, 2, 9, 45))
-        await scheduling.command(ev.ACTIONS, ev.book_quiet_room("adv-1", "Utrecht"))
+        await scheduling.command(ev.ACTIONS, ev.book_quiet_room("adv-1", "utrecht"))
         (unavailable,) = await scheduling.payloads("QuietRoomUnavailable")
         assert unavailable["reason_code"] == "NO_QUIET_ROOM"
 
