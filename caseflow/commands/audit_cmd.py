@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from typing import Any
 
@@ -46,16 +47,17 @@ async def _run(args: argparse.Namespace) -> int:
                         f"NOT REPRODUCED {verdict.case_id} {verdict.event_type}: {'; '.join(verdict.differences)}"
                     )
         if args.action == "verify" and not args.without_log:
-            mismatches = await _state_against_log(engine, settings)
+            mismatches = await _state_against_log(engine, settings, args.intake_database)
             if mismatches is None:
                 return 2
-            for mismatch in mismatches:
-                print(f"STATE DIFFERS FROM LOG {mismatch.describe()}")
-            print(
-                f"routing's open cases against routing.assignments.v1: "
-                f"{'all agree' if not mismatches else f'{len(mismatches)} differ'}."
-            )
-            failures += len(mismatches)
+            for holder, found in mismatches.items():
+                for mismatch in found:
+                    print(f"STATE DIFFERS FROM LOG {mismatch.describe()}")
+                print(
+                    f"{holder} against routing.assignments.v1: "
+                    f"{'all agree' if not found else f'{len(found)} differ'}."
+                )
+                failures += len(found)
     finally:
         await engine.dispose()
     if args.action == "explain" and total == 0:
@@ -66,12 +68,17 @@ async def _run(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-async def _state_against_log(engine: Any, settings: Any) -> list[Any] | None:
-    """Routing's open cases compared with the published assignments topic; None when unreadable."""
+async def _state_against_log(
+    engine: Any, settings: Any, intake_database: str | None
+) -> dict[str, list[Any]] | None:
+    """Routing's open cases (and intake's assignments, given its database) against the published
+    assignments topic, per holder; None when the topic cannot be read."""
     from sqlalchemy import select
 
+    from services.intake.store import assignments
     from services.routing.consistency import compare, decode_values, published_placements
     from services.routing.store import routing_cases
+    from shared.db import make_engine
     from shared.log_reader import PublishedLogUnreadable, read_published
     from shared.topics import ROUTING_ASSIGNMENTS
 
@@ -85,13 +92,34 @@ async def _state_against_log(engine: Any, settings: Any) -> list[Any] | None:
             file=sys.stderr,
         )
         return None
+    published = published_placements(decode_values(r.value for r in records))
     async with engine.connect() as conn:
         rows = (
             await conn.execute(
                 select(routing_cases.c.case_id, routing_cases.c.status, routing_cases.c.current_advisor_id)
             )
         ).all()
-    return compare(rows, published_placements(decode_values(r.value for r in records)))
+    found = {"routing's open cases": compare(rows, published)}
+    if intake_database:
+        intake = make_engine(intake_database)
+        try:
+            async with intake.connect() as conn:
+                held = (
+                    await conn.execute(
+                        select(
+                            assignments.c.case_id,
+                            assignments.c.state.label("status"),
+                            assignments.c.advisor_id.label("current_advisor_id"),
+                        )
+                    )
+                ).all()
+        finally:
+            await intake.dispose()
+        # Intake forgets the assignment of an erased case: a published case it lacks is no error.
+        found["intake's assignments"] = compare(
+            held, published, holder="intake's assignments", every_published_case_held=False
+        )
+    return found
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -115,6 +143,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "the broker (ROUTING_KAFKA_BOOTSTRAP, ROUTING_TOPIC_PREFIX) and checks that every open case in "
             "routing's database has the status and advisor consumers were told. Exits 1 on any difference."
         ),
+    )
+    verify.add_argument(
+        "--intake-database",
+        default=os.environ.get("INTAKE_DATABASE_URL") or None,
+        help="also compare intake's assignment projection (who may read a case file) with the topic "
+        "(default: $INTAKE_DATABASE_URL when set)",
     )
     verify.add_argument(
         "--without-log",

@@ -6,7 +6,9 @@ lost when one directory change re-routed several cases (their events shared an i
 kept one). This check folds `routing.assignments.v1` as consumers see it (intake grants case-file
 access from it, scheduling plans meetings from it) and compares every open case in routing's
 database with it: same status, same advisor. Any difference is a case that sits in a queue other
-services do not know of.
+services do not know of. The same comparison runs against intake's assignment projection, the
+state that decides who may read a case file: an advisor who kept access after a re-route shows up
+there.
 """
 
 from __future__ import annotations
@@ -34,11 +36,12 @@ class Mismatch:
     case_id: str
     in_state: Placement | None
     published: Placement | None
+    holder: str = "routing's database"
 
     def describe(self) -> str:
-        state = self.in_state.describe() if self.in_state else "not open in routing's database"
+        state = self.in_state.describe() if self.in_state else "not open"
         log = self.published.describe() if self.published else "no assignment event published"
-        return f"{self.case_id}: routing's database says {state}; routing.assignments.v1 says {log}"
+        return f"{self.case_id}: {self.holder} says {state}; routing.assignments.v1 says {log}"
 
 
 def published_placements(envelopes: Iterable[dict[str, Any]]) -> dict[str, Placement]:
@@ -67,11 +70,19 @@ def published_placements(envelopes: Iterable[dict[str, Any]]) -> dict[str, Place
     return {case_id: placement for case_id, (_seq, placement) in latest.items()}
 
 
-def compare(state_rows: Sequence[Any], published: dict[str, Placement]) -> list[Mismatch]:
-    """Open cases whose placement differs from the published one, and published cases routing lacks.
+def compare(
+    state_rows: Sequence[Any],
+    published: dict[str, Placement],
+    *,
+    holder: str = "routing's database",
+    every_published_case_held: bool = True,
+) -> list[Mismatch]:
+    """Open cases whose placement differs from the published one, and published cases the holder lacks.
 
-    `state_rows` are routing_cases rows (case_id, status, current_advisor_id). Closed and erased
-    cases are left out: their last published placement is history, not a queue.
+    `state_rows` are (case_id, status, current_advisor_id) rows: routing's routing_cases, or a
+    consumer's projection of the topic (intake's assignments, which decide who reads a case file).
+    Closed and erased cases are left out: their last published placement is history, not a queue.
+    A consumer that forgets erased cases passes `every_published_case_held=False`.
     """
     mismatches: list[Mismatch] = []
     known: set[str] = set()
@@ -82,10 +93,10 @@ def compare(state_rows: Sequence[Any], published: dict[str, Placement]) -> list[
         state = Placement(row.status, row.current_advisor_id if row.status == "assigned" else None)
         log = published.get(row.case_id)
         if log != state:
-            mismatches.append(Mismatch(row.case_id, state, log))
+            mismatches.append(Mismatch(row.case_id, state, log, holder))
     for case_id, placement in published.items():
-        if case_id not in known:
-            mismatches.append(Mismatch(case_id, None, placement))
+        if every_published_case_held and case_id not in known:
+            mismatches.append(Mismatch(case_id, None, placement, holder))
     return sorted(mismatches, key=lambda m: m.case_id)
 
 

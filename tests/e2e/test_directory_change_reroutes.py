@@ -130,17 +130,25 @@ async def _scenario(lc: Lifecycle, kafka_bootstrap: str, tmp_path: Path) -> None
         answer = await lc.read_as(ANNA, case_id)
         assert answer.status_code in (403, 404), answer.text
 
-    # The audit agrees with what happened ...
-    verdict = audit_verify(env)
+    # The audit agrees with what happened, in routing and in intake's access projection ...
+    audit_env = {**env, "INTAKE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/intake.db"}
+    verdict = audit_verify(audit_env)
     assert verdict.returncode == 0, verdict.stdout + verdict.stderr
-    assert "all agree" in verdict.stdout
-    # ... and notices when routing's database and the log part ways.
+    assert "routing's open cases against routing.assignments.v1: all agree" in verdict.stdout
+    assert "intake's assignments against routing.assignments.v1: all agree" in verdict.stdout
+    # ... and notices when a service's state and the log part ways: routing's database, and intake
+    # still letting Anna read a case that was taken from her (the defect as it was found).
     with sqlite3.connect(tmp_path / "routing.db") as db:
         db.execute("UPDATE routing_cases SET current_advisor_id = ? WHERE case_id = ?", (ANNA, cases[3]))
-    verdict = audit_verify(env)
+    with sqlite3.connect(tmp_path / "intake.db") as db:
+        db.execute("UPDATE assignments SET advisor_id = ? WHERE case_id = ?", (ANNA, cases[5]))
+    verdict = audit_verify(audit_env)
     assert verdict.returncode == 1, verdict.stdout + verdict.stderr
-    assert f"STATE DIFFERS FROM LOG {cases[3]}" in verdict.stdout
-    assert "1 differ" in verdict.stdout
+    assert f"STATE DIFFERS FROM LOG {cases[3]}: routing's database says assigned to {ANNA}" in verdict.stdout
+    assert (
+        f"STATE DIFFERS FROM LOG {cases[5]}: intake's assignments says assigned to {ANNA}" in verdict.stdout
+    )
+    assert verdict.stdout.count("1 differ") == 2
     assert "Traceback" not in (tmp_path / "routing.log").read_text()
 
 
