@@ -50,6 +50,17 @@ async def _run(args: argparse.Namespace) -> int:
             mismatches = await _state_against_log(engine, settings, args.intake_database)
             if mismatches is None:
                 return 2
+            if args.scheduling_database:
+                meetings = await _ledger_against_log(settings, args.scheduling_database)
+                if meetings is None:
+                    return 2
+                for mismatch in meetings:
+                    print(f"STATE DIFFERS FROM LOG {mismatch.describe()}")
+                print(
+                    "scheduling's meetings against scheduling.meetings.v1: "
+                    f"{'all agree' if not meetings else f'{len(meetings)} differ'}."
+                )
+                failures += len(meetings)
             for holder, found in mismatches.items():
                 for mismatch in found:
                     print(f"STATE DIFFERS FROM LOG {mismatch.describe()}")
@@ -122,6 +133,41 @@ async def _state_against_log(
     return found
 
 
+async def _ledger_against_log(settings: Any, scheduling_database: str) -> list[Any] | None:
+    """Each meeting's latest booking in scheduling's ledger against the published meetings topic."""
+    from sqlalchemy import select
+
+    from services.routing.consistency import decode_values
+    from services.scheduling.consistency import compare_meetings, published_meetings
+    from services.scheduling.store import bookings
+    from shared.db import make_engine
+    from shared.log_reader import PublishedLogUnreadable, read_published
+    from shared.topics import SCHEDULING_MEETINGS
+
+    topic = settings.topic_prefix + SCHEDULING_MEETINGS.name
+    try:
+        records = await read_published(settings, topic)
+    except PublishedLogUnreadable as exc:
+        print(f"caseflow audit: cannot compare scheduling's ledger with {topic}: {exc}.", file=sys.stderr)
+        return None
+    engine = make_engine(scheduling_database)
+    try:
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(bookings)
+                    .where(bookings.c.kind == "meeting")
+                    .order_by(bookings.c.calendar_sequence)
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    latest = {row.meeting_id: row for row in rows}  # ordered by sequence: the last one stays
+    return compare_meetings(
+        list(latest.values()), published_meetings(decode_values(r.value for r in records))
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "audit",
@@ -149,6 +195,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default=os.environ.get("INTAKE_DATABASE_URL") or None,
         help="also compare intake's assignment projection (who may read a case file) with the topic "
         "(default: $INTAKE_DATABASE_URL when set)",
+    )
+    verify.add_argument(
+        "--scheduling-database",
+        default=os.environ.get("SCHEDULING_DATABASE_URL") or None,
+        help="also compare scheduling's booking ledger with scheduling.meetings.v1 "
+        "(default: $SCHEDULING_DATABASE_URL when set)",
     )
     verify.add_argument(
         "--without-log",

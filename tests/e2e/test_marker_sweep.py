@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sqlite3
 import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -401,6 +402,42 @@ async def test_markers_in_every_field_of_every_entry_point_appear_in_no_byte_the
         hits(hostile, haystacks),
         haystacks[f"topic {prefix}advisor.actions.v1"][:2000],
     )
+
+    # The state each service holds agrees with what it published (and a hand-made difference in
+    # scheduling's ledger is named): routing's cases, intake's access, scheduling's meetings.
+    audit_env = {
+        **os.environ,
+        "ROUTING_DATABASE_URL": f"sqlite+aiosqlite:///{home}/routing.db",
+        "ROUTING_KEYSTORE_URL": f"sqlite+aiosqlite:///{home}/keystore.db",
+        "ROUTING_MASTER_KEY": (home / "master.key").read_text().strip(),
+        "ROUTING_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "ROUTING_TOPIC_PREFIX": prefix,
+        "INTAKE_DATABASE_URL": f"{pg_url_base}/{name}",
+        "SCHEDULING_DATABASE_URL": f"sqlite+aiosqlite:///{home}/scheduling.db",
+    }
+    verdict = await asyncio.to_thread(
+        subprocess.run,
+        [CASEFLOW, "audit", "verify"],
+        env=audit_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verdict.returncode == 0, verdict.stdout + verdict.stderr
+    assert verdict.stdout.count("all agree") == 3, verdict.stdout
+    with sqlite3.connect(home / "scheduling.db") as db:
+        flip = "CASE status WHEN 'active' THEN 'cancelled' ELSE 'active' END"
+        db.execute(f"UPDATE bookings SET status = {flip} WHERE meeting_id = ?", (meetings[0],))
+    verdict = await asyncio.to_thread(
+        subprocess.run,
+        [CASEFLOW, "audit", "verify"],
+        env=audit_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verdict.returncode == 1, verdict.stdout + verdict.stderr
+    assert f"STATE DIFFERS FROM LOG meeting {meetings[0]}: scheduling's ledger says" in verdict.stdout
 
 
 async def assignee(kafka: str, prefix: str, case_id: str) -> str:
