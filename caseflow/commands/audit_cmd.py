@@ -23,11 +23,10 @@ async def _run(args: argparse.Namespace) -> int:
         print("caseflow audit: ROUTING_MASTER_KEY is not set; the audit needs key access.", file=sys.stderr)
         return 2
     engine = make_engine(settings.database_url)
-    keys = KeyStore(
-        make_engine(settings.keystore_url), parse_master_key(settings.master_key.get_secret_value())
-    )
+    keys_engine = make_engine(settings.keystore_url)
+    keys = KeyStore(keys_engine, parse_master_key(settings.master_key.get_secret_value()))
     policy = PolicySettings(small_unit_threshold=settings.small_unit_threshold)
-    failures = total = 0
+    failures = total = state_failures = 0
     try:
         async with engine.connect() as conn:
             for verdict in await audit(
@@ -47,36 +46,33 @@ async def _run(args: argparse.Namespace) -> int:
                         f"NOT REPRODUCED {verdict.case_id} {verdict.event_type}: {'; '.join(verdict.differences)}"
                     )
         if args.action == "verify" and not args.without_log:
-            mismatches = await _state_against_log(engine, settings, args.intake_database)
-            if mismatches is None:
+            holders = await _state_against_log(engine, settings, args.intake_database)
+            if holders is None:
                 return 2
             if args.scheduling_database:
                 meetings = await _ledger_against_log(settings, args.scheduling_database)
                 if meetings is None:
                     return 2
-                for mismatch in meetings:
-                    print(f"STATE DIFFERS FROM LOG {mismatch.describe()}")
-                print(
-                    "scheduling's meetings against scheduling.meetings.v1: "
-                    f"{'all agree' if not meetings else f'{len(meetings)} differ'}."
-                )
-                failures += len(meetings)
-            for holder, found in mismatches.items():
+                holders["scheduling's meetings"] = meetings
+            for holder, found in holders.items():
                 for mismatch in found:
                     print(f"STATE DIFFERS FROM LOG {mismatch.describe()}")
-                print(
-                    f"{holder} against routing.assignments.v1: "
-                    f"{'all agree' if not found else f'{len(found)} differ'}."
+                topic = (
+                    "scheduling.meetings.v1"
+                    if holder == "scheduling's meetings"
+                    else "routing.assignments.v1"
                 )
-                failures += len(found)
+                print(f"{holder} against {topic}: {'all agree' if not found else f'{len(found)} differ'}.")
+                state_failures += len(found)
     finally:
         await engine.dispose()
+        await keys_engine.dispose()
     if args.action == "explain" and total == 0:
         print(f"no routing decisions recorded for case {args.case}", file=sys.stderr)
         return 1
     if args.action == "verify":
         print(f"{total} decision(s) replayed, {total - failures} reproduced exactly, {failures} not.")
-    return 1 if failures else 0
+    return 1 if failures or state_failures else 0
 
 
 async def _state_against_log(
