@@ -53,15 +53,10 @@ async def _run(args: argparse.Namespace) -> int:
                 meetings = await _ledger_against_log(settings, args.scheduling_database)
                 if meetings is None:
                     return 2
-                holders["scheduling's meetings"] = meetings
-            for holder, found in holders.items():
+                holders["scheduling's meetings"] = ("scheduling.meetings.v1", meetings)
+            for holder, (topic, found) in holders.items():
                 for mismatch in found:
                     print(f"STATE DIFFERS FROM LOG {mismatch.describe()}")
-                topic = (
-                    "scheduling.meetings.v1"
-                    if holder == "scheduling's meetings"
-                    else "routing.assignments.v1"
-                )
                 print(f"{holder} against {topic}: {'all agree' if not found else f'{len(found)} differ'}.")
                 state_failures += len(found)
     finally:
@@ -77,17 +72,19 @@ async def _run(args: argparse.Namespace) -> int:
 
 async def _state_against_log(
     engine: Any, settings: Any, intake_database: str | None
-) -> dict[str, list[Any]] | None:
-    """Routing's open cases (and intake's assignments, given its database) against the published
-    assignments topic, per holder; None when the topic cannot be read."""
+) -> dict[str, tuple[str, list[Any]]] | None:
+    """Per holder, the topic and the differences: routing's open cases against the published
+    assignments topic and, given intake's database, intake's assignments against it too and
+    intake's case register against intake.cases.v1. None when a topic cannot be read."""
     from sqlalchemy import select
 
-    from services.intake.store import assignments
+    from services.intake.consistency import compare_cases, published_case_states
+    from services.intake.store import assignments, cases
     from services.routing.consistency import compare, decode_values, published_placements
     from services.routing.store import routing_cases
     from shared.db import make_engine
     from shared.log_reader import PublishedLogUnreadable, read_published
-    from shared.topics import ROUTING_ASSIGNMENTS
+    from shared.topics import INTAKE_CASES, ROUTING_ASSIGNMENTS
 
     topic = settings.topic_prefix + ROUTING_ASSIGNMENTS.name
     try:
@@ -106,8 +103,18 @@ async def _state_against_log(
                 select(routing_cases.c.case_id, routing_cases.c.status, routing_cases.c.current_advisor_id)
             )
         ).all()
-    found = {"routing's open cases": compare(rows, published)}
+    found: dict[str, tuple[str, list[Any]]] = {
+        "routing's open cases": (ROUTING_ASSIGNMENTS.name, compare(rows, published))
+    }
     if intake_database:
+        cases_topic = settings.topic_prefix + INTAKE_CASES.name
+        try:
+            case_records = await read_published(settings, cases_topic)
+        except PublishedLogUnreadable as exc:
+            print(
+                f"caseflow audit: cannot compare intake's cases with {cases_topic}: {exc}.", file=sys.stderr
+            )
+            return None
         intake = make_engine(intake_database)
         try:
             async with intake.connect() as conn:
@@ -120,11 +127,19 @@ async def _state_against_log(
                         )
                     )
                 ).all()
+                registered = (
+                    await conn.execute(select(cases.c.case_id, cases.c.status, cases.c.erased_at))
+                ).all()
         finally:
             await intake.dispose()
         # Intake forgets the assignment of an erased case: a published case it lacks is no error.
-        found["intake's assignments"] = compare(
-            held, published, holder="intake's assignments", every_published_case_held=False
+        found["intake's assignments"] = (
+            ROUTING_ASSIGNMENTS.name,
+            compare(held, published, holder="intake's assignments", every_published_case_held=False),
+        )
+        found["intake's case register"] = (
+            INTAKE_CASES.name,
+            compare_cases(registered, published_case_states(decode_values(r.value for r in case_records))),
         )
     return found
 
@@ -189,8 +204,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     verify.add_argument(
         "--intake-database",
         default=os.environ.get("INTAKE_DATABASE_URL") or None,
-        help="also compare intake's assignment projection (who may read a case file) with the topic "
-        "(default: $INTAKE_DATABASE_URL when set)",
+        help="also compare intake's assignment projection (who may read a case file) with the topic, "
+        "and intake's case register with intake.cases.v1 (default: $INTAKE_DATABASE_URL when set)",
     )
     verify.add_argument(
         "--scheduling-database",

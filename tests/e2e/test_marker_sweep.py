@@ -424,7 +424,7 @@ async def test_markers_in_every_field_of_every_entry_point_appear_in_no_byte_the
         check=False,
     )
     assert verdict.returncode == 0, verdict.stdout + verdict.stderr
-    assert verdict.stdout.count("all agree") == 3, verdict.stdout
+    assert verdict.stdout.count("all agree") == 4, verdict.stdout  # routing, intake twice, scheduling
     with sqlite3.connect(home / "scheduling.db") as db:
         flip = "CASE status WHEN 'active' THEN 'cancelled' ELSE 'active' END"
         db.execute(f"UPDATE bookings SET status = {flip} WHERE meeting_id = ?", (meetings[0],))
@@ -438,6 +438,22 @@ async def test_markers_in_every_field_of_every_entry_point_appear_in_no_byte_the
     )
     assert verdict.returncode == 1, verdict.stdout + verdict.stderr
     assert f"STATE DIFFERS FROM LOG meeting {meetings[0]}: scheduling's ledger says" in verdict.stdout
+    # An erasure intake holds but never published: the erased case is still open everywhere else.
+    pg = await asyncpg.connect(f"{raw}/{name}")
+    try:
+        await pg.execute("UPDATE cases SET erased_at = NULL, status = 'open' WHERE case_id = $1", case_id)
+    finally:
+        await pg.close()
+    verdict = await asyncio.to_thread(
+        subprocess.run,
+        [CASEFLOW, "audit", "verify"],
+        env=audit_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verdict.returncode == 1, verdict.stdout + verdict.stderr
+    assert f"case {case_id}: intake's case register says open; intake.cases.v1 says erased" in verdict.stdout
 
 
 async def assignee(kafka: str, prefix: str, case_id: str) -> str:
