@@ -58,7 +58,7 @@ demo: venv kafka-jars
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared services
+	$(BIN)/mypy shared services caseflow
 
 format: venv
 	$(BIN)/ruff format .

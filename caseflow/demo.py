@@ -13,6 +13,7 @@ import contextlib
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -58,7 +59,9 @@ async def _directory_arrived(intake_url: str, units: int, timeout: float = 120) 
             await asyncio.sleep(0.5)
 
 
-async def _run_simulation(state: stack.StackState, duration: float, rate: float, say: callable) -> Simulator:  # type: ignore[valid-type]
+async def _run_simulation(
+    state: stack.StackState, duration: float, rate: float, say: Callable[[str], None]
+) -> Simulator:
     intake_url = state.url("intake")
     assert intake_url is not None
     sim = Simulator(state.kafka_bootstrap, state.topic_prefix, intake_url)
@@ -99,7 +102,7 @@ async def _run_simulation(state: stack.StackState, duration: float, rate: float,
     return sim
 
 
-def _write_reports(state: stack.StackState, out: Path, year: int, say: callable) -> list[Path]:  # type: ignore[valid-type]
+def _write_reports(state: stack.StackState, out: Path, year: int, say: Callable[[str], None]) -> list[Path]:
     url = state.url("reporting")
     written: list[Path] = []
     if url is None:

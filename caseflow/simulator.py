@@ -15,7 +15,7 @@ import json
 import random
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -125,7 +125,7 @@ OUTCOMES = [
 ]
 
 
-def pick(rng: random.Random, weighted: list[tuple[Any, float]]) -> Any:
+def pick(rng: random.Random, weighted: Sequence[tuple[Any, float]]) -> Any:
     return rng.choices([w[0] for w in weighted], [w[1] for w in weighted])[0]
 
 
