@@ -15,7 +15,7 @@ help:
 	@echo "make test-unit         unit tests only (no broker, no database server)"
 	@echo "make test-integration  integration tests only"
 	@echo "make demo              the whole case flow on SQLite, then the annual report in out/ (DEMO_ARGS='--duration 120 --rate 5')"
-	@echo "make lint              ruff check, format check, mypy --strict on shared/ and services/"
+	@echo "make lint              ruff check, format check, mypy --strict on shared/, services/ and caseflow/"
 	@echo "Pass extra pytest arguments with PYTEST_ARGS='-x -k kafka'."
 
 venv: $(VENV)/.stamp
