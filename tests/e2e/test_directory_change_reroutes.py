@@ -10,9 +10,7 @@ and fails loudly when a mismatch is injected into routing's database by hand.
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -24,7 +22,7 @@ from shared.topics import ALL_TOPICS
 from tests.support.directory import produce_directory
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
 from tests.support.lifecycle import Lifecycle, start_lifecycle
-from tests.support.processes import CASEFLOW, ServiceProcess
+from tests.support.processes import ServiceProcess, audit_verify
 from tests.support.services import TEST_MASTER_KEY, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -48,17 +46,6 @@ def routing_rows(tmp_path: Path) -> dict[str, tuple[str, str | None]]:
             r[0]: (r[1], r[2])
             for r in db.execute("SELECT case_id, status, current_advisor_id FROM routing_cases")
         }
-
-
-def audit_verify(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [CASEFLOW, "audit", "verify"],
-        env={**os.environ, **env},
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
 
 
 async def test_an_advisor_moving_under_the_manager_of_ten_cases_loses_all_ten_across_a_sigkill(

@@ -49,7 +49,7 @@ from shared.settings import ServiceSettings
 from shared.submission_sealing import fetch_submission_key, sealed_record_bytes
 from tests.support import samples
 from tests.support.kafka_io import produce
-from tests.support.processes import CASEFLOW
+from tests.support.processes import CASEFLOW, audit_verify
 from tests.support.services import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -415,27 +415,13 @@ async def test_markers_in_every_field_of_every_entry_point_appear_in_no_byte_the
         "INTAKE_DATABASE_URL": f"{pg_url_base}/{name}",
         "SCHEDULING_DATABASE_URL": f"sqlite+aiosqlite:///{home}/scheduling.db",
     }
-    verdict = await asyncio.to_thread(
-        subprocess.run,
-        [CASEFLOW, "audit", "verify"],
-        env=audit_env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    verdict = await asyncio.to_thread(audit_verify, audit_env)
     assert verdict.returncode == 0, verdict.stdout + verdict.stderr
     assert verdict.stdout.count("all agree") == 4, verdict.stdout  # routing, intake twice, scheduling
     with sqlite3.connect(home / "scheduling.db") as db:
         flip = "CASE status WHEN 'active' THEN 'cancelled' ELSE 'active' END"
         db.execute(f"UPDATE bookings SET status = {flip} WHERE meeting_id = ?", (meetings[0],))
-    verdict = await asyncio.to_thread(
-        subprocess.run,
-        [CASEFLOW, "audit", "verify"],
-        env=audit_env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    verdict = await asyncio.to_thread(audit_verify, audit_env)
     assert verdict.returncode == 1, verdict.stdout + verdict.stderr
     assert f"STATE DIFFERS FROM LOG meeting {meetings[0]}: scheduling's ledger says" in verdict.stdout
     # An erasure intake holds but never published: the erased case is still open everywhere else.
@@ -444,14 +430,7 @@ async def test_markers_in_every_field_of_every_entry_point_appear_in_no_byte_the
         await pg.execute("UPDATE cases SET erased_at = NULL, status = 'open' WHERE case_id = $1", case_id)
     finally:
         await pg.close()
-    verdict = await asyncio.to_thread(
-        subprocess.run,
-        [CASEFLOW, "audit", "verify"],
-        env=audit_env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    verdict = await asyncio.to_thread(audit_verify, audit_env)
     assert verdict.returncode == 1, verdict.stdout + verdict.stderr
     assert f"case {case_id}: intake's case register says open; intake.cases.v1 says erased" in verdict.stdout
 

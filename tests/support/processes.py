@@ -76,3 +76,16 @@ class ServiceProcess:
 
     def metrics_text(self) -> str:
         return httpx.get(self.url + "/metrics", timeout=5).text
+
+
+def audit_verify(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`caseflow audit verify` with `env` over this process's environment (its exit code is checked
+    by the caller: 0 all agree, 1 a difference, 2 nothing to compare)."""
+    return subprocess.run(
+        [CASEFLOW, "audit", "verify"],
+        env={**os.environ, **env},
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
