@@ -70,6 +70,24 @@ async def _run(args: argparse.Namespace) -> int:
     return 1 if failures or state_failures else 0
 
 
+async def _published(settings: Any, logical_topic: str, what: str) -> list[dict[str, Any]] | None:
+    """The envelopes on a topic of this deployment as published; None (and why) when unreadable."""
+    from services.routing.consistency import decode_values
+    from shared.log_reader import PublishedLogUnreadable, read_published
+
+    topic = settings.topic_prefix + logical_topic
+    try:
+        records = await read_published(settings, topic)
+    except PublishedLogUnreadable as exc:
+        print(
+            f"caseflow audit: cannot compare {what} with {topic}: {exc}. Set ROUTING_KAFKA_BOOTSTRAP "
+            "(and ROUTING_TOPIC_PREFIX), or pass --without-log to replay decisions only.",
+            file=sys.stderr,
+        )
+        return None
+    return decode_values(r.value for r in records)
+
+
 async def _state_against_log(
     engine: Any, settings: Any, intake_database: str | None
 ) -> dict[str, tuple[str, list[Any]]] | None:
@@ -80,23 +98,15 @@ async def _state_against_log(
 
     from services.intake.consistency import compare_cases, published_case_states
     from services.intake.store import assignments, cases
-    from services.routing.consistency import compare, decode_values, published_placements
+    from services.routing.consistency import compare, published_placements
     from services.routing.store import routing_cases
     from shared.db import make_engine
-    from shared.log_reader import PublishedLogUnreadable, read_published
     from shared.topics import INTAKE_CASES, ROUTING_ASSIGNMENTS
 
-    topic = settings.topic_prefix + ROUTING_ASSIGNMENTS.name
-    try:
-        records = await read_published(settings, topic)
-    except PublishedLogUnreadable as exc:
-        print(
-            f"caseflow audit: cannot compare routing's state with {topic}: {exc}. Set ROUTING_KAFKA_BOOTSTRAP "
-            "(and ROUTING_TOPIC_PREFIX), or pass --without-log to replay decisions only.",
-            file=sys.stderr,
-        )
+    assignment_events = await _published(settings, ROUTING_ASSIGNMENTS.name, "routing's state")
+    if assignment_events is None:
         return None
-    published = published_placements(decode_values(r.value for r in records))
+    published = published_placements(assignment_events)
     async with engine.connect() as conn:
         rows = (
             await conn.execute(
@@ -107,13 +117,8 @@ async def _state_against_log(
         "routing's open cases": (ROUTING_ASSIGNMENTS.name, compare(rows, published))
     }
     if intake_database:
-        cases_topic = settings.topic_prefix + INTAKE_CASES.name
-        try:
-            case_records = await read_published(settings, cases_topic)
-        except PublishedLogUnreadable as exc:
-            print(
-                f"caseflow audit: cannot compare intake's cases with {cases_topic}: {exc}.", file=sys.stderr
-            )
+        case_events = await _published(settings, INTAKE_CASES.name, "intake's cases")
+        if case_events is None:
             return None
         intake = make_engine(intake_database)
         try:
@@ -139,7 +144,7 @@ async def _state_against_log(
         )
         found["intake's case register"] = (
             INTAKE_CASES.name,
-            compare_cases(registered, published_case_states(decode_values(r.value for r in case_records))),
+            compare_cases(registered, published_case_states(case_events)),
         )
     return found
 
@@ -148,18 +153,13 @@ async def _ledger_against_log(settings: Any, scheduling_database: str) -> list[A
     """Each meeting's latest booking in scheduling's ledger against the published meetings topic."""
     from sqlalchemy import select
 
-    from services.routing.consistency import decode_values
     from services.scheduling.consistency import compare_meetings, published_meetings
     from services.scheduling.store import bookings
     from shared.db import make_engine
-    from shared.log_reader import PublishedLogUnreadable, read_published
     from shared.topics import SCHEDULING_MEETINGS
 
-    topic = settings.topic_prefix + SCHEDULING_MEETINGS.name
-    try:
-        records = await read_published(settings, topic)
-    except PublishedLogUnreadable as exc:
-        print(f"caseflow audit: cannot compare scheduling's ledger with {topic}: {exc}.", file=sys.stderr)
+    meeting_events = await _published(settings, SCHEDULING_MEETINGS.name, "scheduling's ledger")
+    if meeting_events is None:
         return None
     engine = make_engine(scheduling_database)
     try:
@@ -174,9 +174,7 @@ async def _ledger_against_log(settings: Any, scheduling_database: str) -> list[A
     finally:
         await engine.dispose()
     latest = {row.meeting_id: row for row in rows}  # ordered by sequence: the last one stays
-    return compare_meetings(
-        list(latest.values()), published_meetings(decode_values(r.value for r in records))
-    )
+    return compare_meetings(list(latest.values()), published_meetings(meeting_events))
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
