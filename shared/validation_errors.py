@@ -47,6 +47,10 @@ def safe_errors(exc: ValidationError, model: type[BaseModel] | None) -> list[Saf
     for err in exc.errors(include_input=False, include_url=False)[:MAX_ERRORS]:
         parts = schema_path(err.get("loc", ()), model)
         kind = str(err.get("type", ""))
+        if kind == "extra_forbidden" and parts:
+            # The last part is the caller's own name, even when it happens to spell a schema word
+            # ("[key]", a model's class name): never printed.
+            parts[-1] = UNKNOWN_FIELD
         code = None
         if kind == "value_error":
             message = str(err.get("ctx", {}).get("error", ""))

@@ -44,8 +44,10 @@ MAX_NARRATIVE_CHARS = 20_000
 SUBMISSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 PSEUDONYM = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 LANGUAGE = re.compile(r"^[a-z]{2}$")
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
+# The domain is dot-separated labels, none empty ("x@..org" reaches nobody).
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)*\.[^@\s.]{2,}$")
+# At least six digits among the separators ("((--))" reaches nobody).
+PHONE = re.compile(r"^(?=(?:[^0-9]*[0-9]){6})\+?[0-9 ()-]{6,20}$")
 
 
 class _Strict(BaseModel):
@@ -241,6 +243,8 @@ _PYDANTIC_REASONS = {
     "timezone_aware": "timestamp_without_zone",
     "datetime_from_date_parsing": "invalid_timestamp",
     "datetime_parsing": "invalid_timestamp",
+    # JSON that json.loads takes and pydantic's parser refuses (a lone surrogate, nesting too deep)
+    "json_invalid": "not_json",
 }
 
 
