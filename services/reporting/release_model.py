@@ -397,6 +397,11 @@ class _Builder:
         self.problem.relations.extend(r for r in candidates if holds(r))
 
 
+def organisation_of_atom(atom: str) -> str:
+    """The organisation an atom counts for (atom keys are <family>|<organisation>|<period>|<code>)."""
+    return atom.split("|", 2)[1]
+
+
 def build_release_problem(
     data: ReleaseInput, policy: DisclosurePolicy, atoms: Mapping[str, int] | None = None
 ) -> ReleaseProblem:
@@ -418,6 +423,7 @@ def build_release_problem(
     builder.government_lines()
     builder.relations()
     problem = builder.problem
+    problem.subsystem = organisation_of_atom
     problem.primary.update(
         key
         for key, spec in problem.figures.items()

@@ -213,10 +213,7 @@ class ReleaseService:
         # The figures this release publishes (some repeat earlier ones), under every key they have.
         own = set(problem.figures) | set(problem.aliases)
         for figure in fixed.values():
-            known_as = problem.add(figure.spec)
-            problem.fixed[known_as] = figure.value
-            if figure.primary:
-                problem.primary.add(known_as)
+            problem.fix(figure.spec, figure.value, figure.primary)
         # Protection solves integer programs: keep it off the event loop that also consumes.
         values = await asyncio.to_thread(protect_release, problem, self.requirement, key)
         new_values = {k: v for k, v in values.items() if k in own}

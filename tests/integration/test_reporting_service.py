@@ -95,8 +95,11 @@ class TestReportingService:
             charts = node.find_all("svg")
             assert len(charts) == 1 and title in charts[0].attrs["aria-label"]
             drawn += bool(charts[0].find_all("rect") or charts[0].find_all("path"))
-        # A chart whose every value is suppressed says so instead of drawing; most have something to draw.
-        assert drawn >= len(SectionId) - 3
+        # A chart whose every value is suppressed says so instead of drawing; most have something to
+        # draw. A ministry of some 55 contacts a year has four sections that are small by nature
+        # (conflict reassignments, deadlines of formal reports, training, feedback); a line covers its
+        # primaries with a part of at least k (D29), so these may be withheld whole.
+        assert drawn >= len(SectionId) - 4
         assert "<script" not in html.text
         assert (
             f"{len(events):,}".replace(",", ".") in html.text

@@ -32,7 +32,7 @@ from services.reporting.joint_disclosure import (
 from services.reporting.release_model import build_release_problem
 from services.reporting.releases import freeze, releasable_through, release_id
 from services.reporting.report_model import DisclosurePolicy
-from tools.reporting.release_sample import sample_release_input
+from tools.reporting.release_sample import sample_release_input, through_quarter
 
 pytestmark = pytest.mark.unit
 
@@ -99,6 +99,28 @@ def test_a_whole_release_passes_the_exact_attacker(
             assert not 1 <= value <= POLICY.k - 1
 
 
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), share=st.floats(0.05, 0.4))
+def test_witnesses_found_one_organisation_at_a_time_give_the_exact_verdict(seed: int, share: float) -> None:
+    """The fast audit (witnesses per organisation with the others at the truth, combined for the
+    government-wide figures) reaches the same verdict as the exact attacker, also on releases that
+    leak: a random share of the suppressed figures published again."""
+    data = sample_release_input(seed, 3, 3, through=2, contacts_per_quarter=(0, 25))
+    problem = build_release_problem(data, POLICY)
+    assert problem.subsystem is not None
+    outcome = protect_release(problem, REQUIREMENT, KEY)
+    rng = np.random.default_rng(seed)
+    weakened = {
+        key: (problem.value(key) if value is None and rng.random() < share else value)
+        for key, value in outcome.items()
+    }
+    exact = {(f.key, f.problem) for f in audit(problem, weakened, REQUIREMENT, exact=True)}
+    fast = {(f.key, f.problem) for f in audit(problem, weakened, REQUIREMENT, exact=False)}
+    assert fast == exact
+    whole = replace(problem, subsystem=None)  # the same audit solving every component whole
+    assert {(f.key, f.problem) for f in audit(whole, weakened, REQUIREMENT, exact=False)} == exact
+
+
 def test_the_same_data_and_key_give_the_same_release_and_the_key_matters() -> None:
     data = sample_release_input(5, 2, 4, through=2)
     first = protect_release(build_release_problem(data, POLICY), REQUIREMENT, KEY)
@@ -113,13 +135,7 @@ def test_the_same_data_and_key_give_the_same_release_and_the_key_matters() -> No
 def _release_over_time(seed: int) -> tuple[ReleaseProblem, dict[str, int | None]]:
     """Release Q1, then Q1..Q2 with late events for Q1, audited together as a reader holds both."""
     data2 = sample_release_input(seed, 2, 4, through=2)
-    q1 = replace(
-        data2,
-        through=1,
-        quarter_counts={k: v for k, v in data2.quarter_counts.items() if k[1] == "2026-Q1"},
-        unit_counts={k: v for k, v in data2.unit_counts.items() if k[1] == "2026-Q1"},
-        no_home={q: c for q, c in data2.no_home.items() if q == "2026-Q1"},
-    )
+    q1 = through_quarter(data2, 1)
     first_problem = build_release_problem(q1, POLICY)
     first = protect_release(first_problem, REQUIREMENT, KEY)
     frozen = dict(first_problem.atoms)
@@ -130,10 +146,8 @@ def _release_over_time(seed: int) -> tuple[ReleaseProblem, dict[str, int | None]
     atoms = freeze(current, frozen, 2026, 1, 2)
     second_problem = build_release_problem(data2, POLICY, atoms)
     for key in first:  # every key the first release published, as the ledger holds them
-        known_as = second_problem.add(replace(first_problem.spec(key), key=key))
-        second_problem.fixed[known_as] = first[key]
-        if first_problem.aliases.get(key, key) in first_problem.primary:
-            second_problem.primary.add(known_as)
+        primary = first_problem.aliases.get(key, key) in first_problem.primary
+        second_problem.fix(replace(first_problem.spec(key), key=key), first[key], primary)
     second = protect_release(second_problem, REQUIREMENT, KEY)
     for key, value in first.items():
         assert second[key] == value  # never contradicts a released value
@@ -171,10 +185,17 @@ def test_only_closed_and_settled_quarters_are_released() -> None:
 
 
 def _alternative(
-    problem: ReleaseProblem, outcome: dict[str, int | None], target: str, sign: int
+    problem: ReleaseProblem,
+    outcome: dict[str, int | None],
+    target: str,
+    pinned: int,
+    same_primaries: bool = True,
 ) -> dict[str, int] | None:
-    """Atoms consistent with every published figure, with every primary still in 1..k-1 and every
-    other suppressed figure 0 or >= k (so the same primaries), pushing `target` away from the truth."""
+    """The atoms closest to the truth (L1) that are consistent with every published figure and give
+    `target` the value `pinned`; None when no such table exists. A reader's "what if this cell were
+    `pinned`", not a table changed everywhere. `same_primaries`: also keep every primary in 1..k-1
+    and every other suppressed count 0 or >= k (a reader does not know which suppressed cells are
+    primary, so both kinds of table are ones the reader must consider)."""
     outcome = {k: v for k, v in outcome.items() if k in problem.figures}  # aliases are the same figures
     atoms = sorted({a for f in problem.figures.values() for a in f.atoms})
     index = {a: i for i, a in enumerate(atoms)}
@@ -196,7 +217,7 @@ def _alternative(
             low.append(value)
             high.append(value)
     big = 10_000
-    for j, key in enumerate(suppressed):
+    for j, key in enumerate(suppressed if same_primaries else ()):
         atoms_of = problem.figures[key].atoms
         if key in problem.primary and problem.figures[key].kind.value == "count":
             rows.append(row(atoms_of))
@@ -226,40 +247,23 @@ def _alternative(
             data.append(coefficient)
         ptr.append(len(cols))
     matrix = csr_array((data, cols, ptr), shape=(len(rows), n + m))
-    objective = np.zeros(n + m)
-    for a in problem.figures[target].atoms:
-        objective[index[a]] = sign
-    bounds_low = np.zeros(n + m)
     bounds_high = np.concatenate([np.full(n, np.inf), np.ones(m)])
-    from scipy.optimize import Bounds as ScipyBounds
-
-    constraints = [LinearConstraint(matrix, low, high)]
-    result = milp(
-        objective,
-        integrality=np.ones(n + m),
-        constraints=constraints,
-        bounds=ScipyBounds(bounds_low, bounds_high),
-    )
-    if result.x is None:
-        return None
-    reached = sum(round(result.x[index[a]]) for a in problem.figures[target].atoms)
-    if reached == problem.value(target):
-        return None
-    # The alternative closest to the truth (L1) with the target at the reached value: a reader's
-    # "what if only this cell were different", not a table changed everywhere.
     truth = np.array([problem.atoms.get(a, 0) for a in atoms], dtype=float)
     eye = csr_array((np.ones(n), (np.arange(n), np.arange(n))), shape=(n, n + m + n))
     dist = csr_array((np.ones(n), (np.arange(n), n + m + np.arange(n))), shape=(n, n + m + n))
+    matrix.eliminate_zeros()  # relations with an atom on both sides leave explicit zeros
     wide = csr_array((matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], n + m + n))
     pin = np.zeros(n + m + n)
     for a in problem.figures[target].atoms:
         pin[index[a]] = 1
+    from scipy.optimize import Bounds as ScipyBounds
+
     result = milp(
         np.concatenate([np.zeros(n + m), np.ones(n)]),
         integrality=np.concatenate([np.ones(n + m), np.zeros(n)]),
         constraints=[
             LinearConstraint(wide, low, high),
-            LinearConstraint(pin[None, :], reached, reached),
+            LinearConstraint(pin[None, :], pinned, pinned),
             LinearConstraint(dist - eye, -truth, np.inf),  # d >= truth - x
             LinearConstraint(dist + eye, truth, np.inf),  # d >= x - truth
         ],
@@ -270,17 +274,28 @@ def _alternative(
     return {a: round(float(result.x[i])) for a, i in index.items() if round(float(result.x[i]))}
 
 
-def test_a_reader_who_knows_the_algorithm_cannot_invert_the_pattern() -> None:
-    """For suppressed entries, another value consistent with everything published gives the same
-    published pattern: the pattern does not single out the truth.
+SEARCH_RADIUS = 8  # values tried on each side of the truth
 
-    Measured, not yet total: the line rules and the audit loop still decide some secondary
-    suppressions on hidden values (a group sum below k, an interval that nonnegativity narrows), so
-    for a minority of entries every alternative changes the pattern (docs/reporting.md, "Releases").
-    Every suppressed entry is tried (a sample of 13 once read 12 of 13 and overstated it). The test
-    holds the share that is safe to at least 80 % and prints it (measured: 43 of 51, 84 %).
+
+@pytest.mark.parametrize(
+    ("seed", "units", "through", "contacts"),
+    [(3, 3, 1, (10, 30)), (7, 4, 3, (5, 40))],
+    ids=["one-quarter", "three-small-quarters"],
+)
+def test_a_reader_who_knows_the_algorithm_cannot_invert_the_pattern(
+    seed: int, units: int, through: int, contacts: tuple[int, int]
+) -> None:
+    """For every suppressed entry, another value consistent with everything published gives the
+    same published pattern: the pattern does not single out the truth, even for a reader who knows
+    the algorithm and the key.
+
+    The reader's alternatives: integer tables consistent with every published figure, nearest to
+    the truth, with the entry at each value nearest first; with the same primaries, or any (a
+    reader does not know which suppressed cells are primary). Every suppressed entry is tried. The
+    second release has quarters of 5 contacts spread over five channels (1 + 1 + 1 + 1 + 1), where
+    the rule that stopped hiding as soon as the hidden parts reached k let a reader pin them all.
     """
-    data = sample_release_input(3, 1, 3, through=1, contacts_per_quarter=(10, 30))
+    data = sample_release_input(seed, 1, units, through=through, contacts_per_quarter=contacts)
     problem = build_release_problem(data, POLICY)
     outcome = protect_release(problem, REQUIREMENT, KEY)
     pattern = {k for k, v in outcome.items() if v is None and k in problem.figures}
@@ -288,22 +303,33 @@ def test_a_reader_who_knows_the_algorithm_cannot_invert_the_pattern() -> None:
     sampled = sorted(pattern)
     safe = []
     for target in sampled:
-        for sign in (1, -1):
-            atoms = _alternative(problem, outcome, target, sign)
-            if atoms is None:
-                continue
-            other = build_release_problem(data, POLICY, atoms)
-            if other.value(target) == truth[target]:
-                continue
-            again = protect_release(other, REQUIREMENT, KEY)
-            if {k for k, v in again.items() if v is None and k in other.figures} == pattern:
+        # Every other value the reader cannot exclude, nearest first (the truth's neighbours are the
+        # reader's best guesses); one that gives the same pattern is enough.
+        for step in range(1, SEARCH_RADIUS + 1):
+            found = False
+            for value in (truth[target] - step, truth[target] + step):
+                for same_primaries in (True, False):
+                    atoms = (
+                        _alternative(problem, outcome, target, value, same_primaries) if value >= 0 else None
+                    )
+                    if atoms is None:
+                        continue
+                    other = build_release_problem(data, POLICY, atoms)
+                    assert other.value(target) == value
+                    again = protect_release(other, REQUIREMENT, KEY)
+                    if {k for k, v in again.items() if v is None and k in other.figures} == pattern:
+                        found = True
+                        break
+                if found:
+                    break
+            if found:
                 safe.append(target)
                 break
     print(
         f"pattern inference: {len(safe)} of {len(sampled)} suppressed entries have a second value;"
         f" not: {sorted(set(sampled) - set(safe))}"
     )
-    assert len(safe) >= 0.80 * len(sampled), sorted(set(sampled) - set(safe))
+    assert sorted(set(sampled) - set(safe)) == []
 
 
 def test_requirements_are_what_the_issue_asks() -> None:

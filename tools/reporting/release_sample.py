@@ -90,3 +90,15 @@ def sample_release_input(
         for q in released_quarters(year, through)
     }
     return ReleaseInput(year, through, orgs, quarter_counts, span_counts, no_home, unit_counts, unit_groups)
+
+
+def through_quarter(data: ReleaseInput, through: int) -> ReleaseInput:
+    """The same year's counts as they stood for a release through an earlier quarter."""
+    quarters = set(released_quarters(data.year, through))
+    return replace(
+        data,
+        through=through,
+        quarter_counts={k: v for k, v in data.quarter_counts.items() if k[1] in quarters},
+        unit_counts={k: v for k, v in data.unit_counts.items() if k[1] in quarters},
+        no_home={q: c for q, c in data.no_home.items() if q in quarters},
+    )
