@@ -1,7 +1,8 @@
 """The consume pipeline every service runs: decode -> dedupe -> handle in one transaction -> publish -> ack.
 
 Delivery semantics (ARCHITECTURE.md): a consumed batch is decoded record by record; records that
-cannot be decoded become dead-letter records. The rest are handled in ONE database transaction:
+cannot be decoded become dead-letter records. The rest are handled in ONE database transaction, a
+unit of work (shared/unit_of_work.py, the same one HTTP handlers, jobs and the CLI use):
 each record whose id is in the inbox is skipped, the others are applied and their emitted events
 appended to the outbox, and the inbox entry recorded. Dead-letter records go through the same
 outbox, so nothing is published that was not committed, and nothing committed is lost. After the
@@ -37,6 +38,7 @@ from shared.envelope import EnvelopeDecodeError, decode_envelope, derive_event_i
 from shared.metrics import PipelineMetrics
 from shared.outbox import EventStore, OutboxRelay, Outgoing, RawOutgoing
 from shared.topics import dlq_of
+from shared.unit_of_work import Decision, UnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -192,6 +194,19 @@ class EventPipeline:
     first_topics: tuple[str, ...] = ()
     _sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
 
+    @property
+    def _unit(self) -> UnitOfWork:
+        """The unit of work a batch runs in; the relay is flushed once per batch, after the retries."""
+        return UnitOfWork(
+            self.engine,
+            self.store,
+            self.topic_prefix,
+            relay=None,
+            on_committed=self.on_committed,
+            on_rolled_back=self.on_rolled_back,
+            clock=self.clock,
+        )
+
     def logical_topic(self, physical: str) -> str:
         if self.topic_prefix and physical.startswith(self.topic_prefix):
             return physical[len(self.topic_prefix) :]
@@ -273,32 +288,22 @@ class EventPipeline:
         self, decoded: list[Decoded], dead: list[tuple[Inbound, str, str]]
     ) -> None:
         now = self.clock()
-        try:
-            async with self.engine.begin() as conn:
-                for item in dead:
-                    await self._dead_letter(conn, *item, now=now)
-                outcomes, stored = await self._apply_messages(conn, decoded, now)
-        except BaseException:
-            self._rolled_back()
-            raise
+
+        async def work(conn: AsyncConnection) -> Decision[list[tuple[str, str]]]:
+            records = [await self._dead_letter(*item, now=now) for item in dead]
+            outcomes, outgoing, settled = await self._apply_messages(conn, decoded, now)
+            return Decision(
+                outcomes, [*(r for r, _ in records), *outgoing], [*(e for _, e in records), *settled]
+            )
+
+        outcomes = await self._unit.run(work, publish=False)
         self._count(outcomes, dead)
-        self._committed(stored)
-
-    def _rolled_back(self) -> None:
-        if self.on_rolled_back is not None:
-            self.on_rolled_back()
-
-    def _committed(self, stored: list[Any]) -> None:
-        if self.on_committed and stored:
-            try:
-                self.on_committed(stored)
-            except Exception as exc:  # noqa: BLE001  # metrics must never undo processing
-                log.error("on_committed_failed", error_type=type(exc).__name__)
 
     async def _apply_messages(
         self, conn: AsyncConnection, decoded: Sequence[Decoded], now: datetime
-    ) -> tuple[list[tuple[str, str]], list[Any]]:
-        """Inbox check, handlers, outbox append and inbox record for messages, inside `conn`'s transaction."""
+    ) -> tuple[list[tuple[str, str]], list[Outgoing | RawOutgoing], list[tuple[str, str]]]:
+        """Inbox check and handlers for messages inside `conn`'s transaction: (outcomes, the events
+        to emit, the inbox entries to record)."""
         seen = await self.store.processed_among(conn, [m.message_id for m in decoded])
         outcomes: list[tuple[str, str]] = []
         fresh: list[Decoded] = []
@@ -314,36 +319,45 @@ class EventPipeline:
         for topic, group in groupby(fresh, key=lambda m: m.inbound.topic):
             messages = list(group)
             for result in await self.routes[topic].run(conn, messages, now):
-                outgoing.extend(self._to_physical(o) for o in result)
-        stored = await self.store.append(conn, outgoing)
-        await self.store.record_processed_many(conn, [(m.message_id, m.inbound.topic) for m in fresh], now)
-        return outcomes, stored
+                outgoing.extend(result)
+        return outcomes, outgoing, [(m.message_id, m.inbound.topic) for m in fresh]
 
     async def _apply_one_by_one(self, decoded: list[Decoded], dead: list[tuple[Inbound, str, str]]) -> None:
-        now = self.clock()
-        async with self.engine.begin() as conn:
-            for item in dead:
-                await self._dead_letter(conn, *item, now=now)
-        self._count([], dead)
+        await self._dead_letter_alone(dead)
         for message in decoded:
             for attempt in range(1, self.max_attempts + 1):
                 try:
-                    async with self.engine.begin() as conn:
-                        outcomes, stored = await self._apply_messages(conn, [message], self.clock())
-                    self._count(outcomes, [])
-                    self._committed(stored)
+
+                    async def work(
+                        conn: AsyncConnection, message: Decoded = message
+                    ) -> Decision[list[tuple[str, str]]]:
+                        outcomes, outgoing, settled = await self._apply_messages(
+                            conn, [message], self.clock()
+                        )
+                        return Decision(outcomes, outgoing, settled)
+
+                    self._count(await self._unit.run(work, publish=False), [])
                     break
                 except Exception as exc:
-                    self._rolled_back()
                     if is_transient(exc):
                         raise
                     if attempt < self.max_attempts:
                         await self._sleep(min(self.backoff_initial * 2**attempt, self.backoff_max))
                         continue
-                    failure = (message.inbound, "handler_error", type(exc).__name__)
-                    async with self.engine.begin() as conn:
-                        await self._dead_letter(conn, *failure, now=self.clock())
-                    self._count([], [failure])
+                    await self._dead_letter_alone([(message.inbound, "handler_error", type(exc).__name__)])
+
+    async def _dead_letter_alone(self, dead: list[tuple[Inbound, str, str]]) -> None:
+        """Dead-letter records in a unit of work of their own."""
+        if not dead:
+            return
+        now = self.clock()
+
+        async def work(conn: AsyncConnection) -> Decision[None]:
+            records = [await self._dead_letter(*item, now=now) for item in dead]
+            return Decision(None, [r for r, _ in records], [e for _, e in records])
+
+        await self._unit.run(work, publish=False)
+        self._count([], dead)
 
     def _count(self, outcomes: list[tuple[str, str]], dead: list[tuple[Inbound, str, str]]) -> None:
         # One labelled increment per (topic, outcome) and batch, not per message: a child lookup
@@ -356,14 +370,11 @@ class EventPipeline:
             self.metrics.messages.labels(self.service, inbound.topic, "dead_lettered").inc()
             self.metrics.dlq_records.labels(self.service, inbound.topic, reason).inc()
 
-    def _to_physical(self, item: Outgoing | RawOutgoing) -> Outgoing | RawOutgoing:
-        if isinstance(item, RawOutgoing):
-            return RawOutgoing(self.physical_topic(item.topic), item.key, item.body, item.record_id)
-        return Outgoing(self.physical_topic(item.topic), item.envelope)
-
     async def _dead_letter(
-        self, conn: AsyncConnection, inbound: Inbound, reason: str, detail: str, *, now: datetime
-    ) -> None:
+        self, inbound: Inbound, reason: str, detail: str, *, now: datetime
+    ) -> tuple[RawOutgoing, tuple[str, str]]:
+        """The dead-letter record of `inbound` and its inbox entry (settled: a redelivery does not
+        dead-letter it twice)."""
         record_id = derive_event_id(inbound.position, "DeadLetter", f"dlq:{self.service}")
         record: dict[str, Any] = {
             "dlq_record_id": record_id,
@@ -392,16 +403,5 @@ class EventPipeline:
             offset=inbound.offset,
             reason=reason,
         )
-        await self.store.append(
-            conn,
-            [
-                RawOutgoing(
-                    self.physical_topic(dlq_of(inbound.topic)),
-                    record_id.encode(),
-                    json.dumps(record).encode(),
-                    record_id,
-                )
-            ],
-        )
-        # The dead record is settled: remember it so a redelivery does not dead-letter it twice.
-        await self.store.record_processed(conn, f"dlq:{inbound.position}", inbound.topic, now)
+        raw = RawOutgoing(dlq_of(inbound.topic), record_id.encode(), json.dumps(record).encode(), record_id)
+        return raw, (f"dlq:{inbound.position}", inbound.topic)

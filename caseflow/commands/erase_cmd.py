@@ -19,10 +19,10 @@ import shared.contracts  # noqa: F401  (registers the event types)
 from services.intake.retention import Erasure, ErasureReason, erase_case
 from services.intake.settings import IntakeSettings
 from services.intake.store import messaging, metadata
-from services.intake.transactions import UnitOfWork
 from shared.crypto import KeyStore, parse_master_key
 from shared.db import create_all, make_engine
 from shared.outbox import EventStore, Outgoing
+from shared.unit_of_work import UnitOfWork
 
 
 async def erase(case_id: str, reason: ErasureReason, settings: IntakeSettings | None = None) -> Erasure:

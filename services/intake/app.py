@@ -22,7 +22,6 @@ from services.intake.retention import RetentionJob
 from services.intake.settings import IntakeSettings
 from services.intake.store import messaging, metadata
 from services.intake.submission_keys import SubmissionKeyRing, submission_key_routes
-from services.intake.transactions import UnitOfWork
 from shared.crypto import parse_master_key
 from shared.pipeline import Clock, utc_now
 from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime
@@ -33,6 +32,7 @@ from shared.topics import (
     INTAKE_SUBMISSIONS,
     ROUTING_ASSIGNMENTS,
 )
+from shared.unit_of_work import UnitOfWork
 
 SERVICE = "intake"
 # Not directory.v1 (person pseudonyms): advisors' keys and the units come on their own topics.

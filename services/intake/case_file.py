@@ -34,7 +34,6 @@ from services.intake.lifecycle import POST_ADVISOR_MESSAGE, READ_CASE_FILE, refu
 from services.intake.metrics import IntakeMetrics
 from services.intake.store import assignments, case_access, messages
 from services.intake.store import legal_deadlines as deadlines_table
-from services.intake.transactions import UnitOfWork
 from shared.advisor_commands import SignedCommand, rejection
 from shared.auth import Refusal as GateRefusal
 from shared.auth import VerifiedToken, command_digest, peek_claims
@@ -43,6 +42,7 @@ from shared.crypto import CaseCipher, DecryptionFailed, KeyErased, KeyNotFound, 
 from shared.envelope import decode_envelope
 from shared.outbox import Outgoing
 from shared.runtime import ServiceContext
+from shared.unit_of_work import UnitOfWork
 
 MAX_MESSAGE_CHARS = 5000
 # Token problems: the request does not prove anyone. Everything else is a proven advisor refused.

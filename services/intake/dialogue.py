@@ -31,12 +31,12 @@ from services.intake.rate_limit import GuessBudget, ReceiptGuessLimiter
 from services.intake.retention import Erasure, erase_case
 from services.intake.settings import IntakeSettings
 from services.intake.store import assignments, cases, client_feedback, messages, receipt_code_failures
-from services.intake.transactions import UnitOfWork
 from shared.contracts.intake import ClientFeedbackGiven, ClientMessagePosted
 from shared.crypto import CaseCipher, DecryptionFailed, KeyErased, KeyNotFound, Sealed
 from shared.db import insert_ignoring_duplicates
 from shared.outbox import Outgoing
 from shared.runtime import ServiceContext
+from shared.unit_of_work import UnitOfWork
 
 RECEIPT_HEADER = "x-receipt-code"
 UNKNOWN_CODE = "unknown_receipt_code"

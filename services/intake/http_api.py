@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
@@ -29,8 +30,8 @@ from services.intake.metrics import IntakeMetrics
 from services.intake.open_case import CaseIntake, IntakeResult
 from services.intake.submission import MAX_SUBMISSION_BYTES, parse_json_object, peek_submission_id
 from services.intake.web_form import web_form_routes
-from shared.outbox import Outgoing
 from shared.runtime import ServiceContext
+from shared.unit_of_work import Decision, UnitOfWork
 
 # What a frontend may send as `Idempotency-Key` (the shape of a submission id): no names, no text.
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -77,34 +78,23 @@ def intake_routes(
         sid = peek_submission_id(doc)
         message_id = submission_message_id(sid, cause)
         now = ctx.clock()
-        for attempt in (1, 2):
-            try:
-                async with ctx.engine.begin() as conn:
-                    if sid and await ctx.store.already_processed(conn, message_id):
-                        earlier = await intake.existing(conn, sid)
-                        if earlier is not None:
-                            return earlier, False
-                    result = await intake.take_in(
-                        conn, raw, doc, now=now, source="http", causation_id=message_id
-                    )
-                    outgoing = [
-                        *result.outgoing,
-                        *await deadlines_for_opened_cases(conn, result.outgoing, now),
-                    ]
-                    stored = await ctx.store.append(
-                        conn, [Outgoing(ctx.topic(o.topic), o.envelope) for o in outgoing]
-                    )
-                    await ctx.store.record_processed(conn, message_id, "http", now)
-                break
-            except IntegrityError:
-                # The Kafka path opened the same submission at the same moment: the second attempt
-                # finds that case and answers with its reference and receipt code.
-                if attempt == 2:
-                    raise
-        if ctx.on_committed is not None:
-            ctx.on_committed(stored)
-        await ctx.relay.flush()
-        return result, result.kind in ("opened", "rejected")
+
+        async def work(conn: AsyncConnection) -> Decision[tuple[IntakeResult, bool]]:
+            if sid and await ctx.store.already_processed(conn, message_id):
+                earlier = await intake.existing(conn, sid)
+                if earlier is not None:
+                    return Decision((earlier, False))
+            result = await intake.take_in(conn, raw, doc, now=now, source="http", causation_id=message_id)
+            outgoing = [*result.outgoing, *await deadlines_for_opened_cases(conn, result.outgoing, now)]
+            created = result.kind in ("opened", "rejected")
+            return Decision((result, created), outgoing, [(message_id, "http")])
+
+        try:
+            return await UnitOfWork.of(ctx).run(work)
+        except IntegrityError:
+            # The Kafka path opened the same submission at the same moment: the second attempt
+            # finds that case and answers with its reference and receipt code.
+            return await UnitOfWork.of(ctx).run(work)
 
     async def post_submission(request: Request) -> JSONResponse:
         raw = await request.body()

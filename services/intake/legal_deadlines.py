@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.emit import emitter_after, emitter_for
 from services.intake.store import legal_deadlines
-from services.intake.transactions import UnitOfWork
 from shared import legal_deadlines as rules
 from shared.contracts.intake import (
     CaseOpened,
@@ -31,6 +30,7 @@ from shared.emitter import Emitter
 from shared.outbox import Outgoing
 from shared.periodic import every
 from shared.pipeline import Decoded, Route
+from shared.unit_of_work import UnitOfWork
 
 ACK: rules.Deadline = "acknowledgement"
 FEEDBACK: rules.Deadline = "feedback"

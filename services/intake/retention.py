@@ -24,13 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.emit import emitter_for
 from services.intake.store import cases, messages, used_tokens
-from services.intake.transactions import UnitOfWork
 from shared.auth import TOKEN_POLICY, forget_expired_tokens
 from shared.contracts.intake import CasePersonalDataErased
 from shared.crypto import KeyStore
 from shared.db import is_postgres
 from shared.outbox import Outgoing
 from shared.periodic import every
+from shared.unit_of_work import UnitOfWork
 
 ErasureReason = Literal["retention_expired", "client_request", "operator_request"]
 

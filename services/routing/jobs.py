@@ -3,9 +3,8 @@ token ids that no command can be judged valid with any more."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.routing.decisions import Router, emitter_for
 from services.routing.metrics import RoutingMetrics
@@ -17,25 +16,14 @@ from shared.db import insert_ignoring_duplicates
 from shared.outbox import Outgoing
 from shared.runtime import ServiceContext
 from shared.topics import ROUTING_ALERTS
+from shared.unit_of_work import Decision, UnitOfWork
 
 
 async def check_terms(ctx: ServiceContext, router: Router, metrics: RoutingMetrics, warning_days: int) -> int:
     """Emit AdvisorTermEnding once per (advisor, term end); re-route cases of ended terms."""
     now = ctx.clock()
-    try:
-        stored = await _check_terms_in_transaction(ctx, router, metrics, warning_days, now)
-    except BaseException:
-        router.cache.stale = True  # loads changed in memory by a transaction that did not commit
-        raise
-    if ctx.on_committed:
-        ctx.on_committed(stored)
-    return len(stored)
 
-
-async def _check_terms_in_transaction(
-    ctx: ServiceContext, router: Router, metrics: RoutingMetrics, warning_days: int, now: Any
-) -> list[Any]:
-    async with ctx.engine.begin() as conn:
+    async def work(conn: AsyncConnection) -> Decision[int]:
         await router.cache.refresh_if_stale(await router.loads(conn))
         endings = term_endings_within(router.cache.directory, now, warning_days)
         metrics.terms_ending.set(len(endings))
@@ -58,7 +46,13 @@ async def _check_terms_in_transaction(
                 outgoing.append(notice(event, advisor_id))
         rows = (await conn.execute(select(routing_cases).where(routing_cases.c.status == "assigned"))).all()
         outgoing += await router.recheck(conn, rows, now, emit=run, reason="term_ended")
-        return await ctx.store.append(conn, [Outgoing(ctx.topic(o.topic), o.envelope) for o in outgoing])
+        return Decision(len(outgoing), outgoing)
+
+    def stale() -> None:
+        router.cache.stale = True  # loads changed in memory by a transaction that did not commit
+
+    # The relay loop publishes what the check stored, as before: the job does not wait on the broker.
+    return await UnitOfWork.of(ctx, on_rolled_back=stale).run(work, publish=False)
 
 
 async def forget_used_tokens(ctx: ServiceContext) -> int:
