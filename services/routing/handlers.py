@@ -1,7 +1,8 @@
 """Routing's consumers: the directory, opened cases, and the advisors' conflict declarations.
 
 Each handler follows the same shape: load state, decide (policy.py, pure), store state and emit
-events through the outbox. Event types on these topics that routing does not act on are skipped.
+events through the outbox. Case events and advisor commands are dispatched by payload type
+(shared/dispatch.py); event types routing does not act on are skipped there.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from services.routing.store import routing_cases
 from shared.advisor_commands import rejection
 from shared.auth import Refusal
 from shared.contracts.advisor_actions import AmendCaseFacts, DeclareConflict
-from shared.contracts.intake import CaseOpened
+from shared.contracts.intake import CaseClosed, CaseOpened, CasePersonalDataErased
+from shared.dispatch import Dispatch
 from shared.emitter import Emitter
 from shared.outbox import Outgoing
 from shared.pipeline import IGNORED, Decoded, Route, tolerant_envelope_decoder
@@ -69,27 +71,18 @@ class RoutingHandlers:
 
     # -- intake.cases.v1 -----------------------------------------------------------------------
 
-    async def on_case_event(
-        self, conn: AsyncConnection, message: Decoded, now: datetime
-    ) -> Sequence[Outgoing]:
-        await self._prepare(conn)
-        kind = _type(message)
-        if kind == "CaseOpened":
-            return await self._open(conn, message.body.payload, now, emitter_of(message, now))
-        if kind in ("CaseClosed", "CasePersonalDataErased"):
-            row = await self._row(conn, message.body.payload.case_id)
-            if row is not None and row.status in ("assigned", "escalated"):
-                if row.status == "assigned":
-                    self.router.cache.change_load(row.current_advisor_id, -1)
-                await conn.execute(
-                    routing_cases.update()
-                    .where(routing_cases.c.case_id == row.case_id)
-                    .values(status="closed" if kind == "CaseClosed" else "erased", updated_at=now)
-                )
-        return []
+    def case_events(self) -> Dispatch:
+        return Dispatch(
+            {
+                CaseOpened: self.case_opened,
+                CaseClosed: self.case_ended,
+                CasePersonalDataErased: self.case_ended,
+            },
+            before=self._prepare,
+        )
 
-    async def _open(
-        self, conn: AsyncConnection, opened: CaseOpened, now: datetime, emit: Emitter
+    async def case_opened(
+        self, conn: AsyncConnection, opened: CaseOpened, message: Decoded, now: datetime
     ) -> Sequence[Outgoing]:
         if await self._row(conn, opened.case_id) is not None:
             return []
@@ -110,42 +103,87 @@ class RoutingHandlers:
         )
         row = await self._row(conn, opened.case_id)
         return await self.router.route(
-            conn, row, now, emit=emit, reason="initial", opened_at=opened.opened_at
+            conn, row, now, emit=emitter_of(message, now), reason="initial", opened_at=opened.opened_at
         )
+
+    async def case_ended(
+        self,
+        conn: AsyncConnection,
+        ended: CaseClosed | CasePersonalDataErased,
+        message: Decoded,
+        now: datetime,
+    ) -> Sequence[Outgoing]:
+        row = await self._row(conn, ended.case_id)
+        if row is None or row.status not in ("assigned", "escalated"):
+            return []
+        if row.status == "assigned":
+            self.router.cache.change_load(row.current_advisor_id, -1)
+        status = "closed" if isinstance(ended, CaseClosed) else "erased"
+        await conn.execute(
+            routing_cases.update()
+            .where(routing_cases.c.case_id == row.case_id)
+            .values(status=status, updated_at=now)
+        )
+        return []
 
     async def _row(self, conn: AsyncConnection, case_id: str) -> Any:
         return (await conn.execute(select(routing_cases).where(routing_cases.c.case_id == case_id))).first()
 
     # -- advisor.actions.v1 --------------------------------------------------------------------
 
-    async def on_action(self, conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
-        kind = _type(message)
-        if kind not in ("DeclareConflict", "AmendCaseFacts"):
-            return []
-        await self._prepare(conn)
-        command: DeclareConflict | AmendCaseFacts = message.body.payload
-        emit = emitter_of(message, now)
-        if isinstance(command, DeclareConflict) and command.reason is None:
-            return [_rejected(command, Refusal("unknown_conflict_reason", proven=False), emit)]
+    def actions(self) -> Dispatch:
+        return Dispatch(
+            {DeclareConflict: self.declare_conflict, AmendCaseFacts: self.amend_facts}, before=self._prepare
+        )
+
+    async def _refused(
+        self,
+        conn: AsyncConnection,
+        command: DeclareConflict | AmendCaseFacts,
+        message: Decoded,
+        now: datetime,
+    ) -> Outgoing | None:
+        """The answer to a command the gate refuses (token, assignee, claim once), else None."""
         refusal = await self.router.verify_actor(conn, command, now, message.inbound.published_at)
-        if refusal is not None:
-            return [_rejected(command, refusal, emit)]
+        return None if refusal is None else _rejected(command, refusal, emitter_of(message, now))
+
+    async def declare_conflict(
+        self, conn: AsyncConnection, command: DeclareConflict, message: Decoded, now: datetime
+    ) -> Sequence[Outgoing]:
+        if command.reason is None:
+            return [
+                _rejected(command, Refusal("unknown_conflict_reason", proven=False), emitter_of(message, now))
+            ]
+        refused = await self._refused(conn, command, message, now)
+        if refused is not None:
+            return [refused]
         row = await self._row(conn, command.case_id)
-        if isinstance(command, DeclareConflict):
-            conflicted = sorted({*(row.conflicted_advisor_ids or []), command.advisor_id})
-            await conn.execute(
-                routing_cases.update()
-                .where(routing_cases.c.case_id == row.case_id)
-                .values(conflicted_advisor_ids=conflicted)
-            )
-            row = await self._row(conn, command.case_id)
-            return await self.router.route(conn, row, now, emit=emit, reason="conflict_declared")
+        conflicted = sorted({*(row.conflicted_advisor_ids or []), command.advisor_id})
+        await conn.execute(
+            routing_cases.update()
+            .where(routing_cases.c.case_id == row.case_id)
+            .values(conflicted_advisor_ids=conflicted)
+        )
+        row = await self._row(conn, command.case_id)
+        return await self.router.route(
+            conn, row, now, emit=emitter_of(message, now), reason="conflict_declared"
+        )
+
+    async def amend_facts(
+        self, conn: AsyncConnection, command: AmendCaseFacts, message: Decoded, now: datetime
+    ) -> Sequence[Outgoing]:
+        refused = await self._refused(conn, command, message, now)
+        if refused is not None:
+            return [refused]
+        row = await self._row(conn, command.case_id)
         amendments = [*(row.amendments or []), command.added_facts.model_dump_json()]
         await conn.execute(
             routing_cases.update().where(routing_cases.c.case_id == row.case_id).values(amendments=amendments)
         )
         row = await self._row(conn, command.case_id)
-        return await self.router.recheck(conn, [row], now, emit=emit, reason="persons_added")
+        return await self.router.recheck(
+            conn, [row], now, emit=emitter_of(message, now), reason="persons_added"
+        )
 
 
 def _rejected(command: DeclareConflict | AmendCaseFacts, refusal: Refusal, emit: Emitter) -> Outgoing:
@@ -155,8 +193,8 @@ def _rejected(command: DeclareConflict | AmendCaseFacts, refusal: Refusal, emit:
 def routes(handlers: RoutingHandlers) -> dict[str, Route]:
     return {
         DIRECTORY.name: Route(decode=tolerant_envelope_decoder, handle_batch=handlers.on_directory),
-        INTAKE_CASES.name: Route(decode=tolerant_envelope_decoder, handle=handlers.on_case_event),
-        ADVISOR_ACTIONS.name: Route(decode=tolerant_envelope_decoder, handle=handlers.on_action),
+        INTAKE_CASES.name: Route(decode=tolerant_envelope_decoder, handle=handlers.case_events()),
+        ADVISOR_ACTIONS.name: Route(decode=tolerant_envelope_decoder, handle=handlers.actions()),
     }
 
 
