@@ -7,6 +7,7 @@ the log before the next batch, so memory never runs ahead of the database.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime
 from typing import Any
@@ -99,22 +100,29 @@ class DirectoryCache:
         self.directory = Directory()
         self.revision = 0  # rows of directory_log folded in
         self.stale = True
+        # The consume pipeline and the term check share this cache. Two refreshes at once let the
+        # later one overwrite changes the pipeline had applied in between with an older log: its
+        # decisions then recorded a revision their directory did not have (an audit mismatch).
+        self._refreshing = asyncio.Lock()
 
     async def refresh_if_stale(self, load: dict[str, int]) -> None:
         if not self.stale:
             return
-        async with self._engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(directory_log.c.event_type, directory_log.c.body).order_by(
-                        directory_log.c.revision
+        async with self._refreshing:
+            if not self.stale:  # refreshed while this caller waited
+                return
+            async with self._engine.connect() as conn:
+                rows = (
+                    await conn.execute(
+                        select(directory_log.c.event_type, directory_log.c.body).order_by(
+                            directory_log.c.revision
+                        )
                     )
-                )
-            ).all()
-        self.directory = fold_log([(r.event_type, r.body) for r in rows])
-        self.revision = len(rows)
-        self.set_loads(load)
-        self.stale = False
+                ).all()
+            self.directory = fold_log([(r.event_type, r.body) for r in rows])
+            self.revision = len(rows)
+            self.set_loads(load)
+            self.stale = False
 
     def set_loads(self, load: dict[str, int]) -> None:
         for advisor in self.directory.advisors():
