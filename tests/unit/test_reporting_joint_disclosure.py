@@ -15,8 +15,6 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scipy.optimize import LinearConstraint, milp
-from scipy.sparse import csr_array
 
 from services.reporting.disclosure import CountTable, protect
 from services.reporting.joint_disclosure import (
@@ -32,6 +30,7 @@ from services.reporting.joint_disclosure import (
 from services.reporting.release_model import build_release_problem
 from services.reporting.releases import freeze, releasable_through, release_id
 from services.reporting.report_model import DisclosurePolicy
+from tools.reporting.pattern_inference import pattern_inference
 from tools.reporting.release_sample import sample_release_input, through_quarter
 
 pytestmark = pytest.mark.unit
@@ -184,99 +183,6 @@ def test_only_closed_and_settled_quarters_are_released() -> None:
     assert release_id(2026, 3) == "2026-Q3"
 
 
-def _alternative(
-    problem: ReleaseProblem,
-    outcome: dict[str, int | None],
-    target: str,
-    pinned: int,
-    same_primaries: bool = True,
-) -> dict[str, int] | None:
-    """The atoms closest to the truth (L1) that are consistent with every published figure and give
-    `target` the value `pinned`; None when no such table exists. A reader's "what if this cell were
-    `pinned`", not a table changed everywhere. `same_primaries`: also keep every primary in 1..k-1
-    and every other suppressed count 0 or >= k (a reader does not know which suppressed cells are
-    primary, so both kinds of table are ones the reader must consider)."""
-    outcome = {k: v for k, v in outcome.items() if k in problem.figures}  # aliases are the same figures
-    atoms = sorted({a for f in problem.figures.values() for a in f.atoms})
-    index = {a: i for i, a in enumerate(atoms)}
-    suppressed = [k for k, v in outcome.items() if v is None and problem.figures[k].atoms]
-    n, m = len(atoms), len(suppressed)
-    rows, low, high = [], [], []
-
-    def row(keys: tuple[str, ...], extra: dict[int, float] | None = None) -> dict[int, float]:
-        r: dict[int, float] = {}
-        for a in keys:
-            r[index[a]] = r.get(index[a], 0.0) + 1
-        for col, coefficient in (extra or {}).items():
-            r[col] = coefficient
-        return r
-
-    for key, value in outcome.items():
-        if value is not None and problem.figures[key].atoms:
-            rows.append(row(problem.figures[key].atoms))
-            low.append(value)
-            high.append(value)
-    big = 10_000
-    for j, key in enumerate(suppressed if same_primaries else ()):
-        atoms_of = problem.figures[key].atoms
-        if key in problem.primary and problem.figures[key].kind.value == "count":
-            rows.append(row(atoms_of))
-            low.append(1)
-            high.append(POLICY.k - 1)
-        elif problem.figures[key].kind.value == "count":
-            # value <= big * b and value >= k * b: 0 (b = 0) or at least k (b = 1)
-            rows.append(row(atoms_of, {n + j: -big}))
-            low.append(-np.inf)
-            high.append(0)
-            rows.append(row(atoms_of, {n + j: -POLICY.k}))
-            low.append(0)
-            high.append(np.inf)
-    for relation in problem.relations:
-        r: dict[int, float] = {}
-        for a in relation.left:
-            r[index[a]] = r.get(index[a], 0.0) + 1
-        for a in relation.right:
-            r[index[a]] = r.get(index[a], 0.0) - 1
-        rows.append(r)
-        low.append(0 if relation.equal else -np.inf)
-        high.append(0)
-    data, cols, ptr = [], [], [0]
-    for r in rows:
-        for col, coefficient in sorted(r.items()):
-            cols.append(col)
-            data.append(coefficient)
-        ptr.append(len(cols))
-    matrix = csr_array((data, cols, ptr), shape=(len(rows), n + m))
-    bounds_high = np.concatenate([np.full(n, np.inf), np.ones(m)])
-    truth = np.array([problem.atoms.get(a, 0) for a in atoms], dtype=float)
-    eye = csr_array((np.ones(n), (np.arange(n), np.arange(n))), shape=(n, n + m + n))
-    dist = csr_array((np.ones(n), (np.arange(n), n + m + np.arange(n))), shape=(n, n + m + n))
-    matrix.eliminate_zeros()  # relations with an atom on both sides leave explicit zeros
-    wide = csr_array((matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], n + m + n))
-    pin = np.zeros(n + m + n)
-    for a in problem.figures[target].atoms:
-        pin[index[a]] = 1
-    from scipy.optimize import Bounds as ScipyBounds
-
-    result = milp(
-        np.concatenate([np.zeros(n + m), np.ones(n)]),
-        integrality=np.concatenate([np.ones(n + m), np.zeros(n)]),
-        constraints=[
-            LinearConstraint(wide, low, high),
-            LinearConstraint(pin[None, :], pinned, pinned),
-            LinearConstraint(dist - eye, -truth, np.inf),  # d >= truth - x
-            LinearConstraint(dist + eye, truth, np.inf),  # d >= x - truth
-        ],
-        bounds=ScipyBounds(np.zeros(n + m + n), np.concatenate([bounds_high, np.full(n, np.inf)])),
-    )
-    if result.x is None:
-        return None
-    return {a: round(float(result.x[i])) for a, i in index.items() if round(float(result.x[i]))}
-
-
-SEARCH_RADIUS = 8  # values tried on each side of the truth
-
-
 @pytest.mark.parametrize(
     ("seed", "units", "through", "contacts"),
     [(3, 3, 1, (10, 30)), (7, 4, 3, (5, 40))],
@@ -296,40 +202,9 @@ def test_a_reader_who_knows_the_algorithm_cannot_invert_the_pattern(
     the rule that stopped hiding as soon as the hidden parts reached k let a reader pin them all.
     """
     data = sample_release_input(seed, 1, units, through=through, contacts_per_quarter=contacts)
-    problem = build_release_problem(data, POLICY)
-    outcome = protect_release(problem, REQUIREMENT, KEY)
-    pattern = {k for k, v in outcome.items() if v is None and k in problem.figures}
-    truth = {k: problem.value(k) for k in pattern}
-    sampled = sorted(pattern)
-    safe = []
-    for target in sampled:
-        # Every other value the reader cannot exclude, nearest first (the truth's neighbours are the
-        # reader's best guesses); one that gives the same pattern is enough.
-        for step in range(1, SEARCH_RADIUS + 1):
-            found = False
-            for value in (truth[target] - step, truth[target] + step):
-                for same_primaries in (True, False):
-                    atoms = (
-                        _alternative(problem, outcome, target, value, same_primaries) if value >= 0 else None
-                    )
-                    if atoms is None:
-                        continue
-                    other = build_release_problem(data, POLICY, atoms)
-                    assert other.value(target) == value
-                    again = protect_release(other, REQUIREMENT, KEY)
-                    if {k for k, v in again.items() if v is None and k in other.figures} == pattern:
-                        found = True
-                        break
-                if found:
-                    break
-            if found:
-                safe.append(target)
-                break
-    print(
-        f"pattern inference: {len(safe)} of {len(sampled)} suppressed entries have a second value;"
-        f" not: {sorted(set(sampled) - set(safe))}"
-    )
-    assert sorted(set(sampled) - set(safe)) == []
+    found = pattern_inference(data, POLICY, REQUIREMENT, KEY)
+    print(f"pattern inference: {found.safe} of {len(found.entries)} suppressed entries have a second value")
+    assert found.entries and list(found.given_away) == []
 
 
 def test_requirements_are_what_the_issue_asks() -> None:
