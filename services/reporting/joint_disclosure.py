@@ -267,8 +267,11 @@ class Attacker:
         # other atoms at the truth), so the whole system is unbounded too; like a witness it stays
         # valid while suppressing more only removes equations.
         self.unbounded: set[str] = set()
-        self._figure_parts: dict[str, frozenset[str]] = {}
-        self._relation_parts: dict[int, frozenset[str]] = {}  # by id: self.relations holds them
+        self._figure_parts: dict[str, frozenset[str]] = {}  # organisations of a figure's atoms
+        self._relation_parts = [
+            frozenset(map(subsystem, (*relation.left, *relation.right))) if subsystem else frozenset()
+            for relation in self.relations
+        ]
         self.low = np.full(len(self.keys), np.inf)
         self.high = np.full(len(self.keys), -np.inf)
         if truth is not None:
@@ -285,42 +288,18 @@ class Attacker:
             return None
         return Bounds(round(self.low[i]), None if key in self.unbounded else round(self.high[i]))
 
-    def _component_program(self, atoms: list[str], published: Mapping[str, int]) -> _Program:
-        local = {atom: i for i, atom in enumerate(atoms)}
-        atom_set = set(atoms)
-        rows: list[dict[int, float]] = []
-        low: list[float] = []
-        high: list[float] = []
-        for key, value in published.items():
-            spec = self.figures[key]
-            if not spec.atoms or spec.atoms[0] not in atom_set:  # another component's figure
-                continue
-            row: dict[int, float] = {}
-            for atom in spec.atoms:
-                row[local[atom]] = row.get(local[atom], 0.0) + 1.0
-            rows.append(row)
-            low.append(value)
-            high.append(value)
-        for relation in self.relations:
-            members = (*relation.left, *relation.right)
-            if not members or members[0] not in atom_set:
-                continue
-            row = {}
-            for atom in relation.left:
-                row[local[atom]] = row.get(local[atom], 0.0) + 1.0
-            for atom in relation.right:
-                row[local[atom]] = row.get(local[atom], 0.0) - 1.0
-            rows.append(row)
-            low.append(0.0 if relation.equal else -highspy.kHighsInf)
-            high.append(0.0)
-        return _Program(len(atoms), rows, low, high)
-
-    def _subsystem_program(
-        self, atoms: list[str], members: frozenset[str], published: Mapping[str, int], base: Vector
+    def _program(
+        self,
+        atoms: list[str],
+        published: Iterable[tuple[str, int]],
+        relations: Iterable[Relation],
+        base: Vector,
+        kind: str,
     ) -> _Program:
-        """The constraints over `atoms` with every other atom fixed at `base` (the truth). Any
-        solution, completed with `base`, satisfies every published figure and relation: a witness
-        of the whole release found in a programme the size of one organisation."""
+        """The `published` figures and `relations` as constraints over `atoms`, every other atom
+        fixed at `base`. Over a whole component nothing is fixed; over one organisation (or a pair)
+        the others stand at the truth, so any solution completed with `base` satisfies every
+        published figure and relation: a witness of the whole release from a small programme."""
         local = {atom: i for i, atom in enumerate(atoms)}
         rows: list[dict[int, float]] = []
         low: list[float] = []
@@ -335,39 +314,47 @@ class Attacker:
                     fixed += sign * base[self.index[atom]]
             return fixed
 
-        for key, value in published.items():
-            if members.isdisjoint(self._parts_of(key)):
-                continue
+        for key, value in published:
             row: dict[int, float] = {}
             fixed = split(self.figures[key].atoms, 1.0, row)
             if row:
                 rows.append(row)
                 low.append(value - fixed)
                 high.append(value - fixed)
-        for relation in self.relations:
-            if members.isdisjoint(self._parts_of_relation(relation)):
-                continue
+        for relation in relations:
             row = {}
             fixed = split(relation.left, 1.0, row) + split(relation.right, -1.0, row)
             if row:
                 rows.append(row)
                 low.append(-fixed if relation.equal else -highspy.kHighsInf)
                 high.append(-fixed)
-        return _Program(len(atoms), rows, low, high, kind="subsystem")
+        return _Program(len(atoms), rows, low, high, kind=kind)
+
+    def _component_program(self, atoms: list[str], published: Mapping[str, int], base: Vector) -> _Program:
+        """The programme of a whole component (`published`: its figures): nothing outside is fixed."""
+        atom_set = set(atoms)
+        relations = [r for r in self.relations if (r.left or r.right) and (*r.left, *r.right)[0] in atom_set]
+        return self._program(atoms, published.items(), relations, base, "component")
+
+    def _subsystem_program(
+        self, atoms: list[str], members: frozenset[str], published: Mapping[str, int], base: Vector
+    ) -> _Program:
+        """The programme over the atoms of `members` (organisations), the others at the truth."""
+        figures = (
+            (key, value) for key, value in published.items() if not members.isdisjoint(self._parts_of(key))
+        )
+        relations = (
+            relation
+            for relation, parts in zip(self.relations, self._relation_parts, strict=True)
+            if not members.isdisjoint(parts)
+        )
+        return self._program(atoms, figures, relations, base, "subsystem")
 
     def _parts_of(self, key: str) -> frozenset[str]:
         parts = self._figure_parts.get(key)
         if parts is None:
             assert self.subsystem is not None
             parts = self._figure_parts[key] = frozenset(map(self.subsystem, self.figures[key].atoms))
-        return parts
-
-    def _parts_of_relation(self, relation: Relation) -> frozenset[str]:
-        parts = self._relation_parts.get(id(relation))
-        if parts is None:
-            assert self.subsystem is not None
-            parts = frozenset(map(self.subsystem, (*relation.left, *relation.right)))
-            self._relation_parts[id(relation)] = parts
         return parts
 
     def _settle_by_subsystems(
@@ -391,9 +378,9 @@ class Attacker:
         inside: dict[str, list[str]] = {}
         spanning: list[str] = []
         for key in here:
-            owners = {self.subsystem(atom) for atom in self.figures[key].atoms}
+            owners = self._parts_of(key)
             if len(owners) == 1:
-                inside.setdefault(owners.pop(), []).append(key)
+                inside.setdefault(next(iter(owners)), []).append(key)
             else:
                 spanning.append(key)
         programs: dict[str, tuple[_Program, list[str], Vector]] = {}
@@ -427,28 +414,28 @@ class Attacker:
         # them at once. Each organisation's move keeps every published figure and relation of the
         # truth, and the moves touch different atoms, so their sum is a witness too; it is checked
         # before it counts, in case a relation spans organisations.
-        published_rows = np.array([self.row[key] for key in published], dtype=np.int64)
+        published_matrix = self.matrix[np.array([self.row[key] for key in published], dtype=np.int64)]
         for key in spanning:
             for sign in (-1.0, 1.0):
                 if settled(key):
                     break
                 combined = base.copy()
-                for part in sorted({self.subsystem(atom) for atom in self.figures[key].atoms}):
+                for part in sorted(self._parts_of(key)):
                     program, part_atoms, positions = program_of(part)
                     local = {atom: i for i, atom in enumerate(part_atoms)}
                     columns = [local[a] for a in self.figures[key].atoms if a in local]
                     _, witness = program.optimise(columns, sign)
                     if witness is not None:
                         combined[positions] = witness
-                if self._consistent(combined, base, published_rows):
+                if self._consistent(combined, base, published_matrix):
                     self.note(combined)
 
-    def _consistent(self, candidate: Vector, base: Vector, published_rows: npt.NDArray[np.int64]) -> bool:
-        """`candidate` publishes what `base` (the truth) publishes and obeys every relation."""
+    def _consistent(self, candidate: Vector, base: Vector, published_matrix: csr_array) -> bool:
+        """`candidate` publishes what `base` (the truth) publishes (`published_matrix`: the rows of
+        the published figures) and obeys every relation."""
         if np.any(candidate < 0):
             return False
-        moved = self.matrix[published_rows] @ (candidate - base) if len(published_rows) else np.zeros(0)
-        if np.any(np.abs(moved) > 1e-6):
+        if np.any(np.abs(published_matrix @ (candidate - base)) > 1e-6):
             return False
         gaps = self.relation_matrix @ candidate
         return bool(
@@ -468,20 +455,7 @@ class Attacker:
         """Witnesses for `keys` from `program`: random-sign explorations, then each open figure to its
         maximum and minimum. Finds witnesses only; exact bounds are the component's business."""
         local = {atom: i for i, atom in enumerate(atoms)}
-        rng = np.random.default_rng(len(keys))
-        last_open = len(keys) + 1
-        for _ in range(explore):
-            still_open = [key for key in keys if not settled(key)]
-            if len(still_open) < 8 or len(still_open) >= last_open:
-                break
-            last_open = len(still_open)
-            costs = np.zeros(len(atoms))
-            for key, sign in zip(still_open, rng.choice((-1.0, 1.0), size=len(still_open)), strict=True):
-                for atom in self.figures[key].atoms:
-                    costs[local[atom]] += sign
-            _, witness = program.optimise_costs(costs)
-            if witness is not None:
-                self._note_local(witness, positions, base)
+        self._explore(lambda: program, local, keys, positions, base, settled, explore)
         for key in keys:
             for sign in (-1.0, 1.0):
                 if settled(key):
@@ -491,6 +465,34 @@ class Attacker:
                     self._note_local(witness, positions, base)
                 elif optimum is None and sign < 0:
                     self.unbounded.add(key)
+
+    def _explore(
+        self,
+        program: Callable[[], _Program],
+        local: Mapping[str, int],
+        keys: list[str],
+        positions: Vector,
+        base: Vector,
+        settled: Callable[[str], bool],
+        explore: int,
+    ) -> None:
+        """Cheap exploration: one solve with random signs over every open figure pushes many of them
+        to an extreme at once; each optimum is a witness for all of them. Stops when few are open or
+        a round settled nothing (solve one by one then). `program` is built at the first solve."""
+        rng = np.random.default_rng(len(keys))
+        last_open = len(keys) + 1
+        for _ in range(explore):
+            still_open = [key for key in keys if not settled(key)]
+            if len(still_open) < 8 or len(still_open) >= last_open:
+                break
+            last_open = len(still_open)
+            costs = np.zeros(len(local))
+            for key, sign in zip(still_open, rng.choice((-1.0, 1.0), size=len(still_open)), strict=True):
+                for atom in self.figures[key].atoms:
+                    costs[local[atom]] += sign
+            _, witness = program().optimise_costs(costs)
+            if witness is not None:
+                self._note_local(witness, positions, base)
 
     def bounds(
         self,
@@ -517,6 +519,11 @@ class Attacker:
                 and meets(inner, self.figures[key].kind, key in primary_set, requirement) is None
             )
 
+        def inner(key: str) -> Bounds:  # the range over the witnesses of a settled figure
+            attained = self.attained(key)
+            assert attained is not None
+            return attained
+
         components = _components(self.figures, [*published, *suppressed], self.relations)
         component_of = {atom: i for i, atoms in enumerate(components) for atom in atoms}
         published_in: list[dict[str, int]] = [{} for _ in components]
@@ -532,10 +539,7 @@ class Attacker:
                 continue
             # Most components are settled by the witnesses of earlier rounds: no programme at all.
             if all(settled(key) for key in here):
-                for key in here:
-                    inner = self.attained(key)
-                    assert inner is not None
-                    result[key] = inner
+                result.update((key, inner(key)) for key in here)
                 continue
             positions = np.array([self.index[a] for a in atoms])
             local = {atom: i for i, atom in enumerate(atoms)}
@@ -552,33 +556,14 @@ class Attacker:
             ) -> _Program:
                 """The whole component's programme, built at its first solve (many need none)."""
                 if not built:
-                    built.append(self._component_program(atoms, published_here))
+                    built.append(self._component_program(atoms, published_here, base))
                 return built[0]
 
             if requirement is not None:
-                # Cheap exploration first: one solve with random signs over every open figure pushes
-                # many of them to an extreme at once; each optimum is a witness for all of them.
-                rng = np.random.default_rng(len(here))
-                last_open = len(here) + 1
-                for _ in range(explore):
-                    still_open = [key for key in here if not settled(key)]
-                    if len(still_open) < 8 or len(still_open) >= last_open:
-                        break  # few left, or the last exploration settled nothing: solve one by one
-                    last_open = len(still_open)
-                    costs = np.zeros(len(atoms))
-                    for key, sign in zip(
-                        still_open, rng.choice((-1.0, 1.0), size=len(still_open)), strict=True
-                    ):
-                        for atom in self.figures[key].atoms:
-                            costs[local[atom]] += sign
-                    _, witness = program().optimise_costs(costs)
-                    if witness is not None:
-                        self._note_local(witness, positions, base)
+                self._explore(program, local, here, positions, base, settled, explore)
             for key in here:
                 if settled(key):
-                    inner = self.attained(key)
-                    assert inner is not None
-                    result[key] = inner
+                    result[key] = inner(key)
                     continue
                 columns = [local[a] for a in self.figures[key].atoms]
                 high, witness = program().optimise(columns, -1.0)
@@ -587,9 +572,7 @@ class Attacker:
                 elif high is None:
                     self.unbounded.add(key)
                 if settled(key):
-                    inner = self.attained(key)
-                    assert inner is not None
-                    result[key] = inner
+                    result[key] = inner(key)
                     continue
                 low, witness = program().optimise(columns, 1.0)
                 assert low is not None and witness is not None  # atoms are bounded below by 0
