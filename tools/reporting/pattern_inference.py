@@ -1,10 +1,20 @@
 """What a reader who knows the protection algorithm (and even its key) can infer from the pattern.
 
 For every suppressed entry of a release, `pattern_inference` looks for another value the reader
-cannot exclude: an integer table consistent with every published figure, nearest to the truth, with
-the entry at that value (values nearest first; tables with the same primaries, or any, since a
-reader does not know which suppressed cells are primary). It re-runs the protection on that table
-and compares the suppression pattern. An entry with no such value is one the pattern gives away.
+cannot exclude: an integer table consistent with every published figure with the entry at that
+value, on which the protection run again gives the same release (the same suppressed entries and
+the same published values). An entry with no such value is one the pattern gives away.
+
+The reader's search, values nearest the truth first; for each value, tables in three classes,
+since a reader does not know which suppressed cells are primary:
+  1. every suppressed count keeps its kind (primary in 1..k-1, other suppressed 0 or >= k);
+  2. only the entry and the figures that share its contacts may change kind;
+  3. any table.
+In each class the table nearest the truth (L1), then tables nearest under other weightings of
+"nearest" (random positive weights per atom, seeded by the entry: a reader may try any table, and
+the nearest one can cross a threshold on a linked figure that another table of the same value
+does not). One witness table is a proof that the value cannot be excluded; not finding one is
+evidence, not proof, that the pattern gives the entry away.
 Used by the unit test (tests/unit/test_reporting_joint_disclosure.py) and by
 bench/bench_pattern_inference.py for releases too large for the suite.
 """
@@ -12,6 +22,7 @@ bench/bench_pattern_inference.py for releases too large for the suite.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from random import Random
 
 import numpy as np
 from scipy.optimize import Bounds as ScipyBounds
@@ -23,6 +34,7 @@ from services.reporting.release_model import ReleaseInput, build_release_problem
 from services.reporting.report_model import DisclosurePolicy
 
 SEARCH_RADIUS = 8  # values tried on each side of the truth
+WEIGHTINGS = 4  # weightings of "nearest" per class: uniform, then random ones
 
 
 @dataclass(frozen=True)
@@ -58,21 +70,43 @@ def _second_value(
     pattern: set[str],
     target: str,
 ) -> bool:
-    """Whether some other value of `target` the reader cannot exclude gives the same pattern."""
+    """Whether some other value of `target` the reader cannot exclude gives the same release."""
     truth = problem.value(target)
+    shared = _sharing_contacts(problem, target)
+    classes: tuple[frozenset[str] | None, ...] = (frozenset(), shared, None)
     for step in range(1, SEARCH_RADIUS + 1):  # the truth's neighbours are the reader's best guesses
         for value in (truth - step, truth + step):
             if value < 0:
                 continue
-            for same_primaries in (True, False):
-                atoms = alternative(problem, outcome, target, value, policy.k, same_primaries)
-                if atoms is None:
-                    continue
-                other = build_release_problem(data, policy, atoms)
-                again = protect_release(other, requirement, key)
-                if {k for k, v in again.items() if v is None and k in other.figures} == pattern:
-                    return True
+            tried: set[frozenset[tuple[str, int]]] = set()
+            for free in classes:
+                for weighting in range(WEIGHTINGS):
+                    weights = _weights(problem, f"{target}|{value}|{weighting}") if weighting else None
+                    atoms = alternative(problem, outcome, target, value, policy.k, free, weights)
+                    if atoms is None:
+                        break  # infeasible in this class whatever the weighting
+                    if frozenset(atoms.items()) in tried:
+                        continue
+                    tried.add(frozenset(atoms.items()))
+                    other = build_release_problem(data, policy, atoms)
+                    again = protect_release(other, requirement, key)
+                    if {k: v for k, v in again.items() if k in other.figures} == {
+                        k: v for k, v in outcome.items() if k in problem.figures
+                    }:
+                        return True
     return False
+
+
+def _sharing_contacts(problem: ReleaseProblem, target: str) -> frozenset[str]:
+    """The target and every figure that counts some of the same contacts (its sums and parts)."""
+    atoms = set(problem.figures[target].atoms)
+    return frozenset(key for key, spec in problem.figures.items() if atoms & set(spec.atoms))
+
+
+def _weights(problem: ReleaseProblem, seed: str) -> dict[str, float]:
+    rng = Random(seed)
+    atoms = sorted({a for f in problem.figures.values() for a in f.atoms})
+    return {a: rng.uniform(1.0, 3.0) for a in atoms}
 
 
 def alternative(
@@ -81,13 +115,14 @@ def alternative(
     target: str,
     pinned: int,
     threshold: int,
-    same_primaries: bool = True,
+    free: frozenset[str] | None = frozenset(),
+    weights: dict[str, float] | None = None,
 ) -> dict[str, int] | None:
     """The atoms closest to the truth (L1) that are consistent with every published figure and give
     `target` the value `pinned`; None when no such table exists. A reader's "what if this cell were
-    `pinned`", not a table changed everywhere. `same_primaries`: also keep every primary in
-    1..threshold-1 and every other suppressed count 0 or >= threshold (a reader does not know which
-    suppressed cells are primary, so both kinds of table are ones the reader must consider)."""
+    `pinned`", not a table changed everywhere. Every suppressed count not in `free` keeps its kind:
+    a primary stays in 1..threshold-1, any other suppressed count 0 or >= threshold (`free` None:
+    no such constraint). `weights`: the cost of a change per atom (default 1)."""
     outcome = {k: v for k, v in outcome.items() if k in problem.figures}  # aliases are the same figures
     atoms = sorted({a for f in problem.figures.values() for a in f.atoms})
     index = {a: i for i, a in enumerate(atoms)}
@@ -109,7 +144,9 @@ def alternative(
             low.append(value)
             high.append(value)
     big = 10_000
-    for j, key in enumerate(suppressed if same_primaries else ()):
+    for j, key in enumerate(suppressed if free is not None else ()):
+        if key in free:
+            continue
         atoms_of = problem.figures[key].atoms
         if key in problem.primary and problem.figures[key].kind.value == "count":
             rows.append(row(atoms_of))
@@ -148,8 +185,9 @@ def alternative(
     pin = np.zeros(n + m + n)
     for a in problem.figures[target].atoms:
         pin[index[a]] = 1
+    cost = np.array([(weights or {}).get(a, 1.0) for a in atoms])
     result = milp(
-        np.concatenate([np.zeros(n + m), np.ones(n)]),
+        np.concatenate([np.zeros(n + m), cost]),
         integrality=np.concatenate([np.ones(n + m), np.zeros(n)]),
         constraints=[
             LinearConstraint(wide, low, high),
