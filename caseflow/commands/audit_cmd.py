@@ -96,8 +96,8 @@ async def _state_against_log(
     intake's case register against intake.cases.v1. None when a topic cannot be read."""
     from sqlalchemy import select
 
-    from services.intake.consistency import compare_cases, published_case_states
-    from services.intake.store import assignments, cases
+    from services.intake.adapters.tables import assignments, cases
+    from services.intake.domain.consistency import compare_cases, published_case_states
     from services.routing.consistency import compare, published_placements
     from services.routing.store import routing_cases
     from shared.db import make_engine

@@ -19,8 +19,8 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from caseflow.sample_org import directory_events
+from services.intake.adapters.assignments import load_case_state
 from services.intake.app import create_runtime as intake_runtime
-from services.intake.assignments import load_case_state
 from services.intake.settings import IntakeSettings
 from services.routing.app import create_runtime as routing_runtime
 from services.routing.settings import RoutingSettings

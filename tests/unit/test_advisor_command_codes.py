@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from services.intake.lifecycle import CASE_ACTIONS, CaseState, refusal
+from services.intake.domain.lifecycle import CASE_ACTIONS, CaseState, refusal
 from services.scheduling.actors import acting_advisor
 from services.scheduling.projection import CaseFacts
 from shared.advisor_commands import SignedCommand

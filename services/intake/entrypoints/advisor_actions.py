@@ -20,12 +20,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.intake import legal_deadlines
-from services.intake.assignments import current_assignee, load_case_state, mark_accepted
-from services.intake.decoding import selective_envelope_decoder
-from services.intake.emit import emitter_of
-from services.intake.lifecycle import CaseState, refusal
-from services.intake.store import advisor_keys, cases, used_tokens
+from services.intake.adapters.assignments import current_assignee, load_case_state, mark_accepted
+from services.intake.adapters.tables import advisor_keys, cases, used_tokens
+from services.intake.application import legal_deadlines
+from services.intake.application.emit import emitter_of
+from services.intake.domain.lifecycle import CaseState, refusal
+from services.intake.entrypoints.decoding import selective_envelope_decoder
 from shared.advisor_commands import AdvisorCommandGate, SignedCommand, rejection
 from shared.auth import Refusal
 from shared.contracts.advisor_actions import (

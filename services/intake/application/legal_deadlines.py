@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.intake.emit import emitter_after, emitter_for
-from services.intake.store import legal_deadlines
+from services.intake.adapters.tables import legal_deadlines
+from services.intake.application.emit import emitter_after, emitter_for
 from shared import legal_deadlines as rules
 from shared.contracts.intake import (
     CaseOpened,

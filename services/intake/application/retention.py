@@ -22,8 +22,8 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.intake.emit import emitter_for
-from services.intake.store import cases, messages, used_tokens
+from services.intake.adapters.tables import cases, messages, used_tokens
+from services.intake.application.emit import emitter_for
 from shared.auth import TOKEN_POLICY, forget_expired_tokens
 from shared.contracts.intake import CasePersonalDataErased
 from shared.crypto import KeyStore

@@ -26,14 +26,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from services.intake import legal_deadlines
-from services.intake.actions import GATE
-from services.intake.assignments import current_assignee, load_case_state
-from services.intake.emit import emitter_for
-from services.intake.lifecycle import POST_ADVISOR_MESSAGE, READ_CASE_FILE, refusal
+from services.intake.adapters.assignments import current_assignee, load_case_state
+from services.intake.adapters.tables import assignments, case_access, messages
+from services.intake.adapters.tables import legal_deadlines as deadlines_table
+from services.intake.application import legal_deadlines
+from services.intake.application.emit import emitter_for
+from services.intake.domain.lifecycle import POST_ADVISOR_MESSAGE, READ_CASE_FILE, refusal
+from services.intake.entrypoints.advisor_actions import GATE
 from services.intake.metrics import IntakeMetrics
-from services.intake.store import assignments, case_access, messages
-from services.intake.store import legal_deadlines as deadlines_table
 from shared.advisor_commands import SignedCommand, rejection
 from shared.auth import Refusal as GateRefusal
 from shared.auth import VerifiedToken, command_digest, peek_claims

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from services.intake.store import directory_units
+from services.intake.adapters.tables import directory_units
 from shared.contracts.directory import OrgUnitUpserted
 from shared.db import insert_ignoring_duplicates
 from shared.runtime import ServiceContext
@@ -36,7 +36,7 @@ RETRYABLE_REASONS = frozenset({DIRECTORY_NOT_LOADED})
 @dataclass
 class DirectoryLoaded:
     """Whether intake knows any unit yet. Until it does, a submission from the topic is remembered
-    in the inbox by its position, not by its submission id (services/intake/handlers.py), so that
+    in the inbox by its position, not by its submission id (services/intake/entrypoints/submission_consumer.py), so that
     the frontend's re-publication after `directory_not_loaded` is judged afresh. Units are never
     removed: once known, it stays so."""
 

@@ -1,6 +1,6 @@
 """Advisors' public keys for token verification (AdvisorKeyRegistered, on directory.advisors.v1),
 and the organisations and units submissions must name (OrgUnitUpserted, on directory.units.v1;
-services/intake/directory.py).
+services/intake/adapters/directory.py).
 
 Intake reads only these narrow copies of directory.v1: persons and their pseudonyms never reach it,
 and whatever else the copies carry (advisors' availability) is skipped unread.
@@ -13,9 +13,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.intake.actions import GATE
-from services.intake.decoding import selective_envelope_decoder
-from services.intake.directory import DirectoryLoaded, record_unit
+from services.intake.adapters.directory import DirectoryLoaded, record_unit
+from services.intake.entrypoints.advisor_actions import GATE
+from services.intake.entrypoints.decoding import selective_envelope_decoder
 from shared.auth import public_key_from_b64
 from shared.contracts.directory import AdvisorKeyRegistered, OrgUnitUpserted
 from shared.outbox import Outgoing

@@ -17,10 +17,10 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.intake.directory import RETRYABLE_REASONS, KnownPlaces
-from services.intake.emit import emitter_for
-from services.intake.store import cases, rejections
-from services.intake.submission import Rejection, Submission, validate_submission
+from services.intake.adapters.directory import RETRYABLE_REASONS, KnownPlaces
+from services.intake.adapters.tables import cases, rejections
+from services.intake.application.emit import emitter_for
+from services.intake.domain.submission import Rejection, Submission, validate_submission
 from shared.contracts.intake import AvailabilityWindow, CaseOpened, SubmissionRejected
 from shared.crypto import CaseCipher, KeyStore, Sealed
 from shared.db import insert_ignoring_duplicates
@@ -170,7 +170,7 @@ class CaseIntake:
     async def _in_the_directory(
         conn: AsyncConnection, verdicts: list[Submission | Rejection], earlier: dict[str, IntakeResult]
     ) -> list[Submission | Rejection]:
-        """New submissions must name a unit of their organisation (services/intake/directory.py)."""
+        """New submissions must name a unit of their organisation (services/intake/adapters/directory.py)."""
         new = [v for v in verdicts if isinstance(v, Submission) and v.submission_id not in earlier]
         if not new:
             return verdicts

@@ -21,15 +21,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from services.intake.case_file import CaseFileApi
-from services.intake.dialogue import DialogueApi
-from services.intake.directory import RETRYABLE_REASONS, directory_routes
-from services.intake.handlers import submission_message_id
-from services.intake.legal_deadlines import deadlines_for_opened_cases
+from services.intake.adapters.directory import RETRYABLE_REASONS, directory_routes
+from services.intake.application.legal_deadlines import deadlines_for_opened_cases
+from services.intake.application.open_case import CaseIntake, IntakeResult
+from services.intake.domain.submission import MAX_SUBMISSION_BYTES, parse_json_object, peek_submission_id
+from services.intake.entrypoints.case_file import CaseFileApi
+from services.intake.entrypoints.dialogue import DialogueApi
+from services.intake.entrypoints.submission_consumer import submission_message_id
+from services.intake.entrypoints.web_form import web_form_routes
 from services.intake.metrics import IntakeMetrics
-from services.intake.open_case import CaseIntake, IntakeResult
-from services.intake.submission import MAX_SUBMISSION_BYTES, parse_json_object, peek_submission_id
-from services.intake.web_form import web_form_routes
 from shared.runtime import ServiceContext
 from shared.unit_of_work import Decision, UnitOfWork
 

@@ -23,14 +23,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from services.intake.case_file import MAX_MESSAGE_CHARS, _json_body
-from services.intake.emit import emitter_for
+from services.intake.adapters.receipt_guess_limits import GuessBudget, ReceiptGuessLimiter
+from services.intake.adapters.tables import (
+    assignments,
+    cases,
+    client_feedback,
+    messages,
+    receipt_code_failures,
+)
+from services.intake.application.emit import emitter_for
+from services.intake.application.open_case import receipt_hash
+from services.intake.application.retention import Erasure, erase_case
+from services.intake.entrypoints.case_file import MAX_MESSAGE_CHARS, _json_body
 from services.intake.metrics import IntakeMetrics
-from services.intake.open_case import receipt_hash
-from services.intake.rate_limit import GuessBudget, ReceiptGuessLimiter
-from services.intake.retention import Erasure, erase_case
 from services.intake.settings import IntakeSettings
-from services.intake.store import assignments, cases, client_feedback, messages, receipt_code_failures
 from shared.contracts.intake import ClientFeedbackGiven, ClientMessagePosted
 from shared.crypto import CaseCipher, DecryptionFailed, KeyErased, KeyNotFound, Sealed
 from shared.db import insert_ignoring_duplicates

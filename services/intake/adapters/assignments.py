@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.intake.decoding import selective_envelope_decoder
-from services.intake.lifecycle import CaseState
-from services.intake.store import assignments, cases
+from services.intake.adapters.tables import assignments, cases
+from services.intake.domain.lifecycle import CaseState
+from services.intake.entrypoints.decoding import selective_envelope_decoder
 from shared.contracts.routing import AdvisorAssigned, CaseReassigned, RoutingEscalated
 from shared.db import insert_ignoring_duplicates
 from shared.outbox import Outgoing

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.intake.decoding import SubmissionUnsealer
-from services.intake.directory import DirectoryLoaded
-from services.intake.open_case import CaseIntake, IncomingSubmission
-from services.intake.submission import Rejection, parse_json_object, peek_submission_id
+from services.intake.adapters.directory import DirectoryLoaded
+from services.intake.application.open_case import CaseIntake, IncomingSubmission
+from services.intake.domain.submission import Rejection, parse_json_object, peek_submission_id
+from services.intake.entrypoints.decoding import SubmissionUnsealer
 from shared.outbox import Outgoing
 from shared.pipeline import Decoded, Decoder, Inbound, PoisonMessage, Route
 
@@ -25,7 +25,7 @@ def submission_decoder(loaded: DirectoryLoaded | None = None) -> Decoder:
 
     Before intake knows any unit (`loaded`), a submission is remembered by its position: it will be
     refused as `directory_not_loaded`, and the same submission published again must not be skipped
-    as a duplicate (services/intake/directory.py)."""
+    as a duplicate (services/intake/adapters/directory.py)."""
 
     def decode(inbound: Inbound) -> Decoded:
         doc, problem = parse_json_object(inbound.value)

@@ -15,8 +15,8 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from services.intake.submission import Rejection, peek_submission_id
-from services.intake.submission_keys import SubmissionKeyRing
+from services.intake.adapters.submission_keys import SubmissionKeyRing
+from services.intake.domain.submission import Rejection, peek_submission_id
 from shared import submission_sealing as sealing
 from shared.pipeline import Decoded, Decoder, Inbound, envelope_decoder
 

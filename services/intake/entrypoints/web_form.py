@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from services.intake.directory import RETRYABLE_REASONS
+from services.intake.adapters.directory import RETRYABLE_REASONS
 from shared.codes import CATEGORY_LABELS, Category
 
 Submit = Callable[[bytes, Any], Awaitable[tuple[int, dict[str, Any]]]]
