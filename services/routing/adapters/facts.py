@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.routing.policy import CaseFacts, InvolvedPerson
-from services.routing.store import routing_cases
+from services.routing.adapters.tables import routing_cases
+from services.routing.domain.policy import CaseFacts, InvolvedPerson
 from shared.codes import Category, ClientRole, InvolvedRole
 from shared.contracts.intake import CaseOpened
 from shared.crypto import CaseCipher, Sealed

@@ -11,10 +11,16 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.routing.directory_projection import DirectoryCache
-from services.routing.facts import case_facts, facts_document
-from services.routing.policy import CaseFacts, Decision, PolicySettings, decide, is_assignment_still_valid
-from services.routing.store import advisor_keys, routing_cases, used_tokens
+from services.routing.adapters.directory_projection import DirectoryCache
+from services.routing.adapters.facts import case_facts, facts_document
+from services.routing.adapters.tables import advisor_keys, routing_cases, used_tokens
+from services.routing.domain.policy import (
+    CaseFacts,
+    Decision,
+    PolicySettings,
+    decide,
+    is_assignment_still_valid,
+)
 from shared.advisor_commands import AdvisorCommandGate, SignedCommand
 from shared.auth import Refusal
 from shared.contracts.routing import (

@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.routing.decisions import GATE, Router, emitter_of, reroute_reason
-from services.routing.directory_projection import DIRECTORY_EVENTS
-from services.routing.facts import coded_fields
-from services.routing.store import routing_cases
+from services.routing.adapters.directory_projection import DIRECTORY_EVENTS
+from services.routing.adapters.facts import coded_fields
+from services.routing.adapters.tables import routing_cases
+from services.routing.application.router import GATE, Router, emitter_of, reroute_reason
 from shared.advisor_commands import rejection
 from shared.auth import Refusal
 from shared.contracts.advisor_actions import AmendCaseFacts, DeclareConflict

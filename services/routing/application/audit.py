@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.routing.directory import AdvisorLoadChanged, Directory, DirectoryDataError
-from services.routing.directory_projection import to_change
-from services.routing.facts import facts_from_document
-from services.routing.policy import Decision, PolicySettings, decide, explain
-from services.routing.store import directory_log, messaging
+from services.routing.adapters.directory_projection import to_change
+from services.routing.adapters.facts import facts_from_document
+from services.routing.adapters.tables import directory_log, messaging
+from services.routing.domain.directory import AdvisorLoadChanged, Directory, DirectoryDataError
+from services.routing.domain.policy import Decision, PolicySettings, decide, explain
 from shared.crypto import CaseCipher, KeyErased, Sealed
 
 DECISION_EVENTS = ("AdvisorAssigned", "CaseReassigned", "RoutingEscalated")

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.routing.directory import (
+from services.routing.adapters.tables import directory_log
+from services.routing.domain.directory import (
     AcquaintanceDeclared,
     Advisor,
     AdvisorLoadChanged,
@@ -29,7 +30,6 @@ from services.routing.directory import (
     PersonUpserted,
     UnitUpserted,
 )
-from services.routing.store import directory_log
 from shared.codes import AdvisorKind, AdvisorScope, AdvisorStatus
 from shared.contracts import directory as contract
 from shared.locations import location_codes

@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.routing.decisions import Router, emitter_for
+from services.routing.adapters.tables import routing_cases, term_notices, used_tokens
+from services.routing.application.router import Router, emitter_for
+from services.routing.domain.policy import term_endings_within
 from services.routing.metrics import RoutingMetrics
-from services.routing.policy import term_endings_within
-from services.routing.store import routing_cases, term_notices, used_tokens
 from shared.auth import TOKEN_POLICY, forget_expired_tokens
 from shared.contracts.routing import AdvisorTermEnding
 from shared.db import insert_ignoring_duplicates
