@@ -153,8 +153,8 @@ async def _ledger_against_log(settings: Any, scheduling_database: str) -> list[A
     """Each meeting's latest booking in scheduling's ledger against the published meetings topic."""
     from sqlalchemy import select
 
-    from services.scheduling.consistency import compare_meetings, published_meetings
-    from services.scheduling.store import bookings
+    from services.scheduling.adapters.tables import bookings
+    from services.scheduling.domain.consistency import compare_meetings, published_meetings
     from shared.db import make_engine
     from shared.topics import SCHEDULING_MEETINGS
 

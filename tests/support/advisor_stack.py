@@ -24,7 +24,7 @@ from services.intake.app import create_runtime as intake_runtime
 from services.intake.settings import IntakeSettings
 from services.routing.app import create_runtime as routing_runtime
 from services.routing.settings import RoutingSettings
-from services.scheduling import projection
+from services.scheduling.adapters import projection
 from services.scheduling.app import create_runtime as scheduling_runtime
 from services.scheduling.settings import SchedulingSettings
 from shared.auth import unproven_cause

@@ -23,7 +23,7 @@ from services.intake.entrypoints.advisor_actions import actions_route
 from services.intake.entrypoints.directory_feed import directory_route
 from services.reporting.handlers import projection_routes
 from services.routing.entrypoints.kafka_handlers import routes as routing_routes
-from services.scheduling.handlers import SchedulingHandlers
+from services.scheduling.entrypoints.kafka_handlers import SchedulingHandlers
 from shared.envelope import EnvelopeDecodeError, decode_envelope
 from shared.pipeline import Decoded, Inbound, PoisonMessage, Route
 from shared.validation_errors import UNKNOWN_FIELD, UNKNOWN_KEY, describe_validation_error, safe_errors

@@ -18,11 +18,11 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.scheduling import projection
-from services.scheduling.actors import GATE, verify_actor
-from services.scheduling.ledger import StoredBooking, latest_of_meeting
-from services.scheduling.meetings import MeetingScheduler, Placement, emitter_of
-from services.scheduling.projection import CaseFacts
+from services.scheduling.adapters import projection
+from services.scheduling.adapters.booking_ledger import StoredBooking, latest_of_meeting
+from services.scheduling.adapters.projection import CaseFacts
+from services.scheduling.application.actors import GATE, verify_actor
+from services.scheduling.application.meetings import MeetingScheduler, Placement, emitter_of
 from shared.advisor_commands import rejection
 from shared.auth import Refusal
 from shared.contracts.advisor_actions import BookQuietRoom, CancelMeeting, RequestMeeting

@@ -18,8 +18,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.scheduling import store
-from services.scheduling.places import (
+from services.scheduling.adapters import tables
+from services.scheduling.domain.places import (
     AdvisorAvailability,
     ClientWindow,
     LeavePeriod,
@@ -64,7 +64,7 @@ def _windows(doc: Sequence[Mapping[str, Any]]) -> tuple[WeeklyWindow, ...]:
 async def register_room(conn: AsyncConnection, room: RoomRegistered, now: datetime) -> None:
     await upsert(
         conn,
-        store.rooms,
+        tables.rooms,
         ["room_id"],
         {
             "room_id": room.room_id,
@@ -84,7 +84,7 @@ async def register_room(conn: AsyncConnection, room: RoomRegistered, now: dateti
 async def register_venue(conn: AsyncConnection, venue: VenueRegistered) -> None:
     await upsert(
         conn,
-        store.venues,
+        tables.venues,
         ["venue_id"],
         {
             "venue_id": venue.venue_id,
@@ -99,7 +99,7 @@ async def set_budget(conn: AsyncConnection, budget: OffSiteBudgetSet) -> None:
     """The yearly amount; what was already spent stays spent."""
     await upsert(
         conn,
-        store.offsite_budgets,
+        tables.offsite_budgets,
         ["organisation_id", "year"],
         {"organisation_id": budget.organisation_id, "year": budget.year, "budget_cents": budget.budget_cents},
     )
@@ -110,7 +110,7 @@ async def set_availability(
 ) -> None:
     await upsert(
         conn,
-        store.advisors,
+        tables.advisors,
         ["advisor_id"],
         {
             "advisor_id": availability.advisor_id,
@@ -124,7 +124,7 @@ async def set_availability(
 async def record_case_opened(conn: AsyncConnection, opened: CaseOpened) -> None:
     await upsert(
         conn,
-        store.cases,
+        tables.cases,
         ["case_id"],
         {
             "case_id": opened.case_id,
@@ -145,24 +145,28 @@ async def code_stored_locations(conn: AsyncConnection) -> int:
     (decision D20). Idempotent; run at start-up. Returns how many rows it changed."""
     rows = (
         await conn.execute(
-            select(store.cases.c.case_id, store.cases.c.location).where(store.cases.c.location.is_not(None))
+            select(tables.cases.c.case_id, tables.cases.c.location).where(
+                tables.cases.c.location.is_not(None)
+            )
         )
     ).all()
     changed = [
         (r.case_id, location_code(r.location)) for r in rows if location_code(r.location) != r.location
     ]
     for case_id, code in changed:
-        await conn.execute(store.cases.update().where(store.cases.c.case_id == case_id).values(location=code))
+        await conn.execute(
+            tables.cases.update().where(tables.cases.c.case_id == case_id).values(location=code)
+        )
     return len(changed)
 
 
 async def record_assignee(conn: AsyncConnection, case_id: str, advisor_id: str | None) -> None:
-    await upsert(conn, store.cases, ["case_id"], {"case_id": case_id, "advisor_id": advisor_id})
+    await upsert(conn, tables.cases, ["case_id"], {"case_id": case_id, "advisor_id": advisor_id})
 
 
 async def mark_auto_meeting_requested(conn: AsyncConnection, case_id: str) -> None:
     await conn.execute(
-        store.cases.update().where(store.cases.c.case_id == case_id).values(auto_meeting_requested=True)
+        tables.cases.update().where(tables.cases.c.case_id == case_id).values(auto_meeting_requested=True)
     )
 
 
@@ -195,7 +199,7 @@ class CaseFacts:
 
 
 async def load_case(conn: AsyncConnection, case_id: str) -> CaseFacts | None:
-    row = (await conn.execute(select(store.cases).where(store.cases.c.case_id == case_id))).first()
+    row = (await conn.execute(select(tables.cases).where(tables.cases.c.case_id == case_id))).first()
     if row is None:
         return None
     r = row._mapping
@@ -242,7 +246,7 @@ def _room(r: Mapping[str, Any] | RowMapping) -> Room:
 
 
 async def load_room(conn: AsyncConnection, room_id: str) -> tuple[Room, tuple[str, ...]] | None:
-    row = (await conn.execute(select(store.rooms).where(store.rooms.c.room_id == room_id))).first()
+    row = (await conn.execute(select(tables.rooms).where(tables.rooms.c.room_id == room_id))).first()
     return None if row is None else (_room(row._mapping), tuple(row._mapping["unit_ids"]))
 
 
@@ -253,7 +257,7 @@ async def rooms_for_client(conn: AsyncConnection, case: CaseFacts) -> tuple[list
     location is a candidate except the client's own building. When no room lists the client's
     unit, that building is unknown and the whole location is avoided.
     """
-    rows = [r._mapping for r in await conn.execute(select(store.rooms).order_by(store.rooms.c.room_id))]
+    rows = [r._mapping for r in await conn.execute(select(tables.rooms).order_by(tables.rooms.c.room_id))]
     rooms = [_client_room(r) for r in rows]
     here = [
         (room, r)
@@ -270,14 +274,14 @@ async def rooms_for_client(conn: AsyncConnection, case: CaseFacts) -> tuple[list
 
 async def quiet_rooms_at(conn: AsyncConnection, location: str) -> list[Room]:
     """The quiet rooms at a location code (BookQuietRoom carries a code), each located by that code."""
-    query = select(store.rooms).where(store.rooms.c.quiet_room.is_(True)).order_by(store.rooms.c.room_id)
+    query = select(tables.rooms).where(tables.rooms.c.quiet_room.is_(True)).order_by(tables.rooms.c.room_id)
     rooms = [_client_room(r._mapping) for r in await conn.execute(query)]
     return [room for room in rooms if room.location == location]
 
 
 async def venues_for(conn: AsyncConnection, organisation_id: str, location: str) -> list[Venue]:
     """The organisation's venues at a location code, each with its location as that code."""
-    v = store.venues
+    v = tables.venues
     query = select(v).where(v.c.organisation_id == organisation_id)
     return [
         Venue(r.venue_id, location, int(r.cost_eur_cents), r.organisation_id)
@@ -287,12 +291,12 @@ async def venues_for(conn: AsyncConnection, organisation_id: str, location: str)
 
 
 async def venue_location(conn: AsyncConnection, venue_id: str) -> str | None:
-    v = store.venues
+    v = tables.venues
     return (await conn.execute(select(v.c.location).where(v.c.venue_id == venue_id))).scalar()
 
 
 async def budgets_of(conn: AsyncConnection, organisation_id: str) -> list[OffSiteBudget]:
-    b = store.offsite_budgets
+    b = tables.offsite_budgets
     return [
         OffSiteBudget(r.organisation_id, int(r.year), int(r.budget_cents), int(r.spent_cents or 0))
         for r in await conn.execute(select(b).where(b.c.organisation_id == organisation_id))
@@ -301,7 +305,7 @@ async def budgets_of(conn: AsyncConnection, organisation_id: str) -> list[OffSit
 
 async def availability_of(conn: AsyncConnection, advisor_id: str) -> AdvisorAvailability:
     """An advisor scheduling has not heard of has no windows: searches answer ADVISOR_UNAVAILABLE."""
-    a = store.advisors
+    a = tables.advisors
     row = (await conn.execute(select(a).where(a.c.advisor_id == advisor_id))).first()
     if row is None:
         return AdvisorAvailability(advisor_id, ())

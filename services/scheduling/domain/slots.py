@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from services.scheduling.places import (
+from services.scheduling.domain.places import (
     AdvisorAvailability,
     Booking,
     ClientWindow,

@@ -15,15 +15,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from services.scheduling import projection
-from services.scheduling.calendar_ics import (
+from services.scheduling.adapters import projection
+from services.scheduling.adapters.booking_ledger import StoredBooking, latest_of_meeting
+from services.scheduling.domain.calendar_ics import (
     ForWhom,
     meeting_cancellation_ics,
     meeting_invitation_ics,
     remote_location_text,
     reveals_purpose,
 )
-from services.scheduling.ledger import StoredBooking, latest_of_meeting
 from shared.codes import MeetingMode
 from shared.runtime import ServiceContext
 

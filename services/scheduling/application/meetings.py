@@ -15,17 +15,17 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.scheduling import projection
-from services.scheduling.ledger import (
+from services.scheduling.adapters import projection
+from services.scheduling.adapters.booking_ledger import (
     BookingLedger,
     BookingRefused,
     BudgetSpent,
     StoredBooking,
     upcoming_meetings_of_case,
 )
-from services.scheduling.places import Booking
-from services.scheduling.projection import CaseFacts
-from services.scheduling.slots import (
+from services.scheduling.adapters.projection import CaseFacts
+from services.scheduling.domain.places import Booking
+from services.scheduling.domain.slots import (
     BookingIndex,
     DecisionKind,
     MeetingRequest,

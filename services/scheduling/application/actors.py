@@ -13,9 +13,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.scheduling import projection
-from services.scheduling.projection import CaseFacts
-from services.scheduling.store import advisor_keys, used_tokens
+from services.scheduling.adapters import projection
+from services.scheduling.adapters.projection import CaseFacts
+from services.scheduling.adapters.tables import advisor_keys, used_tokens
 from shared.advisor_commands import AdvisorCommandGate, SignedCommand
 from shared.auth import Refusal
 from shared.contracts.advisor_actions import BookQuietRoom, CancelMeeting, RequestMeeting

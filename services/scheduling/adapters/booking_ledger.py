@@ -11,7 +11,7 @@ one. It is valid while the clock row's token equals the token it was built at: e
 bookings writes a fresh random token (a counter could come back to an old value after a rollback;
 a random token cannot). An instance whose own booking just committed grows its index with that
 booking instead of rebuilding it; a booking another instance made changes the token and forces a
-reload. The exclusion constraints (store.py) still decide: a booking they refuse is reported as
+reload. The exclusion constraints (tables.py) still decide: a booking they refuse is reported as
 BookingRefused and the caller searches again.
 """
 
@@ -27,9 +27,9 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.scheduling import store
-from services.scheduling.places import Booking
-from services.scheduling.slots import BookingIndex, VenueBudgetReserved
+from services.scheduling.adapters import tables
+from services.scheduling.domain.places import Booking
+from services.scheduling.domain.slots import BookingIndex, VenueBudgetReserved
 from shared.codes import MeetingMode
 from shared.db import insert_ignoring_duplicates, is_postgres
 
@@ -94,7 +94,7 @@ def _stored(r: Any) -> StoredBooking:
 
 async def ensure_clock(conn: AsyncConnection) -> None:
     await conn.execute(
-        insert_ignoring_duplicates(conn, store.booking_clock, ["id"]).values(
+        insert_ignoring_duplicates(conn, tables.booking_clock, ["id"]).values(
             id=CLOCK_ROW, token=str(uuid.uuid4())
         )
     )
@@ -120,7 +120,7 @@ class BookingLedger:
 
     async def lock(self, conn: AsyncConnection) -> str:
         """Take the booking lock (held until the transaction ends) and return the current token."""
-        clock = store.booking_clock
+        clock = tables.booking_clock
         if is_postgres(conn):
             query = select(clock.c.token).where(clock.c.id == CLOCK_ROW).with_for_update()
             return str((await conn.execute(query)).scalar_one())
@@ -140,7 +140,7 @@ class BookingLedger:
             return self._index
         # A day of slack: the next few searches at a later `now` can use the same index.
         covers_from = needed_from - timedelta(days=1)
-        b = store.bookings
+        b = tables.bookings
         rows = await conn.execute(
             select(b.c.booking_id, b.c.advisor_id, b.c.room_id, b.c.starts_at, b.c.ends_at).where(
                 b.c.status == "active", b.c.ends_at > covers_from
@@ -161,7 +161,7 @@ class BookingLedger:
     async def _new_token(self, conn: AsyncConnection) -> str:
         token = str(uuid.uuid4())
         await conn.execute(
-            update(store.booking_clock).where(store.booking_clock.c.id == CLOCK_ROW).values(token=token)
+            update(tables.booking_clock).where(tables.booking_clock.c.id == CLOCK_ROW).values(token=token)
         )
         return token
 
@@ -189,12 +189,12 @@ class BookingLedger:
             )
         try:
             async with conn.begin_nested():
-                await conn.execute(store.bookings.insert().values(**self._row(booking, request_id, now)))
+                await conn.execute(tables.bookings.insert().values(**self._row(booking, request_id, now)))
                 if reservation is not None and not await self._spend(conn, reservation):
                     raise BudgetSpent(reservation.organisation_id)
                 token = await self._new_token(conn)
         except sa_exc.IntegrityError as exc:
-            if store.is_overlap_violation(exc):
+            if tables.is_overlap_violation(exc):
                 if self._on_refused is not None:
                     self._on_refused()
                 raise BookingRefused(booking.room_id or "advisor") from None
@@ -231,7 +231,7 @@ class BookingLedger:
         }
 
     async def _spend(self, conn: AsyncConnection, reservation: VenueBudgetReserved) -> bool:
-        b = store.offsite_budgets
+        b = tables.offsite_budgets
         result = await conn.execute(
             update(b)
             .where(
@@ -246,14 +246,14 @@ class BookingLedger:
     async def cancel(self, conn: AsyncConnection, booking: StoredBooking, reason: str, now: datetime) -> None:
         """Free the slot; an off-site meeting gives its cost back to the budget."""
         await self.lock(conn)
-        b = store.bookings
+        b = tables.bookings
         await conn.execute(
             update(b)
             .where(b.c.booking_id == booking.booking_id, b.c.status == "active")
             .values(status="cancelled", cancelled_at=now, cancel_reason=reason)
         )
         if booking.cost_cents and booking.organisation_id and booking.budget_year is not None:
-            budgets = store.offsite_budgets
+            budgets = tables.offsite_budgets
             await conn.execute(
                 update(budgets)
                 .where(
@@ -268,7 +268,7 @@ class BookingLedger:
 
 
 async def latest_of_meeting(conn: AsyncConnection, meeting_id: str) -> StoredBooking | None:
-    b = store.bookings
+    b = tables.bookings
     row = (
         await conn.execute(
             select(b).where(b.c.meeting_id == meeting_id).order_by(b.c.calendar_sequence.desc()).limit(1)
@@ -280,7 +280,7 @@ async def latest_of_meeting(conn: AsyncConnection, meeting_id: str) -> StoredBoo
 async def upcoming_meetings_of_case(
     conn: AsyncConnection, case_id: str, now: datetime
 ) -> list[StoredBooking]:
-    b = store.bookings
+    b = tables.bookings
     rows = await conn.execute(
         select(b)
         .where(b.c.case_id == case_id, b.c.kind == "meeting", b.c.status == "active", b.c.starts_at > now)

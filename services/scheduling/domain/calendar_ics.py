@@ -14,8 +14,8 @@ from typing import Literal
 
 from icalendar import Calendar, Event, vCalAddress
 
-from services.scheduling.places import SchedulingInputError, as_utc
-from services.scheduling.slots import neutral_title
+from services.scheduling.domain.places import SchedulingInputError, as_utc
+from services.scheduling.domain.slots import neutral_title
 from shared.codes import CATEGORY_LABELS, Category, MeetingMode
 
 ForWhom = Literal["advisor", "client"]
