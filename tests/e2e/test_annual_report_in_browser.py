@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from services.reporting.annual_report import Lang, render_html
-from services.reporting.report_model import (
+from services.reporting.adapters.rendering.annual_report_formats import Lang, render_html
+from services.reporting.domain.annual_report_data import (
     AnnualReport,
     Organisation,
     Publication,

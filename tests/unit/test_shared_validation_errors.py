@@ -21,7 +21,7 @@ from services.intake.adapters.assignments import routing_route
 from services.intake.domain.submission import ContactDetails, Rejection, Submission, validate_submission
 from services.intake.entrypoints.advisor_actions import actions_route
 from services.intake.entrypoints.directory_feed import directory_route
-from services.reporting.handlers import projection_routes
+from services.reporting.entrypoints.kafka_handlers import projection_routes
 from services.routing.entrypoints.kafka_handlers import routes as routing_routes
 from services.scheduling.entrypoints.kafka_handlers import SchedulingHandlers
 from shared.envelope import EnvelopeDecodeError, decode_envelope

@@ -16,9 +16,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from services.reporting.rendering.texts import Lang
-from services.reporting.rendering.view_model import page
-from services.reporting.report_model import AnnualReport
+from services.reporting.adapters.rendering.texts import Lang
+from services.reporting.adapters.rendering.view_model import page
+from services.reporting.domain.annual_report_data import AnnualReport
 
 TEMPLATES = Path(__file__).parent / "templates"
 _INDENTED_LINE_BREAK = re.compile(r"\n[ \t]+")

@@ -13,8 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from services.reporting.disclosure import ProtectedTable
-from services.reporting.rendering.charts import (
+from services.reporting.adapters.rendering.charts import (
     Chart,
     bar_chart,
     column_chart,
@@ -22,7 +21,7 @@ from services.reporting.rendering.charts import (
     ring_chart,
     stacked_row_chart,
 )
-from services.reporting.rendering.formatting import (
+from services.reporting.adapters.rendering.formatting import (
     fmt_date,
     fmt_int,
     is_partial,
@@ -35,7 +34,7 @@ from services.reporting.rendering.formatting import (
     quarters_text,
     share,
 )
-from services.reporting.rendering.texts import (
+from services.reporting.adapters.rendering.texts import (
     DIMENSION_LABELS,
     METHOD,
     NOTES,
@@ -48,7 +47,7 @@ from services.reporting.rendering.texts import (
     Lang,
     t,
 )
-from services.reporting.report_model import (
+from services.reporting.domain.annual_report_data import (
     AnnualReport,
     Deadline,
     Dimension,
@@ -59,6 +58,7 @@ from services.reporting.report_model import (
     Section,
     SectionId,
 )
+from services.reporting.domain.disclosure import ProtectedTable
 
 # A suppressed value is marked "a", a value withheld because too few advisors contributed "b".
 MARK_SUPPRESSED, MARK_WITHHELD = "a", "b"

@@ -50,8 +50,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import shared.contracts  # noqa: F401  (registers the event types this module decodes)
-from services.reporting.disclosure import merge_small_units
-from services.reporting.organisation import OrganisationModel
+from services.reporting.adapters.organisation import OrganisationModel
+from services.reporting.domain.disclosure import merge_small_units
 from shared.envelope import EnvelopeDecodeError, decode_envelope
 
 FORMAT = "caseflow.export.v2"
@@ -124,7 +124,7 @@ class CaseRecord:
 
 def case_record(payload: Any) -> CaseRecord:
     """The export's view of a CaseOpened payload (unit not yet generalised)."""
-    from services.reporting.projection import quarter_of
+    from services.reporting.adapters.projection import quarter_of
 
     return CaseRecord(
         organisation=str(payload.organisation_id),
@@ -428,7 +428,7 @@ async def collect_topics(
     kafka_bootstrap: str, topic_prefix: str, topics: Sequence[str] | None = None
 ) -> ExportCollector:
     """Reads the topics (default: intake.cases.v1) from offset 0 to their end offsets of now."""
-    from services.reporting.replay import read_to_end
+    from services.reporting.entrypoints.replay import read_to_end
     from shared.topics import INTAKE_CASES
 
     collector = ExportCollector()

@@ -12,8 +12,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.reporting.decoding import SlimDecoder
-from services.reporting.projection import CONSUMED_TOPICS, ProjectionBatch, write_batch
+from services.reporting.adapters.projection import CONSUMED_TOPICS, ProjectionBatch, write_batch
+from services.reporting.entrypoints.decoding import SlimDecoder
 from shared.outbox import Outgoing
 from shared.pipeline import Decoded, Route
 

@@ -25,11 +25,11 @@ from aiokafka.errors import KafkaError
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.reporting.bulk import FastEventStore
-from services.reporting.handlers import projection_routes
-from services.reporting.projection import CONSUMED_TOPICS, ensure_meta_row
-from services.reporting.queries import source_position
-from services.reporting.store import messaging, metadata, rp_cases
+from services.reporting.adapters.bulk import FastEventStore
+from services.reporting.adapters.projection import CONSUMED_TOPICS, ensure_meta_row
+from services.reporting.adapters.queries import source_position
+from services.reporting.adapters.tables import messaging, metadata, rp_cases
+from services.reporting.entrypoints.kafka_handlers import projection_routes
 from shared.broker import MAX_REQUEST_BYTES
 from shared.db import create_all
 from shared.metrics import PipelineMetrics

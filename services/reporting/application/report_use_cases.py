@@ -20,16 +20,18 @@ from typing import Any, Literal
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.reporting.annual_report import Lang, render_csv, render_html, render_json
-from services.reporting.disclosure import ProtectedTable
-from services.reporting.joint_disclosure import Requirement
-from services.reporting.ledger import Release, ledger_metadata, record_disclosure
-from services.reporting.organisation import GOVERNMENT_WIDE, GOVERNMENT_WIDE_NAMES, OrganisationModel
-from services.reporting.projection import REPORTING_TZ
-from services.reporting.queries import AdvisorYear, advisor_homes, advisor_years
-from services.reporting.release_model import ALL, assemble_report, assemble_units
-from services.reporting.releases import ReleaseService
-from services.reporting.report_model import (
+from services.reporting.adapters.organisation import GOVERNMENT_WIDE, GOVERNMENT_WIDE_NAMES, OrganisationModel
+from services.reporting.adapters.projection import REPORTING_TZ
+from services.reporting.adapters.queries import AdvisorYear, advisor_homes, advisor_years
+from services.reporting.adapters.release_ledger import Release, ledger_metadata, record_disclosure
+from services.reporting.adapters.rendering.annual_report_formats import (
+    Lang,
+    render_csv,
+    render_html,
+    render_json,
+)
+from services.reporting.application.releases import ReleaseService
+from services.reporting.domain.annual_report_data import (
     AnnualReport,
     DisclosurePolicy,
     Organisation,
@@ -37,6 +39,9 @@ from services.reporting.report_model import (
     SourcePosition,
     TrainingBaseline,
 )
+from services.reporting.domain.disclosure import ProtectedTable
+from services.reporting.domain.joint_disclosure import Requirement
+from services.reporting.domain.release_model import ALL, assemble_report, assemble_units
 from shared.db import create_all, make_engine
 from shared.periodic import every
 

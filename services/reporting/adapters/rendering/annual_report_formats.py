@@ -20,7 +20,7 @@ derived percentages with class "pct"; a hidden one has the class "suppressed" as
 CSV and JSON are for machines: a hidden value is empty (CSV) or null (JSON), with its status
 ("published", "suppressed" or "withheld") beside it.
 
-Where each part lives (services/reporting/rendering/):
+Where each part lives (services/reporting/adapters/rendering/):
 - texts.py: every Dutch and English text;
 - view_model.py: the page as data (texts chosen, numbers formatted, what is hidden and why);
 - charts.py: chart geometry;
@@ -31,17 +31,17 @@ Where each part lives (services/reporting/rendering/):
 
 from __future__ import annotations
 
-from services.reporting.rendering.charts import CHART_WIDTH, PALETTE, wrap_label
-from services.reporting.rendering.formatting import GOVERNMENT_WIDE_ID, key_label, organisation_name
-from services.reporting.rendering.html_page import render_html, stylesheet
-from services.reporting.rendering.machine_readable import (
+from services.reporting.adapters.rendering.charts import CHART_WIDTH, PALETTE, wrap_label
+from services.reporting.adapters.rendering.formatting import GOVERNMENT_WIDE_ID, key_label, organisation_name
+from services.reporting.adapters.rendering.html_page import render_html, stylesheet
+from services.reporting.adapters.rendering.machine_readable import (
     PUBLISHED,
     SUPPRESSED,
     WITHHELD,
     render_csv,
     render_json,
 )
-from services.reporting.rendering.texts import (
+from services.reporting.adapters.rendering.texts import (
     DIMENSION_LABELS,
     GOVERNMENT_NAMES,
     KEY_LABELS,
@@ -57,7 +57,7 @@ from services.reporting.rendering.texts import (
     Label,
     Lang,
 )
-from services.reporting.rendering.view_model import MARK_SUPPRESSED, MARK_WITHHELD, zero_rows
+from services.reporting.adapters.rendering.view_model import MARK_SUPPRESSED, MARK_WITHHELD, zero_rows
 
 # The mark the management view (views.py) names for a suppressed value in its JSON. This report no
 # longer prints it: a "*" next to a number reads as a multiplication or a footnote.

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from services.reporting.disclosure import TOTAL
-from services.reporting.rendering.texts import (
+from services.reporting.adapters.rendering.texts import (
     GOVERNMENT_NAMES,
     KEY_LABELS,
     MONTHS,
@@ -15,7 +14,8 @@ from services.reporting.rendering.texts import (
     Lang,
     t,
 )
-from services.reporting.report_model import AnnualReport, Dimension
+from services.reporting.domain.annual_report_data import AnnualReport, Dimension
+from services.reporting.domain.disclosure import TOTAL
 
 # The government-wide report's organisation id.
 GOVERNMENT_WIDE_ID = "all"

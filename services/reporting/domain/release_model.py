@@ -20,9 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from services.reporting.disclosure import DisclosureError, ProtectedTable, fold_small_units, quarters_of
-from services.reporting.joint_disclosure import FigureKind, FigureSpec, Line, Relation, ReleaseProblem
-from services.reporting.report_model import (
+from services.reporting.domain.annual_report_data import (
     AnnualReport,
     BaselineStatus,
     ConflictReason,
@@ -42,6 +40,13 @@ from services.reporting.report_model import (
     SectionId,
     SourcePosition,
 )
+from services.reporting.domain.disclosure import (
+    DisclosureError,
+    ProtectedTable,
+    fold_small_units,
+    quarters_of,
+)
+from services.reporting.domain.joint_disclosure import FigureKind, FigureSpec, Line, Relation, ReleaseProblem
 from shared.codes import AdvisorScope, Category, Channel, ClientRole, MeetingMode, Outcome, TimeActivity
 
 ALL = "all"  # the government-wide scope

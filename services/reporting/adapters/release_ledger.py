@@ -38,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.reporting.joint_disclosure import FigureKind, FigureSpec
+from services.reporting.domain.joint_disclosure import FigureKind, FigureSpec
 
 ledger_metadata = MetaData()
 

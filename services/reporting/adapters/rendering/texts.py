@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from services.reporting.report_model import (
+from services.reporting.domain.annual_report_data import (
     BaselineStatus,
     Deadline,
     DeadlineStatus,

@@ -33,7 +33,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from services.reporting.disclosure import (
+from services.reporting.domain.disclosure import (
     CountTable,
     ProtectedTable,
     check_period,

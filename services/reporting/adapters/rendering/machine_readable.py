@@ -11,8 +11,8 @@ import csv
 import io
 import json
 
-from services.reporting.disclosure import TOTAL, ProtectedTable
-from services.reporting.report_model import AnnualReport, FigureUnit, NoteId
+from services.reporting.domain.annual_report_data import AnnualReport, FigureUnit, NoteId
+from services.reporting.domain.disclosure import TOTAL, ProtectedTable
 
 # Status of a value in the CSV and JSON.
 PUBLISHED, SUPPRESSED, WITHHELD = "published", "suppressed", "withheld"

@@ -22,10 +22,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from services.reporting.credentials import NOT_CONFIGURED, Credential, CredentialVerifier
-from services.reporting.metrics import ReportingMetrics
-from services.reporting.reports import MEDIA_TYPES, NotReleasedYet, Reports, UnknownOrganisation
-from services.reporting.views import (
+from services.reporting.adapters.credentials import NOT_CONFIGURED, Credential, CredentialVerifier
+from services.reporting.application.access_rules import (
     Refusal,
     Role,
     View,
@@ -35,6 +33,13 @@ from services.reporting.views import (
     may_see_management_view,
     units_document,
 )
+from services.reporting.application.report_use_cases import (
+    MEDIA_TYPES,
+    NotReleasedYet,
+    Reports,
+    UnknownOrganisation,
+)
+from services.reporting.metrics import ReportingMetrics
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 

@@ -37,9 +37,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from services.reporting.disclosure import quarters_of
-from services.reporting.projection import REPORTING_TZ, parse_stamp, quarter_of
-from services.reporting.report_model import (
+from services.reporting.adapters.projection import REPORTING_TZ, parse_stamp, quarter_of
+from services.reporting.domain.annual_report_data import (
     BaselineStatus,
     DeadlineStatus,
     FeedbackRating,
@@ -49,6 +48,7 @@ from services.reporting.report_model import (
     count_categories,
     days_bucket,
 )
+from services.reporting.domain.disclosure import quarters_of
 from shared.codes import Category
 
 

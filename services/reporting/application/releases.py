@@ -29,10 +29,10 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.reporting.counting import report_counts, unit_counts
-from services.reporting.disclosure import quarters_of
-from services.reporting.joint_disclosure import Requirement, protect_release
-from services.reporting.ledger import (
+from services.reporting.adapters.organisation import OrganisationModel
+from services.reporting.adapters.projection import REPORTING_TZ
+from services.reporting.adapters.queries import known_organisations, source_position, year_rows
+from services.reporting.adapters.release_ledger import (
     Layout,
     Release,
     frozen_atoms,
@@ -41,10 +41,11 @@ from services.reporting.ledger import (
     released_figures,
     secret,
 )
-from services.reporting.organisation import OrganisationModel
-from services.reporting.projection import REPORTING_TZ
-from services.reporting.queries import known_organisations, source_position, year_rows
-from services.reporting.release_model import (
+from services.reporting.application.counting import report_counts, unit_counts
+from services.reporting.domain.annual_report_data import DisclosurePolicy, ReportCounts, TrainingBaseline
+from services.reporting.domain.disclosure import quarters_of
+from services.reporting.domain.joint_disclosure import Requirement, protect_release
+from services.reporting.domain.release_model import (
     ALL,
     ReleaseInput,
     atom_values,
@@ -52,7 +53,6 @@ from services.reporting.release_model import (
     group_units,
     released_quarters,
 )
-from services.reporting.report_model import DisclosurePolicy, ReportCounts, TrainingBaseline
 
 
 def quarter_end(year: int, quarter: int) -> datetime:

@@ -24,9 +24,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.schema import Table
 
-from services.reporting.bulk import execute_many, insert_sql
-from services.reporting.disclosure import period_of
-from services.reporting.store import (
+from services.reporting.adapters.bulk import execute_many, insert_sql
+from services.reporting.adapters.tables import (
     rp_assignments,
     rp_cases,
     rp_closures,
@@ -38,6 +37,7 @@ from services.reporting.store import (
     rp_time,
     rp_training,
 )
+from services.reporting.domain.disclosure import period_of
 from shared.db import insert_ignoring_duplicates
 from shared.topics import INTAKE_CASES, ROUTING_ASSIGNMENTS, SCHEDULING_MEETINGS
 

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from services.reporting.annual_report import SUPPRESSED_MARK
-from services.reporting.queries import AdvisorYear
-from services.reporting.report_model import TrainingBaseline
-from services.reporting.reports import UnitsTable
+from services.reporting.adapters.queries import AdvisorYear
+from services.reporting.adapters.rendering.annual_report_formats import SUPPRESSED_MARK
+from services.reporting.application.report_use_cases import UnitsTable
+from services.reporting.domain.annual_report_data import TrainingBaseline
 from shared.codes import TimeActivity
 
 

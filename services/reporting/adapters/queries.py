@@ -13,21 +13,9 @@ from typing import Any
 from sqlalchemy import Select, and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.reporting.counting import (
-    AssignmentRow,
-    CaseRow,
-    ClosureRow,
-    DeadlineRow,
-    MeetingEventRow,
-    TimeRow,
-    TrainingRow,
-    YearRows,
-)
-from services.reporting.disclosure import quarters_of
-from services.reporting.organisation import home_organisations
-from services.reporting.projection import META_KEY, format_fingerprint
-from services.reporting.report_model import SourcePosition
-from services.reporting.store import (
+from services.reporting.adapters.organisation import home_organisations
+from services.reporting.adapters.projection import META_KEY, format_fingerprint
+from services.reporting.adapters.tables import (
     rp_assignments,
     rp_cases,
     rp_closures,
@@ -39,6 +27,18 @@ from services.reporting.store import (
     rp_time,
     rp_training,
 )
+from services.reporting.application.counting import (
+    AssignmentRow,
+    CaseRow,
+    ClosureRow,
+    DeadlineRow,
+    MeetingEventRow,
+    TimeRow,
+    TrainingRow,
+    YearRows,
+)
+from services.reporting.domain.annual_report_data import SourcePosition
+from services.reporting.domain.disclosure import quarters_of
 
 
 async def source_position(conn: AsyncConnection) -> SourcePosition:

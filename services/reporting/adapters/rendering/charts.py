@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from services.reporting.disclosure import ProtectedTable
-from services.reporting.rendering.formatting import fmt_int, key_label, num
-from services.reporting.rendering.texts import UI, Lang, t
+from services.reporting.adapters.rendering.formatting import fmt_int, key_label, num
+from services.reporting.adapters.rendering.texts import UI, Lang, t
+from services.reporting.domain.disclosure import ProtectedTable
 
 PALETTE = ("#154273", "#007BC7", "#E17000", "#39870C", "#A90061", "#94710A", "#5B2A86")
 CHART_WIDTH = 540
