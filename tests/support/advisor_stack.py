@@ -28,8 +28,8 @@ from services.scheduling.adapters import projection
 from services.scheduling.app import create_runtime as scheduling_runtime
 from services.scheduling.settings import SchedulingSettings
 from shared.auth import unproven_cause
-from shared.devinfra.topics_config import apply_topics
 from shared.envelope import EventPayload, new_envelope
+from shared.topics_config import apply_topics
 from tests.support import samples
 from tests.support.directory import produce_directory
 from tests.support.kafka_io import produce, read_all, read_json

@@ -9,7 +9,7 @@ storage directory that ``stop()`` removes.
         prom.wait_for_targets_up()
         prom.query('up{job="intake"}')   # [{"metric": {...}, "value": [ts, "1"]}]
 
-CLI: ``python -m shared.devinfra.prometheus ensure-installed``.
+CLI: ``python -m devinfra.prometheus ensure-installed``.
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ from typing import IO, Any, Self
 import httpx
 import yaml
 
-from shared.devinfra.ports import free_port
-from shared.devinfra.process import die_with_parent
+from devinfra.ports import free_port
+from devinfra.process import die_with_parent
 
-DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
+DEPLOY_DIR = Path(__file__).resolve().parents[1] / "deploy" / "prometheus"
 PROMETHEUS_YML = DEPLOY_DIR / "prometheus.yml"
 ALERTS_YML = DEPLOY_DIR / "alerts.yml"
 ALERTS_TEST_YML = DEPLOY_DIR / "alerts_test.yml"
@@ -308,7 +308,7 @@ class PrometheusServer:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m shared.devinfra.prometheus",
+        prog="python -m devinfra.prometheus",
         description="Prometheus and promtool for tests: Debian's prometheus package, installed when missing (root).",
     )
     sub = parser.add_subparsers(dest="command", required=True)

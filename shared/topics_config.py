@@ -11,9 +11,9 @@ never changed: adding partitions moves keys, see topics.yaml). aiokafka's admin 
 CLI (docker compose's kafka-init and the Kubernetes init Job use it; connection and security from
 the CASEFLOW_KAFKA_* variables, as for the services):
 
-    python -m shared.devinfra.topics_config apply [--replication-factor 1] [--alter]
-    python -m shared.devinfra.topics_config show
-    python -m shared.devinfra.topics_config acls --bootstrap host:9093 --command-config admin.properties
+    python -m shared.topics_config apply [--replication-factor 1] [--alter]
+    python -m shared.topics_config show
+    python -m shared.topics_config acls --bootstrap host:9093 --command-config admin.properties
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-_REPO_DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "kafka"
+_REPO_DEPLOY = Path(__file__).resolve().parents[1] / "deploy" / "kafka"
 # The container image keeps deploy/ outside site-packages; it points here with these variables.
 TOPICS_FILE_ENV = "CASEFLOW_TOPICS_FILE"
 ACLS_FILE_ENV = "CASEFLOW_ACLS_FILE"
@@ -377,7 +377,7 @@ def _print_report(report: ApplyReport) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m shared.devinfra.topics_config",
+        prog="python -m shared.topics_config",
         description="Apply deploy/kafka/topics.yaml to a broker; render deploy/kafka/acls.yaml.",
     )
     sub = parser.add_subparsers(dest="command", required=True)

@@ -7,7 +7,7 @@ temporary directory on a free port and is removed by ``stop()``.
     with PostgresServer() as pg:
         url = pg.create_database("intake")   # postgresql+asyncpg://postgres@127.0.0.1:PORT/intake
 
-CLI: ``python -m shared.devinfra.postgres --help``.
+CLI: ``python -m devinfra.postgres --help``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from shared.devinfra.ports import free_port
+from devinfra.ports import free_port
 
 PG_USER = "postgres"  # both the OS user that owns the cluster and the database superuser
 
@@ -251,7 +251,7 @@ def _run_foreground(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m shared.devinfra.postgres",
+        prog="python -m devinfra.postgres",
         description="A throwaway PostgreSQL server on 127.0.0.1 (trust auth) for tests and the demo.",
     )
     sub = parser.add_subparsers(dest="command", required=True)

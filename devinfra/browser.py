@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from shared.devinfra.ports import free_port
+from devinfra.ports import free_port
 
 PACKAGES = ("chromium", "chromium-driver")
 # Flags for a closed network: no background requests that this machine would refuse.
@@ -212,7 +212,7 @@ def ensure_axe_core() -> Path:
 
 def main() -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m shared.devinfra.browser", description="Headless Chromium for the browser tests."
+        prog="python -m devinfra.browser", description="Headless Chromium for the browser tests."
     )
     parser.add_argument("action", choices=["ensure-installed"])
     parser.parse_args()

@@ -9,7 +9,7 @@ that the cache is complete, so no Maven run happens then.
         node.create_topics(["intake.cases.v1"], partitions=3)
         producer = AIOKafkaProducer(bootstrap_servers=node.bootstrap, ...)
 
-CLI: ``python -m shared.devinfra.kafka --help``.
+CLI: ``python -m devinfra.kafka --help``.
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
-from shared.devinfra._aio import run_sync
-from shared.devinfra.ports import free_port, port_open
-from shared.devinfra.process import die_with_parent
+from devinfra._aio import run_sync
+from devinfra.ports import free_port, port_open
+from devinfra.process import die_with_parent
 
-DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy" / "kafka"
+DEPLOY_DIR = Path(__file__).resolve().parents[1] / "deploy" / "kafka"
 POM = DEPLOY_DIR / "pom.xml"
 LOG4J_CONFIG = DEPLOY_DIR / "log4j2.properties"
 _MARKER = ".complete"
@@ -471,7 +471,7 @@ def _run_foreground(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m shared.devinfra.kafka",
+        prog="python -m devinfra.kafka",
         description=(
             "A real single-node Kafka broker (KRaft, broker+controller in one JVM) without Docker. "
             "The jars come from Maven Central via deploy/kafka/pom.xml and are cached in "
