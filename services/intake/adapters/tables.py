@@ -113,7 +113,7 @@ client_feedback = Table(
     Column("given_at", DateTime(timezone=True), nullable=False),
 )
 
-# Wrong receipt codes counted per code hash and in total ("*"), per fixed window (rate_limit.py):
+# Wrong receipt codes counted per code hash and in total ("*"), per fixed window (receipt_guess_limits.py):
 # one table, so every instance applies the same budget. A correct code deletes its own rows; each
 # new global window deletes the windows that ended.
 receipt_code_failures = Table(

@@ -6,7 +6,7 @@ code is looked up by its hash. Messages rest sealed under the case key, and the 
 reads and answers them through the case file.
 
 A wrong code, a missing code and the code of an erased case get the same answer (404
-`unknown_receipt_code`) and count towards the limits (rate_limit.py): past them a wrong code gets
+`unknown_receipt_code`) and count towards the limits (receipt_guess_limits.py): past them a wrong code gets
 429 `too_many_attempts` with Retry-After. A correct code is never refused.
 """
 
@@ -89,7 +89,7 @@ class DialogueApi:
         self, request: Request, act: Callable[[AsyncConnection, Any, datetime], Any]
     ) -> JSONResponse:
         """Look the code up, run `act(conn, case_row, now)` in one unit of work. A correct code
-        always gets there and clears its counter; a wrong one is counted (rate_limit.py)."""
+        always gets there and clears its counter; a wrong one is counted (receipt_guess_limits.py)."""
         ctx = self._context()
         now = ctx.clock()
         code = request.headers.get(RECEIPT_HEADER, "")

@@ -4,7 +4,7 @@ Everything that leaves through `annual_report` and `management_units` is a figur
 (releases.py: closed quarters only, protected jointly with every other report, view and earlier
 release, audited by the exact attacker) and is recorded in the release ledger with its audience.
 `advisor_figures` is per advisor and is only handed out by the views for advisors and their
-coordinator (views.py).
+coordinator (application/access_rules.py).
 """
 
 from __future__ import annotations
@@ -203,7 +203,7 @@ class Reports:
             return await advisor_homes(conn, self.organisation.advisor_organisations)
 
     async def advisor_figures(self, advisors: list[str], year: int) -> list[AdvisorYear]:
-        """One advisor's own figures, for that advisor and their coordinator (views.py): these are not
+        """One advisor's own figures, for that advisor and their coordinator (application/access_rules.py): these are not
         statistics about others, so they are not part of a release's protection."""
         async with self.engine.connect() as conn:
             return await advisor_years(conn, advisors, year)

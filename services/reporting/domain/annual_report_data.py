@@ -2,7 +2,7 @@
 
 `build_annual_report` turns plain counts (`ReportCounts`, produced by the reporting projections)
 into an `AnnualReport` whose every table has passed disclosure control. Renderers
-(`annual_report.py`) only format what is here, so nothing unprotected can reach a page.
+(`adapters/rendering/annual_report_formats.py`) only format what is here, so nothing unprotected can reach a page.
 
 Counting rules (repeated in the report's methodology section):
 - Contacts by category: a contact may carry several categories. The main table counts each contact

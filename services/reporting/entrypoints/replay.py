@@ -6,7 +6,7 @@ through the same pipeline and handlers as the live service: the same decoder, th
 the same batched writes. Nothing is published and no consumer group offset is committed: a poison
 record is recorded as dead-lettered in the replay database (the live service already published it).
 
-Because the projection is a function of the SET of events (store.py), the rebuilt database renders
+Because the projection is a function of the SET of events (adapters/tables.py), the rebuilt database renders
 byte-identical reports to the live one, whatever order the partitions are read in.
 """
 

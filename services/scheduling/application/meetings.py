@@ -2,7 +2,7 @@
 
 Each use case reads what it needs inside the caller's transaction (which holds the booking lock),
 asks the pure slot search for a decision, books it in the ledger and returns the events to emit.
-When the database refuses a booking (someone took the slot; see ledger.py) the refused slot is
+When the database refuses a booking (someone took the slot; see adapters/booking_ledger.py) the refused slot is
 marked busy and the search runs again, a bounded number of times.
 """
 

@@ -1,6 +1,6 @@
 """Scheduling's consumers: one handler per event type, dispatched from the topics it reads.
 
-Every handler first takes the booking lock (ledger.py), so one scheduling transaction at a time
+Every handler first takes the booking lock (adapters/booking_ledger.py), so one scheduling transaction at a time
 changes cases and bookings, whichever instance runs it. Other services' topics carry event types
 scheduling does not know yet (they add new ones); those are ignored, not dead-lettered. Its own
 places topic is strict: an unknown type there is a defect and goes to the dead-letter topic.

@@ -59,7 +59,7 @@ from services.reporting.adapters.rendering.texts import (
 )
 from services.reporting.adapters.rendering.view_model import MARK_SUPPRESSED, MARK_WITHHELD, zero_rows
 
-# The mark the management view (views.py) names for a suppressed value in its JSON. This report no
+# The mark the management view (application/access_rules.py) names for a suppressed value in its JSON. This report no
 # longer prints it: a "*" next to a number reads as a multiplication or a footnote.
 SUPPRESSED_MARK = "*"
 
