@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for the four services: `docker run <image> serve intake` (routing, scheduling, reporting),
-# and for the operator commands (`caseflow replay ...`, `python -m shared.devinfra.topics_config apply`).
+# and for the operator commands (`caseflow replay ...`, `python -m shared.topics_config apply`).
 
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1

@@ -15,7 +15,7 @@ help:
 	@echo "make test-unit         unit tests only (no broker, no database server)"
 	@echo "make test-integration  integration tests only"
 	@echo "make demo              the whole case flow on SQLite, then the annual report in out/ (DEMO_ARGS='--duration 120 --rate 5')"
-	@echo "make lint              ruff check, format check, mypy --strict on shared/, services/ and caseflow/"
+	@echo "make lint              ruff check, format check, mypy --strict on shared/, services/, caseflow/ and devinfra/"
 	@echo "Pass extra pytest arguments with PYTEST_ARGS='-x -k kafka'."
 
 venv: $(VENV)/.stamp
@@ -34,13 +34,13 @@ $(VENV)/.stamp: requirements.lock pyproject.toml
 	touch $@
 
 kafka-jars: venv
-	$(BIN)/python -m shared.devinfra.kafka fetch
+	$(BIN)/python -m devinfra.kafka fetch
 
 # Everything the tests need: the broker jars, PostgreSQL, Prometheus (promtool), headless Chromium.
 infra: venv kafka-jars
-	$(BIN)/python -m shared.devinfra.postgres ensure-installed
-	$(BIN)/python -m shared.devinfra.prometheus ensure-installed
-	$(BIN)/python -m shared.devinfra.browser ensure-installed
+	$(BIN)/python -m devinfra.postgres ensure-installed
+	$(BIN)/python -m devinfra.prometheus ensure-installed
+	$(BIN)/python -m devinfra.browser ensure-installed
 
 test: venv infra
 	$(BIN)/pytest -q $(PYTEST_ARGS)
@@ -58,7 +58,7 @@ demo: venv kafka-jars
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared services caseflow
+	$(BIN)/mypy shared services caseflow devinfra
 
 format: venv
 	$(BIN)/ruff format .

@@ -25,11 +25,11 @@ sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from devinfra.kafka import KafkaNode
+from devinfra.postgres import PostgresServer
 from services.intake.app import create_runtime
 from services.intake.settings import IntakeSettings
 from shared.crypto import new_master_key_b64
-from shared.devinfra.kafka import KafkaNode
-from shared.devinfra.postgres import PostgresServer
 from tests.support import samples
 from tests.support.directory import DIRECTORY, load_units
 from tests.support.kafka_io import create_topics, produce

@@ -24,10 +24,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.reporting.joint_disclosure import SOLVES, ReleaseProblem, Requirement, audit, protect_release
-from services.reporting.release_model import build_release_problem
-from services.reporting.releases import freeze
-from services.reporting.report_model import DisclosurePolicy
+from services.reporting.application.releases import freeze
+from services.reporting.domain.annual_report_data import DisclosurePolicy
+from services.reporting.domain.joint_disclosure import (
+    SOLVES,
+    ReleaseProblem,
+    Requirement,
+    audit,
+    protect_release,
+)
+from services.reporting.domain.release_model import build_release_problem
 from tools.reporting.release_sample import sample_release_input, through_quarter
 
 SECRET = b"bench"

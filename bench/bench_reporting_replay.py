@@ -106,7 +106,7 @@ async def produce(kafka: str, prefix: str, events: int) -> dict[str, Any]:
 
 async def raw_consumer(kafka: str, prefix: str) -> dict[str, Any]:
     """What a bare aiokafka consumer does: fetch and touch every record, no decoding, no storage."""
-    from services.reporting.replay import batch_friendly_gc, read_to_end
+    from services.reporting.entrypoints.replay import batch_friendly_gc, read_to_end
 
     started = time.perf_counter()
     records = size = 0
@@ -120,7 +120,7 @@ async def raw_consumer(kafka: str, prefix: str) -> dict[str, Any]:
 
 
 async def replay_projection(kafka: str, prefix: str, workdir: Path) -> dict[str, Any]:
-    from services.reporting.replay import replay
+    from services.reporting.entrypoints.replay import replay
     from shared.db import make_engine
 
     path = workdir / "bench-reporting-replay.db"

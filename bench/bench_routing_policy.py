@@ -30,14 +30,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.routing.directory import (
+from services.routing.domain.directory import (
     Advisor,
     Directory,
     OrgUnit,
     Person,
     PersonUpserted,
 )
-from services.routing.policy import (
+from services.routing.domain.policy import (
     DEFAULT,
     CaseFacts,
     Decision,

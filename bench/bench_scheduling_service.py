@@ -26,10 +26,10 @@ from typing import Any
 from bench_scheduling_slots import LOCATIONS, NOW, SEED, SETTINGS, build_advisors, build_rooms, fill_calendars
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.scheduling import store
-from services.scheduling.ledger import BookingLedger, ensure_clock
-from services.scheduling.meetings import Emitter, MeetingScheduler
-from services.scheduling.projection import CaseFacts, register_room, set_availability
+from services.scheduling.adapters import tables
+from services.scheduling.adapters.booking_ledger import BookingLedger, ensure_clock
+from services.scheduling.adapters.projection import CaseFacts, register_room, set_availability
+from services.scheduling.application.meetings import Emitter, MeetingScheduler
 from shared.codes import MeetingMode
 from shared.contracts.directory import AdvisorAvailabilitySet, LeaveSpec, WeeklyWindowSpec
 from shared.contracts.scheduling import RoomRegistered
@@ -100,7 +100,7 @@ async def load_calendar(engine: AsyncEngine, rng: random.Random) -> tuple[list[A
             for b in bookings
         ]
         for start in range(0, len(rows), 2000):
-            await conn.execute(store.bookings.insert(), rows[start : start + 2000])
+            await conn.execute(tables.bookings.insert(), rows[start : start + 2000])
     return rooms, advisors
 
 
@@ -161,7 +161,7 @@ async def main() -> None:
         url = f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
     engine = make_engine(url)
     try:
-        await create_all(engine, store.metadata)
+        await create_all(engine, tables.metadata)
         started = clock.perf_counter()
         rooms, advisors = await load_calendar(engine, random.Random(SEED))
         backend = "PostgreSQL" if pg_base else "SQLite"

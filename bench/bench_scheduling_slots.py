@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from services.scheduling.places import (
+from services.scheduling.domain.places import (
     AdvisorAvailability,
     Booking,
     ClientWindow,
@@ -33,7 +33,7 @@ from services.scheduling.places import (
     Venue,
     WeeklyWindow,
 )
-from services.scheduling.slots import (
+from services.scheduling.domain.slots import (
     BookingIndex,
     DecisionKind,
     MeetingRequest,

@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support helpers
 
-from shared.devinfra.kafka import KafkaNode
-from shared.devinfra.postgres import PostgresServer
+from devinfra.kafka import KafkaNode
+from devinfra.postgres import PostgresServer
 from tests.support.scheduling_stress import Outcome, Size, run_scenario
 
 

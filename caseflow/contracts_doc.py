@@ -30,7 +30,7 @@ def schema_name(event_type: str, version: int) -> str:
 
 def json_schemas() -> dict[str, dict[str, Any]]:
     """File name -> JSON Schema of the whole envelope carrying that payload, plus the submission."""
-    from services.intake.submission import Submission
+    from services.intake.domain.submission import Submission
     from shared.submission_sealing import SealedSubmissionRecord
 
     schemas: dict[str, dict[str, Any]] = {}

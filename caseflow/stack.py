@@ -21,9 +21,9 @@ from typing import Any
 
 import httpx
 
+from devinfra.kafka import KafkaNode
+from devinfra.ports import free_port
 from shared.crypto import new_master_key_b64
-from shared.devinfra.kafka import KafkaNode
-from shared.devinfra.ports import free_port
 
 SERVICES = ("intake", "routing", "scheduling", "reporting")
 KEY_HOLDERS = ("intake", "routing")
@@ -115,7 +115,7 @@ def up(
     """Start the broker (unless one is given) and the services; wait until every one is ready."""
     import asyncio
 
-    from shared.devinfra.topics_config import apply_topics
+    from shared.topics_config import apply_topics
 
     home = home.resolve()
     home.mkdir(parents=True, exist_ok=True)

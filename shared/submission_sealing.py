@@ -13,7 +13,7 @@ frontends in other languages, with test vectors.
     producer.send(topic, sealed_record_bytes(submission, key), key=submission_id.encode())
 
 Both directions live here, so the format has one definition; intake's key ring
-(services/intake/submission_keys.py) holds the private keys and rotates them.
+(services/intake/adapters/submission_keys.py) holds the private keys and rotates them.
 """
 
 from __future__ import annotations

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.devinfra.kafka import KafkaNode
-from shared.devinfra.postgres import PostgresServer
+from devinfra.kafka import KafkaNode
+from devinfra.postgres import PostgresServer
 
 # -- Kafka ---------------------------------------------------------------------------------------
 

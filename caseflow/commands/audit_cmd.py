@@ -12,8 +12,8 @@ import shared.contracts  # noqa: F401
 
 
 async def _run(args: argparse.Namespace) -> int:
-    from services.routing.audit import audit
-    from services.routing.policy import PolicySettings
+    from services.routing.application.audit import audit
+    from services.routing.domain.policy import PolicySettings
     from services.routing.settings import RoutingSettings
     from shared.crypto import CaseCipher, KeyStore, parse_master_key
     from shared.db import make_engine
@@ -72,7 +72,7 @@ async def _run(args: argparse.Namespace) -> int:
 
 async def _published(settings: Any, logical_topic: str, what: str) -> list[dict[str, Any]] | None:
     """The envelopes on a topic of this deployment as published; None (and why) when unreadable."""
-    from services.routing.consistency import decode_values
+    from services.routing.domain.consistency import decode_values
     from shared.log_reader import PublishedLogUnreadable, read_published
 
     topic = settings.topic_prefix + logical_topic
@@ -96,10 +96,10 @@ async def _state_against_log(
     intake's case register against intake.cases.v1. None when a topic cannot be read."""
     from sqlalchemy import select
 
-    from services.intake.consistency import compare_cases, published_case_states
-    from services.intake.store import assignments, cases
-    from services.routing.consistency import compare, published_placements
-    from services.routing.store import routing_cases
+    from services.intake.adapters.tables import assignments, cases
+    from services.intake.domain.consistency import compare_cases, published_case_states
+    from services.routing.adapters.tables import routing_cases
+    from services.routing.domain.consistency import compare, published_placements
     from shared.db import make_engine
     from shared.topics import INTAKE_CASES, ROUTING_ASSIGNMENTS
 
@@ -153,8 +153,8 @@ async def _ledger_against_log(settings: Any, scheduling_database: str) -> list[A
     """Each meeting's latest booking in scheduling's ledger against the published meetings topic."""
     from sqlalchemy import select
 
-    from services.scheduling.consistency import compare_meetings, published_meetings
-    from services.scheduling.store import bookings
+    from services.scheduling.adapters.tables import bookings
+    from services.scheduling.domain.consistency import compare_meetings, published_meetings
     from shared.db import make_engine
     from shared.topics import SCHEDULING_MEETINGS
 

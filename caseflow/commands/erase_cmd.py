@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import shared.contracts  # noqa: F401  (registers the event types)
-from services.intake.retention import Erasure, ErasureReason, erase_case
+from services.intake.adapters.tables import messaging, metadata
+from services.intake.application.retention import Erasure, ErasureReason, erase_case
 from services.intake.settings import IntakeSettings
-from services.intake.store import messaging, metadata
 from shared.crypto import KeyStore, parse_master_key
 from shared.db import create_all, make_engine
 from shared.outbox import EventStore, Outgoing

@@ -6,7 +6,7 @@ out: organisation, unit, quarter, channel, client role (the quasi-identifiers), 
 whistleblower flag. No case id, no timestamp finer than the quarter, no free text, no person or
 advisor id. Units are generalised up the unit tree of the organisation file (REPORTING_ORGANISATION_FILE;
 units smaller than REPORTING_MIN_UNIT_SIZE first), then records are suppressed, until every
-combination of the quasi-identifiers holds at least REPORTING_K records (services/reporting/export.py).
+combination of the quasi-identifiers holds at least REPORTING_K records (services/reporting/application/export.py).
 The protection summary (k, quasi-identifiers, records written and suppressed, units generalised) is
 printed as JSON on standard output; the suppressed records are written nowhere.
 """
@@ -28,8 +28,13 @@ def run(args: argparse.Namespace) -> int:
     from shared.logging import configure_logging
 
     configure_logging("reporting-export", "WARNING")  # logs to standard error: standard output is the result
-    from services.reporting.export import collect_topics, protect_cases, protection_summary, write_files
-    from services.reporting.organisation import OrganisationFileError, load_organisation
+    from services.reporting.adapters.organisation import OrganisationFileError, load_organisation
+    from services.reporting.application.export import (
+        collect_topics,
+        protect_cases,
+        protection_summary,
+        write_files,
+    )
     from services.reporting.settings import ReportingSettings
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]

@@ -44,7 +44,7 @@ class ProgressBar:
 
 
 async def run_replay(kafka: str, prefix: str, database_url: str, max_records: int) -> Any:
-    from services.reporting.replay import ReplayProgress, replay
+    from services.reporting.entrypoints.replay import ReplayProgress, replay
     from shared.db import make_engine
     from shared.runtime import ensure_sqlite_dir
 
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from shared.logging import configure_logging
 
     configure_logging("reporting-replay", "WARNING")  # logs to standard error: standard output is the result
-    from services.reporting.replay import DatabaseNotFresh
+    from services.reporting.entrypoints.replay import DatabaseNotFresh
     from services.reporting.settings import ReportingSettings
 
     settings = ReportingSettings()

@@ -20,10 +20,10 @@ async def render_from_database(
 ) -> str:
     from datetime import UTC, datetime
 
-    from services.reporting.joint_disclosure import Requirement
-    from services.reporting.ledger import ledger_metadata
-    from services.reporting.organisation import load_organisation
-    from services.reporting.reports import Reports
+    from services.reporting.adapters.organisation import load_organisation
+    from services.reporting.adapters.release_ledger import ledger_metadata
+    from services.reporting.application.report_use_cases import Reports
+    from services.reporting.domain.joint_disclosure import Requirement
     from services.reporting.settings import ReportingSettings
     from shared.db import create_all, make_engine
 
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from shared.logging import configure_logging
 
     configure_logging("reporting-report", "WARNING")  # logs to standard error: standard output is the result
-    from services.reporting.reports import NotReleasedYet, UnknownOrganisation
+    from services.reporting.application.report_use_cases import NotReleasedYet, UnknownOrganisation
 
     try:
         body = asyncio.run(

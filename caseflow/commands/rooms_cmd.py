@@ -1,7 +1,7 @@
 """`caseflow rooms import FILE.csv|FILE.json`: register rooms, venues and budgets with scheduling.
 
 The file becomes RoomRegistered / VenueRegistered / OffSiteBudgetSet events on
-scheduling.places.v1 (the format is in services/scheduling/place_import.py). Event ids derive from
+scheduling.places.v1 (the format is in services/scheduling/adapters/place_import.py). Event ids derive from
 the content, so importing the same file twice publishes recognisable duplicates; a changed room
 is a new event for the same key, and the compacted topic keeps the latest.
 """
@@ -15,7 +15,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from services.scheduling.place_import import PlacesFile, PlacesFileInvalid, read_places, stream_id_of
+from services.scheduling.adapters.place_import import PlacesFile, PlacesFileInvalid, read_places, stream_id_of
 from services.scheduling.settings import SchedulingSettings
 from shared.broker import RelayProducer
 from shared.envelope import Envelope, EventPayload, new_envelope
@@ -90,7 +90,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "import",
         help="publish rooms, venues and budgets from a CSV or JSON file",
         description=(
-            "Validate FILE (.csv or .json; format in services/scheduling/place_import.py) and publish it as "
+            "Validate FILE (.csv or .json; format in services/scheduling/adapters/place_import.py) and publish it as "
             "RoomRegistered, VenueRegistered and OffSiteBudgetSet events on scheduling.places.v1. A file "
             "with any invalid row is refused whole. Kafka connection and security come from the "
             "SCHEDULING_KAFKA_* variables (e.g. SCHEDULING_KAFKA_BOOTSTRAP, SCHEDULING_TOPIC_PREFIX)."

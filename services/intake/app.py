@@ -8,20 +8,20 @@ from datetime import timedelta
 from starlette.routing import BaseRoute
 
 import shared.contracts  # noqa: F401  (registers the event types)
-from services.intake.actions import actions_route
-from services.intake.advisor_keys import directory_route
-from services.intake.assignments import routing_route
-from services.intake.decoding import SubmissionUnsealer
-from services.intake.directory import DirectoryLoaded
-from services.intake.handlers import submissions_route
-from services.intake.http_api import intake_routes
-from services.intake.legal_deadlines import LegalDeadlineJob, with_legal_deadlines
+from services.intake.adapters.assignments import routing_route
+from services.intake.adapters.directory import DirectoryLoaded
+from services.intake.adapters.submission_keys import SubmissionKeyRing, submission_key_routes
+from services.intake.adapters.tables import messaging, metadata
+from services.intake.application.legal_deadlines import LegalDeadlineJob, with_legal_deadlines
+from services.intake.application.open_case import CaseIntake
+from services.intake.application.retention import RetentionJob
+from services.intake.entrypoints.advisor_actions import actions_route
+from services.intake.entrypoints.decoding import SubmissionUnsealer
+from services.intake.entrypoints.directory_feed import directory_route
+from services.intake.entrypoints.http_api import intake_routes
+from services.intake.entrypoints.submission_consumer import submissions_route
 from services.intake.metrics import IntakeMetrics
-from services.intake.open_case import CaseIntake
-from services.intake.retention import RetentionJob
 from services.intake.settings import IntakeSettings
-from services.intake.store import messaging, metadata
-from services.intake.submission_keys import SubmissionKeyRing, submission_key_routes
 from shared.crypto import parse_master_key
 from shared.pipeline import Clock, utc_now
 from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime

@@ -16,7 +16,7 @@ class IntakeSettings(KeyHolderSettings):
     legal_warning_days: int = Field(default=2, ge=0, le=30)
     # How often the legal-deadline and retention jobs look.
     background_interval_seconds: float = Field(default=60.0, gt=0)
-    # Wrong receipt codes (rate_limit.py, docs/case-file.md): tries of one code per window before
+    # Wrong receipt codes (receipt_guess_limits.py, docs/case-file.md): tries of one code per window before
     # that code is answered 429, the window, and the budget of wrong codes per minute of all
     # clients together. A correct code is never refused.
     receipt_failures_per_code: int = Field(default=5, ge=1)

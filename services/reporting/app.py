@@ -10,17 +10,17 @@ from collections.abc import Callable
 from starlette.routing import BaseRoute
 
 import shared.contracts  # noqa: F401  (registers the event types)
-from services.reporting.credentials import verifier_from_settings
-from services.reporting.handlers import projection_routes
-from services.reporting.http_api import reporting_routes
-from services.reporting.joint_disclosure import Requirement
-from services.reporting.ledger import ledger_metadata
+from services.reporting.adapters.credentials import verifier_from_settings
+from services.reporting.adapters.organisation import load_organisation
+from services.reporting.adapters.projection import CONSUMED_TOPICS, ensure_meta_row
+from services.reporting.adapters.release_ledger import ledger_metadata
+from services.reporting.adapters.tables import messaging, metadata
+from services.reporting.application.report_use_cases import Reports
+from services.reporting.domain.joint_disclosure import Requirement
+from services.reporting.entrypoints.http_api import reporting_routes
+from services.reporting.entrypoints.kafka_handlers import projection_routes
 from services.reporting.metrics import ReportingMetrics
-from services.reporting.organisation import load_organisation
-from services.reporting.projection import CONSUMED_TOPICS, ensure_meta_row
-from services.reporting.reports import Reports
 from services.reporting.settings import ReportingSettings
-from services.reporting.store import messaging, metadata
 from shared.db import create_all, make_engine
 from shared.pipeline import Clock, utc_now
 from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime, ensure_sqlite_dir

@@ -10,7 +10,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.reporting.queries import source_position
+from services.reporting.adapters.queries import source_position
 from shared.periodic import every
 
 

@@ -8,8 +8,8 @@ from typing import Annotated
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from services.reporting.disclosure import round_to_base
-from services.reporting.report_model import DisclosurePolicy, Publication, TrainingBaseline
+from services.reporting.domain.annual_report_data import DisclosurePolicy, Publication, TrainingBaseline
+from services.reporting.domain.disclosure import round_to_base
 from shared.settings import ServiceSettings
 
 

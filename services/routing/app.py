@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import shared.contracts  # noqa: F401  (registers the event types)
-from services.routing.decisions import Router
-from services.routing.directory_projection import DirectoryCache
-from services.routing.facts import code_stored_locations
-from services.routing.handlers import RoutingHandlers, routes
-from services.routing.jobs import check_terms, forget_used_tokens, refresh_gauges
+from services.routing.adapters.directory_projection import DirectoryCache
+from services.routing.adapters.facts import code_stored_locations
+from services.routing.adapters.tables import messaging, metadata
+from services.routing.application.router import Router
+from services.routing.domain.policy import PolicySettings
+from services.routing.entrypoints.jobs import check_terms, forget_used_tokens, refresh_gauges
+from services.routing.entrypoints.kafka_handlers import RoutingHandlers, routes
 from services.routing.metrics import RoutingMetrics
-from services.routing.policy import PolicySettings
 from services.routing.settings import RoutingSettings
-from services.routing.store import messaging, metadata
 from shared.periodic import every
 from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime
 from shared.topics import ADVISOR_ACTIONS, DIRECTORY, INTAKE_CASES

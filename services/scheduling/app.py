@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import shared.contracts  # noqa: F401  (registers the event types)
-from services.scheduling.handlers import CONSUMED_TOPICS, SchedulingHandlers
-from services.scheduling.http_api import scheduling_routes
-from services.scheduling.ledger import BookingLedger, ensure_clock
-from services.scheduling.meetings import MeetingScheduler
+from services.scheduling.adapters.booking_ledger import BookingLedger, ensure_clock
+from services.scheduling.adapters.projection import code_stored_locations
+from services.scheduling.adapters.tables import messaging, metadata
+from services.scheduling.application.meetings import MeetingScheduler
+from services.scheduling.entrypoints.http_api import scheduling_routes
+from services.scheduling.entrypoints.kafka_handlers import CONSUMED_TOPICS, SchedulingHandlers
 from services.scheduling.metrics import SchedulingMetrics
-from services.scheduling.projection import code_stored_locations
 from services.scheduling.settings import SchedulingSettings
-from services.scheduling.store import messaging, metadata
 from shared.pipeline import Clock, utc_now
 from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime
 

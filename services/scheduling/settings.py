@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from services.scheduling.slots import SlotSettings
+from services.scheduling.domain.slots import SlotSettings
 from shared.settings import ServiceSettings
 
 

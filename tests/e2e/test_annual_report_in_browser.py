@@ -19,15 +19,15 @@ from typing import Any
 
 import pytest
 
-from services.reporting.annual_report import Lang, render_html
-from services.reporting.report_model import (
+from devinfra.browser import WebDriver
+from services.reporting.adapters.rendering.annual_report_formats import Lang, render_html
+from services.reporting.domain.annual_report_data import (
     AnnualReport,
     Organisation,
     Publication,
     SourcePosition,
     build_annual_report,
 )
-from shared.devinfra.browser import WebDriver
 from tools.reporting.sample_counts import sample_counts, sample_report
 
 pytestmark = pytest.mark.e2e
@@ -119,7 +119,7 @@ def test_chart_text_is_at_least_12_px_and_labels_do_not_overlap(
 @pytest.mark.parametrize("name", ["nl", "half-en", "tiny-en"])
 def test_axe_finds_no_wcag_violation(browser: WebDriver, files: dict[str, Path], name: str) -> None:
     """axe-core (fetched from npm by `make infra`, or AXE_CORE_JS) finds no WCAG 2.1 A/AA violation."""
-    from shared.devinfra.browser import ensure_axe_core
+    from devinfra.browser import ensure_axe_core
 
     axe = Path(os.environ["AXE_CORE_JS"]) if os.environ.get("AXE_CORE_JS") else ensure_axe_core()
     browser._call("POST", browser._s("/window/rect"), {"width": 1200, "height": 1000})

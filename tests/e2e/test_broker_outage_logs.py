@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from shared.devinfra.kafka import KafkaNode
+from devinfra.kafka import KafkaNode
 from shared.topics import ALL_TOPICS
 from tests.support.kafka_io import create_topics, produce
 from tests.support.processes import ServiceProcess

@@ -88,10 +88,10 @@ async def _annual_report_counts_them(scenario: ErasedCaseScenario, workdir: Path
     is read from the same report built without suppression (k=1): the projection still holds every
     erased case. The published (k=5) report is rendered too and must carry no personal data.
     """
-    from services.reporting.organisation import load_organisation
-    from services.reporting.replay import replay
-    from services.reporting.report_model import DisclosurePolicy, SectionId, TrainingBaseline
-    from services.reporting.reports import Reports
+    from services.reporting.adapters.organisation import load_organisation
+    from services.reporting.application.report_use_cases import Reports
+    from services.reporting.domain.annual_report_data import DisclosurePolicy, SectionId, TrainingBaseline
+    from services.reporting.entrypoints.replay import replay
     from shared.db import make_engine
 
     engine = make_engine(f"sqlite+aiosqlite:///{workdir}/reporting-after-erasure.db")

@@ -40,9 +40,9 @@ import shared.contracts  # noqa: F401
 from caseflow import stack
 from caseflow.demo import _seed
 from caseflow.sample_org import advisor_private_key
+from devinfra.postgres import find_bindir
 from shared.auth import authorize_command, command_digest, issue_token
 from shared.contracts.advisor_actions import AcceptCase, BookQuietRoom, LogTime, RegisterTraining
-from shared.devinfra.postgres import find_bindir
 from shared.envelope import EventPayload, new_envelope
 from shared.log_reader import read_published
 from shared.settings import ServiceSettings

@@ -15,7 +15,7 @@ import pytest
 
 from caseflow import stack
 from caseflow.demo import _seed
-from shared.devinfra.prometheus import PrometheusServer, ensure_prometheus, promtool, write_config
+from devinfra.prometheus import PrometheusServer, ensure_prometheus, promtool, write_config
 from tests.support import samples
 
 pytestmark = pytest.mark.e2e

@@ -16,11 +16,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.reporting.joint_disclosure import Requirement
-from services.reporting.organisation import OrganisationModel
-from services.reporting.replay import replay
-from services.reporting.report_model import DisclosurePolicy, TrainingBaseline
-from services.reporting.reports import Reports
+from services.reporting.adapters.organisation import OrganisationModel
+from services.reporting.application.report_use_cases import Reports
+from services.reporting.domain.annual_report_data import DisclosurePolicy, TrainingBaseline
+from services.reporting.domain.joint_disclosure import Requirement
+from services.reporting.entrypoints.replay import replay
 from shared.db import make_engine
 from tests.support.processes import ServiceProcess
 from tests.support.reporting import create_reporting_topics, publish

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.devinfra.browser import WebDriver
+from devinfra.browser import WebDriver
 from tests.support.directory import UNITS_TOPIC, load_units_into_process
 from tests.support.kafka_io import create_topics, read_all, read_json
 from tests.support.processes import ServiceProcess

@@ -32,7 +32,7 @@ from services.reporting.app import create_runtime as reporting_runtime
 from services.reporting.settings import ReportingSettings
 from services.routing.app import create_runtime as routing_runtime
 from services.routing.settings import RoutingSettings
-from services.scheduling import projection
+from services.scheduling.adapters import projection
 from services.scheduling.app import create_runtime as scheduling_runtime
 from services.scheduling.settings import SchedulingSettings
 from shared.codes import Category, MeetingMode

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from services.intake.store import messages
+from services.intake.adapters.tables import messages
 from tests.support.lifecycle import Lifecycle, start_lifecycle
 
 pytestmark = pytest.mark.integration

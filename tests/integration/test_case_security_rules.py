@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from services.intake.lifecycle import CaseState, refusal
+from services.intake.domain.lifecycle import CaseState, refusal
 
 pytestmark = pytest.mark.unit
 

@@ -21,8 +21,8 @@ from caseflow.sample_org import advisor_private_key, directory_events
 from services.intake.app import create_runtime as intake_runtime
 from services.intake.settings import IntakeSettings
 from services.routing.app import create_runtime as routing_runtime
-from services.routing.audit import audit
-from services.routing.policy import PolicySettings, RuleCode
+from services.routing.application.audit import audit
+from services.routing.domain.policy import PolicySettings, RuleCode
 from services.routing.settings import RoutingSettings
 from services.scheduling.app import create_runtime as scheduling_runtime
 from services.scheduling.settings import SchedulingSettings

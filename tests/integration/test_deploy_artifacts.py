@@ -28,19 +28,19 @@ import pytest
 import yaml
 from prometheus_client import CollectorRegistry
 
+from devinfra.kafka import MAX_MESSAGE_BYTES, create_topics, kafka_version
+from devinfra.postgres import PostgresServer
 from shared.crypto import parse_master_key
-from shared.devinfra.kafka import MAX_MESSAGE_BYTES, create_topics, kafka_version
-from shared.devinfra.postgres import PostgresServer
-from shared.devinfra.topics_config import (
+from shared.metrics import PipelineMetrics
+from shared.settings import KeyHolderSettings, ServiceSettings
+from shared.topics import ALL_TOPICS, dlq_of
+from shared.topics_config import (
     acl_commands,
     apply_topics,
     describe_topic_configs,
     load_acls,
     load_topic_specs,
 )
-from shared.metrics import PipelineMetrics
-from shared.settings import KeyHolderSettings, ServiceSettings
-from shared.topics import ALL_TOPICS, dlq_of
 
 pytestmark = pytest.mark.integration
 

@@ -10,8 +10,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from shared.devinfra.kafka import MAX_MESSAGE_BYTES, create_topics
-from shared.devinfra.postgres import PostgresServer
+from devinfra.kafka import MAX_MESSAGE_BYTES, create_topics
+from devinfra.postgres import PostgresServer
 
 pytestmark = pytest.mark.integration
 

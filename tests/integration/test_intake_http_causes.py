@@ -17,7 +17,7 @@ import pytest
 from starlette.applications import Starlette
 
 from services.intake.app import create_runtime
-from services.intake.http_api import intake_routes
+from services.intake.entrypoints.http_api import intake_routes
 from services.intake.settings import IntakeSettings
 from tests.support import samples
 from tests.support.in_process import Bus, InProcess

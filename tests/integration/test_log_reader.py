@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from shared.devinfra.ports import free_port
+from devinfra.ports import free_port
 from shared.log_reader import PublishedLogUnreadable, read_published
 from shared.settings import ServiceSettings
 from tests.support.kafka_io import create_topics, produce

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
-from shared.devinfra.ports import free_port
-from shared.devinfra.prometheus import (
+from devinfra.ports import free_port
+from devinfra.prometheus import (
     ALERTS_TEST_YML,
     ALERTS_YML,
     DEPLOY_DIR,

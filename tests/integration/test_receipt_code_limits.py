@@ -19,9 +19,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.intake.open_case import new_receipt_code, receipt_hash
-from services.intake.rate_limit import ALL_CODES, GuessBudget, ReceiptGuessLimiter
-from services.intake.store import metadata, receipt_code_failures
+from services.intake.adapters.receipt_guess_limits import ALL_CODES, GuessBudget, ReceiptGuessLimiter
+from services.intake.adapters.tables import metadata, receipt_code_failures
+from services.intake.application.open_case import new_receipt_code, receipt_hash
 from shared.db import create_all, make_engine
 from tests.support.lifecycle import Lifecycle, start_lifecycle
 from tests.support.services import wait_until

@@ -23,8 +23,8 @@ import pyarrow.parquet as pq
 import pytest
 from pycanon import anonymity
 
-from services.reporting.export import COLUMNS, QUASI_IDENTIFIERS
-from services.reporting.projection import CONSUMED_TOPICS
+from services.reporting.adapters.projection import CONSUMED_TOPICS
+from services.reporting.application.export import COLUMNS, QUASI_IDENTIFIERS
 from tests.support.kafka_io import create_topics, produce
 from tests.support.processes import CASEFLOW
 from tools.reporting.simulated_events import SimulatedEvent, simulated_year

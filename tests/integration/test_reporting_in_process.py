@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from services.reporting.adapters.queries import source_position
 from services.reporting.app import ReportingService, create_service
-from services.reporting.queries import source_position
-from services.reporting.report_model import SectionId
+from services.reporting.domain.annual_report_data import SectionId
 from tests.support.in_process import Bus, InProcess
 from tests.support.reporting import settings_for
 from tools.reporting.simulated_events import SimulatedEvent, simulated_year

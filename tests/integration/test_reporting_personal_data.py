@@ -19,9 +19,9 @@ from sqlalchemy import select
 
 from services.intake.app import create_runtime as create_intake
 from services.intake.settings import IntakeSettings
+from services.reporting.adapters.tables import metadata as reporting_metadata
 from services.reporting.app import create_service as create_reporting
-from services.reporting.export import export_topics
-from services.reporting.store import metadata as reporting_metadata
+from services.reporting.application.export import export_topics
 from tests.support import samples
 from tests.support.directory import load_units
 from tests.support.kafka_io import create_topics, produce, read_all, read_json

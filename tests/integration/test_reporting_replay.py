@@ -22,11 +22,11 @@ import pyarrow.parquet as pq
 import pytest
 from pycanon import anonymity
 
-from services.reporting.export import COLUMNS, QUASI_IDENTIFIERS
-from services.reporting.joint_disclosure import Requirement
-from services.reporting.organisation import OrganisationModel
-from services.reporting.replay import DatabaseNotFresh, replay
-from services.reporting.reports import Reports
+from services.reporting.adapters.organisation import OrganisationModel
+from services.reporting.application.export import COLUMNS, QUASI_IDENTIFIERS
+from services.reporting.application.report_use_cases import Reports
+from services.reporting.domain.joint_disclosure import Requirement
+from services.reporting.entrypoints.replay import DatabaseNotFresh, replay
 from shared.db import make_engine
 from tests.support.kafka_io import produce
 from tests.support.processes import CASEFLOW

@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from starlette.applications import Starlette
 
 from services.reporting.app import ReportingService, create_service
-from services.reporting.replay import prepare_fresh_database, replay_pipeline
-from services.reporting.reports import Reports
+from services.reporting.application.report_use_cases import Reports
+from services.reporting.entrypoints.replay import prepare_fresh_database, replay_pipeline
 from services.reporting.settings import ReportingSettings
 from shared.db import make_engine
 from shared.pipeline import Inbound

@@ -20,10 +20,10 @@ from typing import Any
 import httpx
 import pytest
 
-from services.reporting.annual_report import SECTION_TITLES
+from services.reporting.adapters.projection import quarter_of
+from services.reporting.adapters.rendering.annual_report_formats import SECTION_TITLES
 from services.reporting.app import ReportingService, create_service
-from services.reporting.projection import quarter_of
-from services.reporting.report_model import SectionId
+from services.reporting.domain.annual_report_data import SectionId
 from tests.support.html_page import Page
 from tests.support.kafka_io import produce, read_all
 from tests.support.reporting import (

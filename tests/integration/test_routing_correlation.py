@@ -17,12 +17,12 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from caseflow.sample_org import advisor_private_key, directory_events
+from services.routing.adapters.directory_projection import DirectoryCache
 from services.routing.app import create_runtime
-from services.routing.decisions import Router
-from services.routing.directory_projection import DirectoryCache
-from services.routing.jobs import check_terms
+from services.routing.application.router import Router
+from services.routing.domain.policy import PolicySettings
+from services.routing.entrypoints.jobs import check_terms
 from services.routing.metrics import RoutingMetrics
-from services.routing.policy import PolicySettings
 from services.routing.settings import RoutingSettings
 from shared.auth import authorize_command, unproven_cause
 from shared.codes import ConflictReason

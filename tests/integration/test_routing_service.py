@@ -19,9 +19,9 @@ from caseflow.sample_org import advisor_private_key, directory_events
 from services.intake.app import create_runtime as intake_runtime
 from services.intake.settings import IntakeSettings
 from services.routing import app as routing_app
+from services.routing.adapters.tables import messaging
 from services.routing.app import create_runtime as routing_runtime
 from services.routing.settings import RoutingSettings
-from services.routing.store import messaging
 from shared.auth import authorize_command
 from shared.contracts.advisor_actions import DeclareConflict
 from shared.contracts.directory import PersonUpserted
@@ -240,8 +240,8 @@ class TestRoutingContract:
     async def test_the_audit_reproduces_every_decision_from_the_log(
         self, system: Any, kafka_bootstrap: str
     ) -> None:
-        from services.routing.audit import audit
-        from services.routing.policy import PolicySettings
+        from services.routing.application.audit import audit
+        from services.routing.domain.policy import PolicySettings
 
         prefix, routing = system
         case_a = await open_case(kafka_bootstrap, prefix, submission_about_ict_manager())
@@ -279,9 +279,9 @@ class TestRoutingContract:
     async def test_a_tampered_record_is_not_reproduced(self, system: Any, kafka_bootstrap: str) -> None:
         from sqlalchemy import update
 
-        from services.routing.audit import audit
-        from services.routing.policy import PolicySettings
-        from services.routing.store import messaging
+        from services.routing.adapters.tables import messaging
+        from services.routing.application.audit import audit
+        from services.routing.domain.policy import PolicySettings
 
         prefix, routing = system
         case_id = await open_case(kafka_bootstrap, prefix, submission_about_ict_manager())

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from services.scheduling import store
+from services.scheduling.adapters import tables
 from services.scheduling.app import create_runtime
 from services.scheduling.settings import SchedulingSettings
 from tests.support import scheduling_events as ev
@@ -88,13 +88,13 @@ async def test_imported_rooms_venues_and_budgets_reach_the_service_once(
 
         async def registered() -> bool:
             async with engine.connect() as conn:
-                return len((await conn.execute(select(store.rooms.c.room_id))).all()) == 3
+                return len((await conn.execute(select(tables.rooms.c.room_id))).all()) == 3
 
         await wait_until(registered)
         async with engine.connect() as conn:
-            rooms = {r.room_id: r for r in await conn.execute(select(store.rooms))}
-            budget = (await conn.execute(select(store.offsite_budgets))).one()
-            venue = (await conn.execute(select(store.venues))).one()
+            rooms = {r.room_id: r for r in await conn.execute(select(tables.rooms))}
+            budget = (await conn.execute(select(tables.offsite_budgets))).one()
+            venue = (await conn.execute(select(tables.venues))).one()
     assert rooms["stilte-1"].quiet_room and not rooms["kamer-3"].quiet_room
     assert rooms["kamer-3"].unit_ids == ["bzk-dgob"] and rooms["kamer-utrecht"].location == "Utrecht"
     assert (budget.organisation_id, budget.year, budget.budget_cents, budget.spent_cents) == (

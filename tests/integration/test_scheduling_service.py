@@ -20,9 +20,9 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from services.scheduling import store
+from services.scheduling.adapters import tables
 from services.scheduling.app import create_runtime
-from services.scheduling.calendar_ics import REVEALING_FRAGMENTS, reveals_purpose
+from services.scheduling.domain.calendar_ics import REVEALING_FRAGMENTS, reveals_purpose
 from services.scheduling.settings import SchedulingSettings
 from shared.codes import CATEGORY_LABELS, Category, MeetingMode
 from shared.envelope import new_envelope
@@ -77,7 +77,9 @@ class Scheduling:
 
         async def caught_up() -> bool:
             async with self.engine.connect() as conn:
-                count = (await conn.execute(select(func.count()).select_from(store.messaging.inbox))).scalar()
+                count = (
+                    await conn.execute(select(func.count()).select_from(tables.messaging.inbox))
+                ).scalar()
             return int(count or 0) >= self.sent
 
         await wait_until(caught_up, timeout=timeout)
@@ -106,7 +108,7 @@ class Scheduling:
         return [e["payload"] for e in await self.answers(*types)]
 
     async def active_bookings(self, case_id: str) -> list[dict[str, Any]]:
-        b = store.bookings
+        b = tables.bookings
         async with self.engine.connect() as conn:
             rows = await conn.execute(select(b).where(b.c.case_id == case_id, b.c.status == "active"))
             return [dict(r._mapping) for r in rows]
@@ -214,7 +216,7 @@ class TestSchedulingContract:
         assert [r["remaining_after_cents"] for r in reserved] == [6_000, 2_000]
         assert [r["meeting_id"] for r in reserved] == [m["meeting_id"] for m in meetings[:2]]
         async with scheduling.engine.connect() as conn:
-            spent = (await conn.execute(select(store.offsite_budgets.c.spent_cents))).scalar()
+            spent = (await conn.execute(select(tables.offsite_budgets.c.spent_cents))).scalar()
         assert spent == 8_000
         assert scheduling.metric("caseflow_scheduling_outcomes_total", kind="venue") == 2
         assert scheduling.metric("caseflow_scheduling_outcomes_total", kind="remote") == 1
@@ -457,7 +459,7 @@ class TestSchedulingContract:
         # Another writer books 10:15-11:15 without telling the service (no new clock token).
         async with scheduling.engine.begin() as conn:
             await conn.execute(
-                store.bookings.insert().values(**booking_row("other", "kamer-3", local(2025, 6, 2, 10, 15)))
+                tables.bookings.insert().values(**booking_row("other", "kamer-3", local(2025, 6, 2, 10, 15)))
             )
         await scheduling.case("case-2", "adv-2")
 
@@ -512,7 +514,7 @@ class TestSchedulingContract:
     async def test_the_database_refuses_overlapping_bookings_itself(self, scheduling: Scheduling) -> None:
         nine = local(2025, 6, 9, 9)
         async with scheduling.engine.begin() as conn:
-            await conn.execute(store.bookings.insert().values(**booking_row("adv-1", "kamer-3", nine)))
+            await conn.execute(tables.bookings.insert().values(**booking_row("adv-1", "kamer-3", nine)))
 
         refused = {
             "10 minutes after, same room": booking_row("adv-2", "kamer-3", nine + timedelta(minutes=70)),
@@ -528,11 +530,11 @@ class TestSchedulingContract:
         for what, row in refused.items():
             with pytest.raises(Exception) as raised:
                 async with scheduling.engine.begin() as conn:
-                    await conn.execute(store.bookings.insert().values(**row))
-            assert store.is_overlap_violation(raised.value), what
+                    await conn.execute(tables.bookings.insert().values(**row))
+            assert tables.is_overlap_violation(raised.value), what
         for row in accepted.values():
             async with scheduling.engine.begin() as conn:
-                await conn.execute(store.bookings.insert().values(**row))
+                await conn.execute(tables.bookings.insert().values(**row))
 
 
 def booking_row(advisor_id: str, room_id: str | None, start: datetime, minutes: int = 60) -> dict[str, Any]:

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from services.routing import facts as routing_facts
-from services.routing import store as routing_store
-from services.scheduling import projection as scheduling_projection
-from services.scheduling import store as scheduling_store
+from services.routing.adapters import facts as routing_facts
+from services.routing.adapters import tables as routing_store
+from services.scheduling.adapters import projection as scheduling_projection
+from services.scheduling.adapters import tables as scheduling_store
 from shared.db import create_all, make_engine
 
 pytestmark = pytest.mark.integration

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.routing.jobs import forget_used_tokens
-from services.routing.store import metadata, used_tokens
+from services.routing.adapters.tables import metadata, used_tokens
+from services.routing.entrypoints.jobs import forget_used_tokens
 from shared.auth import TOKEN_POLICY
 
 pytestmark = pytest.mark.integration

@@ -19,17 +19,17 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from caseflow.sample_org import directory_events
+from services.intake.adapters.assignments import load_case_state
 from services.intake.app import create_runtime as intake_runtime
-from services.intake.assignments import load_case_state
 from services.intake.settings import IntakeSettings
 from services.routing.app import create_runtime as routing_runtime
 from services.routing.settings import RoutingSettings
-from services.scheduling import projection
+from services.scheduling.adapters import projection
 from services.scheduling.app import create_runtime as scheduling_runtime
 from services.scheduling.settings import SchedulingSettings
 from shared.auth import unproven_cause
-from shared.devinfra.topics_config import apply_topics
 from shared.envelope import EventPayload, new_envelope
+from shared.topics_config import apply_topics
 from tests.support import samples
 from tests.support.directory import produce_directory
 from tests.support.kafka_io import produce, read_all, read_json

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from caseflow.sample_org import UNITS, directory_events
-from services.intake.store import directory_units
+from services.intake.adapters.tables import directory_units
 from shared.contracts.directory import OrgUnitUpserted
 from shared.envelope import Envelope
 from shared.topics import DIRECTORY_COPIES, directory_topics_for

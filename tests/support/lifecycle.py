@@ -21,9 +21,9 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
+from services.intake.adapters.tables import advisor_keys, assignments
 from services.intake.app import IntakeService, create_service
 from services.intake.settings import IntakeSettings
-from services.intake.store import advisor_keys, assignments
 from shared.auth import authorize_command, command_digest, issue_token, public_key_to_b64, unproven_cause
 from shared.contracts.directory import AdvisorKeyRegistered
 from shared.contracts.routing import AdvisorAssigned, CaseReassigned

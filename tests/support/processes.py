@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from shared.devinfra.ports import free_port
+from devinfra.ports import free_port
 
 CASEFLOW = str(Path(sys.executable).with_name("caseflow"))
 

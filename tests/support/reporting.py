@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from services.reporting.adapters.projection import CONSUMED_TOPICS
+from services.reporting.adapters.queries import source_position
 from services.reporting.app import ReportingService
-from services.reporting.projection import CONSUMED_TOPICS
-from services.reporting.queries import source_position
 from services.reporting.settings import ReportingSettings
 from tests.support.kafka_io import create_topics, produce
 from tests.support.role_tokens import TOKENS

@@ -245,7 +245,7 @@ async def send(
 
 async def emitted(engine: AsyncEngine, types: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """The service's emitted events (its outbox), oldest first, as decoded envelopes."""
-    from services.scheduling.store import messaging
+    from services.scheduling.adapters.tables import messaging
 
     events = messaging.events
     query = select(events.c.body).where(events.c.event_type != "DeadLetter").order_by(events.c.position)

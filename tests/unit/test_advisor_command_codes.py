@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from services.intake.lifecycle import CASE_ACTIONS, CaseState, refusal
-from services.scheduling.actors import acting_advisor
-from services.scheduling.projection import CaseFacts
+from services.intake.domain.lifecycle import CASE_ACTIONS, CaseState, refusal
+from services.scheduling.adapters.projection import CaseFacts
+from services.scheduling.application.actors import acting_advisor
 from shared.advisor_commands import SignedCommand
 from shared.auth import NOT_ASSIGNEE
 from shared.codes import ConflictReason, TrainingKind

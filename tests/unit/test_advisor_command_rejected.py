@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import shared.contracts  # noqa: F401  (registers the event types)
-from services.reporting.decoding import SlimDecoder
+from services.reporting.entrypoints.decoding import SlimDecoder
 from shared.advisor_commands import rejection
 from shared.auth import UNPROVEN_STREAM, Refusal, unproven_cause
 from shared.contracts.advisor_commands import AdvisorCommandRejected

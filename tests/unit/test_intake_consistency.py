@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from services.intake.consistency import compare_cases, published_case_states
+from services.intake.domain.consistency import compare_cases, published_case_states
 
 pytestmark = pytest.mark.unit
 ERASED_AT = datetime(2026, 3, 2, tzinfo=UTC)

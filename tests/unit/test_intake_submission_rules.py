@@ -1,6 +1,6 @@
 """Every rule of intake's submission validation, one table row each, broker-free.
 
-The verdict is judged the way intake judges a message (services/intake/handlers.py, http_api.py):
+The verdict is judged the way intake judges a message (services/intake/entrypoints/submission_consumer.py, http_api.py):
 `parse_json_object` on the bytes (a failure there is a dead letter), then `validate_submission`
 with a fixed `now`. Each row makes one small change to a valid baseline document and names the
 reason code, and the schema path where the rejection carries one. Every rejecting row also
@@ -29,7 +29,7 @@ import annotated_types
 import pytest
 from pydantic import BaseModel
 
-from services.intake.submission import (
+from services.intake.domain.submission import (
     MAX_NARRATIVE_CHARS,
     MAX_SUBMISSION_BYTES,
     Rejection,
@@ -427,7 +427,7 @@ ROWS: list[Row] = [
         "duplicate_category",
         "categories",
     ),
-    # --- our own field and model validators (services/intake/submission.py) ---
+    # --- our own field and model validators (services/intake/domain/submission.py) ---
     Row(
         "invalid_submission_id/spaces",
         setting("submission_id", f"{MARKER} x"),
@@ -679,7 +679,7 @@ ROWS: list[Row] = [
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [
-    ROOT / "services/intake/submission.py",
+    ROOT / "services/intake/domain/submission.py",
     ROOT / "shared/validation.py",
     ROOT / "shared/validation_errors.py",
 ]

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from services.intake.web_form import web_form_routes
+from services.intake.entrypoints.web_form import web_form_routes
 
 pytestmark = pytest.mark.unit
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.intake.rate_limit import GuessBudget, Refusal
+from services.intake.adapters.receipt_guess_limits import GuessBudget, Refusal
 
 pytestmark = pytest.mark.unit
 

@@ -15,9 +15,14 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from services.reporting.annual_report import SECTION_TITLES, Lang, render_csv, render_html, render_json
-from services.reporting.disclosure import PeriodTooFineError, verify_protection
-from services.reporting.report_model import (
+from services.reporting.adapters.rendering.annual_report_formats import (
+    SECTION_TITLES,
+    Lang,
+    render_csv,
+    render_html,
+    render_json,
+)
+from services.reporting.domain.annual_report_data import (
     AnnualReport,
     DaysBucket,
     DisclosurePolicy,
@@ -32,6 +37,7 @@ from services.reporting.report_model import (
     count_tables,
     days_bucket,
 )
+from services.reporting.domain.disclosure import PeriodTooFineError, verify_protection
 from shared.codes import Category
 from tests.support.html_page import Node, Page
 from tools.reporting.sample_counts import sample_counts, sample_report

@@ -17,9 +17,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.reporting import annual_report
-from services.reporting.annual_report import Lang, render_html, wrap_label, zero_rows
-from services.reporting.report_model import (
+from services.reporting.adapters.rendering import annual_report_formats
+from services.reporting.adapters.rendering.annual_report_formats import (
+    Lang,
+    render_html,
+    wrap_label,
+    zero_rows,
+)
+from services.reporting.domain.annual_report_data import (
     AnnualReport,
     BaselineStatus,
     Deadline,
@@ -142,8 +147,8 @@ def dutch_only_words() -> set[str]:
     """Words of the renderer's Dutch labels that none of its English labels uses."""
     dutch: set[str] = set()
     english: set[str] = set()
-    labels = [value for value in vars(annual_report).values() if isinstance(value, dict)]
-    labels += [inner for table in annual_report.KEY_LABELS.values() for inner in [table]]
+    labels = [value for value in vars(annual_report_formats).values() if isinstance(value, dict)]
+    labels += [inner for table in annual_report_formats.KEY_LABELS.values() for inner in [table]]
     pairs = [
         pair for table in labels for pair in table.values() if isinstance(pair, tuple) and len(pair) == 2
     ]
@@ -284,7 +289,7 @@ def test_published_zeros_share_one_line_and_suppressed_rows_stay_apart() -> None
             names = lines[0].text()
             dimension = table.dimensions[0]
             for j, key in enumerate(table.col_keys):
-                label = annual_report._key_label(dimension, key, "nl")
+                label = annual_report_formats._key_label(dimension, key, "nl")
                 in_line = label in names.split(": ", 1)[1]
                 assert in_line == (table.cells[0][j] == 0), (section.section_id, key)
                 rows = [th.text() for th in node.find_all("th") if th.attrs.get("scope") == "row"]
@@ -323,7 +328,7 @@ def fixed_fragments() -> list[str]:
             for item in value.values():
                 collect(item)
 
-    for name, value in vars(annual_report).items():
+    for name, value in vars(annual_report_formats).items():
         if name.isupper() or name.startswith("_") and name[1:].isupper():
             collect(value)
     collect(CATEGORY_LABELS)
@@ -468,7 +473,7 @@ def test_every_number_on_a_page_of_random_counts_is_published_or_derived(
 
 
 def test_chart_texts_are_at_least_twelve_pixels_and_labels_are_wrapped() -> None:
-    style = annual_report._CSS
+    style = annual_report_formats._CSS
     assert "svg.chart text{font-size:14px}" in style
     assert "min-width:480px" in style and "max-width:540px" in style  # never scaled below 14*480/540 px
     sizes = [int(size) for size in re.findall(r"svg[^{}]*\{[^}]*font-size:(\d+)px", style)]

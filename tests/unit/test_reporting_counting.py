@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.reporting.counting import (
+from services.reporting.adapters.projection import quarter_of, stamp
+from services.reporting.application.counting import (
     AssignmentRow,
     CaseRow,
     ClosureRow,
@@ -23,8 +24,7 @@ from services.reporting.counting import (
     local_day_difference,
     report_counts,
 )
-from services.reporting.projection import quarter_of, stamp
-from services.reporting.report_model import (
+from services.reporting.domain.annual_report_data import (
     ConflictReason,
     DeadlineStatus,
     FeedbackRating,

@@ -29,7 +29,7 @@ from cryptography.x509.oid import NameOID
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 from pydantic import ValidationError
 
-from services.reporting.credentials import (
+from services.reporting.adapters.credentials import (
     Credential,
     CredentialConfigError,
     CredentialVerifier,
@@ -37,8 +37,8 @@ from services.reporting.credentials import (
     reporting_roles,
     verifier_from_settings,
 )
+from services.reporting.application.access_rules import Refusal, Role
 from services.reporting.settings import ReportingSettings
-from services.reporting.views import Refusal, Role
 
 pytestmark = pytest.mark.unit
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.reporting.decoding import IGNORED, SlimDecoder
-from services.reporting.handlers import fold_messages
-from services.reporting.projection import ProjectionBatch, event_fingerprint
+from services.reporting.adapters.projection import ProjectionBatch, event_fingerprint
+from services.reporting.entrypoints.decoding import IGNORED, SlimDecoder
+from services.reporting.entrypoints.kafka_handlers import fold_messages
 from shared.envelope import decode_envelope
 from shared.pipeline import Decoded, Inbound, PoisonMessage
 from tools.reporting.simulated_events import simulated_year

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.reporting.disclosure import (
+from services.reporting.domain.disclosure import (
     CountTable,
     DisclosureError,
     Interval,

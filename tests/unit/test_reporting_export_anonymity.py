@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pycanon import anonymity
 
-from services.reporting.export import QUASI_IDENTIFIERS, CaseRecord, acceptable, protect_cases
-from services.reporting.organisation import OrganisationModel, Unit
+from services.reporting.adapters.organisation import OrganisationModel, Unit
+from services.reporting.application.export import QUASI_IDENTIFIERS, CaseRecord, acceptable, protect_cases
 
 pytestmark = pytest.mark.unit
 

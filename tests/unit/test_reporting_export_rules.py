@@ -14,7 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 from pycanon import anonymity
 
-from services.reporting.export import (
+from services.reporting.adapters.organisation import OrganisationModel, Unit
+from services.reporting.application.export import (
     COLUMNS,
     DROPPED_FIELDS,
     QUASI_IDENTIFIERS,
@@ -24,7 +25,6 @@ from services.reporting.export import (
     protect_cases,
     write_files,
 )
-from services.reporting.organisation import OrganisationModel, Unit
 from shared.crypto import Sealed
 from shared.envelope import REGISTRY
 from tools.reporting.simulated_events import simulated_year

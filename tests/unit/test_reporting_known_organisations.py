@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.reporting.organisation import OrganisationModel, Unit
+from services.reporting.adapters.organisation import OrganisationModel, Unit
 
 pytestmark = pytest.mark.unit
 

@@ -7,14 +7,19 @@ from pathlib import Path
 import pytest
 from jinja2 import Environment, UndefinedError
 
-from services.reporting.rendering.html_page import (
+from services.reporting.adapters.rendering.html_page import (
     TEMPLATES,
     _CompactLoader,
     _environment,
     render_html,
     stylesheet,
 )
-from services.reporting.report_model import Organisation, ReportCounts, SourcePosition, build_annual_report
+from services.reporting.domain.annual_report_data import (
+    Organisation,
+    ReportCounts,
+    SourcePosition,
+    build_annual_report,
+)
 
 pytestmark = pytest.mark.unit
 

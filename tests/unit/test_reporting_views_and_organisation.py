@@ -7,15 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from services.reporting.disclosure import merge_small_units
-from services.reporting.organisation import OrganisationFileError, home_organisations, load_organisation
-from services.reporting.views import (
+from services.reporting.adapters.organisation import (
+    OrganisationFileError,
+    home_organisations,
+    load_organisation,
+)
+from services.reporting.application.access_rules import (
     Refusal,
     Role,
     View,
     may_see_advisors,
     may_see_management_view,
 )
+from services.reporting.domain.disclosure import merge_small_units
 
 pytestmark = pytest.mark.unit
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.routing.directory import (
+from services.routing.domain.directory import (
     AcquaintanceDeclared,
     Advisor,
     AdvisorLoadChanged,

@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.routing.directory_projection import DirectoryCache
-from services.routing.store import metadata
+from services.routing.adapters.directory_projection import DirectoryCache
+from services.routing.adapters.tables import metadata
 from shared.db import create_all, make_engine
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)

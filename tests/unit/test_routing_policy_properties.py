@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.routing.directory import (
+from services.routing.domain.directory import (
     Advisor,
     AdvisorUpserted,
     Directory,
@@ -25,7 +25,7 @@ from services.routing.directory import (
     PersonUpserted,
     UnitUpserted,
 )
-from services.routing.policy import (
+from services.routing.domain.policy import (
     CaseFacts,
     Decision,
     InvolvedPerson,

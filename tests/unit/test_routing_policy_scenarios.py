@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.routing.directory import (
+from services.routing.domain.directory import (
     AcquaintanceDeclared,
     Advisor,
     AdvisorStatusChanged,
@@ -37,7 +37,7 @@ from services.routing.directory import (
     Person,
     PersonMoved,
 )
-from services.routing.policy import (
+from services.routing.domain.policy import (
     LABOUR_LAW_REFERRAL,
     CaseFacts,
     Decision,

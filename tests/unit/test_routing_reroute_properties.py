@@ -24,12 +24,12 @@ from sqlalchemy import select
 
 import shared.contracts  # noqa: F401
 from caseflow.sample_org import directory_events
-from services.routing.consistency import compare, decode_values, published_placements
-from services.routing.decisions import Router
-from services.routing.directory_projection import DirectoryCache
-from services.routing.handlers import RoutingHandlers, routes
-from services.routing.policy import PolicySettings
-from services.routing.store import messaging, metadata, routing_cases
+from services.routing.adapters.directory_projection import DirectoryCache
+from services.routing.adapters.tables import messaging, metadata, routing_cases
+from services.routing.application.router import Router
+from services.routing.domain.consistency import compare, decode_values, published_placements
+from services.routing.domain.policy import PolicySettings
+from services.routing.entrypoints.kafka_handlers import RoutingHandlers, routes
 from shared.codes import Category, Channel, ClientRole
 from shared.contracts.directory import AdvisorStatusChanged, PersonUpserted
 from shared.contracts.intake import CaseOpened

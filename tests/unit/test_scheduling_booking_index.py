@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.scheduling.places import Booking
-from services.scheduling.slots import BookingIndex
+from services.scheduling.domain.places import Booking
+from services.scheduling.domain.slots import BookingIndex
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from services.scheduling.consistency import compare_meetings, published_meetings
+from services.scheduling.domain.consistency import compare_meetings, published_meetings
 
 pytestmark = pytest.mark.unit
 T9, T10, T11 = (datetime(2026, 3, 2, h, tzinfo=UTC) for h in (9, 10, 11))

@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from icalendar import Calendar
 
-from services.scheduling.calendar_ics import (
+from services.scheduling.domain.calendar_ics import (
     RevealingCalendarText,
     meeting_cancellation_ics,
     meeting_invitation_ics,
     remote_location_text,
     reveals_purpose,
 )
-from services.scheduling.places import SchedulingInputError
+from services.scheduling.domain.places import SchedulingInputError
 from shared.codes import CATEGORY_LABELS, Category, MeetingMode
 
 pytestmark = pytest.mark.unit

@@ -7,7 +7,7 @@ from datetime import time
 
 import pytest
 
-from services.scheduling.place_import import PlacesFileInvalid, parse_hours, read_places
+from services.scheduling.adapters.place_import import PlacesFileInvalid, parse_hours, read_places
 
 pytestmark = pytest.mark.unit
 

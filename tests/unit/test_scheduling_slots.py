@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.scheduling.places import (
+from services.scheduling.domain.places import (
     AdvisorAvailability,
     Booking,
     ClientWindow,
@@ -21,7 +21,7 @@ from services.scheduling.places import (
     Venue,
     WeeklyWindow,
 )
-from services.scheduling.slots import (
+from services.scheduling.domain.slots import (
     BookingIndex,
     DecisionKind,
     MeetingRequest,

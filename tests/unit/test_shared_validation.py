@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from services.intake.submission import Rejection, Submission, validate_submission
+from services.intake.domain.submission import Rejection, Submission, validate_submission
 from shared.contracts.advisor_actions import RequestMeeting
 from shared.contracts.intake import AvailabilityWindow
 from shared.validation import OutOfBounds, checked_zone, in_contract_range, near_now

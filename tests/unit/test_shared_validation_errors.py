@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 import shared.contracts  # noqa: F401  (registers the event types)
-from services.intake.actions import actions_route
-from services.intake.advisor_keys import directory_route
-from services.intake.assignments import routing_route
-from services.intake.submission import ContactDetails, Rejection, Submission, validate_submission
-from services.reporting.handlers import projection_routes
-from services.routing.handlers import routes as routing_routes
-from services.scheduling.handlers import SchedulingHandlers
+from services.intake.adapters.assignments import routing_route
+from services.intake.domain.submission import ContactDetails, Rejection, Submission, validate_submission
+from services.intake.entrypoints.advisor_actions import actions_route
+from services.intake.entrypoints.directory_feed import directory_route
+from services.reporting.entrypoints.kafka_handlers import projection_routes
+from services.routing.entrypoints.kafka_handlers import routes as routing_routes
+from services.scheduling.entrypoints.kafka_handlers import SchedulingHandlers
 from shared.envelope import EnvelopeDecodeError, decode_envelope
 from shared.pipeline import Decoded, Inbound, PoisonMessage, Route
 from shared.validation_errors import UNKNOWN_FIELD, UNKNOWN_KEY, describe_validation_error, safe_errors

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from services.intake.decoding import SubmissionUnsealer
-from services.intake.submission import Rejection
-from services.intake.submission_keys import SubmissionKeyRing
+from services.intake.adapters.submission_keys import SubmissionKeyRing
+from services.intake.domain.submission import Rejection
+from services.intake.entrypoints.decoding import SubmissionUnsealer
 from shared import submission_sealing as sealing
 from shared.crypto import new_master_key_b64, parse_master_key
 from shared.db import make_engine

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 from random import Random
 
-from services.reporting.release_model import ReleaseInput, group_units, released_quarters
-from services.reporting.report_model import ReportCounts
+from services.reporting.domain.annual_report_data import ReportCounts
+from services.reporting.domain.release_model import ReleaseInput, group_units, released_quarters
 from tools.reporting.sample_counts import sample_counts
 
 

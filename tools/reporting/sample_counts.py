@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from random import Random
 from typing import TypeVar
 
-from services.reporting.disclosure import quarters_of
-from services.reporting.report_model import (
+from services.reporting.domain.annual_report_data import (
     AnnualReport,
     BaselineStatus,
     ConflictReason,
@@ -28,6 +27,7 @@ from services.reporting.report_model import (
     count_categories,
     days_bucket,
 )
+from services.reporting.domain.disclosure import quarters_of
 from shared.codes import (
     AdvisorScope,
     Category,

@@ -1,0 +1,1 @@
+"""Intake's domain: the case lifecycle rules, the submission and its validation, the register consistency check (pure, no I/O)."""

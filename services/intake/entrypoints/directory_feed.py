@@ -1,0 +1,63 @@
+"""Advisors' public keys for token verification (AdvisorKeyRegistered, on directory.advisors.v1),
+and the organisations and units submissions must name (OrgUnitUpserted, on directory.units.v1;
+services/intake/adapters/directory.py).
+
+Intake reads only these narrow copies of directory.v1: persons and their pseudonyms never reach it,
+and whatever else the copies carry (advisors' availability) is skipped unread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.intake.adapters.directory import DirectoryLoaded, record_unit
+from services.intake.entrypoints.advisor_actions import GATE
+from services.intake.entrypoints.decoding import selective_envelope_decoder
+from shared.auth import public_key_from_b64
+from shared.contracts.directory import AdvisorKeyRegistered, OrgUnitUpserted
+from shared.outbox import Outgoing
+from shared.pipeline import Decoded, Inbound, PoisonMessage, Route
+
+
+async def apply_directory_event(
+    conn: AsyncConnection, message: Decoded, now: datetime, loaded: DirectoryLoaded | None = None
+) -> Sequence[Outgoing]:
+    if message.body is None:
+        return []
+    event = message.body.payload
+    if isinstance(event, AdvisorKeyRegistered):
+        await GATE.record_key(conn, event)
+    elif isinstance(event, OrgUnitUpserted):
+        await record_unit(conn, event)
+        if loaded is not None:
+            loaded.known = True
+    return []
+
+
+_decode_envelope = selective_envelope_decoder(("AdvisorKeyRegistered", "OrgUnitUpserted"))
+
+
+def decode_directory_record(inbound: Inbound) -> Decoded:
+    """A key that is not a raw Ed25519 public key is a poison message, caught before the handler."""
+    decoded = _decode_envelope(inbound)
+    event = decoded.body.payload if decoded.body is not None else None
+    if isinstance(event, AdvisorKeyRegistered):
+        try:
+            public_key_from_b64(event.public_key_b64)
+        except ValueError:
+            raise PoisonMessage("invalid_public_key", "public_key_b64 is not a 32-byte Ed25519 key") from None
+        if len(event.advisor_id) > 64:
+            raise PoisonMessage("envelope_invalid", "advisor_id too long")
+    if isinstance(event, OrgUnitUpserted) and max(len(event.unit_id), len(event.organisation_id)) > 64:
+        raise PoisonMessage("envelope_invalid", "unit_id or organisation_id too long")
+    return decoded
+
+
+def directory_route(loaded: DirectoryLoaded | None = None) -> Route:
+    async def handle(conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
+        return await apply_directory_event(conn, message, now, loaded)
+
+    return Route(decode=decode_directory_record, handle=handle)

@@ -1,0 +1,122 @@
+"""Intake's HTTP surface: POST /v1/submissions, the case file (case_file.py) and the anonymous
+dialogue (dialogue.py).
+
+Submissions: the same use case and the same idempotency key as the Kafka path: a frontend that
+retries over HTTP (or first over Kafka, then over HTTP) gets the same case reference and receipt code.
+A request's cause (`http_cause`) is a real idempotency key or a random one, never an object's id().
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from services.intake.adapters.directory import RETRYABLE_REASONS, directory_routes
+from services.intake.application.legal_deadlines import deadlines_for_opened_cases
+from services.intake.application.open_case import CaseIntake, IntakeResult
+from services.intake.domain.submission import MAX_SUBMISSION_BYTES, parse_json_object, peek_submission_id
+from services.intake.entrypoints.case_file import CaseFileApi
+from services.intake.entrypoints.dialogue import DialogueApi
+from services.intake.entrypoints.submission_consumer import submission_message_id
+from services.intake.entrypoints.web_form import web_form_routes
+from services.intake.metrics import IntakeMetrics
+from shared.runtime import ServiceContext
+from shared.unit_of_work import Decision, UnitOfWork
+
+# What a frontend may send as `Idempotency-Key` (the shape of a submission id): no names, no text.
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+class IdempotencyKeyInvalid(ValueError):
+    """An `Idempotency-Key` header that is not 8-64 letters, digits, '-' or '_'."""
+
+
+def http_cause(idempotency_key: str | None) -> str:
+    """The cause of an HTTP submission without a valid submission id (one with an id is keyed by it,
+    as on the Kafka path): the frontend's `Idempotency-Key`, so a retry is the same input, or else a
+    random one, so two requests are never one. The key is hashed: none of the caller's bytes leave.
+
+    Never `id(request)`: CPython reuses a freed object's id, so two id-less rejections derived one
+    event id and the second was dropped as a duplicate.
+    """
+    if idempotency_key is None:
+        return f"http:{uuid.uuid4()}"
+    if not IDEMPOTENCY_KEY.match(idempotency_key):
+        raise IdempotencyKeyInvalid(idempotency_key)
+    return "http-key:" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
+
+
+def _answer(result: IntakeResult, created: bool) -> JSONResponse:
+    if result.rejection is not None:
+        r = result.rejection
+        body = {"status": "rejected", "reason": r.reason, "field": r.field, "submission_id": r.submission_id}
+        if r.reason in RETRYABLE_REASONS:  # nothing was kept: the same submission may be sent again
+            return JSONResponse(body | {"retryable": True}, status_code=503, headers={"Retry-After": "30"})
+        return JSONResponse(body, status_code=422)
+    body = {"status": "received", "case_ref": result.case_id, "receipt_code": result.receipt_code}
+    return JSONResponse(body, status_code=201 if created else 200)
+
+
+def intake_routes(
+    context: Callable[[], ServiceContext], metrics: Callable[[], IntakeMetrics | None] = lambda: None
+) -> list[BaseRoute]:
+    async def submit(raw: bytes, doc: Any, cause: str) -> tuple[IntakeResult, bool]:
+        """The HTTP use case shared by the JSON API and the web form: (result, newly created)."""
+        ctx = context()
+        assert ctx.keystore is not None and ctx.relay is not None
+        intake = CaseIntake(ctx.keystore)
+        sid = peek_submission_id(doc)
+        message_id = submission_message_id(sid, cause)
+        now = ctx.clock()
+
+        async def work(conn: AsyncConnection) -> Decision[tuple[IntakeResult, bool]]:
+            if sid and await ctx.store.already_processed(conn, message_id):
+                earlier = await intake.existing(conn, sid)
+                if earlier is not None:
+                    return Decision((earlier, False))
+            result = await intake.take_in(conn, raw, doc, now=now, source="http", causation_id=message_id)
+            outgoing = [*result.outgoing, *await deadlines_for_opened_cases(conn, result.outgoing, now)]
+            created = result.kind in ("opened", "rejected")
+            return Decision((result, created), outgoing, [(message_id, "http")])
+
+        try:
+            return await UnitOfWork.of(ctx).run(work)
+        except IntegrityError:
+            # The Kafka path opened the same submission at the same moment: the second attempt
+            # finds that case and answers with its reference and receipt code.
+            return await UnitOfWork.of(ctx).run(work)
+
+    async def post_submission(request: Request) -> JSONResponse:
+        raw = await request.body()
+        if len(raw) > 4 * MAX_SUBMISSION_BYTES:
+            return JSONResponse({"status": "rejected", "reason": "message_too_large"}, status_code=413)
+        doc, problem = parse_json_object(raw)
+        if problem:
+            return JSONResponse({"status": "rejected", "reason": problem}, status_code=400)
+        try:
+            cause = http_cause(request.headers.get("idempotency-key"))
+        except IdempotencyKeyInvalid:
+            return JSONResponse({"status": "rejected", "reason": "idempotency_key_invalid"}, status_code=400)
+        return _answer(*(await submit(raw, doc, cause)))
+
+    async def submit_form(raw: bytes, doc: Any) -> tuple[int, dict[str, Any]]:
+        answer = _answer(*(await submit(raw, doc, http_cause(None))))
+        return answer.status_code, json.loads(bytes(answer.body))
+
+    return [
+        Route("/v1/submissions", post_submission, methods=["POST"]),
+        *CaseFileApi(context, metrics).routes(),
+        *DialogueApi(context, metrics).routes(),
+        *directory_routes(context),
+        *web_form_routes(submit_form, lambda: {"location": "Den Haag"}),
+    ]

@@ -1,0 +1,252 @@
+"""Use cases: route a case, re-check assignments, and turn a policy Decision into events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.routing.adapters.directory_projection import DirectoryCache
+from services.routing.adapters.facts import case_facts, facts_document
+from services.routing.adapters.tables import advisor_keys, routing_cases, used_tokens
+from services.routing.domain.policy import (
+    CaseFacts,
+    Decision,
+    PolicySettings,
+    decide,
+    is_assignment_still_valid,
+)
+from shared.advisor_commands import AdvisorCommandGate, SignedCommand
+from shared.auth import Refusal
+from shared.contracts.routing import (
+    AdvisorAssigned,
+    CaseReassigned,
+    ReferralSuggested,
+    RoutingEscalated,
+    cause_of,
+    reassignment_cause,
+)
+from shared.crypto import CaseCipher, KeyErased, Sealed
+from shared.emitter import Emitter
+from shared.outbox import Outgoing
+from shared.pipeline import Decoded
+from shared.topics import ROUTING_ASSIGNMENTS
+
+PRODUCER = "routing"
+GATE = AdvisorCommandGate(advisor_keys, used_tokens)
+
+
+async def current_assignee(conn: AsyncConnection, case_id: str) -> str | None:
+    """Routing's projection of who holds a case: its advisor while the case is assigned."""
+    row = (
+        await conn.execute(
+            select(routing_cases.c.status, routing_cases.c.current_advisor_id).where(
+                routing_cases.c.case_id == case_id
+            )
+        )
+    ).first()
+    return row.current_advisor_id if row is not None and row.status == "assigned" else None
+
+
+def emitter_of(message: Decoded, now: datetime) -> Emitter:
+    """Routing's events caused by a consumed message (its id the cause, its correlation carried)."""
+    return Emitter.of_message(message, producer=PRODUCER, topic=ROUTING_ASSIGNMENTS.name, now=now)
+
+
+def emitter_for(cause: str, now: datetime) -> Emitter:
+    """Routing's events caused by a job run: a correlation chain starts at `cause`."""
+    return Emitter.of_cause(cause, producer=PRODUCER, topic=ROUTING_ASSIGNMENTS.name, now=now)
+
+
+@dataclass
+class Router:
+    cipher: CaseCipher
+    cache: DirectoryCache
+    settings: PolicySettings
+
+    async def verify_actor(
+        self, conn: AsyncConnection, command: Any, now: datetime, published_at: datetime | None
+    ) -> Refusal | None:
+        """None if the advisor-command gate (shared/advisor_commands.py) admits the command, judged
+        at `published_at` (its broker timestamp); else the refusal."""
+        admitted = await GATE.admit(
+            conn, SignedCommand.of(command), current_assignee, now=now, published_at=published_at
+        )
+        return admitted if isinstance(admitted, Refusal) else None
+
+    async def loads(self, conn: AsyncConnection) -> dict[str, int]:
+        rows = await conn.execute(
+            select(routing_cases.c.current_advisor_id, func.count())
+            .where(routing_cases.c.status == "assigned")
+            .group_by(routing_cases.c.current_advisor_id)
+        )
+        return {r[0]: int(r[1]) for r in rows}
+
+    def _inputs(self, facts: CaseFacts) -> dict[str, Any]:
+        candidates = self.cache.directory.advisors_in_scope(facts.organisation_id, facts.unit_id)
+        return {
+            "facts": facts_document(facts),
+            "loads": {a.advisor_id: a.open_cases for a in candidates if a.open_cases},
+        }
+
+    async def route(
+        self,
+        conn: AsyncConnection,
+        row: Any,
+        now: datetime,
+        *,
+        emit: Emitter,
+        reason: str,
+        opened_at: datetime | None = None,
+    ) -> list[Outgoing]:
+        """Decide for a case row and update it; `reason` is "initial" or the re-routing reason."""
+        facts = await case_facts(self.cipher, row)
+        decision = decide(facts, self.cache.directory, now, self.settings)
+        return await self._record(
+            conn,
+            row,
+            facts,
+            decision,
+            now,
+            emit=emit,
+            reason=reason,
+            opened_at=opened_at or row.opened_at,
+        )
+
+    async def _record(
+        self,
+        conn: AsyncConnection,
+        row: Any,
+        facts: CaseFacts,
+        decision: Decision,
+        now: datetime,
+        *,
+        emit: Emitter,
+        reason: str,
+        opened_at: datetime,
+    ) -> list[Outgoing]:
+        key = await self.cipher.key_of(row.case_id)  # one key fetch for all sealing below
+
+        def seal(purpose: str, doc: Any) -> Sealed:
+            return CaseCipher.seal_with_key(key, row.case_id, purpose, doc)
+
+        exclusions = seal("routing_exclusions", decision.sensitive_part())
+        inputs = seal("routing_inputs", self._inputs(facts))
+        clear = decision.clear_part()
+        rules: dict[str, int] = clear["rule_codes_applied"]  # type: ignore[assignment]
+        previous = row.current_advisor_id
+        events: list[Any] = []
+        if decision.outcome == "assigned" and decision.advisor_id == previous:
+            return []  # still valid and unchanged: nothing happened
+        if previous is not None and reason != "initial":
+            events.append(
+                CaseReassigned(
+                    case_id=row.case_id,
+                    to_advisor_id=decision.advisor_id,
+                    cause=reassignment_cause(reason),
+                    scope=decision.advisor_scope,
+                    policy_version=decision.policy_version,
+                    decided_at=now,
+                    exclusions=exclusions,
+                    directory_revision=self.cache.revision,
+                    inputs=inputs,
+                    detail=seal(
+                        "routing_detail", {"rule_codes": rules, "from_advisor_id": previous, "reason": reason}
+                    ),
+                )
+            )
+        elif decision.outcome == "assigned":
+            assert decision.advisor_id is not None and decision.advisor_scope is not None
+            events.append(
+                AdvisorAssigned(
+                    case_id=row.case_id,
+                    advisor_id=decision.advisor_id,
+                    scope=decision.advisor_scope,
+                    policy_version=decision.policy_version,
+                    selection_reason=decision.selection_reason.value if decision.selection_reason else "",
+                    decided_at=now,
+                    case_opened_at=opened_at,
+                    exclusions=exclusions,
+                    directory_revision=self.cache.revision,
+                    inputs=inputs,
+                    detail=seal("routing_detail", {"rule_codes": rules}),
+                )
+            )
+        if decision.outcome == "escalated" and row.status != "escalated":
+            events.append(
+                RoutingEscalated(
+                    case_id=row.case_id,
+                    organisation_id=row.organisation_id,
+                    policy_version=decision.policy_version,
+                    escalated_at=now,
+                    cause=cause_of(reason),
+                    exclusions=exclusions,
+                    directory_revision=self.cache.revision,
+                    inputs=inputs,
+                    detail=seal("routing_detail", {"rule_codes": rules, "reason": reason}),
+                )
+            )
+        if decision.referral_suggested and reason == "initial":
+            events.append(
+                ReferralSuggested(
+                    case_id=row.case_id,
+                    referral=decision.referral_suggested,
+                    reason="labour_question",
+                    suggested_at=now,
+                )
+            )
+        await conn.execute(
+            update(routing_cases)
+            .where(routing_cases.c.case_id == row.case_id)
+            .values(
+                status="assigned" if decision.outcome == "assigned" else "escalated",
+                current_advisor_id=decision.advisor_id,
+                updated_at=now,
+            )
+        )
+        self.cache.change_load(previous, -1)
+        self.cache.change_load(decision.advisor_id, +1)
+        to_assignments = emit.to(ROUTING_ASSIGNMENTS.name)
+        return [to_assignments(e, row.case_id, f"{reason}:{i}") for i, e in enumerate(events)]
+
+    async def recheck(
+        self, conn: AsyncConnection, rows: Sequence[Any], now: datetime, *, emit: Emitter, reason: str
+    ) -> list[Outgoing]:
+        """Re-route open cases whose assignment now conflicts, and retry escalated ones."""
+        out: list[Outgoing] = []
+        for row in rows:
+            try:
+                facts = await case_facts(self.cipher, row)
+            except KeyErased:
+                continue
+            if row.status == "assigned" and row.current_advisor_id:
+                valid, _codes = is_assignment_still_valid(
+                    facts, self.cache.directory, now, row.current_advisor_id, self.settings
+                )
+                if valid:
+                    continue
+                out += await self.route(conn, row, now, emit=emit, reason=reason)
+            elif row.status == "escalated":
+                out += await self.route(conn, row, now, emit=emit, reason="escalation_retry")
+        return out
+
+
+def reroute_reason(change_type: str, body: dict[str, Any]) -> str:
+    if change_type == "AdvisorStatusChanged":
+        return {"on_leave": "advisor_on_leave", "departed": "advisor_departed"}.get(
+            body.get("status", ""), "advisor_status"
+        )
+    if change_type == "AdvisorUpserted":
+        return "advisor_changed"
+    if change_type == "AcquaintanceDeclared":
+        return "acquaintance_declared"
+    return "org_change"
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True)

@@ -1,0 +1,1 @@
+"""Routing's entry points: Kafka handlers (directory, cases, advisor commands) and the periodic jobs."""

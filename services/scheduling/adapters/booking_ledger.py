@@ -1,0 +1,289 @@
+"""The booking ledger: the bookings table, the booking lock and the cached BookingIndex.
+
+Booking decisions are serialised across instances by one lock: the single `booking_clock` row,
+selected FOR UPDATE on PostgreSQL (on SQLite, whose writers are serialised anyway, a no-op UPDATE
+takes the write lock). Every scheduling transaction takes it first, before any other write, so
+transactions cannot deadlock on each other, and under it the database's bookings are exactly what
+this instance sees.
+
+The BookingIndex costs tens of milliseconds to build over a large calendar, so each instance keeps
+one. It is valid while the clock row's token equals the token it was built at: every change to
+bookings writes a fresh random token (a counter could come back to an old value after a rollback;
+a random token cannot). An instance whose own booking just committed grows its index with that
+booking instead of rebuilding it; a booking another instance made changes the token and forces a
+reload. The exclusion constraints (tables.py) still decide: a booking they refuse is reported as
+BookingRefused and the caller searches again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.scheduling.adapters import tables
+from services.scheduling.domain.places import Booking
+from services.scheduling.domain.slots import BookingIndex, VenueBudgetReserved
+from shared.codes import MeetingMode
+from shared.db import insert_ignoring_duplicates, is_postgres
+
+CLOCK_ROW = 1
+
+
+class BookingRefused(Exception):
+    """The database refused the booking: it overlaps an active one (room with buffer, or advisor)."""
+
+
+class BudgetSpent(Exception):
+    """The off-site budget no longer covers the venue (spent since the search read it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBooking:
+    booking_id: str
+    meeting_id: str
+    kind: str  # meeting | quiet
+    case_id: str | None
+    advisor_id: str
+    room_id: str | None
+    venue_id: str | None
+    mode: MeetingMode
+    preference: MeetingMode | None
+    start: datetime
+    end: datetime
+    status: str
+    reason_code: str
+    language: str
+    calendar_sequence: int
+    organisation_id: str | None = None
+    budget_year: int | None = None
+    cost_cents: int = 0
+
+    def as_booking(self) -> Booking:
+        return Booking(self.advisor_id, self.start, self.end, self.room_id, self.booking_id)
+
+
+def _stored(r: Any) -> StoredBooking:
+    return StoredBooking(
+        booking_id=r.booking_id,
+        meeting_id=r.meeting_id,
+        kind=r.kind,
+        case_id=r.case_id,
+        advisor_id=r.advisor_id,
+        room_id=r.room_id,
+        venue_id=r.venue_id,
+        mode=MeetingMode(r.mode),
+        preference=MeetingMode(r.preference) if r.preference else None,
+        start=r.starts_at,
+        end=r.ends_at,
+        status=r.status,
+        reason_code=r.reason_code,
+        language=r.language,
+        calendar_sequence=int(r.calendar_sequence),
+        organisation_id=r.organisation_id,
+        budget_year=r.budget_year,
+        cost_cents=int(r.cost_cents or 0),
+    )
+
+
+async def ensure_clock(conn: AsyncConnection) -> None:
+    await conn.execute(
+        insert_ignoring_duplicates(conn, tables.booking_clock, ["id"]).values(
+            id=CLOCK_ROW, token=str(uuid.uuid4())
+        )
+    )
+
+
+class BookingLedger:
+    def __init__(
+        self,
+        privacy_buffer: timedelta,
+        habit_lookback: timedelta,
+        *,
+        on_refused: Callable[[], None] | None = None,
+        on_index_loaded: Callable[[], None] | None = None,
+    ) -> None:
+        self._on_refused = on_refused
+        self._on_index_loaded = on_index_loaded
+        self._half_buffer = privacy_buffer / 2
+        self._lookback = habit_lookback
+        self._index: BookingIndex | None = None
+        self._token: str | None = None
+        self._covers_from: datetime | None = None
+        self.index_loads = 0  # how often the index was rebuilt from the database (for tests/benchmarks)
+
+    async def lock(self, conn: AsyncConnection) -> str:
+        """Take the booking lock (held until the transaction ends) and return the current token."""
+        clock = tables.booking_clock
+        if is_postgres(conn):
+            query = select(clock.c.token).where(clock.c.id == CLOCK_ROW).with_for_update()
+            return str((await conn.execute(query)).scalar_one())
+        await conn.execute(update(clock).where(clock.c.id == CLOCK_ROW).values(token=clock.c.token))
+        return str((await conn.execute(select(clock.c.token).where(clock.c.id == CLOCK_ROW))).scalar_one())
+
+    async def index(self, conn: AsyncConnection, now: datetime) -> BookingIndex:
+        """Every active booking that can matter at `now` (busy times ahead, habits behind)."""
+        token = await self.lock(conn)
+        needed_from = now - self._lookback
+        if (
+            self._index is not None
+            and token == self._token
+            and self._covers_from is not None
+            and self._covers_from <= needed_from
+        ):
+            return self._index
+        # A day of slack: the next few searches at a later `now` can use the same index.
+        covers_from = needed_from - timedelta(days=1)
+        b = tables.bookings
+        rows = await conn.execute(
+            select(b.c.booking_id, b.c.advisor_id, b.c.room_id, b.c.starts_at, b.c.ends_at).where(
+                b.c.status == "active", b.c.ends_at > covers_from
+            )
+        )
+        self._index = BookingIndex(
+            Booking(r.advisor_id, r.starts_at, r.ends_at, r.room_id, r.booking_id) for r in rows
+        )
+        self._token, self._covers_from = token, covers_from
+        self.index_loads += 1
+        if self._on_index_loaded is not None:
+            self._on_index_loaded()
+        return self._index
+
+    def forget_index(self) -> None:
+        self._index, self._token, self._covers_from = None, None, None
+
+    async def _new_token(self, conn: AsyncConnection) -> str:
+        token = str(uuid.uuid4())
+        await conn.execute(
+            update(tables.booking_clock).where(tables.booking_clock.c.id == CLOCK_ROW).values(token=token)
+        )
+        return token
+
+    async def add(
+        self,
+        conn: AsyncConnection,
+        booking: StoredBooking,
+        *,
+        request_id: str,
+        now: datetime,
+        reservation: VenueBudgetReserved | None = None,
+    ) -> StoredBooking:
+        """Insert an active booking (and spend the venue's cost) in a SAVEPOINT, or raise and leave no trace.
+
+        Raises BookingRefused when the database's overlap rule refuses it, BudgetSpent when the
+        budget no longer covers the venue. The caller holds the booking lock.
+        """
+        token_before = await self.lock(conn)
+        if reservation is not None:
+            booking = replace(
+                booking,
+                organisation_id=reservation.organisation_id,
+                budget_year=reservation.year,
+                cost_cents=reservation.cost_cents,
+            )
+        try:
+            async with conn.begin_nested():
+                await conn.execute(tables.bookings.insert().values(**self._row(booking, request_id, now)))
+                if reservation is not None and not await self._spend(conn, reservation):
+                    raise BudgetSpent(reservation.organisation_id)
+                token = await self._new_token(conn)
+        except sa_exc.IntegrityError as exc:
+            if tables.is_overlap_violation(exc):
+                if self._on_refused is not None:
+                    self._on_refused()
+                raise BookingRefused(booking.room_id or "advisor") from None
+            raise
+        if self._index is not None and self._token == token_before:
+            self._index = self._index.with_booking(booking.as_booking())
+            self._token = token
+        return booking
+
+    def _row(self, booking: StoredBooking, request_id: str, now: datetime) -> dict[str, Any]:
+        return {
+            "booking_id": booking.booking_id,
+            "meeting_id": booking.meeting_id,
+            "kind": booking.kind,
+            "case_id": booking.case_id,
+            "advisor_id": booking.advisor_id,
+            "room_id": booking.room_id,
+            "venue_id": booking.venue_id,
+            "mode": booking.mode.value,
+            "preference": booking.preference.value if booking.preference else None,
+            "starts_at": booking.start,
+            "ends_at": booking.end,
+            "guard_start": booking.start - self._half_buffer,
+            "guard_end": booking.end + self._half_buffer,
+            "status": "active",
+            "reason_code": booking.reason_code,
+            "language": booking.language,
+            "calendar_sequence": booking.calendar_sequence,
+            "organisation_id": booking.organisation_id,
+            "budget_year": booking.budget_year,
+            "cost_cents": booking.cost_cents,
+            "request_id": request_id,
+            "created_at": now,
+        }
+
+    async def _spend(self, conn: AsyncConnection, reservation: VenueBudgetReserved) -> bool:
+        b = tables.offsite_budgets
+        result = await conn.execute(
+            update(b)
+            .where(
+                b.c.organisation_id == reservation.organisation_id,
+                b.c.year == reservation.year,
+                b.c.budget_cents - b.c.spent_cents >= reservation.cost_cents,
+            )
+            .values(spent_cents=b.c.spent_cents + reservation.cost_cents)
+        )
+        return bool(result.rowcount == 1)
+
+    async def cancel(self, conn: AsyncConnection, booking: StoredBooking, reason: str, now: datetime) -> None:
+        """Free the slot; an off-site meeting gives its cost back to the budget."""
+        await self.lock(conn)
+        b = tables.bookings
+        await conn.execute(
+            update(b)
+            .where(b.c.booking_id == booking.booking_id, b.c.status == "active")
+            .values(status="cancelled", cancelled_at=now, cancel_reason=reason)
+        )
+        if booking.cost_cents and booking.organisation_id and booking.budget_year is not None:
+            budgets = tables.offsite_budgets
+            await conn.execute(
+                update(budgets)
+                .where(
+                    budgets.c.organisation_id == booking.organisation_id,
+                    budgets.c.year == booking.budget_year,
+                )
+                .values(spent_cents=budgets.c.spent_cents - booking.cost_cents)
+            )
+        await self._new_token(conn)
+        # A BookingIndex cannot shrink; the next search reloads it.
+        self.forget_index()
+
+
+async def latest_of_meeting(conn: AsyncConnection, meeting_id: str) -> StoredBooking | None:
+    b = tables.bookings
+    row = (
+        await conn.execute(
+            select(b).where(b.c.meeting_id == meeting_id).order_by(b.c.calendar_sequence.desc()).limit(1)
+        )
+    ).first()
+    return None if row is None else _stored(row)
+
+
+async def upcoming_meetings_of_case(
+    conn: AsyncConnection, case_id: str, now: datetime
+) -> list[StoredBooking]:
+    b = tables.bookings
+    rows = await conn.execute(
+        select(b)
+        .where(b.c.case_id == case_id, b.c.kind == "meeting", b.c.status == "active", b.c.starts_at > now)
+        .order_by(b.c.starts_at, b.c.meeting_id)
+    )
+    return [_stored(r) for r in rows]

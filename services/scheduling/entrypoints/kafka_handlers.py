@@ -1,0 +1,350 @@
+"""Scheduling's consumers: one handler per event type, dispatched from the topics it reads.
+
+Every handler first takes the booking lock (adapters/booking_ledger.py), so one scheduling transaction at a time
+changes cases and bookings, whichever instance runs it. Other services' topics carry event types
+scheduling does not know yet (they add new ones); those are ignored, not dead-lettered. Its own
+places topic is strict: an unknown type there is a defect and goes to the dead-letter topic.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.scheduling.adapters import projection
+from services.scheduling.adapters.booking_ledger import StoredBooking, latest_of_meeting
+from services.scheduling.adapters.projection import CaseFacts
+from services.scheduling.application.actors import GATE, verify_actor
+from services.scheduling.application.meetings import MeetingScheduler, Placement, emitter_of
+from shared.advisor_commands import rejection
+from shared.auth import Refusal
+from shared.contracts.advisor_actions import BookQuietRoom, CancelMeeting, RequestMeeting
+from shared.contracts.directory import AdvisorAvailabilitySet, AdvisorKeyRegistered
+from shared.contracts.intake import CaseClosed, CaseOpened, CasePersonalDataErased
+from shared.contracts.routing import AdvisorAssigned, CaseReassigned
+from shared.contracts.scheduling import (
+    MeetingNotPlanned,
+    OffSiteBudgetSet,
+    RoomRegistered,
+    VenueRegistered,
+)
+from shared.emitter import Emitter
+from shared.envelope import Envelope, EventPayload
+from shared.outbox import Outgoing
+from shared.pipeline import (
+    IGNORED,
+    Decoded,
+    Inbound,
+    PoisonMessage,
+    Route,
+    envelope_decoder,
+    is_transient,
+    tolerant_envelope_decoder,
+)
+from shared.topics import (
+    ADVISOR_ACTIONS,
+    DIRECTORY_ADVISORS,
+    INTAKE_CASES,
+    ROUTING_ASSIGNMENTS,
+    SCHEDULING_PLACES,
+)
+
+log = structlog.get_logger(__name__)
+
+# Case events after which scheduling plans (or moves) a meeting by itself: if one fails, the
+# advisor is told. (An advisor's RequestMeeting is answered by its own events, and a command's
+# case id is not trusted before its token is checked.)
+PLANS_A_MEETING = (CaseOpened, AdvisorAssigned, CaseReassigned)
+
+CASE_TOPICS = (INTAKE_CASES.name, ROUTING_ASSIGNMENTS.name)
+_CASE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A case event on intake's or routing's topic that does not decode (a value no check caught,
+    or a contract mismatch): it would dead-letter, so its case is named to tell the advisor."""
+
+    case_id: str
+    event_type: str
+    reason: str
+
+
+def case_event_decoder(inbound: Inbound) -> Decoded:
+    try:
+        return tolerant_envelope_decoder(inbound)
+    except PoisonMessage as exc:
+        kind, case_id = _peek_case_event(inbound.value)
+        if kind is None or case_id is None:
+            raise
+        return Decoded(f"unreadable:{inbound.position}", inbound, Unreadable(case_id, kind, exc.reason))
+
+
+def _peek_case_event(value: bytes) -> tuple[str | None, str | None]:
+    """(event type, case id) of a planning case event read loosely; Nones for anything else."""
+    try:
+        doc = json.loads(value)
+    except (ValueError, RecursionError):
+        return None, None
+    names = {c.EVENT_TYPE for c in PLANS_A_MEETING}
+    if not isinstance(doc, dict) or doc.get("event_type") not in names:
+        return None, None
+    payload = doc.get("payload")
+    case_id = payload.get("case_id") if isinstance(payload, dict) else None
+    if not isinstance(case_id, str) or not _CASE_ID.match(case_id):
+        return None, None
+    return str(doc["event_type"]), case_id
+
+
+CONSUMED_TOPICS = (
+    SCHEDULING_PLACES.name,
+    DIRECTORY_ADVISORS.name,  # keys and availability; not directory.v1 (person pseudonyms)
+    INTAKE_CASES.name,
+    ROUTING_ASSIGNMENTS.name,
+    ADVISOR_ACTIONS.name,
+)
+
+
+Handler = Callable[[AsyncConnection, Any, Emitter, datetime], Awaitable[list[Outgoing]]]
+# Advisor commands also get their record's broker timestamp: their token is judged at it.
+CommandHandler = Callable[
+    [AsyncConnection, Any, Emitter, datetime, datetime | None], Awaitable[list[Outgoing]]
+]
+
+
+class SchedulingHandlers:
+    def __init__(self, scheduler: MeetingScheduler) -> None:
+        self.scheduler = scheduler
+        self.ledger = scheduler.ledger
+        self._by_type: dict[type[EventPayload], Handler] = {
+            RoomRegistered: self.room_registered,
+            VenueRegistered: self.venue_registered,
+            OffSiteBudgetSet: self.budget_set,
+            AdvisorAvailabilitySet: self.availability_set,
+            AdvisorKeyRegistered: self.key_registered,
+            CaseOpened: self.case_opened,
+            AdvisorAssigned: self.advisor_assigned,
+            CaseReassigned: self.case_reassigned,
+            CaseClosed: self.case_ended,
+            CasePersonalDataErased: self.case_ended,
+        }
+        self._commands: dict[type[EventPayload], CommandHandler] = {
+            RequestMeeting: self.request_meeting,
+            CancelMeeting: self.cancel_meeting,
+            BookQuietRoom: self.book_quiet_room,
+        }
+
+    def routes(self) -> dict[str, Route]:
+        decoders = {
+            SCHEDULING_PLACES.name: envelope_decoder,
+            **dict.fromkeys(CASE_TOPICS, case_event_decoder),
+        }
+        return {
+            topic: Route(decode=decoders.get(topic, tolerant_envelope_decoder), handle=self.handle)
+            for topic in CONSUMED_TOPICS
+        }
+
+    async def handle(self, conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
+        if message.body is IGNORED:
+            return []
+        if isinstance(message.body, Unreadable):
+            return self._unreadable(message.body, emitter_of(message, now), now)
+        envelope: Envelope[Any] = message.body
+        handler = self._by_type.get(type(envelope.payload))
+        command = self._commands.get(type(envelope.payload))
+        if handler is None and command is None:
+            return []  # a known event this service has no use for (OrgUnitUpserted, LogTime, ...)
+        await self.ledger.lock(conn)
+        emit = emitter_of(message, now)
+
+        async def work() -> list[Outgoing]:
+            if command is not None:
+                return await command(conn, envelope.payload, emit, now, message.inbound.published_at)
+            assert handler is not None
+            return await handler(conn, envelope.payload, emit, now)
+
+        if not isinstance(envelope.payload, PLANS_A_MEETING):
+            return await work()
+        try:
+            async with conn.begin_nested():
+                return await work()
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            return await self._not_planned(conn, envelope.payload, emit, now, exc)
+
+    @staticmethod
+    def _unreadable(record: Unreadable, emit: Emitter, now: datetime) -> list[Outgoing]:
+        log.error("meeting_not_planned", event_type=record.event_type, error_type=record.reason)
+        payload = MeetingNotPlanned(
+            case_id=record.case_id,
+            advisor_id=None,
+            reason_code="event_unreadable",
+            failed_event=record.event_type,
+            decided_at=now,
+        )
+        return [emit(payload, record.case_id)]
+
+    async def _not_planned(
+        self, conn: AsyncConnection, event: Any, emit: Emitter, now: datetime, exc: Exception
+    ) -> list[Outgoing]:
+        """A case event that fails here would dead-letter and leave the case without a meeting,
+        unnoticed: its changes are rolled back (the savepoint) and the advisor is told instead."""
+        log.error("meeting_not_planned", event_type=event.EVENT_TYPE, error_type=type(exc).__name__)
+        case = await projection.load_case(conn, event.case_id)
+        payload = MeetingNotPlanned(
+            case_id=event.case_id,
+            advisor_id=case.advisor_id if case is not None else None,
+            reason_code="planning_failed",
+            failed_event=event.EVENT_TYPE,
+            decided_at=now,
+        )
+        return [emit(payload, event.case_id)]
+
+    # -- facts --------------------------------------------------------------------------------
+
+    async def room_registered(
+        self, conn: AsyncConnection, room: RoomRegistered, _e: Emitter, now: datetime
+    ) -> list[Outgoing]:
+        await projection.register_room(conn, room, now)
+        return []
+
+    async def venue_registered(
+        self, conn: AsyncConnection, venue: VenueRegistered, _e: Emitter, _now: datetime
+    ) -> list[Outgoing]:
+        await projection.register_venue(conn, venue)
+        return []
+
+    async def budget_set(
+        self, conn: AsyncConnection, budget: OffSiteBudgetSet, _e: Emitter, _now: datetime
+    ) -> list[Outgoing]:
+        await projection.set_budget(conn, budget)
+        return []
+
+    async def availability_set(
+        self, conn: AsyncConnection, availability: AdvisorAvailabilitySet, _e: Emitter, now: datetime
+    ) -> list[Outgoing]:
+        await projection.set_availability(conn, availability, now)
+        return []
+
+    async def key_registered(
+        self, conn: AsyncConnection, key: AdvisorKeyRegistered, _e: Emitter, _now: datetime
+    ) -> list[Outgoing]:
+        await GATE.record_key(conn, key)
+        return []
+
+    # -- cases --------------------------------------------------------------------------------
+
+    async def case_opened(
+        self, conn: AsyncConnection, opened: CaseOpened, emit: Emitter, now: datetime
+    ) -> list[Outgoing]:
+        await projection.record_case_opened(conn, opened)
+        return await self._meeting_the_client_asked_for(conn, opened.case_id, emit, now)
+
+    async def advisor_assigned(
+        self, conn: AsyncConnection, assigned: AdvisorAssigned, emit: Emitter, now: datetime
+    ) -> list[Outgoing]:
+        await projection.record_assignee(conn, assigned.case_id, assigned.advisor_id)
+        return await self._meeting_the_client_asked_for(conn, assigned.case_id, emit, now)
+
+    async def _meeting_the_client_asked_for(
+        self, conn: AsyncConnection, case_id: str, emit: Emitter, now: datetime
+    ) -> list[Outgoing]:
+        """Right after assignment (whichever of CaseOpened and AdvisorAssigned arrives last)."""
+        case = await projection.load_case(conn, case_id)
+        if case is None or not case.wants_meeting_now:
+            return []
+        assert case.advisor_id is not None
+        await projection.mark_auto_meeting_requested(conn, case_id)
+        return await self.scheduler.schedule(conn, emit, case, case.advisor_id, now)
+
+    async def case_reassigned(
+        self, conn: AsyncConnection, reassigned: CaseReassigned, emit: Emitter, now: datetime
+    ) -> list[Outgoing]:
+        await projection.record_assignee(conn, reassigned.case_id, reassigned.to_advisor_id)
+        case = await projection.load_case(conn, reassigned.case_id)
+        assert case is not None
+        moved = await self.scheduler.move_to_new_advisor(conn, emit, case, reassigned.to_advisor_id, now)
+        return moved + await self._meeting_the_client_asked_for(conn, reassigned.case_id, emit, now)
+
+    async def case_ended(
+        self, conn: AsyncConnection, ended: CaseClosed | CasePersonalDataErased, emit: Emitter, now: datetime
+    ) -> list[Outgoing]:
+        reason = "case_closed" if isinstance(ended, CaseClosed) else "case_erased"
+        return await self.scheduler.cancel_upcoming(conn, emit, ended.case_id, reason, now)
+
+    # -- advisor commands -----------------------------------------------------------------------
+
+    async def request_meeting(
+        self,
+        conn: AsyncConnection,
+        command: RequestMeeting,
+        emit: Emitter,
+        now: datetime,
+        published_at: datetime | None,
+    ) -> list[Outgoing]:
+        case = await projection.load_case(conn, command.case_id)
+        if (refusal := await verify_actor(conn, command, now, published_at)) is not None:
+            return [_rejected(emit, command, command.case_id, refusal)]
+        assert case is not None and case.advisor_id is not None
+        placement = Placement(preference=command.mode)
+        return await self.scheduler.schedule(
+            conn, emit, case, case.advisor_id, now, placement, command.earliest
+        )
+
+    async def cancel_meeting(
+        self,
+        conn: AsyncConnection,
+        command: CancelMeeting,
+        emit: Emitter,
+        now: datetime,
+        published_at: datetime | None,
+    ) -> list[Outgoing]:
+        case = await projection.load_case(conn, command.case_id)
+        if (refusal := await verify_actor(conn, command, now, published_at)) is not None:
+            return [_rejected(emit, command, command.case_id, refusal)]
+        assert case is not None
+        booking = await latest_of_meeting(conn, command.meeting_id)
+        if (reason := _why_not_cancellable(booking, case, now)) is not None:
+            return [_rejected(emit, command, command.case_id, Refusal(reason, proven=True))]
+        assert booking is not None
+        if command.reschedule:
+            return await self.scheduler.reschedule(conn, emit, case, booking, now)
+        return [await self.scheduler.cancel(conn, emit, booking, "cancelled_by_advisor", now)]
+
+    async def book_quiet_room(
+        self,
+        conn: AsyncConnection,
+        command: BookQuietRoom,
+        emit: Emitter,
+        now: datetime,
+        published_at: datetime | None,
+    ) -> list[Outgoing]:
+        if command.location is None:  # not a location code: refused before anything, naming nothing
+            return [_rejected(emit, command, None, Refusal("unknown_location_code", proven=False))]
+        if (refusal := await verify_actor(conn, command, now, published_at)) is not None:
+            return [_rejected(emit, command, None, refusal)]
+        return await self.scheduler.book_quiet_room(
+            conn, emit, command.advisor_id, command.location, command.minutes, now
+        )
+
+
+def _rejected(emit: Emitter, command: EventPayload, case_id: str | None, refusal: Refusal) -> Outgoing:
+    return rejection(emit, command.EVENT_TYPE, refusal, case_id, str(getattr(command, "advisor_id", "")))
+
+
+def _why_not_cancellable(booking: StoredBooking | None, case: CaseFacts, now: datetime) -> str | None:
+    if booking is None or booking.case_id != case.case_id or booking.kind != "meeting":
+        return "meeting_unknown"
+    if booking.status != "active":
+        return "meeting_not_active"
+    if booking.start <= now:
+        return "meeting_in_past"
+    return None

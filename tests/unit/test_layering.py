@@ -1,0 +1,100 @@
+"""The tree tells the truth: each service's layers hold what their names say (D32).
+
+Read from the source (ast), nothing is imported: a domain module that reaches for the database, the
+broker or HTTP, or for its own service's adapters or entry points, fails here.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("intake", "routing", "scheduling", "reporting")
+LAYERS = ("domain", "application", "adapters", "entrypoints")
+TOP_LEVEL = {"__init__.py", "app.py", "settings.py", "metrics.py"}
+# What a domain module must not import: I/O libraries, and the outer layers of any service.
+DOMAIN_FORBIDDEN_LIBRARIES = ("sqlalchemy", "aiokafka", "faststream", "starlette", "httpx", "asyncpg")
+DOMAIN_FORBIDDEN_LAYERS = ("adapters", "entrypoints")
+
+
+def imported_modules(path: Path) -> Iterator[str]:
+    """Every absolute module `path` imports, at any depth (functions' lazy imports too)."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module
+            yield from (f"{node.module}.{alias.name}" for alias in node.names)
+
+
+def modules_of(*parts: str) -> list[Path]:
+    return sorted(ROOT.joinpath(*parts).rglob("*.py"))
+
+
+def domain_violations(path: Path) -> list[str]:
+    bad = []
+    for module in imported_modules(path):
+        head = module.split(".")
+        outer_layer = head[0] == "services" and len(head) > 2 and head[2] in DOMAIN_FORBIDDEN_LAYERS
+        if head[0] in DOMAIN_FORBIDDEN_LIBRARIES or outer_layer:
+            bad.append(module)
+    return bad
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_service_keeps_only_its_composition_root_settings_and_metrics_at_the_top(service: str) -> None:
+    folder = ROOT / "services" / service
+    assert {p.name for p in folder.glob("*.py")} == TOP_LEVEL
+    for layer in LAYERS:
+        init = folder / layer / "__init__.py"
+        assert init.is_file(), f"services/{service}/{layer}/ is not a package"
+        assert ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))), f"{init}: say what it holds"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_domain_modules_import_no_io_library_and_no_adapter_or_entry_point(service: str) -> None:
+    modules = modules_of("services", service, "domain")
+    assert len(modules) > 1
+    found = {str(p.relative_to(ROOT)): domain_violations(p) for p in modules}
+    assert {path: bad for path, bad in found.items() if bad} == {}
+
+
+def test_the_domain_check_catches_a_domain_module_that_reaches_for_the_database(tmp_path: Path) -> None:
+    module = tmp_path / "rules.py"
+    module.write_text(
+        "from sqlalchemy import select\n"
+        "def f():\n"
+        "    from services.intake.adapters.tables import cases\n"
+        "    from services.intake.domain.lifecycle import refusal\n"
+    )
+    assert domain_violations(module) == [
+        "sqlalchemy",
+        "sqlalchemy.select",
+        "services.intake.adapters.tables",
+        "services.intake.adapters.tables.cases",
+    ]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_no_service_imports_another(service: str) -> None:
+    others = tuple(f"services.{other}" for other in SERVICES if other != service)
+    found = {
+        str(p.relative_to(ROOT)): [m for m in imported_modules(p) if m.startswith(others)]
+        for p in modules_of("services", service)
+    }
+    assert {path: bad for path, bad in found.items() if bad} == {}
+
+
+def test_production_packages_import_no_dev_infrastructure_tools_or_tests() -> None:
+    dev = ("devinfra", "tools", "tests", "bench")
+    found = {
+        str(p.relative_to(ROOT)): [m for m in imported_modules(p) if m.split(".")[0] in dev]
+        for p in modules_of("services") + modules_of("shared")
+    }
+    assert {path: bad for path, bad in found.items() if bad} == {}
