@@ -195,9 +195,10 @@ def test_a_reader_who_knows_the_algorithm_cannot_invert_the_pattern(
     same published pattern: the pattern does not single out the truth, even for a reader who knows
     the algorithm and the key.
 
-    The reader's alternatives: integer tables consistent with every published figure, nearest to
-    the truth, with the entry at each value nearest first; with the same primaries, or any (a
-    reader does not know which suppressed cells are primary). Every suppressed entry is tried. The
+    The reader's alternatives (tools/reporting/pattern_inference.py): integer tables consistent
+    with every published figure, the entry at each value nearest first, in three classes (every
+    suppressed count keeps its kind, only the entry's own sums may change kind, any table) and
+    several weightings of "nearest"; a witness must give the whole release again. The
     second release has quarters of 5 contacts spread over five channels (1 + 1 + 1 + 1 + 1), where
     the rule that stopped hiding as soon as the hidden parts reached k let a reader pin them all.
     """
