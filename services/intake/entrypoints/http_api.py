@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -67,17 +67,29 @@ def _answer(result: IntakeResult, created: bool) -> JSONResponse:
     return JSONResponse(body, status_code=201 if created else 200)
 
 
-def intake_routes(
-    context: Callable[[], ServiceContext], metrics: Callable[[], IntakeMetrics | None] = lambda: None
-) -> list[BaseRoute]:
-    async def submit(raw: bytes, doc: Any, cause: str) -> tuple[IntakeResult, bool]:
+class SubmissionApi:
+    """POST /v1/submissions and the web form's submit: one use case, keyed like the Kafka path."""
+
+    def __init__(self, context: Callable[[], ServiceContext]) -> None:
+        self._context = context
+
+    async def submit(self, raw: bytes, doc: Any, cause: str) -> tuple[IntakeResult, bool]:
         """The HTTP use case shared by the JSON API and the web form: (result, newly created)."""
-        ctx = context()
+        work = self._decision(raw, doc, cause)
+        try:
+            return await UnitOfWork.of(self._context()).run(work)
+        except IntegrityError:
+            # The Kafka path opened the same submission at the same moment: the second attempt
+            # finds that case and answers with its reference and receipt code.
+            return await UnitOfWork.of(self._context()).run(work)
+
+    def _decision(
+        self, raw: bytes, doc: Any, cause: str
+    ) -> Callable[[AsyncConnection], Awaitable[Decision[tuple[IntakeResult, bool]]]]:
+        ctx = self._context()
         assert ctx.keystore is not None and ctx.relay is not None
-        intake = CaseIntake(ctx.keystore)
-        sid = peek_submission_id(doc)
+        intake, sid, now = CaseIntake(ctx.keystore), peek_submission_id(doc), ctx.clock()
         message_id = submission_message_id(sid, cause)
-        now = ctx.clock()
 
         async def work(conn: AsyncConnection) -> Decision[tuple[IntakeResult, bool]]:
             if sid and await ctx.store.already_processed(conn, message_id):
@@ -89,14 +101,9 @@ def intake_routes(
             created = result.kind in ("opened", "rejected")
             return Decision((result, created), outgoing, [(message_id, "http")])
 
-        try:
-            return await UnitOfWork.of(ctx).run(work)
-        except IntegrityError:
-            # The Kafka path opened the same submission at the same moment: the second attempt
-            # finds that case and answers with its reference and receipt code.
-            return await UnitOfWork.of(ctx).run(work)
+        return work
 
-    async def post_submission(request: Request) -> JSONResponse:
+    async def post(self, request: Request) -> JSONResponse:
         raw = await request.body()
         if len(raw) > 4 * MAX_SUBMISSION_BYTES:
             return JSONResponse({"status": "rejected", "reason": "message_too_large"}, status_code=413)
@@ -107,16 +114,21 @@ def intake_routes(
             cause = http_cause(request.headers.get("idempotency-key"))
         except IdempotencyKeyInvalid:
             return JSONResponse({"status": "rejected", "reason": "idempotency_key_invalid"}, status_code=400)
-        return _answer(*(await submit(raw, doc, cause)))
+        return _answer(*(await self.submit(raw, doc, cause)))
 
-    async def submit_form(raw: bytes, doc: Any) -> tuple[int, dict[str, Any]]:
-        answer = _answer(*(await submit(raw, doc, http_cause(None))))
+    async def form(self, raw: bytes, doc: Any) -> tuple[int, dict[str, Any]]:
+        answer = _answer(*(await self.submit(raw, doc, http_cause(None))))
         return answer.status_code, json.loads(bytes(answer.body))
 
+
+def intake_routes(
+    context: Callable[[], ServiceContext], metrics: Callable[[], IntakeMetrics | None] = lambda: None
+) -> list[BaseRoute]:
+    submissions = SubmissionApi(context)
     return [
-        Route("/v1/submissions", post_submission, methods=["POST"]),
+        Route("/v1/submissions", submissions.post, methods=["POST"]),
         *CaseFileApi(context, metrics).routes(),
         *DialogueApi(context, metrics).routes(),
         *directory_routes(context),
-        *web_form_routes(submit_form, lambda: {"location": "Den Haag"}),
+        *web_form_routes(submissions.form, lambda: {"location": "Den Haag"}),
     ]
