@@ -52,10 +52,11 @@ def pattern_inference(
 ) -> Inference:
     problem = build_release_problem(data, policy)
     outcome = protect_release(problem, requirement, key)
-    pattern = {k for k, v in outcome.items() if v is None and k in problem.figures}
+    release = {k: v for k, v in outcome.items() if k in problem.figures}  # aliases are the same figures
+    pattern = {k for k, v in release.items() if v is None}
     given_away = []
     for target in sorted(pattern):
-        if not _second_value(data, policy, requirement, key, problem, outcome, pattern, target):
+        if not _second_value(data, policy, requirement, key, problem, release, target):
             given_away.append(target)
     return Inference(tuple(sorted(pattern)), tuple(given_away))
 
@@ -66,8 +67,7 @@ def _second_value(
     requirement: Requirement,
     key: bytes,
     problem: ReleaseProblem,
-    outcome: dict[str, int | None],
-    pattern: set[str],
+    release: dict[str, int | None],
     target: str,
 ) -> bool:
     """Whether some other value of `target` the reader cannot exclude gives the same release."""
@@ -82,7 +82,7 @@ def _second_value(
             for free in classes:
                 for weighting in range(WEIGHTINGS):
                     weights = _weights(problem, f"{target}|{value}|{weighting}") if weighting else None
-                    atoms = alternative(problem, outcome, target, value, policy.k, free, weights)
+                    atoms = alternative(problem, release, target, value, policy.k, free, weights)
                     if atoms is None:
                         break  # infeasible in this class whatever the weighting
                     if frozenset(atoms.items()) in tried:
@@ -90,9 +90,7 @@ def _second_value(
                     tried.add(frozenset(atoms.items()))
                     other = build_release_problem(data, policy, atoms)
                     again = protect_release(other, requirement, key)
-                    if {k: v for k, v in again.items() if k in other.figures} == {
-                        k: v for k, v in outcome.items() if k in problem.figures
-                    }:
+                    if {k: v for k, v in again.items() if k in other.figures} == release:
                         return True
     return False
 
