@@ -12,10 +12,10 @@ help:
 	@echo "make venv              create $(VENV) from requirements.lock (skipped when up to date)"
 	@echo "make infra             fetch the Kafka jars (Maven, once) and make sure PostgreSQL is installed"
 	@echo "make test              all tests: unit, integration (real Kafka + PostgreSQL), e2e"
-	@echo "make test-unit         unit tests only (no broker, no database server)"
+	@echo "make test-unit         unit and handler tests (no broker, no database server)"
 	@echo "make test-integration  integration tests only"
 	@echo "make demo              the whole case flow on SQLite, then the annual report in out/ (DEMO_ARGS='--duration 120 --rate 5')"
-	@echo "make lint              ruff check, format check, mypy --strict on shared/, services/, caseflow/ and devinfra/"
+	@echo "make lint              ruff check, format check, mypy --strict on shared/, services/, caseflow/, devinfra/ and tools/demo/"
 	@echo "Pass extra pytest arguments with PYTEST_ARGS='-x -k kafka'."
 
 venv: $(VENV)/.stamp
@@ -46,7 +46,7 @@ test: venv infra
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 test-unit: venv
-	$(BIN)/pytest -q tests/unit $(PYTEST_ARGS)
+	$(BIN)/pytest -q tests/unit tests/handlers $(PYTEST_ARGS)
 
 test-integration: venv infra
 	$(BIN)/pytest -q tests/integration $(PYTEST_ARGS)
@@ -58,7 +58,7 @@ demo: venv kafka-jars
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared services caseflow devinfra
+	$(BIN)/mypy shared services caseflow devinfra tools/demo
 
 format: venv
 	$(BIN)/ruff format .

@@ -46,7 +46,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from caseflow.demo import run_demo
+    from tools.demo.demo import run_demo
 
     return run_demo(args.duration, args.rate, Path(args.home), Path(args.out), keep_running=args.keep_running)
 

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from caseflow.sample_org import advisor_private_key, directory_events
 from shared.contracts.directory import PersonUpserted
 from shared.envelope import new_envelope
 from shared.topics import ALL_TOPICS
@@ -24,6 +23,7 @@ from tests.support.kafka_io import create_topics, produce, read_all, read_json
 from tests.support.lifecycle import Lifecycle, start_lifecycle
 from tests.support.processes import ServiceProcess, audit_verify
 from tests.support.services import TEST_MASTER_KEY, wait_until
+from tools.demo.sample_org import advisor_private_key, directory_events
 
 pytestmark = pytest.mark.e2e
 ANNA = "adv-anna"  # internal advisor, person p-hr-2 (HR, under p-hr-lead)

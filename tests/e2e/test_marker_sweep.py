@@ -38,8 +38,6 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 import shared.contracts  # noqa: F401
 from caseflow import stack
-from caseflow.demo import _seed
-from caseflow.sample_org import advisor_private_key
 from devinfra.postgres import find_bindir
 from shared.auth import authorize_command, command_digest, issue_token
 from shared.contracts.advisor_actions import AcceptCase, BookQuietRoom, LogTime, RegisterTraining
@@ -51,6 +49,8 @@ from tests.support import samples
 from tests.support.kafka_io import produce
 from tests.support.processes import CASEFLOW, audit_verify
 from tests.support.services import wait_until
+from tools.demo.demo import _seed
+from tools.demo.sample_org import advisor_private_key
 
 pytestmark = pytest.mark.e2e
 READ = "GET /v1/cases/{id}"

@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from caseflow import stack
-from caseflow.demo import _seed
 from devinfra.prometheus import PrometheusServer, ensure_prometheus, promtool, write_config
 from tests.support import samples
+from tools.demo.demo import _seed
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,6 @@ from typing import Any
 import asyncpg
 import pytest
 
-from caseflow.sample_org import directory_events
 from shared.codes import Category, Channel, ClientRole
 from shared.contracts.intake import CaseOpened
 from shared.crypto import CaseCipher, KeyStore, parse_master_key
@@ -23,6 +22,7 @@ from shared.topics import ALL_TOPICS
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
 from tests.support.processes import ServiceProcess
 from tests.support.services import TEST_MASTER_KEY
+from tools.demo.sample_org import directory_events
 
 pytestmark = pytest.mark.e2e
 TOTAL, KILLS = 2000, 5

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from caseflow.sample_org import advisor_private_key
 from shared.auth import authorize_command, command_digest, issue_token
 from shared.codes import ConflictReason, MeetingMode, TrainingKind
 from shared.contracts.advisor_actions import (
@@ -31,6 +30,7 @@ from shared.contracts.advisor_actions import (
 from shared.envelope import EventPayload, new_envelope
 from tests.support.advisor_stack import Stack, answers_to, new_stack, open_two_assigned_cases
 from tests.support.services import running
+from tools.demo.sample_org import advisor_private_key
 
 pytestmark = pytest.mark.integration
 

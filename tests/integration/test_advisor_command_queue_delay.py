@@ -19,13 +19,13 @@ from typing import Any
 
 import pytest
 
-from caseflow.sample_org import advisor_private_key
 from shared.auth import TOKEN_POLICY, authorize_command, peek_claims
 from shared.codes import ConflictReason
 from shared.contracts.advisor_actions import AcceptCase, DeclareConflict, RequestMeeting
 from shared.envelope import EventPayload
 from tests.support.advisor_stack import Stack, answers_to, new_stack, open_two_assigned_cases
 from tests.support.services import running
+from tools.demo.sample_org import advisor_private_key
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from caseflow.sample_org import advisor_private_key, directory_events
 from services.intake.app import create_runtime as intake_runtime
 from services.intake.settings import IntakeSettings
 from services.routing.app import create_runtime as routing_runtime
@@ -36,6 +35,7 @@ from tests.support import samples
 from tests.support.directory import produce_directory
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
 from tests.support.services import TEST_MASTER_KEY, running, wait_until
+from tools.demo.sample_org import advisor_private_key, directory_events
 
 pytestmark = pytest.mark.integration
 

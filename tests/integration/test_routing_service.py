@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from caseflow.sample_org import advisor_private_key, directory_events
 from services.intake.app import create_runtime as intake_runtime
 from services.intake.settings import IntakeSettings
 from services.routing import app as routing_app
@@ -32,6 +31,7 @@ from tests.support import samples
 from tests.support.directory import produce_directory, wait_for_units
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
 from tests.support.services import TEST_MASTER_KEY, running, wait_until
+from tools.demo.sample_org import advisor_private_key, directory_events
 
 pytestmark = pytest.mark.integration
 
@@ -310,7 +310,7 @@ async def test_terms_ending_within_sixty_days_surface_and_ended_terms_reroute(
     her open case moves to someone else (§2.2 "termijnen")."""
     from datetime import date, timedelta
 
-    from caseflow.sample_org import ADVISORS
+    from tools.demo.sample_org import ADVISORS
 
     prefix = f"t-terms-{uuid.uuid4().hex[:8]}."
     await create_topics(

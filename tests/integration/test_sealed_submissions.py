@@ -14,7 +14,6 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from caseflow.sample_org import directory_events
 from services.intake.app import create_runtime
 from services.intake.settings import IntakeSettings
 from shared.crypto import CaseCipher, Sealed
@@ -22,6 +21,7 @@ from shared.submission_sealing import fetch_submission_key, sealed_record_bytes
 from tests.support import samples
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
 from tests.support.services import TEST_MASTER_KEY, running, wait_until
+from tools.demo.sample_org import directory_events
 
 pytestmark = pytest.mark.integration
 

@@ -18,7 +18,6 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from caseflow.sample_org import directory_events
 from services.intake.adapters.assignments import load_case_state
 from services.intake.app import create_runtime as intake_runtime
 from services.intake.settings import IntakeSettings
@@ -34,6 +33,7 @@ from tests.support import samples
 from tests.support.directory import produce_directory
 from tests.support.kafka_io import produce, read_all, read_json
 from tests.support.services import TEST_MASTER_KEY, wait_until
+from tools.demo.sample_org import directory_events
 
 
 @dataclass

@@ -16,13 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from caseflow.sample_org import UNITS, directory_events
 from services.intake.adapters.tables import directory_units
 from shared.contracts.directory import OrgUnitUpserted
 from shared.envelope import Envelope
 from shared.topics import DIRECTORY_COPIES, directory_topics_for
 from tests.support.kafka_io import produce
 from tests.support.services import wait_until
+from tools.demo.sample_org import UNITS, directory_events
 
 UNITS_TOPIC = DIRECTORY_COPIES["OrgUnitUpserted"].name
 # directory.v1 and its narrow copies: a test whose services read the directory creates them all.

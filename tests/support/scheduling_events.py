@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import shared.contracts  # noqa: F401  (registers the event types)
-from caseflow.sample_org import advisor_private_key
 from shared.auth import authorize_command, public_key_to_b64
 from shared.codes import AdvisorScope, Category, Channel, ClientRole, MeetingMode
 from shared.contracts.advisor_actions import BookQuietRoom, CancelMeeting, RequestMeeting
@@ -29,6 +28,7 @@ from shared.crypto import Sealed
 from shared.envelope import EventPayload, new_envelope
 from shared.locations import location_code
 from tests.support.kafka_io import produce
+from tools.demo.sample_org import advisor_private_key
 
 # Advisors' keys and availability reach scheduling on the directory's narrow copy (not directory.v1).
 PLACES, ADVISORS, CASES = "scheduling.places.v1", "directory.advisors.v1", "intake.cases.v1"

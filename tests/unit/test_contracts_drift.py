@@ -51,7 +51,7 @@ def test_every_topic_and_event_type_is_in_the_asyncapi_document() -> None:
 
 
 def test_a_real_event_validates_against_its_committed_schema() -> None:
-    from caseflow.sample_org import directory_events
+    from tools.demo.sample_org import directory_events
 
     env = directory_events(datetime(2026, 1, 1, tzinfo=UTC))[0]
     schema = json.loads((contracts_doc.DOCS / "schemas" / f"{env.event_type}.v1.json").read_text())

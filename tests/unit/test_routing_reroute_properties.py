@@ -23,7 +23,6 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import select
 
 import shared.contracts  # noqa: F401
-from caseflow.sample_org import directory_events
 from services.routing.adapters.directory_projection import DirectoryCache
 from services.routing.adapters.tables import messaging, metadata, routing_cases
 from services.routing.application.router import Router
@@ -40,6 +39,7 @@ from shared.metrics import PipelineMetrics
 from shared.outbox import EventStore, OutboxRelay
 from shared.pipeline import EventPipeline, Inbound
 from tests.support.services import TEST_MASTER_KEY
+from tools.demo.sample_org import directory_events
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 3, 2, 10, tzinfo=UTC)

@@ -23,7 +23,7 @@ from tests.support import samples
 from tests.support.in_process import Bus, InProcess
 from tests.support.services import TEST_MASTER_KEY
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.handlers
 
 REJECTIONS = "intake.rejections.v1"
 

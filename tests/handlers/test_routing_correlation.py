@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
-from caseflow.sample_org import advisor_private_key, directory_events
 from services.routing.adapters.directory_projection import DirectoryCache
 from services.routing.app import create_runtime
 from services.routing.application.router import Router
@@ -30,8 +29,9 @@ from shared.contracts.advisor_actions import DeclareConflict
 from shared.envelope import Envelope, new_envelope
 from tests.support.in_process import Bus, InProcess
 from tests.support.services import TEST_MASTER_KEY
+from tools.demo.sample_org import advisor_private_key, directory_events
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.handlers
 
 # A month before every sample advisor's term ends (2028-12-31): the term check notices them all.
 NOW = datetime(2028, 12, 1, 9, 0, tzinfo=UTC)

@@ -21,7 +21,7 @@ from tests.support.in_process import Bus, InProcess
 from tests.support.reporting import settings_for
 from tools.reporting.simulated_events import SimulatedEvent, simulated_year
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.handlers
 
 YEAR = 2026
 NOW = datetime(2027, 1, 20, tzinfo=UTC)

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from caseflow.sample_org import advisor_private_key, directory_events
 from services.scheduling.app import create_runtime
 from services.scheduling.settings import SchedulingSettings
 from shared.auth import authorize_command, unproven_cause
@@ -18,8 +17,9 @@ from shared.contracts.advisor_actions import RequestMeeting
 from shared.envelope import Envelope, new_envelope
 from shared.topics import directory_topics_for
 from tests.support.in_process import Bus, InProcess
+from tools.demo.sample_org import advisor_private_key, directory_events
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.handlers
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 

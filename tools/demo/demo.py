@@ -21,9 +21,9 @@ import httpx
 from aiokafka import AIOKafkaProducer
 
 from caseflow import stack
-from caseflow.sample_org import ADVISORS, UNITS, directory_events, places_events
-from caseflow.simulator import Simulator
 from shared.topics import directory_topics_for
+from tools.demo.sample_org import ADVISORS, UNITS, directory_events, places_events
+from tools.demo.simulator import Simulator
 
 ORGANISATIONS = ("min-bzk", "min-fin")
 
@@ -132,7 +132,7 @@ def run_demo(duration: float, rate: float, home: Path, out: Path, keep_running: 
     say(f"  working folder {home}")
     # Reporting takes unit sizes and names from the HR export (not from directory.v1, which carries
     # pseudonyms it may not read): the sample organisation's export is in deploy/samples.
-    organisation = Path(__file__).resolve().parents[1] / "deploy" / "samples" / "directory.json"
+    organisation = Path(__file__).resolve().parents[2] / "deploy" / "samples" / "directory.json"
     # Statistics are released only for closed quarters (docs/reporting.md, "Releases"): the demo's
     # contacts happen now, so its reporting service releases as it will once the year has closed.
     closed = f"{datetime.now(UTC).year + 1}-01-20T00:00:00+00:00"

@@ -25,7 +25,6 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from caseflow.sample_org import UNITS, directory_events, places_events
 from services.intake.app import create_runtime as intake_runtime
 from services.intake.settings import IntakeSettings
 from services.reporting.app import create_runtime as reporting_runtime
@@ -41,8 +40,9 @@ from tests.support import samples
 from tests.support.in_process import Bus, InProcess
 from tests.support.scheduling_events import case_opened, envelope_bytes
 from tests.support.services import TEST_MASTER_KEY
+from tools.demo.sample_org import UNITS, directory_events, places_events
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.handlers
 
 SUBMISSIONS, CASES, REJECTIONS = "intake.submissions.v1", "intake.cases.v1", "intake.rejections.v1"
 MEETINGS = "scheduling.meetings.v1"

@@ -20,7 +20,7 @@ from tests.support.directory import UNITS_TOPIC, unit_records
 from tests.support.in_process import Bus, InProcess
 from tests.support.services import TEST_MASTER_KEY
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.handlers
 
 
 async def test_submissions_before_their_units_in_one_batch_are_judged_with_the_units(tmp_path: Path) -> None:

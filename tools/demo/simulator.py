@@ -24,7 +24,6 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 import shared.contracts  # noqa: F401
-from caseflow.sample_org import advisor_private_key
 from shared.auth import authorize_command
 from shared.codes import Outcome, TimeActivity
 from shared.contracts.advisor_actions import (
@@ -39,6 +38,7 @@ from shared.contracts.advisor_actions import (
 )
 from shared.envelope import EventPayload, new_envelope
 from shared.submission_sealing import SubmissionKey, fetch_submission_key, sealed_record_bytes
+from tools.demo.sample_org import advisor_private_key
 
 # (weight, scenario name, builder of the submission's specific fields)
 CLIENTS_BY_UNIT = {

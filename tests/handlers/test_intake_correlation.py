@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from caseflow.sample_org import advisor_private_key, directory_events
 from services.intake.app import create_runtime
 from services.intake.settings import IntakeSettings
 from shared.auth import authorize_command, unproven_cause
@@ -26,8 +25,9 @@ from shared.topics import directory_topics_for
 from tests.support import samples
 from tests.support.in_process import Bus, InProcess
 from tests.support.services import TEST_MASTER_KEY
+from tools.demo.sample_org import advisor_private_key, directory_events
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.handlers
 
 
 async def feed_directory(service: InProcess, envelopes: list[Envelope[Any]]) -> None:
