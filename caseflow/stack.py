@@ -112,11 +112,8 @@ def up(
     extra_env: dict[str, str] | None = None,
     topic_prefix: str = "",
 ) -> StackState:
-    """Start the broker (unless one is given) and the services; wait until every one is ready."""
-    import asyncio
-
-    from shared.topics_config import apply_topics
-
+    """Start the broker (unless one is given) and the services; wait until every one is ready.
+    When any of them fails to start, everything started is stopped again before the error rises."""
     home = home.resolve()
     home.mkdir(parents=True, exist_ok=True)
     existing = StackState.load(home)
@@ -133,6 +130,28 @@ def up(
         state.processes.append(ProcessInfo("kafka", node.pid, node.port, str(node.log_file)))
         say(f"  Kafka ready at {node.bootstrap} in {time.monotonic() - started:.1f}s")
     state.save()
+    try:
+        _start_services(state, services, say, extra_env)
+    except BaseException:
+        # A service that dies during start-up (or Ctrl-C) must not leave the broker and the other
+        # services running without anyone to stop them: the next `up` would refuse to start.
+        say("start-up failed: stopping what was started ...")
+        down(home, say=lambda _line: None)
+        raise
+    return state
+
+
+def _start_services(
+    state: StackState,
+    services: tuple[str, ...],
+    say: Callable[[str], None],
+    extra_env: dict[str, str] | None,
+) -> None:
+    import asyncio
+
+    from shared.topics_config import apply_topics
+
+    home = Path(state.home)
     report = asyncio.run(apply_topics(state.kafka_bootstrap, state.topic_prefix, replication_factor=1))
     say(f"  topics: {len(report.created)} created, {len(report.existing)} existing")
     for service in services:
@@ -153,7 +172,6 @@ def up(
     for service in services:
         wait_ready(state, service)
         say(f"  {service:<11} ready at {state.url(service)}")
-    return state
 
 
 def wait_ready(state: StackState, service: str, timeout: float = 90) -> None:
