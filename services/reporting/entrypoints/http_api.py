@@ -24,9 +24,6 @@ from starlette.routing import BaseRoute, Route
 
 from services.reporting.adapters.credentials import NOT_CONFIGURED, Credential, CredentialVerifier
 from services.reporting.application.access_rules import (
-    Refusal,
-    Role,
-    View,
     advisor_document,
     baseline_document,
     may_see_advisors,
@@ -39,6 +36,7 @@ from services.reporting.application.report_use_cases import (
     Reports,
     UnknownOrganisation,
 )
+from services.reporting.domain.roles import Refusal, Role, View
 from services.reporting.metrics import ReportingMetrics
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
