@@ -86,6 +86,19 @@ def advisor_document(
     return document
 
 
+def advisors_view_document(
+    view: View, figures: Sequence[AdvisorYear], year: int, baseline: TrainingBaseline
+) -> dict[str, Any]:
+    """The advisor view (the advisor's own figures, by quarter too) or the coordinator view (a list)."""
+    documents = [advisor_document(f, year, baseline, by_quarter=view is View.ADVISOR) for f in figures]
+    body: dict[str, Any] = {"year": year, "baseline": baseline_document(baseline)}
+    if view is View.ADVISOR:
+        body.update(documents[0])
+    else:
+        body["advisors"] = documents
+    return body
+
+
 def baseline_document(baseline: TrainingBaseline) -> dict[str, int]:
     return {"training_hours": baseline.training_hours, "supervision_sessions": baseline.supervision_sessions}
 
