@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from shared.logging import configure_logging
 
     configure_logging("reporting-replay", "WARNING")  # logs to standard error: standard output is the result
-    from services.reporting.entrypoints.replay import DatabaseNotFresh
+    from services.reporting.adapters.fresh_database import DatabaseNotFresh
     from services.reporting.settings import ReportingSettings
 
     settings = ReportingSettings()

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.reporting.adapters.fresh_database import prepare_fresh_database
 from services.reporting.adapters.organisation import OrganisationModel
 from services.reporting.adapters.release_ledger import (
     disclosures,
@@ -25,7 +26,7 @@ from services.reporting.adapters.tables import metadata
 from services.reporting.application.report_use_cases import NotReleasedYet, Reports
 from services.reporting.domain.annual_report_data import DisclosurePolicy, TrainingBaseline
 from services.reporting.domain.joint_disclosure import Requirement, attack, meets
-from services.reporting.entrypoints.replay import prepare_fresh_database, replay_pipeline
+from services.reporting.entrypoints.replay import replay_pipeline
 from shared.db import create_all, make_engine
 from shared.pipeline import Inbound
 from tools.reporting.simulated_events import SimulatedEvent, simulated_year

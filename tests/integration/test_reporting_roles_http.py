@@ -22,9 +22,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from starlette.applications import Starlette
 
+from services.reporting.adapters.fresh_database import prepare_fresh_database
 from services.reporting.app import ReportingService, create_service
 from services.reporting.application.report_use_cases import Reports
-from services.reporting.entrypoints.replay import prepare_fresh_database, replay_pipeline
+from services.reporting.entrypoints.replay import replay_pipeline
 from services.reporting.settings import ReportingSettings
 from shared.db import make_engine
 from shared.pipeline import Inbound

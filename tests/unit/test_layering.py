@@ -21,6 +21,11 @@ TOP_LEVEL = {"__init__.py", "app.py", "settings.py", "metrics.py"}
 # What a domain module must not import: I/O libraries, and the outer layers of any service.
 DOMAIN_FORBIDDEN_LIBRARIES = ("sqlalchemy", "aiokafka", "faststream", "starlette", "httpx", "asyncpg")
 DOMAIN_FORBIDDEN_LAYERS = ("adapters", "entrypoints")
+# Between the outer layers: a use case never drives an entry point, an adapter never imports a use case
+# or an entry point. Intake is not held to it yet: its adapters/assignments.py takes its decoder from
+# entrypoints/decoding.py (D32).
+OUTER_FORBIDDEN_LAYERS = {"application": ("entrypoints",), "adapters": ("application", "entrypoints")}
+OUTER_RULES_KEPT_BY = ("routing", "scheduling", "reporting")
 
 
 def imported_modules(path: Path) -> Iterator[str]:
@@ -45,6 +50,17 @@ def domain_violations(path: Path) -> list[str]:
         if head[0] in DOMAIN_FORBIDDEN_LIBRARIES or outer_layer:
             bad.append(module)
     return bad
+
+
+def outer_layer_violations(path: Path, layer: str) -> list[str]:
+    forbidden = OUTER_FORBIDDEN_LAYERS[layer]
+    return [
+        module
+        for module in imported_modules(path)
+        if module.split(".")[0] == "services"
+        and len(module.split(".")) > 2
+        and module.split(".")[2] in forbidden
+    ]
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -78,6 +94,35 @@ def test_the_domain_check_catches_a_domain_module_that_reaches_for_the_database(
         "sqlalchemy.select",
         "services.intake.adapters.tables",
         "services.intake.adapters.tables.cases",
+    ]
+
+
+@pytest.mark.parametrize("service", OUTER_RULES_KEPT_BY)
+@pytest.mark.parametrize("layer", sorted(OUTER_FORBIDDEN_LAYERS))
+def test_use_cases_import_no_entry_point_and_adapters_no_use_case_or_entry_point(
+    service: str, layer: str
+) -> None:
+    found = {
+        str(p.relative_to(ROOT)): outer_layer_violations(p, layer)
+        for p in modules_of("services", service, layer)
+    }
+    assert {path: bad for path, bad in found.items() if bad} == {}
+
+
+def test_the_outer_layer_check_catches_a_lazy_import_of_an_entry_point(tmp_path: Path) -> None:
+    module = tmp_path / "export.py"
+    module.write_text(
+        "from services.reporting.adapters.topic_log import read_to_end\n"
+        "async def f():\n"
+        "    from services.reporting.entrypoints.replay import replay\n"
+    )
+    assert outer_layer_violations(module, "application") == [
+        "services.reporting.entrypoints.replay",
+        "services.reporting.entrypoints.replay.replay",
+    ]
+    assert outer_layer_violations(module, "adapters") == [
+        "services.reporting.entrypoints.replay",
+        "services.reporting.entrypoints.replay.replay",
     ]
 
 

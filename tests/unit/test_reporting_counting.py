@@ -8,14 +8,6 @@ import pytest
 
 from services.reporting.adapters.projection import quarter_of, stamp
 from services.reporting.application.counting import (
-    AssignmentRow,
-    CaseRow,
-    ClosureRow,
-    DeadlineRow,
-    MeetingEventRow,
-    TimeRow,
-    TrainingRow,
-    YearRows,
     active_meetings,
     deadline_statuses,
     feedback_rating,
@@ -30,6 +22,16 @@ from services.reporting.domain.annual_report_data import (
     FeedbackRating,
     TrainingBaseline,
     conflict_reason,
+)
+from services.reporting.domain.year_rows import (
+    AssignmentRow,
+    CaseRow,
+    ClosureRow,
+    DeadlineRow,
+    MeetingEventRow,
+    TimeRow,
+    TrainingRow,
+    YearRows,
 )
 
 pytestmark = pytest.mark.unit

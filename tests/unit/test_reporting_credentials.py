@@ -37,7 +37,7 @@ from services.reporting.adapters.credentials import (
     reporting_roles,
     verifier_from_settings,
 )
-from services.reporting.application.access_rules import Refusal, Role
+from services.reporting.domain.roles import Refusal, Role
 from services.reporting.settings import ReportingSettings
 
 pytestmark = pytest.mark.unit

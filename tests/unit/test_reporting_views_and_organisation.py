@@ -12,14 +12,9 @@ from services.reporting.adapters.organisation import (
     home_organisations,
     load_organisation,
 )
-from services.reporting.application.access_rules import (
-    Refusal,
-    Role,
-    View,
-    may_see_advisors,
-    may_see_management_view,
-)
+from services.reporting.application.access_rules import may_see_advisors, may_see_management_view
 from services.reporting.domain.disclosure import merge_small_units
+from services.reporting.domain.roles import Refusal, Role, View
 
 pytestmark = pytest.mark.unit
 

@@ -1,1 +1,1 @@
-"""Reporting's adapters: its tables and bulk writes, the projection, queries, the release ledger, the organisation file, role credentials, rendering."""
+"""Reporting's adapters: its tables and bulk writes, the projection, queries, the release ledger, the organisation file, role credentials, rendering, reading topics to the end and the replay's fresh database."""

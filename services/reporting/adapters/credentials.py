@@ -34,7 +34,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from services.reporting.application.access_rules import Refusal, Role
+from services.reporting.domain.roles import Refusal, Role
 
 if TYPE_CHECKING:
     from services.reporting.settings import ReportingSettings

@@ -27,7 +27,9 @@ from services.reporting.adapters.tables import (
     rp_time,
     rp_training,
 )
-from services.reporting.application.counting import (
+from services.reporting.domain.annual_report_data import SourcePosition
+from services.reporting.domain.disclosure import quarters_of
+from services.reporting.domain.year_rows import (
     AssignmentRow,
     CaseRow,
     ClosureRow,
@@ -37,8 +39,6 @@ from services.reporting.application.counting import (
     TrainingRow,
     YearRows,
 )
-from services.reporting.domain.annual_report_data import SourcePosition
-from services.reporting.domain.disclosure import quarters_of
 
 
 async def source_position(conn: AsyncConnection) -> SourcePosition:

@@ -1,4 +1,5 @@
-"""Who may see what (pure): views by role, and the documents they get.
+"""Who may see what (pure): views by role, and the documents they get. The roles, views and refusals
+themselves are domain/roles.py.
 
 The caller's role and subject come only from a verified credential (a JWT signed by the identity
 provider, credentials.py); no request header names a role (docs/reporting.md, "Roles and views").
@@ -17,34 +18,14 @@ or without a role. Management and HR never get a per-advisor figure.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from services.reporting.adapters.queries import AdvisorYear
 from services.reporting.adapters.rendering.annual_report_formats import SUPPRESSED_MARK
 from services.reporting.application.report_use_cases import UnitsTable
 from services.reporting.domain.annual_report_data import TrainingBaseline
+from services.reporting.domain.roles import Refusal, Role, View
 from shared.codes import TimeActivity
-
-
-class Role(StrEnum):
-    MANAGEMENT = "management"
-    HR = "hr"
-    COORDINATOR = "coordinator"
-    ADVISOR = "advisor"
-
-
-class View(StrEnum):
-    MANAGEMENT = "management"
-    COORDINATOR = "coordinator"
-    ADVISOR = "advisor"
-
-
-@dataclass(frozen=True)
-class Refusal:
-    status: int  # 401: no usable credential; 403: this role may not see this; 404, 400, 503
-    reason: str
 
 
 def may_see_management_view(role: Role, subject: str, organisation_id: str) -> Refusal | None:
@@ -103,6 +84,19 @@ def advisor_document(
             for (quarter, activity), minutes in sorted(figures.minutes_by_quarter_and_activity.items())
         }
     return document
+
+
+def advisors_view_document(
+    view: View, figures: Sequence[AdvisorYear], year: int, baseline: TrainingBaseline
+) -> dict[str, Any]:
+    """The advisor view (the advisor's own figures, by quarter too) or the coordinator view (a list)."""
+    documents = [advisor_document(f, year, baseline, by_quarter=view is View.ADVISOR) for f in figures]
+    body: dict[str, Any] = {"year": year, "baseline": baseline_document(baseline)}
+    if view is View.ADVISOR:
+        body.update(documents[0])
+    else:
+        body["advisors"] = documents
+    return body
 
 
 def baseline_document(baseline: TrainingBaseline) -> dict[str, int]:

@@ -1,6 +1,6 @@
 """From projection rows to the exact counts of one organisation's (or the government's) year.
 
-Pure: the rows come from `queries.py`, the result goes to `report_model.build_annual_report`, which
+Pure: the rows (`domain/year_rows.py`) come from `queries.py`, the result goes to `report_model.build_annual_report`, which
 protects every table. The counting rules (docs/reporting.md, "Counting rules"):
 
 - A contact is a case opened (CaseOpened), counted in the quarter of `opened_at` (Europe/Amsterdam).
@@ -33,9 +33,8 @@ protects every table. The counting rules (docs/reporting.md, "Counting rules"):
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 
 from services.reporting.adapters.projection import REPORTING_TZ, parse_stamp, quarter_of
 from services.reporting.domain.annual_report_data import (
@@ -49,90 +48,16 @@ from services.reporting.domain.annual_report_data import (
     days_bucket,
 )
 from services.reporting.domain.disclosure import quarters_of
+from services.reporting.domain.year_rows import (
+    AssignmentRow,
+    CaseRow,
+    ClosureRow,
+    DeadlineRow,
+    MeetingEventRow,
+    TimeRow,
+    YearRows,
+)
 from shared.codes import Category
-
-
-class CaseRow(NamedTuple):
-    case_id: str
-    organisation_id: str
-    unit_id: str
-    opened_at: str
-    quarter: str
-    channel: str
-    client_role: str
-    categories: str
-
-
-class AssignmentRow(NamedTuple):
-    event_id: str
-    case_id: str
-    advisor_id: str | None
-    scope: str | None
-    decided_at: str
-
-
-class MeetingEventRow(NamedTuple):
-    event_id: str
-    meeting_id: str
-    case_id: str
-    kind: str  # scheduled | cancelled
-    calendar_sequence: int
-    mode: str | None
-    start: str | None
-    at: str
-
-
-class ClosureRow(NamedTuple):
-    event_id: str
-    case_id: str
-    closed_at: str
-    outcome: str
-
-
-class DeadlineRow(NamedTuple):
-    case_id: str
-    deadline: str
-    kind: str  # set | met | missed
-    on_time: bool | None
-
-
-class TimeRow(NamedTuple):
-    advisor_id: str
-    case_id: str  # "" when not tied to a case
-    activity: str
-    minutes: int
-    case_organisation_id: str | None  # None: no case, or the case is not known yet
-    quarter: str = ""  # the quarter the time was logged in ("" when not read)
-
-
-class TrainingRow(NamedTuple):
-    advisor_id: str
-    kind: str  # training | supervision
-    centihours: int
-    sessions: int
-    quarter: str = ""  # set when rows are read per quarter
-
-
-@dataclass(frozen=True)
-class YearRows:
-    """What the projection holds for one organisation (None: government-wide) and year."""
-
-    year: int
-    organisation_id: str | None
-    cases: Sequence[CaseRow] = ()  # opened in the year
-    assignments: Sequence[AssignmentRow] = ()  # of those cases
-    reassignment_reasons: Sequence[str] = ()  # decided in the year, on the organisation's cases
-    meeting_events: Sequence[MeetingEventRow] = ()  # of the organisation's cases, any year
-    first_logged: Mapping[str, str] = field(default_factory=dict)  # case -> first conversation logged
-    closures: Sequence[ClosureRow] = ()  # of the organisation's cases, any year
-    deadline_events: Sequence[DeadlineRow] = ()  # of the cases opened in the year
-    feedback_ratings: Sequence[int] = ()  # given in the year, on the organisation's cases
-    # The same with the quarter they belong to, for counts per quarter (releases).
-    reassignments_by_quarter: Sequence[tuple[str, str]] = ()  # (quarter, reason)
-    feedback_by_quarter: Sequence[tuple[str, int]] = ()  # (quarter, rating)
-    time: Sequence[TimeRow] = ()  # logged in the year, every advisor
-    training: Sequence[TrainingRow] = ()  # in the year, every advisor
-    homes: Mapping[str, str | None] = field(default_factory=dict)  # advisor -> home organisation
 
 
 def _bump(counter: dict[str, int], key: str, by: int = 1) -> None:

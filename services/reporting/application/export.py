@@ -428,7 +428,7 @@ async def collect_topics(
     kafka_bootstrap: str, topic_prefix: str, topics: Sequence[str] | None = None
 ) -> ExportCollector:
     """Reads the topics (default: intake.cases.v1) from offset 0 to their end offsets of now."""
-    from services.reporting.entrypoints.replay import read_to_end
+    from services.reporting.adapters.topic_log import read_to_end
     from shared.topics import INTAKE_CASES
 
     collector = ExportCollector()

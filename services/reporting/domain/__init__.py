@@ -1,1 +1,1 @@
-"""Reporting's domain: disclosure control, the joint protection problem of a release, the annual report as data (pure, no I/O)."""
+"""Reporting's domain: disclosure control, the joint protection problem of a release, the annual report as data, the rows of a year that the counting rules count, the role vocabulary of the views (pure, no I/O)."""

@@ -8,6 +8,10 @@ record is recorded as dead-lettered in the replay database (the live service alr
 
 Because the projection is a function of the SET of events (adapters/tables.py), the rebuilt database renders
 byte-identical reports to the live one, whatever order the partitions are read in.
+
+Reading the topics to the end is adapters/topic_log.py (the export reads them too); the fresh target
+database, its bulk-load tuning and its final sync are adapters/fresh_database.py. `caseflow replay`
+(caseflow/commands/replay_cmd.py) is the command line.
 """
 
 from __future__ import annotations
@@ -20,25 +24,23 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import KafkaError
-from sqlalchemy import event, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.reporting.adapters.bulk import FastEventStore
-from services.reporting.adapters.projection import CONSUMED_TOPICS, ensure_meta_row
+from services.reporting.adapters.fresh_database import (
+    ignored_type_count,
+    make_durable,
+    prepare_fresh_database,
+    tune_for_bulk_load,
+)
+from services.reporting.adapters.projection import CONSUMED_TOPICS
 from services.reporting.adapters.queries import source_position
-from services.reporting.adapters.tables import messaging, metadata, rp_cases
+from services.reporting.adapters.tables import messaging
+from services.reporting.adapters.topic_log import read_to_end
 from services.reporting.entrypoints.kafka_handlers import projection_routes
-from shared.broker import MAX_REQUEST_BYTES
-from shared.db import create_all
 from shared.metrics import PipelineMetrics
 from shared.outbox import OutboxRelay
 from shared.pipeline import EventPipeline
-
-
-class DatabaseNotFresh(RuntimeError):
-    """The target database already holds a projection: a replay builds a new one, never merges."""
 
 
 @dataclass(frozen=True)
@@ -71,25 +73,6 @@ async def _published_nowhere(_topic: str, _key: bytes, _body: bytes) -> asyncio.
     done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     done.set_result(None)
     return done
-
-
-async def prepare_fresh_database(engine: AsyncEngine) -> None:
-    """Create the schema; refuse a database that already holds a projection or an inbox."""
-
-    def existing_tables(sync_conn: Any) -> set[str]:
-        return set(inspect(sync_conn).get_table_names())
-
-    async with engine.connect() as conn:
-        tables = await conn.run_sync(existing_tables)
-        for table in (rp_cases, messaging.inbox):
-            if (
-                table.name in tables
-                and (await conn.execute(select(func.count()).select_from(table))).scalar()
-            ):
-                raise DatabaseNotFresh(f"table {table.name} is not empty: replay into a new database")
-    await create_all(engine, metadata)
-    async with engine.begin() as conn:
-        await ensure_meta_row(conn)
 
 
 @contextlib.contextmanager
@@ -163,107 +146,6 @@ def replay_pipeline(
     )
 
 
-def tune_for_bulk_load(engine: AsyncEngine, cache_mib: int = 64) -> None:
-    """SQLite settings for a rebuild into a fresh file: a larger page cache (the inbox and projection
-    indexes take random inserts, which thrash the default 2 MiB cache) and no fsync per commit (a
-    rebuild cut short by a power loss is simply run again into a new file). `make_durable` syncs
-    everything once at the end."""
-    if engine.dialect.name != "sqlite":
-        return
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _bulk_load(dbapi_conn: Any, _record: Any) -> None:
-        cursor = dbapi_conn.cursor()
-        cursor.execute(f"PRAGMA cache_size=-{cache_mib * 1024}")
-        cursor.execute("PRAGMA synchronous=OFF")
-        cursor.close()
-
-
-async def make_durable(engine: AsyncEngine) -> None:
-    """After a bulk load: copy the write-ahead log into the database file and sync it."""
-    if engine.dialect.name != "sqlite":
-        return
-    async with engine.connect() as conn:
-        await conn.exec_driver_sql("PRAGMA synchronous=FULL")
-        await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
-async def _cluster_metadata(consumer: AIOKafkaConsumer, attempts: int = 6) -> Any:
-    """All topics' partitions (the consumer's own cache knows none yet); a busy broker may fail once."""
-    for attempt in range(attempts):
-        try:
-            return await consumer._client.fetch_all_metadata()
-        except KafkaError:
-            if attempt == attempts - 1:
-                raise
-            await asyncio.sleep(0.5 * 2**attempt)
-    raise AssertionError("unreachable")
-
-
-async def read_to_end(
-    kafka_bootstrap: str,
-    physical_topics: Sequence[str],
-    *,
-    max_records: int = 5000,
-    consumer_options: dict[str, Any] | None = None,
-) -> AsyncIterator[tuple[list[Any], int]]:
-    """Batches of records of every partition of `physical_topics`, from the beginning to the end
-    offsets captured at the start, with the total number of records in that range. No consumer
-    group: nothing is committed, and running twice reads the same records."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=kafka_bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
-        max_partition_fetch_bytes=MAX_REQUEST_BYTES,
-        fetch_max_bytes=4 * MAX_REQUEST_BYTES,
-        **(consumer_options or {}),
-    )
-    await consumer.start()
-    try:
-        cluster = await _cluster_metadata(consumer)
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in physical_topics
-            for p in sorted(cluster.partitions_for_topic(topic) or ())
-        ]
-        if not partitions:
-            return
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        beginnings = await consumer.beginning_offsets(partitions)
-        ends = await consumer.end_offsets(partitions)
-        remaining = {tp for tp in partitions if ends[tp] > beginnings[tp]}
-        total = sum(ends[tp] - beginnings[tp] for tp in partitions)
-        while remaining:
-            # getmany hands over what the prefetch buffer holds (often one partition's worth): gather
-            # up to `max_records`, so each transaction carries a full batch.
-            by_partition: dict[Any, list[Any]] = {}
-            gathered = 0
-            while remaining and gathered < max_records:
-                fetched = await consumer.getmany(
-                    *remaining, timeout_ms=50 if gathered else 500, max_records=max_records - gathered
-                )
-                for tp, records in fetched.items():
-                    wanted = [r for r in records if r.offset < ends[tp]]
-                    by_partition.setdefault(tp, []).extend(wanted)
-                    gathered += len(wanted)
-                for tp in list(
-                    remaining
-                ):  # compaction and transaction markers may leave gaps: ask the position
-                    if await consumer.position(tp) >= ends[tp]:
-                        remaining.discard(tp)
-                if not fetched:
-                    break
-            batch = [
-                r
-                for tp in sorted(by_partition, key=lambda t: (t.topic, t.partition))
-                for r in by_partition[tp]
-            ]
-            yield batch, total
-    finally:
-        await consumer.stop()
-
-
 async def replay(
     engine: AsyncEngine,
     kafka_bootstrap: str,
@@ -280,34 +162,45 @@ async def replay(
     metrics = replay_metrics()
     pipeline = replay_pipeline(engine, topic_prefix, metrics)
     started = time.perf_counter()
-    records_read = 0
     physical = [f"{topic_prefix}{topic}" for topic in topics]
     with batch_friendly_gc():
-        async for batch, total in read_to_end(
+        log = read_to_end(
             kafka_bootstrap, physical, max_records=max_records, consumer_options=consumer_options
-        ):
-            if batch:
-                await pipeline.process_records(batch)
-                records_read += len(batch)
-            if on_progress is not None:
-                on_progress(ReplayProgress(records_read, total, time.perf_counter() - started))
+        )
+        records_read = await _feed(pipeline, log, started, on_progress)
     await make_durable(engine)
-    seconds = time.perf_counter() - started
+    return await _result(engine, metrics, records_read, time.perf_counter() - started)
+
+
+async def _feed(
+    pipeline: EventPipeline,
+    log: AsyncIterator[tuple[list[Any], int]],
+    started: float,
+    on_progress: Callable[[ReplayProgress], None] | None,
+) -> int:
+    """Every batch of the log through the pipeline; the number of records read."""
+    records_read = 0
+    async for batch, total in log:
+        if batch:
+            await pipeline.process_records(batch)
+            records_read += len(batch)
+        if on_progress is not None:
+            on_progress(ReplayProgress(records_read, total, time.perf_counter() - started))
+    return records_read
+
+
+async def _result(
+    engine: AsyncEngine, metrics: PipelineMetrics, records_read: int, seconds: float
+) -> ReplayResult:
     async with engine.connect() as conn:
         position = await source_position(conn)
-        ignored = (
-            await conn.execute(
-                select(func.count())
-                .select_from(messaging.inbox)
-                .where(messaging.inbox.c.message_id.like("ignored:%"))
-            )
-        ).scalar()
+        ignored = await ignored_type_count(conn)
     return ReplayResult(
         records=records_read,
         events_in_projection=position.event_count,
         fingerprint=position.fingerprint,
         duplicates=_total(metrics.duplicates),
         dead_lettered=_total(metrics.dlq_records),
-        ignored_types=int(ignored or 0),
+        ignored_types=ignored,
         seconds=seconds,
     )
