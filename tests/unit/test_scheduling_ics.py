@@ -12,6 +12,7 @@ from services.scheduling.domain.calendar_ics import (
     RevealingCalendarText,
     meeting_cancellation_ics,
     meeting_invitation_ics,
+    neutral_location_text,
     remote_location_text,
     reveals_purpose,
 )
@@ -226,3 +227,19 @@ def test_a_random_uuid_string_is_accepted() -> None:
 def test_malformed_invitations_are_refused(start: datetime, end: datetime, for_whom: str) -> None:
     with pytest.raises(SchedulingInputError):
         meeting_invitation_ics(MEETING_UID, start, end, "Online", for_whom)  # type: ignore[arg-type]
+
+
+def test_the_most_precise_neutral_place_name_is_the_location() -> None:
+    assert neutral_location_text(["Turfmarkt 147, kamer-3", "Turfmarkt 147"]) == "Turfmarkt 147, kamer-3"
+
+
+def test_a_room_named_after_its_use_leaves_only_its_building() -> None:
+    assert neutral_location_text(["Turfmarkt 147, vp-kamer", "Turfmarkt 147"]) == "Turfmarkt 147"
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"), [("nl", "Locatie volgt"), ("en", "Location to follow"), ("de", "Locatie volgt")]
+)
+def test_no_neutral_place_name_means_the_location_follows(lang: str, text: str) -> None:
+    assert neutral_location_text(["Integriteitsbureau", ""], lang) == text
+    assert neutral_location_text([], lang) == text

@@ -236,17 +236,5 @@ class Router:
         return out
 
 
-def reroute_reason(change_type: str, body: dict[str, Any]) -> str:
-    if change_type == "AdvisorStatusChanged":
-        return {"on_leave": "advisor_on_leave", "departed": "advisor_departed"}.get(
-            body.get("status", ""), "advisor_status"
-        )
-    if change_type == "AdvisorUpserted":
-        return "advisor_changed"
-    if change_type == "AcquaintanceDeclared":
-        return "acquaintance_declared"
-    return "org_change"
-
-
 def dumps(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True)

@@ -295,6 +295,21 @@ async def venue_location(conn: AsyncConnection, venue_id: str) -> str | None:
     return (await conn.execute(select(v.c.location).where(v.c.venue_id == venue_id))).scalar()
 
 
+async def place_names(conn: AsyncConnection, room_id: str | None, venue_id: str | None) -> list[str]:
+    """What a booking's place is called, most precise first: a room's building and room, then its
+    building; a venue and where it is, then where. Empty for a place scheduling does not know."""
+    if room_id is not None:
+        found = await load_room(conn, room_id)
+        if found is None:
+            return []
+        room, _units = found
+        return [f"{room.building}, {room.room_id}", room.building]
+    if venue_id is not None:
+        where = await venue_location(conn, venue_id)
+        return [f"{venue_id}, {where}" if where else venue_id, where or ""]
+    return []
+
+
 async def budgets_of(conn: AsyncConnection, organisation_id: str) -> list[OffSiteBudget]:
     b = tables.offsite_budgets
     return [

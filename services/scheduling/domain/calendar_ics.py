@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -55,6 +56,7 @@ _REMOTE_LOCATIONS: dict[MeetingMode, dict[str, str]] = {
     MeetingMode.PHONE: {"nl": "Telefonisch", "en": "By phone"},
     MeetingMode.VIDEO: {"nl": "Online", "en": "Online"},
 }
+_LOCATION_FOLLOWS = {"nl": "Locatie volgt", "en": "Location to follow"}
 _CLIENT_DESCRIPTIONS: dict[str, str] = {
     "nl": "Verzetten of afzeggen? Reageer op het bericht waarmee u deze uitnodiging ontving.",
     "en": "Need to reschedule or cancel? Reply to the message this invitation came with.",
@@ -78,6 +80,15 @@ def remote_location_text(mode: MeetingMode, lang: str = "nl") -> str:
     if texts is None:
         raise SchedulingInputError("only phone and video meetings have a fixed location text")
     return texts.get(lang, texts["nl"])
+
+
+def neutral_location_text(candidates: Sequence[str], lang: str = "nl") -> str:
+    """The first of a place's names (most precise first) that gives nothing away, else "Locatie
+    volgt": a room named after its use is not named."""
+    for text in candidates:
+        if text and not reveals_purpose(text):
+            return text
+    return _LOCATION_FOLLOWS.get(lang, _LOCATION_FOLLOWS["nl"])
 
 
 def _opaque_uid(meeting_uid: uuid.UUID | str) -> str:

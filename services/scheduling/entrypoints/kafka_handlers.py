@@ -13,14 +13,15 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.scheduling.adapters import projection
 from services.scheduling.adapters.booking_ledger import StoredBooking, latest_of_meeting
 from services.scheduling.adapters.projection import CaseFacts
+from services.scheduling.application import planning_failures
 from services.scheduling.application.actors import GATE, verify_actor
 from services.scheduling.application.meetings import MeetingScheduler, Placement, emitter_of
 from shared.advisor_commands import rejection
@@ -29,14 +30,9 @@ from shared.contracts.advisor_actions import BookQuietRoom, CancelMeeting, Reque
 from shared.contracts.directory import AdvisorAvailabilitySet, AdvisorKeyRegistered
 from shared.contracts.intake import CaseClosed, CaseOpened, CasePersonalDataErased
 from shared.contracts.routing import AdvisorAssigned, CaseReassigned
-from shared.contracts.scheduling import (
-    MeetingNotPlanned,
-    OffSiteBudgetSet,
-    RoomRegistered,
-    VenueRegistered,
-)
+from shared.contracts.scheduling import OffSiteBudgetSet, RoomRegistered, VenueRegistered
 from shared.emitter import Emitter
-from shared.envelope import Envelope, EventPayload
+from shared.envelope import EventPayload
 from shared.outbox import Outgoing
 from shared.pipeline import (
     IGNORED,
@@ -45,7 +41,6 @@ from shared.pipeline import (
     PoisonMessage,
     Route,
     envelope_decoder,
-    is_transient,
     tolerant_envelope_decoder,
 )
 from shared.topics import (
@@ -55,8 +50,6 @@ from shared.topics import (
     ROUTING_ASSIGNMENTS,
     SCHEDULING_PLACES,
 )
-
-log = structlog.get_logger(__name__)
 
 # Case events after which scheduling plans (or moves) a meeting by itself: if one fails, the
 # advisor is told. (An advisor's RequestMeeting is answered by its own events, and a command's
@@ -123,7 +116,15 @@ class SchedulingHandlers:
     def __init__(self, scheduler: MeetingScheduler) -> None:
         self.scheduler = scheduler
         self.ledger = scheduler.ledger
-        self._by_type: dict[type[EventPayload], Handler] = {
+        self._by_type: dict[type[EventPayload], Handler] = self._event_handlers()
+        self._commands: dict[type[EventPayload], CommandHandler] = {
+            RequestMeeting: self.request_meeting,
+            CancelMeeting: self.cancel_meeting,
+            BookQuietRoom: self.book_quiet_room,
+        }
+
+    def _event_handlers(self) -> dict[type[EventPayload], Handler]:
+        return {
             RoomRegistered: self.room_registered,
             VenueRegistered: self.venue_registered,
             OffSiteBudgetSet: self.budget_set,
@@ -134,11 +135,6 @@ class SchedulingHandlers:
             CaseReassigned: self.case_reassigned,
             CaseClosed: self.case_ended,
             CasePersonalDataErased: self.case_ended,
-        }
-        self._commands: dict[type[EventPayload], CommandHandler] = {
-            RequestMeeting: self.request_meeting,
-            CancelMeeting: self.cancel_meeting,
-            BookQuietRoom: self.book_quiet_room,
         }
 
     def routes(self) -> dict[str, Route]:
@@ -154,59 +150,29 @@ class SchedulingHandlers:
     async def handle(self, conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
         if message.body is IGNORED:
             return []
+        emit = emitter_of(message, now)
         if isinstance(message.body, Unreadable):
-            return self._unreadable(message.body, emitter_of(message, now), now)
-        envelope: Envelope[Any] = message.body
-        handler = self._by_type.get(type(envelope.payload))
-        command = self._commands.get(type(envelope.payload))
-        if handler is None and command is None:
+            record = message.body
+            return planning_failures.unreadable(record.case_id, record.event_type, record.reason, emit, now)
+        work = self._work(conn, message, emit, now)
+        if work is None:
             return []  # a known event this service has no use for (OrgUnitUpserted, LogTime, ...)
         await self.ledger.lock(conn)
-        emit = emitter_of(message, now)
-
-        async def work() -> list[Outgoing]:
-            if command is not None:
-                return await command(conn, envelope.payload, emit, now, message.inbound.published_at)
-            assert handler is not None
-            return await handler(conn, envelope.payload, emit, now)
-
-        if not isinstance(envelope.payload, PLANS_A_MEETING):
+        event = message.body.payload
+        if not isinstance(event, PLANS_A_MEETING):
             return await work()
-        try:
-            async with conn.begin_nested():
-                return await work()
-        except Exception as exc:
-            if is_transient(exc):
-                raise
-            return await self._not_planned(conn, envelope.payload, emit, now, exc)
+        return await planning_failures.planned_or_reported(conn, event, emit, now, work)
 
-    @staticmethod
-    def _unreadable(record: Unreadable, emit: Emitter, now: datetime) -> list[Outgoing]:
-        log.error("meeting_not_planned", event_type=record.event_type, error_type=record.reason)
-        payload = MeetingNotPlanned(
-            case_id=record.case_id,
-            advisor_id=None,
-            reason_code="event_unreadable",
-            failed_event=record.event_type,
-            decided_at=now,
-        )
-        return [emit(payload, record.case_id)]
-
-    async def _not_planned(
-        self, conn: AsyncConnection, event: Any, emit: Emitter, now: datetime, exc: Exception
-    ) -> list[Outgoing]:
-        """A case event that fails here would dead-letter and leave the case without a meeting,
-        unnoticed: its changes are rolled back (the savepoint) and the advisor is told instead."""
-        log.error("meeting_not_planned", event_type=event.EVENT_TYPE, error_type=type(exc).__name__)
-        case = await projection.load_case(conn, event.case_id)
-        payload = MeetingNotPlanned(
-            case_id=event.case_id,
-            advisor_id=case.advisor_id if case is not None else None,
-            reason_code="planning_failed",
-            failed_event=event.EVENT_TYPE,
-            decided_at=now,
-        )
-        return [emit(payload, event.case_id)]
+    def _work(
+        self, conn: AsyncConnection, message: Decoded, emit: Emitter, now: datetime
+    ) -> Callable[[], Awaitable[list[Outgoing]]] | None:
+        """The handler of the message's payload type with its arguments bound, None if it has none."""
+        payload = message.body.payload
+        if (command := self._commands.get(type(payload))) is not None:
+            return partial(command, conn, payload, emit, now, message.inbound.published_at)
+        if (handler := self._by_type.get(type(payload))) is not None:
+            return partial(handler, conn, payload, emit, now)
+        return None
 
     # -- facts --------------------------------------------------------------------------------
 
