@@ -21,12 +21,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.adapters.assignments import current_assignee, load_case_state, mark_accepted
-from services.intake.adapters.tables import advisor_keys, cases, used_tokens
+from services.intake.adapters.tables import cases
 from services.intake.application import legal_deadlines
+from services.intake.application.advisor_commands import GATE
 from services.intake.application.emit import emitter_of
 from services.intake.domain.lifecycle import CaseState, refusal
 from services.intake.entrypoints.decoding import selective_envelope_decoder
-from shared.advisor_commands import AdvisorCommandGate, SignedCommand, rejection
+from shared.advisor_commands import SignedCommand, rejection
 from shared.auth import Refusal
 from shared.contracts.advisor_actions import (
     AcceptCase,
@@ -49,7 +50,6 @@ from shared.emitter import Emitter
 from shared.outbox import Outgoing
 from shared.pipeline import Decoded, Route
 
-GATE = AdvisorCommandGate(advisor_keys, used_tokens)
 Apply = Callable[[AsyncConnection, Any, CaseState | None, Emitter], Awaitable[list[Outgoing]]]
 
 
