@@ -8,7 +8,6 @@ from datetime import timedelta
 from starlette.routing import BaseRoute
 
 import shared.contracts  # noqa: F401  (registers the event types)
-from services.intake.adapters.assignments import routing_route
 from services.intake.adapters.directory import DirectoryLoaded
 from services.intake.adapters.submission_keys import SubmissionKeyRing, submission_key_routes
 from services.intake.adapters.tables import messaging, metadata
@@ -19,6 +18,7 @@ from services.intake.entrypoints.advisor_actions import actions_route
 from services.intake.entrypoints.decoding import SubmissionUnsealer
 from services.intake.entrypoints.directory_feed import directory_route
 from services.intake.entrypoints.http_api import intake_routes
+from services.intake.entrypoints.routing_feed import routing_route
 from services.intake.entrypoints.submission_consumer import submissions_route
 from services.intake.metrics import IntakeMetrics
 from services.intake.settings import IntakeSettings

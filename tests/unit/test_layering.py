@@ -127,6 +127,16 @@ def test_the_outer_layer_check_catches_a_lazy_import_of_an_entry_point(tmp_path:
 
 
 @pytest.mark.parametrize("service", SERVICES)
+def test_adapters_import_no_entry_point(service: str) -> None:
+    entrypoints = f"services.{service}.entrypoints"
+    found = {
+        str(p.relative_to(ROOT)): [m for m in imported_modules(p) if m.startswith(entrypoints)]
+        for p in modules_of("services", service, "adapters")
+    }
+    assert {path: bad for path, bad in found.items() if bad} == {}
+
+
+@pytest.mark.parametrize("service", SERVICES)
 def test_no_service_imports_another(service: str) -> None:
     others = tuple(f"services.{other}" for other in SERVICES if other != service)
     found = {

@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 import shared.contracts  # noqa: F401  (registers the event types)
-from services.intake.adapters.assignments import routing_route
 from services.intake.domain.submission import ContactDetails, Rejection, Submission, validate_submission
 from services.intake.entrypoints.advisor_actions import actions_route
 from services.intake.entrypoints.directory_feed import directory_route
+from services.intake.entrypoints.routing_feed import routing_route
 from services.reporting.entrypoints.kafka_handlers import projection_routes
 from services.routing.entrypoints.kafka_handlers import routes as routing_routes
 from services.scheduling.entrypoints.kafka_handlers import SchedulingHandlers

@@ -1,4 +1,5 @@
-"""Who is the case's advisor now: folded from routing.assignments.v1, read by every check.
+"""Who is the case's advisor now: folded from routing.assignments.v1 (entrypoints/routing_feed.py),
+read by every check.
 
 Routing decides; intake only remembers the latest decision per case. The row is replaced in the
 transaction that consumes the event, so from the next request on the former advisor is refused.
@@ -7,7 +8,6 @@ A new assignee has to accept the case again (`accepted_by` is reset).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -15,13 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.adapters.tables import assignments, cases
 from services.intake.domain.lifecycle import CaseState
-from services.intake.entrypoints.decoding import selective_envelope_decoder
-from shared.contracts.routing import AdvisorAssigned, CaseReassigned, RoutingEscalated
 from shared.db import insert_ignoring_duplicates
-from shared.outbox import Outgoing
-from shared.pipeline import Decoded, Route
-
-HANDLED = ("AdvisorAssigned", "CaseReassigned", "RoutingEscalated")
 
 
 async def set_assignee(
@@ -42,23 +36,6 @@ async def set_assignee(
         )
     else:
         await conn.execute(assignments.update().where(assignments.c.case_id == case_id).values(**values))
-
-
-async def apply_routing_event(conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
-    if message.body is None:
-        return []
-    event = message.body.payload
-    if isinstance(event, AdvisorAssigned):
-        await set_assignee(conn, event.case_id, event.advisor_id, event.decided_at)
-    elif isinstance(event, CaseReassigned):
-        await set_assignee(conn, event.case_id, event.to_advisor_id, event.decided_at)
-    elif isinstance(event, RoutingEscalated):
-        await set_assignee(conn, event.case_id, None, event.escalated_at)
-    return []
-
-
-def routing_route() -> Route:
-    return Route(decode=selective_envelope_decoder(HANDLED), handle=apply_routing_event)
 
 
 async def mark_accepted(conn: AsyncConnection, case_id: str, advisor_id: str, now: datetime) -> None:

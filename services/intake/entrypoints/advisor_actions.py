@@ -21,13 +21,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.adapters.assignments import current_assignee, load_case_state, mark_accepted
-from services.intake.adapters.tables import advisor_keys, cases, used_tokens
+from services.intake.adapters.tables import cases
 from services.intake.application import legal_deadlines
+from services.intake.application.advisor_commands import GATE
 from services.intake.application.emit import emitter_of
 from services.intake.domain.lifecycle import CaseState, refusal
 from services.intake.entrypoints.decoding import selective_envelope_decoder
-from shared.advisor_commands import AdvisorCommandGate, SignedCommand, rejection
-from shared.auth import Refusal
+from shared.advisor_commands import SignedCommand, rejection
+from shared.auth import Refusal, VerifiedToken
 from shared.contracts.advisor_actions import (
     AcceptCase,
     CloseCase,
@@ -49,7 +50,6 @@ from shared.emitter import Emitter
 from shared.outbox import Outgoing
 from shared.pipeline import Decoded, Route
 
-GATE = AdvisorCommandGate(advisor_keys, used_tokens)
 Apply = Callable[[AsyncConnection, Any, CaseState | None, Emitter], Awaitable[list[Outgoing]]]
 
 
@@ -158,6 +158,29 @@ APPLY: dict[str, Apply] = {
 }
 
 
+async def _admit(
+    conn: AsyncConnection, command: Any, message: Decoded, now: datetime
+) -> VerifiedToken | Refusal:
+    """The advisor-command gate, judged at the record's broker timestamp."""
+    published_at = message.inbound.published_at
+    return await GATE.admit(
+        conn, SignedCommand.of(command), current_assignee, now=now, published_at=published_at
+    )
+
+
+async def _apply(conn: AsyncConnection, command: Any, case_id: str | None, emit: Emitter) -> list[Outgoing]:
+    """The lifecycle rules, then the change; a refusal of the proven advisor is recorded."""
+    action = command.EVENT_TYPE
+    try:
+        case = await load_case_state(conn, case_id)
+        reason = refusal(action, command.advisor_id, case) if case_id is not None else None
+        if reason is not None:
+            raise Refused(reason)
+        return await APPLY[action](conn, command, case, emit)
+    except Refused as exc:
+        return [rejection(emit, action, Refusal(exc.reason, proven=True), case_id, command.advisor_id)]
+
+
 class AdvisorActionHandler:
     async def __call__(self, conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
         if message.body is None:
@@ -168,23 +191,10 @@ class AdvisorActionHandler:
         emit = emitter_of(message, now)
         if isinstance(command, RegisterTraining) and command.kind is None:
             return [rejection(emit, action, Refusal("unknown_training_kind", proven=False))]
-        admitted = await GATE.admit(
-            conn,
-            SignedCommand.of(command),
-            current_assignee,
-            now=now,
-            published_at=message.inbound.published_at,
-        )
+        admitted = await _admit(conn, command, message, now)
         if isinstance(admitted, Refusal):
             return [rejection(emit, action, admitted, case_id, command.advisor_id)]
-        try:
-            case = await load_case_state(conn, case_id)
-            reason = refusal(action, command.advisor_id, case) if case_id is not None else None
-            if reason is not None:
-                raise Refused(reason)
-            return await APPLY[action](conn, command, case, emit)
-        except Refused as exc:
-            return [rejection(emit, action, Refusal(exc.reason, proven=True), case_id, command.advisor_id)]
+        return await _apply(conn, command, case_id, emit)
 
 
 def actions_route() -> Route:

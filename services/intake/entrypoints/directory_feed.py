@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.adapters.directory import DirectoryLoaded, record_unit
-from services.intake.entrypoints.advisor_actions import GATE
+from services.intake.application.advisor_commands import GATE
 from services.intake.entrypoints.decoding import selective_envelope_decoder
 from shared.auth import public_key_from_b64
 from shared.contracts.directory import AdvisorKeyRegistered, OrgUnitUpserted

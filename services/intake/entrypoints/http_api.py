@@ -67,6 +67,15 @@ def _answer(result: IntakeResult, created: bool) -> JSONResponse:
     return JSONResponse(body, status_code=201 if created else 200)
 
 
+async def _taken_in_before(
+    ctx: ServiceContext, intake: CaseIntake, conn: AsyncConnection, sid: str | None, message_id: str
+) -> IntakeResult | None:
+    """What the same submission got when it was taken in before (a retry), or None."""
+    if not sid or not await ctx.store.already_processed(conn, message_id):
+        return None
+    return await intake.existing(conn, sid)
+
+
 class SubmissionApi:
     """POST /v1/submissions and the web form's submit: one use case, keyed like the Kafka path."""
 
@@ -92,10 +101,9 @@ class SubmissionApi:
         message_id = submission_message_id(sid, cause)
 
         async def work(conn: AsyncConnection) -> Decision[tuple[IntakeResult, bool]]:
-            if sid and await ctx.store.already_processed(conn, message_id):
-                earlier = await intake.existing(conn, sid)
-                if earlier is not None:
-                    return Decision((earlier, False))
+            earlier = await _taken_in_before(ctx, intake, conn, sid, message_id)
+            if earlier is not None:
+                return Decision((earlier, False))
             result = await intake.take_in(conn, raw, doc, now=now, source="http", causation_id=message_id)
             outgoing = [*result.outgoing, *await deadlines_for_opened_cases(conn, result.outgoing, now)]
             created = result.kind in ("opened", "rejected")

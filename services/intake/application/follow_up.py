@@ -1,0 +1,129 @@
+"""The client's follow-up with nothing but the receipt code: read the dialogue, post a message, rate
+the help (1-5), erase the personal data.
+
+`ReceiptCodeAccess` looks the code up by its hash and runs the use case with the case it opens, in
+one unit of work. A wrong code, a missing code and the code of an erased case are all a `WrongCode`
+(as is a case whose key is gone), counted towards the limits (adapters/receipt_guess_limits.py);
+past them the answer says when to try again. A correct code is never refused and clears its counter.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.intake.adapters import client_follow_up as records
+from services.intake.adapters.dialogue_messages import add_message, read_thread
+from services.intake.adapters.receipt_guess_limits import ReceiptGuessLimiter
+from services.intake.adapters.receipt_guess_limits import Refusal as GuessRefusal
+from services.intake.application.emit import emitter_for
+from services.intake.application.open_case import receipt_hash
+from services.intake.application.retention import Erasure, erase_case
+from shared.contracts.intake import ClientFeedbackGiven, ClientMessagePosted
+from shared.crypto import CaseCipher, DecryptionFailed, KeyErased, KeyNotFound, KeyStore
+from shared.unit_of_work import Decision, UnitOfWork
+
+T = TypeVar("T")
+# A use case run with the case row the receipt code opened.
+Act = Callable[[AsyncConnection, Any, datetime], Awaitable[Decision[T]]]
+
+
+@dataclass(frozen=True, slots=True)
+class WrongCode:
+    """The code opens no live case. `limited`: past the limits, with the time to wait."""
+
+    limited: GuessRefusal | None
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """The case is open to the code, but not to this: `case_closed`, `feedback_already_given`."""
+
+    reason: str
+
+
+class _NoCase(Exception):
+    pass
+
+
+@dataclass
+class ReceiptCodeAccess:
+    uow: UnitOfWork
+    engine: AsyncEngine
+    limiter: ReceiptGuessLimiter
+
+    async def run(self, code: str, now: datetime, act: Act[T]) -> T | WrongCode:
+        code_hash = receipt_hash(code[:64])
+        try:
+            return await self.uow.run(lambda conn: self._with_case(conn, code, code_hash, now, act))
+        except _NoCase:
+            pass
+        async with self.engine.begin() as conn:
+            return WrongCode(await self.limiter.wrong_code(conn, code_hash, now))
+
+    async def _with_case(
+        self, conn: AsyncConnection, code: str, code_hash: str, now: datetime, act: Act[T]
+    ) -> Decision[T]:
+        case = await records.case_by_receipt_hash(conn, code_hash) if 0 < len(code) <= 64 else None
+        if case is None or case.erased_at is not None:
+            raise _NoCase
+        try:
+            decision = await act(conn, case, now)
+        except (KeyErased, KeyNotFound, DecryptionFailed):
+            raise _NoCase from None
+        await self.limiter.right_code(conn, code_hash)
+        return decision
+
+
+class FollowUpUseCases:
+    def __init__(self, keystore: KeyStore) -> None:
+        self._keystore = keystore
+
+    async def read(self, conn: AsyncConnection, case: Any, now: datetime) -> Decision[dict[str, Any]]:
+        """The dialogue and where the case stands, as the client sees them."""
+        key = await self._keystore.get_key(case.case_id, use_cache=False)
+        thread = [
+            {"author": m.author, "posted_at": m.posted_at.isoformat(), "text": m.text}
+            for m in await read_thread(conn, key, case.case_id)
+        ]
+        accepted = await records.accepted_at(conn, case.case_id)
+        status = "closed" if case.status == "closed" else ("accepted" if accepted else "received")
+        rated = await records.feedback_given(conn, case.case_id)
+        return Decision(
+            {"case_ref": case.case_id, "status": status, "messages": thread, "feedback_given": rated}
+        )
+
+    async def post(
+        self, conn: AsyncConnection, case: Any, now: datetime, text: str
+    ) -> Decision[str | Refused]:
+        """The client's message to the advisor, sealed; its message id."""
+        if case.status == "closed":
+            return Decision(Refused("case_closed"))
+        sealed = await CaseCipher(self._keystore).seal(case.case_id, "dialogue", {"text": text})
+        message_id = str(uuid.uuid4())
+        await add_message(
+            conn, case.case_id, sealed, message_id=message_id, author="client", advisor_id=None, posted_at=now
+        )
+        event = ClientMessagePosted(
+            case_id=case.case_id, message_id=message_id, posted_at=now, content=sealed
+        )
+        return Decision(message_id, [emitter_for(f"client-message:{message_id}", now)(event, case.case_id)])
+
+    async def rate(
+        self, conn: AsyncConnection, case: Any, now: datetime, rating: int
+    ) -> Decision[Refused | None]:
+        """The client's one rating of the help (1-5)."""
+        if not await records.record_feedback(conn, case.case_id, now):
+            return Decision(Refused("feedback_already_given"))
+        event = ClientFeedbackGiven(case_id=case.case_id, rating=rating, given_at=now)
+        return Decision(None, [emitter_for(f"client-feedback:{case.case_id}", now)(event, case.case_id)])
+
+    async def erase(self, conn: AsyncConnection, case: Any, now: datetime) -> Decision[Erasure]:
+        """Erase the case's personal data at the client's request."""
+        erasure, out = await erase_case(conn, self._keystore, case.case_id, "client_request", now)
+        return Decision(erasure, out)
