@@ -22,10 +22,10 @@ TOP_LEVEL = {"__init__.py", "app.py", "settings.py", "metrics.py"}
 DOMAIN_FORBIDDEN_LIBRARIES = ("sqlalchemy", "aiokafka", "faststream", "starlette", "httpx", "asyncpg")
 DOMAIN_FORBIDDEN_LAYERS = ("adapters", "entrypoints")
 # Between the outer layers: a use case never drives an entry point, an adapter never imports a use case
-# or an entry point. Intake is not held to it yet: its adapters/assignments.py takes its decoder from
-# entrypoints/decoding.py (D32).
+# or an entry point (D34).
 OUTER_FORBIDDEN_LAYERS = {"application": ("entrypoints",), "adapters": ("application", "entrypoints")}
-OUTER_RULES_KEPT_BY = ("routing", "scheduling", "reporting")
+# An entry point parses, calls one use case and answers; the work lives in the layers below (D34).
+HANDLER_MAX_LINES = 15
 
 
 def imported_modules(path: Path) -> Iterator[str]:
@@ -97,7 +97,7 @@ def test_the_domain_check_catches_a_domain_module_that_reaches_for_the_database(
     ]
 
 
-@pytest.mark.parametrize("service", OUTER_RULES_KEPT_BY)
+@pytest.mark.parametrize("service", SERVICES)
 @pytest.mark.parametrize("layer", sorted(OUTER_FORBIDDEN_LAYERS))
 def test_use_cases_import_no_entry_point_and_adapters_no_use_case_or_entry_point(
     service: str, layer: str
@@ -126,14 +126,34 @@ def test_the_outer_layer_check_catches_a_lazy_import_of_an_entry_point(tmp_path:
     ]
 
 
+def body_lines(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Lines of a function's body after its docstring; nested functions count in their parent too."""
+    body = function.body
+    first = body[1] if len(body) > 1 and ast.get_docstring(function) is not None else body[0]
+    return (function.end_lineno or first.lineno) - first.lineno + 1
+
+
+def long_functions(path: Path, limit: int) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [
+        f"{node.name} ({body_lines(node)} lines)"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and body_lines(node) > limit
+    ]
+
+
 @pytest.mark.parametrize("service", SERVICES)
-def test_adapters_import_no_entry_point(service: str) -> None:
-    entrypoints = f"services.{service}.entrypoints"
-    found = {
-        str(p.relative_to(ROOT)): [m for m in imported_modules(p) if m.startswith(entrypoints)]
-        for p in modules_of("services", service, "adapters")
-    }
-    assert {path: bad for path, bad in found.items() if bad} == {}
+def test_every_entry_point_function_is_short(service: str) -> None:
+    modules = modules_of("services", service, "entrypoints")
+    found = {str(p.relative_to(ROOT)): long_functions(p, HANDLER_MAX_LINES) for p in modules}
+    assert {path: long for path, long in found.items() if long} == {}
+
+
+def test_the_length_check_counts_a_route_factory_of_closures_as_one_long_function(tmp_path: Path) -> None:
+    module = tmp_path / "routes.py"
+    handler = "    async def handle(request):\n" + "        x = 1\n" * 3
+    module.write_text('def routes():\n    """Doc."""\n' + handler * 5 + "    return []\n")
+    assert long_functions(module, HANDLER_MAX_LINES) == ["routes (21 lines)"]
 
 
 @pytest.mark.parametrize("service", SERVICES)
