@@ -287,11 +287,13 @@ async def test_markers_in_every_field_of_every_entry_point_appear_in_no_byte_the
                 kafka_bootstrap, prefix + "advisor.actions.v1", [(b"quiet", json.dumps(quiet).encode())]
             )
 
-            async def dialogue_open() -> bool:
+            async def accepted() -> bool:
+                # The advisor may answer only once intake has taken in the AcceptCase command; the
+                # client's follow-up page is where that shows (status "accepted").
                 answer = await http.get("/v1/dialogue/messages", headers={"X-Receipt-Code": code})
-                return answer.status_code == 200
+                return answer.status_code == 200 and answer.json()["status"] == "accepted"
 
-            await wait_until(dialogue_open, timeout=60)
+            await wait_until(accepted, timeout=60)
             client_says = await http.post(
                 "/v1/dialogue/messages", json={"text": f"Bericht {good}"}, headers={"X-Receipt-Code": code}
             )
