@@ -21,9 +21,7 @@ Protection (`protect_release`)
        stands and is part of the reader's knowledge.
     2. Line rules: a line with one suppressed entry gets a second; a line whose published total
        covers suppressed primaries hides one part of at least k beside them (its zeros when it has
-       no such part), so the hidden parts add up to at least k whatever the primaries are. The
-       cover is chosen by keyed priority among all parts of at least k, not by size: the smallest
-       cover would be bounded by the published parts and so pinned to a value or two. (Hiding
+       no such part), so the hidden parts add up to at least k whatever the primaries are. (Hiding
        "until the hidden sum reaches k" would tell a reader who knows the rule that the primaries
        alone stayed below it.)
     3. The exact attacker (`audit`): for every suppressed figure, the smallest and largest value over
@@ -827,7 +825,7 @@ def protect_release(
                 atoms.update(relation.right)
         return {other for atom in atoms for other in figures_of_atom.get(atom, []) if other != key}
 
-    def choose(candidates: Iterable[str]) -> str | None:
+    def choose(candidates: Iterable[str], smallest: bool = False) -> str | None:
         # A figure without atoms is structurally 0: suppressing it protects nothing.
         candidates = [
             key for key in candidates if key in free and key not in suppressed and figures[key].atoms
@@ -837,7 +835,10 @@ def protect_release(
         ] or candidates  # revealed only as a last resort
         if not pool:
             return None
-        choice = min(pool, key=order.__getitem__)
+        if smallest:  # among figures of the same cost, the smallest value first
+            choice = min(pool, key=lambda key: (figures[key].rank, values[key], order[key]))
+        else:
+            choice = min(pool, key=order.__getitem__)
         revealed.discard(choice)
         return choice
 
@@ -860,12 +861,12 @@ def protect_release(
             # whose published total covers suppressed primaries hides one part of at least k beside
             # them, whatever the primaries add up to. Its hidden parts then add up to at least k.
             # Stopping as soon as the hidden sum reached k would tell a reader who knows the rule
-            # that the primaries alone stayed below k. The cover is chosen by keyed priority alone
-            # among the parts of at least k: choosing the smallest told a reader who knows the rule
-            # that the cover lies between k and the smallest published part of at least k (k
-            # itself when that part is k + 1), a range a single value wide (D35).
+            # that the primaries alone stayed below k. The cover is the smallest such part (then by
+            # keyed priority): a reader learns only that it is at most the published ones, and the
+            # line's large figures, the ones a report is read for, stay published.
             cover = choose(
-                key for key in line.parts if key not in problem.primary and values[key] >= requirement.k
+                (key for key in line.parts if key not in problem.primary and values[key] >= requirement.k),
+                smallest=True,
             )
             if cover is not None:
                 return cover
