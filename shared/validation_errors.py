@@ -98,11 +98,11 @@ def _step(candidates: list[Any], name: str) -> tuple[str, list[Any]] | None:
     members = [c for c in expanded if isinstance(c, type) and c.__name__ == name]
     if members:  # pydantic names the member of a union it tried
         return name, members
-    if name == "[key]":  # pydantic's marker for "the key itself failed"
-        return name, []
     mappings = [c for c in expanded if _origin(c) in _MAPPINGS]
-    if mappings:  # the caller's key: never printed
+    if mappings:  # the caller's key (even one spelled "[key]"): never printed
         return UNKNOWN_KEY, [a for m in mappings for a in typing.get_args(m)[1:2]]
+    if name == "[key]":  # pydantic's marker for "the key itself failed", after the key
+        return name, []
     return None
 
 
