@@ -1,9 +1,11 @@
-"""Who is the case's advisor now: folded from routing.assignments.v1 (entrypoints/routing_feed.py),
+"""Who is the case's advisor now: the shared current-assignee projection
+(shared/assignee_projection.py) folded from routing.assignments.v1 (entrypoints/routing_feed.py),
 read by every check.
 
 Routing decides; intake only remembers the latest decision per case. The row is replaced in the
 transaction that consumes the event, so from the next request on the former advisor is refused.
-A new assignee has to accept the case again (`accepted_by` is reset).
+A new assignee has to accept the case again (`accepted_by` is reset): acceptance is intake's own
+fact about the assignment, kept in the projection's row but never written by the fold.
 """
 
 from __future__ import annotations
@@ -15,27 +17,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.adapters.tables import assignments, cases
 from services.intake.domain.lifecycle import CaseState
-from shared.db import insert_ignoring_duplicates
+from shared.assignee_projection import AssigneeChange, AssigneeProjection
+
+ASSIGNEES = AssigneeProjection(assignments)
 
 
-async def set_assignee(
-    conn: AsyncConnection, case_id: str, advisor_id: str | None, decided_at: datetime
-) -> None:
-    current = (await conn.execute(select(assignments).where(assignments.c.case_id == case_id))).first()
-    keep_acceptance = current is not None and advisor_id is not None and current.advisor_id == advisor_id
-    values = {
-        "advisor_id": advisor_id,
-        "state": "assigned" if advisor_id else "escalated",
-        "accepted_by": current.accepted_by if keep_acceptance and current else None,
-        "accepted_at": current.accepted_at if keep_acceptance and current else None,
-        "decided_at": decided_at,
-    }
-    if current is None:
+async def set_assignee(conn: AsyncConnection, change: AssigneeChange) -> None:
+    """Fold one routing decision; a different advisor (or none) must accept the case again."""
+    previous = await ASSIGNEES.apply(conn, change)
+    if previous != change.advisor_id:
         await conn.execute(
-            insert_ignoring_duplicates(conn, assignments, ["case_id"]).values(case_id=case_id, **values)
+            assignments.update()
+            .where(assignments.c.case_id == change.case_id)
+            .values(accepted_by=None, accepted_at=None)
         )
-    else:
-        await conn.execute(assignments.update().where(assignments.c.case_id == case_id).values(**values))
 
 
 async def mark_accepted(conn: AsyncConnection, case_id: str, advisor_id: str, now: datetime) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, MetaData, String, Table, Text
 
+from shared.assignee_projection import define_assignee_table
 from shared.auth import define_auth_tables
 from shared.outbox import define_messaging_tables
 
@@ -43,15 +44,12 @@ rejections = Table(
 
 # Who may act on a case now: folded from routing.assignments.v1. Reassignment replaces the row in
 # the same transaction that consumes the event, so the former advisor's next request is refused.
-assignments = Table(
-    "assignments",
+assignments = define_assignee_table(
     metadata,
-    Column("case_id", String(64), primary_key=True),
-    Column("advisor_id", String(64), nullable=True),  # None: escalated, waiting in the coordinators' queue
-    Column("state", String(20), nullable=False),  # assigned | escalated
+    "assignments",
+    # Intake's own fact about the assignment: the assignee accepted the case (reset by a new one).
     Column("accepted_by", String(64), nullable=True),
     Column("accepted_at", DateTime(timezone=True), nullable=True),
-    Column("decided_at", DateTime(timezone=True), nullable=False),
 )
 
 # Organisations and units as the directory (directory.units.v1, OrgUnitUpserted) names them: ids and

@@ -1,7 +1,8 @@
 """The facts scheduling folds from other services' events, and their reading back as domain values.
 
 Rooms, venues and budgets (scheduling.places.v1), advisors' availability (directory.advisors.v1), the
-client's meeting wishes (intake.cases.v1) and the current assignee (routing.assignments.v1).
+client's meeting wishes (intake.cases.v1) and the current assignee (routing.assignments.v1, the
+shared projection of shared/assignee_projection.py).
 Every write is an idempotent upsert keyed by the entity, so replaying a topic from offset 0
 rebuilds the same rows.
 """
@@ -28,6 +29,7 @@ from services.scheduling.domain.places import (
     Venue,
     WeeklyWindow,
 )
+from shared.assignee_projection import AssigneeChange, AssigneeProjection
 from shared.codes import MeetingMode
 from shared.contracts.directory import AdvisorAvailabilitySet, WeeklyWindowSpec
 from shared.contracts.intake import CaseOpened
@@ -160,8 +162,11 @@ async def code_stored_locations(conn: AsyncConnection) -> int:
     return len(changed)
 
 
-async def record_assignee(conn: AsyncConnection, case_id: str, advisor_id: str | None) -> None:
-    await upsert(conn, tables.cases, ["case_id"], {"case_id": case_id, "advisor_id": advisor_id})
+ASSIGNEES = AssigneeProjection(tables.current_assignees)
+
+
+async def record_assignee(conn: AsyncConnection, change: AssigneeChange) -> None:
+    await ASSIGNEES.apply(conn, change)
 
 
 async def mark_auto_meeting_requested(conn: AsyncConnection, case_id: str) -> None:
@@ -199,7 +204,13 @@ class CaseFacts:
 
 
 async def load_case(conn: AsyncConnection, case_id: str) -> CaseFacts | None:
-    row = (await conn.execute(select(tables.cases).where(tables.cases.c.case_id == case_id))).first()
+    held = tables.current_assignees
+    query = (
+        select(tables.cases, held.c.advisor_id)
+        .select_from(tables.cases.outerjoin(held, held.c.case_id == tables.cases.c.case_id))
+        .where(tables.cases.c.case_id == case_id)
+    )
+    row = (await conn.execute(query)).first()
     if row is None:
         return None
     r = row._mapping

@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from shared.assignee_projection import define_assignee_table
 from shared.auth import define_auth_tables
 from shared.outbox import define_messaging_tables
 
@@ -113,8 +114,8 @@ advisors = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
-# What scheduling knows of a case: the client's meeting wishes (CaseOpened) and the current
-# assignee (routing). Coded facts only; nothing personal.
+# What scheduling knows of a case: the client's meeting wishes (CaseOpened). Coded facts only;
+# nothing personal. Its current assignee is the shared projection below.
 cases = Table(
     "cases",
     metadata,
@@ -127,10 +128,12 @@ cases = Table(
     Column("away_from_own_unit", Boolean, nullable=False, default=False),
     Column("language", String(8), nullable=True),
     Column("client_windows", JSON, nullable=False, default=list),  # [[start_iso, end_iso]] in UTC
-    Column("advisor_id", String(64), nullable=True),
     # The meeting a client asked for at intake is requested once, when both facts are known.
     Column("auto_meeting_requested", Boolean, nullable=False, default=False),
 )
+
+# Who holds each case now, as routing last decided (shared/assignee_projection.py).
+current_assignees = define_assignee_table(metadata)
 
 bookings = Table(
     "bookings",

@@ -25,11 +25,12 @@ from services.scheduling.application import planning_failures
 from services.scheduling.application.actors import GATE, verify_actor
 from services.scheduling.application.meetings import MeetingScheduler, Placement, emitter_of
 from shared.advisor_commands import rejection
+from shared.assignee_projection import AssigneeChange
 from shared.auth import Refusal
 from shared.contracts.advisor_actions import BookQuietRoom, CancelMeeting, RequestMeeting
 from shared.contracts.directory import AdvisorAvailabilitySet, AdvisorKeyRegistered
 from shared.contracts.intake import CaseClosed, CaseOpened, CasePersonalDataErased
-from shared.contracts.routing import AdvisorAssigned, CaseReassigned
+from shared.contracts.routing import AdvisorAssigned, CaseReassigned, RoutingEscalated
 from shared.contracts.scheduling import OffSiteBudgetSet, RoomRegistered, VenueRegistered
 from shared.emitter import Emitter
 from shared.envelope import EventPayload
@@ -133,6 +134,7 @@ class SchedulingHandlers:
             CaseOpened: self.case_opened,
             AdvisorAssigned: self.advisor_assigned,
             CaseReassigned: self.case_reassigned,
+            RoutingEscalated: self.escalated,
             CaseClosed: self.case_ended,
             CasePersonalDataErased: self.case_ended,
         }
@@ -217,7 +219,7 @@ class SchedulingHandlers:
     async def advisor_assigned(
         self, conn: AsyncConnection, assigned: AdvisorAssigned, emit: Emitter, now: datetime
     ) -> list[Outgoing]:
-        await projection.record_assignee(conn, assigned.case_id, assigned.advisor_id)
+        await projection.record_assignee(conn, AssigneeChange.of(assigned))
         return await self._meeting_the_client_asked_for(conn, assigned.case_id, emit, now)
 
     async def _meeting_the_client_asked_for(
@@ -234,11 +236,18 @@ class SchedulingHandlers:
     async def case_reassigned(
         self, conn: AsyncConnection, reassigned: CaseReassigned, emit: Emitter, now: datetime
     ) -> list[Outgoing]:
-        await projection.record_assignee(conn, reassigned.case_id, reassigned.to_advisor_id)
+        await projection.record_assignee(conn, AssigneeChange.of(reassigned))
         case = await projection.load_case(conn, reassigned.case_id)
-        assert case is not None
+        if case is None:
+            return []  # not opened here yet: no meeting to move, CaseOpened plans one
         moved = await self.scheduler.move_to_new_advisor(conn, emit, case, reassigned.to_advisor_id, now)
         return moved + await self._meeting_the_client_asked_for(conn, reassigned.case_id, emit, now)
+
+    async def escalated(
+        self, conn: AsyncConnection, escalated: RoutingEscalated, _e: Emitter, _now: datetime
+    ) -> list[Outgoing]:
+        await projection.record_assignee(conn, AssigneeChange.of(escalated))
+        return []
 
     async def case_ended(
         self, conn: AsyncConnection, ended: CaseClosed | CasePersonalDataErased, emit: Emitter, now: datetime
