@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.reporting.domain.annual_report_data import DisclosurePolicy
-from services.reporting.domain.joint_disclosure import Requirement
+from services.reporting.domain.release_problem import Requirement
 from tools.reporting.pattern_inference import pattern_inference
 from tools.reporting.release_sample import sample_release_input
 

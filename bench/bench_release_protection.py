@@ -26,14 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.reporting.application.releases import freeze
 from services.reporting.domain.annual_report_data import DisclosurePolicy
-from services.reporting.domain.joint_disclosure import (
-    SOLVES,
-    ReleaseProblem,
-    Requirement,
-    audit,
-    protect_release,
-)
+from services.reporting.domain.disclosure_solver import SOLVES
+from services.reporting.domain.joint_disclosure import audit, protect_release
 from services.reporting.domain.release_model import build_release_problem
+from services.reporting.domain.release_problem import ReleaseProblem, Requirement
 from tools.reporting.release_sample import sample_release_input, through_quarter
 
 SECRET = b"bench"

@@ -23,7 +23,7 @@ async def render_from_database(
     from services.reporting.adapters.organisation import load_organisation
     from services.reporting.adapters.release_ledger import ledger_metadata
     from services.reporting.application.report_use_cases import Reports
-    from services.reporting.domain.joint_disclosure import Requirement
+    from services.reporting.domain.release_problem import Requirement
     from services.reporting.settings import ReportingSettings
     from shared.db import create_all, make_engine
 

@@ -16,7 +16,7 @@ from services.reporting.adapters.projection import CONSUMED_TOPICS, ensure_meta_
 from services.reporting.adapters.release_ledger import ledger_metadata
 from services.reporting.adapters.tables import messaging, metadata
 from services.reporting.application.report_use_cases import Reports
-from services.reporting.domain.joint_disclosure import Requirement
+from services.reporting.domain.release_problem import Requirement
 from services.reporting.entrypoints.http_api import reporting_routes
 from services.reporting.entrypoints.kafka_handlers import projection_routes
 from services.reporting.metrics import ReportingMetrics

@@ -19,7 +19,7 @@ import pytest
 from services.reporting.adapters.organisation import OrganisationModel
 from services.reporting.application.report_use_cases import Reports
 from services.reporting.domain.annual_report_data import DisclosurePolicy, TrainingBaseline
-from services.reporting.domain.joint_disclosure import Requirement
+from services.reporting.domain.release_problem import Requirement
 from services.reporting.entrypoints.replay import replay
 from shared.db import make_engine
 from tests.support.processes import ServiceProcess

@@ -25,7 +25,8 @@ from services.reporting.adapters.release_ledger import (
 from services.reporting.adapters.tables import metadata
 from services.reporting.application.report_use_cases import NotReleasedYet, Reports
 from services.reporting.domain.annual_report_data import DisclosurePolicy, TrainingBaseline
-from services.reporting.domain.joint_disclosure import Requirement, attack, meets
+from services.reporting.domain.joint_disclosure import attack
+from services.reporting.domain.release_problem import Requirement, meets
 from services.reporting.entrypoints.replay import replay_pipeline
 from shared.db import create_all, make_engine
 from shared.pipeline import Inbound

@@ -26,7 +26,7 @@ from services.reporting.adapters.fresh_database import DatabaseNotFresh
 from services.reporting.adapters.organisation import OrganisationModel
 from services.reporting.application.export import COLUMNS, QUASI_IDENTIFIERS
 from services.reporting.application.report_use_cases import Reports
-from services.reporting.domain.joint_disclosure import Requirement
+from services.reporting.domain.release_problem import Requirement
 from services.reporting.entrypoints.replay import replay
 from shared.db import make_engine
 from tests.support.kafka_io import produce

@@ -19,17 +19,9 @@ from hypothesis import strategies as st
 from services.reporting.application.releases import freeze, releasable_through, release_id
 from services.reporting.domain.annual_report_data import DisclosurePolicy
 from services.reporting.domain.disclosure import CountTable, protect
-from services.reporting.domain.joint_disclosure import (
-    FigureSpec,
-    Line,
-    ReleaseProblem,
-    Requirement,
-    attack,
-    audit,
-    meets,
-    protect_release,
-)
+from services.reporting.domain.joint_disclosure import attack, audit, protect_release
 from services.reporting.domain.release_model import build_release_problem
+from services.reporting.domain.release_problem import FigureSpec, Line, ReleaseProblem, Requirement, meets
 from tools.reporting.pattern_inference import pattern_inference
 from tools.reporting.release_sample import sample_release_input, through_quarter
 
@@ -209,7 +201,7 @@ def test_a_reader_who_knows_the_algorithm_cannot_invert_the_pattern(
 
 
 def test_requirements_are_what_the_issue_asks() -> None:
-    from services.reporting.domain.joint_disclosure import Bounds, FigureKind
+    from services.reporting.domain.release_problem import Bounds, FigureKind
 
     requirement = Requirement(k=5, interval=2)
     assert meets(Bounds(3, 3), FigureKind.COUNT, False, requirement) == "determined"

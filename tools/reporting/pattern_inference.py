@@ -30,8 +30,9 @@ from scipy.optimize import LinearConstraint, milp
 from scipy.sparse import csr_array
 
 from services.reporting.domain.annual_report_data import DisclosurePolicy
-from services.reporting.domain.joint_disclosure import ReleaseProblem, Requirement, protect_release
+from services.reporting.domain.joint_disclosure import protect_release
 from services.reporting.domain.release_model import ReleaseInput, build_release_problem
+from services.reporting.domain.release_problem import ReleaseProblem, Requirement
 
 SEARCH_RADIUS = 8  # values tried on each side of the truth
 WEIGHTINGS = 4  # weightings of "nearest" per class: uniform, then random ones

@@ -5,7 +5,7 @@ rebuilds the projection into a fresh database and keeps the ledger, so a release
 rendered from the ledger byte for byte, whatever the projection says now.
 
 - `rp_ledger_secret`: the key of the pseudo-random priority that picks secondary suppressions
-  (joint_disclosure.priority). Made once, never leaves the service.
+  (release_problem.priority). Made once, never leaves the service.
 - `rp_release`: one row per release (a year through a closed quarter) with what it was built from.
 - `rp_release_figure`: every figure of the release: its definition (atoms), its value or NULL for
   suppressed, and whether it was a primary suppression. Later releases are audited against these.
@@ -38,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.reporting.domain.joint_disclosure import FigureKind, FigureSpec
+from services.reporting.domain.release_problem import FigureKind, FigureSpec
 
 ledger_metadata = MetaData()
 

@@ -44,7 +44,7 @@ from services.reporting.adapters.release_ledger import (
 from services.reporting.application.counting import report_counts, unit_counts
 from services.reporting.domain.annual_report_data import DisclosurePolicy, ReportCounts, TrainingBaseline
 from services.reporting.domain.disclosure import quarters_of
-from services.reporting.domain.joint_disclosure import Requirement, protect_release
+from services.reporting.domain.joint_disclosure import protect_release
 from services.reporting.domain.release_model import (
     ALL,
     ReleaseInput,
@@ -53,6 +53,7 @@ from services.reporting.domain.release_model import (
     group_units,
     released_quarters,
 )
+from services.reporting.domain.release_problem import Requirement
 
 
 def quarter_end(year: int, quarter: int) -> datetime:

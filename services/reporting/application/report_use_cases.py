@@ -40,8 +40,8 @@ from services.reporting.domain.annual_report_data import (
     TrainingBaseline,
 )
 from services.reporting.domain.disclosure import ProtectedTable
-from services.reporting.domain.joint_disclosure import Requirement
 from services.reporting.domain.release_model import ALL, assemble_report, assemble_units
+from services.reporting.domain.release_problem import Requirement
 from shared.db import create_all, make_engine
 from shared.periodic import every
 

@@ -1,7 +1,7 @@
 """A release as one protection problem: every figure of every report and view of a year so far.
 
 `build_release_problem` turns exact counts per organisation and quarter into a
-`joint_disclosure.ReleaseProblem`: atoms per (family, organisation, quarter, code), the figures the
+`release_problem.ReleaseProblem`: atoms per (family, organisation, quarter, code), the figures the
 annual reports (each organisation and the government-wide one) and the management views (units by
 quarter) publish, the lines between them and the relations a reader knows. `assemble_report` and
 `assemble_units` read a protected outcome back into the shapes the renderers take, so nothing that
@@ -46,7 +46,7 @@ from services.reporting.domain.disclosure import (
     fold_small_units,
     quarters_of,
 )
-from services.reporting.domain.joint_disclosure import FigureKind, FigureSpec, Line, Relation, ReleaseProblem
+from services.reporting.domain.release_problem import FigureKind, FigureSpec, Line, Relation, ReleaseProblem
 from shared.codes import AdvisorScope, Category, Channel, ClientRole, MeetingMode, Outcome, TimeActivity
 
 ALL = "all"  # the government-wide scope
