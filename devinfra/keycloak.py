@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -45,19 +43,20 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
 
+from devinfra.cache import MARKER, cache_root, file_lock, is_complete, lock_path
 from devinfra.ports import free_port
-from devinfra.process import die_with_parent
+from devinfra.process import die_with_parent, stop_process_group
+from devinfra.process import log_tail as _tail
 
 DEPLOY_DIR = Path(__file__).resolve().parents[1] / "deploy" / "keycloak"
 POM = DEPLOY_DIR / "pom.xml"
 REALM_FILE = DEPLOY_DIR / "caseflow-realm.json"
 REALM = "caseflow"
-_MARKER = ".complete"
 # The build-time options of every start. Keycloak re-augments when they change, so they are fixed
 # here (and part of the cached build's name); runtime options (ports, host) are free.
 BUILD_OPTIONS: tuple[str, ...] = ("--db=dev-mem", "--health-enabled=true")
@@ -79,44 +78,23 @@ def keycloak_version() -> str:
 
 
 def dist_dir() -> Path:
-    root = os.environ.get("CASEFLOW_CACHE")
-    base = Path(root) if root else Path.home() / ".cache" / "caseflow"
-    return base / f"keycloak-{keycloak_version()}"
+    return cache_root() / f"keycloak-{keycloak_version()}"
 
 
 def _pom_digest() -> str:
     return hashlib.sha256(POM.read_bytes()).hexdigest()
 
 
-def _is_complete(target: Path, digest: str) -> bool:
-    marker = target / _MARKER
-    return marker.is_file() and marker.read_text(encoding="utf-8").strip() == digest
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    # Two test sessions (or CI set-up and a test) may fetch at once; one Maven run is enough.
-    with open(path, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _lock_path(target: Path) -> Path:
-    return target.parent / f".{target.name}.lock"
-
-
 def ensure_dist() -> Path:
     """The directory holding the unzipped Keycloak distribution, fetching it with Maven on first use."""
     target = dist_dir()
     digest = _pom_digest()
-    if _is_complete(target, digest):
+    if is_complete(target, digest):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _file_lock(_lock_path(target)):
-        if _is_complete(target, digest):
+    # Two test sessions (or CI set-up and a test) may fetch at once; one Maven run is enough.
+    with file_lock(lock_path(target)):
+        if is_complete(target, digest):
             return target
         mvn = shutil.which("mvn")
         if mvn is None:
@@ -148,7 +126,7 @@ def ensure_dist() -> Path:
             shutil.rmtree(download)
             if not (unpacked / "bin" / "kc.sh").is_file() or not (unpacked / "lib" / "quarkus").is_dir():
                 raise KeycloakInfraError(f"{archives[0].name} holds no Keycloak distribution")
-            (unpacked / _MARKER).write_text(digest, encoding="utf-8")
+            (unpacked / MARKER).write_text(digest, encoding="utf-8")
             if target.exists():
                 shutil.rmtree(target)
             unpacked.rename(target)
@@ -200,16 +178,6 @@ def _java_home() -> str | None:
             "Java 17 or newer is needed to run Keycloak: apt-get install openjdk-17-jre-headless"
         )
     return None
-
-
-def _tail(path: Path, lines: int = 25) -> str:
-    """The last log records of ``path``, without Java stack frames (the message is what helps)."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return f"(no {path})"
-    records = [line for line in text.splitlines() if not line.startswith(("\tat ", "\t... "))]
-    return f"--- last lines of {path} (stack frames left out) ---\n" + "\n".join(records[-lines:])
 
 
 def _get_json(url: str, timeout: float = 2.0) -> Any:
@@ -374,15 +342,8 @@ class KeycloakNode:
         """
         atexit.unregister(self.stop)
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        if proc is not None:
+            stop_process_group(proc, timeout)
         if self._stdout is not None:
             self._stdout.close()
             self._stdout = None
@@ -438,7 +399,7 @@ class KeycloakNode:
                 (home / "lib" / entry.name).symlink_to(entry, target_is_directory=True)
             else:
                 shutil.copy2(entry, home / "lib" / entry.name)
-        with _file_lock(_lock_path(dist)):
+        with file_lock(lock_path(dist)):
             built = _dev_build_dir(dist)
             shutil.copytree(built if built.is_dir() else dist / "lib" / "quarkus", home / "lib" / "quarkus")
         imports = home / "data" / "import"
@@ -451,7 +412,7 @@ class KeycloakNode:
         log = self.log_file.read_text(encoding="utf-8", errors="replace")
         if "Quarkus augmentation completed" not in log:
             return
-        with _file_lock(_lock_path(dist)):
+        with file_lock(lock_path(dist)):
             target = _dev_build_dir(dist)
             staging = Path(tempfile.mkdtemp(prefix=".dev-build-", dir=dist))
             try:
