@@ -1,17 +1,17 @@
 # Entry points for developers and CI. On a fresh clone `make test` needs only python3.11, Java 17,
-# Maven and (as root, for PostgreSQL) apt-get: the venv, the Kafka jars and the PostgreSQL server
-# binaries are set up on the way, each step quick once done.
+# Maven and (as root, for PostgreSQL) apt-get: the venv, the Kafka jars, the Keycloak distribution
+# and the PostgreSQL server binaries are set up on the way, each step quick once done.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help venv kafka-jars infra test test-unit test-integration demo lint format
+.PHONY: help venv kafka-jars keycloak-dist infra test test-unit test-integration demo lint format
 
 help:
 	@echo "make venv              create $(VENV) from requirements.lock (skipped when up to date)"
-	@echo "make infra             fetch the Kafka jars (Maven, once) and make sure PostgreSQL is installed"
-	@echo "make test              all tests: unit, integration (real Kafka + PostgreSQL), e2e"
+	@echo "make infra             fetch the Kafka jars and Keycloak (Maven, once) and make sure PostgreSQL is installed"
+	@echo "make test              all tests: unit, integration (real Kafka, PostgreSQL, Keycloak), e2e"
 	@echo "make test-unit         unit and handler tests (no broker, no database server)"
 	@echo "make test-integration  integration tests only"
 	@echo "make demo              the whole case flow on SQLite, then the annual report in out/ (DEMO_ARGS='--duration 120 --rate 5')"
@@ -36,8 +36,12 @@ $(VENV)/.stamp: requirements.lock pyproject.toml
 kafka-jars: venv
 	$(BIN)/python -m devinfra.kafka fetch
 
-# Everything the tests need: the broker jars, PostgreSQL, Prometheus (promtool), headless Chromium.
-infra: venv kafka-jars
+# The OpenID Connect provider of the sign-in tests: Keycloak's server zip (~160 MB, once).
+keycloak-dist: venv
+	$(BIN)/python -m devinfra.keycloak fetch
+
+# Everything the tests need: the broker jars, Keycloak, PostgreSQL, Prometheus (promtool), headless Chromium.
+infra: venv kafka-jars keycloak-dist
 	$(BIN)/python -m devinfra.postgres ensure-installed
 	$(BIN)/python -m devinfra.prometheus ensure-installed
 	$(BIN)/python -m devinfra.browser ensure-installed

@@ -18,8 +18,6 @@ import argparse
 import asyncio
 import atexit
 import base64
-import contextlib
-import fcntl
 import hashlib
 import os
 import re
@@ -30,19 +28,20 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
 from devinfra._aio import run_sync
+from devinfra.cache import MARKER, cache_root, file_lock, is_complete, lock_path
 from devinfra.ports import free_port, port_open
-from devinfra.process import die_with_parent
+from devinfra.process import die_with_parent, stop_process_group
+from devinfra.process import log_tail as _tail
 
 DEPLOY_DIR = Path(__file__).resolve().parents[1] / "deploy" / "kafka"
 POM = DEPLOY_DIR / "pom.xml"
 LOG4J_CONFIG = DEPLOY_DIR / "log4j2.properties"
-_MARKER = ".complete"
 # 10 MiB: a multi-megabyte event (an attachment, a big export) must reach its consumer.
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024
 
@@ -60,40 +59,23 @@ def kafka_version() -> str:
 
 
 def jar_dir() -> Path:
-    root = os.environ.get("CASEFLOW_CACHE")
-    base = Path(root) if root else Path.home() / ".cache" / "caseflow"
-    return base / f"kafka-{kafka_version()}"
+    return cache_root() / f"kafka-{kafka_version()}"
 
 
 def _pom_digest() -> str:
     return hashlib.sha256(POM.read_bytes()).hexdigest()
 
 
-def _is_complete(target: Path, digest: str) -> bool:
-    marker = target / _MARKER
-    return marker.is_file() and marker.read_text(encoding="utf-8").strip() == digest
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    # Two test sessions (or CI set-up and a test) may fetch at once; one Maven run is enough.
-    with open(path, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def ensure_jars() -> Path:
     """The directory holding the broker's jars, fetching them with Maven on first use."""
     target = jar_dir()
     digest = _pom_digest()
-    if _is_complete(target, digest):
+    if is_complete(target, digest):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _file_lock(target.parent / f".{target.name}.lock"):
-        if _is_complete(target, digest):
+    # Two test sessions (or CI set-up and a test) may fetch at once; one Maven run is enough.
+    with file_lock(lock_path(target)):
+        if is_complete(target, digest):
             return target
         mvn = shutil.which("mvn")
         if mvn is None:
@@ -119,7 +101,7 @@ def ensure_jars() -> Path:
                     f"fetching Kafka jars failed (exit {proc.returncode}): {' '.join(cmd)}\n"
                     + "\n".join(output)
                 )
-            (staging / _MARKER).write_text(digest, encoding="utf-8")
+            (staging / MARKER).write_text(digest, encoding="utf-8")
             if target.exists():
                 shutil.rmtree(target)
             staging.rename(target)
@@ -146,16 +128,6 @@ def _java() -> str:
             "Java 17 or newer is needed to run Kafka: apt-get install openjdk-17-jre-headless"
         )
     return java
-
-
-def _tail(path: Path, lines: int = 25) -> str:
-    """The last log records of ``path``, without Java stack frames (the message is what helps)."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return f"(no {path})"
-    records = [line for line in text.splitlines() if not line.startswith(("\tat ", "\t... "))]
-    return f"--- last lines of {path} (stack frames left out) ---\n" + "\n".join(records[-lines:])
 
 
 async def _metadata_ready(bootstrap: str) -> bool:
@@ -286,15 +258,8 @@ class KafkaNode:
         """
         atexit.unregister(self.stop)
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        if proc is not None:
+            stop_process_group(proc, timeout)
         if self._stdout is not None:
             self._stdout.close()
             self._stdout = None

@@ -10,6 +10,8 @@ Real infrastructure is started lazily, once per session, and only when a test as
 - ``db_url`` -> a fresh database URL per test, parametrized over sqlite and postgres (the hook for
   one contract test class against both backends); the postgres variant is marked integration.
 - ``unique_topic`` -> a fresh topic-name prefix per test.
+- ``keycloak_node`` -> a KeycloakNode this session owns (dev mode, the caseflow realm of
+  deploy/keycloak/caseflow-realm.json imported into an in-memory database).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from devinfra.kafka import KafkaNode
+from devinfra.keycloak import KeycloakNode
 from devinfra.postgres import PostgresServer
 
 # -- Kafka ---------------------------------------------------------------------------------------
@@ -52,6 +55,17 @@ def unique_topic(request: pytest.FixtureRequest) -> str:
     # Kafka allows [a-zA-Z0-9._-]; '_' is avoided because Kafka treats '.' and '_' as colliding.
     name = re.sub(r"[^a-zA-Z0-9-]+", "-", request.node.name).strip("-")[:60]
     return f"t-{name}-{uuid.uuid4().hex[:8]}."
+
+
+# -- Keycloak ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def keycloak_node() -> Iterator[KeycloakNode]:
+    node = KeycloakNode()
+    node.start()
+    yield node
+    node.stop()
 
 
 # -- PostgreSQL and the database backends -------------------------------------------------------

@@ -1,16 +1,18 @@
-"""The development infrastructure starts a real Kafka broker and a real PostgreSQL server."""
+"""The development infrastructure starts a real Kafka broker, a real PostgreSQL server and a real Keycloak."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 
+import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from devinfra.kafka import MAX_MESSAGE_BYTES, create_topics
+from devinfra.keycloak import KeycloakNode, dist_dir
 from devinfra.postgres import PostgresServer
 
 pytestmark = pytest.mark.integration
@@ -89,3 +91,36 @@ async def test_db_url_yields_a_working_engine(db_url: str) -> None:
             assert (await conn.execute(text("SELECT 1"))).scalar_one() == 1
     finally:
         await engine.dispose()
+
+
+def _users(node: KeycloakNode, username: str) -> list[dict[str, object]]:
+    answer = httpx.get(
+        f"{node.base_url}/admin/realms/caseflow/users",
+        params={"username": username, "exact": "true"},
+        headers={"Authorization": f"Bearer {node.admin_token()}"},
+        timeout=15,
+    )
+    answer.raise_for_status()
+    users: list[dict[str, object]] = answer.json()
+    return users
+
+
+def test_a_keycloak_node_has_state_of_its_own_and_leaves_nothing_behind(keycloak_node: KeycloakNode) -> None:
+    with KeycloakNode() as other:
+        created = httpx.post(
+            f"{other.base_url}/admin/realms/caseflow/users",
+            json={"username": "only-on-the-other-node", "enabled": True},
+            headers={"Authorization": f"Bearer {other.admin_token()}"},
+            timeout=15,
+        )
+        assert created.status_code == 201
+        assert _users(other, "only-on-the-other-node")
+        assert not _users(keycloak_node, "only-on-the-other-node")
+        # Its home writes nothing into the shared cache: data and the dev build are its own.
+        assert not (other.home / "data").is_symlink() and not (other.home / "lib" / "quarkus").is_symlink()
+        assert not (dist_dir() / "data").exists()
+        pid, data_dir = other.pid, other.data_dir
+    assert pid is not None
+    assert not data_dir.exists()
+    with pytest.raises(ProcessLookupError):  # kc.sh and its JVM: the whole process group is gone
+        os.killpg(pid, 0)
