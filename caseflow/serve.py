@@ -11,7 +11,7 @@ import uvicorn
 
 from shared.logging import configure_logging
 
-SERVICES = ("intake", "routing", "scheduling", "reporting")
+SERVICES = ("intake", "routing", "scheduling", "reporting", "workbench")
 
 
 def runtime_for(service: str) -> Any:

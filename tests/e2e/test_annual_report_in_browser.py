@@ -10,12 +10,10 @@ on the same pages as well.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -28,6 +26,7 @@ from services.reporting.domain.annual_report_data import (
     SourcePosition,
     build_annual_report,
 )
+from tests.support.axe import axe_violations, run
 from tools.reporting.sample_counts import sample_counts, sample_report
 
 pytestmark = pytest.mark.e2e
@@ -59,13 +58,6 @@ out.overflow = document.documentElement.scrollWidth - document.documentElement.c
 return out;
 """
 
-AXE_RUN = """
-const done = arguments[arguments.length - 1];
-axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
-  .then(r => done(r.violations.map(v => [v.id, v.nodes.map(n => n.target.join(' ')).slice(0, 3)])))
-  .catch(e => done([['axe-error', [String(e)]]]));
-"""
-
 
 def pages() -> dict[str, tuple[AnnualReport, Lang]]:
     half = replace(
@@ -95,11 +87,6 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return written
 
 
-def run(browser: WebDriver, script: str, asynchronous: bool = False) -> Any:
-    path = "/execute/async" if asynchronous else "/execute/sync"
-    return browser._call("POST", browser._s(path), {"script": script, "args": []})
-
-
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("name", ["nl", "half-en", "tiny-en"])
 def test_chart_text_is_at_least_12_px_and_labels_do_not_overlap(
@@ -119,10 +106,6 @@ def test_chart_text_is_at_least_12_px_and_labels_do_not_overlap(
 @pytest.mark.parametrize("name", ["nl", "half-en", "tiny-en"])
 def test_axe_finds_no_wcag_violation(browser: WebDriver, files: dict[str, Path], name: str) -> None:
     """axe-core (fetched from npm by `make infra`, or AXE_CORE_JS) finds no WCAG 2.1 A/AA violation."""
-    from devinfra.browser import ensure_axe_core
-
-    axe = Path(os.environ["AXE_CORE_JS"]) if os.environ.get("AXE_CORE_JS") else ensure_axe_core()
     browser._call("POST", browser._s("/window/rect"), {"width": 1200, "height": 1000})
     browser.get(files[name].as_uri())
-    run(browser, axe.read_text(encoding="utf-8") + "; return 1;")
-    assert run(browser, AXE_RUN, asynchronous=True) == []
+    assert axe_violations(browser) == []

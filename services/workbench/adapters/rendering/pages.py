@@ -1,0 +1,138 @@
+"""Render the workbench's pages through the Jinja2 templates in templates/.
+
+Autoescape is on and an unknown name is an error (StrictUndefined). workbench.css is inlined, so a
+page loads nothing from elsewhere (the entry point's Content-Security-Policy allows nothing else).
+Dates are shown in the Netherlands' time zone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from services.workbench.adapters.rendering.texts import CHANNEL_LABELS, TEXT
+from services.workbench.domain.case_list import CaseLine
+from services.workbench.domain.sessions import Role, Session
+from shared.codes import CATEGORY_LABELS, Category
+
+TEMPLATES = Path(__file__).parent / "templates"
+ZONE = ZoneInfo("Europe/Amsterdam")
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    href: str
+    label: str
+    current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LineView:
+    reference: str
+    opened: str | None
+    opened_iso: str | None
+    categories: str
+    channel: str
+    status: str
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "html.j2"]),
+        undefined=StrictUndefined,
+    )
+
+
+@cache
+def _stylesheet() -> Markup:
+    return Markup((TEMPLATES / "workbench.css").read_text(encoding="utf-8"))
+
+
+def _nav(session: Session | None, lang: str, path: str) -> list[NavItem]:
+    t = TEXT[lang]
+    items = {
+        Role.ADVISOR: [("/zaken", t["my_cases"])],
+        Role.COORDINATOR: [("/wachtrij", t["queue"])],
+        Role.MANAGEMENT: [("/statistieken", t["management_title"])],
+    }
+    entries = items[session.role] if session is not None else []
+    return [NavItem(f"{href}?lang={lang}", label, href == path) for href, label in entries]
+
+
+def render(name: str, lang: str, title: str, session: Session | None, path: str, **values: Any) -> str:
+    other = "en" if lang == "nl" else "nl"
+    return (
+        _environment()
+        .get_template(name)
+        .render(
+            lang=lang,
+            title=title,
+            css=_stylesheet(),
+            t=TEXT[lang],
+            session=session,
+            nav=_nav(session, lang, path),
+            other_lang=other,
+            other_lang_href=f"{path}?lang={other}",
+            **values,
+        )
+    )
+
+
+def line_views(lines: list[CaseLine], lang: str) -> list[LineView]:
+    index = 0 if lang == "nl" else 1
+    views = []
+    for line in lines:
+        local = line.opened_at.astimezone(ZONE) if line.opened_at is not None else None
+        categories = ", ".join(
+            CATEGORY_LABELS[Category(c)][index] for c in line.categories if c in Category._value2member_map_
+        )
+        channel = CHANNEL_LABELS.get(line.channel or "", ("", ""))[index]
+        views.append(
+            LineView(
+                reference=line.case_id,
+                opened=local.strftime("%d-%m-%Y %H:%M") if local else None,
+                opened_iso=local.isoformat() if local else None,
+                categories=categories,
+                channel=channel,
+                status=line.status,
+            )
+        )
+    return views
+
+
+def start_page(lang: str) -> str:
+    return render("start.html.j2", lang, TEXT[lang]["start_title"], None, "/")
+
+
+def problem_page(lang: str, reason: str) -> str:
+    t = TEXT[lang]
+    why = t["why"].get(reason, t["why_other"])
+    return render("problem.html.j2", lang, t["problem_title"], None, "/", why=why, reason=reason, again=True)
+
+
+def case_list_page(lang: str, session: Session, path: str, lines: list[CaseLine]) -> str:
+    t = TEXT[lang]
+    mine = path == "/zaken"
+    return render(
+        "case_list.html.j2",
+        lang,
+        t["my_cases"] if mine else t["queue"],
+        session,
+        path,
+        intro=t["my_cases_intro"] if mine else t["queue_intro"],
+        empty=t["no_cases"] if mine else t["no_queue"],
+        lines=line_views(lines, lang),
+    )
+
+
+def notice_page(lang: str, session: Session | None, path: str, title_key: str, body_key: str) -> str:
+    t = TEXT[lang]
+    return render("notice.html.j2", lang, t[title_key], session, path, body=t[body_key])

@@ -1,0 +1,149 @@
+"""Every text of the workbench's pages, Dutch (the default) and English, at plain-language level."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.codes import Channel
+
+LANGS = ("nl", "en")
+
+CHANNEL_LABELS: dict[str, tuple[str, str]] = {
+    Channel.WEB: ("Webformulier", "Web form"),
+    Channel.CHAT: ("Chat", "Chat"),
+    Channel.PHONE: ("Telefoon", "Phone"),
+    Channel.WALK_IN: ("Inloop", "Walk-in"),
+    Channel.EMAIL: ("E-mail", "E-mail"),
+    Channel.VIA_MANAGER: ("Via leidinggevende", "Via a manager"),
+}
+
+TEXT: dict[str, dict[str, Any]] = {
+    "nl": {
+        "app": "Werkplek vertrouwenspersonen",
+        "other_lang": "English",
+        "skip": "Naar de inhoud",
+        "start_title": "Inloggen",
+        "start_intro": (
+            "Dit is de werkplek van de vertrouwenspersonen van de Rijksoverheid. U logt in met uw "
+            "account van de organisatie. Daarna ziet u alleen de meldingen die aan u zijn toegewezen."
+        ),
+        "sign_in": "Inloggen",
+        "sign_out": "Uitloggen",
+        "signed_in_as": {
+            "advisor": "Ingelogd als vertrouwenspersoon",
+            "coordinator": "Ingelogd als coördinator",
+            "management": "Ingelogd als management",
+        },
+        "nav_label": "Hoofdmenu",
+        "my_cases": "Mijn meldingen",
+        "my_cases_intro": "De meldingen die nu aan u zijn toegewezen. Open meldingen staan bovenaan.",
+        "no_cases": "Er zijn nu geen meldingen aan u toegewezen.",
+        "queue": "Wachtende meldingen",
+        "queue_intro": (
+            "Meldingen waarvoor geen vertrouwenspersoon zonder belangenconflict is gevonden. U ziet "
+            "alleen gecodeerde gegevens, nooit de inhoud."
+        ),
+        "no_queue": "Er wachten nu geen meldingen.",
+        "management_title": "Statistieken",
+        "management_intro": (
+            "U ziet in caseflow geen meldingen. De beschermde cijfers per organisatie vindt u in "
+            "de rapportage."
+        ),
+        "col_case": "Melding",
+        "col_opened": "Binnengekomen",
+        "col_categories": "Onderwerp",
+        "col_channel": "Kanaal",
+        "col_status": "Status",
+        "unknown": "nog niet bekend",
+        "status": {"open": "Open", "closed": "Gesloten", "erased": "Gewist"},
+        "problem_title": "Inloggen is niet gelukt",
+        "problem_again": "Opnieuw inloggen",
+        "why": {
+            "sign_in_unknown_or_expired": ("Het inloggen duurde te lang of is al afgerond. Begin opnieuw."),
+            "code_not_accepted": "De inlogdienst heeft het inloggen niet bevestigd. Begin opnieuw.",
+            "provider_unreachable": (
+                "De inlogdienst is nu niet bereikbaar. Probeer het over een paar minuten opnieuw."
+            ),
+            "no_caseflow_role": (
+                "Uw account heeft geen rol in caseflow. Vraag de beheerder om u de rol "
+                "vertrouwenspersoon, coördinator of management te geven."
+            ),
+            "more_than_one_caseflow_role": (
+                "Uw account heeft meer dan één rol in caseflow. Vraag de beheerder om één rol te kiezen."
+            ),
+            "advisor_without_advisor_id": (
+                "Uw account is nog niet gekoppeld aan een vertrouwenspersoon in het register. Vraag "
+                "de beheerder om de koppeling."
+            ),
+            "sign_in_cancelled": "Het inloggen is afgebroken. U kunt opnieuw beginnen.",
+        },
+        "why_other": "Het inloggen is niet gelukt. Begin opnieuw; blijft dit gebeuren, meld het dan aan de beheerder.",
+        "reason": "Code voor de beheerder",
+        "forbidden_title": "Deze pagina is niet voor uw rol",
+        "forbidden_body": "Met uw rol kunt u deze pagina niet openen.",
+        "csrf_title": "Het formulier is verlopen",
+        "csrf_body": "Ga terug, laad de pagina opnieuw en probeer het nog eens.",
+    },
+    "en": {
+        "app": "Confidential advisors' workbench",
+        "other_lang": "Nederlands",
+        "skip": "Skip to content",
+        "start_title": "Sign in",
+        "start_intro": (
+            "This is the workbench of the confidential advisors of the Dutch central government. "
+            "You sign in with your organisation account. You then see only the cases assigned to you."
+        ),
+        "sign_in": "Sign in",
+        "sign_out": "Sign out",
+        "signed_in_as": {
+            "advisor": "Signed in as confidential advisor",
+            "coordinator": "Signed in as coordinator",
+            "management": "Signed in as management",
+        },
+        "nav_label": "Main menu",
+        "my_cases": "My cases",
+        "my_cases_intro": "The cases assigned to you now. Open cases come first.",
+        "no_cases": "No cases are assigned to you now.",
+        "queue": "Cases waiting",
+        "queue_intro": (
+            "Cases for which no advisor without a conflict of interest was found. You see coded "
+            "facts only, never the content."
+        ),
+        "no_queue": "No cases are waiting now.",
+        "management_title": "Statistics",
+        "management_intro": (
+            "You see no cases in caseflow. The protected figures per organisation are in the report."
+        ),
+        "col_case": "Case",
+        "col_opened": "Received",
+        "col_categories": "Subject",
+        "col_channel": "Channel",
+        "col_status": "Status",
+        "unknown": "not known yet",
+        "status": {"open": "Open", "closed": "Closed", "erased": "Erased"},
+        "problem_title": "Signing in did not work",
+        "problem_again": "Sign in again",
+        "why": {
+            "sign_in_unknown_or_expired": "Signing in took too long or was already completed. Start again.",
+            "code_not_accepted": "The sign-in service did not confirm the sign-in. Start again.",
+            "provider_unreachable": "The sign-in service cannot be reached now. Try again in a few minutes.",
+            "no_caseflow_role": (
+                "Your account has no role in caseflow. Ask the administrator for the role of "
+                "advisor, coordinator or management."
+            ),
+            "more_than_one_caseflow_role": (
+                "Your account has more than one role in caseflow. Ask the administrator to choose one."
+            ),
+            "advisor_without_advisor_id": (
+                "Your account is not yet linked to an advisor in the register. Ask the administrator to link it."
+            ),
+            "sign_in_cancelled": "Signing in was cancelled. You can start again.",
+        },
+        "why_other": "Signing in did not work. Start again; if it keeps happening, tell the administrator.",
+        "reason": "Code for the administrator",
+        "forbidden_title": "This page is not for your role",
+        "forbidden_body": "Your role cannot open this page.",
+        "csrf_title": "The form has expired",
+        "csrf_body": "Go back, reload the page and try again.",
+    },
+}

@@ -1,0 +1,110 @@
+"""Sessions and sign-ins in progress, in the workbench's database.
+
+The cookie value and the `state` of a sign-in are random and never stored: rows are keyed by their
+sha256, so reading the database (a backup, an operator) opens no session and completes no sign-in.
+A sign-in is taken once (deleted as it is read) and only within `SIGN_IN_WINDOW`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.workbench.adapters.tables import sessions, sign_ins
+from services.workbench.domain.sessions import Role, Session
+
+SIGN_IN_WINDOW = timedelta(minutes=10)
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class PendingSignIn:
+    code_verifier: str
+    nonce: str
+    lang: str
+
+
+async def remember_sign_in(conn: AsyncConnection, state: str, pending: PendingSignIn, now: datetime) -> None:
+    await conn.execute(delete(sign_ins).where(sign_ins.c.started_at < now - SIGN_IN_WINDOW))
+    await conn.execute(
+        sign_ins.insert().values(
+            state_hash=digest(state),
+            code_verifier=pending.code_verifier,
+            nonce=pending.nonce,
+            lang=pending.lang,
+            started_at=now,
+        )
+    )
+
+
+async def take_sign_in(conn: AsyncConnection, state: str, now: datetime) -> PendingSignIn | None:
+    """The sign-in `state` belongs to, once; None for an unknown, used or stale state."""
+    key = digest(state)
+    row = (await conn.execute(select(sign_ins).where(sign_ins.c.state_hash == key))).first()
+    if row is None:
+        return None
+    await conn.execute(delete(sign_ins).where(sign_ins.c.state_hash == key))
+    if _aware(row.started_at) < now - SIGN_IN_WINDOW:
+        return None
+    return PendingSignIn(row.code_verifier, row.nonce, row.lang)
+
+
+async def store_session(conn: AsyncConnection, cookie: str, session: Session) -> None:
+    await conn.execute(
+        sessions.insert().values(
+            session_hash=digest(cookie),
+            subject=session.subject,
+            role=session.role.value,
+            advisor_id=session.advisor_id,
+            csrf_token=session.csrf_token,
+            started_at=session.started_at,
+            last_seen_at=session.last_seen_at,
+        )
+    )
+
+
+async def load_session(conn: AsyncConnection, cookie: str) -> Session | None:
+    row = (await conn.execute(select(sessions).where(sessions.c.session_hash == digest(cookie)))).first()
+    if row is None:
+        return None
+    return Session(
+        subject=row.subject,
+        role=Role(row.role),
+        advisor_id=row.advisor_id,
+        csrf_token=row.csrf_token,
+        started_at=_aware(row.started_at),
+        last_seen_at=_aware(row.last_seen_at),
+    )
+
+
+async def touch_session(conn: AsyncConnection, cookie: str, now: datetime) -> None:
+    await conn.execute(
+        sessions.update().where(sessions.c.session_hash == digest(cookie)).values(last_seen_at=now)
+    )
+
+
+async def end_session(conn: AsyncConnection, cookie: str) -> None:
+    await conn.execute(delete(sessions).where(sessions.c.session_hash == digest(cookie)))
+
+
+async def forget_ended_sessions(
+    conn: AsyncConnection, idle_before: datetime, started_before: datetime
+) -> int:
+    result = await conn.execute(
+        delete(sessions).where(
+            (sessions.c.last_seen_at < idle_before) | (sessions.c.started_at < started_before)
+        )
+    )
+    return int(result.rowcount or 0)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; every stored moment is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

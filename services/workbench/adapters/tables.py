@@ -1,0 +1,55 @@
+"""The workbench's own tables: sessions and sign-ins in progress, and the coded case facts it lists.
+
+No personal data beyond the session: a session row holds a hash of its cookie, the provider's
+subject (an opaque id), the caseflow role and the advisor id. Case rows hold coded fields only.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, DateTime, MetaData, String, Table
+
+from shared.assignee_projection import define_assignee_table
+from shared.outbox import define_messaging_tables
+
+metadata = MetaData()
+messaging = define_messaging_tables(metadata)
+
+# Who holds each case now (shared/assignee_projection.py, folded from routing.assignments.v1).
+current_assignees = define_assignee_table(metadata)
+
+# What intake.cases.v1 says of a case in codes: when it was opened, its categories and channel.
+case_summaries = Table(
+    "case_summaries",
+    metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("opened_at", DateTime(timezone=True), nullable=True),
+    Column("categories", JSON, nullable=False, default=list),
+    Column("channel", String(30), nullable=True),
+    Column("status", String(20), nullable=False, default="open"),  # open | closed | erased
+)
+
+# A signed-in browser. The cookie holds a random id; only its sha256 is stored, so a copy of the
+# database opens no session.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("subject", String(255), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("advisor_id", String(64), nullable=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+)
+
+# A sign-in sent to the provider and not back yet: the PKCE verifier and the nonce stay here,
+# keyed by the hash of the `state` the browser carries, for a few minutes and one use.
+sign_ins = Table(
+    "sign_ins",
+    metadata,
+    Column("state_hash", String(64), primary_key=True),
+    Column("code_verifier", String(128), nullable=False),
+    Column("nonce", String(64), nullable=False),
+    Column("lang", String(2), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,1 @@
+"""See services/workbench/__init__.py."""

@@ -1,0 +1,24 @@
+"""What a signed-in person may list: an advisor their own cases, a coordinator the escalated ones.
+
+Both lists are coded facts only (domain/case_list.py). Management lists no cases: its page points
+to the protected statistics, which reporting serves.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.workbench.adapters.case_summaries import ASSIGNEES, lines_of
+from services.workbench.domain.case_list import CaseLine, newest_first
+
+
+async def my_cases(engine: AsyncEngine, advisor_id: str) -> list[CaseLine]:
+    async with engine.connect() as conn:
+        lines = await lines_of(conn, await ASSIGNEES.cases_of(conn, advisor_id))
+    return newest_first([line for line in lines if line.status != "erased"])
+
+
+async def escalated_cases(engine: AsyncEngine) -> list[CaseLine]:
+    async with engine.connect() as conn:
+        lines = await lines_of(conn, await ASSIGNEES.escalated(conn))
+    return newest_first([line for line in lines if line.status == "open"])

@@ -1,0 +1,86 @@
+"""Signing in, staying signed in, and signing out: the use cases behind the workbench's pages.
+
+- `start`: a fresh authorization request (PKCE verifier, nonce, state) is remembered server-side
+  and the browser is sent to the provider.
+- `finish`: the provider's answer is matched to its sign-in by `state` (once, within ten minutes),
+  the code is redeemed with the verifier, the ID token verified, and a session begins. Any failure
+  is one reason code; nothing the provider or the browser sent is repeated.
+- `current`: the session of a cookie while it is alive (idle and absolute limits); each request
+  moves its idle limit on.
+- `end`: the session is deleted here; the caller sends the browser on to the provider's logout.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.workbench.adapters import session_store
+from services.workbench.adapters.oidc import OidcProvider, SignInFailed
+from services.workbench.adapters.session_store import PendingSignIn
+from services.workbench.domain.sessions import NotAllowed, Session, SessionPolicy, identity_of
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    cookie: str
+    session: Session
+    lang: str
+
+
+@dataclass
+class SignIn:
+    engine: AsyncEngine
+    provider: OidcProvider
+    policy: SessionPolicy
+
+    async def start(self, redirect_uri: str, lang: str, now: datetime) -> str:
+        request = await self.provider.authorization_request(redirect_uri, lang)
+        async with self.engine.begin() as conn:
+            pending = PendingSignIn(request.code_verifier, request.nonce, lang)
+            await session_store.remember_sign_in(conn, request.state, pending, now)
+        return request.url
+
+    async def finish(self, redirect_uri: str, state: str, code: str, now: datetime) -> SignedIn:
+        async with self.engine.begin() as conn:
+            pending = await session_store.take_sign_in(conn, state, now)
+        if pending is None:
+            raise SignInFailed("sign_in_unknown_or_expired")
+        claims = await self.provider.redeem(redirect_uri, code, pending.code_verifier, pending.nonce)
+        try:
+            identity = identity_of(claims)
+        except NotAllowed as exc:
+            raise SignInFailed(exc.reason) from exc
+        cookie = secrets.token_urlsafe(32)
+        session = Session(
+            identity.subject, identity.role, identity.advisor_id, secrets.token_urlsafe(32), now, now
+        )
+        async with self.engine.begin() as conn:
+            await session_store.store_session(conn, cookie, session)
+        return SignedIn(cookie, session, pending.lang)
+
+    async def current(self, cookie: str | None, now: datetime) -> Session | None:
+        if not cookie:
+            return None
+        async with self.engine.begin() as conn:
+            session = await session_store.load_session(conn, cookie)
+            if session is None:
+                return None
+            if not self.policy.alive(session, now):
+                await session_store.end_session(conn, cookie)
+                return None
+            await session_store.touch_session(conn, cookie, now)
+        return session
+
+    async def end(self, cookie: str) -> None:
+        async with self.engine.begin() as conn:
+            await session_store.end_session(conn, cookie)
+
+    async def forget_ended(self, now: datetime) -> int:
+        async with self.engine.begin() as conn:
+            return await session_store.forget_ended_sessions(
+                conn, now - self.policy.idle, now - self.policy.absolute
+            )

@@ -1,0 +1,200 @@
+"""The workbench's pages: sign in and out, an advisor's cases, the coordinators' queue.
+
+Every page is server-rendered and works without JavaScript. Each handler reads the request, calls
+one use case (application/), and answers with a page or a redirect. The session cookie is
+HttpOnly, SameSite=Lax and (by default) Secure with the `__Host-` prefix; every form carries the
+session's CSRF token, checked before anything changes. A page for another role answers 403, a
+request without a live session is sent to the start page.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import parse_qs, urlsplit
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from services.workbench.adapters.oidc import OidcProvider, SignInFailed
+from services.workbench.adapters.rendering import pages
+from services.workbench.application import case_lists
+from services.workbench.application.sign_in import SignIn
+from services.workbench.domain.sessions import Role, Session
+from services.workbench.metrics import WorkbenchMetrics
+from services.workbench.settings import WorkbenchSettings
+from shared.runtime import ServiceContext
+
+CALLBACK_PATH = "/auth/callback"
+HOME = {Role.ADVISOR: "/zaken", Role.COORDINATOR: "/wachtrij", Role.MANAGEMENT: "/statistieken"}
+
+
+def lang_of(request: Request) -> str:
+    return "en" if request.query_params.get("lang") == "en" else "nl"
+
+
+@dataclass(frozen=True)
+class PageResponses:
+    """Headers every page gets, and the cookie's name and attributes."""
+
+    settings: WorkbenchSettings
+
+    @property
+    def cookie_name(self) -> str:
+        return "__Host-caseflow-session" if self.settings.cookie_secure else "caseflow-session"
+
+    def headers(self) -> dict[str, str]:
+        issuer = urlsplit(self.settings.oidc_issuer)
+        provider = f"{issuer.scheme}://{issuer.netloc}" if issuer.netloc else ""
+        return {
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+            f"form-action 'self' {provider}; frame-ancestors 'none'; base-uri 'none'",
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        }
+
+    def page(self, html: str, status: int = 200) -> HTMLResponse:
+        return HTMLResponse(html, status_code=status, headers=self.headers())
+
+    def redirect(self, url: str) -> RedirectResponse:
+        return RedirectResponse(url, status_code=303, headers=self.headers())
+
+    def with_session(self, response: Response, cookie: str) -> Response:
+        max_age = self.settings.session_max_hours * 3600
+        response.set_cookie(
+            self.cookie_name,
+            cookie,
+            max_age=max_age,
+            path="/",
+            secure=self.settings.cookie_secure,
+            httponly=True,
+            samesite="lax",
+        )
+        return response
+
+    def without_session(self, response: Response) -> Response:
+        response.delete_cookie(self.cookie_name, path="/", secure=self.settings.cookie_secure, httponly=True)
+        return response
+
+
+class WorkbenchPages:
+    def __init__(
+        self,
+        settings: WorkbenchSettings,
+        provider: OidcProvider,
+        metrics: WorkbenchMetrics,
+        context: Callable[[], ServiceContext],
+    ) -> None:
+        self._settings = settings
+        self._metrics = metrics
+        self._provider = provider
+        self._context = context
+        self.out = PageResponses(settings)
+
+    def _sign_in(self) -> SignIn:
+        return SignIn(self._context().engine, self._provider, self._settings.session_policy())
+
+    def _now(self) -> datetime:
+        return self._context().clock()
+
+    def _redirect_uri(self, request: Request) -> str:
+        base = self._settings.public_url or str(request.base_url)
+        return base.rstrip("/") + CALLBACK_PATH
+
+    async def _session(self, request: Request) -> Session | None:
+        return await self._sign_in().current(request.cookies.get(self.out.cookie_name), self._now())
+
+    async def start(self, request: Request) -> Response:
+        session, lang = await self._session(request), lang_of(request)
+        if session is not None:
+            return self.out.redirect(f"{HOME[session.role]}?lang={lang}")
+        return self.out.page(pages.start_page(lang))
+
+    async def sign_in(self, request: Request) -> Response:
+        lang = lang_of(request)
+        try:
+            url = await self._sign_in().start(self._redirect_uri(request), lang, self._now())
+        except SignInFailed as failed:
+            return self.out.page(pages.problem_page(lang, failed.reason), status=503)
+        return self.out.redirect(url)
+
+    async def callback(self, request: Request) -> Response:
+        state, code = request.query_params.get("state", ""), request.query_params.get("code", "")
+        if request.query_params.get("error") or not state or not code:
+            return self.out.page(pages.problem_page(lang_of(request), "sign_in_cancelled"), status=400)
+        try:
+            done = await self._sign_in().finish(self._redirect_uri(request), state, code, self._now())
+        except SignInFailed as failed:
+            self._metrics.sign_ins.labels(failed.reason).inc()
+            return self.out.page(pages.problem_page(lang_of(request), failed.reason), status=401)
+        self._metrics.sign_ins.labels("signed_in").inc()
+        response = self.out.redirect(f"{HOME[done.session.role]}?lang={done.lang}")
+        return self.out.with_session(response, done.cookie)
+
+    async def sign_out(self, request: Request) -> Response:
+        session, lang = await self._session(request), lang_of(request)
+        if session is None:
+            return self.out.without_session(self.out.redirect(f"/?lang={lang}"))
+        if not csrf_matches(session, await request.body()):
+            self._metrics.refusals.labels("csrf_mismatch").inc()
+            return self.out.page(pages.notice_page(lang, session, "/", "csrf_title", "csrf_body"), status=403)
+        await self._sign_in().end(request.cookies[self.out.cookie_name])
+        after = (self._settings.public_url or str(request.base_url)).rstrip("/") + "/"
+        logout = await self._provider.logout_url(after)
+        return self.out.without_session(self.out.redirect(logout or f"/?lang={lang}"))
+
+    async def my_cases(self, request: Request) -> Response:
+        session, lang = await self._session(request), lang_of(request)
+        if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
+            return self._refused(session, lang)
+        lines = await case_lists.my_cases(self._context().engine, session.advisor_id)
+        return self.out.page(pages.case_list_page(lang, session, "/zaken", lines))
+
+    async def queue(self, request: Request) -> Response:
+        session, lang = await self._session(request), lang_of(request)
+        if session is None or session.role is not Role.COORDINATOR:
+            return self._refused(session, lang)
+        lines = await case_lists.escalated_cases(self._context().engine)
+        return self.out.page(pages.case_list_page(lang, session, "/wachtrij", lines))
+
+    async def statistics(self, request: Request) -> Response:
+        session, lang = await self._session(request), lang_of(request)
+        if session is None or session.role is not Role.MANAGEMENT:
+            return self._refused(session, lang)
+        html = pages.notice_page(lang, session, "/statistieken", "management_title", "management_intro")
+        return self.out.page(html)
+
+    def _refused(self, session: Session | None, lang: str) -> Response:
+        self._metrics.refusals.labels("no_session" if session is None else "wrong_role").inc()
+        if session is None:
+            return self.out.without_session(self.out.redirect(f"/?lang={lang}"))
+        html = pages.notice_page(lang, session, "/", "forbidden_title", "forbidden_body")
+        return self.out.page(html, status=403)
+
+
+def csrf_matches(session: Session, body: bytes) -> bool:
+    """The form's `csrf` field is the session's token (compared in constant time)."""
+    sent = parse_qs(body.decode("utf-8", errors="replace")).get("csrf", [""])[0]
+    return hmac.compare_digest(sent.encode(), session.csrf_token.encode())
+
+
+def workbench_routes(
+    settings: WorkbenchSettings, provider: OidcProvider, metrics: WorkbenchMetrics
+) -> Callable[[Callable[[], ServiceContext]], list[BaseRoute]]:
+    def routes(context: Callable[[], ServiceContext]) -> list[BaseRoute]:
+        p = WorkbenchPages(settings, provider, metrics, context)
+        return [
+            Route("/", p.start, methods=["GET"]),
+            Route("/inloggen", p.sign_in, methods=["GET"]),
+            Route(CALLBACK_PATH, p.callback, methods=["GET"]),
+            Route("/uitloggen", p.sign_out, methods=["POST"]),
+            Route("/zaken", p.my_cases, methods=["GET"]),
+            Route("/wachtrij", p.queue, methods=["GET"]),
+            Route("/statistieken", p.statistics, methods=["GET"]),
+        ]
+
+    return routes

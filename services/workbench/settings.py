@@ -1,0 +1,37 @@
+"""The workbench's configuration (WORKBENCH_ prefix)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from services.workbench.domain.sessions import SessionPolicy
+from shared.settings import ServiceSettings
+
+
+class WorkbenchSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="WORKBENCH_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./var/workbench.db"
+    # The OpenID Connect provider, by issuer URL (Keycloak: https://<host>/realms/<realm>), and this
+    # workbench's client there. Required: without a provider nobody can sign in.
+    oidc_issuer: str = ""
+    oidc_client_id: str = "caseflow-workbench"
+    oidc_client_secret: SecretStr = SecretStr("")
+    # The workbench's address as browsers reach it (https://workbench.example.nl). Empty: the
+    # address of each request, which is right only on a developer's machine.
+    public_url: str = ""
+    session_idle_minutes: Annotated[int, Field(ge=1, le=8 * 60)] = 30
+    session_max_hours: Annotated[int, Field(ge=1, le=24)] = 10
+    # Secure cookies travel only over https (and to http://127.0.0.1, which browsers treat as
+    # secure); switch off only for a plain-http test host that is not loopback.
+    cookie_secure: bool = True
+
+    def session_policy(self) -> SessionPolicy:
+        return SessionPolicy(
+            idle=timedelta(minutes=self.session_idle_minutes),
+            absolute=timedelta(hours=self.session_max_hours),
+        )
