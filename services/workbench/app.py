@@ -5,17 +5,37 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry
 
 import shared.contracts  # noqa: F401  (registers the event types)
+from services.workbench.adapters.mailer import SmtpMailer
 from services.workbench.adapters.oidc import OidcProvider
 from services.workbench.adapters.tables import messaging, metadata
+from services.workbench.application.notifying import NoticeSender
 from services.workbench.entrypoints.http_api import workbench_routes
 from services.workbench.entrypoints.kafka_handlers import CONSUMED_TOPICS
 from services.workbench.entrypoints.kafka_handlers import workbench_routes as consumer_routes
 from services.workbench.metrics import WorkbenchMetrics
 from services.workbench.settings import WorkbenchSettings
+from shared.periodic import Loop, every
 from shared.pipeline import Clock, utc_now
 from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime
 
 SERVICE = "workbench"
+
+
+def notice_sender(settings: WorkbenchSettings, ctx: ServiceContext, metrics: WorkbenchMetrics) -> list[Loop]:
+    """The periodic sender of notification e-mails; none without a mail server."""
+    if not settings.smtp_host:
+        return []
+    mailer = SmtpMailer(
+        settings.smtp_host,
+        settings.smtp_port,
+        settings.smtp_from,
+        settings.smtp_starttls,
+        settings.smtp_username,
+        settings.smtp_password.get_secret_value(),
+    )
+    url = settings.public_url or f"http://{settings.http_host}:{settings.http_port}"
+    sender = NoticeSender(ctx.engine, mailer, url, ctx.clock, on_outcome=metrics.count_notice)
+    return [every(settings.notify_every_seconds, sender.run_once, name="workbench_notify", cap=600.0)]
 
 
 def create_runtime(settings: WorkbenchSettings | None = None, *, clock: Clock = utc_now) -> ServiceRuntime:
@@ -27,8 +47,8 @@ def create_runtime(settings: WorkbenchSettings | None = None, *, clock: Clock = 
     registry = CollectorRegistry()
     metrics = WorkbenchMetrics.create(registry)
 
-    async def build(_ctx: ServiceContext) -> ServiceParts:
-        return ServiceParts(routes=consumer_routes())
+    async def build(ctx: ServiceContext) -> ServiceParts:
+        return ServiceParts(routes=consumer_routes(), background=notice_sender(settings, ctx, metrics))
 
     return ServiceRuntime(
         service=SERVICE,

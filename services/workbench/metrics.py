@@ -1,4 +1,5 @@
-"""The workbench's metrics: sign-ins by outcome, pages refused by reason. Codes only, never a name."""
+"""The workbench's metrics: sign-ins by outcome, pages refused by reason, notices by outcome. Codes
+only, never a name or an address."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from prometheus_client import CollectorRegistry, Counter
 class WorkbenchMetrics:
     sign_ins: Counter
     refusals: Counter
+    notices: Counter
+
+    def count_notice(self, outcome: str) -> None:
+        self.notices.labels(outcome).inc()
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> WorkbenchMetrics:
@@ -25,6 +30,12 @@ class WorkbenchMetrics:
                 "caseflow_workbench_page_refusals_total",
                 "Page requests refused: no_session, wrong_role, csrf_mismatch.",
                 ["reason"],
+                registry=registry,
+            ),
+            notices=Counter(
+                "caseflow_workbench_notices_total",
+                "Notification e-mails by outcome: sent, opted_out, failed (the mail server refused).",
+                ["outcome"],
                 registry=registry,
             ),
         )

@@ -30,6 +30,16 @@ class WorkbenchSettings(ServiceSettings):
     # secure); switch off only for a plain-http test host that is not loopback.
     cookie_secure: bool = True
 
+    # Neutral notification e-mails (domain/notifications.py). No host: no e-mails are sent (the
+    # notices wait in the database until one is configured).
+    smtp_host: str = ""
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 25
+    smtp_from: str = "caseflow@localhost"
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    notify_every_seconds: Annotated[float, Field(gt=0, le=3600)] = 15.0
+
     def session_policy(self) -> SessionPolicy:
         return SessionPolicy(
             idle=timedelta(minutes=self.session_idle_minutes),

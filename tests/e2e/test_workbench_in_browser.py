@@ -63,6 +63,14 @@ def test_an_advisor_signs_in_sees_her_cases_and_signs_out(
     assert "case-a1" in browser.source() and "case-b1" not in browser.source()
     assert axe_violations(browser) == []
     browser.screenshot(tmp_path / "my-cases.png")
+    browser.get(workbench.url + "/meldingen")
+    assert browser.title() == "E-mailberichten – Werkplek vertrouwenspersonen"
+    assert axe_violations(browser) == []
+    browser.click("label[for=mail-off]")  # the label chooses the radio button: they are wired up
+    assert browser.submit("form:not(.signout) button") == "E-mailberichten – Werkplek vertrouwenspersonen"
+    assert 'id="mail-off" name="email" value="off" checked' in browser.source()
+    browser.screenshot(tmp_path / "notifications.png")
+    browser.get(workbench.url + "/zaken")
     assert browser.submit("a.lang") == "My cases – Confidential advisors' workbench"
     assert axe_violations(browser) == []
     browser.submit(".signout button")  # ends the session here and at Keycloak

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from devinfra.keycloak import KeycloakNode
+from services.workbench.adapters.tables import notification_addresses
 from shared.contracts.routing import RoutingEscalated
 from tests.support.html_page import Page
 from tests.support.keycloak import Browser, realm_users
@@ -168,3 +170,40 @@ def test_an_idle_session_ends_and_an_active_one_does_not(
         assert gone.status_code == 303 and gone.headers["location"] == "/?lang=nl"
         workbench.clock.advance(-(idle + timedelta(seconds=1)))
         assert anna.http.get(f"{workbench.url}/zaken").status_code == 303  # deleted, not just hidden
+
+
+def test_an_advisors_sign_in_gives_the_notification_address_and_switching_off_forgets_it(
+    workbench: WorkbenchServer, keycloak_node: KeycloakNode
+) -> None:
+    def stored_address() -> tuple[str | None, bool] | None:
+        async def read() -> tuple[str | None, bool] | None:
+            context = workbench._context()
+            async with context.engine.connect() as conn:
+                a = notification_addresses
+                row = (
+                    await conn.execute(select(a.c.email, a.c.opted_out).where(a.c.advisor_id == "adv-anna"))
+                ).first()
+            return (row.email, row.opted_out) if row is not None else None
+
+        return workbench.run(read())
+
+    with signed_in(workbench, keycloak_node, "anna") as anna:
+        email, opted_out = stored_address() or (None, True)
+        assert email is not None and "@" in email and not opted_out
+        page = anna.http.get(f"{workbench.url}/meldingen")
+        assert page.status_code == 200 and 'id="mail-on"' in page.text
+        assert (
+            anna.http.post(f"{workbench.url}/meldingen", data={"email": "off"}).status_code == 403
+        )  # no CSRF
+        csrf = next(
+            i.attrs["value"] for i in Page(page.text).root.find_all("input") if i.attrs.get("name") == "csrf"
+        )
+        assert (
+            anna.http.post(f"{workbench.url}/meldingen", data={"email": "off", "csrf": csrf}).status_code
+            == 303
+        )
+        assert stored_address() == (None, True)
+    with signed_in(workbench, keycloak_node, "anna"):
+        assert stored_address() == (None, True)  # signing in again does not bring the address back
+    with signed_in(workbench, keycloak_node, "coordinator") as coordinator:
+        assert coordinator.http.get(f"{workbench.url}/meldingen").status_code == 403

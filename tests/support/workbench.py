@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import uvicorn
 from starlette.applications import Starlette
@@ -26,6 +27,8 @@ from shared.envelope import EventPayload
 from tests.support.in_process import Bus, InProcess
 from tests.support.keycloak import client_secret
 from tests.support.scheduling_events import envelope_bytes
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -77,7 +80,11 @@ class WorkbenchServer:
 
     def feed(self, topic: str, *payloads: EventPayload) -> None:
         records = [(key, value) for _id, key, value in (envelope_bytes(p) for p in payloads)]
-        asyncio.run_coroutine_threadsafe(self.service.feed(topic, records), self._loop).result(30)
+        self.run(self.service.feed(topic, records))
+
+    def run(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run `work` on the server's event loop (its database engine lives there)."""
+        return asyncio.run_coroutine_threadsafe(work, self._loop).result(30)
 
     def stop(self) -> None:
         self._server.should_exit = True

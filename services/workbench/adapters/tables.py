@@ -6,7 +6,7 @@ subject (an opaque id), the caseflow role and the advisor id. Case rows hold cod
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, MetaData, String, Table
+from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, MetaData, String, Table
 
 from shared.assignee_projection import define_assignee_table
 from shared.outbox import define_messaging_tables
@@ -52,4 +52,32 @@ sign_ins = Table(
     Column("nonce", String(64), nullable=False),
     Column("lang", String(2), nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=False),
+)
+
+# Notices to send (domain/notifications.py), written in the transaction that consumed their cause:
+# the id derives from the cause, so a redelivery adds nothing. `sent_at` is set once the mail server
+# took the message; `outcome` says sent | opted_out.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("notice_id", String(36), primary_key=True),
+    Column("advisor_id", String(64), nullable=False, index=True),
+    Column("reason", String(30), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True, index=True),
+    Column("outcome", String(20), nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+)
+
+# Where an advisor wants to be told, and whether at all. The address comes from the advisor's own
+# sign-in (the provider's `email` claim); it is the one fact about a person the workbench keeps
+# beyond a session, and it goes when the advisor switches the e-mails off (D38).
+notification_addresses = Table(
+    "notification_addresses",
+    metadata,
+    Column("advisor_id", String(64), primary_key=True),
+    Column("email", String(320), nullable=True),
+    Column("lang", String(2), nullable=False, default="nl"),
+    Column("opted_out", Boolean, nullable=False, default=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

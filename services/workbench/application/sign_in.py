@@ -4,7 +4,8 @@
   and the browser is sent to the provider.
 - `finish`: the provider's answer is matched to its sign-in by `state` (once, within ten minutes),
   the code is redeemed with the verifier, the ID token verified, and a session begins. Any failure
-  is one reason code; nothing the provider or the browser sent is repeated.
+  is one reason code; nothing the provider or the browser sent is repeated. An advisor's e-mail
+  address (the `email` claim) is kept for their notifications unless they switched them off.
 - `current`: the session of a cookie while it is alive (idle and absolute limits); each request
   moves its idle limit on.
 - `end`: the session is deleted here; the caller sends the browser on to the provider's logout.
@@ -18,7 +19,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.workbench.adapters import session_store
+from services.workbench.adapters import notification_store, session_store
 from services.workbench.adapters.oidc import OidcProvider, SignInFailed
 from services.workbench.adapters.session_store import PendingSignIn
 from services.workbench.domain.sessions import NotAllowed, Session, SessionPolicy, identity_of
@@ -54,12 +55,15 @@ class SignIn:
             identity = identity_of(claims)
         except NotAllowed as exc:
             raise SignInFailed(exc.reason) from exc
+        email = claims.get("email")
         cookie = secrets.token_urlsafe(32)
         session = Session(
             identity.subject, identity.role, identity.advisor_id, secrets.token_urlsafe(32), now, now
         )
         async with self.engine.begin() as conn:
             await session_store.store_session(conn, cookie, session)
+            if identity.advisor_id is not None and isinstance(email, str) and "@" in email:
+                await notification_store.remember_address(conn, identity.advisor_id, email, pending.lang, now)
         return SignedIn(cookie, session, pending.lang)
 
     async def current(self, cookie: str | None, now: datetime) -> Session | None:

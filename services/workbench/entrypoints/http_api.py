@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Route
 
 from services.workbench.adapters.oidc import OidcProvider, SignInFailed
 from services.workbench.adapters.rendering import pages
-from services.workbench.application import case_lists
+from services.workbench.application import case_lists, preferences
 from services.workbench.application.sign_in import SignIn
 from services.workbench.domain.sessions import Role, Session
 from services.workbench.metrics import WorkbenchMetrics
@@ -140,8 +140,7 @@ class WorkbenchPages:
         if session is None:
             return self.out.without_session(self.out.redirect(f"/?lang={lang}"))
         if not csrf_matches(session, await request.body()):
-            self._metrics.refusals.labels("csrf_mismatch").inc()
-            return self.out.page(pages.notice_page(lang, session, "/", "csrf_title", "csrf_body"), status=403)
+            return self._csrf_refused(session, lang)
         await self._sign_in().end(request.cookies[self.out.cookie_name])
         after = (self._settings.public_url or str(request.base_url)).rstrip("/") + "/"
         logout = await self._provider.logout_url(after)
@@ -153,6 +152,23 @@ class WorkbenchPages:
             return self._refused(session, lang)
         lines = await case_lists.my_cases(self._context().engine, session.advisor_id)
         return self.out.page(pages.case_list_page(lang, session, "/zaken", lines))
+
+    async def preferences(self, request: Request) -> Response:
+        session, lang = await self._session(request), lang_of(request)
+        if session is None or session.advisor_id is None:
+            return self._refused(session, lang)
+        choice = await preferences.choice_of(self._context().engine, session.advisor_id)
+        return self.out.page(pages.preferences_page(lang, session, choice))
+
+    async def choose_preferences(self, request: Request) -> Response:
+        session, lang, body = await self._session(request), lang_of(request), await request.body()
+        if session is None or session.advisor_id is None:
+            return self._refused(session, lang)
+        if not csrf_matches(session, body):
+            return self._csrf_refused(session, lang)
+        on = form_field(body, "email") != "off"
+        await preferences.choose(self._context().engine, session.advisor_id, on, self._now())
+        return self.out.redirect(f"/meldingen?lang={lang}")
 
     async def queue(self, request: Request) -> Response:
         session, lang = await self._session(request), lang_of(request)
@@ -168,6 +184,10 @@ class WorkbenchPages:
         html = pages.notice_page(lang, session, "/statistieken", "management_title", "management_intro")
         return self.out.page(html)
 
+    def _csrf_refused(self, session: Session, lang: str) -> Response:
+        self._metrics.refusals.labels("csrf_mismatch").inc()
+        return self.out.page(pages.notice_page(lang, session, "/", "csrf_title", "csrf_body"), status=403)
+
     def _refused(self, session: Session | None, lang: str) -> Response:
         self._metrics.refusals.labels("no_session" if session is None else "wrong_role").inc()
         if session is None:
@@ -176,9 +196,14 @@ class WorkbenchPages:
         return self.out.page(html, status=403)
 
 
+def form_field(body: bytes, name: str) -> str:
+    """One field of an application/x-www-form-urlencoded body ("" when absent)."""
+    return parse_qs(body.decode("utf-8", errors="replace")).get(name, [""])[0]
+
+
 def csrf_matches(session: Session, body: bytes) -> bool:
     """The form's `csrf` field is the session's token (compared in constant time)."""
-    sent = parse_qs(body.decode("utf-8", errors="replace")).get("csrf", [""])[0]
+    sent = form_field(body, "csrf")
     return hmac.compare_digest(sent.encode(), session.csrf_token.encode())
 
 
@@ -193,6 +218,8 @@ def workbench_routes(
             Route(CALLBACK_PATH, p.callback, methods=["GET"]),
             Route("/uitloggen", p.sign_out, methods=["POST"]),
             Route("/zaken", p.my_cases, methods=["GET"]),
+            Route("/meldingen", p.preferences, methods=["GET"]),
+            Route("/meldingen", p.choose_preferences, methods=["POST"]),
             Route("/wachtrij", p.queue, methods=["GET"]),
             Route("/statistieken", p.statistics, methods=["GET"]),
         ]

@@ -1,6 +1,7 @@
-"""The workbench's consumers: who holds each case (routing.assignments.v1, the shared projection)
-and each case's coded facts (intake.cases.v1). Nothing sealed is opened here; other event types
-are skipped (shared/dispatch.py)."""
+"""The workbench's consumers: who holds each case (routing.assignments.v1, the shared projection),
+each case's coded facts (intake.cases.v1), and the notices they cause (a new assignment, a client's
+message, a legal deadline coming due, a moved meeting: domain/notifications.py), written in the same
+transaction. Nothing sealed is opened here; other event types are skipped (shared/dispatch.py)."""
 
 from __future__ import annotations
 
@@ -9,25 +10,68 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.workbench.adapters import case_summaries
+from services.workbench.adapters import case_summaries, notification_store
+from services.workbench.domain.notifications import Reason, notice
 from shared.assignee_projection import AssigneeChange
-from shared.contracts.intake import CaseClosed, CaseOpened, CasePersonalDataErased
+from shared.contracts.intake import (
+    CaseClosed,
+    CaseOpened,
+    CasePersonalDataErased,
+    ClientMessagePosted,
+    LegalDeadlineDue,
+)
 from shared.contracts.routing import AdvisorAssigned, CaseReassigned, RoutingEscalated
+from shared.contracts.scheduling import MeetingScheduled
 from shared.dispatch import Dispatch
 from shared.outbox import Outgoing
 from shared.pipeline import Decoded, Route, tolerant_envelope_decoder
-from shared.topics import INTAKE_CASES, ROUTING_ASSIGNMENTS
+from shared.topics import INTAKE_CASES, ROUTING_ASSIGNMENTS, SCHEDULING_MEETINGS
 
-CONSUMED_TOPICS = (INTAKE_CASES.name, ROUTING_ASSIGNMENTS.name)
+CONSUMED_TOPICS = (INTAKE_CASES.name, ROUTING_ASSIGNMENTS.name, SCHEDULING_MEETINGS.name)
 
 
 async def routing_decided(
     conn: AsyncConnection,
     decision: AdvisorAssigned | CaseReassigned | RoutingEscalated,
-    _m: Decoded,
-    _now: datetime,
+    m: Decoded,
+    now: datetime,
 ) -> Sequence[Outgoing]:
-    await case_summaries.ASSIGNEES.apply(conn, AssigneeChange.of(decision))
+    change = AssigneeChange.of(decision)
+    previous = await case_summaries.ASSIGNEES.apply(conn, change)
+    if change.advisor_id is not None and change.advisor_id != previous:
+        new_case = notice(m.message_id, change.advisor_id, Reason.NEW_ASSIGNMENT)
+        await notification_store.add_notice(conn, new_case, now)
+    return []
+
+
+async def tell_assignee(
+    conn: AsyncConnection, case_id: str, m: Decoded, reason: Reason, now: datetime
+) -> None:
+    advisor_id = await case_summaries.ASSIGNEES.assignee_of(conn, case_id)
+    if advisor_id is not None:
+        await notification_store.add_notice(conn, notice(m.message_id, advisor_id, reason), now)
+
+
+async def client_wrote(
+    conn: AsyncConnection, posted: ClientMessagePosted, m: Decoded, now: datetime
+) -> Sequence[Outgoing]:
+    await tell_assignee(conn, posted.case_id, m, Reason.CLIENT_MESSAGE, now)
+    return []
+
+
+async def deadline_due(
+    conn: AsyncConnection, due: LegalDeadlineDue, m: Decoded, now: datetime
+) -> Sequence[Outgoing]:
+    await tell_assignee(conn, due.case_id, m, Reason.DEADLINE_DUE, now)
+    return []
+
+
+async def meeting_scheduled(
+    conn: AsyncConnection, meeting: MeetingScheduled, m: Decoded, now: datetime
+) -> Sequence[Outgoing]:
+    if meeting.calendar_sequence > 0:  # moved or rescheduled; a first booking the advisor asked for
+        moved = notice(m.message_id, meeting.advisor_id, Reason.MEETING_MOVED)
+        await notification_store.add_notice(conn, moved, now)
     return []
 
 
@@ -63,6 +107,9 @@ DISPATCH = Dispatch(
         CaseOpened: case_opened,
         CaseClosed: case_closed,
         CasePersonalDataErased: case_erased,
+        ClientMessagePosted: client_wrote,
+        LegalDeadlineDue: deadline_due,
+        MeetingScheduled: meeting_scheduled,
     }
 )
 

@@ -59,7 +59,7 @@ def _stylesheet() -> Markup:
 def _nav(session: Session | None, lang: str, path: str) -> list[NavItem]:
     t = TEXT[lang]
     items = {
-        Role.ADVISOR: [("/zaken", t["my_cases"])],
+        Role.ADVISOR: [("/zaken", t["my_cases"]), ("/meldingen", t["prefs_title"])],
         Role.COORDINATOR: [("/wachtrij", t["queue"])],
         Role.MANAGEMENT: [("/statistieken", t["management_title"])],
     }
@@ -136,3 +136,9 @@ def case_list_page(lang: str, session: Session, path: str, lines: list[CaseLine]
 def notice_page(lang: str, session: Session | None, path: str, title_key: str, body_key: str) -> str:
     t = TEXT[lang]
     return render("notice.html.j2", lang, t[title_key], session, path, body=t[body_key])
+
+
+def preferences_page(lang: str, session: Session, choice: Any) -> str:
+    return render(
+        "preferences.html.j2", lang, TEXT[lang]["prefs_title"], session, "/meldingen", choice=choice
+    )

@@ -49,6 +49,19 @@ TEXT: dict[str, dict[str, Any]] = {
             "U ziet in caseflow geen meldingen. De beschermde cijfers per organisatie vindt u in "
             "de rapportage."
         ),
+        "prefs_title": "E-mailberichten",
+        "prefs_intro": (
+            "Wilt u een e-mail krijgen als er iets nieuws voor u is, zoals een nieuwe melding of een "
+            "bericht van een melder? De e-mail zegt alleen dat er iets nieuws is, nooit waarover."
+        ),
+        "prefs_now": "Nu",
+        "prefs_on": "aan",
+        "prefs_off": "uit",
+        "prefs_no_address": "Uw e-mailadres is nog niet bekend; log nog één keer in.",
+        "prefs_legend": "E-mail bij iets nieuws",
+        "prefs_choose_on": "Ja, stuur mij een e-mail",
+        "prefs_choose_off": "Nee, geen e-mails (uw e-mailadres wordt dan vergeten)",
+        "prefs_save": "Opslaan",
         "col_case": "Melding",
         "col_opened": "Binnengekomen",
         "col_categories": "Onderwerp",
@@ -114,6 +127,19 @@ TEXT: dict[str, dict[str, Any]] = {
         "management_intro": (
             "You see no cases in caseflow. The protected figures per organisation are in the report."
         ),
+        "prefs_title": "E-mail notifications",
+        "prefs_intro": (
+            "Do you want an e-mail when there is something new for you, such as a new case or a "
+            "message from a client? The e-mail only says that there is something new, never what."
+        ),
+        "prefs_now": "Now",
+        "prefs_on": "on",
+        "prefs_off": "off",
+        "prefs_no_address": "Your e-mail address is not known yet; sign in once more.",
+        "prefs_legend": "E-mail when there is something new",
+        "prefs_choose_on": "Yes, send me an e-mail",
+        "prefs_choose_off": "No e-mails (your e-mail address is then forgotten)",
+        "prefs_save": "Save",
         "col_case": "Case",
         "col_opened": "Received",
         "col_categories": "Subject",

@@ -1,0 +1,189 @@
+"""Neutral notification e-mails through a real SMTP server (aiosmtpd): who is told, that it says
+nothing about the case (marker sweep over every byte sent), and that each is sent once, under
+redelivery and repeated runs. The workbench is built by its composition root on SQLite and fed in
+process (no broker)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from services.workbench.adapters import notification_store
+from services.workbench.adapters.mailer import MailNotSent, SmtpMailer
+from services.workbench.adapters.tables import notification_addresses, notifications
+from services.workbench.app import create_runtime
+from services.workbench.application.notifying import NoticeSender
+from services.workbench.settings import WorkbenchSettings
+from shared.contracts.intake import ClientMessagePosted, LegalDeadlineDue
+from shared.contracts.scheduling import MeetingScheduled
+from shared.envelope import EventPayload
+from tests.support.in_process import Bus, InProcess
+from tests.support.scheduling_events import (
+    ASSIGNMENTS,
+    CASES,
+    MEETINGS,
+    assigned,
+    case_opened,
+    envelope_bytes,
+    reassigned,
+    sealed,
+)
+from tests.support.smtp import Inbox, smtp_server
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+MARKER = "case-MARKER7"
+ADDRESSES = {"adv-anna": "anna@example.org", "adv-bram": "bram@example.org"}
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+async def workbench(tmp_path: Path) -> AsyncIterator[InProcess]:
+    settings = WorkbenchSettings(
+        kafka_bootstrap="127.0.0.1:9", database_url=f"sqlite+aiosqlite:///{tmp_path}/workbench.db"
+    )
+    service = await InProcess(create_runtime(settings, clock=lambda: NOW), Bus()).start()
+    assert service.context is not None
+    async with service.context.engine.begin() as conn:
+        for advisor_id, address in ADDRESSES.items():
+            await notification_store.remember_address(conn, advisor_id, address, "nl", NOW)
+    try:
+        yield service
+    finally:
+        await service.stop()
+
+
+def sender(workbench: InProcess, port: int) -> NoticeSender:
+    assert workbench.context is not None
+    mailer = SmtpMailer("127.0.0.1", port, "caseflow@example.org")
+    return NoticeSender(workbench.context.engine, mailer, "https://werkplek.example.nl", lambda: NOW)
+
+
+def records(*payloads: EventPayload) -> list[tuple[bytes, bytes]]:
+    return [(key, value) for _id, key, value in (envelope_bytes(p) for p in payloads)]
+
+
+def client_message(case_id: str) -> ClientMessagePosted:
+    return ClientMessagePosted(case_id=case_id, message_id="m-1", posted_at=NOW, content=sealed(case_id))
+
+
+def moved(case_id: str, advisor_id: str, sequence: int) -> MeetingScheduled:
+    return MeetingScheduled.model_validate(
+        {
+            "meeting_id": "mt-1",
+            "case_id": case_id,
+            "advisor_id": advisor_id,
+            "start": NOW,
+            "end": NOW,
+            "mode": "phone",
+            "neutral_title": "Afspraak",
+            "reason_code": "moved",
+            "scheduled_at": NOW,
+            "calendar_sequence": sequence,
+        }
+    )
+
+
+def recipients(inbox: Inbox) -> list[str]:
+    return sorted(r for rcpts in inbox.recipients for r in rcpts)
+
+
+async def test_a_new_assignment_tells_the_advisor_once_in_words_that_say_nothing_about_the_case(
+    workbench: InProcess, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    await workbench.feed(CASES, records(case_opened(MARKER)))
+    assignment = records(assigned(MARKER, "adv-anna"))
+    await workbench.feed(ASSIGNMENTS, assignment)
+    await workbench.feed(ASSIGNMENTS, assignment)  # redelivered: the inbox drops it
+    send = sender(workbench, port)
+    assert await send.run_once() == 1
+    assert await send.run_once() == 0  # nothing twice
+    assert recipients(inbox) == ["anna@example.org"]
+    [message] = inbox.messages
+    assert message["Subject"] == "Er is iets nieuws voor u in caseflow"
+    assert message["Message-ID"].endswith("@caseflow.invalid>")
+    raw = inbox.raw[0].decode("utf-8", errors="replace").lower()
+    for secret in (MARKER.lower(), "adv-anna", "labour", "arbeidsconflict", "new_assignment", "web", "2025"):
+        assert secret not in raw.replace("werkplek.example.nl", ""), secret
+
+
+async def test_a_client_message_and_a_deadline_tell_the_current_assignee_only(
+    workbench: InProcess, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    await workbench.feed(ASSIGNMENTS, records(assigned("case-1", "adv-anna")))
+    await workbench.feed(ASSIGNMENTS, records(reassigned("case-1", "adv-bram")))  # anna has a conflict
+    due = LegalDeadlineDue(
+        case_id="case-1", deadline="feedback", due_on=NOW.date(), days_left=3, noticed_at=NOW
+    )
+    await workbench.feed(CASES, records(client_message("case-1"), due))
+    await workbench.feed(CASES, records(client_message("case-unknown")))  # nobody holds it: nobody told
+    assert await sender(workbench, port).run_once() == 4
+    assert recipients(inbox) == ["anna@example.org"] + ["bram@example.org"] * 3
+
+
+async def test_a_moved_meeting_tells_its_advisor_and_a_first_booking_does_not(
+    workbench: InProcess, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    await workbench.feed(MEETINGS, records(moved("case-1", "adv-bram", 0), moved("case-1", "adv-bram", 1)))
+    assert await sender(workbench, port).run_once() == 1
+    assert recipients(inbox) == ["bram@example.org"]
+
+
+async def test_an_advisor_who_switched_the_emails_off_gets_none_and_their_address_is_forgotten(
+    workbench: InProcess, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    assert workbench.context is not None
+    engine = workbench.context.engine
+    async with engine.begin() as conn:
+        await notification_store.set_opted_out(conn, "adv-anna", True, NOW)
+        await notification_store.remember_address(
+            conn, "adv-anna", "anna@example.org", "nl", NOW
+        )  # signs in again
+    await workbench.feed(ASSIGNMENTS, records(assigned("case-1", "adv-anna")))
+    assert await sender(workbench, port).run_once() == 1
+    assert inbox.messages == []
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                select(notification_addresses).where(notification_addresses.c.advisor_id == "adv-anna")
+            )
+        ).one()
+        outcome = (await conn.execute(select(notifications.c.outcome))).scalar_one()
+    assert (row.email, row.opted_out, outcome) == (None, True, "opted_out")
+
+
+async def test_a_mail_server_that_is_down_delays_the_notice_and_loses_nothing(
+    workbench: InProcess, smtp: tuple[Inbox, int], unused_port: int
+) -> None:
+    inbox, port = smtp
+    await workbench.feed(ASSIGNMENTS, records(assigned("case-1", "adv-anna")))
+    with pytest.raises(MailNotSent):
+        await sender(workbench, unused_port).run_once()
+    assert workbench.context is not None
+    async with workbench.context.engine.connect() as conn:
+        attempts: Any = (await conn.execute(select(notifications.c.attempts, notifications.c.sent_at))).one()
+    assert (attempts.attempts, attempts.sent_at) == (1, None)
+    assert await sender(workbench, port).run_once() == 1
+    assert recipients(inbox) == ["anna@example.org"]
+
+
+@pytest.fixture
+def unused_port() -> int:
+    from devinfra.ports import free_port
+
+    return free_port()
