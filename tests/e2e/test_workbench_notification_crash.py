@@ -1,0 +1,97 @@
+"""Each notice is one e-mail, across SIGKILLs of the workbench process while it sends.
+
+The workbench runs as a process (`caseflow serve workbench`) on a real broker; routing's decisions
+for 40 cases are produced to its topic, and a real SMTP server (aiosmtpd, 50 ms a message) takes
+the mail. The process is killed with SIGKILL three times while the e-mails go out and restarted.
+At the end every notice has arrived, and none twice (counted by Message-ID, which derives from the
+notice). The one window that could still repeat a message (the server has taken it, the process
+dies before recording that) is a few instructions wide; docs/decisions.md D38 says why it remains.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from services.workbench.adapters import notification_store
+from services.workbench.adapters.tables import metadata
+from shared.db import create_all, make_engine
+from tests.support.kafka_io import create_topics, produce
+from tests.support.processes import ServiceProcess
+from tests.support.scheduling_events import assigned, envelope_bytes
+from tests.support.smtp import Inbox, message_ids, smtp_server
+
+pytestmark = pytest.mark.e2e
+
+TOTAL = 40
+KILL_AT = (6, 16, 28)  # messages received when the process is killed
+TOPICS = ("intake.cases.v1", "routing.assignments.v1", "scheduling.meetings.v1")
+ADDRESSES = {"adv-anna": "anna@example.org", "adv-bram": "bram@example.org"}
+
+
+async def prepared_database(url: str) -> None:
+    """The workbench's database with the two advisors' addresses (as their sign-in would leave it)."""
+    engine = make_engine(url)
+    await create_all(engine, metadata)
+    async with engine.begin() as conn:
+        for advisor_id, address in ADDRESSES.items():
+            await notification_store.remember_address(conn, advisor_id, address, "nl", datetime.now(UTC))
+    await engine.dispose()
+
+
+def wait_until_received(inbox: Inbox, count: int, workbench: ServiceProcess, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while len(set(message_ids(inbox))) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{len(set(message_ids(inbox)))} of {count} e-mails; see {workbench.log_path}"
+            )
+        time.sleep(0.02)
+
+
+def test_every_notice_is_one_email_across_three_sigkills(kafka_bootstrap: str, tmp_path: Path) -> None:
+    prefix = f"t-notify-{uuid.uuid4().hex[:8]}."
+    asyncio.run(
+        create_topics(kafka_bootstrap, [prefix + t for t in (*TOPICS, *(f"{t}.dlq" for t in TOPICS))])
+    )
+    database = f"sqlite+aiosqlite:///{tmp_path}/workbench.db"
+    asyncio.run(prepared_database(database))
+    with smtp_server(delay=0.05) as (inbox, port):
+        workbench = ServiceProcess(
+            "workbench",
+            {
+                "WORKBENCH_KAFKA_BOOTSTRAP": kafka_bootstrap,
+                "WORKBENCH_TOPIC_PREFIX": prefix,
+                "WORKBENCH_DATABASE_URL": database,
+                "WORKBENCH_SMTP_HOST": "127.0.0.1",
+                "WORKBENCH_SMTP_PORT": str(port),
+                "WORKBENCH_NOTIFY_EVERY_SECONDS": "0.2",
+            },
+            tmp_path / "workbench.log",
+        )
+        workbench.start()
+        try:
+            decisions = [assigned(f"case-{n:02d}", ("adv-anna", "adv-bram")[n % 2]) for n in range(TOTAL)]
+            records = [(key, value) for _id, key, value in (envelope_bytes(d) for d in decisions)]
+            asyncio.run(produce(kafka_bootstrap, prefix + "routing.assignments.v1", records))
+            for received in KILL_AT:
+                wait_until_received(inbox, received, workbench)
+                workbench.kill()
+                workbench.start()
+            wait_until_received(inbox, TOTAL, workbench)
+        finally:
+            workbench.stop()
+    copies = Counter(message_ids(inbox))
+    assert len(copies) == TOTAL
+    assert [mid for mid, n in copies.items() if n > 1] == []  # none twice
+    assert workbench.starts == 1 + len(KILL_AT)
+    assert sorted(Counter(r for rcpts in inbox.recipients for r in rcpts).values()) == [
+        TOTAL // 2,
+        TOTAL // 2,
+    ]
