@@ -133,6 +133,9 @@ def test_sign_out_needs_the_csrf_token_and_then_ends_the_session_here_and_at_the
         assert out.status_code == 303
         assert out.headers["location"].startswith(f"{keycloak_node.issuer}/protocol/openid-connect/logout?")
         assert "post_logout_redirect_uri=" in out.headers["location"]
+        at_provider = anna.http.get(out.headers["location"])  # Keycloak accepts the way back
+        assert at_provider.status_code in (200, 302, 303), at_provider.text[:300]
+        assert "invalid" not in at_provider.text.lower(), at_provider.text[:300]
         again = anna.http.get(f"{workbench.url}/zaken")
         assert again.status_code == 303 and again.headers["location"] == "/?lang=nl"
 
