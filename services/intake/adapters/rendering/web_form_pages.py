@@ -9,15 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
-
 from services.intake.adapters.rendering.web_form_texts import TEXT
 from shared.codes import CATEGORY_LABELS, Category
+from shared.html_templates import inline_stylesheet, template_environment
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -37,23 +34,11 @@ class CategoryChoice:
     ticked: bool
 
 
-@cache
-def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html", "html.j2"]),
-        undefined=StrictUndefined,
-    )
-
-
-@cache
-def _stylesheet() -> Markup:
-    return Markup((TEMPLATES / "web_form.css").read_text(encoding="utf-8"))
-
-
 def _render(name: str, lang: str, title: str, **values: Any) -> str:
-    template = _environment().get_template(name)
-    return template.render(lang=lang, title=title, css=_stylesheet(), t=TEXT[lang], **values)
+    template = template_environment(TEMPLATES).get_template(name)
+    return template.render(
+        lang=lang, title=title, css=inline_stylesheet(TEMPLATES / "web_form.css"), t=TEXT[lang], **values
+    )
 
 
 def problem_of(lang: str, reason: str) -> Problem:

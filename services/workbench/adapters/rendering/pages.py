@@ -8,18 +8,15 @@ Dates are shown in the Netherlands' time zone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
 
 from services.workbench.adapters.rendering.texts import CHANNEL_LABELS, TEXT
 from services.workbench.domain.case_list import CaseLine
 from services.workbench.domain.sessions import Role, Session
 from shared.codes import CATEGORY_LABELS, Category
+from shared.html_templates import inline_stylesheet, template_environment
 
 TEMPLATES = Path(__file__).parent / "templates"
 ZONE = ZoneInfo("Europe/Amsterdam")
@@ -42,20 +39,6 @@ class LineView:
     status: str
 
 
-@cache
-def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html", "html.j2"]),
-        undefined=StrictUndefined,
-    )
-
-
-@cache
-def _stylesheet() -> Markup:
-    return Markup((TEMPLATES / "workbench.css").read_text(encoding="utf-8"))
-
-
 def _nav(session: Session | None, lang: str, path: str) -> list[NavItem]:
     t = TEXT[lang]
     items = {
@@ -70,12 +53,12 @@ def _nav(session: Session | None, lang: str, path: str) -> list[NavItem]:
 def render(name: str, lang: str, title: str, session: Session | None, path: str, **values: Any) -> str:
     other = "en" if lang == "nl" else "nl"
     return (
-        _environment()
+        template_environment(TEMPLATES)
         .get_template(name)
         .render(
             lang=lang,
             title=title,
-            css=_stylesheet(),
+            css=inline_stylesheet(TEMPLATES / "workbench.css"),
             t=TEXT[lang],
             session=session,
             nav=_nav(session, lang, path),
