@@ -143,10 +143,10 @@ class AdvisorCommandGate:
             verified = await self._verify(conn, command, now, published_at)
         except AuthError as exc:
             return Refusal(exc.reason, proven=False)
-        if command.case_id is not None and (
-            reason := await may_act(conn, command.case_id, verified.advisor_id)
-        ):
-            return Refusal(reason, proven=True)
+        if command.case_id is not None:
+            reason = await may_act(conn, command.case_id, verified.advisor_id)
+            if reason is not None:
+                return Refusal(reason, proven=True)
         try:
             await claim_token_once(conn, self.used_tokens, verified, now)
         except AuthError as exc:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,10 @@ from services.scheduling.adapters.projection import ASSIGNEES as SCHEDULING_ASSI
 from services.scheduling.app import create_runtime as create_scheduling
 from services.scheduling.settings import SchedulingSettings
 from shared.assignee_projection import assignee_change
-from shared.auth import authorize_command
+from shared.auth import authorize_command, public_key_to_b64
 from shared.codes import Category, Channel, ClientRole
 from shared.contracts.advisor_actions import AssignEscalatedCase
+from shared.contracts.directory import AdvisorKeyRegistered, CoordinatorAppointed
 from shared.contracts.intake import CaseOpened
 from shared.crypto import CaseCipher
 from shared.envelope import decode_envelope, new_envelope
@@ -226,6 +227,38 @@ async def test_an_advisor_who_is_no_coordinator_is_refused(routing: Routing) -> 
         CASE,
         "adv-anna",
     )
+    assert await routing.status() == ("escalated", None)
+
+
+def directory_record(
+    payload: CoordinatorAppointed | AdvisorKeyRegistered, stream_id: str
+) -> tuple[bytes, bytes]:
+    env = new_envelope(payload, stream_id=stream_id, producer="hr-feed", occurred_at=NOW, causation_id=None)
+    return stream_id.encode(), env.to_bytes()
+
+
+async def test_a_coordinator_of_another_organisation_or_no_longer_one_is_refused(routing: Routing) -> None:
+    fin_key = public_key_to_b64(advisor_private_key("coord-fin").public_key())
+    await routing.service.feed(
+        "directory.v1",
+        [
+            directory_record(
+                CoordinatorAppointed(coordinator_id="coord-fin", organisation_ids=("min-fin",)),
+                "coordinator:coord-fin",
+            ),
+            directory_record(
+                AdvisorKeyRegistered(
+                    advisor_id="coord-fin", public_key_b64=fin_key, valid_from=NOW - timedelta(days=1)
+                ),
+                f"advisor-key:coord-fin:{fin_key}",
+            ),
+            directory_record(
+                CoordinatorAppointed(coordinator_id=COORDINATOR), f"coordinator:{COORDINATOR}"
+            ),  # ends
+        ],
+    )
+    assert rejection(await routing.send(assign("adv-femke", signer="coord-fin")))[0] == "not_coordinator"
+    assert rejection(await routing.send(assign("adv-femke")))[0] == "not_coordinator"
     assert await routing.status() == ("escalated", None)
 
 
