@@ -12,6 +12,8 @@ same four questions, in this order, inside the transaction that will carry the c
 2. Is the proven advisor the case's current assignee, by the service's own projection
    (`AssigneeLookup`)? If not, `not_assignee` (proven), the same for an unknown, erased or
    someone else's case. A command without a case (`case_id` None) skips this question.
+   A command that is not the assignee's (a coordinator assigning an escalated case) asks its own
+   question instead, through `admit_if` and an `ActorCheck`: who may act on this command now.
 3. Has the token been used before? Its jti is claimed here, once, in the caller's transaction;
    a second use is `token_replayed` (unproven: a replayer proves nothing). A command refused at
    step 2 does not spend its token.
@@ -70,6 +72,13 @@ class AssigneeLookup(Protocol):
     async def __call__(self, conn: AsyncConnection, case_id: str) -> str | None: ...
 
 
+class ActorCheck(Protocol):
+    """Whether the proven signer may act on the case now: None if so, else the (proven) reason code,
+    e.g. `not_assignee`. Like `AssigneeLookup`, it must answer an unknown case as one it may not act on."""
+
+    async def __call__(self, conn: AsyncConnection, case_id: str, actor_id: str) -> str | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class SignedCommand:
     """What the gate checks: the token and what it must be bound to.
@@ -114,12 +123,30 @@ class AdvisorCommandGate:
         published_at: datetime | None = None,
     ) -> VerifiedToken | Refusal:
         """The verified token (its jti now claimed in `conn`'s transaction), or why not."""
+
+        async def is_assignee(conn: AsyncConnection, case_id: str, actor_id: str) -> str | None:
+            return None if await assignee_of(conn, case_id) == actor_id else NOT_ASSIGNEE
+
+        return await self.admit_if(conn, command, is_assignee, now=now, published_at=published_at)
+
+    async def admit_if(
+        self,
+        conn: AsyncConnection,
+        command: SignedCommand,
+        may_act: ActorCheck,
+        *,
+        now: datetime,
+        published_at: datetime | None = None,
+    ) -> VerifiedToken | Refusal:
+        """`admit` with the service's own answer to step 2 (`may_act`) instead of the assignee's."""
         try:
             verified = await self._verify(conn, command, now, published_at)
         except AuthError as exc:
             return Refusal(exc.reason, proven=False)
-        if command.case_id is not None and await assignee_of(conn, command.case_id) != verified.advisor_id:
-            return Refusal(NOT_ASSIGNEE, proven=True)
+        if command.case_id is not None:
+            reason = await may_act(conn, command.case_id, verified.advisor_id)
+            if reason is not None:
+                return Refusal(reason, proven=True)
         try:
             await claim_token_once(conn, self.used_tokens, verified, now)
         except AuthError as exc:
@@ -177,4 +204,4 @@ def rejection(
     return emit(event, case_id or advisor_id or "unknown")
 
 
-__all__ = ["AdvisorCommandGate", "AssigneeLookup", "SignedCommand", "rejection"]
+__all__ = ["ActorCheck", "AdvisorCommandGate", "AssigneeLookup", "SignedCommand", "rejection"]

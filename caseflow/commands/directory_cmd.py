@@ -14,7 +14,13 @@ from typing import Any
 from pydantic import ValidationError
 
 import shared.contracts  # noqa: F401
-from shared.contracts.directory import AcquaintanceDeclared, AdvisorUpserted, OrgUnitUpserted, PersonUpserted
+from shared.contracts.directory import (
+    AcquaintanceDeclared,
+    AdvisorUpserted,
+    CoordinatorAppointed,
+    OrgUnitUpserted,
+    PersonUpserted,
+)
 from shared.envelope import Envelope, EventPayload, new_envelope
 from shared.validation_errors import describe_validation_error
 
@@ -23,9 +29,16 @@ RECORD_TYPES: dict[str, tuple[type[EventPayload], str]] = {
     "person": (PersonUpserted, "person_id"),
     "advisor": (AdvisorUpserted, "advisor_id"),
     "acquaintance": (AcquaintanceDeclared, "advisor_id"),
+    "coordinator": (CoordinatorAppointed, "coordinator_id"),
 }
-LIST_FIELDS = {"served_unit_ids", "languages", "locations"}
-JSON_SECTIONS = {"units": "unit", "persons": "person", "advisors": "advisor", "acquaintances": "acquaintance"}
+LIST_FIELDS = {"served_unit_ids", "languages", "locations", "organisation_ids"}
+JSON_SECTIONS = {
+    "units": "unit",
+    "persons": "person",
+    "advisors": "advisor",
+    "acquaintances": "acquaintance",
+    "coordinators": "coordinator",
+}
 
 
 def _clean(record: dict[str, Any]) -> dict[str, Any]:
@@ -85,11 +98,12 @@ def to_events(
         except ValidationError as exc:
             problems.append(f"{where}: {kind}: {describe_validation_error(exc, cls)}")
             continue
-        stream = (
-            str(fields[key_field])
-            if kind != "acquaintance"
-            else f"acquaintance:{fields['advisor_id']}:{fields['person_id']}"
-        )
+        if kind == "acquaintance":
+            stream = f"acquaintance:{fields['advisor_id']}:{fields['person_id']}"
+        elif kind == "coordinator":  # apart from an advisor record with the same id (compacted topic)
+            stream = f"coordinator:{fields['coordinator_id']}"
+        else:
+            stream = str(fields[key_field])
         events.append(
             new_envelope(
                 payload, stream_id=stream, producer="directory-import", occurred_at=now, causation_id=None
@@ -166,9 +180,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description=(
             "Validate every record and publish it as a directory.v1 event (keyed by its id, so the compacted "
             'topic keeps the latest). JSON: {"units": [...], "persons": [...], "advisors": [...], '
-            '"acquaintances": [...]} with the fields of OrgUnitUpserted, PersonUpserted, AdvisorUpserted and '
-            "AcquaintanceDeclared. CSV: one record per line with a record_type column (unit, person, advisor, "
-            "acquaintance); list fields (languages, locations, served_unit_ids) are ';'-separated. People are "
+            '"acquaintances": [...], "coordinators": [...]} with the fields of OrgUnitUpserted, PersonUpserted, '
+            "AdvisorUpserted, AcquaintanceDeclared and CoordinatorAppointed. CSV: one record per line with a "
+            "record_type column (unit, person, advisor, acquaintance, coordinator); list fields (languages, "
+            "locations, served_unit_ids, organisation_ids) are ';'-separated. People are "
             "identified by pseudonyms only, never by name."
         ),
     )

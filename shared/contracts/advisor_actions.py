@@ -13,6 +13,11 @@ text, a misbehaving sender) is read as `None` and never kept: the owning service
 command with a reason code (`unknown_conflict_reason`, `unknown_training_kind`,
 `unknown_location_code`) before anything else,
 and the refusal carries no id the sender supplied.
+
+`AssignEscalatedCase` is a coordinator's command, signed like any other: its `advisor_id` is the
+coordinator who signs it (the id the token names), `chosen_advisor_id` the advisor they assign.
+Routing admits it only from a coordinator of the case's organisation while the case is escalated,
+and only to an advisor the routing policy finds eligible; its refusals are `CoordinatorRefusal`.
 """
 
 from __future__ import annotations
@@ -54,6 +59,23 @@ def _read_location_code(value: Any) -> Any:
 ConflictReasonCode = Annotated[ConflictReason | None, _code_or_none(ConflictReason)]
 TrainingKindCode = Annotated[TrainingKind | None, _code_or_none(TrainingKind)]
 LocationCode = Annotated[str | None, BeforeValidator(_read_location_code)]
+
+
+class CoordinatorRefusal(StrEnum):
+    """Why routing refused an `AssignEscalatedCase` (its `AdvisorCommandRejected.reason_code`).
+
+    The policy's rules about persons (R1-R6, R23: who manages whom, who is involved, whom the client
+    excluded, that top management is involved) are sealed in routing's decisions, so in clear they
+    are one code, `chosen_advisor_conflict_of_interest`; the rest name what the coordinator can
+    change by choosing someone else."""
+
+    NOT_COORDINATOR = "not_coordinator"  # not a coordinator of the case's organisation; also: unknown case
+    CASE_NOT_ESCALATED = "case_not_escalated"  # an advisor holds it, or it was closed or erased
+    CHOSEN_ADVISOR_UNKNOWN = "chosen_advisor_unknown"  # not in the directory
+    CHOSEN_ADVISOR_UNAVAILABLE = "chosen_advisor_unavailable"  # R8: on leave, departed, outside the term
+    CHOSEN_ADVISOR_KIND_MISMATCH = "chosen_advisor_kind_mismatch"  # R7: VPI/VPO/VPIO does not cover it
+    CHOSEN_ADVISOR_LANGUAGE_MISMATCH = "chosen_advisor_language_mismatch"  # R9: not the client's language
+    CHOSEN_ADVISOR_CONFLICT_OF_INTEREST = "chosen_advisor_conflict_of_interest"  # R1-R6, R23
 
 
 class _Command(EventPayload):
@@ -140,3 +162,12 @@ class RegisterTraining(_Command):
 class RegisterSupervision(_Command):
     hours: float = Field(gt=0, le=50)
     session_on: ContractInstant
+
+
+@event_type("AssignEscalatedCase")
+class AssignEscalatedCase(_Command):
+    """A coordinator assigns an escalated case to an advisor of their choice, typically an external
+    or cross-unit advisor outside the case's own scope (§2.6). `advisor_id` is the coordinator."""
+
+    case_id: str
+    chosen_advisor_id: str

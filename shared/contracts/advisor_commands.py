@@ -21,7 +21,9 @@ class AdvisorCommandRejected(EventPayload):
     `command`: the command's event type (AcceptCase, DeclareConflict, RequestMeeting, ...) or the
     HTTP action ("GET /v1/cases/{id}"). `reason_code`: the token's own codes (shared/auth.py),
     `not_assignee` (also for a case that does not exist), or the owning service's rule (docs/
-    case-file.md, "Reason codes"; docs/scheduling.md). A command whose token did not prove its
+    case-file.md, "Reason codes"; docs/scheduling.md; for a coordinator's AssignEscalatedCase the
+    `CoordinatorRefusal` codes of shared/contracts/advisor_actions.py). `advisor_id` is whoever
+    signed: the advisor, or the coordinator. A command whose token did not prove its
     advisor is answered without any id it supplied: `case_id` and `advisor_id` are then null."""
 
     command: str

@@ -4,6 +4,12 @@ Person ids are pseudonyms (random UUIDs or keyed hashes of personnel numbers). A
 itself sensitive: only routing (and scheduling, for advisors' availability) may read this topic
 (deploy/kafka/acls.yaml). Each event is keyed by the entity it describes, so the compacted topic
 keeps the latest state of every unit, person and advisor.
+
+Coordinators (central advisors, DOMAIN.md) are known by `CoordinatorAppointed`: the organisations
+whose escalated cases they may assign (`AssignEscalatedCase`, shared/contracts/advisor_actions.py).
+A coordinator signs commands like an advisor: their key is an `AdvisorKeyRegistered` under their
+coordinator id (one id space for everyone who signs; a central advisor who is also an advisor may
+use their advisor id).
 """
 
 from __future__ import annotations
@@ -96,3 +102,13 @@ class AdvisorKeyRegistered(EventPayload):
     public_key_b64: str  # raw 32-byte Ed25519 public key, standard base64
     valid_from: datetime
     valid_until: datetime | None = None
+
+
+@event_type("CoordinatorAppointed")
+class CoordinatorAppointed(EventPayload):
+    """Who coordinates the advisors of which organisations (replaces the coordinator's earlier record;
+    an empty `organisation_ids` ends the appointment). Keyed `coordinator:<coordinator_id>`, so the
+    compacted topic keeps it apart from an advisor record with the same id."""
+
+    coordinator_id: str
+    organisation_ids: tuple[str, ...] = ()

@@ -48,7 +48,7 @@ class AdvisorAssigned(EventPayload):
     advisor_id: str
     scope: AdvisorScope
     policy_version: str
-    selection_reason: str  # preferred | same_location | lowest_load
+    selection_reason: str  # preferred | current | same_location | lowest_load | coordinator_choice
     decided_at: datetime
     case_opened_at: datetime
     exclusions: Sealed  # [{advisor_id, rule_code, detail_code}] under the case key

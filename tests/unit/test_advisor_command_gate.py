@@ -202,3 +202,29 @@ async def test_a_key_registered_again_with_an_end_stops_proving_its_advisor(
     async with engine.begin() as conn:
         await AdvisorCommandGate(tables.advisor_keys, tables.used_tokens).record_key(conn, revoked)
     assert await admit(db, SignedCommand.of(accept("case-annas"))) == "unknown_advisor:unproven"
+
+
+async def test_a_command_that_is_not_the_assignees_asks_its_own_question_with_admit_if(
+    db: tuple[AsyncEngine, Tables],
+) -> None:
+    """Bram acts on Anna's case where the service says he may (a coordinator on an escalated case):
+    the token is still verified and claimed once; the service's own refusal is proven and spends nothing."""
+    engine, tables = db
+    gate = AdvisorCommandGate(tables.advisor_keys, tables.used_tokens)
+    asked: list[tuple[str, str]] = []
+
+    async def bram_may(conn: AsyncConnection, case_id: str, actor_id: str) -> str | None:
+        asked.append((case_id, actor_id))
+        return None if actor_id == "adv-bram" else "not_coordinator"
+
+    brams = SignedCommand.of(accept("case-annas", "adv-bram", key=BRAM))
+    annas = SignedCommand.of(accept("case-annas"))
+    async with engine.begin() as conn:
+        admitted = await gate.admit_if(conn, brams, bram_may, now=NOW)
+        refused = await gate.admit_if(conn, annas, bram_may, now=NOW)
+        replayed = await gate.admit_if(conn, brams, bram_may, now=NOW)
+    assert not isinstance(admitted, Refusal) and admitted.advisor_id == "adv-bram"
+    assert refused == Refusal("not_coordinator", proven=True)
+    assert replayed == Refusal("token_replayed", proven=False)
+    assert asked == [("case-annas", "adv-bram"), ("case-annas", "adv-anna"), ("case-annas", "adv-bram")]
+    assert await claimed_tokens(db) == 1

@@ -22,7 +22,13 @@ def test_the_sample_json_directory_becomes_events_keyed_by_their_ids() -> None:
         "PersonUpserted",
         "AdvisorUpserted",
         "AcquaintanceDeclared",
+        "CoordinatorAppointed",
     }
+    coordinator = next(e for e in events if e.event_type == "CoordinatorAppointed")
+    assert (coordinator.stream_id, coordinator.payload.organisation_ids) == (
+        "coordinator:coord-bzk",
+        ("min-bzk",),
+    )
     adv = next(e for e in events if e.event_type == "AdvisorUpserted" and e.stream_id == "adv-dirk")
     assert adv.payload.person_id is None and adv.payload.scope.value == "external"
 

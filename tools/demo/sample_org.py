@@ -16,6 +16,9 @@ Advisors
     adv-carla  cross-unit VPIO from Financiën, serving the BZK units
     adv-dirk   external VPIO, government-wide, Dutch
     adv-eva    external VPI, government-wide, Dutch and English
+
+Coordinators
+    coord-bzk  coordinates the advisors of BZK (assigns its escalated cases); signs with a demo key
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from shared.contracts.directory import (
     AdvisorAvailabilitySet,
     AdvisorKeyRegistered,
     AdvisorUpserted,
+    CoordinatorAppointed,
     OrgUnitUpserted,
     PersonUpserted,
     WeeklyWindowSpec,
@@ -116,6 +120,7 @@ ADVISORS: list[dict[str, Any]] = [
         "weekly_hours": 16.0,
     },
 ]
+COORDINATORS: dict[str, tuple[str, ...]] = {"coord-bzk": ("min-bzk",)}
 WORK_WEEK = tuple(WeeklyWindowSpec(weekday=d, start=time(9), end=time(17)) for d in range(5))
 
 
@@ -161,6 +166,25 @@ def directory_events(
                 f"advisor-key:{a.advisor_id}:{key}",
                 AdvisorKeyRegistered(
                     advisor_id=a.advisor_id,
+                    public_key_b64=key,
+                    valid_from=datetime(2024, 1, 1, tzinfo=UTC),
+                    valid_until=None,
+                ),
+            )
+        )
+    for coordinator_id, organisation_ids in COORDINATORS.items():
+        payloads.append(
+            (
+                f"coordinator:{coordinator_id}",
+                CoordinatorAppointed(coordinator_id=coordinator_id, organisation_ids=organisation_ids),
+            )
+        )
+        key = public_key_to_b64(advisor_private_key(coordinator_id).public_key())
+        payloads.append(
+            (
+                f"advisor-key:{coordinator_id}:{key}",
+                AdvisorKeyRegistered(
+                    advisor_id=coordinator_id,
                     public_key_b64=key,
                     valid_from=datetime(2024, 1, 1, tzinfo=UTC),
                     valid_until=None,

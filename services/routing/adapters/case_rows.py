@@ -2,18 +2,19 @@
 
 The routing decision itself updates a row's status and advisor (application/router.py); the
 changes here are those that come before a decision: a case opened, a declared conflict, added
-facts, and a case's end.
+facts, a coordinator's choice of advisor, and a case's end.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.routing.adapters.facts import coded_fields
+from services.routing.adapters.facts import COORDINATOR_CHOICE, coded_fields
 from services.routing.adapters.tables import routing_cases
 from shared.contracts.intake import CaseOpened
 
@@ -74,6 +75,21 @@ async def add_amendment(conn: AsyncConnection, case_id: str, sealed_facts_json: 
         routing_cases.update().where(routing_cases.c.case_id == row.case_id).values(amendments=amendments)
     )
     return await case_row(conn, case_id)
+
+
+def with_coordinator_choice(row: Any, advisor_id: str) -> Any:
+    """A copy of `row` in which a coordinator chose `advisor_id` (nothing stored yet: see
+    `keep_coordinator_choice`)."""
+    fields = dict(row._mapping)
+    fields["coded"] = {**(row.coded or {}), COORDINATOR_CHOICE: advisor_id}
+    return SimpleNamespace(**fields)
+
+
+async def keep_coordinator_choice(conn: AsyncConnection, row: Any) -> None:
+    """Store the choice `with_coordinator_choice` put in `row`: later decisions keep the advisor in scope."""
+    await conn.execute(
+        routing_cases.update().where(routing_cases.c.case_id == row.case_id).values(coded=row.coded)
+    )
 
 
 async def set_status(conn: AsyncConnection, case_id: str, status: str, now: datetime) -> None:

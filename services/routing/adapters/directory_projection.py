@@ -22,6 +22,7 @@ from services.routing.domain.directory import (
     AdvisorLoadChanged,
     AdvisorStatusChanged,
     AdvisorUpserted,
+    CoordinatorAppointed,
     Directory,
     DirectoryChange,
     DirectoryDataError,
@@ -40,6 +41,7 @@ DIRECTORY_EVENTS = (
     "AdvisorUpserted",
     "AdvisorStatusChanged",
     "AcquaintanceDeclared",
+    "CoordinatorAppointed",
 )
 
 
@@ -78,6 +80,9 @@ def to_change(event_type: str, body: dict[str, Any], directory: Directory) -> Di
     if event_type == "AcquaintanceDeclared":
         d = contract.AcquaintanceDeclared.model_validate(body)
         return AcquaintanceDeclared(d.advisor_id, d.person_id)
+    if event_type == "CoordinatorAppointed":
+        c = contract.CoordinatorAppointed.model_validate(body)
+        return CoordinatorAppointed(c.coordinator_id, frozenset(c.organisation_ids))
     return None
 
 

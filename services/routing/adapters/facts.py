@@ -14,6 +14,10 @@ from shared.contracts.intake import CaseOpened
 from shared.crypto import CaseCipher, Sealed
 from shared.locations import location_code
 
+# The key in a row's `coded` under which routing keeps the advisor a coordinator chose for the case
+# (an advisor id, in clear in the AdvisorAssigned it gave anyway); CaseOpened has no such field.
+COORDINATOR_CHOICE = "coordinator_choice"
+
 
 def coded_fields(opened: CaseOpened) -> dict[str, Any]:
     return {
@@ -73,6 +77,7 @@ async def case_facts(cipher: CaseCipher, row: Any) -> CaseFacts:
         is_whistleblower_report=bool(coded.get("is_whistleblower_report")),
         current_advisor_id=row.current_advisor_id,
         previously_conflicted_advisor_ids=frozenset(row.conflicted_advisor_ids or []),
+        coordinator_choice_id=coded.get(COORDINATOR_CHOICE),
     )
 
 
@@ -97,6 +102,7 @@ def facts_document(facts: CaseFacts) -> dict[str, Any]:
         "is_whistleblower_report": facts.is_whistleblower_report,
         "current_advisor_id": facts.current_advisor_id,
         "previously_conflicted_advisor_ids": sorted(facts.previously_conflicted_advisor_ids),
+        "coordinator_choice_id": facts.coordinator_choice_id,
     }
 
 
@@ -117,4 +123,5 @@ def facts_from_document(doc: dict[str, Any]) -> CaseFacts:
         is_whistleblower_report=doc["is_whistleblower_report"],
         current_advisor_id=doc["current_advisor_id"],
         previously_conflicted_advisor_ids=frozenset(doc["previously_conflicted_advisor_ids"]),
+        coordinator_choice_id=doc.get("coordinator_choice_id"),  # absent in inputs sealed before it
     )

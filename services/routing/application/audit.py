@@ -153,6 +153,10 @@ def _sealed_reason(detail: dict[str, Any] | None) -> list[str]:
     """What the event says only sealed: who left the case and why (an auditor holds the key)."""
     if detail is None or "reason" not in detail:
         return []
+    if detail.get("coordinator_id"):
+        return [
+            f"Chosen by coordinator {detail['coordinator_id']} for the escalated case ({detail['reason']})."
+        ]
     if detail.get("from_advisor_id"):
         return [f"Reassigned away from advisor {detail['from_advisor_id']} ({detail['reason']})."]
     return [f"Decided for: {detail['reason']}."]

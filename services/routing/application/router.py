@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.routing.adapters import case_rows
 from services.routing.adapters.directory_projection import DirectoryCache
 from services.routing.adapters.facts import case_facts, facts_document
 from services.routing.adapters.tables import advisor_keys, routing_cases, used_tokens
@@ -18,10 +19,13 @@ from services.routing.domain.policy import (
     CaseFacts,
     Decision,
     PolicySettings,
+    RuleCode,
+    candidates_for,
+    coordinator_refusal,
     decide,
     is_assignment_still_valid,
 )
-from shared.advisor_commands import AdvisorCommandGate, SignedCommand
+from shared.advisor_commands import ActorCheck, AdvisorCommandGate, SignedCommand
 from shared.auth import Refusal
 from shared.contracts.routing import (
     AdvisorAssigned,
@@ -70,13 +74,21 @@ class Router:
     settings: PolicySettings
 
     async def verify_actor(
-        self, conn: AsyncConnection, command: Any, now: datetime, published_at: datetime | None
+        self,
+        conn: AsyncConnection,
+        command: Any,
+        now: datetime,
+        published_at: datetime | None,
+        may_act: ActorCheck | None = None,
     ) -> Refusal | None:
         """None if the advisor-command gate (shared/advisor_commands.py) admits the command, judged
-        at `published_at` (its broker timestamp); else the refusal."""
-        admitted = await GATE.admit(
-            conn, SignedCommand.of(command), current_assignee, now=now, published_at=published_at
-        )
+        at `published_at` (its broker timestamp); else the refusal. The one who may act is the case's
+        current assignee unless `may_act` says otherwise (a coordinator on an escalated case)."""
+        signed = SignedCommand.of(command)
+        if may_act is None:
+            admitted = await GATE.admit(conn, signed, current_assignee, now=now, published_at=published_at)
+        else:
+            admitted = await GATE.admit_if(conn, signed, may_act, now=now, published_at=published_at)
         return admitted if isinstance(admitted, Refusal) else None
 
     async def loads(self, conn: AsyncConnection) -> dict[str, int]:
@@ -88,7 +100,7 @@ class Router:
         return {r[0]: int(r[1]) for r in rows}
 
     def _inputs(self, facts: CaseFacts) -> dict[str, Any]:
-        candidates = self.cache.directory.advisors_in_scope(facts.organisation_id, facts.unit_id)
+        candidates = candidates_for(facts, self.cache.directory)
         return {
             "facts": facts_document(facts),
             "loads": {a.advisor_id: a.open_cases for a in candidates if a.open_cases},
@@ -118,6 +130,38 @@ class Router:
             opened_at=opened_at or row.opened_at,
         )
 
+    async def assign_chosen(
+        self,
+        conn: AsyncConnection,
+        row: Any,
+        chosen_id: str,
+        now: datetime,
+        *,
+        emit: Emitter,
+        coordinator_id: str,
+    ) -> list[Outgoing] | RuleCode:
+        """Decide for an escalated case with the advisor a coordinator chose among its candidates
+        (domain/policy.py, step 5). The decision is recorded only if it gives the case to that
+        advisor; otherwise nothing changes and the rule that excluded them is returned."""
+        row = case_rows.with_coordinator_choice(row, chosen_id)
+        facts = await case_facts(self.cipher, row)
+        decision = decide(facts, self.cache.directory, now, self.settings)
+        refused = coordinator_refusal(decision, chosen_id)
+        if refused is not None:
+            return refused
+        await case_rows.keep_coordinator_choice(conn, row)
+        return await self._record(
+            conn,
+            row,
+            facts,
+            decision,
+            now,
+            emit=emit,
+            reason="coordinator_choice",
+            opened_at=row.opened_at,
+            detail={"reason": "coordinator_choice", "coordinator_id": coordinator_id},
+        )
+
     async def _record(
         self,
         conn: AsyncConnection,
@@ -129,7 +173,9 @@ class Router:
         emit: Emitter,
         reason: str,
         opened_at: datetime,
+        detail: dict[str, str] | None = None,
     ) -> list[Outgoing]:
+        """The events of `decision`; `detail` adds sealed facts to an AdvisorAssigned (who chose)."""
         key = await self.cipher.key_of(row.case_id)  # one key fetch for all sealing below
 
         def seal(purpose: str, doc: Any) -> Sealed:
@@ -174,7 +220,7 @@ class Router:
                     exclusions=exclusions,
                     directory_revision=self.cache.revision,
                     inputs=inputs,
-                    detail=seal("routing_detail", {"rule_codes": rules}),
+                    detail=seal("routing_detail", {"rule_codes": rules, **(detail or {})}),
                 )
             )
         if decision.outcome == "escalated" and row.status != "escalated":

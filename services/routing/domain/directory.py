@@ -10,6 +10,9 @@ questions the policy asks per decision cost O(depth) or a set lookup, never a sc
 `management_chain`, `is_in_chain`, `unit_of`, `unit_size`, `organisation_of_unit`,
 `ancestors_of_unit`, `advisors_in_scope`.
 
+Coordinators (`CoordinatorAppointed`) are part of the directory too: `coordinates(coordinator,
+organisation)` says whether someone may assign that organisation's escalated cases.
+
 Pseudonymous person ids are personal data outside routing (ARCHITECTURE.md, "Personal data"), so
 the errors raised here carry a reason code and no ids in their message.
 """
@@ -107,6 +110,12 @@ class AcquaintanceDeclared:
 
 
 @dataclass(frozen=True, slots=True)
+class CoordinatorAppointed:
+    coordinator_id: str
+    organisation_ids: frozenset[str]  # empty: no longer a coordinator
+
+
+@dataclass(frozen=True, slots=True)
 class AdvisorLoadChanged:
     advisor_id: str
     open_cases: int  # absolute, not a delta, so that a replayed change is harmless
@@ -120,6 +129,7 @@ DirectoryChange = (
     | AdvisorUpserted
     | AdvisorStatusChanged
     | AcquaintanceDeclared
+    | CoordinatorAppointed
     | AdvisorLoadChanged
 )
 
@@ -165,6 +175,7 @@ class Directory:
         "_advisors",
         "_chain_sets",
         "_chains",
+        "_coordinators",
         "_cross_unit_by_unit",
         "_external_ids",
         "_internal_by_organisation",
@@ -184,6 +195,7 @@ class Directory:
         self._internal_by_organisation: dict[str, set[str]] = {}
         self._cross_unit_by_unit: dict[str, set[str]] = {}
         self._external_ids: set[str] = set()
+        self._coordinators: dict[str, frozenset[str]] = {}  # coordinator id -> organisations
         # Lazily filled caches, dropped whenever a manager link or a unit parent changes.
         self._chains: dict[str, tuple[str, ...]] = {}
         self._chain_sets: dict[str, frozenset[str]] = {}
@@ -230,6 +242,7 @@ class Directory:
         copy._internal_by_organisation = {k: set(v) for k, v in self._internal_by_organisation.items()}
         copy._cross_unit_by_unit = {k: set(v) for k, v in self._cross_unit_by_unit.items()}
         copy._external_ids = set(self._external_ids)
+        copy._coordinators = dict(self._coordinators)
         copy._chains = dict(self._chains)
         copy._chain_sets = dict(self._chain_sets)
         copy._placements = dict(self._placements)
@@ -254,6 +267,11 @@ class Directory:
             case AcquaintanceDeclared(advisor_id=advisor_id, person_id=person_id):
                 advisor = self._known_advisor(advisor_id)
                 self._put_advisor(replace(advisor, acquaintances=advisor.acquaintances | {person_id}))
+            case CoordinatorAppointed(coordinator_id=coordinator_id, organisation_ids=organisations):
+                if organisations:
+                    self._coordinators[coordinator_id] = organisations
+                else:
+                    self._coordinators.pop(coordinator_id, None)
             case AdvisorLoadChanged(advisor_id=advisor_id, open_cases=open_cases):
                 self._put_advisor(replace(self._known_advisor(advisor_id), open_cases=open_cases))
         self.revision += 1
@@ -273,6 +291,10 @@ class Directory:
     def advisors(self) -> tuple[Advisor, ...]:
         """All advisors, ordered by advisor id."""
         return tuple(self._advisors[a] for a in sorted(self._advisors))
+
+    def coordinates(self, coordinator_id: str, organisation_id: str) -> bool:
+        """Whether `coordinator_id` coordinates the advisors of `organisation_id` (CoordinatorAppointed)."""
+        return organisation_id in self._coordinators.get(coordinator_id, ())
 
     def advisors_of_person(self, person_id: str) -> tuple[Advisor, ...]:
         """The advisor records of a person (one person may hold more than one appointment)."""

@@ -19,6 +19,11 @@ How a decision is made
    location, else the least loaded advisor. Load is open cases per weekly hour; ties are broken by
    a keyed hash of (case id, advisor id), which spreads equal-load cases over the tied advisors.
 4. Nobody eligible: the case is escalated, with counts per rule and no advisor ids.
+5. A coordinator may then choose an advisor for the escalated case (`CaseFacts.coordinator_choice_id`,
+   from `AssignEscalatedCase`): that advisor becomes a candidate even outside the case's scope (an
+   external or cross-unit advisor of another unit or ministry, §2.6), is checked by the same rules
+   as everyone else, and is selected first when eligible (`coordinator_choice`). The same `decide`,
+   so the audit replays it like any decision; `coordinator_refusal` says why a choice failed.
 
 What is clear and what is sensitive
 `Decision.clear_part()` holds codes and counts only and may travel and be stored in clear.
@@ -115,6 +120,7 @@ class SelectionReason(StrEnum):
     CURRENT = "current"
     SAME_LOCATION = "same_location"
     LOWEST_LOAD = "lowest_load"
+    COORDINATOR_CHOICE = "coordinator_choice"
 
 
 class EscalationReason(StrEnum):
@@ -160,6 +166,9 @@ _SELECTION_DESCRIPTIONS: dict[SelectionReason, str] = {
     SelectionReason.CURRENT: "the advisor already on the case, who still has no conflict (§2.6)",
     SelectionReason.SAME_LOCATION: "the least loaded eligible advisor at the client's location",
     SelectionReason.LOWEST_LOAD: "the least loaded eligible advisor",
+    SelectionReason.COORDINATOR_CHOICE: (
+        "the advisor a coordinator chose for the escalated case, who has no conflict (§2.6)"
+    ),
 }
 
 LABOUR_LAW_REFERRAL = Outcome.REFERRED_LABOUR_LAW_DESK.value
@@ -203,6 +212,8 @@ class CaseFacts:
     is_whistleblower_report: bool = False  # needs an advisor for integrity (VPI or VPIO)
     current_advisor_id: str | None = None
     previously_conflicted_advisor_ids: frozenset[str] = frozenset()  # never again on this case
+    # A coordinator's choice for the escalated case: a candidate whatever its scope (step 5 above).
+    coordinator_choice_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,7 +304,7 @@ def decide(
     case: CaseFacts, directory: Directory, now: datetime, settings: PolicySettings = DEFAULT
 ) -> Decision:
     context = _CaseContext.of(case, directory, now, settings)
-    candidates = directory.advisors_in_scope(case.organisation_id, case.unit_id)
+    candidates = candidates_for(case, directory)
 
     eligible: list[Advisor] = []
     exclusions: list[Exclusion] = []
@@ -307,17 +318,17 @@ def decide(
             exclusions.append(Exclusion(advisor.advisor_id, rule_code, detail_code))
             counts[rule_code] = counts.get(rule_code, 0) + 1
 
-    preferred_id = case.preferred_advisor_id
-    if preferred_id is not None and all(a.advisor_id != preferred_id for a in candidates):
-        # Not a candidate at all: say so in the sensitive part only, and leave the counts alone.
-        known = directory.advisor(preferred_id) is not None
-        exclusions.append(
-            Exclusion(
-                preferred_id,
+    for named_id in (case.preferred_advisor_id, case.coordinator_choice_id):
+        if named_id is not None and all(a.advisor_id != named_id for a in candidates):
+            # Not a candidate at all: say so in the sensitive part only, and leave the counts alone.
+            known = directory.advisor(named_id) is not None
+            exclusion = Exclusion(
+                named_id,
                 RuleCode.OUT_OF_SCOPE if known else RuleCode.UNKNOWN_ADVISOR,
                 DetailCode.NOT_SERVING_CASE_UNIT if known else DetailCode.UNKNOWN_ADVISOR,
             )
-        )
+            if exclusion not in exclusions:
+                exclusions.append(exclusion)
 
     chosen, reason = _select(eligible, case, settings)
     return Decision(
@@ -343,6 +354,29 @@ def decide(
         decided_at=now,
         exclusions=tuple(sorted(exclusions)),
     )
+
+
+def candidates_for(case: CaseFacts, directory: Directory) -> list[Advisor]:
+    """The advisors a decision looks at: those whose scope covers the case, and the advisor a
+    coordinator chose for it (if in the directory)."""
+    candidates = directory.advisors_in_scope(case.organisation_id, case.unit_id)
+    chosen_id = case.coordinator_choice_id
+    if chosen_id is not None and all(a.advisor_id != chosen_id for a in candidates):
+        chosen = directory.advisor(chosen_id)
+        if chosen is not None:
+            candidates.append(chosen)
+    return candidates
+
+
+def coordinator_refusal(decision: Decision, chosen_advisor_id: str) -> RuleCode | None:
+    """Why the policy did not give the case to the coordinator's choice: the rule that excluded the
+    chosen advisor (`UNKNOWN_ADVISOR` when not in the directory); None when it did."""
+    if decision.advisor_id == chosen_advisor_id:
+        return None
+    for exclusion in decision.exclusions:
+        if exclusion.advisor_id == chosen_advisor_id:
+            return exclusion.rule_code
+    return RuleCode.UNKNOWN_ADVISOR  # cannot happen: decide names every named advisor it leaves out
 
 
 def is_assignment_still_valid(
@@ -655,6 +689,8 @@ def _violations(
 
 
 def _serves(advisor: Advisor, case: CaseFacts, directory: Directory) -> bool:
+    if advisor.advisor_id == case.coordinator_choice_id:
+        return True  # a coordinator widened this case's scope by this advisor (step 5)
     if advisor.scope is AdvisorScope.EXTERNAL:
         return True
     if advisor.scope is AdvisorScope.INTERNAL:
@@ -669,6 +705,7 @@ def _select(
     if not eligible:
         return None, None
     for advisor_id, reason in (
+        (case.coordinator_choice_id, SelectionReason.COORDINATOR_CHOICE),
         (case.preferred_advisor_id, SelectionReason.PREFERRED),
         (case.current_advisor_id, SelectionReason.CURRENT),
     ):

@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+# Changes that cannot make any assignment a conflict nor any escalated case assignable.
+NO_REROUTE = frozenset({"CoordinatorAppointed"})
 
-def reroute_reason(change_type: str, body: dict[str, Any]) -> str:
-    """The reason one directory change (its type and payload as JSON) gives a re-route."""
+
+def reroute_reason(change_type: str, body: dict[str, Any]) -> str | None:
+    """The reason one directory change (its type and payload as JSON) gives a re-route; None if none."""
+    if change_type in NO_REROUTE:
+        return None
     if change_type == "AdvisorStatusChanged":
         return {"on_leave": "advisor_on_leave", "departed": "advisor_departed"}.get(
             body.get("status", ""), "advisor_status"

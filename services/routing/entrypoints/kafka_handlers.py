@@ -1,8 +1,10 @@
-"""Routing's consumers: the directory, opened cases, and the advisors' conflict declarations.
+"""Routing's consumers: the directory, opened cases, the advisors' conflict declarations and added
+facts, and the coordinators' assignments of escalated cases.
 
 Each handler hands its input to a use case (application/: directory_changes.py, case_changes.py),
 which loads state, decides (domain/policy.py, pure), stores state and returns the events for the
-outbox. Advisor commands pass the gate here first. Case events and advisor commands are dispatched
+outbox. Advisor commands pass the gate here first (a coordinator's command with its own answer to
+"who may act", application/coordinator_choice.py). Case events and advisor commands are dispatched
 by payload type (shared/dispatch.py); event types routing does not act on are skipped there.
 """
 
@@ -14,11 +16,12 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.routing.application.case_changes import CaseChanges
+from services.routing.application.coordinator_choice import CoordinatorChoices
 from services.routing.application.directory_changes import DirectoryChanges
 from services.routing.application.router import Router, emitter_of
 from shared.advisor_commands import rejection
 from shared.auth import Refusal
-from shared.contracts.advisor_actions import AmendCaseFacts, DeclareConflict
+from shared.contracts.advisor_actions import AmendCaseFacts, AssignEscalatedCase, DeclareConflict
 from shared.contracts.intake import CaseClosed, CaseOpened, CasePersonalDataErased
 from shared.dispatch import Dispatch
 from shared.emitter import Emitter
@@ -36,6 +39,7 @@ class RoutingHandlers:
         self.router = router
         self.directory = DirectoryChanges(router)
         self.cases = CaseChanges(router)
+        self.coordinators = CoordinatorChoices(router)
 
     async def _prepare(self, conn: AsyncConnection) -> None:
         await self.router.cache.refresh_if_stale(await self.router.loads(conn))
@@ -87,7 +91,12 @@ class RoutingHandlers:
 
     def actions(self) -> Dispatch:
         return Dispatch(
-            {DeclareConflict: self.declare_conflict, AmendCaseFacts: self.amend_facts}, before=self._prepare
+            {
+                DeclareConflict: self.declare_conflict,
+                AmendCaseFacts: self.amend_facts,
+                AssignEscalatedCase: self.assign_escalated,
+            },
+            before=self._prepare,
         )
 
     async def _refused(
@@ -119,8 +128,23 @@ class RoutingHandlers:
         added = command.added_facts.model_dump_json()
         return await self.cases.facts_amended(conn, command.case_id, added, now, emitter_of(message, now))
 
+    async def assign_escalated(
+        self, conn: AsyncConnection, command: AssignEscalatedCase, message: Decoded, now: datetime
+    ) -> Sequence[Outgoing]:
+        emit, published_at = emitter_of(message, now), message.inbound.published_at
+        refusal = await self.router.verify_actor(conn, command, now, published_at, self.coordinators.may_act)
+        if refusal is None:
+            outcome = await self.coordinators.assign(conn, command, now, emit)
+            if not isinstance(outcome, Refusal):
+                return outcome
+            refusal = outcome
+        return [_rejected(command, refusal, emit)]
 
-def _rejected(command: DeclareConflict | AmendCaseFacts, refusal: Refusal, emit: Emitter) -> Outgoing:
+
+def _rejected(
+    command: DeclareConflict | AmendCaseFacts | AssignEscalatedCase, refusal: Refusal, emit: Emitter
+) -> Outgoing:
+    """A proven refusal names the case and the acting advisor (for AssignEscalatedCase: the coordinator)."""
     return rejection(emit, command.EVENT_TYPE, refusal, command.case_id, command.advisor_id)
 
 
