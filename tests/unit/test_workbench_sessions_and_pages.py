@@ -22,7 +22,15 @@ ANNA = Session("sub-1", Role.ADVISOR, "adv-anna", "csrf-token-of-anna", T0, T0)
     ("claims", "role", "advisor"),
     [
         ({"sub": "s", "roles": ["advisor"], "advisor_id": "adv-anna"}, Role.ADVISOR, "adv-anna"),
-        ({"sub": "s", "realm_access": {"roles": ["coordinator", "offline_access"]}}, Role.COORDINATOR, None),
+        (
+            {
+                "sub": "s",
+                "realm_access": {"roles": ["coordinator", "offline_access"]},
+                "coordinator_id": "coord-bzk",
+            },
+            Role.COORDINATOR,
+            "coord-bzk",
+        ),
         ({"sub": "s", "roles": ["management"], "advisor_id": "adv-x"}, Role.MANAGEMENT, None),
     ],
 )
@@ -42,6 +50,7 @@ def test_a_verified_token_gives_one_role_and_an_advisor_only_their_id(
         ({"sub": "s", "roles": ["advisor"]}, "advisor_without_advisor_id"),
         ({"sub": "s", "roles": ["advisor"], "advisor_id": ""}, "advisor_without_advisor_id"),
         ({"roles": ["coordinator"]}, "no_subject"),
+        ({"sub": "s", "roles": ["coordinator"], "advisor_id": "adv-x"}, "coordinator_without_coordinator_id"),
     ],
 )
 def test_a_token_without_exactly_one_caseflow_role_opens_nothing(

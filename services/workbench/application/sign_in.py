@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.workbench.adapters import notification_store, session_store
 from services.workbench.adapters.oidc import OidcProvider, SignInFailed
 from services.workbench.adapters.session_store import PendingSignIn
-from services.workbench.domain.sessions import NotAllowed, Session, SessionPolicy, identity_of
+from services.workbench.domain.sessions import NotAllowed, Role, Session, SessionPolicy, identity_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +62,12 @@ class SignIn:
         )
         async with self.engine.begin() as conn:
             await session_store.store_session(conn, cookie, session)
-            if identity.advisor_id is not None and isinstance(email, str) and "@" in email:
+            if (
+                identity.role is Role.ADVISOR
+                and identity.advisor_id
+                and isinstance(email, str)
+                and "@" in email
+            ):
                 await notification_store.remember_address(conn, identity.advisor_id, email, pending.lang, now)
         return SignedIn(cookie, session, pending.lang)
 

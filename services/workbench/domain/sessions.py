@@ -2,7 +2,8 @@
 
 A session starts when the identity provider's ID token is verified (adapters/oidc.py) and carries
 only what the pages need: the provider's subject, the one caseflow role the token grants, the
-advisor id (advisors only) and a CSRF token. It ends at sign-out, after `idle` without a request,
+directory id the person acts under (`advisor_id` for an advisor, `coordinator_id` for a
+coordinator: the id their commands are signed for; none for management) and a CSRF token. It ends at sign-out, after `idle` without a request,
 or `absolute` after sign-in, whichever comes first; an ended session answers like no session.
 """
 
@@ -34,7 +35,7 @@ class SessionPolicy:
 class Session:
     subject: str
     role: Role
-    advisor_id: str | None
+    advisor_id: str | None  # the directory id this person acts under (advisor or coordinator)
     csrf_token: str
     started_at: datetime
     last_seen_at: datetime
@@ -46,7 +47,7 @@ class Identity:
 
     subject: str
     role: Role
-    advisor_id: str | None
+    advisor_id: str | None  # the directory id this person acts under (advisor or coordinator)
 
 
 class NotAllowed(Exception):
@@ -57,9 +58,13 @@ class NotAllowed(Exception):
         self.reason = reason
 
 
+ACTOR_CLAIMS = {Role.ADVISOR: "advisor_id", Role.COORDINATOR: "coordinator_id"}
+
+
 def identity_of(claims: Mapping[str, Any]) -> Identity:
     """The caseflow identity in verified claims: exactly one caseflow role (top-level `roles` or
-    Keycloak's `realm_access.roles`), and for an advisor an `advisor_id`."""
+    Keycloak's `realm_access.roles`), and for an advisor an `advisor_id`, for a coordinator a
+    `coordinator_id` (the directory ids their commands are signed for)."""
     granted = set(_strings(claims.get("roles")))
     realm_access = claims.get("realm_access")
     if isinstance(realm_access, Mapping):
@@ -70,10 +75,13 @@ def identity_of(claims: Mapping[str, Any]) -> Identity:
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
         raise NotAllowed("no_subject")
-    advisor_id = claims.get("advisor_id")
-    if roles[0] is Role.ADVISOR and (not isinstance(advisor_id, str) or not advisor_id):
-        raise NotAllowed("advisor_without_advisor_id")
-    return Identity(subject, roles[0], advisor_id if roles[0] is Role.ADVISOR else None)
+    role = roles[0]
+    if role not in ACTOR_CLAIMS:
+        return Identity(subject, role, None)
+    actor_id = claims.get(ACTOR_CLAIMS[role])
+    if not isinstance(actor_id, str) or not actor_id:
+        raise NotAllowed(f"{role.value}_without_{ACTOR_CLAIMS[role]}")
+    return Identity(subject, role, actor_id)
 
 
 def _strings(value: Any) -> list[str]:

@@ -155,14 +155,14 @@ class WorkbenchPages:
 
     async def preferences(self, request: Request) -> Response:
         session, lang = await self._session(request), lang_of(request)
-        if session is None or session.advisor_id is None:
+        if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
             return self._refused(session, lang)
         choice = await preferences.choice_of(self._context().engine, session.advisor_id)
         return self.out.page(pages.preferences_page(lang, session, choice))
 
     async def choose_preferences(self, request: Request) -> Response:
         session, lang, body = await self._session(request), lang_of(request), await request.body()
-        if session is None or session.advisor_id is None:
+        if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
             return self._refused(session, lang)
         if not csrf_matches(session, body):
             return self._csrf_refused(session, lang)

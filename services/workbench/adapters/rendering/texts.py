@@ -88,6 +88,10 @@ TEXT: dict[str, dict[str, Any]] = {
                 "Uw account is nog niet gekoppeld aan een vertrouwenspersoon in het register. Vraag "
                 "de beheerder om de koppeling."
             ),
+            "coordinator_without_coordinator_id": (
+                "Uw account is nog niet gekoppeld aan een coördinator in het register. Vraag de "
+                "beheerder om de koppeling."
+            ),
             "sign_in_cancelled": "Het inloggen is afgebroken. U kunt opnieuw beginnen.",
         },
         "why_other": "Het inloggen is niet gelukt. Begin opnieuw; blijft dit gebeuren, meld het dan aan de beheerder.",
@@ -162,6 +166,9 @@ TEXT: dict[str, dict[str, Any]] = {
             ),
             "advisor_without_advisor_id": (
                 "Your account is not yet linked to an advisor in the register. Ask the administrator to link it."
+            ),
+            "coordinator_without_coordinator_id": (
+                "Your account is not yet linked to a coordinator in the register. Ask the administrator to link it."
             ),
             "sign_in_cancelled": "Signing in was cancelled. You can start again.",
         },
