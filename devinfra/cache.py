@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
-from collections.abc import Iterator
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 MARKER = ".complete"
@@ -39,3 +44,55 @@ def file_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def pinned_version(pom: Path, name: str) -> str | None:
+    """The `<name>.version` property of a POM (the single source of truth of a fetched server)."""
+    match = re.search(
+        rf"<{re.escape(name)}\.version>([^<]+)</{re.escape(name)}\.version>", pom.read_text(encoding="utf-8")
+    )
+    return match.group(1).strip() if match else None
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class FetchFailed(RuntimeError):
+    """What a fetch said when it failed: the command and the last lines of its output."""
+
+
+def fetch_once(target: Path, digest: str, fill: Callable[[Path], None]) -> Path:
+    """`target`, filled by `fill(staging)` once: `fill` gets an empty directory and puts the server
+    in it; it becomes `target` (with the marker) only when `fill` returned. Two sessions that fetch
+    at once wait for each other, and a half-finished fetch is never mistaken for a cache."""
+    if is_complete(target, digest):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with file_lock(lock_path(target)):
+        if is_complete(target, digest):
+            return target
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+        try:
+            fill(staging)
+            (staging / MARKER).write_text(digest, encoding="utf-8")
+            if target.exists():
+                shutil.rmtree(target)
+            staging.rename(target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def run_maven(pom: Path, *goal: str, what: str) -> None:
+    """`mvn -q -B -f pom <goal...>`; FetchFailed with the output's tail when it fails."""
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise FetchFailed(f"Maven ('mvn') is needed once to fetch {what}: apt-get install maven")
+    cmd = [mvn, "-q", "-B", "-f", str(pom), *goal]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        output = (proc.stdout + proc.stderr).strip().splitlines()[-30:]
+        raise FetchFailed(
+            f"fetching {what} failed (exit {proc.returncode}): {' '.join(cmd)}\n" + "\n".join(output)
+        )

@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import atexit
 import base64
-import hashlib
 import os
 import re
 import shutil
@@ -34,7 +33,7 @@ from types import TracebackType
 from typing import IO, Self
 
 from devinfra._aio import run_sync
-from devinfra.cache import MARKER, cache_root, file_lock, is_complete, lock_path
+from devinfra.cache import FetchFailed, cache_root, fetch_once, file_digest, pinned_version, run_maven
 from devinfra.ports import free_port, port_open
 from devinfra.process import die_with_parent, stop_process_group
 from devinfra.process import log_tail as _tail
@@ -52,62 +51,30 @@ class KafkaInfraError(RuntimeError):
 
 def kafka_version() -> str:
     """The Kafka version pinned in deploy/kafka/pom.xml (the single source of truth)."""
-    match = re.search(r"<kafka\.version>([^<]+)</kafka\.version>", POM.read_text(encoding="utf-8"))
-    if match is None:
+    version = pinned_version(POM, "kafka")
+    if version is None:
         raise KafkaInfraError(f"no <kafka.version> property in {POM}")
-    return match.group(1).strip()
+    return version
 
 
 def jar_dir() -> Path:
     return cache_root() / f"kafka-{kafka_version()}"
 
 
-def _pom_digest() -> str:
-    return hashlib.sha256(POM.read_bytes()).hexdigest()
-
-
 def ensure_jars() -> Path:
     """The directory holding the broker's jars, fetching them with Maven on first use."""
-    target = jar_dir()
-    digest = _pom_digest()
-    if is_complete(target, digest):
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Two test sessions (or CI set-up and a test) may fetch at once; one Maven run is enough.
-    with file_lock(lock_path(target)):
-        if is_complete(target, digest):
-            return target
-        mvn = shutil.which("mvn")
-        if mvn is None:
-            raise KafkaInfraError(
-                "Maven ('mvn') is needed once to fetch the Kafka jars: apt-get install maven"
-            )
-        # Fetch into a staging directory and rename: a half-finished fetch is never mistaken for a cache.
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+
+    def fill(staging: Path) -> None:
         try:
-            cmd = [
-                mvn,
-                "-q",
-                "-B",
-                "-f",
-                str(POM),
-                "dependency:copy-dependencies",
-                f"-DoutputDirectory={staging}",
-            ]
-            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-            if proc.returncode != 0 or not any(staging.glob("kafka_2.13-*.jar")):
-                output = (proc.stdout + proc.stderr).strip().splitlines()[-30:]
-                raise KafkaInfraError(
-                    f"fetching Kafka jars failed (exit {proc.returncode}): {' '.join(cmd)}\n"
-                    + "\n".join(output)
-                )
-            (staging / MARKER).write_text(digest, encoding="utf-8")
-            if target.exists():
-                shutil.rmtree(target)
-            staging.rename(target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return target
+            run_maven(
+                POM, "dependency:copy-dependencies", f"-DoutputDirectory={staging}", what="the Kafka jars"
+            )
+        except FetchFailed as exc:
+            raise KafkaInfraError(str(exc)) from exc
+        if not any(staging.glob("kafka_2.13-*.jar")):
+            raise KafkaInfraError(f"fetching the Kafka jars with {POM} gave no kafka_2.13 jar")
+
+    return fetch_once(jar_dir(), file_digest(POM), fill)
 
 
 def new_cluster_id() -> str:

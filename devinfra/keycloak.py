@@ -29,7 +29,6 @@ import atexit
 import hashlib
 import json
 import os
-import re
 import secrets
 import shutil
 import signal
@@ -48,7 +47,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
 
-from devinfra.cache import MARKER, cache_root, file_lock, is_complete, lock_path
+from devinfra.cache import (
+    FetchFailed,
+    cache_root,
+    fetch_once,
+    file_digest,
+    file_lock,
+    lock_path,
+    pinned_version,
+    run_maven,
+)
 from devinfra.ports import free_port
 from devinfra.process import die_with_parent, stop_process_group
 from devinfra.process import log_tail as _tail
@@ -71,73 +79,41 @@ class KeycloakInfraError(RuntimeError):
 
 def keycloak_version() -> str:
     """The Keycloak version pinned in deploy/keycloak/pom.xml (the single source of truth)."""
-    match = re.search(r"<keycloak\.version>([^<]+)</keycloak\.version>", POM.read_text(encoding="utf-8"))
-    if match is None:
+    version = pinned_version(POM, "keycloak")
+    if version is None:
         raise KeycloakInfraError(f"no <keycloak.version> property in {POM}")
-    return match.group(1).strip()
+    return version
 
 
 def dist_dir() -> Path:
     return cache_root() / f"keycloak-{keycloak_version()}"
 
 
-def _pom_digest() -> str:
-    return hashlib.sha256(POM.read_bytes()).hexdigest()
-
-
 def ensure_dist() -> Path:
     """The directory holding the unzipped Keycloak distribution, fetching it with Maven on first use."""
-    target = dist_dir()
-    digest = _pom_digest()
-    if is_complete(target, digest):
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Two test sessions (or CI set-up and a test) may fetch at once; one Maven run is enough.
-    with file_lock(lock_path(target)):
-        if is_complete(target, digest):
-            return target
-        mvn = shutil.which("mvn")
-        if mvn is None:
-            raise KeycloakInfraError("Maven ('mvn') is needed once to fetch Keycloak: apt-get install maven")
-        # Fetch into a staging directory and rename: a half-finished fetch is never mistaken for a cache.
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+
+    def fill(staging: Path) -> None:
+        download = Path(tempfile.mkdtemp(prefix=".keycloak-download-", dir=staging.parent))
         try:
-            download = staging / "download"
-            cmd = [
-                mvn,
-                "-q",
-                "-B",
-                "-C",  # strict checksums: the zip must match Central's .sha1
-                "-f",
-                str(POM),
-                "dependency:copy",
-                f"-DoutputDirectory={download}",
-            ]
-            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            # -C: strict checksums, the zip must match Central's .sha1.
+            run_maven(POM, "-C", "dependency:copy", f"-DoutputDirectory={download}", what="Keycloak")
             archives = sorted(download.glob("keycloak-quarkus-dist-*.zip"))
-            if proc.returncode != 0 or len(archives) != 1:
-                output = (proc.stdout + proc.stderr).strip().splitlines()[-30:]
-                raise KeycloakInfraError(
-                    f"fetching Keycloak failed (exit {proc.returncode}): {' '.join(cmd)}\n"
-                    + "\n".join(output)
-                )
-            unpacked = staging / "dist"
-            _unzip(archives[0], unpacked)
-            shutil.rmtree(download)
-            if not (unpacked / "bin" / "kc.sh").is_file() or not (unpacked / "lib" / "quarkus").is_dir():
-                raise KeycloakInfraError(f"{archives[0].name} holds no Keycloak distribution")
-            (unpacked / MARKER).write_text(digest, encoding="utf-8")
-            if target.exists():
-                shutil.rmtree(target)
-            unpacked.rename(target)
+            if len(archives) != 1:
+                raise KeycloakInfraError(f"fetching Keycloak with {POM} gave {len(archives)} archives")
+            _unzip(archives[0], staging)
+        except FetchFailed as exc:
+            raise KeycloakInfraError(str(exc)) from exc
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return target
+            shutil.rmtree(download, ignore_errors=True)
+        if not (staging / "bin" / "kc.sh").is_file() or not (staging / "lib" / "quarkus").is_dir():
+            raise KeycloakInfraError(f"{POM}'s archive holds no Keycloak distribution")
+
+    return fetch_once(dist_dir(), file_digest(POM), fill)
 
 
 def _unzip(archive: Path, into: Path) -> None:
     """Extract the distribution's single top folder (``keycloak-<version>/``) as ``into``, with file modes."""
-    into.mkdir(parents=True)
+    into.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(archive) as zf:
         for info in zf.infolist():
             _, _, inner = info.filename.partition("/")
