@@ -1,4 +1,5 @@
-"""The local stack: a Kafka broker and the four services as separate processes, on embedded defaults.
+"""The local stack: a Kafka broker and the four services as separate processes, on embedded defaults;
+with `workbench=True` also a Keycloak (dev mode, the sample realm) and the advisors' workbench.
 
 `caseflow up` starts it under a home folder (default ./var/stack): the broker's data, each
 service's SQLite database, the key store, logs, and `stack.json` (pids and ports) that `caseflow
@@ -22,6 +23,7 @@ from typing import Any
 import httpx
 
 from devinfra.kafka import KafkaNode
+from devinfra.keycloak import KeycloakNode, workbench_client_secret
 from devinfra.ports import free_port
 from shared.crypto import new_master_key_b64
 
@@ -43,6 +45,7 @@ class StackState:
     home: str
     kafka_bootstrap: str
     topic_prefix: str = ""
+    keycloak_issuer: str = ""
     processes: list[ProcessInfo] = field(default_factory=list)
 
     def save(self) -> None:
@@ -95,6 +98,10 @@ def service_env(service: str, home: Path, state: StackState, port: int) -> dict[
         f"{p}HTTP_PORT": str(port),
         f"{p}LOG_JSON": "true",
     }
+    if service == "workbench":  # signs in at the stack's Keycloak; the URL browsers use is loopback
+        env["WORKBENCH_OIDC_ISSUER"] = state.keycloak_issuer
+        env["WORKBENCH_OIDC_CLIENT_SECRET"] = workbench_client_secret()
+        env["WORKBENCH_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
     if service == "intake":  # the stack's frontends (the demo's simulator) seal their submissions
         env["INTAKE_REQUIRE_SEALED_SUBMISSIONS"] = "true"
     if service in KEY_HOLDERS:
@@ -111,9 +118,11 @@ def up(
     say: Callable[[str], None] = print,
     extra_env: dict[str, str] | None = None,
     topic_prefix: str = "",
+    workbench: bool = False,
 ) -> StackState:
     """Start the broker (unless one is given) and the services; wait until every one is ready.
-    When any of them fails to start, everything started is stopped again before the error rises."""
+    With `workbench`, Keycloak and the workbench too. When any of them fails to start, everything
+    started is stopped again before the error rises."""
     home = home.resolve()
     home.mkdir(parents=True, exist_ok=True)
     existing = StackState.load(home)
@@ -131,6 +140,9 @@ def up(
         say(f"  Kafka ready at {node.bootstrap} in {time.monotonic() - started:.1f}s")
     state.save()
     try:
+        if workbench:
+            _start_keycloak(state, say)
+            services = (*services, "workbench")
         _start_services(state, services, say, extra_env)
     except BaseException:
         # A service that dies during start-up (or Ctrl-C) must not leave the broker and the other
@@ -139,6 +151,18 @@ def up(
         down(home, say=lambda _line: None)
         raise
     return state
+
+
+def _start_keycloak(state: StackState, say: Callable[[str], None]) -> None:
+    say("starting Keycloak (dev mode, the sample realm of deploy/keycloak) ...")
+    node = KeycloakNode(port=free_port(), data_dir=Path(state.home) / "keycloak", die_with_parent=False)
+    started = time.monotonic()
+    node.start()
+    assert node.pid is not None
+    state.keycloak_issuer = node.issuer
+    state.processes.append(ProcessInfo("keycloak", node.pid, node.port, str(node.log_file)))
+    state.save()
+    say(f"  Keycloak ready at {node.base_url} in {time.monotonic() - started:.1f}s")
 
 
 def _start_services(
@@ -225,7 +249,7 @@ def status(home: Path) -> list[dict[str, Any]]:
             "running": alive(proc.pid),
             "port": proc.port,
         }
-        if proc.name != "kafka" and row["running"]:
+        if proc.name not in ("kafka", "keycloak") and row["running"]:
             try:
                 health = httpx.get(f"{state.url(proc.name)}/health", timeout=2)
                 row["healthy"] = health.status_code == 200

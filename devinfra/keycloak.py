@@ -77,6 +77,14 @@ class KeycloakInfraError(RuntimeError):
     """The development Keycloak could not be fetched or started."""
 
 
+def workbench_client_secret() -> str:
+    """The sample realm's secret of the `caseflow-workbench` client (for the demo and the tests only)."""
+    realm = json.loads(REALM_FILE.read_text(encoding="utf-8"))
+    (client,) = [c for c in realm["clients"] if c["clientId"] == "caseflow-workbench"]
+    secret: str = client["secret"]
+    return secret
+
+
 def keycloak_version() -> str:
     """The Keycloak version pinned in deploy/keycloak/pom.xml (the single source of truth)."""
     version = pinned_version(POM, "keycloak")

@@ -12,7 +12,7 @@ DEFAULT_HOME = Path("var/stack")
 def _up(args: argparse.Namespace) -> int:
     from caseflow import stack
 
-    state = stack.up(Path(args.home), kafka_bootstrap=args.kafka)
+    state = stack.up(Path(args.home), kafka_bootstrap=args.kafka, workbench=args.workbench)
     print(f"stack running under {state.home}; stop it with `caseflow down --home {args.home}`")
     return 0
 
@@ -36,7 +36,7 @@ def _status(args: argparse.Namespace) -> int:
         for r in rows:
             health = (
                 ""
-                if r["name"] == "kafka"
+                if r["name"] in ("kafka", "keycloak")
                 else ("healthy" if r.get("healthy") else f"UNHEALTHY {r.get('detail')}")
             )
             print(
@@ -61,6 +61,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("--home", default=str(DEFAULT_HOME), help=home_help)
     p.add_argument("--kafka", help="use this broker instead of starting one")
+    p.add_argument(
+        "--workbench",
+        action="store_true",
+        help="also start Keycloak (dev mode, the sample realm) and the advisors' workbench",
+    )
     p.set_defaults(func=_up)
     p = sub.add_parser("down", help="stop what `caseflow up` started")
     p.add_argument("--home", default=str(DEFAULT_HOME), help=home_help)
@@ -89,5 +94,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("--home", default="var/demo", help=home_help)
     p.add_argument("--out", default="out", help="where the annual report goes (default: %(default)s)")
-    p.add_argument("--keep-running", action="store_true", help="leave the stack running afterwards")
+    p.add_argument(
+        "--keep-running",
+        action="store_true",
+        help="leave the stack running afterwards, with Keycloak and the advisors' workbench to sign in to",
+    )
     p.set_defaults(func=_demo)

@@ -43,3 +43,32 @@ def test_a_service_that_dies_during_start_up_takes_the_started_ones_down_with_it
     assert set(pids) == set(stack.SERVICES)
     assert [name for name, pid in pids.items() if stack.alive(pid)] == []
     assert not (home / "stack.json").exists()
+
+
+def test_up_with_the_workbench_signs_in_at_its_own_keycloak_and_down_stops_all_of_it(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    from tests.support.keycloak import Browser, Provider, realm_users
+
+    home = tmp_path / "stack"
+    state = stack.up(
+        home,
+        kafka_bootstrap=kafka_bootstrap,
+        topic_prefix=f"t-wb-{uuid.uuid4().hex[:8]}.",
+        say=lambda _line: None,
+        workbench=True,
+    )
+    try:
+        names = [p.name for p in state.processes]
+        assert names[0] == "keycloak" and names[-1] == "workbench"
+        assert {row["name"]: row["running"] for row in stack.status(home)} == dict.fromkeys(names, True)
+        with Browser(Provider(state.keycloak_issuer)) as anna:
+            start = anna.http.get(f"{state.url('workbench')}/inloggen")
+            assert start.headers["location"].startswith(state.keycloak_issuer)
+            user = realm_users()["anna"]
+            result = anna.login(start.headers["location"], user.username, user.password)
+            assert result.location is not None
+            assert anna.http.get(result.location).headers["location"] == "/zaken?lang=nl"
+    finally:
+        stack.down(home, say=lambda _line: None)
+    assert [p.name for p in state.processes if stack.alive(p.pid)] == []

@@ -28,7 +28,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from devinfra.keycloak import REALM_FILE, KeycloakNode
+from devinfra.keycloak import REALM_FILE, KeycloakNode, workbench_client_secret
 
 CLIENT_ID = "caseflow-workbench"
 REDIRECT_PATH = "/auth/callback"
@@ -55,8 +55,7 @@ def workbench_client() -> dict[str, Any]:
 
 
 def client_secret() -> str:
-    secret: str = workbench_client()["secret"]
-    return secret
+    return workbench_client_secret()
 
 
 def realm_users() -> dict[str, RealmUser]:
@@ -145,6 +144,22 @@ class LoginResult:
         return self.params.get("code")
 
 
+@dataclass(frozen=True)
+class Provider:
+    """A running provider known by its issuer URL only (a stack's Keycloak, not this session's node)."""
+
+    issuer: str
+
+    @property
+    def discovery_url(self) -> str:
+        return f"{self.issuer}/.well-known/openid-configuration"
+
+    @property
+    def base_url(self) -> str:
+        parts = urlsplit(self.issuer)
+        return f"{parts.scheme}://{parts.netloc}"
+
+
 class Browser:
     """One user agent (its own cookie jar) and an OAuth client, against one node.
 
@@ -154,7 +169,7 @@ class Browser:
 
     def __init__(
         self,
-        node: KeycloakNode,
+        node: KeycloakNode | Provider,
         redirect_port: int = 8765,
         *,
         client_id: str = CLIENT_ID,

@@ -140,6 +140,7 @@ def run_demo(duration: float, rate: float, home: Path, out: Path, keep_running: 
         home,
         say=say,
         extra_env={"REPORTING_ORGANISATION_FILE": str(organisation), "REPORTING_RELEASE_AS_OF": closed},
+        workbench=keep_running,  # a person can then sign in and look at the simulated cases
     )
     try:
         say("loading the sample organisation (2 ministries, 5 advisors) and its rooms ...")
@@ -162,8 +163,11 @@ def run_demo(duration: float, rate: float, home: Path, out: Path, keep_running: 
             if path.suffix == ".html":
                 say(f"  annual report      {path.resolve()}")
         say(f"  all formats        {out.resolve()}/ (html, csv, json per organisation)")
-        for service in stack.SERVICES:
-            say(f"  {service:<18} {state.url(service)}/metrics  {state.url(service)}/health")
+        if keep_running:  # the services keep running: their addresses stay good
+            for service in stack.SERVICES:
+                say(f"  {service:<18} {state.url(service)}/metrics  {state.url(service)}/health")
+            say(f"  the workbench      {state.url('workbench')}/  sign in as anna, bram, carla, dirk,")
+            say("                     coordinator or management; password <name>-demo-password")
         say(f"  event contracts    {Path('docs/asyncapi.yaml').resolve()}  (JSON Schemas in docs/schemas/)")
         say(f"  service logs       {home}/*.log")
         if keep_running:
