@@ -10,97 +10,45 @@ organisation is 404 for the annual report (public) and the management view alike
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from starlette.applications import Starlette
 
-from services.reporting.adapters.fresh_database import prepare_fresh_database
-from services.reporting.app import ReportingService, create_service
-from services.reporting.application.report_use_cases import Reports
-from services.reporting.entrypoints.replay import replay_pipeline
+from services.reporting.app import create_service
 from services.reporting.settings import ReportingSettings
-from shared.db import make_engine
-from shared.pipeline import Inbound
+from tests.support.reporting import ViewsFixture, folded_year, serve_reporting
 from tests.support.role_tokens import TOKENS
-from tools.reporting.simulated_events import SimulatedEvent, simulated_year
+from tools.reporting.simulated_events import SimulatedEvent
 
 pytestmark = pytest.mark.integration
 
 YEAR = 2026
 
 
-@dataclass(frozen=True)
-class Fixture:
-    client: httpx.AsyncClient
-    bzk: list[str]  # advisors of min-bzk
-    fin: list[str]  # advisors of min-fin
-
-
-def internal_advisors(events: list[SimulatedEvent]) -> list[str]:
-    payloads = [json.loads(e.value)["payload"] for e in events if e.event_type == "AdvisorAssigned"]
-    return sorted({p["advisor_id"] for p in payloads if p["scope"] == "internal"})
-
-
-def app_of(service: ReportingService, reports: Reports) -> Starlette:
-    service.reports = reports  # what `build` sets when the runtime starts
-    return Starlette(routes=service.http_routes(lambda: None))  # type: ignore[arg-type,return-value]
-
-
 @pytest.fixture(scope="module")
 async def projection(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[tuple[str, list[SimulatedEvent]]]:
-    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('roles') / 'reporting.db'}"
-    events = list(simulated_year(seed=13, year=YEAR, cases=160))
-    engine = make_engine(url)
-    try:
-        await prepare_fresh_database(engine)
-        pipeline = replay_pipeline(engine, "")
-        await pipeline.process([Inbound(e.topic, 0, i, e.key, e.value) for i, e in enumerate(events)])
-    finally:
-        await engine.dispose()
-    yield url, events
-
-
-async def _serve(url: str, events: list[SimulatedEvent], **settings: Any) -> AsyncIterator[Fixture]:
-    service = create_service(ReportingSettings(database_url=url, **settings))
-    s = service.settings
-    engine = make_engine(url)
-    reports = Reports(engine, service.organisation, s.policy(), s.baseline(), s.min_unit_size)
-    transport = httpx.ASGITransport(app=app_of(service, reports))
-    advisors = internal_advisors(events)
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://reporting") as client:
-            yield Fixture(
-                client,
-                [a for a in advisors if a.startswith("adv-min-bzk")][:2],
-                [a for a in advisors if a.startswith("adv-min-fin")][:1],
-            )
-    finally:
-        await engine.dispose()
+    yield await folded_year(tmp_path_factory.mktemp("roles") / "reporting.db", YEAR)
 
 
 @pytest.fixture
-async def served(projection: tuple[str, list[SimulatedEvent]]) -> AsyncIterator[Fixture]:
-    async for fixture in _serve(*projection, **TOKENS.settings()):
+async def served(projection: tuple[str, list[SimulatedEvent]]) -> AsyncIterator[ViewsFixture]:
+    async for fixture in serve_reporting(*projection, **TOKENS.settings()):
         yield fixture
 
 
 @pytest.fixture
-async def unconfigured(projection: tuple[str, list[SimulatedEvent]]) -> AsyncIterator[Fixture]:
-    async for fixture in _serve(*projection):
+async def unconfigured(projection: tuple[str, list[SimulatedEvent]]) -> AsyncIterator[ViewsFixture]:
+    async for fixture in serve_reporting(*projection):
         yield fixture
 
 
-def request_for(view: str, f: Fixture) -> tuple[str, dict[str, Any], str, str]:
+def request_for(view: str, f: ViewsFixture) -> tuple[str, dict[str, Any], str, str]:
     """(path, params, role, subject) of a request the view must answer with 200."""
     if view == "management":
         return "/v1/views/management", {"org": "min-bzk", "year": YEAR}, "management", "min-bzk"
@@ -115,7 +63,7 @@ VIEWS = ["management", "coordinator", "advisor"]
 
 
 @pytest.mark.parametrize("view", VIEWS)
-async def test_a_valid_token_opens_the_view(served: Fixture, view: str) -> None:
+async def test_a_valid_token_opens_the_view(served: ViewsFixture, view: str) -> None:
     path, params, role, subject = request_for(view, served)
     answer = await served.client.get(path, params=params, headers=TOKENS.headers(role, subject))
     assert answer.status_code == 200, answer.text
@@ -130,7 +78,7 @@ async def test_a_valid_token_opens_the_view(served: Fixture, view: str) -> None:
 
 @pytest.mark.parametrize("view", VIEWS)
 async def test_without_a_credential_or_with_the_old_role_headers_the_view_is_unauthenticated(
-    served: Fixture, view: str
+    served: ViewsFixture, view: str
 ) -> None:
     path, params, role, subject = request_for(view, served)
     forged_headers = {"X-Caseflow-Role": role, "X-Caseflow-Subject": subject}
@@ -147,7 +95,9 @@ async def test_without_a_credential_or_with_the_old_role_headers_the_view_is_una
 
 
 @pytest.mark.parametrize("view", VIEWS)
-async def test_forged_expired_and_wrong_key_tokens_are_unauthenticated(served: Fixture, view: str) -> None:
+async def test_forged_expired_and_wrong_key_tokens_are_unauthenticated(
+    served: ViewsFixture, view: str
+) -> None:
     path, params, role, subject = request_for(view, served)
     now = int(time.time())
     attacker = ed25519.Ed25519PrivateKey.generate()
@@ -176,7 +126,7 @@ async def test_forged_expired_and_wrong_key_tokens_are_unauthenticated(served: F
 
 
 @pytest.mark.parametrize("view", VIEWS)
-async def test_a_genuine_token_of_the_wrong_role_is_forbidden(served: Fixture, view: str) -> None:
+async def test_a_genuine_token_of_the_wrong_role_is_forbidden(served: ViewsFixture, view: str) -> None:
     path, params, _, _ = request_for(view, served)
     role, subject = WRONG_ROLE[view]
     answer = await served.client.get(path, params=params, headers=TOKENS.headers(role, subject))
@@ -185,7 +135,7 @@ async def test_a_genuine_token_of_the_wrong_role_is_forbidden(served: Fixture, v
 
 @pytest.mark.parametrize("view", VIEWS)
 async def test_tokens_without_one_reporting_role_or_its_subject_are_forbidden(
-    served: Fixture, view: str
+    served: ViewsFixture, view: str
 ) -> None:
     path, params, role, subject = request_for(view, served)
     cases = {
@@ -200,7 +150,7 @@ async def test_tokens_without_one_reporting_role_or_its_subject_are_forbidden(
         assert (answer.status_code, answer.json()) == (403, {"error": reason})
 
 
-async def test_the_subject_comes_from_the_token_not_from_the_request(served: Fixture) -> None:
+async def test_the_subject_comes_from_the_token_not_from_the_request(served: ViewsFixture) -> None:
     other_org = await served.client.get(
         "/v1/views/management",
         params={"org": "min-fin", "year": YEAR},
@@ -223,7 +173,7 @@ async def test_the_subject_comes_from_the_token_not_from_the_request(served: Fix
 
 
 async def test_an_unknown_organisation_is_404_for_the_annual_report_and_the_management_view(
-    served: Fixture,
+    served: ViewsFixture,
 ) -> None:
     annual = await served.client.get("/v1/reports/annual", params={"org": "min-nowhere", "year": YEAR})
     view = await served.client.get(
@@ -243,7 +193,7 @@ async def test_an_unknown_organisation_is_404_for_the_annual_report_and_the_mana
     assert anonymous.status_code == 401
 
 
-async def test_the_annual_report_stays_public(served: Fixture) -> None:
+async def test_the_annual_report_stays_public(served: ViewsFixture) -> None:
     for headers in ({}, {"Authorization": "Bearer garbage"}, {"X-Caseflow-Role": "management"}):
         answer = await served.client.get(
             "/v1/reports/annual", params={"org": "min-bzk", "year": YEAR, "format": "json"}, headers=headers
@@ -252,7 +202,7 @@ async def test_the_annual_report_stays_public(served: Fixture) -> None:
 
 
 async def test_without_a_configured_key_the_views_are_unavailable_and_the_report_is_served(
-    unconfigured: Fixture,
+    unconfigured: ViewsFixture,
 ) -> None:
     for view in VIEWS:
         path, params, role, subject = request_for(view, unconfigured)

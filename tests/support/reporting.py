@@ -1,17 +1,29 @@
-"""The reporting service under test: its settings, events onto its topics, its progress, a role's headers."""
+"""The reporting service under test: its settings, events onto its topics, its progress, a role's
+headers, and its HTTP views served in process on a folded simulated year."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import httpx
+from starlette.applications import Starlette
+
+from services.reporting.adapters.fresh_database import prepare_fresh_database
 from services.reporting.adapters.projection import CONSUMED_TOPICS
 from services.reporting.adapters.queries import source_position
-from services.reporting.app import ReportingService
+from services.reporting.app import ReportingService, create_service
+from services.reporting.application.report_use_cases import Reports
+from services.reporting.entrypoints.replay import replay_pipeline
 from services.reporting.settings import ReportingSettings
+from shared.db import make_engine
+from shared.pipeline import Inbound
 from tests.support.kafka_io import create_topics, produce
 from tests.support.role_tokens import TOKENS
-from tools.reporting.simulated_events import SimulatedEvent
+from tools.reporting.simulated_events import SimulatedEvent, simulated_year
 
 AFTER_THE_YEAR = "2027-01-20T00:00:00+00:00"
 
@@ -52,3 +64,55 @@ async def create_reporting_topics(kafka: str, prefix: str) -> None:
 def as_role(role: str, subject: str) -> dict[str, str]:
     """`Authorization: Bearer` with a token signed for this role and subject (no role header exists)."""
     return TOKENS.headers(role, subject)
+
+
+# -- reporting's HTTP views on a folded simulated year, over httpx's ASGI transport (no broker) ----
+
+
+@dataclass(frozen=True)
+class ViewsFixture:
+    client: httpx.AsyncClient
+    bzk: list[str]  # advisors of min-bzk
+    fin: list[str]  # advisors of min-fin
+
+
+def internal_advisors(events: list[SimulatedEvent]) -> list[str]:
+    payloads = [json.loads(e.value)["payload"] for e in events if e.event_type == "AdvisorAssigned"]
+    return sorted({p["advisor_id"] for p in payloads if p["scope"] == "internal"})
+
+
+async def folded_year(path: Path, year: int, cases: int = 160) -> tuple[str, list[SimulatedEvent]]:
+    """A reporting database at `path` holding a simulated year, folded as a replay would."""
+    url = f"sqlite+aiosqlite:///{path}"
+    events = list(simulated_year(seed=13, year=year, cases=cases))
+    engine = make_engine(url)
+    try:
+        await prepare_fresh_database(engine)
+        pipeline = replay_pipeline(engine, "")
+        await pipeline.process([Inbound(e.topic, 0, i, e.key, e.value) for i, e in enumerate(events)])
+    finally:
+        await engine.dispose()
+    return url, events
+
+
+async def serve_reporting(
+    url: str, events: list[SimulatedEvent], **settings: Any
+) -> AsyncIterator[ViewsFixture]:
+    """Reporting's own composition root with `settings`, its routes served in process."""
+    service = create_service(ReportingSettings(database_url=url, **settings))
+    s = service.settings
+    engine = make_engine(url)
+    service.reports = Reports(engine, service.organisation, s.policy(), s.baseline(), s.min_unit_size)
+    app = Starlette(routes=service.http_routes(lambda: None))  # type: ignore[arg-type]
+    advisors = internal_advisors(events)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://reporting"
+        ) as client:
+            yield ViewsFixture(
+                client,
+                [a for a in advisors if a.startswith("adv-min-bzk")][:2],
+                [a for a in advisors if a.startswith("adv-min-fin")][:1],
+            )
+    finally:
+        await engine.dispose()
