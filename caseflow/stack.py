@@ -102,6 +102,12 @@ def service_env(service: str, home: Path, state: StackState, port: int) -> dict[
         env["WORKBENCH_OIDC_ISSUER"] = state.keycloak_issuer
         env["WORKBENCH_OIDC_CLIENT_SECRET"] = workbench_client_secret()
         env["WORKBENCH_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+    if service == "reporting" and state.keycloak_issuer:  # the views take roles from the same provider
+        env["REPORTING_ROLE_JWKS_URL"] = f"{state.keycloak_issuer}/protocol/openid-connect/certs"
+        env["REPORTING_ROLE_JWT_ISSUER"] = state.keycloak_issuer
+        env["REPORTING_ROLE_JWT_AUDIENCE"] = "caseflow-reporting"
+        env["REPORTING_ROLE_CLAIM_ORG"] = "organisation_id"
+        env["REPORTING_ROLE_CLAIM_ADVISOR"] = "advisor_id"
     if service == "intake":  # the stack's frontends (the demo's simulator) seal their submissions
         env["INTAKE_REQUIRE_SEALED_SUBMISSIONS"] = "true"
     if service in KEY_HOLDERS:
