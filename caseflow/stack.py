@@ -102,6 +102,7 @@ def service_env(service: str, home: Path, state: StackState, port: int) -> dict[
         env["WORKBENCH_OIDC_ISSUER"] = state.keycloak_issuer
         env["WORKBENCH_OIDC_CLIENT_SECRET"] = workbench_client_secret()
         env["WORKBENCH_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+        env["WORKBENCH_REPORTING_URL"] = state.url("reporting") or ""
     if service == "reporting" and state.keycloak_issuer:  # the views take roles from the same provider
         env["REPORTING_ROLE_JWKS_URL"] = f"{state.keycloak_issuer}/protocol/openid-connect/certs"
         env["REPORTING_ROLE_JWT_ISSUER"] = state.keycloak_issuer

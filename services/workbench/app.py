@@ -7,6 +7,7 @@ from prometheus_client import CollectorRegistry
 import shared.contracts  # noqa: F401  (registers the event types)
 from services.workbench.adapters.mailer import SmtpMailer
 from services.workbench.adapters.oidc import OidcProvider
+from services.workbench.adapters.reporting_views import ReportingViews
 from services.workbench.adapters.tables import messaging, metadata
 from services.workbench.application.notifying import NoticeSender
 from services.workbench.entrypoints.http_api import workbench_routes
@@ -38,7 +39,9 @@ def notice_sender(settings: WorkbenchSettings, ctx: ServiceContext, metrics: Wor
     return [every(settings.notify_every_seconds, sender.run_once, name="workbench_notify", cap=600.0)]
 
 
-def create_runtime(settings: WorkbenchSettings | None = None, *, clock: Clock = utc_now) -> ServiceRuntime:
+def create_runtime(
+    settings: WorkbenchSettings | None = None, *, clock: Clock = utc_now, views: ReportingViews | None = None
+) -> ServiceRuntime:
     settings = settings or WorkbenchSettings()
     provider = OidcProvider(
         settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret.get_secret_value()
@@ -57,7 +60,9 @@ def create_runtime(settings: WorkbenchSettings | None = None, *, clock: Clock = 
         tables=messaging,
         consumes=list(CONSUMED_TOPICS),
         build=build,
-        http_routes=workbench_routes(settings, provider, metrics),
+        http_routes=workbench_routes(
+            settings, provider, metrics, views or ReportingViews(settings.reporting_url)
+        ),
         registry=registry,
         clock=clock,
     )

@@ -24,6 +24,8 @@ class WorkbenchSettings(ServiceSettings):
     # The workbench's address as browsers reach it (https://workbench.example.nl). Empty: the
     # address of each request, which is right only on a developer's machine.
     public_url: str = ""
+    # Reporting's base URL: management's page shows its protected view, asked with their own token.
+    reporting_url: str = ""
     session_idle_minutes: Annotated[int, Field(ge=1, le=8 * 60)] = 30
     session_max_hours: Annotated[int, Field(ge=1, le=24)] = 10
     # Secure cookies travel only over https (and to http://127.0.0.1, which browsers treat as

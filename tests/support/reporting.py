@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from services.reporting.adapters.fresh_database import prepare_fresh_database
@@ -95,15 +96,21 @@ async def folded_year(path: Path, year: int, cases: int = 160) -> tuple[str, lis
     return url, events
 
 
-async def serve_reporting(
-    url: str, events: list[SimulatedEvent], **settings: Any
-) -> AsyncIterator[ViewsFixture]:
-    """Reporting's own composition root with `settings`, its routes served in process."""
+def reporting_app(url: str, **settings: Any) -> tuple[Starlette, AsyncEngine]:
+    """Reporting's own composition root with `settings`: its HTTP routes as an app, and the engine
+    they read (the caller disposes it, on the event loop that runs the app)."""
     service = create_service(ReportingSettings(database_url=url, **settings))
     s = service.settings
     engine = make_engine(url)
     service.reports = Reports(engine, service.organisation, s.policy(), s.baseline(), s.min_unit_size)
-    app = Starlette(routes=service.http_routes(lambda: None))  # type: ignore[arg-type]
+    return Starlette(routes=service.http_routes(lambda: None)), engine  # type: ignore[arg-type]
+
+
+async def serve_reporting(
+    url: str, events: list[SimulatedEvent], **settings: Any
+) -> AsyncIterator[ViewsFixture]:
+    """Reporting's routes served in process, with an httpx client."""
+    app, engine = reporting_app(url, **settings)
     advisors = internal_advisors(events)
     try:
         async with httpx.AsyncClient(

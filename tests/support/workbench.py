@@ -21,11 +21,12 @@ from starlette.applications import Starlette
 
 from devinfra.keycloak import KeycloakNode
 from devinfra.ports import free_port
+from services.workbench.adapters.reporting_views import ReportingViews
 from services.workbench.app import create_runtime
 from services.workbench.settings import WorkbenchSettings
 from shared.envelope import EventPayload
 from tests.support.in_process import Bus, InProcess
-from tests.support.keycloak import client_secret
+from tests.support.keycloak import Browser, client_secret, realm_users
 from tests.support.scheduling_events import envelope_bytes
 
 T = TypeVar("T")
@@ -43,7 +44,9 @@ class MovableClock:
 
 
 class WorkbenchServer:
-    def __init__(self, tmp_path: Path, keycloak: KeycloakNode, **overrides: Any) -> None:
+    def __init__(
+        self, tmp_path: Path, keycloak: KeycloakNode, *, views: ReportingViews | None = None, **overrides: Any
+    ) -> None:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.clock = MovableClock()
@@ -55,7 +58,7 @@ class WorkbenchServer:
             public_url=self.url,
             **overrides,
         )
-        runtime = create_runtime(self.settings, clock=self.clock)
+        runtime = create_runtime(self.settings, clock=self.clock, views=views)
         self.service = InProcess(runtime, Bus())
         self._loop = asyncio.new_event_loop()
         self._loop.run_until_complete(self.service.start())
@@ -91,3 +94,17 @@ class WorkbenchServer:
         self._thread.join(15)
         self._loop.run_until_complete(self.service.stop())
         self._loop.close()
+
+
+def signed_in(workbench: WorkbenchServer, node: KeycloakNode, username: str, lang: str = "nl") -> Browser:
+    """A browser that went through the workbench's sign-in at Keycloak's real login page."""
+    browser = Browser(node)
+    start = browser.http.get(f"{workbench.url}/inloggen?lang={lang}")
+    assert start.status_code == 303
+    user = realm_users()[username]
+    result = browser.login(start.headers["location"], user.username, user.password)
+    assert result.location is not None and result.location.startswith(f"{workbench.url}/auth/callback?")
+    back = browser.http.get(result.location)
+    assert back.status_code == 303, back.text[:300]
+    browser.landing = back  # type: ignore[attr-defined]
+    return browser

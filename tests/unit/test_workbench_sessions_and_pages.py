@@ -31,7 +31,11 @@ ANNA = Session("sub-1", Role.ADVISOR, "adv-anna", "csrf-token-of-anna", T0, T0)
             Role.COORDINATOR,
             "coord-bzk",
         ),
-        ({"sub": "s", "roles": ["management"], "advisor_id": "adv-x"}, Role.MANAGEMENT, None),
+        (
+            {"sub": "s", "roles": ["management"], "advisor_id": "adv-x", "organisation_id": "min-bzk"},
+            Role.MANAGEMENT,
+            None,
+        ),
     ],
 )
 def test_a_verified_token_gives_one_role_and_an_advisor_only_their_id(
@@ -50,6 +54,7 @@ def test_a_verified_token_gives_one_role_and_an_advisor_only_their_id(
         ({"sub": "s", "roles": ["advisor"]}, "advisor_without_advisor_id"),
         ({"sub": "s", "roles": ["advisor"], "advisor_id": ""}, "advisor_without_advisor_id"),
         ({"roles": ["coordinator"]}, "no_subject"),
+        ({"sub": "s", "roles": ["management"]}, "management_without_organisation_id"),
         ({"sub": "s", "roles": ["coordinator"], "advisor_id": "adv-x"}, "coordinator_without_coordinator_id"),
     ],
 )

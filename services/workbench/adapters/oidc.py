@@ -51,6 +51,34 @@ class AuthorizationRequest:
     code_verifier: str
 
 
+@dataclass(frozen=True, slots=True)
+class TokenSet:
+    """The provider's tokens for calls on the person's behalf (reporting's view)."""
+
+    access_token: str
+    refresh_token: str | None
+    expires_in: int  # seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Redeemed:
+    claims: dict[str, Any]  # of the verified ID token
+    tokens: TokenSet
+
+
+def token_set(token: dict[str, Any]) -> TokenSet:
+    access = token.get("access_token")
+    if not isinstance(access, str):
+        raise SignInFailed("no_access_token")
+    refresh = token.get("refresh_token")
+    expires_in = token.get("expires_in")
+    return TokenSet(
+        access,
+        refresh if isinstance(refresh, str) else None,
+        int(expires_in) if isinstance(expires_in, int) else 60,
+    )
+
+
 @dataclass
 class OidcProvider:
     issuer: str
@@ -98,8 +126,8 @@ class OidcProvider:
             )
         return AuthorizationRequest(url, state, nonce, verifier)
 
-    async def redeem(self, redirect_uri: str, code: str, code_verifier: str, nonce: str) -> dict[str, Any]:
-        """The verified claims of the ID token the code buys."""
+    async def redeem(self, redirect_uri: str, code: str, code_verifier: str, nonce: str) -> Redeemed:
+        """The verified claims of the ID token the code buys, and the tokens that came with it."""
         metadata = await self._discovery()
         try:
             async with self._client(redirect_uri) as client:
@@ -111,7 +139,17 @@ class OidcProvider:
         id_token = token.get("id_token")
         if not isinstance(id_token, str):
             raise SignInFailed("no_id_token")
-        return await self._verified_claims(id_token, nonce)
+        return Redeemed(await self._verified_claims(id_token, nonce), token_set(token))
+
+    async def refresh(self, refresh_token: str) -> TokenSet:
+        """Fresh tokens for a signed-in person; SignInFailed when the provider's session has ended."""
+        metadata = await self._discovery()
+        try:
+            async with self._client("") as client:
+                token = await client.refresh_token(metadata["token_endpoint"], refresh_token=refresh_token)
+        except Exception as exc:  # Authlib's OAuthError or httpx's: the provider said no
+            raise SignInFailed("provider_session_ended") from exc
+        return token_set(dict(token))
 
     async def _verified_claims(self, id_token: str, nonce: str) -> dict[str, Any]:
         for refresh in (False, True):

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.workbench.adapters.tables import sessions, sign_ins
+from services.workbench.adapters.tables import session_tokens, sessions, sign_ins
 from services.workbench.domain.sessions import Role, Session
 
 SIGN_IN_WINDOW = timedelta(minutes=10)
@@ -66,6 +66,7 @@ async def store_session(conn: AsyncConnection, cookie: str, session: Session) ->
             csrf_token=session.csrf_token,
             started_at=session.started_at,
             last_seen_at=session.last_seen_at,
+            organisation_id=session.organisation_id,
         )
     )
 
@@ -81,6 +82,7 @@ async def load_session(conn: AsyncConnection, cookie: str) -> Session | None:
         csrf_token=row.csrf_token,
         started_at=_aware(row.started_at),
         last_seen_at=_aware(row.last_seen_at),
+        organisation_id=row.organisation_id,
     )
 
 
@@ -91,7 +93,36 @@ async def touch_session(conn: AsyncConnection, cookie: str, now: datetime) -> No
 
 
 async def end_session(conn: AsyncConnection, cookie: str) -> None:
+    await conn.execute(delete(session_tokens).where(session_tokens.c.session_hash == digest(cookie)))
     await conn.execute(delete(sessions).where(sessions.c.session_hash == digest(cookie)))
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderTokens:
+    access_token: str
+    refresh_token: str | None
+    expires_at: datetime
+
+
+async def store_tokens(conn: AsyncConnection, cookie: str, tokens: ProviderTokens) -> None:
+    key = digest(cookie)
+    await conn.execute(delete(session_tokens).where(session_tokens.c.session_hash == key))
+    await conn.execute(
+        session_tokens.insert().values(
+            session_hash=key,
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            expires_at=tokens.expires_at,
+        )
+    )
+
+
+async def load_tokens(conn: AsyncConnection, cookie: str) -> ProviderTokens | None:
+    t = session_tokens
+    row = (await conn.execute(select(t).where(t.c.session_hash == digest(cookie)))).first()
+    if row is None:
+        return None
+    return ProviderTokens(row.access_token, row.refresh_token, _aware(row.expires_at))
 
 
 async def forget_ended_sessions(

@@ -6,7 +6,7 @@ subject (an opaque id), the caseflow role and the advisor id. Case rows hold cod
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, MetaData, String, Table
+from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, MetaData, String, Table, Text
 
 from shared.assignee_projection import define_assignee_table
 from shared.outbox import define_messaging_tables
@@ -40,6 +40,19 @@ sessions = Table(
     Column("csrf_token", String(64), nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("organisation_id", String(64), nullable=True),
+)
+
+# The provider's tokens of a session, for the one call made on the person's behalf: reporting's
+# protected view (its role comes from the same provider). Short-lived (the access token minutes,
+# the refresh token the provider's session); deleted with the session.
+session_tokens = Table(
+    "session_tokens",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("access_token", Text, nullable=False),
+    Column("refresh_token", Text, nullable=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
 )
 
 # A sign-in sent to the provider and not back yet: the PKCE verifier and the nonce stay here,

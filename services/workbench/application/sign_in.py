@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.workbench.adapters import notification_store, session_store
 from services.workbench.adapters.oidc import OidcProvider, SignInFailed
-from services.workbench.adapters.session_store import PendingSignIn
+from services.workbench.adapters.session_store import PendingSignIn, ProviderTokens
 from services.workbench.domain.sessions import NotAllowed, Role, Session, SessionPolicy, identity_of
 
 
@@ -50,7 +50,8 @@ class SignIn:
             pending = await session_store.take_sign_in(conn, state, now)
         if pending is None:
             raise SignInFailed("sign_in_unknown_or_expired")
-        claims = await self.provider.redeem(redirect_uri, code, pending.code_verifier, pending.nonce)
+        redeemed = await self.provider.redeem(redirect_uri, code, pending.code_verifier, pending.nonce)
+        claims = redeemed.claims
         try:
             identity = identity_of(claims)
         except NotAllowed as exc:
@@ -58,10 +59,20 @@ class SignIn:
         email = claims.get("email")
         cookie = secrets.token_urlsafe(32)
         session = Session(
-            identity.subject, identity.role, identity.advisor_id, secrets.token_urlsafe(32), now, now
+            identity.subject,
+            identity.role,
+            identity.advisor_id,
+            secrets.token_urlsafe(32),
+            now,
+            now,
+            identity.organisation_id,
         )
+        tokens = redeemed.tokens
+        expires = now + timedelta(seconds=tokens.expires_in)
         async with self.engine.begin() as conn:
             await session_store.store_session(conn, cookie, session)
+            provider_tokens = ProviderTokens(tokens.access_token, tokens.refresh_token, expires)
+            await session_store.store_tokens(conn, cookie, provider_tokens)
             if (
                 identity.role is Role.ADVISOR
                 and identity.advisor_id

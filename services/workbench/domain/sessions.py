@@ -39,6 +39,7 @@ class Session:
     csrf_token: str
     started_at: datetime
     last_seen_at: datetime
+    organisation_id: str | None = None  # management's (and a coordinator's) organisation
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ class Identity:
     subject: str
     role: Role
     advisor_id: str | None  # the directory id this person acts under (advisor or coordinator)
+    organisation_id: str | None = None  # management's (and a coordinator's) organisation
 
 
 class NotAllowed(Exception):
@@ -76,12 +78,16 @@ def identity_of(claims: Mapping[str, Any]) -> Identity:
     if not isinstance(subject, str) or not subject:
         raise NotAllowed("no_subject")
     role = roles[0]
+    organisation = claims.get("organisation_id")
+    organisation_id = organisation if isinstance(organisation, str) and organisation else None
+    if role is Role.MANAGEMENT and organisation_id is None:
+        raise NotAllowed("management_without_organisation_id")
     if role not in ACTOR_CLAIMS:
-        return Identity(subject, role, None)
+        return Identity(subject, role, None, organisation_id)
     actor_id = claims.get(ACTOR_CLAIMS[role])
     if not isinstance(actor_id, str) or not actor_id:
         raise NotAllowed(f"{role.value}_without_{ACTOR_CLAIMS[role]}")
-    return Identity(subject, role, actor_id)
+    return Identity(subject, role, actor_id, organisation_id if role is Role.COORDINATOR else None)
 
 
 def _strings(value: Any) -> list[str]:

@@ -21,8 +21,10 @@ from starlette.routing import BaseRoute, Route
 
 from services.workbench.adapters.oidc import OidcProvider, SignInFailed
 from services.workbench.adapters.rendering import pages
+from services.workbench.adapters.reporting_views import ReportingViews, ViewUnavailable
 from services.workbench.application import case_lists, preferences
 from services.workbench.application.sign_in import SignIn
+from services.workbench.application.statistics import ProtectedFigures
 from services.workbench.domain.sessions import Role, Session
 from services.workbench.metrics import WorkbenchMetrics
 from services.workbench.settings import WorkbenchSettings
@@ -87,10 +89,12 @@ class WorkbenchPages:
         settings: WorkbenchSettings,
         provider: OidcProvider,
         metrics: WorkbenchMetrics,
+        views: ReportingViews,
         context: Callable[[], ServiceContext],
     ) -> None:
         self._settings = settings
         self._metrics = metrics
+        self._views = views
         self._provider = provider
         self._context = context
         self.out = PageResponses(settings)
@@ -181,8 +185,12 @@ class WorkbenchPages:
         session, lang = await self._session(request), lang_of(request)
         if session is None or session.role is not Role.MANAGEMENT:
             return self._refused(session, lang)
-        html = pages.notice_page(lang, session, "/statistieken", "management_title", "management_intro")
-        return self.out.page(html)
+        figures = ProtectedFigures(self._context().engine, self._provider, self._views, self._now)
+        try:
+            view = await figures.management_view(request.cookies[self.out.cookie_name], session)
+        except ViewUnavailable as missing:
+            return self.out.page(pages.statistics_page(lang, session, None, missing.reason), status=503)
+        return self.out.page(pages.statistics_page(lang, session, view, None))
 
     def _csrf_refused(self, session: Session, lang: str) -> Response:
         self._metrics.refusals.labels("csrf_mismatch").inc()
@@ -208,10 +216,10 @@ def csrf_matches(session: Session, body: bytes) -> bool:
 
 
 def workbench_routes(
-    settings: WorkbenchSettings, provider: OidcProvider, metrics: WorkbenchMetrics
+    settings: WorkbenchSettings, provider: OidcProvider, metrics: WorkbenchMetrics, views: ReportingViews
 ) -> Callable[[Callable[[], ServiceContext]], list[BaseRoute]]:
     def routes(context: Callable[[], ServiceContext]) -> list[BaseRoute]:
-        p = WorkbenchPages(settings, provider, metrics, context)
+        p = WorkbenchPages(settings, provider, metrics, views, context)
         return [
             Route("/", p.start, methods=["GET"]),
             Route("/inloggen", p.sign_in, methods=["GET"]),

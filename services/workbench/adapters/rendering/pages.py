@@ -125,3 +125,18 @@ def preferences_page(lang: str, session: Session, choice: Any) -> str:
     return render(
         "preferences.html.j2", lang, TEXT[lang]["prefs_title"], session, "/meldingen", choice=choice
     )
+
+
+def statistics_page(lang: str, session: Session, view: dict[str, Any] | None, reason: str | None) -> str:
+    t = TEXT[lang]
+    why = t["stats_why"].get(reason or "", t["stats_why"]["reporting_unavailable"])
+    return render(
+        "statistics.html.j2",
+        lang,
+        t["management_title"],
+        session,
+        "/statistieken",
+        view=view,
+        reason=reason,
+        why=why,
+    )

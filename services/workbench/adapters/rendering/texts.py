@@ -46,9 +46,23 @@ TEXT: dict[str, dict[str, Any]] = {
         "no_queue": "Er wachten nu geen meldingen.",
         "management_title": "Statistieken",
         "management_intro": (
-            "U ziet in caseflow geen meldingen. De beschermde cijfers per organisatie vindt u in "
-            "de rapportage."
+            "U ziet in caseflow geen meldingen, alleen beschermde cijfers: het aantal meldingen per "
+            "onderdeel en kwartaal van uw organisatie."
         ),
+        "stats_caption": "Meldingen in {year}, {organisation}",
+        "stats_unit": "Onderdeel",
+        "stats_total": "Totaal",
+        "stats_suppressed": (
+            "{mark} = niet getoond: een klein aantal (minder dan {k}) zou naar een persoon kunnen "
+            "wijzen. Kleine onderdelen zijn samengevoegd."
+        ),
+        "stats_why": {
+            "sign_in_again": "Uw inlog is verlopen voor de cijfers. Log uit en opnieuw in.",
+            "reporting_refused": "De rapportage geeft deze cijfers niet aan uw account.",
+            "reporting_unavailable": "De cijfers zijn nu niet beschikbaar. Probeer het later opnieuw.",
+            "reporting_not_configured": "De rapportage is niet gekoppeld aan deze werkplek.",
+            "no_organisation": "Uw account is niet gekoppeld aan een organisatie.",
+        },
         "prefs_title": "E-mailberichten",
         "prefs_intro": (
             "Wilt u een e-mail krijgen als er iets nieuws voor u is, zoals een nieuwe melding of een "
@@ -92,6 +106,9 @@ TEXT: dict[str, dict[str, Any]] = {
                 "Uw account is nog niet gekoppeld aan een coördinator in het register. Vraag de "
                 "beheerder om de koppeling."
             ),
+            "management_without_organisation_id": (
+                "Uw account is nog niet gekoppeld aan een organisatie. Vraag de beheerder om de koppeling."
+            ),
             "sign_in_cancelled": "Het inloggen is afgebroken. U kunt opnieuw beginnen.",
         },
         "why_other": "Het inloggen is niet gelukt. Begin opnieuw; blijft dit gebeuren, meld het dan aan de beheerder.",
@@ -129,8 +146,23 @@ TEXT: dict[str, dict[str, Any]] = {
         "no_queue": "No cases are waiting now.",
         "management_title": "Statistics",
         "management_intro": (
-            "You see no cases in caseflow. The protected figures per organisation are in the report."
+            "You see no cases in caseflow, only protected figures: the number of cases per unit and "
+            "quarter of your organisation."
         ),
+        "stats_caption": "Cases in {year}, {organisation}",
+        "stats_unit": "Unit",
+        "stats_total": "Total",
+        "stats_suppressed": (
+            "{mark} = not shown: a small number (fewer than {k}) could point to a person. Small units "
+            "are combined."
+        ),
+        "stats_why": {
+            "sign_in_again": "Your sign-in has expired for the figures. Sign out and in again.",
+            "reporting_refused": "Reporting does not give these figures to your account.",
+            "reporting_unavailable": "The figures are not available now. Try again later.",
+            "reporting_not_configured": "Reporting is not connected to this workbench.",
+            "no_organisation": "Your account is not linked to an organisation.",
+        },
         "prefs_title": "E-mail notifications",
         "prefs_intro": (
             "Do you want an e-mail when there is something new for you, such as a new case or a "
@@ -169,6 +201,9 @@ TEXT: dict[str, dict[str, Any]] = {
             ),
             "coordinator_without_coordinator_id": (
                 "Your account is not yet linked to a coordinator in the register. Ask the administrator to link it."
+            ),
+            "management_without_organisation_id": (
+                "Your account is not yet linked to an organisation. Ask the administrator to link it."
             ),
             "sign_in_cancelled": "Signing in was cancelled. You can start again.",
         },
