@@ -454,9 +454,7 @@ def _peek_v1(token: str) -> TokenClaims:
 
 def _typ_is_ours(typ: Any) -> bool:
     """RFC 7515 4.1.9: media types compare case-insensitively, "application/" may be left out."""
-    if not isinstance(typ, str):
-        return False
-    return str(typ).lower().removeprefix("application/") == TOKEN_TYPE
+    return isinstance(typ, str) and typ.lower().removeprefix("application/") == TOKEN_TYPE
 
 
 def _peek_v2(token: str) -> TokenClaims:
@@ -497,7 +495,7 @@ def peek_claims(token: str) -> TokenClaims:
 # -- verify -------------------------------------------------------------------------------------
 
 
-def _verify_v1_signature(token: str, claims: TokenClaims, keys: list[AdvisorKey]) -> None:
+def _verify_v1_signature(token: str, keys: list[AdvisorKey]) -> None:
     head, sig_text = token.split(".")
     try:
         signature = _unb64url(sig_text)
@@ -542,7 +540,7 @@ def _check_signature(
     if not keys:
         raise AuthError("unknown_advisor")
     if claims.version == _V1:
-        _verify_v1_signature(token, claims, keys)
+        _verify_v1_signature(token, keys)
     else:
         _verify_v2_signature(token, claims, (k.public_key for k in keys))
 
