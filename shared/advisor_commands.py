@@ -5,7 +5,9 @@ same four questions, in this order, inside the transaction that will carry the c
 
 1. Does the signed token prove its advisor signed exactly this command? The keys are those of
    the advisor the token names (each service's own copy of `AdvisorKeyRegistered`, kept by
-   `record_key` in the service's `advisor_keys` table), judged
+   `record_key` in the service's `advisor_keys` table), or, for a token a command signer (the
+   workbench) signed for the advisor, that signer's (`CommandSignerRegistered`, kept by
+   `record_signer` in `command_signers`), judged
    at `TOKEN_POLICY.judged_at(now, published_at)`: a command on Kafka at its record's broker
    timestamp, an HTTP request at `now`. A failure is *unproven* (`Refusal.proven` False): the
    answer must name nothing the sender supplied.
@@ -35,9 +37,10 @@ its own, caused by `unproven_cause(event id)` (shared/auth.py).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 from sqlalchemy import Table
@@ -51,16 +54,19 @@ from shared.auth import (
     Refusal,
     TokenPolicy,
     VerifiedToken,
-    advisor_keys_of,
     claim_token_once,
-    digest_of,
+    command_digest,
+    command_signers_table,
+    digest_fields,
     peek_claims,
     record_advisor_key,
+    record_signer_key,
+    stored_keys_for,
     unproven_cause,
     verify_token,
 )
 from shared.contracts.advisor_commands import AdvisorCommandRejected
-from shared.contracts.directory import AdvisorKeyRegistered
+from shared.contracts.directory import AdvisorKeyRegistered, CommandSignerRegistered
 from shared.emitter import Emitter
 from shared.outbox import Outgoing
 
@@ -83,14 +89,21 @@ class ActorCheck(Protocol):
 class SignedCommand:
     """What the gate checks: the token and what it must be bound to.
 
+    `signed_fields` is what the token's digest covers (the command's fields but `auth`, JSON-ready,
+    or an HTTP request's body); the digest is computed in the token's own format (v1 or v2).
     `advisor_id` is the advisor the command names (None for an HTTP request, where the token alone
     names the advisor); `case_id` None means the command concerns no case."""
 
     token: str
     action: str
     case_id: str | None
-    digest: str
+    signed_fields: Mapping[str, Any]
     advisor_id: str | None
+
+    @property
+    def digest(self) -> str:
+        """The v2 digest of `signed_fields` (what a token issued now carries)."""
+        return command_digest(self.signed_fields)
 
     @classmethod
     def of(cls, command: BaseModel) -> SignedCommand:
@@ -100,7 +113,7 @@ class SignedCommand:
             token=str(fields.get("auth", "")),
             action=str(getattr(command, "EVENT_TYPE", "")),
             case_id=fields.get("case_id"),
-            digest=digest_of(command),
+            signed_fields=digest_fields(command),
             advisor_id=fields.get("advisor_id"),
         )
 
@@ -112,6 +125,11 @@ class AdvisorCommandGate:
     advisor_keys: Table
     used_tokens: Table
     policy: TokenPolicy = TOKEN_POLICY
+
+    @property
+    def command_signers(self) -> Table:
+        """The signers' keys, in the metadata of `advisor_keys` (shared.auth.define_auth_tables)."""
+        return command_signers_table(self.advisor_keys.metadata)
 
     async def admit(
         self,
@@ -164,16 +182,29 @@ class AdvisorCommandGate:
             valid_until=registered.valid_until,
         )
 
+    async def record_signer(self, conn: AsyncConnection, registered: CommandSignerRegistered) -> None:
+        """The signer projection: one CommandSignerRegistered (directory.v1, directory.advisors.v1)."""
+        await record_signer_key(
+            conn,
+            self.command_signers,
+            signer_id=registered.signer_id,
+            public_key_b64=registered.public_key_b64,
+            valid_from=registered.valid_from,
+            valid_until=registered.valid_until,
+        )
+
     async def _verify(
         self, conn: AsyncConnection, command: SignedCommand, now: datetime, published_at: datetime | None
     ) -> VerifiedToken:
-        keys = await advisor_keys_of(conn, self.advisor_keys, peek_claims(command.token).advisor_id)
+        claims = peek_claims(command.token)
+        keys, signers = await stored_keys_for(conn, self.advisor_keys, self.command_signers, claims)
         return verify_token(
             command.token,
             lambda _advisor: keys,
+            signer_keys=lambda _signer: signers,
             expected_action=command.action,
             expected_case_id=command.case_id,
-            command_digest=command.digest,
+            command_fields=command.signed_fields,
             now=now,
             expected_advisor_id=command.advisor_id,
             published_at=published_at,

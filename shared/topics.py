@@ -67,7 +67,7 @@ DIRECTORY = Topic(
 DIRECTORY_ADVISORS = Topic(
     "directory.advisors.v1",
     "hr-feed",
-    "Advisors' public keys and availability (copies from directory.v1), without person pseudonyms.",
+    "Advisors' and command signers' public keys and availability (copies from directory.v1), without person pseudonyms.",
     "compact",
 )
 DIRECTORY_UNITS = Topic(
@@ -83,6 +83,7 @@ DIRECTORY_UNITS = Topic(
 # scheduling (keys, availability).
 DIRECTORY_COPIES: dict[str, Topic] = {
     "AdvisorKeyRegistered": DIRECTORY_ADVISORS,
+    "CommandSignerRegistered": DIRECTORY_ADVISORS,
     "AdvisorAvailabilitySet": DIRECTORY_ADVISORS,
     "OrgUnitUpserted": DIRECTORY_UNITS,
 }

@@ -1,8 +1,14 @@
-"""`caseflow token keygen|issue`: advisor keys and signed tokens, for the demo and a workbench simulator.
+"""`caseflow token keygen|signer-keygen|issue`: advisor and command-signer keys and signed tokens
+(v2: compact JWS, EdDSA; shared/auth.py), for the demo and a workbench simulator.
 
 caseflow token keygen --advisor adv-anna --key-file anna.pem
     writes the private key (mode 0600) and prints the AdvisorKeyRegistered envelope to put on
     directory.v1 and directory.advisors.v1 (its stream id is `advisor-key:<advisor>:<public key>`).
+caseflow token signer-keygen --signer workbench --key-file workbench.pem [--valid-days 365]
+    the same for a command signer (the workbench signs each command for the signed-in advisor):
+    prints the CommandSignerRegistered envelope (stream id `command-signer:<signer>:<public key>`).
+caseflow token issue --signer workbench --key-file workbench.pem --advisor adv-anna --action ...
+    signs as that command signer for the advisor (`iss` workbench, `sub` adv-anna).
 caseflow token issue --advisor adv-anna --key-file anna.pem --action AcceptCase --case C
     prints the command envelope, signed, ready for advisor.actions.v1 (`--fields` adds the
     command's other fields as JSON, e.g. '{"minutes": 45, "activity": "conversation"}').
@@ -33,27 +39,53 @@ from shared.auth import (
     private_key_to_pem,
     public_key_to_b64,
 )
-from shared.contracts.directory import AdvisorKeyRegistered
+from shared.contracts.directory import AdvisorKeyRegistered, CommandSignerRegistered
 from shared.envelope import REGISTRY, UnknownEventType, new_envelope
 
 PRODUCER = "caseflow-token"
 
 
-def keygen(args: argparse.Namespace) -> int:
+def _new_key_file(args: argparse.Namespace) -> Ed25519PrivateKey | None:
     path = Path(args.key_file)
     if path.exists() and not args.force:
         print(f"{path} exists; use --force to replace it", file=sys.stderr)
-        return 1
+        return None
     key = Ed25519PrivateKey.generate()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(private_key_to_pem(key))
+    return key
+
+
+def keygen(args: argparse.Namespace) -> int:
+    key = _new_key_file(args)
+    if key is None:
+        return 1
     public = public_key_to_b64(key.public_key())
     now = datetime.now(UTC)
     event = AdvisorKeyRegistered(
         advisor_id=args.advisor, public_key_b64=public, valid_from=now, valid_until=None
     )
     stream = f"advisor-key:{args.advisor}:{public}"
+    print(
+        new_envelope(
+            event, stream_id=stream, producer=PRODUCER, occurred_at=now, causation_id=None
+        ).model_dump_json()
+    )
+    return 0
+
+
+def signer_keygen(args: argparse.Namespace) -> int:
+    key = _new_key_file(args)
+    if key is None:
+        return 1
+    public = public_key_to_b64(key.public_key())
+    now = datetime.now(UTC)
+    until = now + timedelta(days=args.valid_days) if args.valid_days else None
+    event = CommandSignerRegistered(
+        signer_id=args.signer, public_key_b64=public, valid_from=now, valid_until=until
+    )
+    stream = f"command-signer:{args.signer}:{public}"
     print(
         new_envelope(
             event, stream_id=stream, producer=PRODUCER, occurred_at=now, causation_id=None
@@ -100,13 +132,14 @@ def issue(args: argparse.Namespace) -> int:
             digest=command_digest(fields),
             now=now,
             ttl=ttl,
+            issuer=args.signer,
         )
         print(token)
         return 0
     doc = {"advisor_id": args.advisor, "auth": "", "issued_at": now.isoformat(), **fields}
     if "case_id" in command_class.model_fields:
         doc["case_id"] = args.case
-    command = authorize_command(key, command_class.model_validate(doc), now=now, ttl=ttl)
+    command = authorize_command(key, command_class.model_validate(doc), now=now, ttl=ttl, issuer=args.signer)
     if args.output == "token":
         print(command.model_dump()["auth"])
         return 0
@@ -134,9 +167,23 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     k.add_argument("--key-file", required=True)
     k.add_argument("--force", action="store_true")
     k.set_defaults(func=keygen)
+    s = actions.add_parser(
+        "signer-keygen",
+        help="create a command signer's key pair (the workbench); print its CommandSignerRegistered envelope",
+    )
+    s.add_argument("--signer", required=True, help="the signer id tokens carry in iss, e.g. workbench")
+    s.add_argument("--key-file", required=True)
+    s.add_argument("--valid-days", type=int, default=None, help="valid_until this many days from now")
+    s.add_argument("--force", action="store_true")
+    s.set_defaults(func=signer_keygen)
     i = actions.add_parser("issue", help="sign a command envelope or a bearer token for one action")
     i.add_argument("--advisor", required=True)
     i.add_argument("--key-file", required=True)
+    i.add_argument(
+        "--signer",
+        default=None,
+        help="sign as this registered command signer for --advisor (the key file is the signer's)",
+    )
     i.add_argument(
         "--action", required=True, help='a command type (AcceptCase, LogTime, ...) or "GET /v1/cases/{id}"'
     )

@@ -2,8 +2,8 @@
 
 Each command is validated by the service that owns its effect (intake: case lifecycle; routing:
 conflicts and amended facts; scheduling: meetings; reporting counts what the owners emit). Every
-command carries `auth`, a signed advisor token (shared/auth.py: `authorize_command` signs, `verify_command`
-checks); a command whose token does not prove the acting advisor is the case's current assignee is
+command carries `auth`, a signed advisor token (shared/auth.py: a JWS signed by the advisor's key or by
+a registered command signer such as the workbench; `authorize_command` signs, `verify_command` checks); a command whose token does not prove the acting advisor is the case's current assignee is
 rejected with a reason code. For a whistleblower report, AcceptCase is also the acknowledgement of
 receipt; ProvideFeedback records that the legal feedback was given (docs/case-file.md).
 Personal content (names of persons added, free text) travels only sealed under the case key; the

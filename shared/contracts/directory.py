@@ -112,3 +112,20 @@ class CoordinatorAppointed(EventPayload):
 
     coordinator_id: str
     organisation_ids: tuple[str, ...] = ()
+
+
+@event_type("CommandSignerRegistered")
+class CommandSignerRegistered(EventPayload):
+    """A command signer's Ed25519 public key (shared/auth.py), valid in a period: a service such as
+    the advisors' workbench that signs each command for the advisor signed in to it (its tokens
+    carry `iss` = `signer_id`, `sub` = the advisor).
+
+    Registering the same key again with `valid_until` set revokes it from then on. On this
+    compacted topic each key needs a record key of its own: the envelope's stream_id is
+    `command-signer:<signer_id>:<public_key_b64>`.
+    """
+
+    signer_id: str
+    public_key_b64: str  # raw 32-byte Ed25519 public key, standard base64
+    valid_from: datetime
+    valid_until: datetime | None = None

@@ -113,13 +113,13 @@ def test_a_token_signed_with_another_advisors_key_is_a_forgery() -> None:
 
 def test_changing_any_claim_breaks_the_signature() -> None:
     token = anne_token()
-    head, sig = token.split(".")
+    header, payload, sig = token.split(".")
     claims = peek_claims(token)
-    doc = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+    doc = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     doc["case_id"] = "case-2"
-    forged_head = base64.urlsafe_b64encode(json.dumps(doc).encode()).rstrip(b"=").decode()
+    forged = base64.urlsafe_b64encode(json.dumps(doc).encode()).rstrip(b"=").decode()
     assert claims.case_id == "case-1"
-    assert refusal_of(f"{forged_head}.{sig}", expected_case_id="case-2") == "signature_invalid"
+    assert refusal_of(f"{header}.{forged}.{sig}", expected_case_id="case-2") == "signature_invalid"
 
 
 def test_an_expired_token_is_refused_after_the_clock_skew() -> None:

@@ -27,7 +27,7 @@ from services.intake.domain.lifecycle import refusal
 from services.intake.domain.messages import is_message_text
 from shared.advisor_commands import SignedCommand, rejection
 from shared.auth import Refusal as GateRefusal
-from shared.auth import VerifiedToken, command_digest, peek_claims
+from shared.auth import VerifiedToken, peek_claims
 from shared.contracts.intake import AdvisorMessagePosted, CaseFileRead
 from shared.crypto import CaseCipher, DecryptionFailed, KeyErased, KeyNotFound, KeyStore, Sealed
 from shared.emitter import Emitter
@@ -74,9 +74,7 @@ class Posted:
 
 async def admit(conn: AsyncConnection, asked: AdvisorRequest, now: datetime) -> VerifiedToken | Refusal:
     """The advisor-command gate, then the lifecycle rules."""
-    command = SignedCommand(
-        asked.token, asked.action, asked.case_id, command_digest(asked.body), advisor_id=None
-    )
+    command = SignedCommand(asked.token, asked.action, asked.case_id, asked.body, advisor_id=None)
     admitted = await GATE.admit(conn, command, current_assignee, now=now)
     if isinstance(admitted, GateRefusal):
         if not admitted.proven:

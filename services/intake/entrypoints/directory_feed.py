@@ -1,5 +1,5 @@
-"""Advisors' public keys for token verification (AdvisorKeyRegistered, on directory.advisors.v1),
-and the organisations and units submissions must name (OrgUnitUpserted, on directory.units.v1;
+"""Advisors' and command signers' public keys for token verification (AdvisorKeyRegistered,
+CommandSignerRegistered, on directory.advisors.v1), and the organisations and units submissions must name (OrgUnitUpserted, on directory.units.v1;
 services/intake/adapters/directory.py).
 
 Intake reads only these narrow copies of directory.v1: persons and their pseudonyms never reach it,
@@ -17,7 +17,7 @@ from services.intake.adapters.directory import DirectoryLoaded, record_unit
 from services.intake.application.advisor_commands import GATE
 from services.intake.entrypoints.decoding import selective_envelope_decoder
 from shared.auth import public_key_from_b64
-from shared.contracts.directory import AdvisorKeyRegistered, OrgUnitUpserted
+from shared.contracts.directory import AdvisorKeyRegistered, CommandSignerRegistered, OrgUnitUpserted
 from shared.outbox import Outgoing
 from shared.pipeline import Decoded, Inbound, PoisonMessage, Route
 
@@ -30,6 +30,8 @@ async def apply_directory_event(
     event = message.body.payload
     if isinstance(event, AdvisorKeyRegistered):
         await GATE.record_key(conn, event)
+    elif isinstance(event, CommandSignerRegistered):
+        await GATE.record_signer(conn, event)
     elif isinstance(event, OrgUnitUpserted):
         await record_unit(conn, event)
         if loaded is not None:
@@ -37,20 +39,23 @@ async def apply_directory_event(
     return []
 
 
-_decode_envelope = selective_envelope_decoder(("AdvisorKeyRegistered", "OrgUnitUpserted"))
+_decode_envelope = selective_envelope_decoder(
+    ("AdvisorKeyRegistered", "CommandSignerRegistered", "OrgUnitUpserted")
+)
 
 
 def decode_directory_record(inbound: Inbound) -> Decoded:
     """A key that is not a raw Ed25519 public key is a poison message, caught before the handler."""
     decoded = _decode_envelope(inbound)
     event = decoded.body.payload if decoded.body is not None else None
-    if isinstance(event, AdvisorKeyRegistered):
+    if isinstance(event, AdvisorKeyRegistered | CommandSignerRegistered):
         try:
             public_key_from_b64(event.public_key_b64)
         except ValueError:
             raise PoisonMessage("invalid_public_key", "public_key_b64 is not a 32-byte Ed25519 key") from None
-        if len(event.advisor_id) > 64:
-            raise PoisonMessage("envelope_invalid", "advisor_id too long")
+        owner = event.advisor_id if isinstance(event, AdvisorKeyRegistered) else event.signer_id
+        if len(owner) > 64:
+            raise PoisonMessage("envelope_invalid", "advisor_id or signer_id too long")
     if isinstance(event, OrgUnitUpserted) and max(len(event.unit_id), len(event.organisation_id)) > 64:
         raise PoisonMessage("envelope_invalid", "unit_id or organisation_id too long")
     return decoded

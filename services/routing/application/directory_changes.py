@@ -1,6 +1,6 @@
 """Use case: directory.v1 changes applied to routing's directory, then the open cases re-checked.
 
-An advisor's key goes to the advisor-command gate; the other changes go to the directory cache
+An advisor's or a command signer's key goes to the advisor-command gate; the other changes go to the directory cache
 (adapters/directory_projection.py), which logs them. A change that alters the directory gives a
 reason to re-route (domain/reroute.py). The open cases are re-checked once per batch of changes,
 not once per change: an HR bulk feed may carry thousands of changes at once.
@@ -30,6 +30,9 @@ class DirectoryChanges:
         """Apply one change; the reason it gives to re-route open cases, None if it gives none."""
         if event_type == "AdvisorKeyRegistered":
             await GATE.record_key(conn, payload)
+            return None
+        if event_type == "CommandSignerRegistered":
+            await GATE.record_signer(conn, payload)
             return None
         if event_type not in DIRECTORY_EVENTS:
             return None

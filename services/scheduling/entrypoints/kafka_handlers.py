@@ -28,7 +28,7 @@ from shared.advisor_commands import rejection
 from shared.assignee_projection import AssigneeChange
 from shared.auth import Refusal
 from shared.contracts.advisor_actions import BookQuietRoom, CancelMeeting, RequestMeeting
-from shared.contracts.directory import AdvisorAvailabilitySet, AdvisorKeyRegistered
+from shared.contracts.directory import AdvisorAvailabilitySet, AdvisorKeyRegistered, CommandSignerRegistered
 from shared.contracts.intake import CaseClosed, CaseOpened, CasePersonalDataErased
 from shared.contracts.routing import AdvisorAssigned, CaseReassigned, RoutingEscalated
 from shared.contracts.scheduling import OffSiteBudgetSet, RoomRegistered, VenueRegistered
@@ -131,6 +131,7 @@ class SchedulingHandlers:
             OffSiteBudgetSet: self.budget_set,
             AdvisorAvailabilitySet: self.availability_set,
             AdvisorKeyRegistered: self.key_registered,
+            CommandSignerRegistered: self.signer_registered,
             CaseOpened: self.case_opened,
             AdvisorAssigned: self.advisor_assigned,
             CaseReassigned: self.case_reassigned,
@@ -206,6 +207,12 @@ class SchedulingHandlers:
         self, conn: AsyncConnection, key: AdvisorKeyRegistered, _e: Emitter, _now: datetime
     ) -> list[Outgoing]:
         await GATE.record_key(conn, key)
+        return []
+
+    async def signer_registered(
+        self, conn: AsyncConnection, signer: CommandSignerRegistered, _e: Emitter, _now: datetime
+    ) -> list[Outgoing]:
+        await GATE.record_signer(conn, signer)
         return []
 
     # -- cases --------------------------------------------------------------------------------
