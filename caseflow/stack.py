@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,8 @@ def service_env(service: str, home: Path, state: StackState, port: int) -> dict[
     }
     if service == "workbench":  # signs in at the stack's Keycloak; the URL browsers use is loopback
         env["WORKBENCH_OIDC_ISSUER"] = state.keycloak_issuer
+        env["WORKBENCH_INTAKE_URL"] = state.url("intake") or ""
+        env["WORKBENCH_SIGNER_KEY_FILE"] = str(home / SIGNER_KEY_FILE)
         env["WORKBENCH_OIDC_CLIENT_SECRET"] = workbench_client_secret()
         env["WORKBENCH_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
         env["WORKBENCH_REPORTING_URL"] = state.url("reporting") or ""
@@ -160,6 +163,43 @@ def up(
     return state
 
 
+SIGNER_KEY_FILE = "workbench-signer.pem"
+
+
+async def register_workbench_signer(state: StackState) -> None:
+    """The workbench's signing key (kept in the home folder) as a command signer every service
+    trusts: a CommandSignerRegistered on directory.v1 and its narrow copy, as an operator would
+    publish it with `caseflow token signer-keygen`."""
+    from aiokafka import AIOKafkaProducer
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from shared.auth import private_key_from_pem, private_key_to_pem, public_key_to_b64
+    from shared.contracts.directory import CommandSignerRegistered
+    from shared.envelope import new_envelope
+    from shared.topics import directory_topics_for
+
+    path = Path(state.home) / SIGNER_KEY_FILE
+    if not path.exists():
+        path.write_bytes(private_key_to_pem(Ed25519PrivateKey.generate()))
+        path.chmod(0o600)
+    public = public_key_to_b64(private_key_from_pem(path.read_bytes()).public_key())
+    now = datetime.now(UTC)
+    event = CommandSignerRegistered(
+        signer_id="workbench", public_key_b64=public, valid_from=now - timedelta(minutes=5)
+    )
+    stream = f"command-signer:workbench:{public}"
+    envelope = new_envelope(
+        event, stream_id=stream, producer="caseflow-stack", occurred_at=now, causation_id=None
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=state.kafka_bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        for topic in directory_topics_for(envelope.event_type):
+            await producer.send_and_wait(state.topic_prefix + topic, envelope.to_bytes(), key=stream.encode())
+    finally:
+        await producer.stop()
+
+
 def _start_keycloak(state: StackState, say: Callable[[str], None]) -> None:
     say("starting Keycloak (dev mode, the sample realm of deploy/keycloak) ...")
     node = KeycloakNode(port=free_port(), data_dir=Path(state.home) / "keycloak", die_with_parent=False)
@@ -185,6 +225,9 @@ def _start_services(
     home = Path(state.home)
     report = asyncio.run(apply_topics(state.kafka_bootstrap, state.topic_prefix, replication_factor=1))
     say(f"  topics: {len(report.created)} created, {len(report.existing)} existing")
+    if "workbench" in services:
+        asyncio.run(register_workbench_signer(state))
+        say("  the workbench's command signer is registered with the services")
     for service in services:
         port = free_port()
         log_path = home / f"{service}.log"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry
 
 import shared.contracts  # noqa: F401  (registers the event types)
+from services.workbench.adapters.command_signer import CommandSigner
+from services.workbench.adapters.intake_case_files import IntakeCaseFiles
 from services.workbench.adapters.mailer import SmtpMailer
 from services.workbench.adapters.oidc import OidcProvider
 from services.workbench.adapters.reporting_views import ReportingViews
@@ -40,13 +42,19 @@ def notice_sender(settings: WorkbenchSettings, ctx: ServiceContext, metrics: Wor
 
 
 def create_runtime(
-    settings: WorkbenchSettings | None = None, *, clock: Clock = utc_now, views: ReportingViews | None = None
+    settings: WorkbenchSettings | None = None,
+    *,
+    clock: Clock = utc_now,
+    views: ReportingViews | None = None,
+    files: IntakeCaseFiles | None = None,
 ) -> ServiceRuntime:
     settings = settings or WorkbenchSettings()
     provider = OidcProvider(
         settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret.get_secret_value()
     )
 
+    signer = CommandSigner.from_file(settings.signer_id, settings.signer_key_file)
+    files = files or IntakeCaseFiles(settings.intake_url, signer)
     registry = CollectorRegistry()
     metrics = WorkbenchMetrics.create(registry)
 
@@ -61,7 +69,7 @@ def create_runtime(
         consumes=list(CONSUMED_TOPICS),
         build=build,
         http_routes=workbench_routes(
-            settings, provider, metrics, views or ReportingViews(settings.reporting_url)
+            settings, provider, metrics, views or ReportingViews(settings.reporting_url), files
         ),
         registry=registry,
         clock=clock,

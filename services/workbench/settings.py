@@ -24,6 +24,12 @@ class WorkbenchSettings(ServiceSettings):
     # The workbench's address as browsers reach it (https://workbench.example.nl). Empty: the
     # address of each request, which is right only on a developer's machine.
     public_url: str = ""
+    # Intake's base URL (the case file is fetched per request) and this workbench's command signer:
+    # its id and the PEM file of its Ed25519 key, registered with every service by a
+    # CommandSignerRegistered event (`caseflow token signer-keygen`).
+    intake_url: str = ""
+    signer_id: str = "workbench"
+    signer_key_file: str = ""
     # Reporting's base URL: management's page shows its protected view, asked with their own token.
     reporting_url: str = ""
     session_idle_minutes: Annotated[int, Field(ge=1, le=8 * 60)] = 30

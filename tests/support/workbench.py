@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 
 from devinfra.keycloak import KeycloakNode
 from devinfra.ports import free_port
+from services.workbench.adapters.intake_case_files import IntakeCaseFiles
 from services.workbench.adapters.reporting_views import ReportingViews
 from services.workbench.app import create_runtime
 from services.workbench.settings import WorkbenchSettings
@@ -45,7 +46,13 @@ class MovableClock:
 
 class WorkbenchServer:
     def __init__(
-        self, tmp_path: Path, keycloak: KeycloakNode, *, views: ReportingViews | None = None, **overrides: Any
+        self,
+        tmp_path: Path,
+        keycloak: KeycloakNode,
+        *,
+        views: ReportingViews | None = None,
+        files: IntakeCaseFiles | None = None,
+        **overrides: Any,
     ) -> None:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
@@ -58,7 +65,7 @@ class WorkbenchServer:
             public_url=self.url,
             **overrides,
         )
-        runtime = create_runtime(self.settings, clock=self.clock, views=views)
+        runtime = create_runtime(self.settings, clock=self.clock, views=views, files=files)
         self.service = InProcess(runtime, Bus())
         self._loop = asyncio.new_event_loop()
         self._loop.run_until_complete(self.service.start())

@@ -19,10 +19,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from services.workbench.adapters.intake_case_files import CaseFileRefused, IntakeCaseFiles
 from services.workbench.adapters.oidc import OidcProvider, SignInFailed
 from services.workbench.adapters.rendering import pages
 from services.workbench.adapters.reporting_views import ReportingViews, ViewUnavailable
 from services.workbench.application import case_lists, preferences
+from services.workbench.application.case_files import NOT_YOURS, open_case
 from services.workbench.application.sign_in import SignIn
 from services.workbench.application.statistics import ProtectedFigures
 from services.workbench.domain.sessions import Role, Session
@@ -90,8 +92,10 @@ class WorkbenchPages:
         provider: OidcProvider,
         metrics: WorkbenchMetrics,
         views: ReportingViews,
+        files: IntakeCaseFiles,
         context: Callable[[], ServiceContext],
     ) -> None:
+        self._files = files
         self._settings = settings
         self._metrics = metrics
         self._views = views
@@ -157,6 +161,20 @@ class WorkbenchPages:
         lines = await case_lists.my_cases(self._context().engine, session.advisor_id)
         return self.out.page(pages.case_list_page(lang, session, "/zaken", lines))
 
+    async def case(self, request: Request) -> Response:
+        session, lang = await self._session(request), lang_of(request)
+        if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
+            return self._refused(session, lang)
+        case_id = request.path_params["case_id"]
+        try:
+            file = await open_case(
+                self._context().engine, self._files, session.advisor_id, case_id, self._now()
+            )
+        except CaseFileRefused as refused:
+            status = 404 if refused.reason == NOT_YOURS else 503
+            return self.out.page(pages.case_page(lang, session, None, refused.reason), status=status)
+        return self.out.page(pages.case_page(lang, session, file, None))
+
     async def preferences(self, request: Request) -> Response:
         session, lang = await self._session(request), lang_of(request)
         if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
@@ -192,6 +210,20 @@ class WorkbenchPages:
             return self.out.page(pages.statistics_page(lang, session, None, missing.reason), status=503)
         return self.out.page(pages.statistics_page(lang, session, view, None))
 
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/", self.start, methods=["GET"]),
+            Route("/inloggen", self.sign_in, methods=["GET"]),
+            Route(CALLBACK_PATH, self.callback, methods=["GET"]),
+            Route("/uitloggen", self.sign_out, methods=["POST"]),
+            Route("/zaken", self.my_cases, methods=["GET"]),
+            Route("/zaken/{case_id}", self.case, methods=["GET"]),
+            Route("/meldingen", self.preferences, methods=["GET"]),
+            Route("/meldingen", self.choose_preferences, methods=["POST"]),
+            Route("/wachtrij", self.queue, methods=["GET"]),
+            Route("/statistieken", self.statistics, methods=["GET"]),
+        ]
+
     def _csrf_refused(self, session: Session, lang: str) -> Response:
         self._metrics.refusals.labels("csrf_mismatch").inc()
         return self.out.page(pages.notice_page(lang, session, "/", "csrf_title", "csrf_body"), status=403)
@@ -216,20 +248,13 @@ def csrf_matches(session: Session, body: bytes) -> bool:
 
 
 def workbench_routes(
-    settings: WorkbenchSettings, provider: OidcProvider, metrics: WorkbenchMetrics, views: ReportingViews
+    settings: WorkbenchSettings,
+    provider: OidcProvider,
+    metrics: WorkbenchMetrics,
+    views: ReportingViews,
+    files: IntakeCaseFiles,
 ) -> Callable[[Callable[[], ServiceContext]], list[BaseRoute]]:
     def routes(context: Callable[[], ServiceContext]) -> list[BaseRoute]:
-        p = WorkbenchPages(settings, provider, metrics, views, context)
-        return [
-            Route("/", p.start, methods=["GET"]),
-            Route("/inloggen", p.sign_in, methods=["GET"]),
-            Route(CALLBACK_PATH, p.callback, methods=["GET"]),
-            Route("/uitloggen", p.sign_out, methods=["POST"]),
-            Route("/zaken", p.my_cases, methods=["GET"]),
-            Route("/meldingen", p.preferences, methods=["GET"]),
-            Route("/meldingen", p.choose_preferences, methods=["POST"]),
-            Route("/wachtrij", p.queue, methods=["GET"]),
-            Route("/statistieken", p.statistics, methods=["GET"]),
-        ]
+        return WorkbenchPages(settings, provider, metrics, views, files, context).routes()
 
     return routes

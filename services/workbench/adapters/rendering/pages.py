@@ -8,6 +8,7 @@ Dates are shown in the Netherlands' time zone.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -113,6 +114,7 @@ def case_list_page(lang: str, session: Session, path: str, lines: list[CaseLine]
         intro=t["my_cases_intro"] if mine else t["queue_intro"],
         empty=t["no_cases"] if mine else t["no_queue"],
         lines=line_views(lines, lang),
+        link=mine,
     )
 
 
@@ -139,4 +141,30 @@ def statistics_page(lang: str, session: Session, view: dict[str, Any] | None, re
         view=view,
         reason=reason,
         why=why,
+    )
+
+
+def case_page(lang: str, session: Session, file: dict[str, Any] | None, reason: str | None) -> str:
+    t = TEXT[lang]
+    facts = None
+    if file is not None:
+        coded = file.get("coded", {})
+        opened = datetime.fromisoformat(coded["opened_at"]) if coded.get("opened_at") else None
+        line = CaseLine(
+            file["case_id"], opened, tuple(coded.get("categories", ())), coded.get("channel"), "open"
+        )
+        facts = line_views([line], lang)[0]
+    why = t["case_why"].get(reason or "", t["case_why_other"])
+    personal = (file or {}).get("personal") or {}
+    return render(
+        "case.html.j2",
+        lang,
+        t["case_title"],
+        session,
+        "/zaken",
+        file=file,
+        facts=facts,
+        personal=personal,
+        why=why,
+        reason=reason,
     )

@@ -1,0 +1,57 @@
+"""The case file, fetched from intake per request for the signed-in advisor (never stored here).
+
+Intake decides again (the token's advisor must be the case's current assignee) and records every
+read in the case's access log (CaseFileRead). A refusal comes back as intake's reason code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from services.workbench.adapters.command_signer import CommandSigner
+
+READ_CASE_FILE = "GET /v1/cases/{id}"
+
+
+class CaseFileRefused(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(timeout=10)
+
+
+@dataclass(frozen=True)
+class IntakeCaseFiles:
+    base_url: str
+    signer: CommandSigner | None
+    client: Callable[[], httpx.AsyncClient] = field(default=_client)
+
+    async def read(self, advisor_id: str, case_id: str, now: datetime) -> dict[str, Any]:
+        if not self.base_url or self.signer is None:
+            raise CaseFileRefused("intake_not_configured")
+        token = self.signer.token(advisor_id, READ_CASE_FILE, case_id, {}, now)
+        try:
+            async with self.client() as client:
+                answer = await client.get(
+                    f"{self.base_url.rstrip('/')}/v1/cases/{case_id}",
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+        except httpx.HTTPError as exc:
+            raise CaseFileRefused("intake_unavailable") from exc
+        if answer.status_code != 200:
+            reason = (
+                answer.json().get("reason")
+                if answer.headers.get("content-type", "").startswith("application/json")
+                else None
+            )
+            raise CaseFileRefused(reason if isinstance(reason, str) else "intake_unavailable")
+        doc: dict[str, Any] = answer.json()
+        return doc
