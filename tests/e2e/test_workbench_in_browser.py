@@ -19,7 +19,7 @@ from devinfra.keycloak import KeycloakNode
 from tests.support.axe import axe_violations, run
 from tests.support.keycloak import realm_users
 from tests.support.scheduling_events import ASSIGNMENTS, CASES, assigned, case_opened
-from tests.support.workbench import WorkbenchServer
+from tests.support.workbench import MARKER, TwoServices, WorkbenchServer
 
 pytestmark = pytest.mark.e2e
 
@@ -127,3 +127,21 @@ def wait_for_title(browser: WebDriver, title: str, timeout: float = 15) -> None:
             pass
         time.sleep(0.1)
     raise AssertionError(f"title stayed {browser.title()!r}, expected {title!r}")
+
+
+def test_an_advisor_opens_her_case_in_the_browser_and_the_page_is_accessible(
+    tmp_path: Path, keycloak_node: KeycloakNode, browser: WebDriver
+) -> None:
+    services = TwoServices(tmp_path, keycloak_node)
+    try:
+        case_id = services.open_case("adv-anna")
+        browser.get(services.workbench.url + "/inloggen")
+        assert sign_in_at_keycloak(browser, "anna") == "Mijn meldingen – Werkplek vertrouwenspersonen"
+        assert browser.submit(f"a[href^='/zaken/{case_id}']") == "Melding – Werkplek vertrouwenspersonen"
+        assert f"MARK-NARR-{MARKER}" in browser.source()
+        assert axe_violations(browser) == []
+        browser.screenshot(tmp_path / "case.png")
+        browser.get(services.workbench.url + "/zaken/case-of-someone-else")
+        assert "niet aan u toegewezen" in browser.source() and axe_violations(browser) == []
+    finally:
+        services.stop()

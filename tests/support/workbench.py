@@ -1,4 +1,5 @@
-"""The workbench served over real HTTP on 127.0.0.1, its consumers fed in process (no broker).
+"""The workbench served over real HTTP on 127.0.0.1, its consumers fed in process (no broker), and
+beside it, on the same event loop, intake (`TwoServices`) for the case file.
 
 `WorkbenchServer(tmp_path, keycloak)` builds the workbench by its composition root on SQLite, runs
 its pages under uvicorn in a thread of its own (so a sync test, or Chromium, can talk to it), and
@@ -9,6 +10,7 @@ its pages under uvicorn in a thread of its own (so a sync test, or Chromium, can
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
@@ -16,19 +18,31 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import uvicorn
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from starlette.applications import Starlette
 
 from devinfra.keycloak import KeycloakNode
 from devinfra.ports import free_port
+from services.intake.app import create_runtime as intake_runtime
+from services.intake.entrypoints.http_api import intake_routes
+from services.intake.settings import IntakeSettings
+from services.workbench.adapters.command_signer import CommandSigner
 from services.workbench.adapters.intake_case_files import IntakeCaseFiles
 from services.workbench.adapters.reporting_views import ReportingViews
 from services.workbench.app import create_runtime
 from services.workbench.settings import WorkbenchSettings
-from shared.envelope import EventPayload
+from shared.auth import public_key_to_b64
+from shared.contracts.directory import CommandSignerRegistered
+from shared.envelope import EventPayload, new_envelope
+from shared.topics import directory_topics_for
+from tests.support import samples
 from tests.support.in_process import Bus, InProcess
 from tests.support.keycloak import Browser, client_secret, realm_users
-from tests.support.scheduling_events import envelope_bytes
+from tests.support.scheduling_events import ASSIGNMENTS, CASES, assigned, envelope_bytes
+from tests.support.services import TEST_MASTER_KEY
+from tools.demo.sample_org import directory_events
 
 T = TypeVar("T")
 
@@ -115,3 +129,80 @@ def signed_in(workbench: WorkbenchServer, node: KeycloakNode, username: str, lan
     assert back.status_code == 303, back.text[:300]
     browser.landing = back  # type: ignore[attr-defined]
     return browser
+
+
+# -- the workbench beside intake, for the case file ------------------------------------------------
+
+SIGNER = Ed25519PrivateKey.generate()
+MARKER = "MARK-WB-7"
+
+
+def signer_registration(key: Ed25519PrivateKey, signer_id: str = "workbench") -> tuple[bytes, bytes]:
+    public = public_key_to_b64(key.public_key())
+    event = CommandSignerRegistered(
+        signer_id=signer_id, public_key_b64=public, valid_from=datetime(2020, 1, 1, tzinfo=UTC)
+    )
+    stream = f"command-signer:{signer_id}:{public}"
+    env = new_envelope(
+        event, stream_id=stream, producer="test", occurred_at=datetime.now(UTC), causation_id=None
+    )
+    return stream.encode(), env.to_bytes()
+
+
+class TwoServices:
+    """Intake in process on the workbench server's loop; the workbench fetches case files from it."""
+
+    def __init__(self, tmp_path: Path, keycloak: KeycloakNode) -> None:
+        self.apps: dict[str, Any] = {}
+        files = IntakeCaseFiles(
+            "http://intake",
+            CommandSigner("workbench", SIGNER),
+            client=lambda: httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=self.apps["intake"]), timeout=10
+            ),
+        )
+        self.workbench = WorkbenchServer(tmp_path, keycloak, files=files)
+        settings = IntakeSettings(
+            kafka_bootstrap="127.0.0.1:9",
+            database_url=f"sqlite+aiosqlite:///{tmp_path}/intake.db",
+            keystore_url=f"sqlite+aiosqlite:///{tmp_path}/keys.db",
+            master_key=TEST_MASTER_KEY,
+            key_cache_seconds=0,
+        )
+        self.intake = InProcess(intake_runtime(settings), Bus())
+        self.workbench.run(self.intake.start())
+        context = self.intake.context
+        self.apps["intake"] = Starlette(routes=intake_routes(lambda: context))  # type: ignore[arg-type]
+        directory = [
+            (topic, e.stream_id.encode(), e.to_bytes())
+            for e in directory_events(datetime.now(UTC))
+            for topic in directory_topics_for(e.event_type)
+            if topic in self.intake.consumes
+        ]
+        self.workbench.run(self.intake.feed_batch(directory))
+        self.workbench.run(self.intake.feed("directory.advisors.v1", [signer_registration(SIGNER)]))
+
+    def open_case(self, advisor_id: str) -> str:
+        """A submission intake opens as a case, assigned by 'routing' to `advisor_id`; its id."""
+        before = len(self.intake.bus.topics[CASES])
+        doc = samples.submission(MARKER)
+        self.workbench.run(
+            self.intake.feed(
+                "intake.submissions.v1", [(doc["submission_id"].encode(), samples.to_bytes(doc))]
+            )
+        )
+        opened = [json.loads(v) for _k, v in self.intake.bus.topics[CASES][before:]]
+        (case,) = [e for e in opened if e["event_type"] == "CaseOpened"]
+        case_id: str = case["payload"]["case_id"]
+        self.workbench.service.bus.topics.clear()
+        self.workbench.run(
+            self.workbench.service.feed(CASES, [(case_id.encode(), self.intake.bus.topics[CASES][-1][1])])
+        )
+        decision = [(k, v) for _id, k, v in [envelope_bytes(assigned(case_id, advisor_id))]]
+        self.workbench.run(self.intake.feed(ASSIGNMENTS, decision))
+        self.workbench.run(self.workbench.service.feed(ASSIGNMENTS, decision))
+        return case_id
+
+    def stop(self) -> None:
+        self.workbench.run(self.intake.stop())
+        self.workbench.stop()

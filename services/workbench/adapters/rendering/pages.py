@@ -167,4 +167,10 @@ def case_page(lang: str, session: Session, file: dict[str, Any] | None, reason: 
         personal=personal,
         why=why,
         reason=reason,
+        local=local_time,
     )
+
+
+def local_time(instant: str) -> str:
+    """An ISO instant from intake as a person in the Netherlands reads it."""
+    return datetime.fromisoformat(instant).astimezone(ZONE).strftime("%d-%m-%Y %H:%M")
