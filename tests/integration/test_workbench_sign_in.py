@@ -197,3 +197,22 @@ def test_an_advisors_sign_in_gives_the_notification_address_and_switching_off_fo
         assert stored_address() == (None, True)  # signing in again does not bring the address back
     with signed_in(workbench, keycloak_node, "coordinator") as coordinator:
         assert coordinator.http.get(f"{workbench.url}/meldingen").status_code == 403
+
+
+def test_a_callback_carried_to_another_browser_signs_nobody_in_there(
+    workbench: WorkbenchServer, keycloak_node: KeycloakNode
+) -> None:
+    """Login CSRF: an attacker signs in at the provider as themself and has a victim open the
+    callback URL, to make the victim work in the attacker's account. The sign-in is bound to the
+    browser that started it (its sign-in cookie), so the victim's browser gets no session."""
+    with Browser(keycloak_node) as attacker, Browser(keycloak_node) as victim:
+        start = attacker.http.get(f"{workbench.url}/inloggen")
+        user = realm_users()["bram"]
+        lured = attacker.login(start.headers["location"], user.username, user.password).location
+        assert lured is not None
+        victim.http.get(f"{workbench.url}/inloggen")  # the victim even has a sign-in of their own going
+        opened = victim.http.get(lured)
+        assert opened.status_code == 401 and "sign_in_unknown_or_expired" in opened.text
+        assert "set-cookie" not in opened.headers or "caseflow-session=" not in opened.headers["set-cookie"]
+        assert victim.http.get(f"{workbench.url}/zaken").status_code == 303  # not signed in
+        assert attacker.http.get(lured).status_code == 401  # and the lure is spent

@@ -2,12 +2,14 @@
 
 The cookie value and the `state` of a sign-in are random and never stored: rows are keyed by their
 sha256, so reading the database (a backup, an operator) opens no session and completes no sign-in.
-A sign-in is taken once (deleted as it is read) and only within `SIGN_IN_WINDOW`.
+A sign-in is taken once (deleted as it is read), only within `SIGN_IN_WINDOW`, and only by the
+browser that started it (its sign-in cookie).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -29,6 +31,7 @@ class PendingSignIn:
     code_verifier: str
     nonce: str
     lang: str
+    browser: str = ""  # the random value of the starting browser's sign-in cookie
 
 
 async def remember_sign_in(conn: AsyncConnection, state: str, pending: PendingSignIn, now: datetime) -> None:
@@ -40,12 +43,16 @@ async def remember_sign_in(conn: AsyncConnection, state: str, pending: PendingSi
             nonce=pending.nonce,
             lang=pending.lang,
             started_at=now,
+            browser_hash=digest(pending.browser),
         )
     )
 
 
-async def take_sign_in(conn: AsyncConnection, state: str, now: datetime) -> PendingSignIn | None:
-    """The sign-in `state` belongs to, once; None for an unknown, used or stale state."""
+async def take_sign_in(
+    conn: AsyncConnection, state: str, browser: str, now: datetime
+) -> PendingSignIn | None:
+    """The sign-in `state` belongs to, once, for the browser that started it; None for an unknown,
+    used or stale state, or one started in another browser (the sign-in is spent all the same)."""
     key = digest(state)
     row = (await conn.execute(select(sign_ins).where(sign_ins.c.state_hash == key))).first()
     if row is None:
@@ -53,7 +60,9 @@ async def take_sign_in(conn: AsyncConnection, state: str, now: datetime) -> Pend
     await conn.execute(delete(sign_ins).where(sign_ins.c.state_hash == key))
     if _aware(row.started_at) < now - SIGN_IN_WINDOW:
         return None
-    return PendingSignIn(row.code_verifier, row.nonce, row.lang)
+    if not browser or not hmac.compare_digest(row.browser_hash, digest(browser)):
+        return None
+    return PendingSignIn(row.code_verifier, row.nonce, row.lang, browser)
 
 
 async def store_session(conn: AsyncConnection, cookie: str, session: Session) -> None:

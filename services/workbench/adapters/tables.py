@@ -56,7 +56,8 @@ session_tokens = Table(
 )
 
 # A sign-in sent to the provider and not back yet: the PKCE verifier and the nonce stay here,
-# keyed by the hash of the `state` the browser carries, for a few minutes and one use.
+# keyed by the hash of the `state` the browser carries, for a few minutes and one use, bound to
+# the browser that started it.
 sign_ins = Table(
     "sign_ins",
     metadata,
@@ -65,6 +66,9 @@ sign_ins = Table(
     Column("nonce", String(64), nullable=False),
     Column("lang", String(2), nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=False),
+    # sha256 of the random value in the sign-in cookie of the browser that started it: a callback
+    # URL carried to another browser (login CSRF) signs nobody in there.
+    Column("browser_hash", String(64), nullable=False, default=""),
 )
 
 # Notices to send (domain/notifications.py), written in the transaction that consumed their cause:

@@ -2,7 +2,8 @@
 
 - `start`: a fresh authorization request (PKCE verifier, nonce, state) is remembered server-side
   and the browser is sent to the provider.
-- `finish`: the provider's answer is matched to its sign-in by `state` (once, within ten minutes),
+- `finish`: the provider's answer is matched to its sign-in by `state` (once, within ten minutes,
+  and only in the browser that started it: its sign-in cookie),
   the code is redeemed with the verifier, the ID token verified, and a session begins. Any failure
   is one reason code; nothing the provider or the browser sent is repeated. An advisor's e-mail
   address (the `email` claim) is kept for their notifications unless they switched them off.
@@ -26,6 +27,12 @@ from services.workbench.domain.sessions import NotAllowed, Role, Session, Sessio
 
 
 @dataclass(frozen=True, slots=True)
+class Started:
+    provider_url: str
+    browser_cookie: str
+
+
+@dataclass(frozen=True, slots=True)
 class SignedIn:
     cookie: str
     session: Session
@@ -38,16 +45,18 @@ class SignIn:
     provider: OidcProvider
     policy: SessionPolicy
 
-    async def start(self, redirect_uri: str, lang: str, now: datetime) -> str:
+    async def start(self, redirect_uri: str, lang: str, now: datetime) -> Started:
+        """Where to send the browser, and the value of the sign-in cookie it must carry back."""
         request = await self.provider.authorization_request(redirect_uri, lang)
+        browser = secrets.token_urlsafe(32)
         async with self.engine.begin() as conn:
-            pending = PendingSignIn(request.code_verifier, request.nonce, lang)
+            pending = PendingSignIn(request.code_verifier, request.nonce, lang, browser)
             await session_store.remember_sign_in(conn, request.state, pending, now)
-        return request.url
+        return Started(request.url, browser)
 
-    async def finish(self, redirect_uri: str, state: str, code: str, now: datetime) -> SignedIn:
+    async def finish(self, redirect_uri: str, state: str, code: str, browser: str, now: datetime) -> SignedIn:
         async with self.engine.begin() as conn:
-            pending = await session_store.take_sign_in(conn, state, now)
+            pending = await session_store.take_sign_in(conn, state, browser, now)
         if pending is None:
             raise SignInFailed("sign_in_unknown_or_expired")
         redeemed = await self.provider.redeem(redirect_uri, code, pending.code_verifier, pending.nonce)

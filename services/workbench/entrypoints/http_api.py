@@ -80,6 +80,30 @@ class PageResponses:
         )
         return response
 
+    @property
+    def sign_in_cookie_name(self) -> str:
+        return "__Host-caseflow-sign-in" if self.settings.cookie_secure else "caseflow-sign-in"
+
+    def with_sign_in(self, response: Response, value: str) -> Response:
+        """The cookie that binds a sign-in to this browser; Lax, so it comes back on the provider's
+        top-level redirect to the callback."""
+        response.set_cookie(
+            self.sign_in_cookie_name,
+            value,
+            max_age=600,
+            path="/",
+            secure=self.settings.cookie_secure,
+            httponly=True,
+            samesite="lax",
+        )
+        return response
+
+    def without_sign_in(self, response: Response) -> Response:
+        response.delete_cookie(
+            self.sign_in_cookie_name, path="/", secure=self.settings.cookie_secure, httponly=True
+        )
+        return response
+
     def without_session(self, response: Response) -> Response:
         response.delete_cookie(self.cookie_name, path="/", secure=self.settings.cookie_secure, httponly=True)
         return response
@@ -125,23 +149,26 @@ class WorkbenchPages:
     async def sign_in(self, request: Request) -> Response:
         lang = lang_of(request)
         try:
-            url = await self._sign_in().start(self._redirect_uri(request), lang, self._now())
+            started = await self._sign_in().start(self._redirect_uri(request), lang, self._now())
         except SignInFailed as failed:
             return self.out.page(pages.problem_page(lang, failed.reason), status=503)
-        return self.out.redirect(url)
+        return self.out.with_sign_in(self.out.redirect(started.provider_url), started.browser_cookie)
 
     async def callback(self, request: Request) -> Response:
         state, code = request.query_params.get("state", ""), request.query_params.get("code", "")
         if request.query_params.get("error") or not state or not code:
             return self.out.page(pages.problem_page(lang_of(request), "sign_in_cancelled"), status=400)
+        browser = request.cookies.get(self.out.sign_in_cookie_name, "")
         try:
-            done = await self._sign_in().finish(self._redirect_uri(request), state, code, self._now())
+            done = await self._sign_in().finish(
+                self._redirect_uri(request), state, code, browser, self._now()
+            )
         except SignInFailed as failed:
             self._metrics.sign_ins.labels(failed.reason).inc()
             return self.out.page(pages.problem_page(lang_of(request), failed.reason), status=401)
         self._metrics.sign_ins.labels("signed_in").inc()
         response = self.out.redirect(f"{HOME[done.session.role]}?lang={done.lang}")
-        return self.out.with_session(response, done.cookie)
+        return self.out.without_sign_in(self.out.with_session(response, done.cookie))
 
     async def sign_out(self, request: Request) -> Response:
         session, lang = await self._session(request), lang_of(request)
@@ -151,7 +178,10 @@ class WorkbenchPages:
             return self._csrf_refused(session, lang)
         await self._sign_in().end(request.cookies[self.out.cookie_name])
         after = (self._settings.public_url or str(request.base_url)).rstrip("/") + "/"
-        logout = await self._provider.logout_url(after)
+        try:
+            logout = await self._provider.logout_url(after)
+        except SignInFailed:  # the provider is unreachable: signed out here, its session ends on its own
+            logout = None
         return self.out.without_session(self.out.redirect(logout or f"/?lang={lang}"))
 
     async def my_cases(self, request: Request) -> Response:
