@@ -77,7 +77,13 @@ def test_every_notice_is_one_email_across_three_sigkills(kafka_bootstrap: str, t
         )
         workbench.start()
         try:
-            decisions = [assigned(f"case-{n:02d}", ("adv-anna", "adv-bram")[n % 2]) for n in range(TOTAL)]
+            now = datetime.now(UTC)
+            decisions = [
+                assigned(f"case-{n:02d}", ("adv-anna", "adv-bram")[n % 2]).model_copy(
+                    update={"decided_at": now}
+                )
+                for n in range(TOTAL)
+            ]
             records = [(key, value) for _id, key, value in (envelope_bytes(d) for d in decisions)]
             asyncio.run(produce(kafka_bootstrap, prefix + "routing.assignments.v1", records))
             for received in KILL_AT:

@@ -6,7 +6,7 @@ process (no broker)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,14 @@ def records(*payloads: EventPayload) -> list[tuple[bytes, bytes]]:
     return [(key, value) for _id, key, value in (envelope_bytes(p) for p in payloads)]
 
 
+def assigned_now(case_id: str, advisor_id: str) -> EventPayload:
+    return assigned(case_id, advisor_id).model_copy(update={"decided_at": NOW})
+
+
+def reassigned_now(case_id: str, advisor_id: str) -> EventPayload:
+    return reassigned(case_id, advisor_id).model_copy(update={"decided_at": NOW})
+
+
 def client_message(case_id: str) -> ClientMessagePosted:
     return ClientMessagePosted(case_id=case_id, message_id="m-1", posted_at=NOW, content=sealed(case_id))
 
@@ -104,7 +112,7 @@ async def test_a_new_assignment_tells_the_advisor_once_in_words_that_say_nothing
 ) -> None:
     inbox, port = smtp
     await workbench.feed(CASES, records(case_opened(MARKER)))
-    assignment = records(assigned(MARKER, "adv-anna"))
+    assignment = records(assigned_now(MARKER, "adv-anna"))
     await workbench.feed(ASSIGNMENTS, assignment)
     await workbench.feed(ASSIGNMENTS, assignment)  # redelivered: the inbox drops it
     send = sender(workbench, port)
@@ -123,8 +131,8 @@ async def test_a_client_message_and_a_deadline_tell_the_current_assignee_only(
     workbench: InProcess, smtp: tuple[Inbox, int]
 ) -> None:
     inbox, port = smtp
-    await workbench.feed(ASSIGNMENTS, records(assigned("case-1", "adv-anna")))
-    await workbench.feed(ASSIGNMENTS, records(reassigned("case-1", "adv-bram")))  # anna has a conflict
+    await workbench.feed(ASSIGNMENTS, records(assigned_now("case-1", "adv-anna")))
+    await workbench.feed(ASSIGNMENTS, records(reassigned_now("case-1", "adv-bram")))  # anna has a conflict
     due = LegalDeadlineDue(
         case_id="case-1", deadline="feedback", due_on=NOW.date(), days_left=3, noticed_at=NOW
     )
@@ -154,7 +162,7 @@ async def test_an_advisor_who_switched_the_emails_off_gets_none_and_their_addres
         await notification_store.remember_address(
             conn, "adv-anna", "anna@example.org", "nl", NOW
         )  # signs in again
-    await workbench.feed(ASSIGNMENTS, records(assigned("case-1", "adv-anna")))
+    await workbench.feed(ASSIGNMENTS, records(assigned_now("case-1", "adv-anna")))
     assert await sender(workbench, port).run_once() == 1
     assert inbox.messages == []
     async with engine.connect() as conn:
@@ -171,7 +179,7 @@ async def test_a_mail_server_that_is_down_delays_the_notice_and_loses_nothing(
     workbench: InProcess, smtp: tuple[Inbox, int], unused_port: int
 ) -> None:
     inbox, port = smtp
-    await workbench.feed(ASSIGNMENTS, records(assigned("case-1", "adv-anna")))
+    await workbench.feed(ASSIGNMENTS, records(assigned_now("case-1", "adv-anna")))
     with pytest.raises(MailNotSent):
         await sender(workbench, unused_port).run_once()
     assert workbench.context is not None
@@ -187,3 +195,17 @@ def unused_port() -> int:
     from devinfra.ports import free_port
 
     return free_port()
+
+
+async def test_what_happened_more_than_a_day_ago_is_no_news(
+    workbench: InProcess, smtp: tuple[Inbox, int]
+) -> None:
+    """A workbench reading the topics from their beginning (a new database) e-mails nobody about the past."""
+    inbox, port = smtp
+    old = assigned("case-1", "adv-anna").model_copy(update={"decided_at": NOW - timedelta(days=2)})
+    await workbench.feed(ASSIGNMENTS, records(old))
+    await workbench.feed(
+        CASES, records(client_message("case-1").model_copy(update={"posted_at": NOW - timedelta(hours=25)}))
+    )
+    assert await sender(workbench, port).run_once() == 0
+    assert inbox.messages == []

@@ -7,16 +7,24 @@ category, no reason, no time of the event: an e-mail passes through mail servers
 case must never reach, and even "a client wrote to you" says more than it needs to.
 
 Each notice has a stable id derived from the event that caused it, so a redelivered event or a
-second run of the sender never makes a second e-mail.
+second run of the sender never makes a second e-mail; an event older than a day makes none.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 NAMESPACE = uuid.UUID("2f4c7f0e-8a1e-4b8e-9a55-6d0f5b1c9e21")
+# What happened longer ago than this is no news: a workbench that reads the topics from their
+# beginning (a new database, a replay) must not e-mail every advisor about every past assignment.
+NEWS_HORIZON = timedelta(hours=24)
+
+
+def is_news(happened_at: datetime, now: datetime) -> bool:
+    return now - happened_at <= NEWS_HORIZON
 
 
 class Reason(StrEnum):

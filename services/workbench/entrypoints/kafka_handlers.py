@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.workbench.adapters import case_summaries, notification_store
-from services.workbench.domain.notifications import Reason, notice
+from services.workbench.domain.notifications import Reason, is_news, notice
 from shared.assignee_projection import AssigneeChange
 from shared.contracts.intake import (
     CaseClosed,
@@ -38,7 +38,7 @@ async def routing_decided(
 ) -> Sequence[Outgoing]:
     change = AssigneeChange.of(decision)
     previous = await case_summaries.ASSIGNEES.apply(conn, change)
-    if change.advisor_id is not None and change.advisor_id != previous:
+    if change.advisor_id is not None and change.advisor_id != previous and is_news(change.decided_at, now):
         new_case = notice(m.message_id, change.advisor_id, Reason.NEW_ASSIGNMENT)
         await notification_store.add_notice(conn, new_case, now)
     return []
@@ -55,21 +55,25 @@ async def tell_assignee(
 async def client_wrote(
     conn: AsyncConnection, posted: ClientMessagePosted, m: Decoded, now: datetime
 ) -> Sequence[Outgoing]:
-    await tell_assignee(conn, posted.case_id, m, Reason.CLIENT_MESSAGE, now)
+    if is_news(posted.posted_at, now):
+        await tell_assignee(conn, posted.case_id, m, Reason.CLIENT_MESSAGE, now)
     return []
 
 
 async def deadline_due(
     conn: AsyncConnection, due: LegalDeadlineDue, m: Decoded, now: datetime
 ) -> Sequence[Outgoing]:
-    await tell_assignee(conn, due.case_id, m, Reason.DEADLINE_DUE, now)
+    if is_news(due.noticed_at, now):
+        await tell_assignee(conn, due.case_id, m, Reason.DEADLINE_DUE, now)
     return []
 
 
 async def meeting_scheduled(
     conn: AsyncConnection, meeting: MeetingScheduled, m: Decoded, now: datetime
 ) -> Sequence[Outgoing]:
-    if meeting.calendar_sequence > 0:  # moved or rescheduled; a first booking the advisor asked for
+    if meeting.calendar_sequence > 0 and is_news(
+        meeting.scheduled_at, now
+    ):  # moved or rescheduled; a first booking the advisor asked for
         moved = notice(m.message_id, meeting.advisor_id, Reason.MEETING_MOVED)
         await notification_store.add_notice(conn, moved, now)
     return []
