@@ -141,6 +141,17 @@ def test_an_advisor_opens_her_case_in_the_browser_and_the_page_is_accessible(
         assert f"MARK-NARR-{MARKER}" in browser.source()
         assert axe_violations(browser) == []
         browser.screenshot(tmp_path / "case.png")
+        browser.submit("form[action*='/aannemen'] button")  # accept: AcceptCase goes out
+        [(key, command)] = services.workbench.service.bus.topics["advisor.actions.v1"]
+        services.workbench.run(services.intake.feed("advisor.actions.v1", [(key, command)]))
+        browser.get(f"{services.workbench.url}/zaken/{case_id}")
+        browser.type("#reply", "Zullen we dinsdag bellen?")
+        browser.submit("form[action*='/bericht'] button")
+        assert (
+            "Zullen we dinsdag bellen?" in browser.source() and "Uw bericht is verstuurd." in browser.source()
+        )
+        assert axe_violations(browser) == []
+        browser.screenshot(tmp_path / "case-answered.png")
         browser.get(services.workbench.url + "/zaken/case-of-someone-else")
         assert "niet aan u toegewezen" in browser.source() and axe_violations(browser) == []
     finally:

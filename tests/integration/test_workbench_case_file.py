@@ -7,6 +7,7 @@ workbench.py); sign-in is the real Keycloak's.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,3 +78,43 @@ def test_intake_refuses_a_workbench_whose_signer_it_does_not_know(
         return "opened"
 
     assert services.workbench.run(read()) == "signature_invalid"
+
+
+def csrf_of(html: str) -> str:
+    return html.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+
+
+def test_an_advisor_accepts_the_case_and_answers_the_client(
+    services: TwoServices, keycloak_node: KeycloakNode
+) -> None:
+    annas = services.open_case("adv-anna")
+    url = services.workbench.url
+    with signed_in(services.workbench, keycloak_node, "anna") as anna:
+        page = anna.http.get(f"{url}/zaken/{annas}").text
+        assert "Melding aannemen" in page and 'name="text"' not in page
+        csrf = csrf_of(page)
+        assert anna.http.post(f"{url}/zaken/{annas}/aannemen", data={}).status_code == 403  # no CSRF token
+        early = anna.http.post(f"{url}/zaken/{annas}/bericht", data={"csrf": csrf, "text": "hallo"})
+        assert early.status_code == 409 and "not_accepted" in early.text
+        assert anna.http.post(f"{url}/zaken/{annas}/aannemen", data={"csrf": csrf}).status_code == 303
+        [(key, command)] = services.workbench.service.bus.topics["advisor.actions.v1"]
+        sent = json.loads(command)
+        assert (sent["event_type"], sent["payload"]["advisor_id"]) == ("AcceptCase", "adv-anna")
+        services.workbench.run(
+            services.intake.feed("advisor.actions.v1", [(key, command)])
+        )  # as the broker would
+        page = anna.http.get(f"{url}/zaken/{annas}").text
+        assert "Melding aannemen" not in page and 'name="text"' in page
+        answered = anna.http.post(
+            f"{url}/zaken/{annas}/bericht", data={"csrf": csrf, "text": "Wanneer kunnen we praten?"}
+        )
+        assert answered.status_code == 303 and answered.headers["location"].endswith("klaar=sent")
+        assert "Wanneer kunnen we praten?" in anna.http.get(f"{url}/zaken/{annas}").text
+    with signed_in(services.workbench, keycloak_node, "bram") as bram:
+        csrf = csrf_of(bram.http.get(f"{url}/meldingen").text)
+        for action, data in (("aannemen", {}), ("bericht", {"text": "ik ben bram"})):
+            refused = bram.http.post(f"{url}/zaken/{annas}/{action}", data={"csrf": csrf, **data})
+            assert refused.status_code == 404 and "niet aan u toegewezen" in refused.text
+    assert "ik ben bram" not in json.dumps(
+        [v.decode() for _k, v in services.intake.bus.topics["intake.cases.v1"]]
+    )

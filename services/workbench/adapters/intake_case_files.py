@@ -16,6 +16,7 @@ import httpx
 from services.workbench.adapters.command_signer import CommandSigner
 
 READ_CASE_FILE = "GET /v1/cases/{id}"
+POST_MESSAGE = "POST /v1/cases/{id}/messages"
 
 
 class CaseFileRefused(Exception):
@@ -35,23 +36,38 @@ class IntakeCaseFiles:
     client: Callable[[], httpx.AsyncClient] = field(default=_client)
 
     async def read(self, advisor_id: str, case_id: str, now: datetime) -> dict[str, Any]:
+        answer = await self._send("GET", advisor_id, case_id, READ_CASE_FILE, "", None, now)
+        doc: dict[str, Any] = answer.json()
+        return doc
+
+    async def post_message(self, advisor_id: str, case_id: str, text: str, now: datetime) -> None:
+        body = {"text": text, "counts_as_feedback": False}
+        await self._send("POST", advisor_id, case_id, POST_MESSAGE, "/messages", body, now)
+
+    async def _send(
+        self,
+        method: str,
+        advisor_id: str,
+        case_id: str,
+        action: str,
+        tail: str,
+        body: dict[str, Any] | None,
+        now: datetime,
+    ) -> httpx.Response:
+        """One signed request for the advisor; CaseFileRefused with intake's reason unless it succeeded."""
         if not self.base_url or self.signer is None:
             raise CaseFileRefused("intake_not_configured")
-        token = self.signer.token(advisor_id, READ_CASE_FILE, case_id, {}, now)
+        token = self.signer.token(advisor_id, action, case_id, body or {}, now)
+        url = f"{self.base_url.rstrip('/')}/v1/cases/{case_id}{tail}"
         try:
             async with self.client() as client:
-                answer = await client.get(
-                    f"{self.base_url.rstrip('/')}/v1/cases/{case_id}",
-                    headers={"Authorization": f"Bearer {token}"},
+                answer = await client.request(
+                    method, url, json=body, headers={"Authorization": f"Bearer {token}"}
                 )
         except httpx.HTTPError as exc:
             raise CaseFileRefused("intake_unavailable") from exc
-        if answer.status_code != 200:
-            reason = (
-                answer.json().get("reason")
-                if answer.headers.get("content-type", "").startswith("application/json")
-                else None
-            )
+        if answer.status_code not in (200, 201):
+            json_answer = answer.headers.get("content-type", "").startswith("application/json")
+            reason = answer.json().get("reason") if json_answer else None
             raise CaseFileRefused(reason if isinstance(reason, str) else "intake_unavailable")
-        doc: dict[str, Any] = answer.json()
-        return doc
+        return answer

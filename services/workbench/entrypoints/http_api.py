@@ -10,7 +10,7 @@ request without a live session is sent to the start page.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
@@ -23,7 +23,7 @@ from services.workbench.adapters.intake_case_files import CaseFileRefused, Intak
 from services.workbench.adapters.oidc import OidcProvider, SignInFailed
 from services.workbench.adapters.rendering import pages
 from services.workbench.adapters.reporting_views import ReportingViews, ViewUnavailable
-from services.workbench.application import case_lists, preferences
+from services.workbench.application import advisor_commands, case_lists, preferences
 from services.workbench.application.case_files import NOT_YOURS, open_case
 from services.workbench.application.sign_in import SignIn
 from services.workbench.application.statistics import ProtectedFigures
@@ -33,6 +33,7 @@ from services.workbench.settings import WorkbenchSettings
 from shared.runtime import ServiceContext
 
 CALLBACK_PATH = "/auth/callback"
+CaseCommand = Callable[[Session, str, bytes], Awaitable[None]]
 HOME = {Role.ADVISOR: "/zaken", Role.COORDINATOR: "/wachtrij", Role.MANAGEMENT: "/statistieken"}
 
 
@@ -203,7 +204,46 @@ class WorkbenchPages:
         except CaseFileRefused as refused:
             status = 404 if refused.reason == NOT_YOURS else 503
             return self.out.page(pages.case_page(lang, session, None, refused.reason), status=status)
-        return self.out.page(pages.case_page(lang, session, file, None))
+        done = request.query_params.get("klaar")
+        return self.out.page(pages.case_page(lang, session, file, None, done))
+
+    async def accept(self, request: Request) -> Response:
+        return await self._case_command(
+            request,
+            lambda session, case_id, _body: advisor_commands.accept(
+                self._context(), self._files.signer, session.advisor_id or "", case_id, self._now()
+            ),
+            "accepted",
+        )
+
+    async def reply(self, request: Request) -> Response:
+        return await self._case_command(
+            request,
+            lambda session, case_id, body: advisor_commands.reply(
+                self._context(),
+                self._files,
+                session.advisor_id or "",
+                case_id,
+                form_field(body, "text"),
+                self._now(),
+            ),
+            "sent",
+        )
+
+    async def _case_command(self, request: Request, act: CaseCommand, done: str) -> Response:
+        """A form on the case page: session, role and CSRF first, then the command, then back."""
+        session, lang, body = await self._session(request), lang_of(request), await request.body()
+        if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
+            return self._refused(session, lang)
+        if not csrf_matches(session, body):
+            return self._csrf_refused(session, lang)
+        case_id = request.path_params["case_id"]
+        try:
+            await act(session, case_id, body)
+        except CaseFileRefused as refused:
+            status = 404 if refused.reason == NOT_YOURS else 409
+            return self.out.page(pages.case_page(lang, session, None, refused.reason), status=status)
+        return self.out.redirect(f"/zaken/{case_id}?lang={lang}&klaar={done}")
 
     async def preferences(self, request: Request) -> Response:
         session, lang = await self._session(request), lang_of(request)
@@ -248,6 +288,8 @@ class WorkbenchPages:
             Route("/uitloggen", self.sign_out, methods=["POST"]),
             Route("/zaken", self.my_cases, methods=["GET"]),
             Route("/zaken/{case_id}", self.case, methods=["GET"]),
+            Route("/zaken/{case_id}/aannemen", self.accept, methods=["POST"]),
+            Route("/zaken/{case_id}/bericht", self.reply, methods=["POST"]),
             Route("/meldingen", self.preferences, methods=["GET"]),
             Route("/meldingen", self.choose_preferences, methods=["POST"]),
             Route("/wachtrij", self.queue, methods=["GET"]),

@@ -144,7 +144,9 @@ def statistics_page(lang: str, session: Session, view: dict[str, Any] | None, re
     )
 
 
-def case_page(lang: str, session: Session, file: dict[str, Any] | None, reason: str | None) -> str:
+def case_page(
+    lang: str, session: Session, file: dict[str, Any] | None, reason: str | None, done: str | None = None
+) -> str:
     t = TEXT[lang]
     facts = None
     if file is not None:
@@ -168,6 +170,8 @@ def case_page(lang: str, session: Session, file: dict[str, Any] | None, reason: 
         why=why,
         reason=reason,
         local=local_time,
+        done=t["case_done"].get(done or ""),
+        accepted=bool(((file or {}).get("assignment") or {}).get("accepted_at")),
     )
 
 

@@ -1,0 +1,69 @@
+"""What an advisor does on a case from the workbench, signed for them by the workbench's command
+signer (D39). Only a case the shared projection says they hold is acted on here; every service
+checks the token and the assignee again before anything happens.
+
+- `accept`: AcceptCase on advisor.actions.v1, through the workbench's own outbox (one unit of work:
+  the event is stored, then published; intake applies it when it consumes it).
+- `reply`: a message to the client in the anonymous dialogue, posted to intake's case-file API
+  (intake seals it and answers at once).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.workbench.adapters.case_summaries import ASSIGNEES
+from services.workbench.adapters.command_signer import CommandSigner
+from services.workbench.adapters.intake_case_files import CaseFileRefused, IntakeCaseFiles
+from services.workbench.application.case_files import NOT_YOURS
+from shared.auth import authorize_command
+from shared.contracts.advisor_actions import AcceptCase
+from shared.emitter import Emitter
+from shared.outbox import Outgoing
+from shared.runtime import ServiceContext
+from shared.topics import ADVISOR_ACTIONS
+from shared.unit_of_work import Decision, UnitOfWork
+
+PRODUCER = "workbench"
+MAX_REPLY_CHARS = 5000
+
+
+async def _holds(ctx: ServiceContext, advisor_id: str, case_id: str) -> None:
+    async with ctx.engine.connect() as conn:
+        if await ASSIGNEES.assignee_of(conn, case_id) != advisor_id:
+            raise CaseFileRefused(NOT_YOURS)
+
+
+async def accept(
+    ctx: ServiceContext, signer: CommandSigner | None, advisor_id: str, case_id: str, now: datetime
+) -> None:
+    """Send AcceptCase for the signed-in advisor; CaseFileRefused when it is not theirs to accept."""
+    await _holds(ctx, advisor_id, case_id)
+    if signer is None:
+        raise CaseFileRefused("intake_not_configured")
+    unsigned = AcceptCase(advisor_id=advisor_id, auth="", issued_at=now, case_id=case_id)
+    command = authorize_command(signer.key, unsigned, now=now, issuer=signer.signer_id)
+    emit = Emitter.of_cause(
+        f"workbench:{uuid.uuid4()}", producer=PRODUCER, topic=ADVISOR_ACTIONS.name, now=now
+    )
+
+    async def decide(_conn: AsyncConnection) -> Decision[None]:
+        outgoing: Sequence[Outgoing] = [emit(command, stream_id=advisor_id)]
+        return Decision(None, outgoing)
+
+    await UnitOfWork.of(ctx).run(decide)
+
+
+async def reply(
+    ctx: ServiceContext, files: IntakeCaseFiles, advisor_id: str, case_id: str, text: str, now: datetime
+) -> None:
+    """Post the advisor's message to the client; CaseFileRefused with intake's reason otherwise."""
+    text = text.strip()
+    if not 0 < len(text) <= MAX_REPLY_CHARS:
+        raise CaseFileRefused("message_empty_or_too_long")
+    await _holds(ctx, advisor_id, case_id)
+    await files.post_message(advisor_id, case_id, text, now)
