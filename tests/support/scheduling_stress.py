@@ -187,7 +187,10 @@ async def run_scenario(
 
         await ev.send(kafka_bootstrap, prefix, ev.CASES, *(opened for opened, _ in cases))
         await ev.send(kafka_bootstrap, prefix, ev.ASSIGNMENTS, *(assigned for _, assigned in cases))
-        cases_sql = "SELECT count(*) FROM cases WHERE opened AND advisor_id IS NOT NULL"
+        cases_sql = (
+            "SELECT count(*) FROM cases c JOIN current_assignees a ON a.case_id = c.case_id"
+            " WHERE c.opened AND a.advisor_id IS NOT NULL"
+        )
         timings["cases"] = await _until(db, cases_sql, size.requests, 120, instances)
 
         built = [ev.envelope_bytes(r) for r in requests]
