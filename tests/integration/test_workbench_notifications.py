@@ -209,3 +209,20 @@ async def test_what_happened_more_than_a_day_ago_is_no_news(
     )
     assert await sender(workbench, port).run_once() == 0
     assert inbox.messages == []
+
+
+async def test_notices_for_an_advisor_without_an_address_never_hold_back_the_others(
+    workbench: InProcess, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    waiting = [assigned_now(f"case-{n}", "adv-never-signed-in") for n in range(60)]  # more than a batch
+    await workbench.feed(ASSIGNMENTS, records(*waiting))
+    await workbench.feed(ASSIGNMENTS, records(assigned_now("case-anna", "adv-anna")))
+    assert await sender(workbench, port).run_once() == 1
+    assert recipients(inbox) == ["anna@example.org"]
+    assert workbench.context is not None
+    async with workbench.context.engine.connect() as conn:
+        unsent = (
+            await conn.execute(select(notifications.c.notice_id).where(notifications.c.sent_at.is_(None)))
+        ).all()
+    assert len(unsent) == 60  # they wait for the advisor's first sign-in

@@ -41,7 +41,9 @@ async def due_notices(conn: AsyncConnection, limit: int) -> list[DueNotice]:
     query = (
         select(n.c.notice_id, n.c.advisor_id, a.c.email, a.c.lang, a.c.opted_out)
         .select_from(n.outerjoin(a, a.c.advisor_id == n.c.advisor_id))
-        .where(n.c.sent_at.is_(None))
+        # A notice for an advisor whose address is not known yet (they never signed in) waits
+        # outside the batch, so it can never hold back the others.
+        .where(n.c.sent_at.is_(None), a.c.email.is_not(None) | a.c.opted_out.is_(True))
         .order_by(n.c.created_at, n.c.notice_id)
         .limit(limit)
     )

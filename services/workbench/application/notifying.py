@@ -40,8 +40,6 @@ class NoticeSender:
             due = await notification_store.due_notices(conn, self.batch)
         done = 0
         for notice in due:
-            if notice.email is None and not notice.opted_out:
-                continue  # no address yet
             outcome = (
                 "opted_out"
                 if notice.opted_out
