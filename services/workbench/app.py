@@ -12,6 +12,7 @@ from services.workbench.adapters.oidc import OidcProvider
 from services.workbench.adapters.reporting_views import ReportingViews
 from services.workbench.adapters.tables import messaging, metadata
 from services.workbench.application.notifying import NoticeSender
+from services.workbench.application.sign_in import SignIn
 from services.workbench.entrypoints.http_api import workbench_routes
 from services.workbench.entrypoints.kafka_handlers import CONSUMED_TOPICS
 from services.workbench.entrypoints.kafka_handlers import workbench_routes as consumer_routes
@@ -59,7 +60,12 @@ def create_runtime(
     metrics = WorkbenchMetrics.create(registry)
 
     async def build(ctx: ServiceContext) -> ServiceParts:
-        return ServiceParts(routes=consumer_routes(), background=notice_sender(settings, ctx, metrics))
+        sessions = SignIn(ctx.engine, provider, settings.session_policy())
+        # Sessions nobody came back to (and their provider tokens) go once they have ended.
+        forget = every(300.0, lambda: sessions.forget_ended(ctx.clock()), name="workbench_forget_sessions")
+        return ServiceParts(
+            routes=consumer_routes(), background=[forget, *notice_sender(settings, ctx, metrics)]
+        )
 
     return ServiceRuntime(
         service=SERVICE,

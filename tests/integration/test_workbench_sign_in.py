@@ -216,3 +216,27 @@ def test_a_callback_carried_to_another_browser_signs_nobody_in_there(
         assert "set-cookie" not in opened.headers or "caseflow-session=" not in opened.headers["set-cookie"]
         assert victim.http.get(f"{workbench.url}/zaken").status_code == 303  # not signed in
         assert attacker.http.get(lured).status_code == 401  # and the lure is spent
+
+
+def test_sessions_nobody_came_back_to_are_forgotten_with_their_provider_tokens(
+    workbench: WorkbenchServer, keycloak_node: KeycloakNode
+) -> None:
+    from services.workbench.adapters.oidc import OidcProvider
+    from services.workbench.adapters.tables import session_tokens, sessions
+    from services.workbench.application.sign_in import SignIn
+
+    async def rows() -> tuple[int, int]:
+        async with workbench._context().engine.connect() as conn:
+            counted = [
+                len((await conn.execute(select(t.c.session_hash))).all()) for t in (sessions, session_tokens)
+            ]
+        return counted[0], counted[1]
+
+    with signed_in(workbench, keycloak_node, "anna"), signed_in(workbench, keycloak_node, "bram"):
+        assert workbench.run(rows()) == (2, 2)
+        provider = OidcProvider(keycloak_node.issuer, "caseflow-workbench", "")  # not asked: sessions only
+        cleaner = SignIn(workbench._context().engine, provider, workbench.settings.session_policy())
+        assert workbench.run(cleaner.forget_ended(workbench.clock())) == 0  # both alive
+        workbench.clock.advance(workbench.settings.session_policy().idle + timedelta(seconds=1))
+        assert workbench.run(cleaner.forget_ended(workbench.clock())) == 2
+        assert workbench.run(rows()) == (0, 0)

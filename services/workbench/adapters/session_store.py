@@ -137,11 +137,13 @@ async def load_tokens(conn: AsyncConnection, cookie: str) -> ProviderTokens | No
 async def forget_ended_sessions(
     conn: AsyncConnection, idle_before: datetime, started_before: datetime
 ) -> int:
-    result = await conn.execute(
-        delete(sessions).where(
-            (sessions.c.last_seen_at < idle_before) | (sessions.c.started_at < started_before)
+    ended = (sessions.c.last_seen_at < idle_before) | (sessions.c.started_at < started_before)
+    await conn.execute(
+        delete(session_tokens).where(
+            session_tokens.c.session_hash.in_(select(sessions.c.session_hash).where(ended))
         )
     )
+    result = await conn.execute(delete(sessions).where(ended))
     return int(result.rowcount or 0)
 
 
