@@ -187,7 +187,7 @@ async def register_workbench_signer(state: StackState) -> None:
     event = CommandSignerRegistered(
         signer_id="workbench", public_key_b64=public, valid_from=now - timedelta(minutes=5)
     )
-    stream = f"command-signer:workbench:{public}"
+    stream = event.stream_id
     envelope = new_envelope(
         event, stream_id=stream, producer="caseflow-stack", occurred_at=now, causation_id=None
     )

@@ -85,10 +85,9 @@ def signer_keygen(args: argparse.Namespace) -> int:
     event = CommandSignerRegistered(
         signer_id=args.signer, public_key_b64=public, valid_from=now, valid_until=until
     )
-    stream = f"command-signer:{args.signer}:{public}"
     print(
         new_envelope(
-            event, stream_id=stream, producer=PRODUCER, occurred_at=now, causation_id=None
+            event, stream_id=event.stream_id, producer=PRODUCER, occurred_at=now, causation_id=None
         ).model_dump_json()
     )
     return 0

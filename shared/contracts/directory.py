@@ -129,3 +129,8 @@ class CommandSignerRegistered(EventPayload):
     public_key_b64: str  # raw 32-byte Ed25519 public key, standard base64
     valid_from: datetime
     valid_until: datetime | None = None
+
+    @property
+    def stream_id(self) -> str:
+        """The record key of this registration on the compacted topic (one per key)."""
+        return f"command-signer:{self.signer_id}:{self.public_key_b64}"

@@ -142,11 +142,10 @@ def signer_registration(key: Ed25519PrivateKey, signer_id: str = "workbench") ->
     event = CommandSignerRegistered(
         signer_id=signer_id, public_key_b64=public, valid_from=datetime(2020, 1, 1, tzinfo=UTC)
     )
-    stream = f"command-signer:{signer_id}:{public}"
     env = new_envelope(
-        event, stream_id=stream, producer="test", occurred_at=datetime.now(UTC), causation_id=None
+        event, stream_id=event.stream_id, producer="test", occurred_at=datetime.now(UTC), causation_id=None
     )
-    return stream.encode(), env.to_bytes()
+    return event.stream_id.encode(), env.to_bytes()
 
 
 class TwoServices:

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from services.workbench.adapters.command_signer import CommandSigner
+from services.workbench.adapters.http_client import default_client
 
 READ_CASE_FILE = "GET /v1/cases/{id}"
 POST_MESSAGE = "POST /v1/cases/{id}/messages"
@@ -25,15 +26,11 @@ class CaseFileRefused(Exception):
         self.reason = reason
 
 
-def _client() -> httpx.AsyncClient:
-    return httpx.AsyncClient(timeout=10)
-
-
 @dataclass(frozen=True)
 class IntakeCaseFiles:
     base_url: str
     signer: CommandSigner | None
-    client: Callable[[], httpx.AsyncClient] = field(default=_client)
+    client: Callable[[], httpx.AsyncClient] = field(default=default_client)
 
     async def read(self, advisor_id: str, case_id: str, now: datetime) -> dict[str, Any]:
         answer = await self._send("GET", advisor_id, case_id, READ_CASE_FILE, "", None, now)

@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 
+from services.workbench.adapters.http_client import default_client
+
 
 class ViewUnavailable(Exception):
     """Reporting did not answer with the view; `reason` is a code for the page."""
@@ -22,14 +24,10 @@ class ViewUnavailable(Exception):
         self.reason = reason
 
 
-def _client() -> httpx.AsyncClient:
-    return httpx.AsyncClient(timeout=10)
-
-
 @dataclass(frozen=True)
 class ReportingViews:
     base_url: str
-    client: Callable[[], httpx.AsyncClient] = field(default=_client)
+    client: Callable[[], httpx.AsyncClient] = field(default=default_client)
 
     async def management(self, access_token: str, organisation_id: str, year: int) -> dict[str, Any]:
         if not self.base_url:
