@@ -84,6 +84,10 @@ class _Command(EventPayload):
     issued_at: ContractInstant
 
 
+# Any command of this topic, for code that signs or sends them without caring which one.
+AdvisorCommand = _Command
+
+
 @event_type("AcceptCase")
 class AcceptCase(_Command):
     case_id: str

@@ -21,7 +21,7 @@ from services.workbench.adapters.command_signer import CommandSigner
 from services.workbench.adapters.intake_case_files import CaseFileRefused, IntakeCaseFiles
 from services.workbench.application.case_files import NOT_YOURS
 from shared.auth import authorize_command
-from shared.contracts.advisor_actions import AcceptCase
+from shared.contracts.advisor_actions import AcceptCase, AdvisorCommand
 from shared.emitter import Emitter
 from shared.outbox import Outgoing
 from shared.runtime import ServiceContext
@@ -43,16 +43,26 @@ async def accept(
 ) -> None:
     """Send AcceptCase for the signed-in advisor; CaseFileRefused when it is not theirs to accept."""
     await _holds(ctx, advisor_id, case_id)
+    unsigned = AcceptCase(advisor_id=advisor_id, auth="", issued_at=now, case_id=case_id)
+    await send_signed(ctx, signer, unsigned, now)
+
+
+async def send_signed(
+    ctx: ServiceContext, signer: CommandSigner | None, unsigned: AdvisorCommand, now: datetime
+) -> None:
+    """Sign `unsigned` for its `advisor_id` (the signed-in person) and publish it on
+    advisor.actions.v1 through the workbench's outbox: stored, then sent, in one unit of work. The
+    owning service verifies the token and applies or refuses the command; the workbench only shows
+    what the owners' events say afterwards."""
     if signer is None:
         raise CaseFileRefused("intake_not_configured")
-    unsigned = AcceptCase(advisor_id=advisor_id, auth="", issued_at=now, case_id=case_id)
     command = authorize_command(signer.key, unsigned, now=now, issuer=signer.signer_id)
     emit = Emitter.of_cause(
         f"workbench:{uuid.uuid4()}", producer=PRODUCER, topic=ADVISOR_ACTIONS.name, now=now
     )
 
     async def decide(_conn: AsyncConnection) -> Decision[None]:
-        outgoing: Sequence[Outgoing] = [emit(command, stream_id=advisor_id)]
+        outgoing: Sequence[Outgoing] = [emit(command, stream_id=unsigned.advisor_id)]
         return Decision(None, outgoing)
 
     await UnitOfWork.of(ctx).run(decide)
