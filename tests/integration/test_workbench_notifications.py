@@ -226,3 +226,39 @@ async def test_notices_for_an_advisor_without_an_address_never_hold_back_the_oth
             await conn.execute(select(notifications.c.notice_id).where(notifications.c.sent_at.is_(None)))
         ).all()
     assert len(unsent) == 60  # they wait for the advisor's first sign-in
+
+
+async def test_two_pods_sending_at_once_mail_each_notice_once(
+    workbench: InProcess, smtp: tuple[Inbox, int]
+) -> None:
+    """Every pod runs a sender on the same database: a notice is claimed before it is mailed."""
+    import asyncio
+
+    inbox, port = smtp
+    cases = [f"case-{n}" for n in range(12)]
+    await workbench.feed(
+        ASSIGNMENTS,
+        records(*(assigned_now(c, "adv-anna" if n % 2 else "adv-bram") for n, c in enumerate(cases))),
+    )
+    done = await asyncio.gather(sender(workbench, port).run_once(), sender(workbench, port).run_once())
+    assert sum(done) == len(cases)
+    assert len(inbox.messages) == len(cases)
+    assert len({m["Message-ID"] for m in inbox.messages}) == len(cases)
+
+
+async def test_a_claim_left_by_a_dead_sender_runs_out_and_the_notice_is_sent(
+    workbench: InProcess, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    await workbench.feed(ASSIGNMENTS, records(assigned_now("case-1", "adv-anna")))
+    assert workbench.context is not None
+    async with workbench.context.engine.begin() as conn:  # a pod claimed it, then was killed
+        [notice_id] = (await conn.execute(select(notifications.c.notice_id))).scalars().all()
+        assert await notification_store.claim(conn, notice_id, NOW, NOW + timedelta(minutes=5))
+    assert await sender(workbench, port).run_once() == 0  # the claim is live: nobody else sends
+    assert inbox.messages == []
+    later = NOW + timedelta(minutes=6)
+    mailer = SmtpMailer("127.0.0.1", port, "caseflow@example.org")
+    late = NoticeSender(workbench.context.engine, mailer, "https://werkplek.example.nl", lambda: later)
+    assert await late.run_once() == 1
+    assert recipients(inbox) == ["anna@example.org"]

@@ -36,7 +36,7 @@ class DueNotice:
     opted_out: bool
 
 
-async def due_notices(conn: AsyncConnection, limit: int) -> list[DueNotice]:
+async def due_notices(conn: AsyncConnection, limit: int, now: datetime) -> list[DueNotice]:
     n, a = notifications, notification_addresses
     query = (
         select(n.c.notice_id, n.c.advisor_id, a.c.email, a.c.lang, a.c.opted_out)
@@ -44,6 +44,7 @@ async def due_notices(conn: AsyncConnection, limit: int) -> list[DueNotice]:
         # A notice for an advisor whose address is not known yet (they never signed in) waits
         # outside the batch, so it can never hold back the others.
         .where(n.c.sent_at.is_(None), a.c.email.is_not(None) | a.c.opted_out.is_(True))
+        .where(n.c.claimed_until.is_(None) | (n.c.claimed_until < now))
         .order_by(n.c.created_at, n.c.notice_id)
         .limit(limit)
     )
@@ -51,6 +52,22 @@ async def due_notices(conn: AsyncConnection, limit: int) -> list[DueNotice]:
         DueNotice(r.notice_id, r.advisor_id, r.email, r.lang or "nl", bool(r.opted_out))
         for r in await conn.execute(query)
     ]
+
+
+async def claim(conn: AsyncConnection, notice_id: str, now: datetime, until: datetime) -> bool:
+    """Take `notice_id` for this sender until `until`; False when it was sent or another sender
+    holds a live claim. One conditional UPDATE: atomic on SQLite and PostgreSQL alike."""
+    n = notifications
+    result = await conn.execute(
+        n.update()
+        .where(
+            n.c.notice_id == notice_id,
+            n.c.sent_at.is_(None),
+            n.c.claimed_until.is_(None) | (n.c.claimed_until < now),
+        )
+        .values(claimed_until=until)
+    )
+    return result.rowcount == 1
 
 
 async def mark_done(conn: AsyncConnection, notice_id: str, outcome: str, now: datetime) -> None:
@@ -63,7 +80,10 @@ async def mark_done(conn: AsyncConnection, notice_id: str, outcome: str, now: da
 
 async def count_attempt(conn: AsyncConnection, notice_id: str) -> None:
     n = notifications
-    await conn.execute(n.update().where(n.c.notice_id == notice_id).values(attempts=n.c.attempts + 1))
+    # The claim goes with the failed attempt: the next run (of any pod) may try again at once.
+    await conn.execute(
+        n.update().where(n.c.notice_id == notice_id).values(attempts=n.c.attempts + 1, claimed_until=None)
+    )
 
 
 async def remember_address(

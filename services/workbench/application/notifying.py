@@ -4,14 +4,15 @@ a notice for an advisor whose address is not
 known yet waits until they sign in once.
 
 Each send is recorded in its own transaction right after the mail server took it, so a crash
-repeats at most the one message in flight (with the same Message-ID, adapters/mailer.py).
+repeats at most the one message in flight (with the same Message-ID, adapters/mailer.py). Before
+sending, a notice is claimed for CLAIM_FOR, so the senders of several pods never mail the same one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,6 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.workbench.adapters import notification_store
 from services.workbench.adapters.mailer import MailNotSent
 from services.workbench.domain.notifications import neutral_mail
+
+# Longer than one send can take (the mailer's timeout), short enough that a dead pod's claim passes.
+CLAIM_FOR = timedelta(minutes=5)
 
 
 class Mailer(Protocol):
@@ -36,10 +40,17 @@ class NoticeSender:
 
     async def run_once(self) -> int:
         """Send what is due; the number of notices done (sent or dropped)."""
+        now = self.clock()
         async with self.engine.connect() as conn:
-            due = await notification_store.due_notices(conn, self.batch)
+            due = await notification_store.due_notices(conn, self.batch, now)
         done = 0
         for notice in due:
+            async with self.engine.begin() as conn:
+                claimed = await notification_store.claim(
+                    conn, notice.notice_id, self.clock(), self.clock() + CLAIM_FOR
+                )
+            if not claimed:  # another pod's sender has it, or sent it meanwhile
+                continue
             outcome = (
                 "opted_out"
                 if notice.opted_out
