@@ -21,12 +21,14 @@ CREATE ROLE intake LOGIN PASSWORD :'db_password';
 CREATE ROLE routing LOGIN PASSWORD :'db_password';
 CREATE ROLE scheduling LOGIN PASSWORD :'db_password';
 CREATE ROLE reporting LOGIN PASSWORD :'db_password';
+CREATE ROLE workbench LOGIN PASSWORD :'db_password';
 CREATE ROLE keystore LOGIN PASSWORD :'db_password';
 
 CREATE DATABASE intake OWNER intake;
 CREATE DATABASE routing OWNER routing;
 CREATE DATABASE scheduling OWNER scheduling;
 CREATE DATABASE reporting OWNER reporting;
+CREATE DATABASE workbench OWNER workbench;
 CREATE DATABASE keystore OWNER keystore;
 
 -- Nobody but the owner connects (PUBLIC has CONNECT by default).
@@ -34,4 +36,5 @@ REVOKE ALL ON DATABASE intake FROM PUBLIC;
 REVOKE ALL ON DATABASE routing FROM PUBLIC;
 REVOKE ALL ON DATABASE scheduling FROM PUBLIC;
 REVOKE ALL ON DATABASE reporting FROM PUBLIC;
+REVOKE ALL ON DATABASE workbench FROM PUBLIC;
 REVOKE ALL ON DATABASE keystore FROM PUBLIC;

@@ -29,6 +29,7 @@ import yaml
 from prometheus_client import CollectorRegistry
 
 from devinfra.kafka import MAX_MESSAGE_BYTES, create_topics, kafka_version
+from devinfra.keycloak import keycloak_version
 from devinfra.postgres import PostgresServer
 from shared.crypto import parse_master_key
 from shared.metrics import PipelineMetrics
@@ -46,7 +47,7 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
-SERVICES = ("intake", "routing", "scheduling", "reporting")
+SERVICES = ("intake", "routing", "scheduling", "reporting", "workbench")
 KEY_HOLDERS = {"intake", "routing"}
 
 # The metric names the system exports (pipeline metrics from shared/metrics.py, domain metrics from
@@ -144,16 +145,28 @@ def test_the_compose_schema_rejects_a_misspelled_key(compose: dict[str, Any]) ->
     assert list(compose_schema_validator().iter_errors(broken)) != []
 
 
-def test_compose_runs_kafka_postgres_the_four_services_and_monitoring(compose: dict[str, Any]) -> None:
+def test_compose_runs_kafka_postgres_the_services_keycloak_and_monitoring(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert set(services) == {
         "kafka",
         "kafka-init",
         "postgres",
         *SERVICES,
+        "keycloak",
         "prometheus",
         "grafana",
     }
+    # The sample identity provider is the Keycloak of the sign-in tests, with the sample realm.
+    keycloak = services["keycloak"]
+    assert keycloak["image"] == f"quay.io/keycloak/keycloak:{keycloak_version()}"
+    assert "--import-realm" in keycloak["command"]
+    assert keycloak["environment"]["KC_BOOTSTRAP_ADMIN_PASSWORD"].startswith("${KEYCLOAK_ADMIN_PASSWORD:?")
+    # Browsers and the workbench's container reach the provider under one name: one issuer URL.
+    issuer = services["workbench"]["environment"]["WORKBENCH_OIDC_ISSUER"]
+    assert issuer.startswith(keycloak["environment"]["KC_HOSTNAME"] + "/realms/")
+    assert "keycloak.localhost" in keycloak["networks"]["caseflow"]["aliases"]
+    realm = json.loads((ROOT / "deploy/keycloak/caseflow-realm.json").read_text(encoding="utf-8"))
+    assert issuer.endswith("/realms/" + realm["realm"])
     # The broker image carries the same Kafka version as the development broker's jars.
     assert services["kafka"]["image"] == f"apache/kafka:{kafka_version()}"
     assert kafka_version().startswith("4.1.")
@@ -554,16 +567,27 @@ def test_network_policies_deny_by_default_and_open_the_key_store_to_key_holders_
             )
             for rule in policy["egress"]
             for peer in rule["to"]
+            if "podSelector" in peer
         }
+        outside = [peer for rule in policy["egress"] for peer in rule["to"] if "podSelector" not in peer]
         expected = {"kube-dns", "kafka", "postgres"} | (
             {"keystore-postgres"} if service in KEY_HOLDERS else set()
         )
+        if service == "workbench":  # the case file, the role views; the OIDC provider, the mail server
+            expected |= {"caseflow-intake", "caseflow-reporting"}
+            assert [set(peer) for peer in outside] == [{"ipBlock"}]
+        else:
+            assert outside == []
         assert egress_targets == expected
         ingress_from = [peer for rule in policy["ingress"] for peer in rule["from"]]
         assert any(
             p.get("podSelector", {}).get("matchLabels") == {"app.kubernetes.io/name": "prometheus"}
             for p in ingress_from
         )
+        from_workbench = {"app.kubernetes.io/name": "caseflow-workbench"} in [
+            p.get("podSelector", {}).get("matchLabels") for p in ingress_from
+        ]
+        assert from_workbench == (service in ("intake", "reporting"))
 
 
 # -- Kafka topics and ACLs ------------------------------------------------------------------------
