@@ -170,13 +170,12 @@ async def register_workbench_signer(state: StackState) -> None:
     """The workbench's signing key (kept in the home folder) as a command signer every service
     trusts: a CommandSignerRegistered on directory.v1 and its narrow copy, as an operator would
     publish it with `caseflow token signer-keygen`."""
-    from aiokafka import AIOKafkaProducer
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+    from caseflow.commands.directory_cmd import publish
     from shared.auth import private_key_from_pem, private_key_to_pem, public_key_to_b64
     from shared.contracts.directory import CommandSignerRegistered
     from shared.envelope import new_envelope
-    from shared.topics import directory_topics_for
 
     path = Path(state.home) / SIGNER_KEY_FILE
     if not path.exists():
@@ -187,17 +186,10 @@ async def register_workbench_signer(state: StackState) -> None:
     event = CommandSignerRegistered(
         signer_id="workbench", public_key_b64=public, valid_from=now - timedelta(minutes=5)
     )
-    stream = event.stream_id
     envelope = new_envelope(
-        event, stream_id=stream, producer="caseflow-stack", occurred_at=now, causation_id=None
+        event, stream_id=event.stream_id, producer="caseflow-stack", occurred_at=now, causation_id=None
     )
-    producer = AIOKafkaProducer(bootstrap_servers=state.kafka_bootstrap, acks="all", enable_idempotence=True)
-    await producer.start()
-    try:
-        for topic in directory_topics_for(envelope.event_type):
-            await producer.send_and_wait(state.topic_prefix + topic, envelope.to_bytes(), key=stream.encode())
-    finally:
-        await producer.stop()
+    await publish([envelope], state.kafka_bootstrap, state.topic_prefix)
 
 
 def _start_keycloak(state: StackState, say: Callable[[str], None]) -> None:

@@ -4,7 +4,7 @@
 caseflow token keygen --advisor adv-anna --key-file anna.pem
     writes the private key (mode 0600) and prints the AdvisorKeyRegistered envelope to put on
     directory.v1 and directory.advisors.v1 (its stream id is `advisor-key:<advisor>:<public key>`).
-caseflow token signer-keygen --signer workbench --key-file workbench.pem [--valid-days 365]
+caseflow token signer-keygen --signer workbench --key-file workbench.pem [--valid-days 365] [--publish HOST:PORT]
     the same for a command signer (the workbench signs each command for the signed-in advisor):
     prints the CommandSignerRegistered envelope (stream id `command-signer:<signer>:<public key>`).
 caseflow token issue --signer workbench --key-file workbench.pem --advisor adv-anna --action ...
@@ -85,11 +85,16 @@ def signer_keygen(args: argparse.Namespace) -> int:
     event = CommandSignerRegistered(
         signer_id=args.signer, public_key_b64=public, valid_from=now, valid_until=until
     )
-    print(
-        new_envelope(
-            event, stream_id=event.stream_id, producer=PRODUCER, occurred_at=now, causation_id=None
-        ).model_dump_json()
+    envelope = new_envelope(
+        event, stream_id=event.stream_id, producer=PRODUCER, occurred_at=now, causation_id=None
     )
+    print(envelope.model_dump_json())
+    if args.publish:  # on directory.v1 and its narrow copy, as the HR feed publishes keys
+        import asyncio
+
+        from caseflow.commands.directory_cmd import publish
+
+        asyncio.run(publish([envelope], args.publish, args.topic_prefix))
     return 0
 
 
@@ -174,6 +179,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s.add_argument("--key-file", required=True)
     s.add_argument("--valid-days", type=int, default=None, help="valid_until this many days from now")
     s.add_argument("--force", action="store_true")
+    s.add_argument(
+        "--publish",
+        metavar="BOOTSTRAP",
+        default="",
+        help="also publish the registration to this Kafka (directory.v1 and directory.advisors.v1)",
+    )
+    s.add_argument("--topic-prefix", default="", help="the topics' prefix with --publish")
     s.set_defaults(func=signer_keygen)
     i = actions.add_parser("issue", help="sign a command envelope or a bearer token for one action")
     i.add_argument("--advisor", required=True)
