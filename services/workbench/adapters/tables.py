@@ -110,3 +110,15 @@ given_up_cases = Table(
     Column("reason", String(40), nullable=False),
     Column("given_up_at", DateTime(timezone=True), nullable=False),
 )
+
+# A conflict declaration routing refused (AdvisorCommandRejected for DeclareConflict, proven, so it
+# names the advisor and the case): the given-up record is gone and the case is theirs again; the
+# refusal's code stays until they declare again or the case moves. Ids, a code and a time only.
+conflict_refusals = Table(
+    "conflict_refusals",
+    metadata,
+    Column("advisor_id", String(64), primary_key=True),
+    Column("case_id", String(64), primary_key=True),
+    Column("reason_code", String(64), nullable=False),
+    Column("refused_at", DateTime(timezone=True), nullable=False),
+)

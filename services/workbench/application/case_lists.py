@@ -21,6 +21,14 @@ async def my_cases(engine: AsyncEngine, advisor_id: str) -> list[CaseLine]:
     return newest_first([line for line in lines if line.status != "erased"])
 
 
+async def refused_conflicts(engine: AsyncEngine, advisor_id: str) -> dict[str, str]:
+    """case id -> reason code, for the advisor's cases whose conflict declaration routing refused."""
+    async with engine.connect() as conn:
+        mine = set(await ASSIGNEES.cases_of(conn, advisor_id))
+        refusals = await given_up.refusals_of(conn, advisor_id)
+    return {case_id: code for case_id, code in sorted(refusals.items()) if case_id in mine}
+
+
 async def escalated_cases(engine: AsyncEngine) -> list[CaseLine]:
     async with engine.connect() as conn:
         lines = await lines_of(conn, await ASSIGNEES.escalated(conn))

@@ -190,8 +190,9 @@ class WorkbenchPages:
         if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
             return self._refused(session, lang)
         lines = await case_lists.my_cases(self._context().engine, session.advisor_id)
+        refused = await case_lists.refused_conflicts(self._context().engine, session.advisor_id)
         done = request.query_params.get("klaar")
-        return self.out.page(pages.case_list_page(lang, session, "/zaken", lines, done))
+        return self.out.page(pages.case_list_page(lang, session, "/zaken", lines, done, refused))
 
     async def case(self, request: Request) -> Response:
         session, lang = await self._session(request), lang_of(request)

@@ -103,7 +103,12 @@ def problem_page(lang: str, reason: str) -> str:
 
 
 def case_list_page(
-    lang: str, session: Session, path: str, lines: list[CaseLine], done: str | None = None
+    lang: str,
+    session: Session,
+    path: str,
+    lines: list[CaseLine],
+    done: str | None = None,
+    refused: dict[str, str] | None = None,
 ) -> str:
     t = TEXT[lang]
     mine = path == "/zaken"
@@ -118,6 +123,10 @@ def case_list_page(
         lines=line_views(lines, lang),
         link=mine,
         done=t["list_done"].get(done or ""),
+        refused=[
+            (case_id, t["conflict_refused_why"].get(code, t["conflict_refused_other"]), code)
+            for case_id, code in (refused or {}).items()
+        ],
     )
 
 

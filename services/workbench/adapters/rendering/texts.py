@@ -172,6 +172,11 @@ TEXT: dict[str, dict[str, Any]] = {
         "list_done": {
             "conflict": "U heeft de melding afgegeven. Een andere vertrouwenspersoon neemt haar over.",
         },
+        "conflict_refused": "Uw melding van een belangenconflict is niet verwerkt; de melding staat weer op uw naam:",
+        "conflict_refused_why": {
+            "not_assignee": "volgens de toewijzing behandelt u deze melding niet (meer).",
+        },
+        "conflict_refused_other": "de toewijzing kon het niet uitvoeren. Probeer het opnieuw of neem contact op met de coördinator.",
     },
     "en": {
         "app": "Confidential advisors' workbench",
@@ -323,6 +328,11 @@ TEXT: dict[str, dict[str, Any]] = {
         "list_done": {
             "conflict": "You gave up the case. Another advisor will take it over.",
         },
+        "conflict_refused": "Your conflict of interest declaration was not carried out; the case is yours again:",
+        "conflict_refused_why": {
+            "not_assignee": "routing says you do not (or no longer) handle this case.",
+        },
+        "conflict_refused_other": "routing could not carry it out. Try again or contact the coordinator.",
     },
 }
 
