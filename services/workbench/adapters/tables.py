@@ -101,3 +101,27 @@ notification_addresses = Table(
     Column("opted_out", Boolean, nullable=False, default=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# A case an advisor gave up by declaring a conflict of interest (DeclareConflict). Written in the
+# same unit of work as the command's outbox row, so the case stops being theirs on the workbench at
+# once, before routing's CaseReassigned arrives. Ids, a code and a time only.
+given_up_cases = Table(
+    "given_up_cases",
+    metadata,
+    Column("advisor_id", String(64), primary_key=True),
+    Column("case_id", String(64), primary_key=True),
+    Column("reason", String(40), nullable=False),
+    Column("given_up_at", DateTime(timezone=True), nullable=False),
+)
+
+# A conflict declaration routing refused (AdvisorCommandRejected for DeclareConflict, proven, so it
+# names the advisor and the case): the given-up record is gone and the case is theirs again; the
+# refusal's code stays until they declare again or the case moves. Ids, a code and a time only.
+conflict_refusals = Table(
+    "conflict_refusals",
+    metadata,
+    Column("advisor_id", String(64), primary_key=True),
+    Column("case_id", String(64), primary_key=True),
+    Column("reason_code", String(64), nullable=False),
+    Column("refused_at", DateTime(timezone=True), nullable=False),
+)

@@ -11,15 +11,17 @@ checks the token and the assignee again before anything happens.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.workbench.adapters import given_up
 from services.workbench.adapters.case_summaries import ASSIGNEES
 from services.workbench.adapters.command_signer import CommandSigner
 from services.workbench.adapters.intake_case_files import CaseFileRefused, IntakeCaseFiles
 from services.workbench.application.case_files import NOT_YOURS
+from services.workbench.application.conflicts import conflict_command, parse_reason
 from shared.auth import authorize_command
 from shared.contracts.advisor_actions import AcceptCase, AdvisorCommand
 from shared.emitter import Emitter
@@ -36,6 +38,8 @@ async def _holds(ctx: ServiceContext, advisor_id: str, case_id: str) -> None:
     async with ctx.engine.connect() as conn:
         if await ASSIGNEES.assignee_of(conn, case_id) != advisor_id:
             raise CaseFileRefused(NOT_YOURS)
+        if await given_up.gave_up(conn, advisor_id, case_id):  # a conflict declared, not yet moved
+            raise CaseFileRefused(NOT_YOURS)
 
 
 async def accept(
@@ -47,8 +51,34 @@ async def accept(
     await send_signed(ctx, signer, unsigned, now)
 
 
+async def declare_conflict(
+    ctx: ServiceContext,
+    signer: CommandSigner | None,
+    advisor_id: str,
+    case_id: str,
+    raw_reason: str | None,
+    confirmed: bool,
+    now: datetime,
+) -> None:
+    """Send DeclareConflict for the signed-in advisor and, in the same unit of work, record that
+    they gave the case up: from then on the workbench treats it as not theirs (like an unknown case),
+    before routing's CaseReassigned arrives. CaseFileRefused for a bad reason or someone else's case."""
+    unsigned = conflict_command(advisor_id, case_id, raw_reason, confirmed, now)
+    reason = parse_reason(raw_reason)
+    await _holds(ctx, advisor_id, case_id)
+
+    async def give_up(conn: AsyncConnection) -> None:
+        await given_up.record(conn, advisor_id, case_id, reason.value, now)
+
+    await send_signed(ctx, signer, unsigned, now, also=give_up)
+
+
 async def send_signed(
-    ctx: ServiceContext, signer: CommandSigner | None, unsigned: AdvisorCommand, now: datetime
+    ctx: ServiceContext,
+    signer: CommandSigner | None,
+    unsigned: AdvisorCommand,
+    now: datetime,
+    also: Callable[[AsyncConnection], Awaitable[None]] | None = None,
 ) -> None:
     """Sign `unsigned` for its `advisor_id` (the signed-in person) and publish it on
     advisor.actions.v1 through the workbench's outbox: stored, then sent, in one unit of work. The
@@ -61,7 +91,9 @@ async def send_signed(
         f"workbench:{uuid.uuid4()}", producer=PRODUCER, topic=ADVISOR_ACTIONS.name, now=now
     )
 
-    async def decide(_conn: AsyncConnection) -> Decision[None]:
+    async def decide(conn: AsyncConnection) -> Decision[None]:
+        if also is not None:  # the workbench's own change that goes with the command
+            await also(conn)
         outgoing: Sequence[Outgoing] = [emit(command, stream_id=unsigned.advisor_id)]
         return Decision(None, outgoing)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.workbench.adapters import given_up
 from services.workbench.adapters.case_summaries import ASSIGNEES
 from services.workbench.adapters.intake_case_files import CaseFileRefused, IntakeCaseFiles
 
@@ -20,6 +21,7 @@ async def open_case(
     """The case file, or CaseFileRefused."""
     async with engine.connect() as conn:
         holder = await ASSIGNEES.assignee_of(conn, case_id)
-    if holder != advisor_id:
+        gave_it_up = await given_up.gave_up(conn, advisor_id, case_id)
+    if holder != advisor_id or gave_it_up:
         raise CaseFileRefused(NOT_YOURS)
     return await files.read(advisor_id, case_id, now)

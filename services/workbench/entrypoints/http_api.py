@@ -190,7 +190,9 @@ class WorkbenchPages:
         if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
             return self._refused(session, lang)
         lines = await case_lists.my_cases(self._context().engine, session.advisor_id)
-        return self.out.page(pages.case_list_page(lang, session, "/zaken", lines))
+        refused = await case_lists.refused_conflicts(self._context().engine, session.advisor_id)
+        done = request.query_params.get("klaar")
+        return self.out.page(pages.case_list_page(lang, session, "/zaken", lines, done, refused))
 
     async def case(self, request: Request) -> Response:
         session, lang = await self._session(request), lang_of(request)
@@ -229,6 +231,30 @@ class WorkbenchPages:
             ),
             "sent",
         )
+
+    async def declare_conflict(self, request: Request) -> Response:
+        """Give up a case for a conflict of interest: gone from this advisor at once, then back to
+        their list with a status message (routing reassigns it)."""
+        session, lang, body = await self._session(request), lang_of(request), await request.body()
+        if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
+            return self._refused(session, lang)
+        if not csrf_matches(session, body):
+            return self._csrf_refused(session, lang)
+        case_id = request.path_params["case_id"]
+        try:
+            await advisor_commands.declare_conflict(
+                self._context(),
+                self._files.signer,
+                session.advisor_id,
+                case_id,
+                form_field(body, "reason"),
+                form_field(body, "confirm") == "yes",
+                self._now(),
+            )
+        except CaseFileRefused as refused:
+            status = 404 if refused.reason == NOT_YOURS else 400
+            return self.out.page(pages.case_page(lang, session, None, refused.reason), status=status)
+        return self.out.redirect(f"/zaken?lang={lang}&klaar=conflict")
 
     async def _case_command(self, request: Request, act: CaseCommand, done: str) -> Response:
         """A form on the case page: session, role and CSRF first, then the command, then back."""
@@ -290,6 +316,7 @@ class WorkbenchPages:
             Route("/zaken/{case_id}", self.case, methods=["GET"]),
             Route("/zaken/{case_id}/aannemen", self.accept, methods=["POST"]),
             Route("/zaken/{case_id}/bericht", self.reply, methods=["POST"]),
+            Route("/zaken/{case_id}/belangenconflict", self.declare_conflict, methods=["POST"]),
             Route("/meldingen", self.preferences, methods=["GET"]),
             Route("/meldingen", self.choose_preferences, methods=["POST"]),
             Route("/wachtrij", self.queue, methods=["GET"]),

@@ -10,9 +10,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.workbench.adapters import case_summaries, notification_store
+from services.workbench.adapters import case_summaries, given_up, notification_store
 from services.workbench.domain.notifications import Reason, is_news, notice
 from shared.assignee_projection import AssigneeChange
+from shared.contracts.advisor_actions import DeclareConflict
+from shared.contracts.advisor_commands import AdvisorCommandRejected
 from shared.contracts.intake import (
     CaseClosed,
     CaseOpened,
@@ -38,9 +40,21 @@ async def routing_decided(
 ) -> Sequence[Outgoing]:
     change = AssigneeChange.of(decision)
     previous = await case_summaries.ASSIGNEES.apply(conn, change)
+    if change.advisor_id != previous:
+        await given_up.case_moved(conn, decision.case_id, change.advisor_id)
     if change.advisor_id is not None and change.advisor_id != previous and is_news(change.decided_at, now):
         new_case = notice(m.message_id, change.advisor_id, Reason.NEW_ASSIGNMENT)
         await notification_store.add_notice(conn, new_case, now)
+    return []
+
+
+async def command_rejected(
+    conn: AsyncConnection, rejected: AdvisorCommandRejected, _m: Decoded, now: datetime
+) -> Sequence[Outgoing]:
+    """Routing refused an advisor's conflict declaration: the case is theirs again (given_up.py).
+    An unproven refusal names nobody and changes nothing here."""
+    if rejected.command == DeclareConflict.EVENT_TYPE and rejected.advisor_id and rejected.case_id:
+        await given_up.refused(conn, rejected.advisor_id, rejected.case_id, rejected.reason_code, now)
     return []
 
 
@@ -114,6 +128,7 @@ DISPATCH = Dispatch(
         ClientMessagePosted: client_wrote,
         LegalDeadlineDue: deadline_due,
         MeetingScheduled: meeting_scheduled,
+        AdvisorCommandRejected: command_rejected,
     }
 )
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.workbench.adapters.rendering.texts import CHANNEL_LABELS, TEXT
+from services.workbench.adapters.rendering.texts import CHANNEL_LABELS, CONFLICT_REASON_LABELS, LANGS, TEXT
 from services.workbench.domain.case_list import CaseLine
 from services.workbench.domain.sessions import Role, Session
 from shared.codes import CATEGORY_LABELS, Category
@@ -102,7 +102,14 @@ def problem_page(lang: str, reason: str) -> str:
     return render("problem.html.j2", lang, t["problem_title"], None, "/", why=why, reason=reason, again=True)
 
 
-def case_list_page(lang: str, session: Session, path: str, lines: list[CaseLine]) -> str:
+def case_list_page(
+    lang: str,
+    session: Session,
+    path: str,
+    lines: list[CaseLine],
+    done: str | None = None,
+    refused: dict[str, str] | None = None,
+) -> str:
     t = TEXT[lang]
     mine = path == "/zaken"
     return render(
@@ -115,6 +122,11 @@ def case_list_page(lang: str, session: Session, path: str, lines: list[CaseLine]
         empty=t["no_cases"] if mine else t["no_queue"],
         lines=line_views(lines, lang),
         link=mine,
+        done=t["list_done"].get(done or ""),
+        refused=[
+            (case_id, t["conflict_refused_why"].get(code, t["conflict_refused_other"]), code)
+            for case_id, code in (refused or {}).items()
+        ],
     )
 
 
@@ -156,7 +168,7 @@ def case_page(
             file["case_id"], opened, tuple(coded.get("categories", ())), coded.get("channel"), "open"
         )
         facts = line_views([line], lang)[0]
-    why = t["case_why"].get(reason or "", t["case_why_other"])
+    why = t["case_why"].get(reason or "", t["conflict_why"].get(reason or "", t["case_why_other"]))
     personal = (file or {}).get("personal") or {}
     return render(
         "case.html.j2",
@@ -172,6 +184,9 @@ def case_page(
         local=local_time,
         done=t["case_done"].get(done or ""),
         accepted=bool(((file or {}).get("assignment") or {}).get("accepted_at")),
+        conflict_reasons=[
+            (code, labels[LANGS.index(lang)]) for code, labels in CONFLICT_REASON_LABELS.items()
+        ],
     )
 
 

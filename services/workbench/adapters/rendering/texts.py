@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.codes import Channel
+from shared.codes import Channel, ConflictReason
 
 LANGS = ("nl", "en")
 
@@ -156,6 +156,27 @@ TEXT: dict[str, dict[str, Any]] = {
         "forbidden_body": "Met uw rol kunt u deze pagina niet openen.",
         "csrf_title": "Het formulier is verlopen",
         "csrf_body": "Ga terug, laad de pagina opnieuw en probeer het nog eens.",
+        # Conflict of interest (wb-conflict)
+        "conflict_why": {
+            "unknown_conflict_reason": "Kies een van de redenen in de lijst.",
+            "conflict_not_confirmed": "Vink aan dat u de melding wilt afgeven en probeer het opnieuw.",
+        },
+        "conflict_title": "Belangenconflict melden",
+        "conflict_intro": (
+            "Kunt u deze melding niet onafhankelijk behandelen? Kies de reden. De melding gaat dan meteen "
+            "naar een andere vertrouwenspersoon en u kunt haar niet meer openen."
+        ),
+        "conflict_reason_label": "Reden",
+        "conflict_confirm": "Ik geef deze melding af en kan haar daarna niet meer openen.",
+        "conflict_send": "Belangenconflict melden",
+        "list_done": {
+            "conflict": "U heeft de melding afgegeven. Een andere vertrouwenspersoon neemt haar over.",
+        },
+        "conflict_refused": "Uw melding van een belangenconflict is niet verwerkt; de melding staat weer op uw naam:",
+        "conflict_refused_why": {
+            "not_assignee": "volgens de toewijzing behandelt u deze melding niet (meer).",
+        },
+        "conflict_refused_other": "de toewijzing kon het niet uitvoeren. Probeer het opnieuw of neem contact op met de coördinator.",
     },
     "en": {
         "app": "Confidential advisors' workbench",
@@ -291,5 +312,40 @@ TEXT: dict[str, dict[str, Any]] = {
         "forbidden_body": "Your role cannot open this page.",
         "csrf_title": "The form has expired",
         "csrf_body": "Go back, reload the page and try again.",
+        # Conflict of interest (wb-conflict)
+        "conflict_why": {
+            "unknown_conflict_reason": "Choose one of the reasons in the list.",
+            "conflict_not_confirmed": "Tick the box to confirm you give up the case, then try again.",
+        },
+        "conflict_title": "Declare a conflict of interest",
+        "conflict_intro": (
+            "Can you not handle this case independently? Choose the reason. The case then goes to another "
+            "advisor at once and you can no longer open it."
+        ),
+        "conflict_reason_label": "Reason",
+        "conflict_confirm": "I give up this case and can no longer open it afterwards.",
+        "conflict_send": "Declare a conflict of interest",
+        "list_done": {
+            "conflict": "You gave up the case. Another advisor will take it over.",
+        },
+        "conflict_refused": "Your conflict of interest declaration was not carried out; the case is yours again:",
+        "conflict_refused_why": {
+            "not_assignee": "routing says you do not (or no longer) handle this case.",
+        },
+        "conflict_refused_other": "routing could not carry it out. Try again or contact the coordinator.",
     },
+}
+
+# Conflict of interest (DeclareConflict): the reason codes' labels, Dutch and English.
+CONFLICT_REASON_LABELS: dict[str, tuple[str, str]] = {
+    ConflictReason.KNOWS_PERSON: ("Ik ken een betrokkene persoonlijk", "I know a person involved"),
+    ConflictReason.OWN_MANAGER_INVOLVED: (
+        "Mijn eigen leidinggevende is betrokken",
+        "My own manager is involved",
+    ),
+    ConflictReason.PRESSURE_FROM_MANAGEMENT: (
+        "Ik word onder druk gezet door het management",
+        "I am under pressure from management",
+    ),
+    ConflictReason.OTHER: ("Een andere reden", "Another reason"),
 }
