@@ -5,20 +5,32 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from icalendar import Calendar
 
-from services.workbench.domain.case_actions import MeetingSlot, meeting_ics, suggested_referrals
-from shared.codes import Category
+from services.workbench.domain.case_actions import (
+    MeetingSlot,
+    TimeEntry,
+    meeting_ics,
+    parse_time_form,
+    suggested_referrals,
+)
+from shared.codes import Category, Outcome, TimeActivity
 
 
 def test_labour_conflict_goes_to_the_labour_law_desk() -> None:
-    assert suggested_referrals([Category.LABOUR_CONFLICT_WITH_MANAGER.value]) == ("labour_law_desk",)
-    assert suggested_referrals([Category.LABOUR_LEGAL_POSITION.value]) == ("labour_law_desk",)
+    assert suggested_referrals([Category.LABOUR_CONFLICT_WITH_MANAGER.value]) == (
+        Outcome.REFERRED_LABOUR_LAW_DESK,
+    )
+    assert suggested_referrals([Category.LABOUR_LEGAL_POSITION.value]) == (Outcome.REFERRED_LABOUR_LAW_DESK,)
 
 
 def test_mixed_families_are_ordered_and_unknown_codes_ignored() -> None:
     got = suggested_referrals(
         ["no.such.code", Category.WORKLOAD.value, Category.BULLYING.value, Category.FRAUD_THEFT.value]
     )
-    assert got == ("integrity_office", "complaints_committee", "occupational_health")
+    assert got == (
+        Outcome.REFERRED_INTEGRITY_OFFICE,
+        Outcome.REFERRED_SOCIAL_WORKER,
+        Outcome.REFERRED_COMPANY_DOCTOR,
+    )
     assert suggested_referrals([Category.OTHER.value]) == ()
     assert suggested_referrals([]) == ()
 
@@ -51,3 +63,30 @@ def test_meeting_ics_refuses_naive_times() -> None:
     slot = MeetingSlot("m", naive, naive + timedelta(hours=1), "Afspraak", 0)
     with pytest.raises(ValueError, match="naive_time"):
         meeting_ics(slot, stamp=datetime(2026, 12, 3, tzinfo=UTC))
+
+
+def test_time_form_accepts_minutes_or_hours_and_minutes() -> None:
+    assert parse_time_form({"activity": "conversation", "minutes": "45"}) == TimeEntry(
+        TimeActivity.CONVERSATION, 45
+    )
+    assert parse_time_form({"activity": "administration", "hours": "2", "minutes": "15"}) == (
+        TimeEntry(TimeActivity.ADMINISTRATION, 135)
+    )
+    assert parse_time_form({"activity": "training", "hours": "24"}) == TimeEntry(TimeActivity.TRAINING, 1440)
+
+
+@pytest.mark.parametrize(
+    ("form", "reason"),
+    [
+        ({"activity": "sleeping", "minutes": "10"}, "activity_unknown"),
+        ({"minutes": "10"}, "activity_unknown"),
+        ({"activity": "conversation", "minutes": "-5"}, "minutes_not_a_number"),
+        ({"activity": "conversation", "minutes": "1.5"}, "minutes_not_a_number"),
+        ({"activity": "conversation", "minutes": "0"}, "minutes_out_of_range"),
+        ({"activity": "conversation"}, "minutes_out_of_range"),
+        ({"activity": "conversation", "hours": "24", "minutes": "1"}, "minutes_out_of_range"),
+        ({"activity": "conversation", "minutes": "9" * 40}, "minutes_out_of_range"),
+    ],
+)
+def test_time_form_refusals_name_the_reason(form: dict[str, str], reason: str) -> None:
+    assert parse_time_form(form) == reason

@@ -7,32 +7,38 @@ category or any narrative, so a calendar that syncs it elsewhere learns nothing 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from icalendar import Calendar, Event
 
-from shared.codes import Category
+from shared.codes import Category, Outcome, TimeActivity
 
-# One desk per category family; the labour family goes to the labour-law desk, integrity
-# matters to the integrity office, unwanted behaviour stays with the confidential advisor
-# (with the option of a complaints committee). Codes only: the page words them per language.
-_BY_FAMILY: dict[str, str] = {
-    "labour": "labour_law_desk",
-    "integrity": "integrity_office",
-    "unwanted_behaviour": "complaints_committee",
+# One referral per category family, as the Outcome the advisor would record for it, so a
+# suggestion can be recorded as it stands: labour matters to the labour-law desk, integrity
+# matters to the integrity office, unwanted behaviour to the social worker for support, workload
+# to the company doctor. Codes only: the page words them per language.
+_BY_FAMILY: dict[str, Outcome] = {
+    "labour": Outcome.REFERRED_LABOUR_LAW_DESK,
+    "integrity": Outcome.REFERRED_INTEGRITY_OFFICE,
+    "unwanted_behaviour": Outcome.REFERRED_SOCIAL_WORKER,
 }
-_BY_CATEGORY: dict[Category, str] = {
-    Category.WORKLOAD: "occupational_health",
+_BY_CATEGORY: dict[Category, Outcome] = {
+    Category.WORKLOAD: Outcome.REFERRED_COMPANY_DOCTOR,
 }
 # When a case spans families, the most specific desk is suggested first.
-_ORDER = ("integrity_office", "complaints_committee", "labour_law_desk", "occupational_health")
+_ORDER = (
+    Outcome.REFERRED_INTEGRITY_OFFICE,
+    Outcome.REFERRED_LABOUR_LAW_DESK,
+    Outcome.REFERRED_SOCIAL_WORKER,
+    Outcome.REFERRED_COMPANY_DOCTOR,
+)
 
 
-def suggested_referrals(categories: Iterable[str]) -> tuple[str, ...]:
-    """The referral desks (codes) that fit a case's categories, best first; unknown codes ignored."""
-    found: set[str] = set()
+def suggested_referrals(categories: Iterable[str]) -> tuple[Outcome, ...]:
+    """The referral outcomes that fit a case's categories, best first; unknown codes ignored."""
+    found: set[Outcome] = set()
     for code in categories:
         try:
             category = Category(code)
@@ -42,6 +48,36 @@ def suggested_referrals(categories: Iterable[str]) -> tuple[str, ...]:
         if desk is not None:
             found.add(desk)
     return tuple(desk for desk in _ORDER if desk in found)
+
+
+MAX_MINUTES = 24 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class TimeEntry:
+    activity: TimeActivity
+    minutes: int
+
+
+def parse_time_form(form: Mapping[str, str]) -> TimeEntry | str:
+    """The log-time form as an entry, or a reason code naming the field to fix.
+
+    `minutes` alone, or `hours` plus `minutes`; the total must be 1..1440 (LogTime's bounds).
+    """
+    try:
+        activity = TimeActivity(form.get("activity", ""))
+    except ValueError:
+        return "activity_unknown"
+    hours_text = form.get("hours", "").strip() or "0"
+    minutes_text = form.get("minutes", "").strip() or "0"
+    if not (hours_text.isdecimal() and minutes_text.isdecimal()):
+        return "minutes_not_a_number"
+    if len(hours_text) > 4 or len(minutes_text) > 5:
+        return "minutes_out_of_range"
+    total = int(hours_text) * 60 + int(minutes_text)
+    if not 1 <= total <= MAX_MINUTES:
+        return "minutes_out_of_range"
+    return TimeEntry(activity=activity, minutes=total)
 
 
 @dataclass(frozen=True, slots=True)
