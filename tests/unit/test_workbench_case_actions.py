@@ -1,18 +1,23 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
 
 from services.workbench.domain.case_actions import (
+    MeetingRequest,
     MeetingSlot,
+    QuietRoomRequest,
     TimeEntry,
     meeting_ics,
+    parse_meeting_form,
+    parse_quiet_room_form,
     parse_time_form,
     suggested_referrals,
 )
-from shared.codes import Category, Outcome, TimeActivity
+from shared.codes import Category, MeetingMode, Outcome, TimeActivity
+from shared.locations import DEFAULT_CATALOGUE
 
 
 def test_labour_conflict_goes_to_the_labour_law_desk() -> None:
@@ -90,3 +95,42 @@ def test_time_form_accepts_minutes_or_hours_and_minutes() -> None:
 )
 def test_time_form_refusals_name_the_reason(form: dict[str, str], reason: str) -> None:
     assert parse_time_form(form) == reason
+
+
+TODAY = date(2026, 12, 3)
+
+
+def test_meeting_form_mode_and_earliest_are_optional() -> None:
+    assert parse_meeting_form({}, today=TODAY) == MeetingRequest(None, None)
+    assert parse_meeting_form({"mode": "video", "earliest": "2026-12-03"}, today=TODAY) == (
+        MeetingRequest(MeetingMode.VIDEO, TODAY)
+    )
+
+
+@pytest.mark.parametrize(
+    ("form", "reason"),
+    [
+        ({"mode": "carrier_pigeon"}, "mode_unknown"),
+        ({"earliest": "3 december"}, "earliest_not_a_date"),
+        ({"earliest": "2026-12-02"}, "earliest_in_the_past"),
+    ],
+)
+def test_meeting_form_refusals(form: dict[str, str], reason: str) -> None:
+    assert parse_meeting_form(form, today=TODAY) == reason
+
+
+def test_quiet_room_form() -> None:
+    known = set(DEFAULT_CATALOGUE.entries)
+    code = min(known)
+    assert parse_quiet_room_form({"location": code, "minutes": "60"}, known_locations=known) == (
+        QuietRoomRequest(code, 60)
+    )
+    assert parse_quiet_room_form({"location": "atlantis", "minutes": "60"}, known_locations=known) == (
+        "location_unknown"
+    )
+    assert parse_quiet_room_form({"location": code, "minutes": "481"}, known_locations=known) == (
+        "minutes_out_of_range"
+    )
+    assert parse_quiet_room_form({"location": code, "minutes": "x"}, known_locations=known) == (
+        "minutes_not_a_number"
+    )

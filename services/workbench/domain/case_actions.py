@@ -7,13 +7,13 @@ category or any narrative, so a calendar that syncs it elsewhere learns nothing 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from icalendar import Calendar, Event
 
-from shared.codes import Category, Outcome, TimeActivity
+from shared.codes import Category, MeetingMode, Outcome, TimeActivity
 
 # One referral per category family, as the Outcome the advisor would record for it, so a
 # suggestion can be recorded as it stands: labour matters to the labour-law desk, integrity
@@ -78,6 +78,56 @@ def parse_time_form(form: Mapping[str, str]) -> TimeEntry | str:
     if not 1 <= total <= MAX_MINUTES:
         return "minutes_out_of_range"
     return TimeEntry(activity=activity, minutes=total)
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingRequest:
+    mode: MeetingMode | None  # None: scheduling chooses
+    earliest: date | None  # a day in Europe/Amsterdam; None: as soon as possible
+
+
+def parse_meeting_form(form: Mapping[str, str], *, today: date) -> MeetingRequest | str:
+    """The request-meeting form, or a reason code: an unknown mode, a bad or past date."""
+    mode_text = form.get("mode", "").strip()
+    try:
+        mode = MeetingMode(mode_text) if mode_text else None
+    except ValueError:
+        return "mode_unknown"
+    earliest_text = form.get("earliest", "").strip()
+    if not earliest_text:
+        return MeetingRequest(mode=mode, earliest=None)
+    try:
+        earliest = date.fromisoformat(earliest_text)
+    except ValueError:
+        return "earliest_not_a_date"
+    if earliest < today:
+        return "earliest_in_the_past"
+    return MeetingRequest(mode=mode, earliest=earliest)
+
+
+MAX_QUIET_ROOM_MINUTES = 8 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class QuietRoomRequest:
+    location: str  # a code of the location catalogue
+    minutes: int
+
+
+def parse_quiet_room_form(
+    form: Mapping[str, str], *, known_locations: Collection[str]
+) -> QuietRoomRequest | str:
+    """The book-a-quiet-room form, or a reason code; the location must be a catalogue code."""
+    location = form.get("location", "").strip()
+    if location not in known_locations:
+        return "location_unknown"
+    minutes_text = form.get("minutes", "").strip()
+    if not minutes_text.isdecimal() or len(minutes_text) > 4:
+        return "minutes_not_a_number"
+    minutes = int(minutes_text)
+    if not 1 <= minutes <= MAX_QUIET_ROOM_MINUTES:
+        return "minutes_out_of_range"
+    return QuietRoomRequest(location=location, minutes=minutes)
 
 
 @dataclass(frozen=True, slots=True)
