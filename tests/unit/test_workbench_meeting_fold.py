@@ -8,11 +8,16 @@ from typing import Any, cast
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from services.workbench.adapters import meeting_store
+from services.workbench.adapters import meeting_store, time_store
 from services.workbench.adapters.meeting_store import MeetingRow
 from services.workbench.adapters.tables import metadata
-from services.workbench.entrypoints.kafka_handlers import meeting_cancelled, meeting_scheduled
-from shared.codes import MeetingMode
+from services.workbench.entrypoints.kafka_handlers import (
+    meeting_cancelled,
+    meeting_scheduled,
+    time_was_logged,
+)
+from shared.codes import MeetingMode, TimeActivity
+from shared.contracts.intake import TimeLogged
 from shared.contracts.scheduling import MeetingCancelled, MeetingScheduled
 from shared.pipeline import Decoded
 
@@ -80,3 +85,23 @@ async def test_handlers_fold_scheduled_cancelled_and_rescheduled(engine: AsyncEn
         await meeting_scheduled(conn, _scheduled(1, START + timedelta(days=2)), m, now)
         (moved,) = await meeting_store.of_case(conn, "c9")
     assert (moved.start, moved.calendar_sequence) == (START + timedelta(days=2), 1)
+
+
+async def test_time_logged_is_summed_per_activity_once_per_event(engine: AsyncEngine) -> None:
+    def logged(activity: TimeActivity, minutes: int, case_id: str | None) -> TimeLogged:
+        return TimeLogged(
+            advisor_id="a1", case_id=case_id, minutes=minutes, activity=activity, logged_at=START
+        )
+
+    def msg(event_id: str) -> Decoded:
+        return Decoded(message_id=event_id, inbound=cast(Any, None), body=None)
+
+    async with engine.begin() as conn:
+        await time_was_logged(conn, logged(TimeActivity.CONVERSATION, 45, "c1"), msg("e1"), START)
+        await time_was_logged(conn, logged(TimeActivity.CONVERSATION, 45, "c1"), msg("e1"), START)
+        await time_was_logged(conn, logged(TimeActivity.CONVERSATION, 30, "c1"), msg("e2"), START)
+        await time_was_logged(conn, logged(TimeActivity.ADMINISTRATION, 10, "c1"), msg("e3"), START)
+        await time_was_logged(conn, logged(TimeActivity.TRAINING, 60, None), msg("e4"), START)
+        await time_was_logged(conn, logged(TimeActivity.CONVERSATION, 5, "c2"), msg("e5"), START)
+        totals = await time_store.minutes_per_activity(conn, "c1")
+    assert totals == {"conversation": 75, "administration": 10}

@@ -116,3 +116,16 @@ meetings = Table(
     Column("calendar_sequence", Integer, nullable=False, default=0),
     Column("status", String(20), nullable=False, default="scheduled"),
 )
+
+# Time an advisor logged (intake's TimeLogged), coded: one row per event, so a redelivery adds
+# nothing. case_id is None for time not tied to a case.
+time_logged = Table(
+    "time_logged",
+    metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("advisor_id", String(64), nullable=False, index=True),
+    Column("case_id", String(64), nullable=True, index=True),
+    Column("activity", String(30), nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("logged_at", DateTime(timezone=True), nullable=False),
+)

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.workbench.adapters import case_summaries, meeting_store, notification_store
+from services.workbench.adapters import case_summaries, meeting_store, notification_store, time_store
 from services.workbench.adapters.meeting_store import MeetingRow
 from services.workbench.domain.notifications import Reason, is_news, notice
 from shared.assignee_projection import AssigneeChange
@@ -20,6 +20,7 @@ from shared.contracts.intake import (
     CasePersonalDataErased,
     ClientMessagePosted,
     LegalDeadlineDue,
+    TimeLogged,
 )
 from shared.contracts.routing import AdvisorAssigned, CaseReassigned, RoutingEscalated
 from shared.contracts.scheduling import MeetingCancelled, MeetingScheduled
@@ -100,6 +101,21 @@ async def meeting_cancelled(
     return []
 
 
+async def time_was_logged(
+    conn: AsyncConnection, logged: TimeLogged, m: Decoded, _now: datetime
+) -> Sequence[Outgoing]:
+    await time_store.record(
+        conn,
+        m.message_id,
+        logged.advisor_id,
+        logged.case_id,
+        logged.activity.value,
+        logged.minutes,
+        logged.logged_at,
+    )
+    return []
+
+
 async def case_opened(
     conn: AsyncConnection, opened: CaseOpened, _m: Decoded, _now: datetime
 ) -> Sequence[Outgoing]:
@@ -131,6 +147,7 @@ DISPATCH = Dispatch(
         RoutingEscalated: routing_decided,
         CaseOpened: case_opened,
         CaseClosed: case_closed,
+        TimeLogged: time_was_logged,
         CasePersonalDataErased: case_erased,
         ClientMessagePosted: client_wrote,
         LegalDeadlineDue: deadline_due,
