@@ -125,3 +125,34 @@ conflict_refusals = Table(
     Column("reason_code", String(64), nullable=False),
     Column("refused_at", DateTime(timezone=True), nullable=False),
 )
+
+# The meetings scheduling proposed for a case (scheduling.meetings.v1), coded fields only: no
+# title, no narrative. `status` is scheduled | cancelled; a reschedule keeps the meeting id and
+# raises `calendar_sequence`.
+meetings = Table(
+    "meetings",
+    metadata,
+    Column("meeting_id", String(64), primary_key=True),
+    Column("case_id", String(64), nullable=False, index=True),
+    Column("advisor_id", String(64), nullable=False),
+    Column("start", DateTime(timezone=True), nullable=False),
+    Column("end", DateTime(timezone=True), nullable=False),
+    Column("mode", String(30), nullable=False),
+    Column("room_id", String(64), nullable=True),
+    Column("venue_id", String(64), nullable=True),
+    Column("calendar_sequence", Integer, nullable=False, default=0),
+    Column("status", String(20), nullable=False, default="scheduled"),
+)
+
+# Time an advisor logged (intake's TimeLogged), coded: one row per event, so a redelivery adds
+# nothing. case_id is None for time not tied to a case.
+time_logged = Table(
+    "time_logged",
+    metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("advisor_id", String(64), nullable=False, index=True),
+    Column("case_id", String(64), nullable=True, index=True),
+    Column("activity", String(30), nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("logged_at", DateTime(timezone=True), nullable=False),
+)

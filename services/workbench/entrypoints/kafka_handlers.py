@@ -10,7 +10,14 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.workbench.adapters import case_summaries, given_up, notification_store
+from services.workbench.adapters import (
+    case_summaries,
+    given_up,
+    meeting_store,
+    notification_store,
+    time_store,
+)
+from services.workbench.adapters.meeting_store import MeetingRow
 from services.workbench.domain.notifications import Reason, is_news, notice
 from shared.assignee_projection import AssigneeChange
 from shared.contracts.advisor_actions import DeclareConflict
@@ -21,9 +28,10 @@ from shared.contracts.intake import (
     CasePersonalDataErased,
     ClientMessagePosted,
     LegalDeadlineDue,
+    TimeLogged,
 )
 from shared.contracts.routing import AdvisorAssigned, CaseReassigned, RoutingEscalated
-from shared.contracts.scheduling import MeetingScheduled
+from shared.contracts.scheduling import MeetingCancelled, MeetingScheduled
 from shared.dispatch import Dispatch
 from shared.outbox import Outgoing
 from shared.pipeline import Decoded, Route, tolerant_envelope_decoder
@@ -85,11 +93,46 @@ async def deadline_due(
 async def meeting_scheduled(
     conn: AsyncConnection, meeting: MeetingScheduled, m: Decoded, now: datetime
 ) -> Sequence[Outgoing]:
+    row = MeetingRow(
+        meeting.meeting_id,
+        meeting.case_id,
+        meeting.advisor_id,
+        meeting.start,
+        meeting.end,
+        meeting.mode.value,
+        meeting.calendar_sequence,
+        "scheduled",
+    )
+    await meeting_store.record_scheduled(conn, row, meeting.room_id, meeting.venue_id)
     if meeting.calendar_sequence > 0 and is_news(
         meeting.scheduled_at, now
     ):  # moved or rescheduled; a first booking the advisor asked for
         moved = notice(m.message_id, meeting.advisor_id, Reason.MEETING_MOVED)
         await notification_store.add_notice(conn, moved, now)
+    return []
+
+
+async def meeting_cancelled(
+    conn: AsyncConnection, cancelled: MeetingCancelled, _m: Decoded, _now: datetime
+) -> Sequence[Outgoing]:
+    # A reschedule is followed by a MeetingScheduled with the same id and a higher sequence,
+    # which sets the row back to scheduled.
+    await meeting_store.record_cancelled(conn, cancelled.meeting_id)
+    return []
+
+
+async def time_was_logged(
+    conn: AsyncConnection, logged: TimeLogged, m: Decoded, _now: datetime
+) -> Sequence[Outgoing]:
+    await time_store.record(
+        conn,
+        m.message_id,
+        logged.advisor_id,
+        logged.case_id,
+        logged.activity.value,
+        logged.minutes,
+        logged.logged_at,
+    )
     return []
 
 
@@ -124,11 +167,13 @@ DISPATCH = Dispatch(
         RoutingEscalated: routing_decided,
         CaseOpened: case_opened,
         CaseClosed: case_closed,
+        TimeLogged: time_was_logged,
         CasePersonalDataErased: case_erased,
         ClientMessagePosted: client_wrote,
         LegalDeadlineDue: deadline_due,
         MeetingScheduled: meeting_scheduled,
         AdvisorCommandRejected: command_rejected,
+        MeetingCancelled: meeting_cancelled,
     }
 )
 
