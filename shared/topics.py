@@ -67,7 +67,8 @@ DIRECTORY = Topic(
 DIRECTORY_ADVISORS = Topic(
     "directory.advisors.v1",
     "hr-feed",
-    "Advisors' and command signers' public keys and availability (copies from directory.v1), without person pseudonyms.",
+    "Advisors' records, status and availability, coordinators' appointments, advisors' and command "
+    "signers' public keys (copies from directory.v1), without person pseudonyms.",
     "compact",
 )
 DIRECTORY_UNITS = Topic(
@@ -80,13 +81,20 @@ DIRECTORY_UNITS = Topic(
 # The HR feed publishes every directory event on directory.v1 (routing folds the whole directory,
 # in order, from that one topic) and a copy of these on a narrower topic, so that a service whose
 # ACL reads only the narrow topics gets what it needs and no person pseudonyms: intake (keys, units),
-# scheduling (keys, availability).
+# scheduling (keys, availability), the workbench (advisors' coded records, coordinators).
 DIRECTORY_COPIES: dict[str, Topic] = {
     "AdvisorKeyRegistered": DIRECTORY_ADVISORS,
     "CommandSignerRegistered": DIRECTORY_ADVISORS,
     "AdvisorAvailabilitySet": DIRECTORY_ADVISORS,
+    "AdvisorUpserted": DIRECTORY_ADVISORS,
+    "AdvisorStatusChanged": DIRECTORY_ADVISORS,
+    "CoordinatorAppointed": DIRECTORY_ADVISORS,
     "OrgUnitUpserted": DIRECTORY_UNITS,
 }
+
+# Fields a copy carries as null: the person pseudonym behind an advisor stays on directory.v1
+# (shared/directory_copies.py writes the copies).
+DIRECTORY_COPY_WITHOUT: dict[str, tuple[str, ...]] = {"AdvisorUpserted": ("person_id",)}
 
 
 def directory_topics_for(event_type: str) -> tuple[str, ...]:

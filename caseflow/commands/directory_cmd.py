@@ -116,7 +116,7 @@ async def publish(events: list[Envelope[Any]], bootstrap: str, prefix: str) -> N
     """Every event on directory.v1, and keys, availability and units also on their narrow copies."""
     from aiokafka import AIOKafkaProducer
 
-    from shared.topics import directory_topics_for
+    from shared.directory_copies import directory_records
 
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     await producer.start()
@@ -124,9 +124,9 @@ async def publish(events: list[Envelope[Any]], bootstrap: str, prefix: str) -> N
         for i in range(0, len(events), 1000):
             chunk = events[i : i + 1000]
             futures = [
-                await producer.send(prefix + topic, e.to_bytes(), key=e.stream_id.encode())
+                await producer.send(prefix + topic, value, key=key)
                 for e in chunk
-                for topic in directory_topics_for(e.event_type)
+                for topic, key, value in directory_records(e)
             ]
             await asyncio.gather(*futures)
             print(f"\r  published {i + len(chunk)}/{len(events)}", end="", flush=True)

@@ -35,7 +35,7 @@ from services.scheduling.adapters import projection
 from services.scheduling.app import create_runtime as scheduling_runtime
 from services.scheduling.settings import SchedulingSettings
 from shared.codes import Category, MeetingMode
-from shared.topics import directory_topics_for
+from shared.directory_copies import directory_records
 from tests.support import samples
 from tests.support.in_process import Bus, InProcess
 from tests.support.scheduling_events import case_opened, envelope_bytes
@@ -72,8 +72,8 @@ class System:
         for service in self.services:
             await service.start()
         for e in directory_events():  # as the HR feed publishes it: directory.v1 and its narrow copies
-            for topic in directory_topics_for(e.event_type):
-                self.bus.topics[topic].append((e.stream_id.encode(), e.to_bytes()))
+            for topic, key, value in directory_records(e):
+                self.bus.topics[topic].append((key, value))
         for e in places_events():
             self.bus.topics["scheduling.places.v1"].append((e.stream_id.encode(), e.to_bytes()))
         await self.deliver()

@@ -20,8 +20,8 @@ from services.intake.app import create_runtime
 from services.intake.settings import IntakeSettings
 from shared.auth import authorize_command, unproven_cause
 from shared.contracts.advisor_actions import AcceptCase
+from shared.directory_copies import directory_records
 from shared.envelope import Envelope, new_envelope
-from shared.topics import directory_topics_for
 from tests.support import samples
 from tests.support.in_process import Bus, InProcess
 from tests.support.services import TEST_MASTER_KEY
@@ -34,9 +34,9 @@ async def feed_directory(service: InProcess, envelopes: list[Envelope[Any]]) -> 
     """The HR feed's directory as this service reads it: each event on its topics this service consumes."""
     await service.feed_batch(
         [
-            (topic, e.stream_id.encode(), e.to_bytes())
+            (topic, key, value)
             for e in envelopes
-            for topic in directory_topics_for(e.event_type)
+            for topic, key, value in directory_records(e)
             if topic in service.consumes
         ]
     )

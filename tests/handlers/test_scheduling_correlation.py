@@ -14,8 +14,8 @@ from services.scheduling.app import create_runtime
 from services.scheduling.settings import SchedulingSettings
 from shared.auth import authorize_command, unproven_cause
 from shared.contracts.advisor_actions import RequestMeeting
+from shared.directory_copies import directory_records
 from shared.envelope import Envelope, new_envelope
-from shared.topics import directory_topics_for
 from tests.support.in_process import Bus, InProcess
 from tools.demo.sample_org import advisor_private_key, directory_events
 
@@ -28,9 +28,9 @@ async def feed_directory(service: InProcess, envelopes: list[Envelope[Any]]) -> 
     """The HR feed's directory as this service reads it: each event on its topics this service consumes."""
     await service.feed_batch(
         [
-            (topic, e.stream_id.encode(), e.to_bytes())
+            (topic, key, value)
             for e in envelopes
-            for topic in directory_topics_for(e.event_type)
+            for topic, key, value in directory_records(e)
             if topic in service.consumes
         ]
     )

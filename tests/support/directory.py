@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.intake.adapters.tables import directory_units
 from shared.contracts.directory import OrgUnitUpserted
+from shared.directory_copies import directory_records
 from shared.envelope import Envelope
-from shared.topics import DIRECTORY_COPIES, directory_topics_for
+from shared.topics import DIRECTORY_COPIES
 from tests.support.kafka_io import produce
 from tests.support.services import wait_until
 from tools.demo.sample_org import UNITS, directory_events
@@ -33,8 +34,8 @@ async def produce_directory(kafka: str, prefix: str, envelopes: list[Envelope[An
     """Publish directory events as the HR feed does: on directory.v1 and on their narrow copy."""
     by_topic: dict[str, list[tuple[bytes, bytes]]] = {}
     for e in envelopes:
-        for topic in directory_topics_for(e.event_type):
-            by_topic.setdefault(topic, []).append((e.stream_id.encode(), e.to_bytes()))
+        for topic, key, value in directory_records(e):
+            by_topic.setdefault(topic, []).append((key, value))
     for topic, records in by_topic.items():
         await produce(kafka, prefix + topic, records)
 

@@ -35,8 +35,8 @@ from services.workbench.app import create_runtime
 from services.workbench.settings import WorkbenchSettings
 from shared.auth import public_key_to_b64
 from shared.contracts.directory import CommandSignerRegistered
+from shared.directory_copies import directory_records
 from shared.envelope import EventPayload, new_envelope
-from shared.topics import directory_topics_for
 from tests.support import samples
 from tests.support.in_process import Bus, InProcess
 from tests.support.keycloak import Browser, client_secret, realm_users
@@ -173,9 +173,9 @@ class TwoServices:
         context = self.intake.context
         self.apps["intake"] = Starlette(routes=intake_routes(lambda: context))  # type: ignore[arg-type]
         directory = [
-            (topic, e.stream_id.encode(), e.to_bytes())
+            (topic, key, value)
             for e in directory_events(datetime.now(UTC))
-            for topic in directory_topics_for(e.event_type)
+            for topic, key, value in directory_records(e)
             if topic in self.intake.consumes
         ]
         self.workbench.run(self.intake.feed_batch(directory))

@@ -21,7 +21,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 
 from caseflow import stack
-from shared.topics import directory_topics_for
+from shared.directory_copies import directory_records
 from tools.demo.sample_org import ADVISORS, UNITS, directory_events, places_events
 from tools.demo.simulator import Simulator
 
@@ -35,8 +35,8 @@ async def _seed(bootstrap: str, prefix: str, intake_url: str | None = None) -> N
     await producer.start()
     try:
         for env in directory_events():  # directory.v1 and its narrow copies (shared/topics.py)
-            for topic in directory_topics_for(env.event_type):
-                await producer.send(prefix + topic, env.to_bytes(), key=env.stream_id.encode())
+            for topic, key, value in directory_records(env):
+                await producer.send(prefix + topic, value, key=key)
         for env in places_events():
             await producer.send(prefix + "scheduling.places.v1", env.to_bytes(), key=env.stream_id.encode())
         await producer.flush()

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.workbench.adapters import (
+    advisor_directory,
     case_summaries,
     given_up,
     meeting_store,
@@ -22,6 +23,7 @@ from services.workbench.domain.notifications import Reason, is_news, notice
 from shared.assignee_projection import AssigneeChange
 from shared.contracts.advisor_actions import DeclareConflict
 from shared.contracts.advisor_commands import AdvisorCommandRejected
+from shared.contracts.directory import AdvisorStatusChanged, AdvisorUpserted, CoordinatorAppointed
 from shared.contracts.intake import (
     CaseClosed,
     CaseOpened,
@@ -35,9 +37,14 @@ from shared.contracts.scheduling import MeetingCancelled, MeetingScheduled
 from shared.dispatch import Dispatch
 from shared.outbox import Outgoing
 from shared.pipeline import Decoded, Route, tolerant_envelope_decoder
-from shared.topics import INTAKE_CASES, ROUTING_ASSIGNMENTS, SCHEDULING_MEETINGS
+from shared.topics import DIRECTORY_ADVISORS, INTAKE_CASES, ROUTING_ASSIGNMENTS, SCHEDULING_MEETINGS
 
-CONSUMED_TOPICS = (INTAKE_CASES.name, ROUTING_ASSIGNMENTS.name, SCHEDULING_MEETINGS.name)
+CONSUMED_TOPICS = (
+    INTAKE_CASES.name,
+    ROUTING_ASSIGNMENTS.name,
+    SCHEDULING_MEETINGS.name,
+    DIRECTORY_ADVISORS.name,  # advisors' coded records, coordinators; never directory.v1 (pseudonyms)
+)
 
 
 async def routing_decided(
@@ -160,6 +167,27 @@ async def case_erased(
     return []
 
 
+async def advisor_upserted(
+    conn: AsyncConnection, advisor: AdvisorUpserted, _m: Decoded, _now: datetime
+) -> Sequence[Outgoing]:
+    await advisor_directory.record_advisor(conn, advisor)
+    return []
+
+
+async def advisor_status_changed(
+    conn: AsyncConnection, change: AdvisorStatusChanged, _m: Decoded, _now: datetime
+) -> Sequence[Outgoing]:
+    await advisor_directory.record_status(conn, change)
+    return []
+
+
+async def coordinator_appointed(
+    conn: AsyncConnection, appointed: CoordinatorAppointed, _m: Decoded, _now: datetime
+) -> Sequence[Outgoing]:
+    await advisor_directory.record_coordinator(conn, appointed)
+    return []
+
+
 DISPATCH = Dispatch(
     {
         AdvisorAssigned: routing_decided,
@@ -174,6 +202,9 @@ DISPATCH = Dispatch(
         MeetingScheduled: meeting_scheduled,
         AdvisorCommandRejected: command_rejected,
         MeetingCancelled: meeting_cancelled,
+        AdvisorUpserted: advisor_upserted,
+        AdvisorStatusChanged: advisor_status_changed,
+        CoordinatorAppointed: coordinator_appointed,
     }
 )
 

@@ -1,0 +1,88 @@
+"""The workbench learns the advisors and coordinators from the HR feed's narrow copy
+(directory.advisors.v1), which carries no person pseudonym (shared/directory_copies.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from services.workbench.adapters import advisor_directory
+from services.workbench.app import create_runtime
+from services.workbench.settings import WorkbenchSettings
+from shared.codes import AdvisorStatus
+from shared.contracts.directory import AdvisorStatusChanged
+from shared.directory_copies import directory_records
+from shared.envelope import new_envelope
+from shared.topics import DIRECTORY_ADVISORS
+from tests.support.in_process import Bus, InProcess
+from tools.demo.sample_org import ADVISORS, COORDINATORS, PERSONS, directory_events
+
+pytestmark = pytest.mark.handlers
+
+
+@pytest.fixture
+async def workbench(tmp_path: Path) -> AsyncIterator[InProcess]:
+    settings = WorkbenchSettings(
+        kafka_bootstrap="127.0.0.1:9", database_url=f"sqlite+aiosqlite:///{tmp_path}/workbench.db"
+    )
+    service = await InProcess(create_runtime(settings), Bus()).start()
+    try:
+        yield service
+    finally:
+        await service.stop()
+
+
+def copies() -> list[tuple[bytes, bytes]]:
+    return [
+        (key, value)
+        for e in directory_events(datetime.now(UTC))
+        for topic, key, value in directory_records(e)
+        if topic == DIRECTORY_ADVISORS.name
+    ]
+
+
+def test_the_copy_carries_advisors_and_coordinators_but_no_person_pseudonym() -> None:
+    records = copies()
+    types = {json.loads(value)["event_type"] for _key, value in records}
+    assert {"AdvisorUpserted", "CoordinatorAppointed", "AdvisorKeyRegistered"} <= types
+    assert "PersonUpserted" not in types
+    persons = {p[0] for p in PERSONS} | {str(a["person_id"]) for a in ADVISORS if a.get("person_id")}
+    assert persons, "the sample organisation has persons"
+    for _key, value in records:
+        assert not any(p.encode() in value for p in persons)
+    originals = [
+        value
+        for e in directory_events(datetime.now(UTC))
+        for topic, _key, value in directory_records(e)
+        if topic == "directory.v1" and e.event_type == "AdvisorUpserted"
+    ]
+    assert any(p.encode() in value for value in originals for p in persons), "directory.v1 keeps them"
+
+
+async def test_the_workbench_folds_advisors_their_status_and_coordinators(workbench: InProcess) -> None:
+    assert DIRECTORY_ADVISORS.name in workbench.consumes
+    await workbench.feed(DIRECTORY_ADVISORS.name, copies())
+    assert workbench.bus.dead_letters() == {}
+    async with workbench.engines[0].connect() as conn:
+        active = await advisor_directory.active_advisors(conn)
+        coordinated = {c: await advisor_directory.organisations_of(conn, c) for c in COORDINATORS}
+    assert [a.advisor_id for a in active] == sorted(str(a["advisor_id"]) for a in ADVISORS)
+    assert coordinated == {c: sorted(orgs) for c, orgs in COORDINATORS.items()}
+    first = active[0]
+    change = AdvisorStatusChanged(advisor_id=first.advisor_id, status=AdvisorStatus.ON_LEAVE)
+    env = new_envelope(
+        change, stream_id=first.advisor_id, producer="test", occurred_at=datetime.now(UTC), causation_id=None
+    )
+    await workbench.feed(
+        DIRECTORY_ADVISORS.name, [(key, value) for _t, key, value in directory_records(env)[1:]]
+    )
+    async with workbench.engines[0].connect() as conn:
+        after = await advisor_directory.active_advisors(conn)
+        stored = (await conn.execute(select(advisor_directory.advisors.c.status))).scalars().all()
+    assert first.advisor_id not in {a.advisor_id for a in after}
+    assert AdvisorStatus.ON_LEAVE.value in stored
