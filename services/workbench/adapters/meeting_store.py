@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.workbench.adapters.tables import meetings
+from shared.contracts.scheduling import MeetingScheduled
 from shared.db import insert_ignoring_duplicates
 
 
@@ -22,6 +23,20 @@ class MeetingRow:
     mode: str
     calendar_sequence: int
     status: str
+
+    @classmethod
+    def scheduled(cls, meeting: MeetingScheduled) -> MeetingRow:
+        """The coded row of a (re)scheduled meeting; its neutral title stays out."""
+        return cls(
+            meeting.meeting_id,
+            meeting.case_id,
+            meeting.advisor_id,
+            meeting.start,
+            meeting.end,
+            meeting.mode.value,
+            meeting.calendar_sequence,
+            "scheduled",
+        )
 
 
 def _aware(at: datetime) -> datetime:

@@ -234,29 +234,25 @@ class WorkbenchPages:
 
     async def declare_conflict(self, request: Request) -> Response:
         """Give up a case for a conflict of interest: gone from this advisor at once, then back to
-        their list with a status message (routing reassigns it)."""
-        session, lang, body = await self._session(request), lang_of(request), await request.body()
-        if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
-            return self._refused(session, lang)
-        if not csrf_matches(session, body):
-            return self._csrf_refused(session, lang)
-        case_id = request.path_params["case_id"]
-        try:
-            await advisor_commands.declare_conflict(
-                self._context(),
-                self._files.signer,
-                session.advisor_id,
-                case_id,
-                form_field(body, "reason"),
-                form_field(body, "confirm") == "yes",
-                self._now(),
-            )
-        except CaseFileRefused as refused:
-            status = 404 if refused.reason == NOT_YOURS else 400
-            return self.out.page(pages.case_page(lang, session, None, refused.reason), status=status)
-        return self.out.redirect(f"/zaken?lang={lang}&klaar=conflict")
+        their list with a status message (routing reassigns it). Bad input answers 400."""
 
-    async def _case_command(self, request: Request, act: CaseCommand, done: str) -> Response:
+        async def declare(session: Session, case_id: str, body: bytes) -> None:
+            reason, confirmed = form_field(body, "reason"), form_field(body, "confirm") == "yes"
+            ctx, signer, now = self._context(), self._files.signer, self._now()
+            advisor_id = session.advisor_id or ""
+            await advisor_commands.declare_conflict(ctx, signer, advisor_id, case_id, reason, confirmed, now)
+
+        return await self._case_command(request, declare, "conflict", to_list=True, refused_status=400)
+
+    async def _case_command(
+        self,
+        request: Request,
+        act: CaseCommand,
+        done: str,
+        *,
+        to_list: bool = False,
+        refused_status: int = 409,
+    ) -> Response:
         """A form on the case page: session, role and CSRF first, then the command, then back."""
         session, lang, body = await self._session(request), lang_of(request), await request.body()
         if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
@@ -267,8 +263,10 @@ class WorkbenchPages:
         try:
             await act(session, case_id, body)
         except CaseFileRefused as refused:
-            status = 404 if refused.reason == NOT_YOURS else 409
+            status = 404 if refused.reason == NOT_YOURS else refused_status
             return self.out.page(pages.case_page(lang, session, None, refused.reason), status=status)
+        if to_list:
+            return self.out.redirect(f"/zaken?lang={lang}&klaar={done}")
         return self.out.redirect(f"/zaken/{case_id}?lang={lang}&klaar={done}")
 
     async def preferences(self, request: Request) -> Response:

@@ -100,20 +100,10 @@ async def deadline_due(
 async def meeting_scheduled(
     conn: AsyncConnection, meeting: MeetingScheduled, m: Decoded, now: datetime
 ) -> Sequence[Outgoing]:
-    row = MeetingRow(
-        meeting.meeting_id,
-        meeting.case_id,
-        meeting.advisor_id,
-        meeting.start,
-        meeting.end,
-        meeting.mode.value,
-        meeting.calendar_sequence,
-        "scheduled",
-    )
+    row = MeetingRow.scheduled(meeting)
     await meeting_store.record_scheduled(conn, row, meeting.room_id, meeting.venue_id)
-    if meeting.calendar_sequence > 0 and is_news(
-        meeting.scheduled_at, now
-    ):  # moved or rescheduled; a first booking the advisor asked for
+    # Moved or rescheduled: news; a first booking is what the advisor asked for.
+    if meeting.calendar_sequence > 0 and is_news(meeting.scheduled_at, now):
         moved = notice(m.message_id, meeting.advisor_id, Reason.MEETING_MOVED)
         await notification_store.add_notice(conn, moved, now)
     return []
