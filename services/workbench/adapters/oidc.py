@@ -58,6 +58,7 @@ class TokenSet:
     access_token: str
     refresh_token: str | None
     expires_in: int  # seconds
+    id_token: str | None = None  # the hint for the logout at the provider
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +71,13 @@ def token_set(token: dict[str, Any]) -> TokenSet:
     access = token.get("access_token")
     if not isinstance(access, str):
         raise SignInFailed("no_access_token")
-    refresh = token.get("refresh_token")
+    refresh, id_token = token.get("refresh_token"), token.get("id_token")
     expires_in = token.get("expires_in")
     return TokenSet(
         access,
         refresh if isinstance(refresh, str) else None,
         int(expires_in) if isinstance(expires_in, int) else 60,
+        id_token if isinstance(id_token, str) else None,
     )
 
 
@@ -183,10 +185,14 @@ class OidcProvider:
             self._keys = KeySet.import_key_set(await self._get_json(metadata["jwks_uri"]))  # type: ignore[arg-type]
         return self._keys
 
-    async def logout_url(self, after: str) -> str | None:
-        """Where the browser ends its session at the provider, then comes back to `after`."""
+    async def logout_url(self, after: str, id_token_hint: str | None = None) -> str | None:
+        """Where the browser ends its session at the provider, then comes back to `after`. With the
+        sign-in's ID token as hint the provider ends it at once; without, it asks the person."""
         metadata = await self._discovery()
         endpoint = metadata.get("end_session_endpoint")
         if not isinstance(endpoint, str):
             return None
-        return endpoint + "?" + urlencode({"client_id": self.client_id, "post_logout_redirect_uri": after})
+        query = {"client_id": self.client_id, "post_logout_redirect_uri": after}
+        if id_token_hint:
+            query["id_token_hint"] = id_token_hint
+        return endpoint + "?" + urlencode(query)

@@ -111,10 +111,15 @@ class ProviderTokens:
     access_token: str
     refresh_token: str | None
     expires_at: datetime
+    id_token: str | None = None  # kept from the sign-in when a refresh brings none
 
 
 async def store_tokens(conn: AsyncConnection, cookie: str, tokens: ProviderTokens) -> None:
     key = digest(cookie)
+    id_token = tokens.id_token
+    if id_token is None:
+        t = session_tokens
+        id_token = (await conn.execute(select(t.c.id_token).where(t.c.session_hash == key))).scalar()
     await conn.execute(delete(session_tokens).where(session_tokens.c.session_hash == key))
     await conn.execute(
         session_tokens.insert().values(
@@ -122,6 +127,7 @@ async def store_tokens(conn: AsyncConnection, cookie: str, tokens: ProviderToken
             access_token=tokens.access_token,
             refresh_token=tokens.refresh_token,
             expires_at=tokens.expires_at,
+            id_token=id_token,
         )
     )
 
@@ -131,7 +137,7 @@ async def load_tokens(conn: AsyncConnection, cookie: str) -> ProviderTokens | No
     row = (await conn.execute(select(t).where(t.c.session_hash == digest(cookie)))).first()
     if row is None:
         return None
-    return ProviderTokens(row.access_token, row.refresh_token, _aware(row.expires_at))
+    return ProviderTokens(row.access_token, row.refresh_token, _aware(row.expires_at), row.id_token)
 
 
 async def forget_ended_sessions(

@@ -53,6 +53,9 @@ session_tokens = Table(
     Column("access_token", Text, nullable=False),
     Column("refresh_token", Text, nullable=True),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+    # The ID token of the sign-in, only as the `id_token_hint` of the logout at the provider (without
+    # it Keycloak and others ask the person to confirm, and a closed tab leaves them signed in there).
+    Column("id_token", Text, nullable=True),
 )
 
 # A sign-in sent to the provider and not back yet: the PKCE verifier and the nonce stay here,

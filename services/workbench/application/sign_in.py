@@ -9,7 +9,8 @@
   address (the `email` claim) is kept for their notifications unless they switched them off.
 - `current`: the session of a cookie while it is alive (idle and absolute limits); each request
   moves its idle limit on.
-- `end`: the session is deleted here; the caller sends the browser on to the provider's logout.
+- `end`: the session is deleted here (its ID token with it, handed back as the logout's hint); the
+  caller sends the browser on to the provider's logout.
 """
 
 from __future__ import annotations
@@ -80,7 +81,9 @@ class SignIn:
         expires = now + timedelta(seconds=tokens.expires_in)
         async with self.engine.begin() as conn:
             await session_store.store_session(conn, cookie, session)
-            provider_tokens = ProviderTokens(tokens.access_token, tokens.refresh_token, expires)
+            provider_tokens = ProviderTokens(
+                tokens.access_token, tokens.refresh_token, expires, tokens.id_token
+            )
             await session_store.store_tokens(conn, cookie, provider_tokens)
             if (
                 identity.role is Role.ADVISOR
@@ -104,9 +107,12 @@ class SignIn:
             await session_store.touch_session(conn, cookie, now)
         return session
 
-    async def end(self, cookie: str) -> None:
+    async def end(self, cookie: str) -> str | None:
+        """End the session here; the sign-in's ID token, the hint for the logout at the provider."""
         async with self.engine.begin() as conn:
+            tokens = await session_store.load_tokens(conn, cookie)
             await session_store.end_session(conn, cookie)
+        return tokens.id_token if tokens else None
 
     async def forget_ended(self, now: datetime) -> int:
         async with self.engine.begin() as conn:

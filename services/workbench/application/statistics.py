@@ -51,7 +51,7 @@ class ProtectedFigures:
         except SignInFailed as exc:
             raise ViewUnavailable("sign_in_again") from exc
         renewed = ProviderTokens(
-            fresh.access_token, fresh.refresh_token, now + timedelta(seconds=fresh.expires_in)
+            fresh.access_token, fresh.refresh_token, now + timedelta(seconds=fresh.expires_in), fresh.id_token
         )
         async with self.engine.begin() as conn:
             await session_store.store_tokens(conn, cookie, renewed)

@@ -177,10 +177,10 @@ class WorkbenchPages:
             return self.out.without_session(self.out.redirect(f"/?lang={lang}"))
         if not csrf_matches(session, await request.body()):
             return self._csrf_refused(session, lang)
-        await self._sign_in().end(request.cookies[self.out.cookie_name])
+        hint = await self._sign_in().end(request.cookies[self.out.cookie_name])
         after = (self._settings.public_url or str(request.base_url)).rstrip("/") + "/"
         try:
-            logout = await self._provider.logout_url(after)
+            logout = await self._provider.logout_url(after, hint)
         except SignInFailed:  # the provider is unreachable: signed out here, its session ends on its own
             logout = None
         return self.out.without_session(self.out.redirect(logout or f"/?lang={lang}"))
