@@ -41,6 +41,7 @@ class RealmUser:
     password: str
     role: str
     advisor_id: str | None
+    email: str = ""
 
 
 @cache
@@ -65,7 +66,7 @@ def realm_users() -> dict[str, RealmUser]:
         (role,) = CASEFLOW_ROLES.intersection(user["realmRoles"])
         advisor_ids = user.get("attributes", {}).get("advisor_id", [])
         users[user["username"]] = RealmUser(
-            user["username"], password, role, advisor_ids[0] if advisor_ids else None
+            user["username"], password, role, advisor_ids[0] if advisor_ids else None, user.get("email", "")
         )
     return users
 
