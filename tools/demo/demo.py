@@ -59,12 +59,20 @@ async def _directory_arrived(intake_url: str, units: int, timeout: float = 120) 
             await asyncio.sleep(0.5)
 
 
+# In keep-running mode the simulator leaves Anna's cases to the person who signs in as her.
+LEFT_TO_PEOPLE = frozenset({"adv-anna"})
+
+
 async def _run_simulation(
-    state: stack.StackState, duration: float, rate: float, say: Callable[[str], None]
+    state: stack.StackState,
+    duration: float,
+    rate: float,
+    say: Callable[[str], None],
+    left_to_people: frozenset[str] = frozenset(),
 ) -> Simulator:
     intake_url = state.url("intake")
     assert intake_url is not None
-    sim = Simulator(state.kafka_bootstrap, state.topic_prefix, intake_url)
+    sim = Simulator(state.kafka_bootstrap, state.topic_prefix, intake_url, left_to_people=left_to_people)
     await sim.start()
     watcher = asyncio.create_task(sim.watch(sim.workbench))
     await sim.advisors_register_training([a["advisor_id"] for a in ADVISORS])
@@ -87,7 +95,7 @@ async def _run_simulation(
             if (
                 c["CaseOpened"]
                 and decided >= c["CaseOpened"]
-                and c["CaseClosed"] >= c["AdvisorAssigned"] - c["CaseReassigned"]
+                and c["CaseClosed"] >= c["AdvisorAssigned"] - c["CaseReassigned"] - c["left_to_people"]
             ):
                 break
             await asyncio.sleep(1)
@@ -147,7 +155,8 @@ def run_demo(duration: float, rate: float, home: Path, out: Path, keep_running: 
         asyncio.run(_seed(state.kafka_bootstrap, state.topic_prefix, state.url("intake")))
         say("simulating frontends, clients and the advisors' workbench (Ctrl-C stops early) ...")
         try:
-            sim = asyncio.run(_run_simulation(state, duration, rate, say))
+            people = LEFT_TO_PEOPLE if keep_running else frozenset()
+            sim = asyncio.run(_run_simulation(state, duration, rate, say, people))
         except KeyboardInterrupt:
             say("\n  stopped early")
             sim = None
@@ -168,6 +177,9 @@ def run_demo(duration: float, rate: float, home: Path, out: Path, keep_running: 
                 say(f"  {service:<18} {state.url(service)}/metrics  {state.url(service)}/health")
             say(f"  the workbench      {state.url('workbench')}/  sign in as anna, bram, carla, dirk,")
             say("                     coordinator or management; password <name>-demo-password")
+            say(
+                f"                     anna's {sim.progress.counts['left_to_people'] if sim else 0} case(s) were left for you to work"
+            )
         say(f"  event contracts    {Path('docs/asyncapi.yaml').resolve()}  (JSON Schemas in docs/schemas/)")
         say(f"  service logs       {home}/*.log")
         if keep_running:

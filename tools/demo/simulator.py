@@ -178,8 +178,18 @@ class Progress:
 
 
 class Simulator:
-    def __init__(self, bootstrap: str, prefix: str, intake_url: str, *, seed: int = 2019) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        prefix: str,
+        intake_url: str,
+        *,
+        seed: int = 2019,
+        left_to_people: frozenset[str] = frozenset(),
+    ) -> None:
         self.bootstrap, self.prefix, self.intake_url = bootstrap, prefix, intake_url
+        # Advisors whose cases the simulator leaves alone: a person works them in the workbench.
+        self.left_to_people = left_to_people
         self.rng = random.Random(seed)
         self.progress = Progress()
         self.producer: AIOKafkaProducer | None = None
@@ -288,6 +298,9 @@ class Simulator:
             advisor = p.get("advisor_id") or p["to_advisor_id"]
             case_id = p["case_id"]
             self.open_cases[case_id] = advisor
+            if advisor in self.left_to_people:
+                self.progress.counts["left_to_people"] += 1
+                return
             now = datetime.now(UTC)
             if kind == "AdvisorAssigned" and self.rng.random() < 0.03:
                 await self.command(
