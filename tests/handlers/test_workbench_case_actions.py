@@ -108,9 +108,11 @@ async def bench(tmp_path: Path) -> AsyncIterator[Bench]:
     await service.stop()
 
 
-def meeting(case_id: str, advisor_id: str, start: datetime, sequence: int = 0) -> MeetingScheduled:
+def meeting(
+    case_id: str, advisor_id: str, start: datetime, sequence: int = 0, meeting_id: str | None = None
+) -> MeetingScheduled:
     return MeetingScheduled(
-        meeting_id=MEETING_OF[case_id],
+        meeting_id=meeting_id or MEETING_OF[case_id],
         case_id=case_id,
         advisor_id=advisor_id,
         start=start,
@@ -290,3 +292,24 @@ async def test_the_invitation_is_for_the_assignee_and_a_meeting_of_that_case_onl
     await bench.as_advisor("adv-bram")
     assert (await bench.http.get("/zaken/case-anna/afspraken/mtg-7f3a.ics")).status_code == 404
     assert (await bench.http.get("/zaken/case-bram/afspraken/mtg-91c2.ics")).status_code == 200
+
+
+async def test_the_case_list_shows_each_cases_next_meeting_in_dutch_time(bench: Bench) -> None:
+    await bench.feed(ASSIGNMENTS, assigned("case-anna-2", "adv-anna"), assigned("case-anna-3", "adv-anna"))
+    soon = datetime(2027, 1, 15, 13, 0, tzinfo=UTC)  # winter: 14:00 in Amsterdam
+    over = bench.now - timedelta(hours=3)  # ended two hours ago
+    await bench.feed(
+        MEETINGS,
+        meeting("case-anna", "adv-anna", soon + timedelta(days=7), meeting_id="mtg-c0de"),
+        meeting("case-anna", "adv-anna", soon),
+        meeting("case-anna-2", "adv-anna", over, meeting_id="mtg-2a2a"),
+        meeting("case-bram", "adv-bram", soon - timedelta(days=1)),
+    )
+    await bench.as_advisor("adv-anna")
+    page = Page((await bench.http.get("/zaken")).text)
+    assert page.unbalanced == []
+    rows = {row.find_all("th")[0].text().strip(): row.text() for row in page.root.find_all("tr")[1:]}
+    assert set(rows) == {"case-anna", "case-anna-2", "case-anna-3"}
+    assert "15-01-2027 14:00" in rows["case-anna"] and "22-01-2027" not in rows["case-anna"]
+    assert "geen" in rows["case-anna-2"] and "geen" in rows["case-anna-3"]
+    assert "Volgende afspraak" in page.root.text()

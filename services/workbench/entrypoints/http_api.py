@@ -194,7 +194,7 @@ class WorkbenchPages:
         session, lang = await self._session(request), lang_of(request)
         if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
             return self._refused(session, lang)
-        lines = await case_lists.my_cases(self._context().engine, session.advisor_id)
+        lines = await case_lists.my_cases(self._context().engine, session.advisor_id, self._now())
         return self.out.page(pages.case_list_page(lang, session, "/zaken", lines))
 
     async def case(self, request: Request) -> Response:

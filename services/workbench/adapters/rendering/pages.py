@@ -41,6 +41,8 @@ class LineView:
     categories: str
     channel: str
     status: str
+    next_meeting: str | None = None
+    next_meeting_iso: str | None = None
 
 
 def _nav(session: Session | None, lang: str, path: str) -> list[NavItem]:
@@ -78,6 +80,7 @@ def line_views(lines: list[CaseLine], lang: str) -> list[LineView]:
     views = []
     for line in lines:
         local = line.opened_at.astimezone(ZONE) if line.opened_at is not None else None
+        meets = line.next_meeting.astimezone(ZONE) if line.next_meeting is not None else None
         categories = ", ".join(
             CATEGORY_LABELS[Category(c)][index] for c in line.categories if c in Category._value2member_map_
         )
@@ -90,6 +93,8 @@ def line_views(lines: list[CaseLine], lang: str) -> list[LineView]:
                 categories=categories,
                 channel=channel,
                 status=line.status,
+                next_meeting=meets.strftime("%d-%m-%Y %H:%M") if meets else None,
+                next_meeting_iso=meets.isoformat() if meets else None,
             )
         )
     return views
