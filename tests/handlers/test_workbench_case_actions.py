@@ -12,9 +12,10 @@ import json
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -38,6 +39,8 @@ from tests.support.in_process import Bus, InProcess
 from tests.support.scheduling_events import ASSIGNMENTS, MEETINGS, assigned, envelope_bytes
 
 pytestmark = pytest.mark.handlers
+
+ZONE = ZoneInfo("Europe/Amsterdam")
 
 ACTIONS = "advisor.actions.v1"
 KEY = Ed25519PrivateKey.generate()
@@ -313,3 +316,20 @@ async def test_the_case_list_shows_each_cases_next_meeting_in_dutch_time(bench: 
     assert "15-01-2027 14:00" in rows["case-anna"] and "22-01-2027" not in rows["case-anna"]
     assert "geen" in rows["case-anna-2"] and "geen" in rows["case-anna-3"]
     assert "Volgende afspraak" in page.root.text()
+
+
+async def test_the_earliest_day_is_sent_as_the_start_of_that_day_in_dutch_time(bench: Bench) -> None:
+    csrf = await bench.as_advisor("adv-anna")
+    today = bench.now.astimezone(ZONE).date()
+    for day in (today, today + timedelta(days=9)):
+        answer = await bench.http.post(
+            "/zaken/case-anna/afspraak", data={"csrf": csrf, "earliest": day.isoformat()}
+        )
+        assert answer.status_code == 303
+    yesterday = await bench.http.post(
+        "/zaken/case-anna/afspraak", data={"csrf": csrf, "earliest": (today - timedelta(days=1)).isoformat()}
+    )
+    assert yesterday.status_code == 400 and "earliest_in_the_past" in yesterday.text
+    sent = [datetime.fromisoformat(s["payload"]["earliest"]) for s in bench.sent()]
+    expected = [datetime.combine(d, time(0, 0), tzinfo=ZONE) for d in (today, today + timedelta(days=9))]
+    assert sent == expected and [s["payload"]["mode"] for s in bench.sent()] == [None, None]
