@@ -181,10 +181,11 @@ class TwoServices:
         self.workbench.run(self.intake.feed_batch(directory))
         self.workbench.run(self.intake.feed("directory.advisors.v1", [signer_registration(SIGNER)]))
 
-    def open_case(self, advisor_id: str) -> str:
-        """A submission intake opens as a case, assigned by 'routing' to `advisor_id`; its id."""
+    def open_case(self, advisor_id: str, **overrides: Any) -> str:
+        """A submission intake opens as a case, assigned by 'routing' to `advisor_id`; its id.
+        `overrides` replace fields of the sample submission."""
         before = len(self.intake.bus.topics[CASES])
-        doc = samples.submission(MARKER)
+        doc = samples.submission(MARKER, **overrides)
         self.workbench.run(
             self.intake.feed(
                 "intake.submissions.v1", [(doc["submission_id"].encode(), samples.to_bytes(doc))]

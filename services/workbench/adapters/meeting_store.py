@@ -75,6 +75,20 @@ async def record_cancelled(conn: AsyncConnection, meeting_id: str) -> None:
     await conn.execute(t.update().where(t.c.meeting_id == meeting_id).values(status="cancelled"))
 
 
+async def next_of(conn: AsyncConnection, case_ids: list[str], now: datetime) -> dict[str, datetime]:
+    """Per case, the start of its next meeting still scheduled that has not ended by `now`."""
+    t = meetings
+    rows = await conn.execute(
+        select(t.c.case_id, t.c.start, t.c.end).where(t.c.case_id.in_(case_ids), t.c.status == "scheduled")
+    )
+    found: dict[str, datetime] = {}
+    for case_id, start, end in rows:
+        start = _aware(start)
+        if _aware(end) >= now and (case_id not in found or start < found[case_id]):
+            found[case_id] = start
+    return found
+
+
 async def of_case(conn: AsyncConnection, case_id: str) -> list[MeetingRow]:
     """The case's meetings still scheduled, soonest first."""
     t = meetings

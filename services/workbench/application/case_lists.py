@@ -6,18 +6,25 @@ to the protected statistics, which reporting serves.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.workbench.adapters import given_up
+from services.workbench.adapters import given_up, meeting_store
 from services.workbench.adapters.case_summaries import ASSIGNEES, lines_of
 from services.workbench.domain.case_list import CaseLine, newest_first
 
 
-async def my_cases(engine: AsyncEngine, advisor_id: str) -> list[CaseLine]:
+async def my_cases(engine: AsyncEngine, advisor_id: str, now: datetime | None = None) -> list[CaseLine]:
+    """The advisor's cases; given `now`, each open one with the start of its next meeting."""
     async with engine.connect() as conn:
         mine = await ASSIGNEES.cases_of(conn, advisor_id)
         gone = await given_up.cases_given_up_by(conn, advisor_id)
         lines = await lines_of(conn, [case_id for case_id in mine if case_id not in gone])
+        open_ids = [line.case_id for line in lines if line.status == "open"]
+        upcoming = await meeting_store.next_of(conn, open_ids, now) if now is not None and open_ids else {}
+    lines = [replace(line, next_meeting=upcoming.get(line.case_id)) for line in lines]
     return newest_first([line for line in lines if line.status != "erased"])
 
 

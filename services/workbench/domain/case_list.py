@@ -18,6 +18,7 @@ class CaseLine:
     categories: tuple[str, ...]
     channel: str | None
     status: str  # open | closed | erased
+    next_meeting: datetime | None = None  # start of the next meeting still scheduled, if any
 
 
 def newest_first(lines: list[CaseLine]) -> list[CaseLine]:

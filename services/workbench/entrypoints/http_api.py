@@ -19,11 +19,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from services.workbench.adapters.command_signer import CommandSigner
 from services.workbench.adapters.intake_case_files import CaseFileRefused, IntakeCaseFiles
 from services.workbench.adapters.oidc import OidcProvider, SignInFailed
 from services.workbench.adapters.rendering import pages
+from services.workbench.adapters.rendering.texts import TEXT
 from services.workbench.adapters.reporting_views import ReportingViews, ViewUnavailable
-from services.workbench.application import advisor_commands, case_lists, preferences
+from services.workbench.application import advisor_commands, case_actions, case_lists, preferences
+from services.workbench.application.case_actions import FormRefused
 from services.workbench.application.case_files import NOT_YOURS, open_case
 from services.workbench.application.sign_in import SignIn
 from services.workbench.application.statistics import ProtectedFigures
@@ -34,6 +37,8 @@ from shared.runtime import ServiceContext
 
 CALLBACK_PATH = "/auth/callback"
 CaseCommand = Callable[[Session, str, bytes], Awaitable[None]]
+Form = dict[str, list[str]]
+CaseAction = Callable[[str, str, Form, datetime], Awaitable[None]]
 HOME = {Role.ADVISOR: "/zaken", Role.COORDINATOR: "/wachtrij", Role.MANAGEMENT: "/statistieken"}
 
 
@@ -189,7 +194,7 @@ class WorkbenchPages:
         session, lang = await self._session(request), lang_of(request)
         if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
             return self._refused(session, lang)
-        lines = await case_lists.my_cases(self._context().engine, session.advisor_id)
+        lines = await case_lists.my_cases(self._context().engine, session.advisor_id, self._now())
         refused = await case_lists.refused_conflicts(self._context().engine, session.advisor_id)
         done = request.query_params.get("klaar")
         return self.out.page(pages.case_list_page(lang, session, "/zaken", lines, done, refused))
@@ -207,7 +212,8 @@ class WorkbenchPages:
             status = 404 if refused.reason == NOT_YOURS else 503
             return self.out.page(pages.case_page(lang, session, None, refused.reason), status=status)
         done = request.query_params.get("klaar")
-        return self.out.page(pages.case_page(lang, session, file, None, done))
+        activity = await case_actions.activity_of(self._context().engine, case_id)
+        return self.out.page(pages.case_page(lang, session, file, None, done, activity))
 
     async def accept(self, request: Request) -> Response:
         return await self._case_command(
@@ -244,6 +250,73 @@ class WorkbenchPages:
 
         return await self._case_command(request, declare, "conflict", to_list=True, refused_status=400)
 
+    def _case_action(self, action: CaseAction, done: str) -> Callable[[Request], Awaitable[Response]]:
+        """A case-page form whose fields `action` parses; FormRefused answers 400 with its reason."""
+
+        async def handle(request: Request) -> Response:
+            async def act(session: Session, case_id: str, body: bytes) -> None:
+                form = parse_qs(body.decode("utf-8", errors="replace"))
+                await action(session.advisor_id or "", case_id, form, self._now())
+
+            return await self._case_command(request, act, done)
+
+        return handle
+
+    def _signer(self) -> CommandSigner | None:
+        return self._files.signer
+
+    async def log_time(self, advisor_id: str, case_id: str, form: Form, now: datetime) -> None:
+        await case_actions.log_time(self._context(), self._signer(), advisor_id, case_id, first(form), now)
+
+    async def request_meeting(self, advisor_id: str, case_id: str, form: Form, now: datetime) -> None:
+        await case_actions.request_meeting(
+            self._context(), self._signer(), advisor_id, case_id, first(form), now
+        )
+
+    async def move_meeting(self, advisor_id: str, case_id: str, form: Form, now: datetime) -> None:
+        await case_actions.cancel_meeting(
+            self._context(), self._signer(), advisor_id, case_id, first(form), now, reschedule=True
+        )
+
+    async def cancel_meeting(self, advisor_id: str, case_id: str, form: Form, now: datetime) -> None:
+        await case_actions.cancel_meeting(
+            self._context(), self._signer(), advisor_id, case_id, first(form), now, reschedule=False
+        )
+
+    async def book_quiet_room(self, advisor_id: str, case_id: str, form: Form, now: datetime) -> None:
+        await case_actions.book_quiet_room(
+            self._context(), self._signer(), advisor_id, case_id, first(form), now
+        )
+
+    async def record_outcome(self, advisor_id: str, case_id: str, form: Form, now: datetime) -> None:
+        await case_actions.record_outcome(
+            self._context(), self._signer(), advisor_id, case_id, form.get("outcome", []), now
+        )
+
+    async def close_case(self, advisor_id: str, case_id: str, form: Form, now: datetime) -> None:
+        await case_actions.close_case(
+            self._context(), self._signer(), advisor_id, case_id, form.get("outcomes", []), now
+        )
+
+    async def meeting_invitation(self, request: Request) -> Response:
+        """The meeting's .ics, for the case's current assignee only; anything else as unknown."""
+        session, lang = await self._session(request), lang_of(request)
+        if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
+            return self._refused(session, lang)
+        case_id, meeting_id = request.path_params["case_id"], request.path_params["meeting_id"]
+        title = TEXT[lang]["case_ics_title"]
+        try:
+            ics = await case_actions.invitation(
+                self._context().engine, session.advisor_id, case_id, meeting_id, title, self._now()
+            )
+        except CaseFileRefused as refused:
+            return self.out.page(pages.case_page(lang, session, None, refused.reason), status=404)
+        headers = {
+            **self.out.headers(),
+            "Content-Disposition": 'attachment; filename="afspraak.ics"',
+        }
+        return Response(ics, media_type="text/calendar", headers=headers)
+
     async def _case_command(
         self,
         request: Request,
@@ -265,6 +338,10 @@ class WorkbenchPages:
         except CaseFileRefused as refused:
             status = 404 if refused.reason == NOT_YOURS else refused_status
             return self.out.page(pages.case_page(lang, session, None, refused.reason), status=status)
+        except FormRefused as refused:
+            self._metrics.refusals.labels(refused.reason).inc()
+            html = pages.case_page(lang, session, None, refused.reason, back_to=case_id)
+            return self.out.page(html, status=400)
         if to_list:
             return self.out.redirect(f"/zaken?lang={lang}&klaar={done}")
         return self.out.redirect(f"/zaken/{case_id}?lang={lang}&klaar={done}")
@@ -315,6 +392,36 @@ class WorkbenchPages:
             Route("/zaken/{case_id}/aannemen", self.accept, methods=["POST"]),
             Route("/zaken/{case_id}/bericht", self.reply, methods=["POST"]),
             Route("/zaken/{case_id}/belangenconflict", self.declare_conflict, methods=["POST"]),
+            Route("/zaken/{case_id}/tijd", self._case_action(self.log_time, "time_logged"), methods=["POST"]),
+            Route(
+                "/zaken/{case_id}/afspraak",
+                self._case_action(self.request_meeting, "meeting_requested"),
+                methods=["POST"],
+            ),
+            Route(
+                "/zaken/{case_id}/afspraak/verzetten",
+                self._case_action(self.move_meeting, "meeting_moving"),
+                methods=["POST"],
+            ),
+            Route(
+                "/zaken/{case_id}/afspraak/annuleren",
+                self._case_action(self.cancel_meeting, "meeting_cancelling"),
+                methods=["POST"],
+            ),
+            Route(
+                "/zaken/{case_id}/stilteruimte",
+                self._case_action(self.book_quiet_room, "quiet_room_requested"),
+                methods=["POST"],
+            ),
+            Route(
+                "/zaken/{case_id}/uitkomst",
+                self._case_action(self.record_outcome, "outcome_recorded"),
+                methods=["POST"],
+            ),
+            Route(
+                "/zaken/{case_id}/sluiten", self._case_action(self.close_case, "closing"), methods=["POST"]
+            ),
+            Route("/zaken/{case_id}/afspraken/{meeting_id}.ics", self.meeting_invitation, methods=["GET"]),
             Route("/meldingen", self.preferences, methods=["GET"]),
             Route("/meldingen", self.choose_preferences, methods=["POST"]),
             Route("/wachtrij", self.queue, methods=["GET"]),
@@ -336,6 +443,11 @@ class WorkbenchPages:
 def form_field(body: bytes, name: str) -> str:
     """One field of an application/x-www-form-urlencoded body ("" when absent)."""
     return parse_qs(body.decode("utf-8", errors="replace")).get(name, [""])[0]
+
+
+def first(form: Form) -> dict[str, str]:
+    """Each field's first value."""
+    return {name: values[0] for name, values in form.items() if values}
 
 
 def csrf_matches(session: Session, body: bytes) -> bool:

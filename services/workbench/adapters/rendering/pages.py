@@ -14,10 +14,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.workbench.adapters.rendering.texts import CHANNEL_LABELS, CONFLICT_REASON_LABELS, LANGS, TEXT
+from services.workbench.application.case_actions import CaseActivity
+from services.workbench.domain.case_actions import suggested_referrals
 from services.workbench.domain.case_list import CaseLine
 from services.workbench.domain.sessions import Role, Session
-from shared.codes import CATEGORY_LABELS, Category
+from shared.codes import CATEGORY_LABELS, Category, MeetingMode, Outcome, TimeActivity
 from shared.html_templates import inline_stylesheet, template_environment
+from shared.locations import configured_catalogue
 
 TEMPLATES = Path(__file__).parent / "templates"
 ZONE = ZoneInfo("Europe/Amsterdam")
@@ -38,6 +41,8 @@ class LineView:
     categories: str
     channel: str
     status: str
+    next_meeting: str | None = None
+    next_meeting_iso: str | None = None
 
 
 def _nav(session: Session | None, lang: str, path: str) -> list[NavItem]:
@@ -75,6 +80,7 @@ def line_views(lines: list[CaseLine], lang: str) -> list[LineView]:
     views = []
     for line in lines:
         local = line.opened_at.astimezone(ZONE) if line.opened_at is not None else None
+        meets = line.next_meeting.astimezone(ZONE) if line.next_meeting is not None else None
         categories = ", ".join(
             CATEGORY_LABELS[Category(c)][index] for c in line.categories if c in Category._value2member_map_
         )
@@ -87,6 +93,8 @@ def line_views(lines: list[CaseLine], lang: str) -> list[LineView]:
                 categories=categories,
                 channel=channel,
                 status=line.status,
+                next_meeting=meets.strftime("%d-%m-%Y %H:%M") if meets else None,
+                next_meeting_iso=meets.isoformat() if meets else None,
             )
         )
     return views
@@ -156,8 +164,67 @@ def statistics_page(lang: str, session: Session, view: dict[str, Any] | None, re
     )
 
 
+@dataclass(frozen=True, slots=True)
+class MeetingView:
+    meeting_id: str
+    start: str
+    start_iso: str
+    end: str
+    mode: str
+    ics_href: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceView:
+    code: str
+    label: str
+    suggested: bool
+
+
+def case_action_views(lang: str, file: dict[str, Any], activity: CaseActivity | None) -> dict[str, Any]:
+    """What the case page's action sections show: minutes per activity, the next meeting, and the
+    outcomes with the referral(s) the case's categories suggest marked (and so preselected)."""
+    t = TEXT[lang]
+    case_id = file["case_id"]
+    minutes = activity.minutes if activity is not None else {}
+    logged = [(t["case_activity"][a.value], minutes[a.value]) for a in TimeActivity if a.value in minutes]
+    meeting = None
+    if activity is not None and activity.meeting is not None:
+        m = activity.meeting
+        start, end = m.start.astimezone(ZONE), m.end.astimezone(ZONE)
+        meeting = MeetingView(
+            m.meeting_id,
+            start.strftime("%d-%m-%Y %H:%M"),
+            start.isoformat(),
+            end.strftime("%H:%M"),
+            t["case_mode"].get(m.mode, m.mode),
+            f"/zaken/{case_id}/afspraken/{m.meeting_id}.ics?lang={lang}",
+        )
+    suggested = suggested_referrals((file.get("coded") or {}).get("categories", ()))
+    outcomes = [ChoiceView(o.value, t["case_outcome"][o.value], o in suggested) for o in Outcome]
+    locations = [
+        (code, names[0] if names else code) for code, names in configured_catalogue().entries.items()
+    ]
+    return {
+        "logged": logged,
+        "logged_total": sum(minutes.values()),
+        "meeting": meeting,
+        "outcomes": outcomes,
+        "first_suggested": suggested[0].value if suggested else None,
+        "activities": [(a.value, t["case_activity"][a.value]) for a in TimeActivity],
+        "modes": [(m.value, t["case_mode"][m.value]) for m in MeetingMode],
+        "locations": locations,
+    }
+
+
 def case_page(
-    lang: str, session: Session, file: dict[str, Any] | None, reason: str | None, done: str | None = None
+    lang: str,
+    session: Session,
+    file: dict[str, Any] | None,
+    reason: str | None,
+    done: str | None = None,
+    activity: CaseActivity | None = None,
+    back_to: str | None = None,
 ) -> str:
     t = TEXT[lang]
     facts = None
@@ -168,7 +235,12 @@ def case_page(
             file["case_id"], opened, tuple(coded.get("categories", ())), coded.get("channel"), "open"
         )
         facts = line_views([line], lang)[0]
-    why = t["case_why"].get(reason or "", t["conflict_why"].get(reason or "", t["case_why_other"]))
+    why = (
+        t["case_why"].get(reason or "")
+        or t["conflict_why"].get(reason or "")
+        or t["case_action_why"].get(reason or "", t["case_why_other"])
+    )
+    actions = case_action_views(lang, file, activity) if file is not None else {}
     personal = (file or {}).get("personal") or {}
     return render(
         "case.html.j2",
@@ -182,7 +254,9 @@ def case_page(
         why=why,
         reason=reason,
         local=local_time,
-        done=t["case_done"].get(done or ""),
+        done=t["case_done"].get(done or "") or t["case_action_done"].get(done or ""),
+        actions=actions,
+        back_to=back_to,
         accepted=bool(((file or {}).get("assignment") or {}).get("accepted_at")),
         conflict_reasons=[
             (code, labels[LANGS.index(lang)]) for code, labels in CONFLICT_REASON_LABELS.items()
