@@ -4,10 +4,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.workbench.adapters.intake_case_files import CaseFileRefused
 from services.workbench.adapters.rendering import pages
 from services.workbench.adapters.rendering.texts import CONFLICT_REASON_LABELS, LANGS, TEXT
 from services.workbench.application.conflicts import NOT_CONFIRMED, UNKNOWN_REASON, conflict_command
+from services.workbench.domain.forms import FormRefused
 from services.workbench.domain.sessions import Role, Session
 from shared.codes import ConflictReason
 from tests.support.html_page import Page
@@ -28,14 +28,14 @@ def test_a_confirmed_coded_reason_builds_the_unsigned_command(reason: ConflictRe
 
 @pytest.mark.parametrize("raw", [None, "", "I know her from school", "KNOWS_PERSON"])
 def test_anything_but_a_code_is_refused_with_a_reason_code(raw: str | None) -> None:
-    with pytest.raises(CaseFileRefused) as refused:
+    with pytest.raises(FormRefused) as refused:
         conflict_command("adv-1", "case-1", raw, True, NOW)
     assert refused.value.reason == UNKNOWN_REASON
     assert raw is None or raw not in str(refused.value) or raw == ""
 
 
 def test_an_unconfirmed_declaration_is_refused() -> None:
-    with pytest.raises(CaseFileRefused) as refused:
+    with pytest.raises(FormRefused) as refused:
         conflict_command("adv-1", "case-1", ConflictReason.OTHER.value, False, NOW)
     assert refused.value.reason == NOT_CONFIRMED
 

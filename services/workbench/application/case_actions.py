@@ -11,17 +11,15 @@ refused with a reason code (FormRefused) and nothing is sent.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.workbench.adapters import meeting_store, time_store
+from services.workbench.adapters import meeting_store
 from services.workbench.adapters.case_summaries import ASSIGNEES
 from services.workbench.adapters.command_signer import CommandSigner
 from services.workbench.adapters.intake_case_files import CaseFileRefused
-from services.workbench.adapters.meeting_store import MeetingRow
 from services.workbench.application.advisor_commands import _holds, send_signed
 from services.workbench.application.case_files import NOT_YOURS
 from services.workbench.domain.case_actions import (
@@ -32,6 +30,7 @@ from services.workbench.domain.case_actions import (
     parse_quiet_room_form,
     parse_time_form,
 )
+from services.workbench.domain.forms import FormRefused
 from shared.codes import Outcome
 from shared.contracts.advisor_actions import (
     BookQuietRoom,
@@ -47,31 +46,8 @@ from shared.runtime import ServiceContext
 ZONE = ZoneInfo("Europe/Amsterdam")
 
 
-class FormRefused(Exception):
-    """A case form that does not parse; `reason` names what to fix. Nothing was sent."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass(frozen=True, slots=True)
-class CaseActivity:
-    """What the case page shows beside the file: minutes per activity code, the next meeting."""
-
-    minutes: dict[str, int]
-    meeting: MeetingRow | None
-
-
 def location_codes() -> tuple[str, ...]:
     return tuple(configured_catalogue().entries)
-
-
-async def activity_of(engine: AsyncEngine, case_id: str) -> CaseActivity:
-    async with engine.connect() as conn:
-        minutes = await time_store.minutes_per_activity(conn, case_id)
-        meetings = await meeting_store.of_case(conn, case_id)
-    return CaseActivity(minutes, meetings[0] if meetings else None)
 
 
 async def log_time(

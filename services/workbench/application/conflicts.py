@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.workbench.adapters.intake_case_files import CaseFileRefused
+from services.workbench.domain.forms import FormRefused
 from shared.codes import ConflictReason
 from shared.contracts.advisor_actions import DeclareConflict
 
@@ -15,11 +15,11 @@ NOT_CONFIRMED = "conflict_not_confirmed"
 
 
 def parse_reason(raw: str | None) -> ConflictReason:
-    """The form's reason as a code; CaseFileRefused(UNKNOWN_REASON) for anything that is not one."""
+    """The form's reason as a code; FormRefused(UNKNOWN_REASON) for anything that is not one."""
     try:
         return ConflictReason((raw or "").strip())
     except ValueError:
-        raise CaseFileRefused(UNKNOWN_REASON) from None
+        raise FormRefused(UNKNOWN_REASON) from None
 
 
 def conflict_command(
@@ -28,5 +28,5 @@ def conflict_command(
     """The unsigned DeclareConflict for the signed-in advisor, once they confirmed it."""
     reason = parse_reason(raw_reason)
     if not confirmed:
-        raise CaseFileRefused(NOT_CONFIRMED)
+        raise FormRefused(NOT_CONFIRMED)
     return DeclareConflict(advisor_id=advisor_id, auth="", issued_at=now, case_id=case_id, reason=reason)

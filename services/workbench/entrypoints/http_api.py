@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from services.workbench.adapters.case_activity import activity_of
 from services.workbench.adapters.command_signer import CommandSigner
 from services.workbench.adapters.intake_case_files import CaseFileRefused, IntakeCaseFiles
 from services.workbench.adapters.oidc import OidcProvider, SignInFailed
@@ -26,10 +27,10 @@ from services.workbench.adapters.rendering import pages
 from services.workbench.adapters.rendering.texts import TEXT
 from services.workbench.adapters.reporting_views import ReportingViews, ViewUnavailable
 from services.workbench.application import advisor_commands, case_actions, case_lists, preferences
-from services.workbench.application.case_actions import FormRefused
 from services.workbench.application.case_files import NOT_YOURS, open_case
 from services.workbench.application.sign_in import SignIn
 from services.workbench.application.statistics import ProtectedFigures
+from services.workbench.domain.forms import FormRefused
 from services.workbench.domain.sessions import Role, Session
 from services.workbench.metrics import WorkbenchMetrics
 from services.workbench.settings import WorkbenchSettings
@@ -212,7 +213,7 @@ class WorkbenchPages:
             status = 404 if refused.reason == NOT_YOURS else 503
             return self.out.page(pages.case_page(lang, session, None, refused.reason), status=status)
         done = request.query_params.get("klaar")
-        activity = await case_actions.activity_of(self._context().engine, case_id)
+        activity = await activity_of(self._context().engine, case_id)
         return self.out.page(pages.case_page(lang, session, file, None, done, activity))
 
     async def accept(self, request: Request) -> Response:
@@ -248,7 +249,7 @@ class WorkbenchPages:
             advisor_id = session.advisor_id or ""
             await advisor_commands.declare_conflict(ctx, signer, advisor_id, case_id, reason, confirmed, now)
 
-        return await self._case_command(request, declare, "conflict", to_list=True, refused_status=400)
+        return await self._case_command(request, declare, "conflict", True)
 
     def _case_action(self, action: CaseAction, done: str) -> Callable[[Request], Awaitable[Response]]:
         """A case-page form whose fields `action` parses; FormRefused answers 400 with its reason."""
@@ -304,47 +305,35 @@ class WorkbenchPages:
         if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
             return self._refused(session, lang)
         case_id, meeting_id = request.path_params["case_id"], request.path_params["meeting_id"]
-        title = TEXT[lang]["case_ics_title"]
         try:
-            ics = await case_actions.invitation(
-                self._context().engine, session.advisor_id, case_id, meeting_id, title, self._now()
-            )
+            engine, now = self._context().engine, self._now()
+            title = TEXT[lang]["case_ics_title"]
+            ics = await case_actions.invitation(engine, session.advisor_id, case_id, meeting_id, title, now)
         except CaseFileRefused as refused:
             return self.out.page(pages.case_page(lang, session, None, refused.reason), status=404)
-        headers = {
-            **self.out.headers(),
-            "Content-Disposition": 'attachment; filename="afspraak.ics"',
-        }
+        headers = {**self.out.headers(), "Content-Disposition": 'attachment; filename="afspraak.ics"'}
         return Response(ics, media_type="text/calendar", headers=headers)
 
     async def _case_command(
-        self,
-        request: Request,
-        act: CaseCommand,
-        done: str,
-        *,
-        to_list: bool = False,
-        refused_status: int = 409,
+        self, request: Request, act: CaseCommand, done: str, to_list: bool = False
     ) -> Response:
-        """A form on the case page: session, role and CSRF first, then the command, then back."""
-        session, lang, body = await self._session(request), lang_of(request), await request.body()
-        if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
-            return self._refused(session, lang)
-        if not csrf_matches(session, body):
-            return self._csrf_refused(session, lang)
+        """A case-page form: session, role and CSRF first, then the command, then back to the case
+        (`to_list`: to the advisor's list)."""
+        form = await self._advisor_form(request)
+        if isinstance(form, Response):
+            return form
+        session, lang, body = form
         case_id = request.path_params["case_id"]
         try:
             await act(session, case_id, body)
         except CaseFileRefused as refused:
-            status = 404 if refused.reason == NOT_YOURS else refused_status
+            status = 404 if refused.reason == NOT_YOURS else 409
             return self.out.page(pages.case_page(lang, session, None, refused.reason), status=status)
         except FormRefused as refused:
             self._metrics.refusals.labels(refused.reason).inc()
             html = pages.case_page(lang, session, None, refused.reason, back_to=case_id)
             return self.out.page(html, status=400)
-        if to_list:
-            return self.out.redirect(f"/zaken?lang={lang}&klaar={done}")
-        return self.out.redirect(f"/zaken/{case_id}?lang={lang}&klaar={done}")
+        return self.out.redirect(f"{'/zaken' if to_list else f'/zaken/{case_id}'}?lang={lang}&klaar={done}")
 
     async def preferences(self, request: Request) -> Response:
         session, lang = await self._session(request), lang_of(request)
@@ -381,52 +370,53 @@ class WorkbenchPages:
             return self.out.page(pages.statistics_page(lang, session, None, missing.reason), status=503)
         return self.out.page(pages.statistics_page(lang, session, view, None))
 
+    def _case_forms(self) -> list[tuple[str, CaseAction, str]]:
+        """The case page's forms: path under /zaken/{id}/, what it does, the status code after."""
+        return [
+            ("tijd", self.log_time, "time_logged"),
+            ("afspraak", self.request_meeting, "meeting_requested"),
+            ("afspraak/verzetten", self.move_meeting, "meeting_moving"),
+            ("afspraak/annuleren", self.cancel_meeting, "meeting_cancelling"),
+            ("stilteruimte", self.book_quiet_room, "quiet_room_requested"),
+            ("uitkomst", self.record_outcome, "outcome_recorded"),
+            ("sluiten", self.close_case, "closing"),
+        ]
+
     def routes(self) -> list[BaseRoute]:
         return [
             Route("/", self.start, methods=["GET"]),
             Route("/inloggen", self.sign_in, methods=["GET"]),
             Route(CALLBACK_PATH, self.callback, methods=["GET"]),
             Route("/uitloggen", self.sign_out, methods=["POST"]),
-            Route("/zaken", self.my_cases, methods=["GET"]),
-            Route("/zaken/{case_id}", self.case, methods=["GET"]),
-            Route("/zaken/{case_id}/aannemen", self.accept, methods=["POST"]),
-            Route("/zaken/{case_id}/bericht", self.reply, methods=["POST"]),
-            Route("/zaken/{case_id}/belangenconflict", self.declare_conflict, methods=["POST"]),
-            Route("/zaken/{case_id}/tijd", self._case_action(self.log_time, "time_logged"), methods=["POST"]),
-            Route(
-                "/zaken/{case_id}/afspraak",
-                self._case_action(self.request_meeting, "meeting_requested"),
-                methods=["POST"],
-            ),
-            Route(
-                "/zaken/{case_id}/afspraak/verzetten",
-                self._case_action(self.move_meeting, "meeting_moving"),
-                methods=["POST"],
-            ),
-            Route(
-                "/zaken/{case_id}/afspraak/annuleren",
-                self._case_action(self.cancel_meeting, "meeting_cancelling"),
-                methods=["POST"],
-            ),
-            Route(
-                "/zaken/{case_id}/stilteruimte",
-                self._case_action(self.book_quiet_room, "quiet_room_requested"),
-                methods=["POST"],
-            ),
-            Route(
-                "/zaken/{case_id}/uitkomst",
-                self._case_action(self.record_outcome, "outcome_recorded"),
-                methods=["POST"],
-            ),
-            Route(
-                "/zaken/{case_id}/sluiten", self._case_action(self.close_case, "closing"), methods=["POST"]
-            ),
-            Route("/zaken/{case_id}/afspraken/{meeting_id}.ics", self.meeting_invitation, methods=["GET"]),
+            *self._case_routes(),
             Route("/meldingen", self.preferences, methods=["GET"]),
             Route("/meldingen", self.choose_preferences, methods=["POST"]),
             Route("/wachtrij", self.queue, methods=["GET"]),
             Route("/statistieken", self.statistics, methods=["GET"]),
         ]
+
+    def _case_routes(self) -> list[BaseRoute]:
+        return [
+            Route("/zaken", self.my_cases, methods=["GET"]),
+            Route("/zaken/{case_id}", self.case, methods=["GET"]),
+            Route("/zaken/{case_id}/aannemen", self.accept, methods=["POST"]),
+            Route("/zaken/{case_id}/bericht", self.reply, methods=["POST"]),
+            Route("/zaken/{case_id}/belangenconflict", self.declare_conflict, methods=["POST"]),
+            *(
+                Route(f"/zaken/{{case_id}}/{path}", self._case_action(action, done), methods=["POST"])
+                for path, action, done in self._case_forms()
+            ),
+            Route("/zaken/{case_id}/afspraken/{meeting_id}.ics", self.meeting_invitation, methods=["GET"]),
+        ]
+
+    async def _advisor_form(self, request: Request) -> tuple[Session, str, bytes] | Response:
+        """An advisor's signed-in form with the session's CSRF token, or the refusal to answer."""
+        session, lang, body = await self._session(request), lang_of(request), await request.body()
+        if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
+            return self._refused(session, lang)
+        if not csrf_matches(session, body):
+            return self._csrf_refused(session, lang)
+        return session, lang, body
 
     def _csrf_refused(self, session: Session, lang: str) -> Response:
         self._metrics.refusals.labels("csrf_mismatch").inc()

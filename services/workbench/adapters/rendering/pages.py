@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.workbench.adapters.case_activity import CaseActivity
 from services.workbench.adapters.rendering.texts import CHANNEL_LABELS, CONFLICT_REASON_LABELS, LANGS, TEXT
-from services.workbench.application.case_actions import CaseActivity
 from services.workbench.domain.case_actions import suggested_referrals
 from services.workbench.domain.case_list import CaseLine
 from services.workbench.domain.sessions import Role, Session
