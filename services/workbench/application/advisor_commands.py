@@ -23,6 +23,7 @@ from services.workbench.adapters.intake_case_files import CaseFileRefused, Intak
 from services.workbench.application.case_files import NOT_YOURS
 from services.workbench.application.conflicts import conflict_command, parse_reason
 from shared.auth import authorize_command
+from shared.codes import InvolvedRole
 from shared.contracts.advisor_actions import AcceptCase, AdvisorCommand
 from shared.emitter import Emitter
 from shared.outbox import Outgoing
@@ -98,6 +99,33 @@ async def send_signed(
         return Decision(None, outgoing)
 
     await UnitOfWork.of(ctx).run(decide)
+
+
+MAX_PERSON_DESCRIPTION = 1000  # intake's PersonInvolved.description
+UNKNOWN_PERSON_ROLE = "unknown_person_role"
+PERSON_DESCRIPTION_TOO_LONG = "person_description_too_long"
+
+
+async def add_person(
+    ctx: ServiceContext,
+    files: IntakeCaseFiles,
+    advisor_id: str,
+    case_id: str,
+    raw_role: str | None,
+    description: str | None,
+    now: datetime,
+) -> None:
+    """Add a person involved (a role code and an optional description) to the case's facts through
+    intake, which holds the case key; CaseFileRefused with a reason code otherwise."""
+    try:
+        role = InvolvedRole((raw_role or "").strip())
+    except ValueError:
+        raise CaseFileRefused(UNKNOWN_PERSON_ROLE) from None
+    text = (description or "").strip()
+    if len(text) > MAX_PERSON_DESCRIPTION:
+        raise CaseFileRefused(PERSON_DESCRIPTION_TOO_LONG)
+    await _holds(ctx, advisor_id, case_id)
+    await files.add_person(advisor_id, case_id, role.value, text or None, now)
 
 
 async def reply(

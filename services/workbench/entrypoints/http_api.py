@@ -232,6 +232,21 @@ class WorkbenchPages:
             "sent",
         )
 
+    async def add_person(self, request: Request) -> Response:
+        return await self._case_command(
+            request,
+            lambda session, case_id, body: advisor_commands.add_person(
+                self._context(),
+                self._files,
+                session.advisor_id or "",
+                case_id,
+                form_field(body, "role"),
+                form_field(body, "description"),
+                self._now(),
+            ),
+            "person_added",
+        )
+
     async def declare_conflict(self, request: Request) -> Response:
         """Give up a case for a conflict of interest: gone from this advisor at once, then back to
         their list with a status message (routing reassigns it)."""
@@ -317,6 +332,7 @@ class WorkbenchPages:
             Route("/zaken/{case_id}/aannemen", self.accept, methods=["POST"]),
             Route("/zaken/{case_id}/bericht", self.reply, methods=["POST"]),
             Route("/zaken/{case_id}/belangenconflict", self.declare_conflict, methods=["POST"]),
+            Route("/zaken/{case_id}/betrokkene", self.add_person, methods=["POST"]),
             Route("/meldingen", self.preferences, methods=["GET"]),
             Route("/meldingen", self.choose_preferences, methods=["POST"]),
             Route("/wachtrij", self.queue, methods=["GET"]),

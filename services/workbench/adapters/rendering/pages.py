@@ -168,7 +168,8 @@ def case_page(
             file["case_id"], opened, tuple(coded.get("categories", ())), coded.get("channel"), "open"
         )
         facts = line_views([line], lang)[0]
-    why = t["case_why"].get(reason or "", t["conflict_why"].get(reason or "", t["case_why_other"]))
+    other = t["conflict_why"].get(reason or "", t["person_why"].get(reason or "", t["case_why_other"]))
+    why = t["case_why"].get(reason or "", other)
     personal = (file or {}).get("personal") or {}
     return render(
         "case.html.j2",
@@ -182,8 +183,9 @@ def case_page(
         why=why,
         reason=reason,
         local=local_time,
-        done=t["case_done"].get(done or ""),
+        done=t["case_done"].get(done or "", t["person_done"].get(done or "")),
         accepted=bool(((file or {}).get("assignment") or {}).get("accepted_at")),
+        person_roles=list(t["case_role"].items()),
         conflict_reasons=[
             (code, labels[LANGS.index(lang)]) for code, labels in CONFLICT_REASON_LABELS.items()
         ],

@@ -177,6 +177,22 @@ TEXT: dict[str, dict[str, Any]] = {
             "not_assignee": "volgens de toewijzing behandelt u deze melding niet (meer).",
         },
         "conflict_refused_other": "de toewijzing kon het niet uitvoeren. Probeer het opnieuw of neem contact op met de coördinator.",
+        # Persons involved added by the advisor (wb-conflict)
+        "person_title": "Betrokkene toevoegen",
+        "person_intro": (
+            "Hoort u van iemand anders die bij de melding betrokken is? Voeg die persoon toe. De toewijzing "
+            "kijkt dan opnieuw of u de melding onafhankelijk kunt behandelen."
+        ),
+        "person_role_label": "Rol ten opzichte van de melder",
+        "person_description_label": "Omschrijving (niet verplicht)",
+        "person_description_hint": "Ten hoogste 1.000 tekens. Alleen wie de melding behandelt kan dit lezen.",
+        "person_send": "Betrokkene toevoegen",
+        "person_done": {"person_added": "De betrokkene is toegevoegd."},
+        "person_why": {
+            "unknown_person_role": "Kies een van de rollen in de lijst.",
+            "person_description_too_long": "De omschrijving is te lang (ten hoogste 1.000 tekens).",
+            "invalid_body": "De gegevens van de betrokkene zijn niet geldig. Controleer ze en probeer het opnieuw.",
+        },
     },
     "en": {
         "app": "Confidential advisors' workbench",
@@ -333,6 +349,22 @@ TEXT: dict[str, dict[str, Any]] = {
             "not_assignee": "routing says you do not (or no longer) handle this case.",
         },
         "conflict_refused_other": "routing could not carry it out. Try again or contact the coordinator.",
+        # Persons involved added by the advisor (wb-conflict)
+        "person_title": "Add a person involved",
+        "person_intro": (
+            "Have you learnt of someone else involved in the case? Add them. Routing then checks again "
+            "whether you can handle the case independently."
+        ),
+        "person_role_label": "Role towards the client",
+        "person_description_label": "Description (optional)",
+        "person_description_hint": "At most 1,000 characters. Only whoever handles the case can read it.",
+        "person_send": "Add the person",
+        "person_done": {"person_added": "The person has been added."},
+        "person_why": {
+            "unknown_person_role": "Choose one of the roles in the list.",
+            "person_description_too_long": "The description is too long (at most 1,000 characters).",
+            "invalid_body": "The person's details are not valid. Check them and try again.",
+        },
     },
 }
 
