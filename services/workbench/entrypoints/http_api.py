@@ -19,11 +19,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from services.workbench.adapters import intake_submissions
 from services.workbench.adapters.intake_case_files import CaseFileRefused, IntakeCaseFiles
 from services.workbench.adapters.oidc import OidcProvider, SignInFailed
 from services.workbench.adapters.rendering import pages
 from services.workbench.adapters.reporting_views import ReportingViews, ViewUnavailable
-from services.workbench.application import advisor_commands, case_lists, preferences
+from services.workbench.application import advisor_commands, case_lists, contacts, preferences
 from services.workbench.application.case_files import NOT_YOURS, open_case
 from services.workbench.application.sign_in import SignIn
 from services.workbench.application.statistics import ProtectedFigures
@@ -247,32 +248,51 @@ class WorkbenchPages:
             "person_added",
         )
 
-    async def declare_conflict(self, request: Request) -> Response:
-        """Give up a case for a conflict of interest: gone from this advisor at once, then back to
-        their list with a status message (routing reassigns it)."""
+    async def contact(self, request: Request) -> Response:
+        session, lang = await self._session(request), lang_of(request)
+        if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
+            return self._refused(session, lang)
+        done = request.query_params.get("klaar")
+        return self.out.page(pages.contact_page(lang, session, contacts.new_form_id(), None, done))
+
+    async def register_contact(self, request: Request) -> Response:
+        """A phone call or walk-in as a submission to intake, preferring the signed-in advisor."""
         session, lang, body = await self._session(request), lang_of(request), await request.body()
         if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
             return self._refused(session, lang)
         if not csrf_matches(session, body):
             return self._csrf_refused(session, lang)
-        case_id = request.path_params["case_id"]
         try:
-            await advisor_commands.declare_conflict(
+            key, doc = contacts.contact_submission(contact_form(body), session.advisor_id, self._now())
+            await intake_submissions.submit(self._files, doc, key)
+        except intake_submissions.ContactRefused as refused:
+            page = pages.contact_page(lang, session, contacts.new_form_id(), refused.reason)
+            return self.out.page(page, status=503 if refused.reason.startswith("intake_") else 422)
+        return self.out.redirect(f"/contact?lang={lang}&klaar=registered")
+
+    async def declare_conflict(self, request: Request) -> Response:
+        """Give up a case for a conflict of interest: gone from this advisor at once, then back to
+        their list with a status message (routing reassigns it)."""
+        return await self._case_command(
+            request,
+            lambda session, case_id, body: advisor_commands.declare_conflict(
                 self._context(),
                 self._files.signer,
-                session.advisor_id,
+                session.advisor_id or "",
                 case_id,
                 form_field(body, "reason"),
                 form_field(body, "confirm") == "yes",
                 self._now(),
-            )
-        except CaseFileRefused as refused:
-            status = 404 if refused.reason == NOT_YOURS else 400
-            return self.out.page(pages.case_page(lang, session, None, refused.reason), status=status)
-        return self.out.redirect(f"/zaken?lang={lang}&klaar=conflict")
+            ),
+            "conflict",
+            to_list=True,
+        )
 
-    async def _case_command(self, request: Request, act: CaseCommand, done: str) -> Response:
-        """A form on the case page: session, role and CSRF first, then the command, then back."""
+    async def _case_command(
+        self, request: Request, act: CaseCommand, done: str, *, to_list: bool = False
+    ) -> Response:
+        """A form on the case page: session, role and CSRF first, then the command, then back (to
+        the list, for a command after which the case is no longer theirs: 400 for its bad input)."""
         session, lang, body = await self._session(request), lang_of(request), await request.body()
         if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
             return self._refused(session, lang)
@@ -282,9 +302,10 @@ class WorkbenchPages:
         try:
             await act(session, case_id, body)
         except CaseFileRefused as refused:
-            status = 404 if refused.reason == NOT_YOURS else 409
+            status = 404 if refused.reason == NOT_YOURS else 400 if to_list else 409
             return self.out.page(pages.case_page(lang, session, None, refused.reason), status=status)
-        return self.out.redirect(f"/zaken/{case_id}?lang={lang}&klaar={done}")
+        back = "/zaken" if to_list else f"/zaken/{case_id}"
+        return self.out.redirect(f"{back}?lang={lang}&klaar={done}")
 
     async def preferences(self, request: Request) -> Response:
         session, lang = await self._session(request), lang_of(request)
@@ -327,16 +348,23 @@ class WorkbenchPages:
             Route("/inloggen", self.sign_in, methods=["GET"]),
             Route(CALLBACK_PATH, self.callback, methods=["GET"]),
             Route("/uitloggen", self.sign_out, methods=["POST"]),
+            *self._advisor_routes(),
+            Route("/wachtrij", self.queue, methods=["GET"]),
+            Route("/statistieken", self.statistics, methods=["GET"]),
+        ]
+
+    def _advisor_routes(self) -> list[BaseRoute]:
+        return [
             Route("/zaken", self.my_cases, methods=["GET"]),
             Route("/zaken/{case_id}", self.case, methods=["GET"]),
             Route("/zaken/{case_id}/aannemen", self.accept, methods=["POST"]),
             Route("/zaken/{case_id}/bericht", self.reply, methods=["POST"]),
             Route("/zaken/{case_id}/belangenconflict", self.declare_conflict, methods=["POST"]),
             Route("/zaken/{case_id}/betrokkene", self.add_person, methods=["POST"]),
+            Route("/contact", self.contact, methods=["GET"]),
+            Route("/contact", self.register_contact, methods=["POST"]),
             Route("/meldingen", self.preferences, methods=["GET"]),
             Route("/meldingen", self.choose_preferences, methods=["POST"]),
-            Route("/wachtrij", self.queue, methods=["GET"]),
-            Route("/statistieken", self.statistics, methods=["GET"]),
         ]
 
     def _csrf_refused(self, session: Session, lang: str) -> Response:
@@ -354,6 +382,17 @@ class WorkbenchPages:
 def form_field(body: bytes, name: str) -> str:
     """One field of an application/x-www-form-urlencoded body ("" when absent)."""
     return parse_qs(body.decode("utf-8", errors="replace")).get(name, [""])[0]
+
+
+CONTACT_FIELDS = (
+    *("form_id", "channel", "client_role", "category", "organisation_id", "unit_id"),
+    *("narrative", "anonymous", "name", "email", "phone"),
+)
+
+
+def contact_form(body: bytes) -> dict[str, str]:
+    """The /contact form's fields (application/contacts.py reads them)."""
+    return {name: form_field(body, name) for name in CONTACT_FIELDS}
 
 
 def csrf_matches(session: Session, body: bytes) -> bool:

@@ -195,3 +195,25 @@ def case_page(
 def local_time(instant: str) -> str:
     """An ISO instant from intake as a person in the Netherlands reads it."""
     return datetime.fromisoformat(instant).astimezone(ZONE).strftime("%d-%m-%Y %H:%M")
+
+
+def contact_page(
+    lang: str, session: Session, form_id: str, reason: str | None = None, done: str | None = None
+) -> str:
+    """Register a phone call or a walk-in as a case (application/contacts.py)."""
+    t, index = TEXT[lang], LANGS.index(lang)
+    why = t["contact_why"].get(reason or "", t["case_why"].get(reason or "", t["contact_why_other"]))
+    return render(
+        "contact.html.j2",
+        lang,
+        t["contact_title"],
+        session,
+        "/contact",
+        form_id=form_id,
+        reason=reason,
+        why=why,
+        done=t["contact_done"].get(done or ""),
+        channels=[(c, CHANNEL_LABELS[c][index]) for c in ("phone", "walk_in")],
+        client_roles=list(t["contact_client_roles"].items()),
+        categories=[(c.value, CATEGORY_LABELS[c][index]) for c in Category],
+    )
