@@ -190,6 +190,21 @@ class AdvisorMessagePosted(EventPayload):
     counts_as_feedback: bool = False  # the legal feedback to a whistleblower, given in the dialogue
 
 
+@event_type("CaseFactsAmended", version=1)
+class CaseFactsAmended(EventPayload):
+    """The assignee added facts to the case (persons involved), through intake's case-file API.
+    Routing folds them like an AmendCaseFacts command (and re-checks the assignment); intake's case
+    file shows them. Ids and a time in clear; the persons only sealed."""
+
+    case_id: str
+    amendment_id: str
+    advisor_id: str
+    amended_at: datetime
+    # {"persons_involved": [{"role"?, "person_id"?, "description"?}]} under the case key, purpose
+    # "amended_facts" (the purpose routing opens amendments with).
+    added_facts: Sealed
+
+
 # -- legal deadlines for formal whistleblower reports (Wet bescherming klokkenluiders, 2019/1937) --
 
 LegalDeadline = Literal["acknowledgement", "feedback"]

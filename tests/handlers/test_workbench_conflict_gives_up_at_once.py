@@ -23,10 +23,12 @@ from services.workbench.app import create_runtime
 from services.workbench.application import advisor_commands, case_lists
 from services.workbench.application.case_files import NOT_YOURS, open_case
 from services.workbench.application.conflicts import UNKNOWN_REASON
+from services.workbench.domain.forms import FormRefused
 from services.workbench.domain.sessions import Role, Session
 from services.workbench.settings import WorkbenchSettings
+from shared.auth import unproven_cause
 from shared.contracts.advisor_commands import AdvisorCommandRejected
-from shared.envelope import EventPayload
+from shared.envelope import EventPayload, new_envelope
 from shared.topics import ADVISOR_ACTIONS
 from tests.support.in_process import Bus, InProcess
 from tests.support.keycloak import client_secret
@@ -100,7 +102,7 @@ async def test_a_refused_declaration_changes_nothing(
 ) -> None:
     ctx = workbench.context
     assert ctx is not None
-    with pytest.raises(CaseFileRefused) as refused:
+    with pytest.raises((CaseFileRefused, FormRefused)) as refused:  # not theirs; a form to fix
         await advisor_commands.declare_conflict(ctx, SIGNER, advisor, "case-1", reason, confirmed, NOW)
     assert refused.value.reason == refusal
     assert workbench.bus.topics[ADVISOR_ACTIONS.name] == []
@@ -183,3 +185,32 @@ async def open_case_or_reason(ctx: Any, advisor_id: str) -> str:
     except CaseFileRefused as refused:
         return refused.reason
     return "opened"
+
+
+async def test_an_unproven_refusal_is_found_by_its_causation_id_and_gives_the_case_back(
+    workbench: InProcess,
+) -> None:
+    """Routing could not prove who sent the declaration (e.g. it does not know the workbench's
+    signer yet): its answer names nobody, and only the sender can tell it is about this one."""
+    ctx = workbench.context
+    assert ctx is not None
+    await advisor_commands.declare_conflict(ctx, SIGNER, "adv-a", "case-1", "other", True, NOW)
+    [(_key, sent)] = workbench.bus.topics[ADVISOR_ACTIONS.name]
+    event_id = json.loads(sent)["event_id"]
+
+    def answer(cause: str) -> list[tuple[bytes, bytes]]:
+        env = new_envelope(
+            rejection(None, None),
+            stream_id="unproven-commands",
+            producer="routing",
+            occurred_at=NOW,
+            causation_id=cause,
+        )
+        return [(env.stream_id.encode(), env.to_bytes())]
+
+    await workbench.feed(ASSIGNMENTS, answer(unproven_cause(f"{event_id}-other")))  # someone else's
+    assert await given_up_rows(workbench) == [("adv-a", "case-1")]
+    await workbench.feed(ASSIGNMENTS, answer(unproven_cause(event_id)))
+    assert await given_up_rows(workbench) == []
+    assert await case_lists.refused_conflicts(ctx.engine, "adv-a") == {"case-1": "not_assignee"}
+    assert [line.case_id for line in await case_lists.my_cases(ctx.engine, "adv-a")] == ["case-1"]

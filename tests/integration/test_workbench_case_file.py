@@ -45,7 +45,7 @@ def test_an_advisor_opens_her_case_and_the_read_is_recorded(
         page = anna.http.get(f"{url}/zaken/{annas}")
         assert page.status_code == 200, page.text[:500]
         assert f"MARK-NARR-{MARKER}" in page.text and f"boss MARK-DESC-{MARKER}" in page.text
-        assert "Eigen leidinggevende" in page.text
+        assert f"Eigen leidinggevende: boss MARK-DESC-{MARKER}" in page.text  # the role with the person
         assert (
             "adv-anna" in page.text.split("Wie deze melding heeft geopend")[1]
         )  # this read, in the access log

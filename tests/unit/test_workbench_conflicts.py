@@ -6,10 +6,11 @@ import pytest
 
 from services.workbench.adapters.rendering import pages
 from services.workbench.adapters.rendering.texts import CONFLICT_REASON_LABELS, LANGS, TEXT
+from services.workbench.application.advisor_commands import PERSON_DESCRIPTION_TOO_LONG, UNKNOWN_PERSON_ROLE
 from services.workbench.application.conflicts import NOT_CONFIRMED, UNKNOWN_REASON, conflict_command
 from services.workbench.domain.forms import FormRefused
 from services.workbench.domain.sessions import Role, Session
-from shared.codes import ConflictReason
+from shared.codes import ConflictReason, InvolvedRole
 from tests.support.html_page import Page
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
@@ -82,3 +83,33 @@ def test_the_list_says_the_case_was_given_up() -> None:
     [status] = page.root.find_all(css="done")
     assert status.text() == TEXT["nl"]["list_done"]["conflict"]
     assert pages.case_list_page("nl", ANNA, "/zaken", []).count('class="done"') == 0
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_case_page_offers_the_add_person_form_with_role_codes_and_the_token(lang: str) -> None:
+    page = Page(pages.case_page(lang, ANNA, FILE, None))
+    assert page.unbalanced == []
+    [form] = [
+        f for f in page.root.find_all("form") if f.attrs["action"].startswith("/zaken/case-7/betrokkene")
+    ]
+    values = {node.attrs.get("name"): node.attrs.get("value") for node in form.find_all("input")}
+    assert values["csrf"] == "csrf-token-of-anna"
+    assert [o.attrs["value"] for o in form.find_all("option")] == [role.value for role in InvolvedRole]
+    assert [o.text() for o in form.find_all("option")] == [TEXT[lang]["case_role"][r] for r in InvolvedRole]
+
+
+def test_every_add_person_refusal_and_status_has_words_in_both_languages() -> None:
+    assert (
+        set(TEXT["nl"]["person_why"])
+        == set(TEXT["en"]["person_why"])
+        == {
+            UNKNOWN_PERSON_ROLE,
+            PERSON_DESCRIPTION_TOO_LONG,
+            "invalid_body",
+        }
+    )
+    for lang in LANGS:
+        html = pages.case_page(lang, ANNA, None, UNKNOWN_PERSON_ROLE)
+        assert TEXT[lang]["person_why"][UNKNOWN_PERSON_ROLE] in html
+        done = pages.case_page(lang, ANNA, FILE, None, "person_added")
+        assert TEXT[lang]["person_done"]["person_added"] in done

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.intake.adapters.dialogue_messages import read_thread
 from services.intake.adapters.tables import assignments, case_access
 from services.intake.adapters.tables import legal_deadlines as deadlines_table
-from shared.contracts.intake import CaseOpened
+from shared.contracts.intake import CaseFactsAmended, CaseOpened
 from shared.crypto import CaseCipher, KeyStore
 from shared.envelope import decode_envelope
 
@@ -29,6 +29,25 @@ async def _case_opened(conn: AsyncConnection, case_id: str, events: Table) -> Ca
     payload = decode_envelope(body.encode()).payload
     assert isinstance(payload, CaseOpened)
     return payload
+
+
+async def _added_persons(
+    conn: AsyncConnection, key: bytes, case_id: str, events: Table
+) -> list[dict[str, Any]]:
+    """The persons involved the assignees added (CaseFactsAmended), oldest first."""
+    bodies = await conn.execute(
+        select(events.c.body)
+        .where(events.c.stream_id == case_id, events.c.event_type == "CaseFactsAmended")
+        .order_by(events.c.position)
+    )
+    persons: list[dict[str, Any]] = []
+    for body in bodies.scalars():
+        amended = decode_envelope(body.encode()).payload
+        assert isinstance(amended, CaseFactsAmended)
+        added = CaseCipher.open_with_key(key, case_id, "amended_facts", amended.added_facts)
+        for person in added.get("persons_involved", []):
+            persons.append({**person, "added_at": amended.amended_at.isoformat()})
+    return persons
 
 
 async def _thread(conn: AsyncConnection, key: bytes, case_id: str) -> list[dict[str, Any]]:
@@ -73,10 +92,14 @@ async def assemble_case_file(
     """Everything the assignee may see. Raises KeyErased/KeyNotFound when the key is gone."""
     key = await keystore.get_key(case_id, use_cache=False)
     opened = await _case_opened(conn, case_id, events)
+    personal = CaseCipher.open_with_key(key, case_id, "personal", opened.personal)
+    added = await _added_persons(conn, key, case_id, events)
+    if added:  # shown with the client's own, each marked with when it was added
+        personal = {**personal, "persons_involved": [*(personal.get("persons_involved") or []), *added]}
     return {
         "case_id": case_id,
         "coded": opened.model_dump(mode="json", exclude={"personal", "routing_facts"}),
-        "personal": CaseCipher.open_with_key(key, case_id, "personal", opened.personal),
+        "personal": personal,
         "routing_facts": CaseCipher.open_with_key(key, case_id, "routing_facts", opened.routing_facts),
         "assignment": await _assignment(conn, case_id),
         "messages": await _thread(conn, key, case_id),

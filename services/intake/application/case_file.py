@@ -9,6 +9,7 @@ whose key is gone (erased) is refused as `not_assignee`, like any case that is n
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,10 +26,11 @@ from services.intake.application.advisor_commands import GATE
 from services.intake.application.emit import emitter_for
 from services.intake.domain.lifecycle import refusal
 from services.intake.domain.messages import is_message_text
+from services.intake.domain.submission import PersonInvolved
 from shared.advisor_commands import SignedCommand, rejection
 from shared.auth import Refusal as GateRefusal
 from shared.auth import VerifiedToken, peek_claims
-from shared.contracts.intake import AdvisorMessagePosted, CaseFileRead
+from shared.contracts.intake import AdvisorMessagePosted, CaseFactsAmended, CaseFileRead
 from shared.crypto import CaseCipher, DecryptionFailed, KeyErased, KeyNotFound, KeyStore, Sealed
 from shared.emitter import Emitter
 from shared.outbox import Outgoing
@@ -64,6 +66,39 @@ class AdvisorMessage:
             return None
         text, feedback = body.get("text"), body.get("counts_as_feedback", False)
         return cls(text, feedback) if is_message_text(text) and isinstance(feedback, bool) else None
+
+
+# The purpose routing opens amended facts with (services/routing/adapters/facts.py).
+AMENDED_FACTS = "amended_facts"
+MAX_ADDED_PERSONS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class AddedPersons:
+    persons: tuple[PersonInvolved, ...]
+
+    @classmethod
+    def of(cls, body: dict[str, Any] | None) -> AddedPersons | None:
+        """The persons a request body adds (1 to MAX_ADDED_PERSONS, each a valid PersonInvolved with
+        a role); None for a body that is not that. Nothing of the body is echoed anywhere."""
+        if body is None or set(body) != {"persons_involved"}:
+            return None
+        raw = body["persons_involved"]
+        if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_ADDED_PERSONS:
+            return None
+        try:
+            persons = tuple(PersonInvolved.model_validate_json(json.dumps(p)) for p in raw)
+        except ValueError:
+            return None
+        return cls(persons) if all(p.role is not None for p in persons) else None
+
+    def document(self) -> dict[str, Any]:
+        return {"persons_involved": [p.model_dump(mode="json", exclude_none=True) for p in self.persons]}
+
+
+@dataclass(frozen=True, slots=True)
+class Amended:
+    amendment_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +164,36 @@ class CaseFileUseCases:
             gone = Refusal("not_assignee", admitted.advisor_id, recorded=True)
             return Decision(gone, _recorded(emit, asked, gone))
         return await _post(conn, emit, asked.case_id, admitted.advisor_id, message_id, sealed, message)
+
+    async def amend_facts(
+        self, conn: AsyncConnection, asked: AdvisorRequest, added: AddedPersons, now: datetime
+    ) -> Decision[Amended | Refusal]:
+        return await amend_facts(self._keystore, conn, asked, added, now)
+
+
+async def amend_facts(
+    keystore: KeyStore, conn: AsyncConnection, asked: AdvisorRequest, added: AddedPersons, now: datetime
+) -> Decision[Amended | Refusal]:
+    """The assignee adds persons involved: sealed under the case key with routing's purpose and
+    published as CaseFactsAmended (routing re-checks the assignment; the case file shows them)."""
+    amendment_id = str(uuid.uuid4())
+    emit = emitter_for(f"case-facts:{amendment_id}", now)
+    admitted = await admit(conn, asked, now)
+    if isinstance(admitted, Refusal):
+        return Decision(admitted, _recorded(emit, asked, admitted))
+    try:
+        sealed = await CaseCipher(keystore).seal(asked.case_id, AMENDED_FACTS, added.document())
+    except (KeyErased, KeyNotFound):
+        gone = Refusal("not_assignee", admitted.advisor_id, recorded=True)
+        return Decision(gone, _recorded(emit, asked, gone))
+    amended = CaseFactsAmended(
+        case_id=asked.case_id,
+        amendment_id=amendment_id,
+        advisor_id=admitted.advisor_id,
+        amended_at=now,
+        added_facts=sealed,
+    )
+    return Decision(Amended(amendment_id), [emit(amended, asked.case_id)])
 
 
 async def _post(

@@ -22,9 +22,19 @@ REGISTER_TRAINING = "RegisterTraining"
 REGISTER_SUPERVISION = "RegisterSupervision"
 READ_CASE_FILE = "GET /v1/cases/{id}"
 POST_ADVISOR_MESSAGE = "POST /v1/cases/{id}/messages"
+AMEND_FACTS = "POST /v1/cases/{id}/facts"  # before acceptance too: a person added may be a conflict
 
 CASE_ACTIONS = frozenset(
-    {ACCEPT, LOG_TIME, RECORD_OUTCOME, CLOSE, PROVIDE_FEEDBACK, READ_CASE_FILE, POST_ADVISOR_MESSAGE}
+    {
+        ACCEPT,
+        LOG_TIME,
+        RECORD_OUTCOME,
+        CLOSE,
+        PROVIDE_FEEDBACK,
+        READ_CASE_FILE,
+        POST_ADVISOR_MESSAGE,
+        AMEND_FACTS,
+    }
 )
 # Actions that need the case taken on first (reading the file does not: the advisor reads it to
 # decide whether to accept or to declare a conflict).

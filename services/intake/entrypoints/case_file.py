@@ -1,6 +1,7 @@
 """The case file over HTTP, for the case's current assignee only.
 
-GET /v1/cases/{id} and POST /v1/cases/{id}/messages, each with `Authorization: Bearer <token>`
+GET /v1/cases/{id}, POST /v1/cases/{id}/messages and POST /v1/cases/{id}/facts (persons involved
+added by the assignee: `{"persons_involved": [{"role", "description"?, "person_id"?}]}`), each with `Authorization: Bearer <token>`
 signed by the advisor for exactly this request (shared/auth.py; action "GET /v1/cases/{id}" or
 "POST /v1/cases/{id}/messages", digest over the JSON body, `{}` for GET). A read returns the
 decrypted personal fields, the coded fields, the dialogue and the access log, and is itself
@@ -24,13 +25,15 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from services.intake.application.case_file import (
+    AddedPersons,
     AdvisorMessage,
     AdvisorRequest,
+    Amended,
     CaseFileUseCases,
     Posted,
     Refusal,
 )
-from services.intake.domain.lifecycle import POST_ADVISOR_MESSAGE, READ_CASE_FILE
+from services.intake.domain.lifecycle import AMEND_FACTS, POST_ADVISOR_MESSAGE, READ_CASE_FILE
 from services.intake.entrypoints.request_bodies import bearer_token, json_object_body
 from services.intake.metrics import IntakeMetrics
 from shared.runtime import ServiceContext
@@ -94,6 +97,10 @@ def _posted(posted: Posted) -> JSONResponse:
     return JSONResponse(body, status_code=201)
 
 
+def _amended(amended: Amended) -> JSONResponse:
+    return JSONResponse({"status": "amended", "amendment_id": amended.amendment_id}, status_code=201)
+
+
 Decide = Callable[[CaseFileUseCases, AsyncConnection, datetime], Awaitable[Decision[T | Refusal]]]
 
 
@@ -141,8 +148,20 @@ class CaseFileApi:
         signed = replace(asked, body=body)
         return await self._answer(lambda uc, conn, now: uc.post_message(conn, signed, message, now), _posted)
 
+    async def amend_facts(self, request: Request) -> JSONResponse:
+        asked = advisor_request(request, AMEND_FACTS)
+        if isinstance(asked, str):
+            return self._denied(asked)
+        body = await json_object_body(request)
+        added = AddedPersons.of(body)
+        if body is None or added is None:
+            return _invalid_body()
+        signed = replace(asked, body=body)
+        return await self._answer(lambda uc, conn, now: uc.amend_facts(conn, signed, added, now), _amended)
+
     def routes(self) -> list[BaseRoute]:
         return [
             Route("/v1/cases/{case_id}", self.read, methods=["GET"]),
             Route("/v1/cases/{case_id}/messages", self.post_message, methods=["POST"]),
+            Route("/v1/cases/{case_id}/facts", self.amend_facts, methods=["POST"]),
         ]

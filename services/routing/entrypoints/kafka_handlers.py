@@ -22,7 +22,7 @@ from services.routing.application.router import Router, emitter_of
 from shared.advisor_commands import rejection
 from shared.auth import Refusal
 from shared.contracts.advisor_actions import AmendCaseFacts, AssignEscalatedCase, DeclareConflict
-from shared.contracts.intake import CaseClosed, CaseOpened, CasePersonalDataErased
+from shared.contracts.intake import CaseClosed, CaseFactsAmended, CaseOpened, CasePersonalDataErased
 from shared.dispatch import Dispatch
 from shared.emitter import Emitter
 from shared.outbox import Outgoing
@@ -66,6 +66,7 @@ class RoutingHandlers:
         return Dispatch(
             {
                 CaseOpened: self.case_opened,
+                CaseFactsAmended: self.case_facts_amended,
                 CaseClosed: self.case_ended,
                 CasePersonalDataErased: self.case_ended,
             },
@@ -76,6 +77,14 @@ class RoutingHandlers:
         self, conn: AsyncConnection, opened: CaseOpened, message: Decoded, now: datetime
     ) -> Sequence[Outgoing]:
         return await self.cases.opened(conn, opened, now, emitter_of(message, now))
+
+    async def case_facts_amended(
+        self, conn: AsyncConnection, amended: CaseFactsAmended, message: Decoded, now: datetime
+    ) -> Sequence[Outgoing]:
+        """Persons the assignee added through intake's case file (intake checked who asked): folded
+        like AmendCaseFacts, through the same use case."""
+        added = amended.added_facts.model_dump_json()
+        return await self.cases.facts_amended(conn, amended.case_id, added, now, emitter_of(message, now))
 
     async def case_ended(
         self,

@@ -16,7 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.workbench.adapters.tables import conflict_refusals, given_up_cases
 
 
-async def record(conn: AsyncConnection, advisor_id: str, case_id: str, reason: str, now: datetime) -> None:
+async def record(
+    conn: AsyncConnection,
+    advisor_id: str,
+    case_id: str,
+    reason: str,
+    now: datetime,
+    unproven_cause: str | None = None,
+) -> None:
     exists = await conn.scalar(
         select(given_up_cases.c.case_id).where(
             given_up_cases.c.advisor_id == advisor_id, given_up_cases.c.case_id == case_id
@@ -30,7 +37,11 @@ async def record(conn: AsyncConnection, advisor_id: str, case_id: str, reason: s
     if exists is None:
         await conn.execute(
             insert(given_up_cases).values(
-                advisor_id=advisor_id, case_id=case_id, reason=reason, given_up_at=now
+                advisor_id=advisor_id,
+                case_id=case_id,
+                reason=reason,
+                given_up_at=now,
+                unproven_cause=unproven_cause,
             )
         )
 
@@ -59,6 +70,20 @@ async def refused(
             advisor_id=advisor_id, case_id=case_id, reason_code=reason_code, refused_at=now
         )
     )
+
+
+async def refused_unproven(conn: AsyncConnection, cause: str, reason_code: str, now: datetime) -> None:
+    """Routing refused a declaration without proving who sent it (its answer names nobody): found
+    by the answer's causation id, the case is the advisor's again, with the reason."""
+    row = (
+        await conn.execute(
+            select(given_up_cases.c.advisor_id, given_up_cases.c.case_id).where(
+                given_up_cases.c.unproven_cause == cause
+            )
+        )
+    ).first()
+    if row is not None:
+        await refused(conn, row.advisor_id, row.case_id, reason_code, now)
 
 
 async def case_moved(conn: AsyncConnection, case_id: str, to_advisor: str | None) -> None:

@@ -18,6 +18,7 @@ from services.workbench.adapters.http_client import default_client
 
 READ_CASE_FILE = "GET /v1/cases/{id}"
 POST_MESSAGE = "POST /v1/cases/{id}/messages"
+AMEND_FACTS = "POST /v1/cases/{id}/facts"
 
 
 class CaseFileRefused(Exception):
@@ -40,6 +41,15 @@ class IntakeCaseFiles:
     async def post_message(self, advisor_id: str, case_id: str, text: str, now: datetime) -> None:
         body = {"text": text, "counts_as_feedback": False}
         await self._send("POST", advisor_id, case_id, POST_MESSAGE, "/messages", body, now)
+
+    async def add_person(
+        self, advisor_id: str, case_id: str, role: str, description: str | None, now: datetime
+    ) -> None:
+        """Add a person involved to the case's facts: intake seals them under the case key and tells
+        routing (CaseFactsAmended). The description only travels in this request's body."""
+        person = {"role": role, **({"description": description} if description else {})}
+        body = {"persons_involved": [person]}
+        await self._send("POST", advisor_id, case_id, AMEND_FACTS, "/facts", body, now)
 
     async def _send(
         self,

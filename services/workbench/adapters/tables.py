@@ -115,6 +115,10 @@ given_up_cases = Table(
     Column("case_id", String(64), primary_key=True),
     Column("reason", String(40), nullable=False),
     Column("given_up_at", DateTime(timezone=True), nullable=False),
+    # The causation id routing gives its answer when it cannot prove who sent the command
+    # (shared.auth.unproven_cause of the DeclareConflict's event id): that answer names nobody, so
+    # this is how the workbench knows it is about this declaration.
+    Column("unproven_cause", String(64), nullable=True, index=True),
 )
 
 # A conflict declaration routing refused (AdvisorCommandRejected for DeclareConflict, proven, so it

@@ -22,7 +22,8 @@ from services.workbench.adapters.command_signer import CommandSigner
 from services.workbench.adapters.intake_case_files import CaseFileRefused, IntakeCaseFiles
 from services.workbench.application.case_files import NOT_YOURS
 from services.workbench.application.conflicts import conflict_command, parse_reason
-from shared.auth import authorize_command
+from shared.auth import authorize_command, unproven_cause
+from shared.codes import InvolvedRole
 from shared.contracts.advisor_actions import AcceptCase, AdvisorCommand
 from shared.emitter import Emitter
 from shared.outbox import Outgoing
@@ -67,8 +68,8 @@ async def declare_conflict(
     reason = parse_reason(raw_reason)
     await _holds(ctx, advisor_id, case_id)
 
-    async def give_up(conn: AsyncConnection) -> None:
-        await given_up.record(conn, advisor_id, case_id, reason.value, now)
+    async def give_up(conn: AsyncConnection, event_id: str) -> None:
+        await given_up.record(conn, advisor_id, case_id, reason.value, now, unproven_cause(event_id))
 
     await send_signed(ctx, signer, unsigned, now, also=give_up)
 
@@ -78,7 +79,7 @@ async def send_signed(
     signer: CommandSigner | None,
     unsigned: AdvisorCommand,
     now: datetime,
-    also: Callable[[AsyncConnection], Awaitable[None]] | None = None,
+    also: Callable[[AsyncConnection, str], Awaitable[None]] | None = None,
 ) -> None:
     """Sign `unsigned` for its `advisor_id` (the signed-in person) and publish it on
     advisor.actions.v1 through the workbench's outbox: stored, then sent, in one unit of work. The
@@ -92,12 +93,39 @@ async def send_signed(
     )
 
     async def decide(conn: AsyncConnection) -> Decision[None]:
-        if also is not None:  # the workbench's own change that goes with the command
-            await also(conn)
         outgoing: Sequence[Outgoing] = [emit(command, stream_id=unsigned.advisor_id)]
+        if also is not None:  # the workbench's own change that goes with the command (its event id)
+            await also(conn, outgoing[0].envelope.event_id)
         return Decision(None, outgoing)
 
     await UnitOfWork.of(ctx).run(decide)
+
+
+MAX_PERSON_DESCRIPTION = 1000  # intake's PersonInvolved.description
+UNKNOWN_PERSON_ROLE = "unknown_person_role"
+PERSON_DESCRIPTION_TOO_LONG = "person_description_too_long"
+
+
+async def add_person(
+    ctx: ServiceContext,
+    files: IntakeCaseFiles,
+    advisor_id: str,
+    case_id: str,
+    raw_role: str | None,
+    description: str | None,
+    now: datetime,
+) -> None:
+    """Add a person involved (a role code and an optional description) to the case's facts through
+    intake, which holds the case key; CaseFileRefused with a reason code otherwise."""
+    try:
+        role = InvolvedRole((raw_role or "").strip())
+    except ValueError:
+        raise CaseFileRefused(UNKNOWN_PERSON_ROLE) from None
+    text = (description or "").strip()
+    if len(text) > MAX_PERSON_DESCRIPTION:
+        raise CaseFileRefused(PERSON_DESCRIPTION_TOO_LONG)
+    await _holds(ctx, advisor_id, case_id)
+    await files.add_person(advisor_id, case_id, role.value, text or None, now)
 
 
 async def reply(

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from services.workbench.adapters import intake_submissions
 from services.workbench.adapters.case_activity import activity_of
 from services.workbench.adapters.command_signer import CommandSigner
 from services.workbench.adapters.intake_case_files import CaseFileRefused, IntakeCaseFiles
@@ -26,7 +27,7 @@ from services.workbench.adapters.oidc import OidcProvider, SignInFailed
 from services.workbench.adapters.rendering import pages
 from services.workbench.adapters.rendering.texts import TEXT
 from services.workbench.adapters.reporting_views import ReportingViews, ViewUnavailable
-from services.workbench.application import advisor_commands, case_actions, case_lists, preferences
+from services.workbench.application import advisor_commands, case_actions, case_lists, contacts, preferences
 from services.workbench.application.case_files import NOT_YOURS, open_case
 from services.workbench.application.sign_in import SignIn
 from services.workbench.application.statistics import ProtectedFigures
@@ -239,6 +240,37 @@ class WorkbenchPages:
             "sent",
         )
 
+    async def add_person(self, request: Request) -> Response:
+        async def add(session: Session, case_id: str, body: bytes) -> None:
+            role, description = form_field(body, "role"), form_field(body, "description")
+            ctx, now = self._context(), self._now()
+            await advisor_commands.add_person(
+                ctx, self._files, session.advisor_id or "", case_id, role, description, now
+            )
+
+        return await self._case_command(request, add, "person_added")
+
+    async def contact(self, request: Request) -> Response:
+        session, lang = await self._session(request), lang_of(request)
+        if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
+            return self._refused(session, lang)
+        done = request.query_params.get("klaar")
+        return self.out.page(pages.contact_page(lang, session, contacts.new_form_id(), None, done))
+
+    async def register_contact(self, request: Request) -> Response:
+        """A phone call or walk-in as a submission to intake, preferring the signed-in advisor."""
+        form = await self._advisor_form(request)
+        if isinstance(form, Response):
+            return form
+        session, lang, body = form
+        try:
+            key, doc = contacts.contact_submission(contact_form(body), session.advisor_id or "", self._now())
+            await intake_submissions.submit(self._files, doc, key)
+        except intake_submissions.ContactRefused as refused:
+            page = pages.contact_page(lang, session, contacts.new_form_id(), refused.reason)
+            return self.out.page(page, status=503 if refused.reason.startswith("intake_") else 422)
+        return self.out.redirect(f"/contact?lang={lang}&klaar=registered")
+
     async def declare_conflict(self, request: Request) -> Response:
         """Give up a case for a conflict of interest: gone from this advisor at once, then back to
         their list with a status message (routing reassigns it). Bad input answers 400."""
@@ -402,6 +434,9 @@ class WorkbenchPages:
             Route("/zaken/{case_id}/aannemen", self.accept, methods=["POST"]),
             Route("/zaken/{case_id}/bericht", self.reply, methods=["POST"]),
             Route("/zaken/{case_id}/belangenconflict", self.declare_conflict, methods=["POST"]),
+            Route("/zaken/{case_id}/betrokkene", self.add_person, methods=["POST"]),
+            Route("/contact", self.contact, methods=["GET"]),
+            Route("/contact", self.register_contact, methods=["POST"]),
             *(
                 Route(f"/zaken/{{case_id}}/{path}", self._case_action(action, done), methods=["POST"])
                 for path, action, done in self._case_forms()
@@ -438,6 +473,17 @@ def form_field(body: bytes, name: str) -> str:
 def first(form: Form) -> dict[str, str]:
     """Each field's first value."""
     return {name: values[0] for name, values in form.items() if values}
+
+
+CONTACT_FIELDS = (
+    *("form_id", "channel", "client_role", "category", "organisation_id", "unit_id"),
+    *("narrative", "anonymous", "name", "email", "phone"),
+)
+
+
+def contact_form(body: bytes) -> dict[str, str]:
+    """The /contact form's fields (application/contacts.py reads them)."""
+    return {name: form_field(body, name) for name in CONTACT_FIELDS}
 
 
 def csrf_matches(session: Session, body: bytes) -> bool:

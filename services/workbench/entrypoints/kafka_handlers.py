@@ -64,12 +64,17 @@ async def routing_decided(
 
 
 async def command_rejected(
-    conn: AsyncConnection, rejected: AdvisorCommandRejected, _m: Decoded, now: datetime
+    conn: AsyncConnection, rejected: AdvisorCommandRejected, m: Decoded, now: datetime
 ) -> Sequence[Outgoing]:
     """Routing refused an advisor's conflict declaration: the case is theirs again (given_up.py).
-    An unproven refusal names nobody and changes nothing here."""
-    if rejected.command == DeclareConflict.EVENT_TYPE and rejected.advisor_id and rejected.case_id:
+    A proven refusal names the advisor and the case; an unproven one names nobody and is found by
+    its causation id, which only the sender of the command can derive."""
+    if rejected.command != DeclareConflict.EVENT_TYPE:
+        return []
+    if rejected.advisor_id and rejected.case_id:
         await given_up.refused(conn, rejected.advisor_id, rejected.case_id, rejected.reason_code, now)
+    elif m.body.causation_id:
+        await given_up.refused_unproven(conn, str(m.body.causation_id), rejected.reason_code, now)
     return []
 
 

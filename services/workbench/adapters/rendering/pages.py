@@ -238,6 +238,7 @@ def case_page(
     why = (
         t["case_why"].get(reason or "")
         or t["conflict_why"].get(reason or "")
+        or t["person_why"].get(reason or "")
         or t["case_action_why"].get(reason or "", t["case_why_other"])
     )
     actions = case_action_views(lang, file, activity) if file is not None else {}
@@ -254,10 +255,13 @@ def case_page(
         why=why,
         reason=reason,
         local=local_time,
-        done=t["case_done"].get(done or "") or t["case_action_done"].get(done or ""),
+        done=t["case_done"].get(done or "")
+        or t["case_action_done"].get(done or "")
+        or t["person_done"].get(done or ""),
         actions=actions,
         back_to=back_to,
         accepted=bool(((file or {}).get("assignment") or {}).get("accepted_at")),
+        person_roles=list(t["case_role"].items()),
         conflict_reasons=[
             (code, labels[LANGS.index(lang)]) for code, labels in CONFLICT_REASON_LABELS.items()
         ],
@@ -267,3 +271,25 @@ def case_page(
 def local_time(instant: str) -> str:
     """An ISO instant from intake as a person in the Netherlands reads it."""
     return datetime.fromisoformat(instant).astimezone(ZONE).strftime("%d-%m-%Y %H:%M")
+
+
+def contact_page(
+    lang: str, session: Session, form_id: str, reason: str | None = None, done: str | None = None
+) -> str:
+    """Register a phone call or a walk-in as a case (application/contacts.py)."""
+    t, index = TEXT[lang], LANGS.index(lang)
+    why = t["contact_why"].get(reason or "", t["case_why"].get(reason or "", t["contact_why_other"]))
+    return render(
+        "contact.html.j2",
+        lang,
+        t["contact_title"],
+        session,
+        "/contact",
+        form_id=form_id,
+        reason=reason,
+        why=why,
+        done=t["contact_done"].get(done or ""),
+        channels=[(c, CHANNEL_LABELS[c][index]) for c in ("phone", "walk_in")],
+        client_roles=list(t["contact_client_roles"].items()),
+        categories=[(c.value, CATEGORY_LABELS[c][index]) for c in Category],
+    )

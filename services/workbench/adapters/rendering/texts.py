@@ -263,6 +263,65 @@ TEXT: dict[str, dict[str, Any]] = {
             "not_assignee": "volgens de toewijzing behandelt u deze melding niet (meer).",
         },
         "conflict_refused_other": "de toewijzing kon het niet uitvoeren. Probeer het opnieuw of neem contact op met de coördinator.",
+        # Persons involved added by the advisor (wb-conflict)
+        "person_title": "Betrokkene toevoegen",
+        "person_intro": (
+            "Hoort u van iemand anders die bij de melding betrokken is? Voeg die persoon toe. De toewijzing "
+            "kijkt dan opnieuw of u de melding onafhankelijk kunt behandelen."
+        ),
+        "person_role_label": "Rol ten opzichte van de melder",
+        "person_description_label": "Omschrijving (niet verplicht)",
+        "person_description_hint": "Ten hoogste 1.000 tekens. Alleen wie de melding behandelt kan dit lezen.",
+        "person_send": "Betrokkene toevoegen",
+        "person_done": {"person_added": "De betrokkene is toegevoegd."},
+        "person_why": {
+            "unknown_person_role": "Kies een van de rollen in de lijst.",
+            "person_description_too_long": "De omschrijving is te lang (ten hoogste 1.000 tekens).",
+            "invalid_body": "De gegevens van de betrokkene zijn niet geldig. Controleer ze en probeer het opnieuw.",
+        },
+        # Registering a phone call or walk-in (wb-conflict)
+        "contact_title": "Contact registreren",
+        "contact_link": "Telefoontje of inloopgesprek registreren",
+        "contact_intro": (
+            "Belde iemand of kwam iemand langs? Registreer het contact als melding. De melding wordt aan u "
+            "toegewezen als dat mag; anders kiest de toewijzing een andere vertrouwenspersoon."
+        ),
+        "contact_channel": "Hoe was het contact?",
+        "contact_organisation": "Organisatie (code)",
+        "contact_unit": "Onderdeel (code)",
+        "contact_unit_hint": "De codes uit het personeelssysteem, bijvoorbeeld min-bzk en bzk-dgob-ict.",
+        "contact_client_role": "De melder is",
+        "contact_client_roles": {
+            "employee": "Medewerker",
+            "manager": "Leidinggevende",
+            "former_employee": "Oud-medewerker",
+            "external_worker": "Externe medewerker",
+        },
+        "contact_narrative": "Wat vertelde de melder?",
+        "contact_anonymous": "De melder wil anoniem blijven (geen contactgegevens)",
+        "contact_reach": "Hoe bereikt u de melder?",
+        "contact_name": "Naam (niet verplicht)",
+        "contact_email": "E-mailadres",
+        "contact_phone": "Telefoonnummer",
+        "contact_send": "Contact registreren",
+        "contact_done": {
+            "registered": "Het contact is geregistreerd. De melding verschijnt zo in uw lijst als zij aan u is toegewezen."
+        },
+        "contact_why": {
+            "contact_form_expired": "Het formulier is verlopen. Laad de pagina opnieuw.",
+            "contact_unknown_channel": "Kies telefoon of inloop.",
+            "contact_unknown_client_role": "Kies wie de melder is.",
+            "contact_unknown_category": "Kies een onderwerp uit de lijst.",
+            "contact_unknown_unit": "Vul de codes van de organisatie en het onderdeel in.",
+            "contact_narrative_too_long": "Het verhaal is te lang (ten hoogste 20.000 tekens).",
+            "contact_given_while_anonymous": "Een anonieme melder heeft geen contactgegevens. Haal het vinkje weg of laat de gegevens leeg.",
+            "contact_unreachable": "Vul een e-mailadres of telefoonnummer in, of vink anoniem aan.",
+            "unknown_organisation": "Deze organisatie is niet bekend.",
+            "unknown_unit": "Dit onderdeel is niet bekend.",
+            "invalid_email": "Het e-mailadres is niet geldig.",
+            "invalid_phone": "Het telefoonnummer is niet geldig.",
+        },
+        "contact_why_other": "Het contact kon niet worden geregistreerd. Controleer de gegevens en probeer het opnieuw.",
     },
     "en": {
         "app": "Confidential advisors' workbench",
@@ -505,6 +564,65 @@ TEXT: dict[str, dict[str, Any]] = {
             "not_assignee": "routing says you do not (or no longer) handle this case.",
         },
         "conflict_refused_other": "routing could not carry it out. Try again or contact the coordinator.",
+        # Persons involved added by the advisor (wb-conflict)
+        "person_title": "Add a person involved",
+        "person_intro": (
+            "Have you learnt of someone else involved in the case? Add them. Routing then checks again "
+            "whether you can handle the case independently."
+        ),
+        "person_role_label": "Role towards the client",
+        "person_description_label": "Description (optional)",
+        "person_description_hint": "At most 1,000 characters. Only whoever handles the case can read it.",
+        "person_send": "Add the person",
+        "person_done": {"person_added": "The person has been added."},
+        "person_why": {
+            "unknown_person_role": "Choose one of the roles in the list.",
+            "person_description_too_long": "The description is too long (at most 1,000 characters).",
+            "invalid_body": "The person's details are not valid. Check them and try again.",
+        },
+        # Registering a phone call or walk-in (wb-conflict)
+        "contact_title": "Register a contact",
+        "contact_link": "Register a phone call or walk-in",
+        "contact_intro": (
+            "Did someone call or drop in? Register the contact as a case. It is assigned to you if that is "
+            "allowed; otherwise routing chooses another advisor."
+        ),
+        "contact_channel": "How was the contact?",
+        "contact_organisation": "Organisation (code)",
+        "contact_unit": "Unit (code)",
+        "contact_unit_hint": "The codes of the HR system, for example min-bzk and bzk-dgob-ict.",
+        "contact_client_role": "The client is",
+        "contact_client_roles": {
+            "employee": "Employee",
+            "manager": "Manager",
+            "former_employee": "Former employee",
+            "external_worker": "External worker",
+        },
+        "contact_narrative": "What did the client tell?",
+        "contact_anonymous": "The client wants to stay anonymous (no contact details)",
+        "contact_reach": "How do you reach the client?",
+        "contact_name": "Name (optional)",
+        "contact_email": "E-mail address",
+        "contact_phone": "Phone number",
+        "contact_send": "Register the contact",
+        "contact_done": {
+            "registered": "The contact has been registered. The case shows in your list once it is assigned to you."
+        },
+        "contact_why": {
+            "contact_form_expired": "The form has expired. Reload the page.",
+            "contact_unknown_channel": "Choose phone or walk-in.",
+            "contact_unknown_client_role": "Choose who the client is.",
+            "contact_unknown_category": "Choose a subject from the list.",
+            "contact_unknown_unit": "Fill in the codes of the organisation and the unit.",
+            "contact_narrative_too_long": "The story is too long (at most 20,000 characters).",
+            "contact_given_while_anonymous": "An anonymous client has no contact details. Untick the box or leave the details empty.",
+            "contact_unreachable": "Fill in an e-mail address or phone number, or tick anonymous.",
+            "unknown_organisation": "This organisation is not known.",
+            "unknown_unit": "This unit is not known.",
+            "invalid_email": "The e-mail address is not valid.",
+            "invalid_phone": "The phone number is not valid.",
+        },
+        "contact_why_other": "The contact could not be registered. Check the details and try again.",
     },
 }
 
