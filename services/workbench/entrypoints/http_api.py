@@ -326,7 +326,11 @@ def workbench_routes(
     views: ReportingViews,
     files: IntakeCaseFiles,
 ) -> Callable[[Callable[[], ServiceContext]], list[BaseRoute]]:
+    from services.workbench.entrypoints.people_pages import PeoplePages  # it builds on this module
+
     def routes(context: Callable[[], ServiceContext]) -> list[BaseRoute]:
-        return WorkbenchPages(settings, provider, metrics, views, files, context).routes()
+        # The people pages come first: their /wachtrij (with the choice forms) answers that path.
+        people = PeoplePages(settings, provider, metrics, views, files, context).people_routes()
+        return people + WorkbenchPages(settings, provider, metrics, views, files, context).routes()
 
     return routes

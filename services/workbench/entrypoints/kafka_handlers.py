@@ -10,9 +10,15 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.workbench.adapters import advisor_directory, case_summaries, notification_store
+from services.workbench.adapters import (
+    advisor_directory,
+    case_summaries,
+    coordinator_choices,
+    notification_store,
+)
 from services.workbench.domain.notifications import Reason, is_news, notice
 from shared.assignee_projection import AssigneeChange
+from shared.contracts.advisor_commands import AdvisorCommandRejected
 from shared.contracts.directory import AdvisorStatusChanged, AdvisorUpserted, CoordinatorAppointed
 from shared.contracts.intake import (
     CaseClosed,
@@ -130,6 +136,14 @@ async def coordinator_appointed(
     return []
 
 
+async def command_rejected(
+    conn: AsyncConnection, rejected: AdvisorCommandRejected, _m: Decoded, _now: datetime
+) -> Sequence[Outgoing]:
+    """A coordinator's AssignEscalatedCase that routing refused (coded); others are not shown here."""
+    await coordinator_choices.record_rejection(conn, rejected)
+    return []
+
+
 DISPATCH = Dispatch(
     {
         AdvisorAssigned: routing_decided,
@@ -144,6 +158,7 @@ DISPATCH = Dispatch(
         AdvisorUpserted: advisor_upserted,
         AdvisorStatusChanged: advisor_status_changed,
         CoordinatorAppointed: coordinator_appointed,
+        AdvisorCommandRejected: command_rejected,
     }
 )
 
