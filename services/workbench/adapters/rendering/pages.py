@@ -43,7 +43,11 @@ class LineView:
 def _nav(session: Session | None, lang: str, path: str) -> list[NavItem]:
     t = TEXT[lang]
     items = {
-        Role.ADVISOR: [("/zaken", t["my_cases"]), ("/meldingen", t["prefs_title"])],
+        Role.ADVISOR: [
+            ("/zaken", t["my_cases"]),
+            ("/meldingen", t["prefs_title"]),
+            ("/uren", t["hours_title"]),
+        ],
         Role.COORDINATOR: [("/wachtrij", t["queue"])],
         Role.MANAGEMENT: [("/statistieken", t["management_title"])],
     }

@@ -7,11 +7,14 @@ scope in words, a refusal as its reason code in words (texts.py), never a name o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from services.workbench.adapters.advisor_directory import AdvisorRow
-from services.workbench.adapters.rendering.pages import LineView, line_views, render
+from services.workbench.adapters.rendering.pages import LineView, line_views, notice_page, render
 from services.workbench.adapters.rendering.texts import TEXT
 from services.workbench.application.coordinator_queue import Queue
+from services.workbench.domain.records import against_baseline
 from services.workbench.domain.sessions import Session
 
 
@@ -80,3 +83,108 @@ def queue_page(
         refused=RefusalView(refused, why_refused(refused, lang)) if refused else None,
         done=done,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityRow:
+    label: str
+    hours: str
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineRow:
+    label: str
+    done: str
+    baseline: str
+    meets: bool
+    short_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class HoursFigures:
+    year: int
+    activities: list[ActivityRow]
+    total: str
+    baseline: list[BaselineRow]
+
+
+@dataclass(frozen=True, slots=True)
+class FormRefusal:
+    form: str
+    reason: str
+    why: str
+
+
+def number(value: float, lang: str) -> str:
+    """Hours as a person reads them: at most two decimals, a decimal comma in Dutch."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") if lang == "nl" else text
+
+
+def hours_figures(view: dict[str, Any], lang: str) -> HoursFigures:
+    t = TEXT[lang]
+    by_activity = view.get("hours_by_activity", {})
+    activities = [
+        ActivityRow(label, number(float(by_activity.get(code, 0)), lang))
+        for code, label in t["hours_activities"].items()
+    ]
+    baseline = view.get("baseline", {})
+    rows = []
+    for label, done, norm in (
+        (
+            t["hours_training_row"],
+            float(view.get("training_hours", 0)),
+            float(baseline.get("training_hours", 0)),
+        ),
+        (
+            t["hours_supervision_row"],
+            float(view.get("supervision_sessions", 0)),
+            float(baseline.get("supervision_sessions", 0)),
+        ),
+    ):
+        seen = against_baseline(done, norm)
+        rows.append(
+            BaselineRow(
+                label, number(done, lang), number(norm, lang), seen.meets, number(seen.short_by, lang)
+            )
+        )
+    return HoursFigures(
+        int(view.get("year", 0)), activities, number(float(view.get("hours_total", 0)), lang), rows
+    )
+
+
+def hours_page(
+    lang: str,
+    session: Session,
+    view: dict[str, Any] | None,
+    reason: str | None,
+    today: date,
+    refused: tuple[str, str] | None = None,
+    done: str | None = None,
+) -> str:
+    t = TEXT[lang]
+    refusal = None
+    if refused is not None:
+        form, code = refused
+        why = t["hours_why"].get(code, t["hours_why_other"])
+        refusal = FormRefusal(t["hours_forms"].get(form, form), code, why)
+    return render(
+        "hours.html.j2",
+        lang,
+        t["hours_title"],
+        session,
+        "/uren",
+        figures=hours_figures(view, lang) if view is not None else None,
+        reason=reason,
+        why=t["stats_why"].get(reason or "", t["stats_why"]["reporting_unavailable"]),
+        refused=refusal,
+        done=t["hours_done"].get(done or ""),
+        activities=list(t["hours_activities"].items()),
+        training_kinds=list(t["hours_training_kinds"].items()),
+        today=today.isoformat(),
+    )
+
+
+def hours_missing_page(lang: str, session: Session) -> str:
+    """A form address that does not exist (only /uren/tijd, /uren/scholing, /uren/intervisie do)."""
+    return notice_page(lang, session, "/uren", "forbidden_title", "hours_no_such_form")
