@@ -12,6 +12,7 @@ from services.workbench.adapters.coordinator_choices import Choice
 from services.workbench.adapters.rendering import people
 from services.workbench.application import my_hours
 from services.workbench.application.coordinator_queue import Queue
+from services.workbench.application.my_advisors import Advisors
 from services.workbench.application.my_hours import RecordRefused
 from services.workbench.domain.case_list import CaseLine
 from services.workbench.domain.sessions import Role, Session
@@ -155,4 +156,47 @@ def test_the_queue_offers_active_advisors_by_id_kind_and_scope_and_shows_refusal
     none = Queue(queue.lines[:1], [], {})
     assert "Er zijn nog geen actieve vertrouwenspersonen bekend." in people.queue_page(
         "nl", COORDINATOR, none
+    )
+
+
+def test_a_coordinators_advisors_show_figures_against_the_baseline_and_terms_ending_soon() -> None:
+    today = date(2026, 12, 1)
+    advisors = Advisors(
+        rows=[
+            AdvisorRow(
+                "adv-anna", "VPIO", "internal", "min-bzk", date(2024, 1, 1), date(2027, 5, 31), "active"
+            ),
+            AdvisorRow(
+                "adv-bram", "VPO", "internal", "min-bzk", date(2024, 1, 1), date(2027, 6, 30), "on_leave"
+            ),
+            AdvisorRow("adv-<i>x</i>", "VPI", "internal", "min-bzk", date(2024, 1, 1), None, "active"),
+        ],
+        figures={
+            "adv-anna": {
+                "advisor_id": "adv-anna",
+                "hours_total": 12.5,
+                "training_hours": 4,
+                "supervision_sessions": 2,
+            }
+        },
+        baseline={"training_hours": 16, "supervision_sessions": 4},
+        year=2026,
+        unavailable=None,
+    )
+    html = people.advisors_page("nl", COORDINATOR, advisors, today)
+    page = Page(html)
+    assert page.unbalanced == [] and "<i>x" not in html
+    rows = {r.find_all("th")[0].text(): r.text() for r in page.root.find_all("tr")[1:]}
+    assert "12,5" in rows["adv-anna"] and "4 van 16" in rows["adv-anna"] and "2 van 4" in rows["adv-anna"]
+    assert "loopt binnen zes maanden af" in rows["adv-anna"]  # 31-05-2027: 181 days
+    assert "loopt binnen" not in rows["adv-bram"] and "met verlof" in rows["adv-bram"]  # 211 days
+    assert "geen cijfers" in rows["adv-bram"] and "geen einddatum" in rows["adv-<i>x</i>"]
+    ending = page.root.find_all("ul")[-1].text()
+    assert "adv-anna" in ending and "adv-bram" not in ending
+    assert [th.attrs.get("scope") for th in page.root.find_all("th")].count("col") == 7
+    missing = Advisors(advisors.rows, {}, {}, 2026, "reporting_refused")
+    english = people.advisors_page("en", COORDINATOR, missing, today)
+    assert "Reporting does not give these figures to your account." in english and "no figures" in english
+    assert "No confidential advisors" in people.advisors_page(
+        "en", COORDINATOR, Advisors([], {}, {}, 2026, None), today
     )

@@ -22,6 +22,7 @@ from services.workbench.adapters.rendering import people
 from services.workbench.adapters.reporting_views import ViewUnavailable
 from services.workbench.application import coordinator_queue, my_hours
 from services.workbench.application.coordinator_queue import ChoiceRefused
+from services.workbench.application.my_advisors import CoordinatorFigures
 from services.workbench.application.my_hours import MyFigures, RecordRefused, today_of
 from services.workbench.domain.sessions import Role, Session
 from services.workbench.entrypoints.http_api import WorkbenchPages, csrf_matches, form_field, lang_of
@@ -113,10 +114,19 @@ class PeoplePages(WorkbenchPages):
             return self.out.page(html, status=422)
         return self.out.redirect(f"/uren?lang={lang}&klaar={form}")
 
+    async def advisors(self, request: Request) -> Response:
+        session, lang = await self._session(request), lang_of(request)
+        if session is None or session.role is not Role.COORDINATOR or session.advisor_id is None:
+            return self._refused(session, lang)
+        figures = CoordinatorFigures(self._context().engine, self._provider, self._views, self._now)
+        advisors = await figures.advisors(request.cookies[self.out.cookie_name], session)
+        return self.out.page(people.advisors_page(lang, session, advisors, today_of(self._now())))
+
     def people_routes(self) -> list[BaseRoute]:
         return [
             Route("/wachtrij", self.queue, methods=["GET"]),
             Route("/wachtrij/{case_id}/toewijzen", self.assign, methods=["POST"]),
             Route("/uren", self.hours, methods=["GET"]),
             Route("/uren/{form}", self.record, methods=["POST"]),
+            Route("/adviseurs", self.advisors, methods=["GET"]),
         ]

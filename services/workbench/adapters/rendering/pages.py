@@ -48,7 +48,7 @@ def _nav(session: Session | None, lang: str, path: str) -> list[NavItem]:
             ("/meldingen", t["prefs_title"]),
             ("/uren", t["hours_title"]),
         ],
-        Role.COORDINATOR: [("/wachtrij", t["queue"])],
+        Role.COORDINATOR: [("/wachtrij", t["queue"]), ("/adviseurs", t["advisors_title"])],
         Role.MANAGEMENT: [("/statistieken", t["management_title"])],
     }
     entries = items[session.role] if session is not None else []

@@ -14,7 +14,8 @@ from services.workbench.adapters.advisor_directory import AdvisorRow
 from services.workbench.adapters.rendering.pages import LineView, line_views, notice_page, render
 from services.workbench.adapters.rendering.texts import TEXT
 from services.workbench.application.coordinator_queue import Queue
-from services.workbench.domain.records import against_baseline
+from services.workbench.application.my_advisors import Advisors
+from services.workbench.domain.records import against_baseline, term_ends_soon
 from services.workbench.domain.sessions import Session
 
 
@@ -188,3 +189,69 @@ def hours_page(
 def hours_missing_page(lang: str, session: Session) -> str:
     """A form address that does not exist (only /uren/tijd, /uren/scholing, /uren/intervisie do)."""
     return notice_page(lang, session, "/uren", "forbidden_title", "hours_no_such_form")
+
+
+@dataclass(frozen=True, slots=True)
+class AdvisorLine:
+    advisor_id: str
+    kind: str
+    scope: str
+    status: str
+    term_end: str | None
+    term_end_iso: str | None
+    ends_soon: bool
+    hours: str | None
+    training: str | None
+    supervision: str | None
+
+
+def advisor_lines(advisors: Advisors, lang: str, today: date) -> list[AdvisorLine]:
+    t = TEXT[lang]
+    lines = []
+    for row in advisors.rows:
+        seen = advisors.figures.get(row.advisor_id)
+        hours = training = supervision = None
+        if seen is not None:
+            hours = number(float(seen.get("hours_total", 0)), lang)
+            of = t["advisors_of_baseline"]
+            training = of.format(
+                done=number(float(seen.get("training_hours", 0)), lang),
+                baseline=number(float(advisors.baseline.get("training_hours", 0)), lang),
+            )
+            supervision = of.format(
+                done=number(float(seen.get("supervision_sessions", 0)), lang),
+                baseline=number(float(advisors.baseline.get("supervision_sessions", 0)), lang),
+            )
+        lines.append(
+            AdvisorLine(
+                advisor_id=row.advisor_id,
+                kind=t["advisor_kinds"].get(row.kind, row.kind),
+                scope=t["advisor_scopes"].get(row.scope, row.scope),
+                status=t["advisor_statuses"].get(row.status, row.status),
+                term_end=row.term_end.strftime("%d-%m-%Y") if row.term_end else None,
+                term_end_iso=row.term_end.isoformat() if row.term_end else None,
+                ends_soon=term_ends_soon(row.term_end, today),
+                hours=hours,
+                training=training,
+                supervision=supervision,
+            )
+        )
+    return lines
+
+
+def advisors_page(lang: str, session: Session, advisors: Advisors, today: date) -> str:
+    t = TEXT[lang]
+    lines = advisor_lines(advisors, lang, today)
+    reason = advisors.unavailable
+    return render(
+        "advisors.html.j2",
+        lang,
+        t["advisors_title"],
+        session,
+        "/adviseurs",
+        rows=lines,
+        ending=[line for line in lines if line.ends_soon],
+        year=advisors.year,
+        unavailable=reason,
+        why=t["stats_why"].get(reason or "", t["stats_why"]["reporting_unavailable"]),
+    )

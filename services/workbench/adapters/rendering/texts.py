@@ -245,6 +245,25 @@ TEXT: dict[str, dict[str, Any]] = {
         },
         "hours_why_other": "Dit is niet vastgelegd. Probeer het opnieuw.",
         "hours_no_such_form": "Dit formulier bestaat niet. Ga terug naar Mijn uren.",
+        # a coordinator's advisors (entrypoints/people_pages.py)
+        "advisors_title": "Vertrouwenspersonen",
+        "advisors_intro": (
+            "De vertrouwenspersonen van uw organisatie: hun uren, scholing en intervisie tegen de "
+            "basisnorm dit jaar, en wiens benoeming binnen zes maanden afloopt. U ziet geen meldingen."
+        ),
+        "advisors_caption": "Vertrouwenspersonen van uw organisatie in {year}",
+        "advisors_col_advisor": "Vertrouwenspersoon",
+        "advisors_col_kind": "Soort en bereik",
+        "advisors_col_status": "Status",
+        "advisors_col_term_end": "Benoemd tot",
+        "advisors_ends_soon": "loopt binnen zes maanden af",
+        "advisors_no_term_end": "geen einddatum",
+        "advisors_no_figures": "geen cijfers",
+        "advisors_of_baseline": "{done} van {baseline}",
+        "advisors_terms_title": "Benoemingen die binnen zes maanden aflopen",
+        "advisors_no_terms_ending": "Geen benoeming loopt binnen zes maanden af.",
+        "advisors_none": "Er zijn nog geen vertrouwenspersonen van uw organisatie bekend.",
+        "advisor_statuses": {"active": "actief", "on_leave": "met verlof", "departed": "vertrokken"},
     },
     "en": {
         "app": "Confidential advisors' workbench",
@@ -469,5 +488,24 @@ TEXT: dict[str, dict[str, Any]] = {
         },
         "hours_why_other": "This was not recorded. Try again.",
         "hours_no_such_form": "This form does not exist. Go back to My hours.",
+        # a coordinator's advisors (entrypoints/people_pages.py)
+        "advisors_title": "Confidential advisors",
+        "advisors_intro": (
+            "Your organisation's confidential advisors: their hours, training and supervision against "
+            "the baseline this year, and whose appointment ends within six months. You see no cases."
+        ),
+        "advisors_caption": "Your organisation's confidential advisors in {year}",
+        "advisors_col_advisor": "Confidential advisor",
+        "advisors_col_kind": "Kind and reach",
+        "advisors_col_status": "Status",
+        "advisors_col_term_end": "Appointed until",
+        "advisors_ends_soon": "ends within six months",
+        "advisors_no_term_end": "no end date",
+        "advisors_no_figures": "no figures",
+        "advisors_of_baseline": "{done} of {baseline}",
+        "advisors_terms_title": "Appointments ending within six months",
+        "advisors_no_terms_ending": "No appointment ends within six months.",
+        "advisors_none": "No confidential advisors of your organisation are known yet.",
+        "advisor_statuses": {"active": "active", "on_leave": "on leave", "departed": "departed"},
     },
 }
