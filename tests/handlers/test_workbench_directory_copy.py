@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -115,3 +115,32 @@ async def test_only_routings_refusals_of_a_coordinators_choice_are_kept_coded(wo
         "case-1": Choice("case-1", None, "chosen_advisor_unavailable"),
         "case-2": Choice("case-2", "adv-anna", None),
     }
+
+
+async def test_a_refusal_of_an_earlier_choice_is_not_shown_against_the_new_one(workbench: InProcess) -> None:
+    sent_at = datetime.now(UTC)
+
+    def rejected(at: datetime, reason: str) -> tuple[bytes, bytes]:
+        body = AdvisorCommandRejected(
+            command="AssignEscalatedCase",
+            reason_code=reason,
+            advisor_id="coord-bzk",
+            case_id="case-9",
+            rejected_at=at,
+        )
+        env = new_envelope(body, stream_id="case-9", producer="routing", occurred_at=at, causation_id=None)
+        return env.event_id.encode(), env.to_bytes()
+
+    async with workbench.engines[0].begin() as conn:
+        await coordinator_choices.record_sent(conn, "coord-bzk", "case-9", "adv-anna", sent_at)
+    await workbench.feed(
+        "routing.assignments.v1", [rejected(sent_at - timedelta(minutes=1), "chosen_advisor_unknown")]
+    )
+    async with workbench.engines[0].connect() as conn:
+        assert (await coordinator_choices.choices_of(conn, "coord-bzk"))["case-9"].reason_code is None
+    await workbench.feed(
+        "routing.assignments.v1", [rejected(sent_at + timedelta(seconds=1), "chosen_advisor_unavailable")]
+    )
+    async with workbench.engines[0].connect() as conn:
+        choice = (await coordinator_choices.choices_of(conn, "coord-bzk"))["case-9"]
+    assert (choice.chosen_advisor_id, choice.reason_code) == ("adv-anna", "chosen_advisor_unavailable")

@@ -73,8 +73,8 @@ async def record_rejection(conn: AsyncConnection, rejected: AdvisorCommandReject
     t = coordinator_choices
     where = (t.c.coordinator_id == rejected.advisor_id) & (t.c.case_id == rejected.case_id)
     sent = (await conn.execute(select(t.c.sent_at).where(where))).scalar_one_or_none()
-    sent_at = _aware(sent)
-    if sent_at is not None and _aware(rejected.rejected_at) < sent_at:  # type: ignore[operator]
+    sent_at, rejected_at = _aware(sent), _aware(rejected.rejected_at)
+    if sent_at is not None and rejected_at is not None and rejected_at < sent_at:
         return
     values: dict[str, object] = {"reason_code": rejected.reason_code, "rejected_at": rejected.rejected_at}
     await _upsert(conn, rejected.advisor_id, rejected.case_id, values)
