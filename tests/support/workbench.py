@@ -106,6 +106,10 @@ class WorkbenchServer:
         records = [(key, value) for _id, key, value in (envelope_bytes(p) for p in payloads)]
         self.run(self.service.feed(topic, records))
 
+    def feed_records(self, topic: str, records: list[tuple[bytes, bytes]]) -> None:
+        """Hand records (key, value) another service published to the workbench's consumers."""
+        self.run(self.service.feed(topic, records))
+
     def run(self, work: Coroutine[Any, Any, T]) -> T:
         """Run `work` on the server's event loop (its database engine lives there)."""
         return asyncio.run_coroutine_threadsafe(work, self._loop).result(30)

@@ -384,13 +384,6 @@ class WorkbenchPages:
         await preferences.choose(self._context().engine, session.advisor_id, on, self._now())
         return self.out.redirect(f"/meldingen?lang={lang}")
 
-    async def queue(self, request: Request) -> Response:
-        session, lang = await self._session(request), lang_of(request)
-        if session is None or session.role is not Role.COORDINATOR:
-            return self._refused(session, lang)
-        lines = await case_lists.escalated_cases(self._context().engine)
-        return self.out.page(pages.case_list_page(lang, session, "/wachtrij", lines))
-
     async def statistics(self, request: Request) -> Response:
         session, lang = await self._session(request), lang_of(request)
         if session is None or session.role is not Role.MANAGEMENT:
@@ -423,7 +416,6 @@ class WorkbenchPages:
             *self._case_routes(),
             Route("/meldingen", self.preferences, methods=["GET"]),
             Route("/meldingen", self.choose_preferences, methods=["POST"]),
-            Route("/wachtrij", self.queue, methods=["GET"]),
             Route("/statistieken", self.statistics, methods=["GET"]),
         ]
 
@@ -499,7 +491,11 @@ def workbench_routes(
     views: ReportingViews,
     files: IntakeCaseFiles,
 ) -> Callable[[Callable[[], ServiceContext]], list[BaseRoute]]:
+    from services.workbench.entrypoints.people_pages import PeoplePages  # it builds on this module
+
     def routes(context: Callable[[], ServiceContext]) -> list[BaseRoute]:
-        return WorkbenchPages(settings, provider, metrics, views, files, context).routes()
+        # The coordinators' and the hours pages build on the case pages (people_pages.py).
+        pages = PeoplePages(settings, provider, metrics, views, files, context)
+        return pages.routes() + pages.people_routes()
 
     return routes

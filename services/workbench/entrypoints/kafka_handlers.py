@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.workbench.adapters import (
     advisor_directory,
     case_summaries,
+    coordinator_choices,
     given_up,
     meeting_store,
     notification_store,
@@ -66,10 +67,12 @@ async def routing_decided(
 async def command_rejected(
     conn: AsyncConnection, rejected: AdvisorCommandRejected, m: Decoded, now: datetime
 ) -> Sequence[Outgoing]:
-    """Routing refused an advisor's conflict declaration: the case is theirs again (given_up.py).
-    A proven refusal names the advisor and the case; an unproven one names nobody and is found by
-    its causation id, which only the sender of the command can derive."""
+    """A refusal of a command sent from here. A conflict declaration: the case is the advisor's again
+    (given_up.py); a proven refusal names the advisor and the case, an unproven one names nobody and
+    is found by its causation id, which only the sender can derive. A coordinator's choice: kept,
+    coded, to show on the queue (coordinator_choices.py). Others are not shown here."""
     if rejected.command != DeclareConflict.EVENT_TYPE:
+        await coordinator_choices.record_rejection(conn, rejected)
         return []
     if rejected.advisor_id and rejected.case_id:
         await given_up.refused(conn, rejected.advisor_id, rejected.case_id, rejected.reason_code, now)

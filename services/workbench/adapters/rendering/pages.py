@@ -48,8 +48,12 @@ class LineView:
 def _nav(session: Session | None, lang: str, path: str) -> list[NavItem]:
     t = TEXT[lang]
     items = {
-        Role.ADVISOR: [("/zaken", t["my_cases"]), ("/meldingen", t["prefs_title"])],
-        Role.COORDINATOR: [("/wachtrij", t["queue"])],
+        Role.ADVISOR: [
+            ("/zaken", t["my_cases"]),
+            ("/meldingen", t["prefs_title"]),
+            ("/uren", t["hours_title"]),
+        ],
+        Role.COORDINATOR: [("/wachtrij", t["queue"]), ("/adviseurs", t["advisors_title"])],
         Role.MANAGEMENT: [("/statistieken", t["management_title"])],
     }
     entries = items[session.role] if session is not None else []
