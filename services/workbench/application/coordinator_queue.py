@@ -9,19 +9,16 @@ spare a command that cannot succeed; routing checks everything again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.workbench.adapters import advisor_directory, coordinator_choices
-from services.workbench.adapters.advisor_directory import AdvisorRow
 from services.workbench.adapters.command_signer import CommandSigner
-from services.workbench.adapters.coordinator_choices import Choice
 from services.workbench.adapters.intake_case_files import CaseFileRefused
+from services.workbench.adapters.people_views import Queue
 from services.workbench.application import advisor_commands
 from services.workbench.application.case_lists import escalated_cases
-from services.workbench.domain.case_list import CaseLine
 from shared.contracts.advisor_actions import AssignEscalatedCase, CoordinatorRefusal
 from shared.runtime import ServiceContext
 
@@ -34,13 +31,6 @@ class ChoiceRefused(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-@dataclass(frozen=True, slots=True)
-class Queue:
-    lines: list[CaseLine]
-    advisors: list[AdvisorRow]
-    choices: dict[str, Choice]
 
 
 async def queue_for(engine: AsyncEngine, coordinator_id: str) -> Queue:

@@ -5,26 +5,15 @@ the appointments ending within six months (domain/records.py, term_ends_soon). N
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.workbench.adapters import advisor_directory, reporting_people
 from services.workbench.adapters.advisor_directory import AdvisorRow
+from services.workbench.adapters.people_views import Advisors
 from services.workbench.adapters.reporting_views import ViewUnavailable
 from services.workbench.application.my_hours import today_of
 from services.workbench.application.statistics import ProtectedFigures
 from services.workbench.domain.sessions import Session
-
-
-@dataclass(frozen=True, slots=True)
-class Advisors:
-    rows: list[AdvisorRow]
-    figures: dict[str, dict[str, Any]]  # advisor id -> reporting's figures
-    baseline: dict[str, Any]
-    year: int
-    unavailable: str | None  # why reporting's figures are missing, if they are
 
 
 async def advisors_of(engine: AsyncEngine, organisation_id: str) -> list[AdvisorRow]:

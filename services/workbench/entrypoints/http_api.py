@@ -436,10 +436,13 @@ class WorkbenchPages:
             Route("/zaken/{case_id}/afspraken/{meeting_id}.ics", self.meeting_invitation, methods=["GET"]),
         ]
 
-    async def _advisor_form(self, request: Request) -> tuple[Session, str, bytes] | Response:
-        """An advisor's signed-in form with the session's CSRF token, or the refusal to answer."""
+    async def _advisor_form(
+        self, request: Request, role: Role = Role.ADVISOR
+    ) -> tuple[Session, str, bytes] | Response:
+        """A signed-in form of `role` (with the id it acts under) carrying the session's CSRF token,
+        or the refusal to answer with."""
         session, lang, body = await self._session(request), lang_of(request), await request.body()
-        if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
+        if session is None or session.role is not role or session.advisor_id is None:
             return self._refused(session, lang)
         if not csrf_matches(session, body):
             return self._csrf_refused(session, lang)

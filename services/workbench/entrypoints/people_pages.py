@@ -25,7 +25,7 @@ from services.workbench.application.coordinator_queue import ChoiceRefused
 from services.workbench.application.my_advisors import CoordinatorFigures
 from services.workbench.application.my_hours import MyFigures, RecordRefused, today_of
 from services.workbench.domain.sessions import Role, Session
-from services.workbench.entrypoints.http_api import WorkbenchPages, csrf_matches, form_field, lang_of
+from services.workbench.entrypoints.http_api import WorkbenchPages, form_field, lang_of
 from shared.runtime import ServiceContext
 
 Record = Callable[[ServiceContext, CommandSigner | None, str, dict[str, str], datetime], Awaitable[None]]
@@ -51,24 +51,17 @@ class PeoplePages(WorkbenchPages):
         return self.out.page(people.queue_page(lang, session, queue, done=done))
 
     async def assign(self, request: Request) -> Response:
-        session, lang, body = await self._session(request), lang_of(request), await request.body()
-        if session is None or session.role is not Role.COORDINATOR or session.advisor_id is None:
-            return self._refused(session, lang)
-        if not csrf_matches(session, body):
-            return self._csrf_refused(session, lang)
-        case_id = request.path_params["case_id"]
+        form = await self._advisor_form(request, Role.COORDINATOR)
+        if isinstance(form, Response):
+            return form
+        (session, lang, body), case_id = form, request.path_params["case_id"]
+        coordinator_id, chosen = session.advisor_id or "", form_field(body, "advisor")
         try:
-            await coordinator_queue.assign(
-                self._context(),
-                self._files.signer,
-                session.advisor_id,
-                case_id,
-                form_field(body, "advisor"),
-                self._now(),
-            )
+            ctx, signer, now = self._context(), self._files.signer, self._now()
+            await coordinator_queue.assign(ctx, signer, coordinator_id, case_id, chosen, now)
         except ChoiceRefused as refused:
             self._metrics.refusals.labels(refused.reason).inc()
-            queue = await coordinator_queue.queue_for(self._context().engine, session.advisor_id)
+            queue = await coordinator_queue.queue_for(self._context().engine, coordinator_id)
             html = people.queue_page(lang, session, queue, refused=refused.reason)
             return self.out.page(html, status=409)
         return self.out.redirect(f"/wachtrij?lang={lang}&klaar=verstuurd")
@@ -97,17 +90,16 @@ class PeoplePages(WorkbenchPages):
         return self.out.page(await self._hours_page(request, session, lang, done=done))
 
     async def record(self, request: Request) -> Response:
-        session, lang, body = await self._session(request), lang_of(request), await request.body()
-        if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
-            return self._refused(session, lang)
-        if not csrf_matches(session, body):
-            return self._csrf_refused(session, lang)
-        form = request.path_params["form"]
+        posted = await self._advisor_form(request)
+        if isinstance(posted, Response):
+            return posted
+        (session, lang, body), form = posted, request.path_params["form"]
         act = RECORDS.get(form)
         if act is None:
             return self.out.page(people.hours_missing_page(lang, session), status=404)
         try:
-            await act(self._context(), self._files.signer, session.advisor_id, form_fields(body), self._now())
+            ctx, advisor_id = self._context(), session.advisor_id or ""
+            await act(ctx, self._files.signer, advisor_id, form_fields(body), self._now())
         except RecordRefused as refused:
             self._metrics.refusals.labels(refused.reason).inc()
             html = await self._hours_page(request, session, lang, refused=(form, refused.reason))

@@ -11,10 +11,9 @@ from datetime import date
 from typing import Any
 
 from services.workbench.adapters.advisor_directory import AdvisorRow
+from services.workbench.adapters.people_views import Advisors, Queue
 from services.workbench.adapters.rendering.pages import LineView, line_views, notice_page, render
 from services.workbench.adapters.rendering.texts import TEXT
-from services.workbench.application.coordinator_queue import Queue
-from services.workbench.application.my_advisors import Advisors
 from services.workbench.domain.records import against_baseline, term_ends_soon
 from services.workbench.domain.sessions import Session
 
