@@ -254,10 +254,10 @@ async def test_a_claim_left_by_a_dead_sender_runs_out_and_the_notice_is_sent(
     assert workbench.context is not None
     async with workbench.context.engine.begin() as conn:  # a pod claimed it, then was killed
         [notice_id] = (await conn.execute(select(notifications.c.notice_id))).scalars().all()
-        assert await notification_store.claim(conn, notice_id, NOW, NOW + timedelta(minutes=5))
+        assert await notification_store.claim(conn, notice_id, NOW, NOW + timedelta(seconds=45))
     assert await sender(workbench, port).run_once() == 0  # the claim is live: nobody else sends
     assert inbox.messages == []
-    later = NOW + timedelta(minutes=6)
+    later = NOW + timedelta(seconds=46)
     mailer = SmtpMailer("127.0.0.1", port, "caseflow@example.org")
     late = NoticeSender(workbench.context.engine, mailer, "https://werkplek.example.nl", lambda: later)
     assert await late.run_once() == 1

@@ -7,6 +7,7 @@ Message-ID and a mail client shows one.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -25,7 +26,10 @@ class SmtpMailer:
     starttls: bool = False
     username: str = ""
     password: str = ""
-    timeout: float = 15.0
+    timeout: float = 15.0  # per SMTP step
+    # The whole conversation, whatever its steps: a send never outlasts the sender's claim on its
+    # notice (application/notifying.py, CLAIM_FOR).
+    limit: float = 30.0
 
     async def send(self, to: str, subject: str, body: str, message_id: str) -> None:
         message = EmailMessage()
@@ -35,14 +39,15 @@ class SmtpMailer:
         message["Message-ID"] = f"<{message_id}@caseflow.invalid>"
         message.set_content(body)
         try:
-            await aiosmtplib.send(
-                message,
-                hostname=self.host,
-                port=self.port,
-                start_tls=self.starttls,
-                username=self.username or None,
-                password=self.password or None,
-                timeout=self.timeout,
-            )
-        except (aiosmtplib.SMTPException, OSError) as exc:
+            async with asyncio.timeout(self.limit):
+                await aiosmtplib.send(
+                    message,
+                    hostname=self.host,
+                    port=self.port,
+                    start_tls=self.starttls,
+                    username=self.username or None,
+                    password=self.password or None,
+                    timeout=self.timeout,
+                )
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             raise MailNotSent(type(exc).__name__) from exc

@@ -87,7 +87,7 @@ notifications = Table(
     Column("sent_at", DateTime(timezone=True), nullable=True, index=True),
     Column("outcome", String(20), nullable=True),
     Column("attempts", Integer, nullable=False, default=0),
-    # A sender (one per pod) claims a notice until this instant before it mails it, so two pods never
+    # A sender (one per pod) claims a notice until this instant (45 s) before it mails it, so two pods never
     # send the same one; a sender that dies mid-send leaves a claim that simply runs out.
     Column("claimed_until", DateTime(timezone=True), nullable=True),
 )

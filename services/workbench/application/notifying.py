@@ -21,8 +21,9 @@ from services.workbench.adapters import notification_store
 from services.workbench.adapters.mailer import MailNotSent
 from services.workbench.domain.notifications import neutral_mail
 
-# Longer than one send can take (the mailer's timeout), short enough that a dead pod's claim passes.
-CLAIM_FOR = timedelta(minutes=5)
+# Longer than one send may take (the mailer's whole-conversation limit, 30 s), short enough that
+# the one notice a killed sender held waits less than a minute for the next.
+CLAIM_FOR = timedelta(seconds=45)
 
 
 class Mailer(Protocol):
