@@ -14,7 +14,6 @@ management user sees only the protected aggregates, never a case.
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 import time
 import uuid
@@ -26,18 +25,22 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from icalendar import Calendar
 
 from caseflow import stack
-from caseflow.commands.directory_cmd import publish, read_records, to_events
+from caseflow.commands.directory_cmd import publish
 from devinfra.browser import BrowserInfraError, WebDriver
+from shared.contracts.directory import CoordinatorAppointed
+from shared.envelope import new_envelope
+from tests.integration.test_workbench_working_a_case import free_on_a_working_day
 from tests.support import samples
 from tests.support.axe import axe_violations
 from tests.support.keycloak import Browser, Provider, realm_users
 from tests.support.smtp import Inbox, smtp_server
+from tools.demo.demo import _seed
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 ADVISORS = ("anna", "bram", "carla", "dirk")
 
@@ -74,20 +77,23 @@ class Stack:
 
     def submit(self, **overrides: Any) -> str:
         """A submission over HTTP (TLS in production), as a web frontend sends it; the case id."""
-        doc = samples.submission(uuid.uuid4().hex[:10], **overrides)
+        doc = samples.submission(uuid.uuid4().hex[:10], meeting=free_on_a_working_day(), **overrides)
         answer = httpx.post(self.url("intake") + "/v1/submissions", json=doc, timeout=30)
         assert answer.status_code == 201, answer.text
         return str(answer.json()["case_ref"])
 
 
-def directory_for_the_test(tmp_path: Path) -> Path:
-    """The sample organisation, with its coordinator also coordinating the finance ministry (where
-    the test makes a case nobody in scope may take)."""
-    doc = json.loads((ROOT / "deploy/samples/directory.json").read_text(encoding="utf-8"))
-    doc["coordinators"] = [{"coordinator_id": "coord-bzk", "organisation_ids": ["min-bzk", "min-fin"]}]
-    path = tmp_path / "directory.json"
-    path.write_text(json.dumps(doc), encoding="utf-8")
-    return path
+def the_sample_organisation(bootstrap: str, prefix: str, intake_url: str) -> None:
+    """The demo's organisation (units, people, advisors with their weekly hours, rooms), its
+    coordinator also coordinating the finance ministry, where the test makes a case nobody in scope
+    may take."""
+    asyncio.run(_seed(bootstrap, prefix, intake_url))
+    appointed = CoordinatorAppointed(coordinator_id="coord-bzk", organisation_ids=("min-bzk", "min-fin"))
+    now = datetime.now(UTC)
+    envelope = new_envelope(
+        appointed, stream_id="coordinator:coord-bzk", producer="test", occurred_at=now, causation_id=None
+    )
+    asyncio.run(publish([envelope], bootstrap, prefix))
 
 
 @pytest.fixture(scope="module")
@@ -110,10 +116,8 @@ def running(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> I
             extra_env=extra,
         )
         try:
-            events, problems = to_events(read_records(directory_for_the_test(tmp)), datetime.now(UTC))
-            assert problems == []
-            asyncio.run(publish(events, kafka_bootstrap, prefix))
             running = Stack(state, home, inbox)
+            the_sample_organisation(kafka_bootstrap, prefix, running.url("intake"))
             for user in ADVISORS:  # each has signed in once, so the workbench knows where to write
                 sign_in_over_http(running, user)
             yield running
@@ -203,6 +207,22 @@ def test_an_advisor_works_a_case_then_passes_it_on_for_a_conflict(
     assert "Zullen we dinsdag bellen?" in browser.source()
     browser.screenshot(tmp_path / "case-answered.png")
 
+    browser.type("#time-minutes", "45")  # the first activity (a conversation) is chosen
+    browser.submit("form[action*='/tijd'] button")
+    eventually(lambda: minutes_logged(running, mine) == 45, "intake takes the time, the page shows it")
+    # Scheduling planned the talk the client asked for; she calls it off and asks for a phone call.
+    eventually(page_shows(browser, f"{workbench}/zaken/{mine}", ".ics"), "the client's meeting is planned")
+    browser.submit("form[action*='/afspraak/annuleren'] button")
+    eventually(page_shows(browser, f"{workbench}/zaken/{mine}", 'for="mode-phone"'), "the meeting is off")
+    browser.click("label[for=mode-phone]")
+    browser.submit("form[action*='/afspraak?'] button")
+    eventually(page_shows(browser, f"{workbench}/zaken/{mine}", ".ics"), "scheduling plans the phone call")
+    calendar = download_ics(browser, workbench)
+    assert calendar.walk("VEVENT"), "one meeting in the invitation"
+    assert mine not in calendar.to_ical().decode() and "MARK-" not in calendar.to_ical().decode()
+    assert axe_violations(browser) == []
+    browser.screenshot(tmp_path / "case-with-meeting.png")
+
     before = {user: running.mails_to(user) for user in ADVISORS}
     browser.get(f"{workbench}/zaken/{mine}")
     browser.click("label[for=conflict-confirm]")
@@ -219,14 +239,67 @@ def test_an_advisor_works_a_case_then_passes_it_on_for_a_conflict(
         lambda: (a := assignee_of(running, mine)) and a != "adv-anna" and a, "routing reassigns it"
     )
     successor = user_of(new_advisor)
-    eventually(lambda: running.mails_to(successor) == before[successor] + 1, f"{successor} is told once")
+    eventually(lambda: running.mails_to(successor) > before[successor], f"{successor} is told")
     assert sign_in(browser, running, successor) == "Mijn meldingen – Werkplek vertrouwenspersonen"
     assert mine in browser.source()
     notices = running.workbench_rows(
         "SELECT count(*) FROM notifications WHERE advisor_id = ? AND outcome = 'sent'", new_advisor
     )
     assert notices == [(running.mails_to(successor),)], "every notice is one e-mail, none twice"
+    assert running.mails_to(successor) == before[successor] + 1, "one e-mail for the case passed on"
     assert running.mails_to("anna") == before["anna"]
+
+
+def minutes_logged(running: Stack, case_id: str) -> int:
+    rows = running.workbench_rows(
+        "SELECT coalesce(sum(minutes), 0) FROM time_logged WHERE case_id = ?", case_id
+    )
+    return int(rows[0][0])
+
+
+def download_ics(browser: WebDriver, workbench: str) -> Calendar:
+    """The case page's invitation link, fetched with the browser's own session (as its download)."""
+    import re
+
+    (href,) = set(re.findall(r'href="([^"]+\.ics[^"]*)"', browser.source()))
+    answer = httpx.get(workbench + href.replace("&amp;", "&"), cookies=session_cookies(browser), timeout=10)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/calendar")
+    assert answer.headers["content-disposition"].startswith("attachment")
+    return Calendar.from_ical(answer.content)
+
+
+def test_a_coordinator_assigns_an_escalated_case_and_the_chosen_advisor_sees_it(
+    running: Stack, browser: WebDriver, tmp_path: Path
+) -> None:
+    # Finance has no advisor of its own; the externals are excluded or not of the kind (VPI for
+    # bullying): routing escalates. The coordinator (also of finance here) chooses Anna.
+    waiting = running.submit(
+        organisation_id="min-fin",
+        unit_id="fin-tax",
+        categories=["unwanted_behaviour.bullying"],
+        persons_involved=[],
+        excluded_advisor_ids=["adv-carla", "adv-dirk"],
+    )
+    workbench = running.url("workbench")
+    assert sign_in(browser, running, "coordinator").startswith("Wachtende meldingen"), browser.title()
+    eventually(page_shows(browser, f"{workbench}/wachtrij", waiting), "the escalated case waits in the queue")
+    assert "MARK-" not in browser.source(), "coded fields only, never content"
+    assert axe_violations(browser) == []
+    form = f"form[action*='/wachtrij/{waiting}/toewijzen']"
+    browser.click(f"{form} option[value=adv-anna]")
+    browser.submit(f"{form} button")
+    browser.screenshot(tmp_path / "queue-chosen.png")
+    eventually(
+        lambda: assignee_of(running, waiting) == "adv-anna", "routing assigns the coordinator's choice"
+    )
+    eventually(
+        lambda: not page_shows(browser, f"{workbench}/wachtrij", waiting)(), "the case leaves the queue"
+    )
+    browser.get(f"{workbench}/zaken/{waiting}")
+    assert "MARK-NARR-" not in browser.source(), "a coordinator never opens a case file"
+    sign_out(browser)
+    assert sign_in(browser, running, "anna") == "Mijn meldingen – Werkplek vertrouwenspersonen"
+    assert waiting in browser.source()
 
 
 def _problem_text(html: str) -> str:

@@ -151,6 +151,17 @@ async def test_a_moved_meeting_tells_its_advisor_and_a_first_booking_does_not(
     assert recipients(inbox) == ["bram@example.org"]
 
 
+async def test_a_meeting_that_comes_with_a_reassigned_case_makes_no_second_email(
+    workbench: InProcess, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    await workbench.feed(MEETINGS, records(moved("case-1", "adv-anna", 0)))
+    await workbench.feed(ASSIGNMENTS, records(reassigned_now("case-1", "adv-bram")))
+    await workbench.feed(MEETINGS, records(moved("case-1", "adv-bram", 1)))  # re-planned for Bram
+    assert await sender(workbench, port).run_once() == 1  # the new assignment, and that is all
+    assert recipients(inbox) == ["bram@example.org"]
+
+
 async def test_an_advisor_who_switched_the_emails_off_gets_none_and_their_address_is_forgotten(
     workbench: InProcess, smtp: tuple[Inbox, int]
 ) -> None:

@@ -45,11 +45,14 @@ def _aware(at: datetime) -> datetime:
 
 async def record_scheduled(
     conn: AsyncConnection, row: MeetingRow, room_id: str | None, venue_id: str | None
-) -> None:
-    """Insert or move a meeting; an older sequence arriving late changes nothing."""
+) -> str | None:
+    """Insert or move a meeting; an older sequence arriving late changes nothing. The advisor the
+    meeting was for before (None for a meeting not seen yet)."""
     t = meetings
     found = (
-        await conn.execute(select(t.c.calendar_sequence).where(t.c.meeting_id == row.meeting_id))
+        await conn.execute(
+            select(t.c.calendar_sequence, t.c.advisor_id).where(t.c.meeting_id == row.meeting_id)
+        )
     ).first()
     values = {
         "case_id": row.case_id,
@@ -68,6 +71,7 @@ async def record_scheduled(
         )
     elif found.calendar_sequence <= row.calendar_sequence:
         await conn.execute(t.update().where(t.c.meeting_id == row.meeting_id).values(**values))
+    return None if found is None else str(found.advisor_id)
 
 
 async def record_cancelled(conn: AsyncConnection, meeting_id: str) -> None:

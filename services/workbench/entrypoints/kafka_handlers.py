@@ -109,9 +109,11 @@ async def meeting_scheduled(
     conn: AsyncConnection, meeting: MeetingScheduled, m: Decoded, now: datetime
 ) -> Sequence[Outgoing]:
     row = MeetingRow.scheduled(meeting)
-    await meeting_store.record_scheduled(conn, row, meeting.room_id, meeting.venue_id)
-    # Moved or rescheduled: news; a first booking is what the advisor asked for.
-    if meeting.calendar_sequence > 0 and is_news(meeting.scheduled_at, now):
+    before = await meeting_store.record_scheduled(conn, row, meeting.room_id, meeting.venue_id)
+    # Moved or rescheduled: news; a first booking is what the advisor asked for, and a meeting that
+    # came with a reassigned case is part of the one notice of the new assignment.
+    theirs = before in (None, meeting.advisor_id)
+    if meeting.calendar_sequence > 0 and theirs and is_news(meeting.scheduled_at, now):
         moved = notice(m.message_id, meeting.advisor_id, Reason.MEETING_MOVED)
         await notification_store.add_notice(conn, moved, now)
     return []
