@@ -7,29 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
-from services.workbench.adapters.reporting_views import ReportingViews, ViewUnavailable
+from services.workbench.adapters.reporting_views import ReportingViews
 
 
 async def _view(views: ReportingViews, path: str, token: str, params: dict[str, str | int]) -> dict[str, Any]:
-    if not views.base_url:
-        raise ViewUnavailable("reporting_not_configured")
-    try:
-        async with views.client() as client:
-            answer = await client.get(
-                f"{views.base_url.rstrip('/')}{path}",
-                params=params,
-                headers={"Authorization": f"Bearer {token}"},
-            )
-    except httpx.HTTPError as exc:
-        raise ViewUnavailable("reporting_unavailable") from exc
-    if answer.status_code in (401, 403):
-        raise ViewUnavailable("reporting_refused")
-    if answer.status_code != 200:
-        raise ViewUnavailable("reporting_unavailable")
-    doc: dict[str, Any] = answer.json()
-    return doc
+    return await views.view(path, token, params)
 
 
 async def advisor_view(views: ReportingViews, token: str, year: int) -> dict[str, Any]:

@@ -30,13 +30,16 @@ class ReportingViews:
     client: Callable[[], httpx.AsyncClient] = field(default=default_client)
 
     async def management(self, access_token: str, organisation_id: str, year: int) -> dict[str, Any]:
+        return await self.view("/v1/views/management", access_token, {"org": organisation_id, "year": year})
+
+    async def view(self, path: str, access_token: str, params: dict[str, str | int]) -> dict[str, Any]:
+        """One of reporting's views, asked with the person's own token; ViewUnavailable otherwise."""
         if not self.base_url:
             raise ViewUnavailable("reporting_not_configured")
-        params: dict[str, str | int] = {"org": organisation_id, "year": year}
         try:
             async with self.client() as client:
                 answer = await client.get(
-                    f"{self.base_url.rstrip('/')}/v1/views/management",
+                    f"{self.base_url.rstrip('/')}{path}",
                     params=params,
                     headers={"Authorization": f"Bearer {access_token}"},
                 )
