@@ -241,7 +241,7 @@ class ServiceRuntime:
         for name, silent in verdict.silent_for.items():
             up = silent <= self.settings.broker_grace_seconds
             self.metrics.reachable.labels(self.service, name).set(1 if up else 0)
-        relay = self.context.relay
+        relay = self._ctx.relay if self._ctx is not None else None
         if relay is not None and not broker_was_back and verdict.silent_for.get("broker", 0) <= 1.0:
             relay.flush_soon()
 
