@@ -256,8 +256,9 @@ class OutboxRelay:
     (or joins) a flush in a task of its own, which the caller may wait for as long as it likes and
     never cancels, so an answer to a person is never held up by a paused broker. Requests that
     arrive while a flush waits for its turn share it: at most one flush runs and one waits.
-    `last_drained` (monotonic seconds) is when a flush last finished without error; readiness
-    reads it (shared/readiness.py).
+    `last_progress` (monotonic seconds) is when the relay last published a batch or found nothing
+    left to publish; readiness reads it (shared/readiness.py): a relay that keeps publishing under
+    load is making progress, one stuck on a send is not.
     """
 
     def __init__(
@@ -281,7 +282,7 @@ class OutboxRelay:
         self._on_failure = on_failure  # e.g. recreate the producer
         self._waiting: asyncio.Task[int] | None = None
         self._tasks: set[asyncio.Task[int]] = set()
-        self.last_drained: float | None = None
+        self.last_progress: float | None = None
 
     async def backlog(self) -> int:
         async with self._engine.connect() as conn:
@@ -313,8 +314,8 @@ class OutboxRelay:
         while True:
             published = await self._flush_one_batch()
             total += published
+            self.last_progress = time.monotonic()
             if published < self._batch_size:
-                self.last_drained = time.monotonic()
                 return total
 
     def flush_soon(self) -> asyncio.Task[int]:

@@ -2,8 +2,9 @@
 
 `/ready` answers 503, with reasons in words, when the instance cannot do its work: it has not
 finished starting, the broker has not answered for longer than a short grace, a database (its own,
-and for key holders the key store) has not answered for that long, or the outbox relay has not
-finished a flush for longer than `outbox_grace` (rows committed but not published). An
+and for key holders the key store) has not answered for that long, or the outbox relay has made no
+progress for longer than `outbox_grace` (no batch published and no flush that found the outbox
+empty: rows committed but not published). An
 orchestrator then stops sending it traffic; nothing is restarted. `/health` (liveness) stays 200
 through a broker outage: restarting a process does not bring a broker back, and intake still
 stores submissions (their receipt is answered, the relay publishes them later).
@@ -48,8 +49,9 @@ def judge(
     outbox_grace: float,
 ) -> Readiness:
     """Ready when started, every dependency answered within `grace` seconds and the outbox relay
-    finished a flush within `outbox_grace` seconds. `since` is when observing began: a dependency
-    that never answered counts from then, so a fresh instance gets its grace too."""
+    made progress (`drained`: published a batch or found nothing to publish) within
+    `outbox_grace`. `since` is when observing began: a dependency that never answered counts from
+    then, so a fresh instance gets its grace too."""
     reasons: list[str] = []
     if not started:
         reasons.append("starting: the service has not finished starting")
@@ -59,7 +61,7 @@ def judge(
             reasons.append(f"{name}_unreachable: no answer from the {name} for {seconds:.0f}s")
     stalled = now - (drained if drained is not None else since)
     if stalled > outbox_grace:
-        reasons.append(f"outbox_not_draining: no flush of the outbox finished for {stalled:.0f}s")
+        reasons.append(f"outbox_not_draining: the outbox relay made no progress for {stalled:.0f}s")
     return Readiness(not reasons, tuple(reasons), silent_for)
 
 

@@ -228,7 +228,7 @@ class ServiceRuntime:
             since=self.monitor.since,
             answered=self.monitor.answered,
             grace=self.settings.broker_grace_seconds,
-            drained=relay.last_drained if relay is not None else None,
+            drained=relay.last_progress if relay is not None else None,
             outbox_grace=self.settings.outbox_grace_seconds,
         )
 

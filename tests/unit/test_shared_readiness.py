@@ -66,9 +66,9 @@ def test_a_dependency_that_never_answered_counts_from_the_start_so_a_fresh_insta
     assert late.reasons == ("broker_unreachable: no answer from the broker for 10s",)
 
 
-def test_an_outbox_whose_relay_finished_no_flush_for_longer_than_its_grace_is_not_draining() -> None:
+def test_an_outbox_whose_relay_made_no_progress_for_longer_than_its_grace_is_not_draining() -> None:
     stalled = verdict(drained=60.0)
-    assert stalled.reasons == ("outbox_not_draining: no flush of the outbox finished for 40s",)
+    assert stalled.reasons == ("outbox_not_draining: the outbox relay made no progress for 40s",)
 
 
 def test_an_instance_still_starting_is_unready_whatever_its_dependencies_say() -> None:
