@@ -332,6 +332,12 @@ class OutboxRelay:
             self._waiting = None  # rows committed from now on need the next flush
             return await self._flush_locked()
 
+    async def stop(self) -> None:
+        """Cancel the flushes still asked for (at shutdown): their rows stay for the next start."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
     def _finished(self, task: asyncio.Task[int]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:

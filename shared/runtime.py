@@ -256,6 +256,8 @@ class ServiceRuntime:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self._ctx is not None and self._ctx.relay is not None:
+            await self._ctx.relay.stop()
         await self.producer.stop()
         if self._ctx is not None:
             await self._ctx.engine.dispose()

@@ -114,7 +114,7 @@ async def test_a_second_answer_while_the_broker_is_paused_does_not_queue_behind_
     assert not first.passed_on and not second.passed_on
     assert time.monotonic() - started < 1.0
     assert await relay.backlog() == 2
-    broker.resume()
+    await relay.stop()
 
 
 async def test_with_the_broker_answering_the_answer_says_passed_on(tmp_path: Path) -> None:
@@ -165,3 +165,13 @@ async def test_the_dutch_words_are_plain() -> None:
 async def test_a_message_passed_on_gets_no_such_words(passed_on: bool | None) -> None:
     page = await _received_page("nl", passed_on)
     assert _later(page) == [] and "ABCD-EFGH-JKLM-NPQR" in page.root.text()
+
+
+async def test_flushes_asked_for_while_one_is_stuck_share_one_waiting_flush(tmp_path: Path) -> None:
+    broker = PausedBroker()
+    uow, relay = await _unit(tmp_path, broker, wait=0.1)
+    await uow.commit(_opening("case-eve"))  # its flush now holds the relay, stuck on the send
+    waiting = relay.flush_soon()
+    assert relay.flush_soon() is waiting and relay.flush_soon() is waiting
+    await relay.stop()  # shutdown: what was asked for is cancelled, the row stays for the next start
+    assert waiting.cancelled() and await relay.backlog() == 1
