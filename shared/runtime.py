@@ -234,7 +234,7 @@ class ServiceRuntime:
 
     async def _observe(self) -> None:
         """Ask the dependencies, set the gauges; a broker that is back gets the backlog at once."""
-        broker_was_back = self.monitor.answered_within("broker", self.settings.broker_grace_seconds)
+        reachable_before = self.monitor.answered_within("broker", self.settings.broker_grace_seconds)
         await self.monitor.sample()
         verdict = self.readiness()
         self.metrics.ready.labels(self.service).set(1 if verdict.ready else 0)
@@ -242,7 +242,7 @@ class ServiceRuntime:
             up = silent <= self.settings.broker_grace_seconds
             self.metrics.reachable.labels(self.service, name).set(1 if up else 0)
         relay = self._ctx.relay if self._ctx is not None else None
-        if relay is not None and not broker_was_back and verdict.silent_for.get("broker", 0) <= 1.0:
+        if relay is not None and not reachable_before and verdict.silent_for.get("broker", 0) <= 1.0:
             relay.flush_soon()
 
     async def _set_backlog_gauge(self) -> None:

@@ -5,13 +5,13 @@ Inside one transaction the work decides: it reads and changes state and returns 
 result with the events to emit and the inbox entries it settles. The unit appends the events to the
 outbox and records the inbox entries in the same transaction, so a state change, its events and the
 "done" mark of its input commit together or not at all (ARCHITECTURE.md, "Delivery"). After the
-commit it counts (`on_committed`, so a rolled-back or retried transaction is never counted) and asks the
-relay to publish (`relay.flush_soon`). It waits for that at most `publish_timeout` seconds and never
-cancels it: committed rows stay in the outbox if the broker is slow or away, and the relay publishes
-them later. `commit` also says whether the events reached the broker within the wait
-(`Committed.passed_on`): an HTTP answer waits a second or two at most and tells the person which
-of the two it is (docs/operations.md, "Health and readiness"). A transaction that does not commit
-calls `on_rolled_back`: caches built while deciding are stale.
+commit it counts (`on_committed`, so a rolled-back or retried transaction is never counted) and
+asks the relay to publish (`relay.flush_soon`). It waits for that at most `publish_timeout`
+seconds and never cancels it: committed rows stay in the outbox if the broker is slow or away,
+and the relay publishes them later. `commit` also says whether the events reached the broker
+within the wait (`Committed.passed_on`): an HTTP answer waits a second or two at most and tells
+the person which of the two it is (docs/operations.md, "Health and readiness"). A transaction
+that does not commit calls `on_rolled_back`: caches built while deciding are stale.
 
 The consume pipeline (shared/pipeline.py) runs each batch through `run`, and so do intake's HTTP
 handlers, routing's term check and the CLI's erasure; none of them opens a transaction of its own
