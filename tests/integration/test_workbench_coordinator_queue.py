@@ -198,3 +198,22 @@ def test_a_coordinator_assigns_an_escalated_case_and_sees_a_refusal_in_words(
         assert f'href="/zaken/{CASE}?lang=nl"' in anna.http.get(f"{url}/zaken").text
         assert anna.http.get(f"{url}/wachtrij").status_code == 403
         assert anna.http.post(f"{url}/wachtrij/{CASE}/toewijzen", data={}).status_code == 403
+
+
+def test_a_coordinator_sees_and_assigns_only_the_escalated_cases_of_their_own_organisations(
+    services: QueueServices, keycloak_node: KeycloakNode
+) -> None:
+    """coord-bzk coordinating only BZK again: Financiën's waiting case leaves her queue (coded facts
+    of another ministry's case are not hers to see), and a choice for it is refused before sending."""
+    url = services.workbench.url
+    with signed_in(services.workbench, keycloak_node, "coordinator") as coordinator:
+        csrf = csrf_of(coordinator.http.get(f"{url}/wachtrij"))
+        bzk_only = CoordinatorAppointed(coordinator_id="coord-bzk", organisation_ids=("min-bzk",))
+        services.workbench.feed("directory.advisors.v1", bzk_only)
+        queue = coordinator.http.get(f"{url}/wachtrij")
+        assert CASE not in queue.text and "Er wachten nu geen meldingen." in queue.text
+        refused = coordinator.http.post(
+            f"{url}/wachtrij/{CASE}/toewijzen", data={"csrf": csrf, "advisor": "adv-anna"}
+        )
+        assert refused.status_code == 409 and "case_not_escalated" in refused.text
+        assert services.workbench.service.bus.topics[ACTIONS] == []

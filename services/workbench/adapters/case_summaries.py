@@ -17,10 +17,32 @@ ASSIGNEES = AssigneeProjection(current_assignees)
 
 
 async def record_opened(
-    conn: AsyncConnection, case_id: str, opened_at: datetime, categories: list[str], channel: str
+    conn: AsyncConnection,
+    case_id: str,
+    opened_at: datetime,
+    categories: list[str],
+    channel: str,
+    organisation_id: str,
 ) -> None:
-    values = {"opened_at": opened_at, "categories": categories, "channel": channel}
+    values = {
+        "opened_at": opened_at,
+        "categories": categories,
+        "channel": channel,
+        "organisation_id": organisation_id,
+    }
     await _upsert(conn, case_id, values)
+
+
+async def record_organisation(conn: AsyncConnection, case_id: str, organisation_id: str) -> None:
+    """The case's organisation as routing's RoutingEscalated names it (routing may decide before
+    intake's CaseOpened is read here)."""
+    await _upsert(conn, case_id, {"organisation_id": organisation_id})
+
+
+async def organisations_of_cases(conn: AsyncConnection, case_ids: list[str]) -> dict[str, str | None]:
+    t = case_summaries
+    rows = await conn.execute(select(t.c.case_id, t.c.organisation_id).where(t.c.case_id.in_(case_ids)))
+    return {r.case_id: r.organisation_id for r in rows}
 
 
 async def record_status(conn: AsyncConnection, case_id: str, status: str) -> None:

@@ -17,7 +17,8 @@ messaging = define_messaging_tables(metadata)
 # Who holds each case now (shared/assignee_projection.py, folded from routing.assignments.v1).
 current_assignees = define_assignee_table(metadata)
 
-# What intake.cases.v1 says of a case in codes: when it was opened, its categories and channel.
+# What intake.cases.v1 says of a case in codes: when it was opened, its categories and channel, and
+# the organisation (also from routing's RoutingEscalated): a coordinator's queue shows only theirs.
 case_summaries = Table(
     "case_summaries",
     metadata,
@@ -26,6 +27,7 @@ case_summaries = Table(
     Column("categories", JSON, nullable=False, default=list),
     Column("channel", String(30), nullable=True),
     Column("status", String(20), nullable=False, default="open"),  # open | closed | erased
+    Column("organisation_id", String(64), nullable=True),
 )
 
 # A signed-in browser. The cookie holds a random id; only its sha256 is stored, so a copy of the

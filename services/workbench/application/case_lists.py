@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.workbench.adapters import given_up, meeting_store
+from services.workbench.adapters import case_summaries, given_up, meeting_store
 from services.workbench.adapters.case_summaries import ASSIGNEES, lines_of
 from services.workbench.domain.case_list import CaseLine, newest_first
 
@@ -36,7 +36,12 @@ async def refused_conflicts(engine: AsyncEngine, advisor_id: str) -> dict[str, s
     return {case_id: code for case_id, code in sorted(refusals.items()) if case_id in mine}
 
 
-async def escalated_cases(engine: AsyncEngine) -> list[CaseLine]:
+async def escalated_cases(engine: AsyncEngine, organisation_ids: list[str]) -> list[CaseLine]:
+    """The open escalated cases of these organisations (a coordinator's); a case whose
+    organisation is not known here is not listed."""
     async with engine.connect() as conn:
-        lines = await lines_of(conn, await ASSIGNEES.escalated(conn))
+        waiting = await ASSIGNEES.escalated(conn)
+        organisations = await case_summaries.organisations_of_cases(conn, waiting)
+        theirs = [c for c in waiting if organisations.get(c) in organisation_ids]
+        lines = await lines_of(conn, theirs)
     return newest_first([line for line in lines if line.status == "open"])

@@ -33,8 +33,14 @@ class ChoiceRefused(Exception):
         self.reason = reason
 
 
+async def _organisations(engine: AsyncEngine, coordinator_id: str) -> list[str]:
+    async with engine.connect() as conn:
+        return await advisor_directory.organisations_of(conn, coordinator_id)
+
+
 async def queue_for(engine: AsyncEngine, coordinator_id: str) -> Queue:
-    lines = await escalated_cases(engine)
+    """The escalated cases of the organisations the coordinator coordinates (CoordinatorAppointed)."""
+    lines = await escalated_cases(engine, await _organisations(engine, coordinator_id))
     async with engine.connect() as conn:
         advisors = await advisor_directory.active_advisors(conn)
         choices = await coordinator_choices.choices_of(conn, coordinator_id)
@@ -49,9 +55,10 @@ async def assign(
     chosen_advisor_id: str,
     now: datetime,
 ) -> None:
-    """Send the coordinator's choice; ChoiceRefused when the case does not wait or the advisor is
-    not an active one the workbench knows."""
-    if case_id not in {line.case_id for line in await escalated_cases(ctx.engine)}:
+    """Send the coordinator's choice; ChoiceRefused when the case does not wait in their queue or the
+    advisor is not an active one the workbench knows."""
+    theirs = await escalated_cases(ctx.engine, await _organisations(ctx.engine, coordinator_id))
+    if case_id not in {line.case_id for line in theirs}:
         raise ChoiceRefused(CoordinatorRefusal.CASE_NOT_ESCALATED.value)
     async with ctx.engine.connect() as conn:
         active = {a.advisor_id for a in await advisor_directory.active_advisors(conn)}

@@ -69,6 +69,8 @@ async def routing_decided(
 ) -> Sequence[Outgoing]:
     change = AssigneeChange.of(decision)
     previous = await case_summaries.ASSIGNEES.apply(conn, change)
+    if isinstance(decision, RoutingEscalated):
+        await case_summaries.record_organisation(conn, decision.case_id, decision.organisation_id)
     if change.advisor_id != previous:
         await given_up.case_moved(conn, decision.case_id, change.advisor_id)
     if change.advisor_id is not None and change.advisor_id != previous and is_news(change.decided_at, now):
@@ -163,7 +165,7 @@ async def case_opened(
 ) -> Sequence[Outgoing]:
     categories = [c.value for c in opened.categories]
     await case_summaries.record_opened(
-        conn, opened.case_id, opened.opened_at, categories, opened.channel.value
+        conn, opened.case_id, opened.opened_at, categories, opened.channel.value, opened.organisation_id
     )
     return []
 
