@@ -62,6 +62,8 @@ PIPELINE_METRICS = {
     "caseflow_outbox_published_total",
     "caseflow_consumer_lag_messages",
     "caseflow_consumer_last_progress_timestamp_seconds",
+    "caseflow_service_ready",  # shared/readiness.py (D42)
+    "caseflow_dependency_reachable",
 }
 DOMAIN_METRICS = {
     "caseflow_intake_cases_opened_total",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,9 @@ import pytest
 from devinfra.keycloak import KeycloakNode
 from services.workbench.adapters.rendering.texts import TEXT
 from shared.crypto import Sealed
+from shared.directory_copies import directory_records
 from tests.support.workbench import TwoServices, signed_in
+from tools.demo.sample_org import directory_events
 
 pytestmark = pytest.mark.integration
 
@@ -84,3 +87,43 @@ def test_a_phone_call_becomes_one_case_preferring_the_advisor(
     assert not any(marker.encode() in v for v in everything)
     for db in tmp_path.glob("workbench.db*"):
         assert marker.encode() not in db.read_bytes(), db.name
+
+
+def test_with_the_unit_list_the_advisor_picks_a_unit_by_name_and_no_code_is_asked(
+    services: TwoServices, keycloak_node: KeycloakNode
+) -> None:
+    """Once the workbench has read directory.units.v1 the form lists the units by name per ministry;
+    the organisation follows from the unit chosen, a unit not on the list is refused in words."""
+    units = [
+        (key, value)
+        for e in directory_events(datetime.now(UTC))
+        for topic, key, value in directory_records(e)
+        if topic == "directory.units.v1"
+    ]
+    services.workbench.feed_records("directory.units.v1", units)
+    url = services.workbench.url
+    with signed_in(services.workbench, keycloak_node, "anna") as anna:
+        page = anna.http.get(f"{url}/contact").text
+        assert 'name="organisation_id"' not in page and "<optgroup" in page
+        assert '<option value="bzk-dgob-ict">' in page
+        fields = {
+            "csrf": hidden(page, "csrf"),
+            "form_id": hidden(page, "form_id"),
+            "channel": "walk_in",
+            "unit_id": "bzk-dgob-ict",
+            "client_role": "employee",
+            "category": "labour.conflict_with_manager",
+            "anonymous": "yes",
+        }
+        refused = anna.http.post(f"{url}/contact", data={**fields, "unit_id": "bzk-nope"})
+        assert refused.status_code == 422
+        assert TEXT["nl"]["contact_why"]["contact_unknown_unit"] in refused.text
+        assert anna.http.post(f"{url}/contact", data=fields).status_code == 303
+    opened = [
+        json.loads(v)["payload"]
+        for _k, v in services.intake.bus.topics["intake.cases.v1"]
+        if b'"CaseOpened"' in v
+    ]
+    assert [(c["organisation_id"], c["unit_id"], c["channel"]) for c in opened] == [
+        ("min-bzk", "bzk-dgob-ict", "walk_in")
+    ]

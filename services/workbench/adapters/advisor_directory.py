@@ -1,6 +1,9 @@
 """The advisors and coordinators the workbench knows, folded from the HR feed's narrow copy
 (directory.advisors.v1: AdvisorUpserted without its person pseudonym, AdvisorStatusChanged,
-CoordinatorAppointed). Coded fields only: no name, no person id, no unit a person is in."""
+CoordinatorAppointed). Coded fields only: no name, no person id, no unit a person is in.
+
+And the units (directory.units.v1, OrgUnitUpserted: id, parent, name, organisation), for the unit
+list of the phone and walk-in form: names of parts of the organisation, never of people."""
 
 from __future__ import annotations
 
@@ -12,7 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.workbench.adapters.tables import metadata
 from shared.codes import AdvisorStatus
-from shared.contracts.directory import AdvisorStatusChanged, AdvisorUpserted, CoordinatorAppointed
+from shared.contracts.directory import (
+    AdvisorStatusChanged,
+    AdvisorUpserted,
+    CoordinatorAppointed,
+    OrgUnitUpserted,
+)
 from shared.db import insert_ignoring_duplicates
 
 advisors = Table(
@@ -34,6 +42,24 @@ coordinators = Table(
     Column("coordinator_id", String(64), primary_key=True),
     Column("organisation_ids", JSON, nullable=False, default=list),
 )
+
+
+units = Table(
+    "units",
+    metadata,
+    Column("unit_id", String(64), primary_key=True),
+    Column("parent_id", String(64), nullable=True),
+    Column("name", String(200), nullable=False),
+    Column("organisation_id", String(64), nullable=False),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRow:
+    unit_id: str
+    parent_id: str | None
+    name: str
+    organisation_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,3 +127,18 @@ async def organisations_of(conn: AsyncConnection, coordinator_id: str) -> list[s
         await conn.execute(select(t.c.organisation_ids).where(t.c.coordinator_id == coordinator_id))
     ).first()
     return [str(o) for o in row[0]] if row is not None else []
+
+
+async def record_unit(conn: AsyncConnection, unit: OrgUnitUpserted) -> None:
+    values: dict[str, object] = {
+        "parent_id": unit.parent_id,
+        "name": unit.name,
+        "organisation_id": unit.organisation_id,
+    }
+    await _upsert(conn, units, "unit_id", unit.unit_id, values)
+
+
+async def all_units(conn: AsyncConnection) -> list[UnitRow]:
+    t = units
+    query = select(t).order_by(t.c.organisation_id, t.c.name, t.c.unit_id)
+    return [UnitRow(**row._mapping) for row in await conn.execute(query)]

@@ -254,20 +254,24 @@ class WorkbenchPages:
         session, lang = await self._session(request), lang_of(request)
         if session is None or session.role is not Role.ADVISOR or session.advisor_id is None:
             return self._refused(session, lang)
-        done = request.query_params.get("klaar")
-        return self.out.page(pages.contact_page(lang, session, contacts.new_form_id(), None, done))
+        done, (units, _) = (
+            request.query_params.get("klaar"),
+            await contacts.unit_catalogue(self._context().engine),
+        )
+        return self.out.page(pages.contact_page(lang, session, contacts.new_form_id(), units, None, done))
 
     async def register_contact(self, request: Request) -> Response:
         """A phone call or walk-in as a submission to intake, preferring the signed-in advisor."""
         form = await self._advisor_form(request)
         if isinstance(form, Response):
             return form
-        session, lang, body = form
+        (session, lang, body), (units, placed) = form, await contacts.unit_catalogue(self._context().engine)
         try:
-            key, doc = contacts.contact_submission(contact_form(body), session.advisor_id or "", self._now())
+            advisor_id, now = session.advisor_id or "", self._now()
+            key, doc = contacts.contact_submission(contact_form(body), advisor_id, now, placed)
             await intake_submissions.submit(self._files, doc, key)
         except intake_submissions.ContactRefused as refused:
-            page = pages.contact_page(lang, session, contacts.new_form_id(), refused.reason)
+            page = pages.contact_page(lang, session, contacts.new_form_id(), units, refused.reason)
             return self.out.page(page, status=503 if refused.reason.startswith("intake_") else 422)
         return self.out.redirect(f"/contact?lang={lang}&klaar=registered")
 

@@ -25,7 +25,12 @@ from services.workbench.domain.notifications import Reason, is_news, notice
 from shared.assignee_projection import AssigneeChange
 from shared.contracts.advisor_actions import DeclareConflict
 from shared.contracts.advisor_commands import AdvisorCommandRejected
-from shared.contracts.directory import AdvisorStatusChanged, AdvisorUpserted, CoordinatorAppointed
+from shared.contracts.directory import (
+    AdvisorStatusChanged,
+    AdvisorUpserted,
+    CoordinatorAppointed,
+    OrgUnitUpserted,
+)
 from shared.contracts.intake import (
     CaseClosed,
     CaseOpened,
@@ -46,6 +51,7 @@ from shared.outbox import Outgoing
 from shared.pipeline import Decoded, Route, tolerant_envelope_decoder
 from shared.topics import (
     DIRECTORY_ADVISORS,
+    DIRECTORY_UNITS,
     INTAKE_CASES,
     ROUTING_ALERTS,
     ROUTING_ASSIGNMENTS,
@@ -58,6 +64,7 @@ CONSUMED_TOPICS = (
     SCHEDULING_MEETINGS.name,
     DIRECTORY_ADVISORS.name,  # advisors' coded records, coordinators; never directory.v1 (pseudonyms)
     ROUTING_ALERTS.name,  # the coordinators' reflection talks
+    DIRECTORY_UNITS.name,  # unit names for the phone and walk-in form; no people
 )
 
 
@@ -205,6 +212,13 @@ async def coordinator_appointed(
     return []
 
 
+async def unit_upserted(
+    conn: AsyncConnection, unit: OrgUnitUpserted, _m: Decoded, _now: datetime
+) -> Sequence[Outgoing]:
+    await advisor_directory.record_unit(conn, unit)
+    return []
+
+
 async def reflection_talk_registered(
     conn: AsyncConnection, registered: ReflectionTalkRegistered, _m: Decoded, _now: datetime
 ) -> Sequence[Outgoing]:
@@ -230,6 +244,7 @@ DISPATCH = Dispatch(
         AdvisorStatusChanged: advisor_status_changed,
         CoordinatorAppointed: coordinator_appointed,
         ReflectionTalkRegistered: reflection_talk_registered,
+        OrgUnitUpserted: unit_upserted,
     }
 )
 

@@ -278,9 +278,15 @@ def local_time(instant: str) -> str:
 
 
 def contact_page(
-    lang: str, session: Session, form_id: str, reason: str | None = None, done: str | None = None
+    lang: str,
+    session: Session,
+    form_id: str,
+    units: Any,
+    reason: str | None = None,
+    done: str | None = None,
 ) -> str:
-    """Register a phone call or a walk-in as a case (application/contacts.py)."""
+    """Register a phone call or a walk-in as a case (application/contacts.py); `units` is the unit
+    catalogue (its `groups` of organisation name and (unit id, name) pairs; none: ask for codes)."""
     t, index = TEXT[lang], LANGS.index(lang)
     why = t["contact_why"].get(reason or "", t["case_why"].get(reason or "", t["contact_why_other"]))
     return render(
@@ -296,4 +302,5 @@ def contact_page(
         channels=[(c, CHANNEL_LABELS[c][index]) for c in ("phone", "walk_in")],
         client_roles=list(t["contact_client_roles"].items()),
         categories=[(c.value, CATEGORY_LABELS[c][index]) for c in Category],
+        unit_groups=units.groups,
     )
