@@ -88,7 +88,12 @@ class FollowUpUseCases:
         """The dialogue and where the case stands, as the client sees them."""
         key = await self._keystore.get_key(case.case_id, use_cache=False)
         thread = [
-            {"author": m.author, "posted_at": m.posted_at.isoformat(), "text": m.text}
+            {
+                "message_id": m.message_id,
+                "author": m.author,
+                "posted_at": m.posted_at.isoformat(),
+                "text": m.text,
+            }
             for m in await read_thread(conn, key, case.case_id)
         ]
         accepted = await records.accepted_at(conn, case.case_id)
