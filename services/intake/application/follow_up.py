@@ -103,6 +103,17 @@ class FollowUpUseCases:
             {"case_ref": case.case_id, "status": status, "messages": thread, "feedback_given": rated}
         )
 
+    def and_read(self, act: Act[T]) -> Act[tuple[T, dict[str, Any]]]:
+        """`act`, then the thread as it stands after it, in the same unit of work (a page that
+        answers a reply or a rating shows the dialogue with it)."""
+
+        async def both(conn: AsyncConnection, case: Any, now: datetime) -> Decision[tuple[T, dict[str, Any]]]:
+            done = await act(conn, case, now)
+            view = await self.read(conn, case, now)
+            return Decision((done.result, view.result), done.outgoing, done.settled)
+
+        return both
+
     async def post(
         self, conn: AsyncConnection, case: Any, now: datetime, text: str
     ) -> Decision[str | Refused]:

@@ -16,7 +16,7 @@ A wrong code, a missing code and the code of an erased case get the same answer 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -136,10 +136,13 @@ class DialogueApi:
         if metrics is not None:
             metrics.access_denied.labels(reason).inc()
 
-    def _use_cases(self) -> FollowUpUseCases:
+    def use_cases(self) -> FollowUpUseCases:
         keystore = self._context().keystore
         assert keystore is not None
         return FollowUpUseCases(keystore)
+
+    def now(self) -> datetime:
+        return self._context().clock()
 
     def access(self) -> ReceiptCodeAccess:
         ctx = self._context()
@@ -150,11 +153,13 @@ class DialogueApi:
         found = await self.access().run(request.headers.get(RECEIPT_HEADER, ""), self._context().clock(), act)
         return self._wrong_code(found) if isinstance(found, WrongCode) else answer(found)
 
+    def count_wrong_code(self, wrong: WrongCode) -> None:
+        self._count_denied("receipt_code_unknown" if wrong.limited is None else "receipt_rate_limited")
+
     def _wrong_code(self, wrong: WrongCode) -> JSONResponse:
+        self.count_wrong_code(wrong)
         if wrong.limited is None:
-            self._count_denied("receipt_code_unknown")
             return _unknown()
-        self._count_denied("receipt_rate_limited")
         retry_after = str(max(1, int(wrong.limited.retry_after + 0.999)))
         body = {"status": "refused", "reason": "too_many_attempts"}
         return JSONResponse(body, status_code=429, headers={"Retry-After": retry_after})
@@ -163,7 +168,7 @@ class DialogueApi:
         waiting = _waiting(request)
         if waiting is None:
             return _invalid("invalid_query")
-        code, read = request.headers.get(RECEIPT_HEADER, ""), self._use_cases().read
+        code, read = request.headers.get(RECEIPT_HEADER, ""), self.use_cases().read
         found = await wait_for_messages(
             lambda: self.access().run(code, self._context().clock(), read), self.bell, *waiting
         )
@@ -173,7 +178,7 @@ class DialogueApi:
         message = await _body(request, MessageIn)
         if message is None:
             return _invalid()
-        follow_up = self._use_cases()
+        follow_up = self.use_cases()
         return await self._run(
             request, lambda conn, case, now: follow_up.post(conn, case, now, message.text), _posted
         )
@@ -182,13 +187,13 @@ class DialogueApi:
         feedback = await _body(request, FeedbackIn)
         if feedback is None:
             return _invalid()
-        follow_up = self._use_cases()
+        follow_up = self.use_cases()
         return await self._run(
             request, lambda conn, case, now: follow_up.rate(conn, case, now, feedback.rating), _rated
         )
 
     async def erase(self, request: Request) -> JSONResponse:
-        return await self._run(request, self._use_cases().erase, _erased)
+        return await self._run(request, self.use_cases().erase, _erased)
 
     def routes(self) -> list[BaseRoute]:
         return [Route(op.path, getattr(self, op.handler), methods=[op.method]) for op in OPERATIONS]

@@ -28,6 +28,7 @@ from services.intake.application.open_case import CaseIntake, IntakeResult
 from services.intake.domain.submission import MAX_SUBMISSION_BYTES, parse_json_object, peek_submission_id
 from services.intake.entrypoints.case_file import CaseFileApi
 from services.intake.entrypoints.dialogue import DialogueApi
+from services.intake.entrypoints.follow_up_page import FollowUpPage
 from services.intake.entrypoints.openapi import openapi_routes
 from services.intake.entrypoints.submission_consumer import submission_message_id
 from services.intake.entrypoints.web_form import web_form_routes
@@ -136,11 +137,12 @@ def intake_routes(
     metrics: Callable[[], IntakeMetrics | None] = lambda: None,
     bell: MessageBell | None = None,
 ) -> list[BaseRoute]:
-    submissions = SubmissionApi(context)
+    submissions, dialogue = SubmissionApi(context), DialogueApi(context, metrics, bell)
     return [
         Route("/v1/submissions", submissions.post, methods=["POST"]),
         *CaseFileApi(context, metrics).routes(),
-        *DialogueApi(context, metrics, bell).routes(),
+        *dialogue.routes(),
+        *FollowUpPage(dialogue).routes(),
         *openapi_routes(),
         *directory_routes(context),
         *web_form_routes(submissions.form, lambda: {"location": "Den Haag"}),

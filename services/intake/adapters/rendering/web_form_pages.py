@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from services.intake.adapters.rendering.follow_up_texts import FOLLOW_UP_TEXT
 from services.intake.adapters.rendering.web_form_texts import TEXT
 from shared.codes import CATEGORY_LABELS, Category
 from shared.html_templates import inline_stylesheet, template_environment
@@ -70,4 +71,6 @@ def render_form(
 
 def render_received(lang: str, receipt_code: str) -> str:
     """The answer to a submission that was received: the receipt code for anonymous follow-up."""
-    return _render("received.html.j2", lang, str(TEXT[lang]["received"]), receipt_code=receipt_code)
+    title = str(TEXT[lang]["received"])
+    # `f`: the follow-up page's texts, for the pointer to it (follow_up_texts.py).
+    return _render("received.html.j2", lang, title, receipt_code=receipt_code, f=FOLLOW_UP_TEXT[lang])

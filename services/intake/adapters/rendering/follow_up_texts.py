@@ -1,0 +1,166 @@
+"""Every Dutch and English text of the client's follow-up page (/vervolg), at plain-language level (B1).
+
+Kept apart from the form's texts (web_form_texts.py); `received_*` are the receipt page's pointer to
+the follow-up page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FOLLOW_UP_TEXT: dict[str, dict[str, Any]] = {
+    "nl": {
+        "title": "Uw berichten",
+        "code_title": "Berichten lezen en sturen",
+        "code_intro": "Vul de ontvangstcode in die u kreeg toen u uw melding stuurde. "
+        "Dan kunt u de berichten van de vertrouwenspersoon lezen en zelf een bericht sturen.",
+        "code_label": "Ontvangstcode",
+        "code_hint": "Bijvoorbeeld ABCD-EFGH-JKLM-NPQR. Hoofdletters of kleine letters maakt niet uit.",
+        "open": "Berichten openen",
+        "other_language": "English",
+        "wrong_code": "Deze code kennen wij niet. Controleer de code en probeer het opnieuw. "
+        "Is uw melding gewist? Dan werkt de code niet meer.",
+        "too_many": "U heeft te vaak een verkeerde code ingevuld. Probeer het over {minutes} minuten opnieuw.",
+        "no_code": "Vul uw ontvangstcode in.",
+        "status_heading": "Hoe staat het ervoor?",
+        "status": {
+            "received": "Uw melding is ontvangen. Een vertrouwenspersoon neemt haar zo snel mogelijk in behandeling.",
+            "accepted": "Een vertrouwenspersoon heeft uw melding in behandeling.",
+            "closed": "Uw melding is afgesloten. U kunt geen nieuwe berichten meer sturen.",
+        },
+        "messages_heading": "Berichten",
+        "no_messages": "Er zijn nog geen berichten.",
+        "you": "U",
+        "advisor": "Vertrouwenspersoon",
+        "reply_heading": "Bericht sturen",
+        "reply_label": "Uw bericht",
+        "reply_hint": "Alleen de vertrouwenspersoon van uw melding leest dit. Hoogstens 5000 tekens.",
+        "send": "Bericht versturen",
+        "sent": "Uw bericht is verstuurd.",
+        "empty_message": "Schrijf eerst een bericht (hoogstens 5000 tekens).",
+        "case_closed": "Uw melding is afgesloten. Uw bericht is niet verstuurd.",
+        "refresh": "Nieuwe berichten bekijken",
+        "feedback_heading": "Wat vond u van de hulp?",
+        "feedback_hint": "Dit is anoniem en kan één keer. Het telt alleen mee in cijfers waarin niemand "
+        "herkenbaar is.",
+        "ratings": {
+            "1": "slecht",
+            "2": "matig",
+            "3": "redelijk",
+            "4": "goed",
+            "5": "heel goed",
+        },
+        "give_feedback": "Oordeel geven",
+        "feedback_thanks": "Dank u wel voor uw oordeel.",
+        "feedback_given": "U heeft de hulp al beoordeeld. Dank u wel.",
+        "no_rating": "Kies eerst een oordeel.",
+        "erase_heading": "Uw gegevens wissen",
+        "erase_intro": "U kunt uw melding en alle berichten laten wissen. Daarna kan niemand ze meer lezen.",
+        "erase": "Mijn gegevens wissen",
+        "confirm_title": "Weet u het zeker?",
+        "confirm_text": "Als u uw gegevens wist, kan niemand uw melding en uw berichten meer lezen, "
+        "ook de vertrouwenspersoon niet. Uw ontvangstcode werkt daarna niet meer. "
+        "Dit kunt u niet ongedaan maken.",
+        "confirm_yes": "Ja, wis mijn gegevens",
+        "confirm_no": "Nee, terug naar mijn berichten",
+        "erased_title": "Uw gegevens zijn gewist",
+        "erased_text": "Niemand kan uw melding en berichten nog lezen. Uw ontvangstcode werkt niet meer. "
+        "Wilt u opnieuw contact? Dan kunt u een nieuwe melding sturen.",
+        "new_report": "Naar het formulier",
+        "done": "Klaar? Sluit dan dit venster. Uw code staat niet in het adres van de pagina.",
+        "months": [
+            "januari",
+            "februari",
+            "maart",
+            "april",
+            "mei",
+            "juni",
+            "juli",
+            "augustus",
+            "september",
+            "oktober",
+            "november",
+            "december",
+        ],
+        "at": "om",
+        "received_next": "Later kunt u met deze code berichten lezen en sturen:",
+        "received_link": "naar uw berichten",
+    },
+    "en": {
+        "title": "Your messages",
+        "code_title": "Read and send messages",
+        "code_intro": "Enter the receipt code you got when you sent your message. "
+        "Then you can read the confidential advisor's messages and send one yourself.",
+        "code_label": "Receipt code",
+        "code_hint": "For example ABCD-EFGH-JKLM-NPQR. Capital or small letters both work.",
+        "open": "Open messages",
+        "other_language": "Nederlands",
+        "wrong_code": "We do not know this code. Check the code and try again. "
+        "Was your case erased? Then the code no longer works.",
+        "too_many": "You entered a wrong code too often. Please try again in {minutes} minutes.",
+        "no_code": "Enter your receipt code.",
+        "status_heading": "Where does it stand?",
+        "status": {
+            "received": "Your message has been received. A confidential advisor will take it on as soon as possible.",
+            "accepted": "A confidential advisor is handling your case.",
+            "closed": "Your case is closed. You cannot send new messages.",
+        },
+        "messages_heading": "Messages",
+        "no_messages": "There are no messages yet.",
+        "you": "You",
+        "advisor": "Confidential advisor",
+        "reply_heading": "Send a message",
+        "reply_label": "Your message",
+        "reply_hint": "Only the confidential advisor of your case reads this. At most 5000 characters.",
+        "send": "Send message",
+        "sent": "Your message has been sent.",
+        "empty_message": "Write a message first (at most 5000 characters).",
+        "case_closed": "Your case is closed. Your message was not sent.",
+        "refresh": "Check for new messages",
+        "feedback_heading": "How was the help?",
+        "feedback_hint": "This is anonymous and can be given once. It only counts in figures in which "
+        "nobody can be recognised.",
+        "ratings": {
+            "1": "poor",
+            "2": "fair",
+            "3": "reasonable",
+            "4": "good",
+            "5": "very good",
+        },
+        "give_feedback": "Give rating",
+        "feedback_thanks": "Thank you for your rating.",
+        "feedback_given": "You have already rated the help. Thank you.",
+        "no_rating": "Choose a rating first.",
+        "erase_heading": "Erase your data",
+        "erase_intro": "You can have your case and all messages erased. After that nobody can read them.",
+        "erase": "Erase my data",
+        "confirm_title": "Are you sure?",
+        "confirm_text": "If you erase your data, nobody can read your case and your messages any more, "
+        "not even the confidential advisor. Your receipt code will stop working. "
+        "You cannot undo this.",
+        "confirm_yes": "Yes, erase my data",
+        "confirm_no": "No, back to my messages",
+        "erased_title": "Your data has been erased",
+        "erased_text": "Nobody can read your case and messages any more. Your receipt code no longer works. "
+        "Want to get in touch again? You can send a new message.",
+        "new_report": "To the form",
+        "done": "Finished? Then close this window. Your code is not in the page's address.",
+        "months": [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+        "at": "at",
+        "received_next": "Later you can read and send messages with this code:",
+        "received_link": "to your messages",
+    },
+}
