@@ -80,6 +80,19 @@ async def test_a_reply_is_stored_through_the_dialogue_and_shown(client: httpx.As
     assert [(m["author"], m["text"]) for m in thread["messages"]] == [("client", "Mag ik anoniem blijven?")]
 
 
+async def test_a_reply_form_sent_twice_posts_one_message(client: httpx.AsyncClient) -> None:
+    _case_id, code = await open_case(client)
+    opened = (await client.post("/vervolg", data={"code": code})).text
+    key = re.search(r'name="resend_key" value="([^"]+)"', opened)
+    assert key is not None
+    form = {"code": code, "text": "Nog één ding.", "resend_key": key.group(1)}
+    first, reloaded = [plain(await client.post("/vervolg/bericht", data=form)) for _ in range(2)]
+    assert "Uw bericht is verstuurd." in reloaded
+    assert re.search(r'name="resend_key" value="([^"]+)"', first).group(1) != key.group(1)  # type: ignore[union-attr]
+    thread = (await client.get("/v1/dialogue/messages", headers={"X-Receipt-Code": code})).json()
+    assert [m["text"] for m in thread["messages"]] == ["Nog één ding."]
+
+
 async def test_an_empty_reply_is_refused_in_words_and_stores_nothing(client: httpx.AsyncClient) -> None:
     _case_id, code = await open_case(client)
     page = plain(await client.post("/vervolg/bericht?lang=en", data={"code": code, "text": "   "}))

@@ -9,14 +9,16 @@ the API's.
 No server session: every step is a POST whose body carries the code in a hidden field, and the
 code is never in a URL, a cookie or a log. There is nothing for a cross-site request to ride on
 (no cookie, no ambient authority: a forged request must bring the code itself), nothing to store,
-expire or steal server-side, and nothing that differs between instances. The price: a reload
-re-posts the last form (the browser asks first) and the code sits in the page, which is sent
-with Cache-Control: no-store, no referrer and a Content-Security-Policy that runs no script.
+expire or steal server-side, and nothing that differs between instances. The price: the code sits
+in the page, which is sent with Cache-Control: no-store, no referrer and a Content-Security-Policy
+that runs no script; and a reload re-posts the last form (the browser asks first), so the reply
+form carries a resend key: the same form sent twice posts one message.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
@@ -41,6 +43,7 @@ T = TypeVar("T")
 HEADERS = PAGE_HEADERS | {
     "Content-Security-Policy": PAGE_HEADERS["Content-Security-Policy"] + "; frame-ancestors 'none'"
 }
+RESEND_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 RATINGS = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
 
 
@@ -114,7 +117,8 @@ class FollowUpPage:
             return await self._answer(
                 lang, code, cases.read, lambda v: render_thread(lang, code, v, problem=problem, draft=draft)
             )
-        act = cases.and_read(lambda conn, case, now: cases.post(conn, case, now, text))
+        key = fields.get("resend_key") if RESEND_KEY.match(fields.get("resend_key", "")) else None
+        act = cases.and_read(lambda conn, case, now: cases.post(conn, case, now, text, key))
         return await self._answer(lang, code, act, lambda found: _replied(lang, code, text, *found))
 
     async def rate(self, request: Request) -> Response:

@@ -7,6 +7,7 @@ Cache-Control: no-store. Autoescape is on: an advisor's or client's message is e
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -81,6 +82,7 @@ def render_thread(
         notice=notice,
         problem=problem,
         draft=draft,
+        resend_key=secrets.token_urlsafe(18),  # sending this reply form twice posts one message
     )
 
 
