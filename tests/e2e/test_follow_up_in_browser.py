@@ -10,6 +10,7 @@ one); the walk works with the keyboard alone. Screenshots go to $FOLLOW_UP_SHOTS
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -140,6 +141,31 @@ def test_the_client_reads_replies_rates_and_erases(
     browser.type("#code", code)
     assert browser.submit("#open") == w["entry"]
     assert browser.text("#problem").startswith(w["wrong"])  # the code no longer opens anything
+
+
+def fill_in_the_form(browser: WebDriver) -> None:
+    """The web form as it is today (its own test, test_web_intake_page.py, walks it in full)."""
+    browser.type("#org", "min-bzk")
+    browser.type("#unit", "bzk-dgob-ict")
+    browser.click("#anonymous")
+    browser.click("label[for=cat-13]")
+    browser.type("#narrative", "Mijn leidinggevende schreeuwt.")
+
+
+def test_from_the_receipt_page_to_the_advisors_answer(intake: FollowUpServer, browser: WebDriver) -> None:
+    at_width(browser, 390)
+    browser.get(f"{intake.url}/formulier")
+    fill_in_the_form(browser)
+    assert browser.submit("#send") == "Uw melding is ontvangen"
+    code = browser.text("#receipt-code")
+    checked(browser, "nl-390-0-receipt")
+    opened = [json.loads(v) for _k, v in intake.service.bus.topics["intake.cases.v1"]]
+    case_id = [e for e in opened if e["event_type"] == "CaseOpened"][-1]["payload"]["case_id"]
+    intake.advisor_replies(case_id, "Dank u. Wilt u vertellen wat er gebeurde?")
+    assert browser.submit("#follow-up-link") == "Berichten lezen en sturen"  # the receipt page's link
+    browser.type("#code", code)
+    assert browser.submit("#open") == "Uw berichten"
+    assert "Wilt u vertellen wat er gebeurde?" in browser.text("#thread")
 
 
 def test_the_walk_works_with_the_keyboard_alone(intake: FollowUpServer, browser: WebDriver) -> None:

@@ -154,4 +154,4 @@ async def test_a_missing_code_is_asked_for_without_counting(client: httpx.AsyncC
 
 def test_the_receipt_page_points_to_the_follow_up_page() -> None:
     page = render_received("en", "ABCD-EFGH-JKLM-NPQR")
-    assert '<a href="/vervolg?lang=en" id="follow-up-link">to your messages</a>' in page
+    assert '<a href="/vervolg?lang=en" id="follow-up-link">Read and send messages</a>' in page

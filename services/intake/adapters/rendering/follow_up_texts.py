@@ -85,8 +85,8 @@ FOLLOW_UP_TEXT: dict[str, dict[str, Any]] = {
             "december",
         ],
         "at": "om",
-        "received_next": "Later kunt u met deze code berichten lezen en sturen:",
-        "received_link": "naar uw berichten",
+        "received_next": "Daarvoor gaat u naar de pagina",
+        "received_link": "Berichten lezen en sturen",
     },
     "en": {
         "title": "Your messages",
@@ -164,7 +164,7 @@ FOLLOW_UP_TEXT: dict[str, dict[str, Any]] = {
             "December",
         ],
         "at": "at",
-        "received_next": "Later you can read and send messages with this code:",
-        "received_link": "to your messages",
+        "received_next": "For that, go to the page",
+        "received_link": "Read and send messages",
     },
 }
