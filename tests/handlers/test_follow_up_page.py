@@ -14,7 +14,14 @@ import httpx
 import pytest
 
 from services.intake.adapters.rendering.web_form_pages import render_received
-from tests.support.follow_up import advisor_replies, assign_and_accept, client_of, open_case, start_intake
+from tests.support.follow_up import (
+    advisor_replies,
+    assign_and_accept,
+    client_of,
+    close_case,
+    open_case,
+    start_intake,
+)
 from tests.support.in_process import InProcess
 
 pytestmark = pytest.mark.handlers
@@ -91,6 +98,20 @@ async def test_a_reply_form_sent_twice_posts_one_message(client: httpx.AsyncClie
     assert re.search(r'name="resend_key" value="([^"]+)"', first).group(1) != key.group(1)  # type: ignore[union-attr]
     thread = (await client.get("/v1/dialogue/messages", headers={"X-Receipt-Code": code})).json()
     assert [m["text"] for m in thread["messages"]] == ["Nog één ding."]
+
+
+async def test_a_closed_case_shows_so_takes_no_reply_and_keeps_the_text(
+    intake: InProcess, client: httpx.AsyncClient
+) -> None:
+    case_id, code = await open_case(client)
+    await assign_and_accept(intake, case_id)
+    stale = (await client.post("/vervolg", data={"code": code})).text
+    assert 'id="reply"' in stale
+    await close_case(intake, case_id)
+    page = plain(await client.post("/vervolg", data={"code": code}))
+    assert "Uw melding is afgesloten." in page and 'id="reply"' not in page and 'name="rating"' in page
+    late = plain(await client.post("/vervolg/bericht", data={"code": code, "text": "Nog een vraag."}))
+    assert "Uw bericht is niet verstuurd." in late and "Nog een vraag." in late  # kept, not sent
 
 
 async def test_an_empty_reply_is_refused_in_words_and_stores_nothing(client: httpx.AsyncClient) -> None:

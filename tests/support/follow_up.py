@@ -23,7 +23,7 @@ from devinfra.ports import free_port
 from services.intake.app import create_service
 from services.intake.settings import IntakeSettings
 from shared.auth import authorize_command, command_digest, issue_token
-from shared.contracts.advisor_actions import AcceptCase
+from shared.contracts.advisor_actions import AcceptCase, CloseCase
 from shared.directory_copies import directory_records
 from tests.support import samples
 from tests.support.in_process import Bus, InProcess
@@ -79,6 +79,15 @@ async def assign_and_accept(service: InProcess, case_id: str, advisor_id: str = 
     now = datetime.now(UTC)
     accept = AcceptCase(advisor_id=advisor_id, auth="", issued_at=now, case_id=case_id)
     signed = authorize_command(advisor_private_key(advisor_id), accept, now=now)
+    await service.feed("advisor.actions.v1", [envelope_bytes(signed)[1:]])
+
+
+async def close_case(service: InProcess, case_id: str, advisor_id: str = ADVISOR) -> None:
+    now = datetime.now(UTC)
+    close = CloseCase(
+        advisor_id=advisor_id, auth="", issued_at=now, case_id=case_id, outcomes=["advice_given"]
+    )
+    signed = authorize_command(advisor_private_key(advisor_id), close, now=now)
     await service.feed("advisor.actions.v1", [envelope_bytes(signed)[1:]])
 
 

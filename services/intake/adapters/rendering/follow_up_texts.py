@@ -39,6 +39,7 @@ FOLLOW_UP_TEXT: dict[str, dict[str, Any]] = {
         "sent": "Uw bericht is verstuurd.",
         "empty_message": "Schrijf eerst een bericht (hoogstens 5000 tekens).",
         "case_closed": "Uw melding is afgesloten. Uw bericht is niet verstuurd.",
+        "unsent_text": "Dit schreef u (bewaar het zelf als u het nog nodig heeft):",
         "refresh": "Nieuwe berichten bekijken",
         "feedback_heading": "Wat vond u van de hulp?",
         "feedback_hint": "Dit is anoniem en kan één keer. Het telt alleen mee in cijfers waarin niemand "
@@ -118,6 +119,7 @@ FOLLOW_UP_TEXT: dict[str, dict[str, Any]] = {
         "sent": "Your message has been sent.",
         "empty_message": "Write a message first (at most 5000 characters).",
         "case_closed": "Your case is closed. Your message was not sent.",
+        "unsent_text": "This is what you wrote (keep it yourself if you still need it):",
         "refresh": "Check for new messages",
         "feedback_heading": "How was the help?",
         "feedback_hint": "This is anonymous and can be given once. It only counts in figures in which "
