@@ -181,6 +181,8 @@ def test_the_walk_works_with_the_keyboard_alone(intake: FollowUpServer, browser:
     tab_to(browser, "textarea#reply")
     keys(browser, "Dank u.")
     tab_to(browser, "button#send")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    browser.screenshot(SHOTS / "nl-keyboard-focus-on-send.png")  # the focus ring is visible
     assert press_for_next_page(browser, ENTER) == "Uw berichten"
     assert browser.text("#notice") == "Uw bericht is verstuurd."
 
@@ -189,6 +191,10 @@ def test_the_walk_works_with_the_keyboard_alone(intake: FollowUpServer, browser:
     tab_to(browser, "button#rate")
     assert press_for_next_page(browser, ENTER) == "Uw berichten"
     assert browser.text("#notice") == "Dank u wel voor uw oordeel."
+    given = [
+        json.loads(v) for _k, v in intake.service.bus.topics["intake.cases.v1"] if b"ClientFeedbackGiven" in v
+    ]
+    assert given[-1]["payload"]["case_id"] == case_id and given[-1]["payload"]["rating"] == 5
 
     tab_to(browser, "button#erase")
     assert press_for_next_page(browser, SPACE) == "Weet u het zeker?"
