@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.protocol.metadata import MetadataRequest
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -167,6 +168,19 @@ class RelayProducer:
     async def recreate(self) -> None:
         await self.stop()
         await self.start()
+
+    async def ping(self) -> None:
+        """Ask one broker for metadata about no topic: raises when it does not answer.
+
+        Readiness asks this every second or so (shared/readiness.py); the caller bounds the wait.
+        """
+        if self._producer is None:
+            raise ConnectionError("the relay producer is not running")
+        client = self._producer.client
+        node = client.get_random_node()
+        if node is None:
+            raise ConnectionError("no broker known yet")
+        await client.send(node, MetadataRequest([]))
 
     async def publish(self, topic: str, key: bytes, body: bytes) -> Any:
         if self._producer is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
@@ -38,6 +38,12 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
         return engine
     return create_async_engine(url, echo=echo, pool_size=5, max_overflow=5, pool_pre_ping=True)
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """One `SELECT 1`: raises when the database does not answer (readiness, shared/readiness.py)."""
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
 
 
 def is_postgres(conn_or_engine: AsyncConnection | AsyncEngine) -> bool:

@@ -5,12 +5,18 @@ rebalance or a broker restart, aio-libs/aiokafka#1154). The watchdog samples eac
 consumer: the group membership, the lag (end offsets minus committed offsets) and the time of the
 last processed batch. Unhealthy means: lagging with no progress for `stuck_after` seconds, or not
 a member of its consumer group for that long.
+
+This is liveness: an orchestrator restarts an unhealthy instance. A broker outage is not a reason
+(a restart does not bring the broker back; readiness, shared/readiness.py, says it): while the
+broker does not answer (`broker_reachable`), the clocks of "no progress" and "not a member" stand
+still and start again once it is back, and a sample that fails leaves the verdict as it was.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,11 +48,16 @@ class ConsumerWatchdog:
     last_progress: float = field(default_factory=time.monotonic)
     not_member_since: float | None = None
     status: ConsumerHealth = field(default_factory=lambda: ConsumerHealth(True, [], {}, None, False))
+    broker_reachable: Callable[[], bool] = lambda: True
 
     def progressed(self, _topic: str = "") -> None:
         self.last_progress = time.monotonic()
 
     async def sample(self) -> ConsumerHealth:
+        if not self.broker_reachable():  # nobody can make progress now: wait for the broker
+            self.last_progress, self.not_member_since = time.monotonic(), None
+            self.status = ConsumerHealth(True, [], self.status.lag, 0.0, self.status.member)
+            return self.status
         lag: dict[str, int] = {}
         member = True
         for sub in self.subscribers:
@@ -83,9 +94,5 @@ class ConsumerWatchdog:
         return self.status
 
     async def run(self, stop: asyncio.Event) -> None:
-        async def unavailable(exc: Exception) -> None:  # the broker may be down: that is itself unhealthy
-            self.status = ConsumerHealth(False, [f"lag_unavailable: {type(exc).__name__}"], {}, None, False)
-
-        await every(self.interval, self.sample, name="consumer_watchdog", cap=30.0, on_failure=unavailable)(
-            stop
-        )
+        # A failed sample (the broker went away mid-way) leaves the verdict as it was.
+        await every(self.interval, self.sample, name="consumer_watchdog", cap=30.0)(stop)

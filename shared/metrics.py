@@ -23,6 +23,8 @@ class PipelineMetrics:
     published: Counter
     consumer_lag: Gauge
     last_progress: Gauge
+    ready: Gauge
+    reachable: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry, service: str) -> PipelineMetrics:
@@ -80,6 +82,18 @@ class PipelineMetrics:
                 "caseflow_consumer_last_progress_timestamp_seconds",
                 "Unix time of the last processed batch.",
                 ["service", "topic"],
+                registry=registry,
+            ),
+            ready=Gauge(
+                "caseflow_service_ready",
+                "1 when the instance can do its work (what /ready answers), else 0.",
+                ["service"],
+                registry=registry,
+            ),
+            reachable=Gauge(
+                "caseflow_dependency_reachable",
+                "1 when the dependency (broker, database, keystore) answered within its grace, else 0.",
+                ["service", "dependency"],
                 registry=registry,
             ),
         )

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import structlog
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -35,6 +37,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shared.db import insert_ignoring_duplicates, is_postgres
 from shared.envelope import Envelope, EventPayload
 from shared.periodic import every
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +251,14 @@ class OutboxRelay:
 
     `publish(topic, key, body)` must return a future that resolves once the broker acknowledged
     (acks=all). A failed send leaves the row unpublished; the next flush tries again.
+
+    `flush_soon()` is how a commit asks for publication without depending on the broker: it starts
+    (or joins) a flush in a task of its own, which the caller may wait for as long as it likes and
+    never cancels, so an answer to a person is never held up by a paused broker. Requests that
+    arrive while a flush waits for its turn share it: at most one flush runs and one waits.
+    `last_progress` (monotonic seconds) is when the relay last published a batch or found nothing
+    left to publish; readiness reads it (shared/readiness.py): a relay that keeps publishing under
+    load is making progress, one stuck on a send is not.
     """
 
     def __init__(
@@ -268,6 +280,9 @@ class OutboxRelay:
         self._lock = asyncio.Lock()
         self._on_published = on_published
         self._on_failure = on_failure  # e.g. recreate the producer
+        self._waiting: asyncio.Task[int] | None = None
+        self._tasks: set[asyncio.Task[int]] = set()
+        self.last_progress: float | None = None
 
     async def backlog(self) -> int:
         async with self._engine.connect() as conn:
@@ -280,15 +295,53 @@ class OutboxRelay:
             ).scalar()
         return int(count or 0)
 
+    async def unpublished_among(self, event_ids: Sequence[str]) -> set[str]:
+        """Which of these event ids are still waiting in the outbox."""
+        ev = self._events
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(
+                select(ev.c.event_id).where(ev.c.event_id.in_(list(event_ids)), ev.c.published_at.is_(None))
+            )
+            return {r.event_id for r in rows}
+
     async def flush(self) -> int:
         """Publish everything unpublished; returns how many rows were published."""
-        total = 0
         async with self._lock:
-            while True:
-                published = await self._flush_one_batch()
-                total += published
-                if published < self._batch_size:
-                    return total
+            return await self._flush_locked()
+
+    async def _flush_locked(self) -> int:
+        total = 0
+        while True:
+            published = await self._flush_one_batch()
+            total += published
+            self.last_progress = time.monotonic()
+            if published < self._batch_size:
+                return total
+
+    def flush_soon(self) -> asyncio.Task[int]:
+        """A flush that covers every row committed before this call, in a task of its own."""
+        if self._waiting is None or self._waiting.done():
+            task = asyncio.create_task(self._queued_flush())
+            self._waiting = task
+            self._tasks.add(task)
+            task.add_done_callback(self._finished)
+        return self._waiting
+
+    async def _queued_flush(self) -> int:
+        async with self._lock:
+            self._waiting = None  # rows committed from now on need the next flush
+            return await self._flush_locked()
+
+    async def stop(self) -> None:
+        """Cancel the flushes still asked for (at shutdown): their rows stay for the next start."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _finished(self, task: asyncio.Task[int]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("publish_deferred", error_type=type(task.exception()).__name__)
 
     async def _flush_one_batch(self) -> int:
         ev = self._events

@@ -5,12 +5,15 @@ decoder + handler) once its resources exist. The runtime owns the rest: broker w
 defaults, the database, the key store (for key holders), the consume pipeline, the outbox relay
 loop, the consumer watchdog, and the HTTP surface (/metrics, /health, /ready plus the service's
 own routes) as a Starlette app run by uvicorn. Nothing connects at import or construction time.
+/health is liveness (shared/health.py: a stuck consumer), /ready readiness (shared/readiness.py:
+broker, databases, outbox); a broker outage makes an instance unready, never unhealthy.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,13 +33,14 @@ from starlette.routing import Route as HttpRoute
 
 from shared.broker import RelayProducer, attach_pipeline, make_broker
 from shared.crypto import CaseCipher, KeyStore, parse_master_key
-from shared.db import create_all, make_engine
+from shared.db import create_all, make_engine, ping
 from shared.health import ConsumerWatchdog
 from shared.http_limits import BodyLimitMiddleware, BodyLimits
 from shared.metrics import PipelineMetrics
 from shared.outbox import EventStore, MessagingTables, OutboxRelay
 from shared.periodic import every
 from shared.pipeline import Clock, EventPipeline, Route, utc_now
+from shared.readiness import Check, Readiness, ReadinessMonitor, judge
 from shared.settings import KeyHolderSettings, ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -121,9 +125,14 @@ class ServiceRuntime:
         )
         self.producer = RelayProducer(settings, client_id=f"caseflow-{service}-relay")
         self.watchdog = ConsumerWatchdog(
-            service, [self.subscriber], self.metrics, stuck_after=settings.stuck_after_seconds
+            service,
+            [self.subscriber],
+            self.metrics,
+            stuck_after=settings.stuck_after_seconds,
+            broker_reachable=lambda: self.monitor.answered_within("broker", settings.broker_grace_seconds),
         )
-        self.ready = False
+        self.monitor = ReadinessMonitor({})
+        self.ready = False  # started and not stopping; readiness() says whether it can work
 
     def _pipeline(self) -> EventPipeline:
         assert self._ctx is not None and self._ctx.pipeline is not None, "service not started"
@@ -175,8 +184,12 @@ class ServiceRuntime:
             first_topics=parts.first_topics,
         )
         ctx.on_committed = parts.on_committed
+        self.monitor = ReadinessMonitor(self._dependencies(ctx), timeout=min(2.0, s.broker_grace_seconds))
         await self.broker.start()
         tasks = [
+            asyncio.create_task(
+                every(s.readiness_interval_seconds, self._observe, name="readiness", cap=5.0)(stop)
+            ),
             asyncio.create_task(ctx.relay.run(stop=stop)),
             asyncio.create_task(self.watchdog.run(stop)),
             asyncio.create_task(
@@ -200,6 +213,38 @@ class ServiceRuntime:
             key, kid, "dlq_original", base64.b64encode(original).decode()
         ).model_dump()
 
+    def _dependencies(self, ctx: ServiceContext) -> dict[str, Check]:
+        checks: dict[str, Check] = {"broker": self.producer.ping, "database": lambda: ping(ctx.engine)}
+        if ctx.keystore is not None:
+            keystore = ctx.keystore.engine
+            checks["keystore"] = lambda: ping(keystore)
+        return checks
+
+    def readiness(self) -> Readiness:
+        relay = self._ctx.relay if self._ctx is not None else None
+        return judge(
+            started=self.ready,
+            now=time.monotonic(),
+            since=self.monitor.since,
+            answered=self.monitor.answered,
+            grace=self.settings.broker_grace_seconds,
+            drained=relay.last_progress if relay is not None else None,
+            outbox_grace=self.settings.outbox_grace_seconds,
+        )
+
+    async def _observe(self) -> None:
+        """Ask the dependencies, set the gauges; a broker that is back gets the backlog at once."""
+        reachable_before = self.monitor.answered_within("broker", self.settings.broker_grace_seconds)
+        await self.monitor.sample()
+        verdict = self.readiness()
+        self.metrics.ready.labels(self.service).set(1 if verdict.ready else 0)
+        for name, silent in verdict.silent_for.items():
+            up = silent <= self.settings.broker_grace_seconds
+            self.metrics.reachable.labels(self.service, name).set(1 if up else 0)
+        relay = self._ctx.relay if self._ctx is not None else None
+        if relay is not None and not reachable_before and verdict.silent_for.get("broker", 0) <= 1.0:
+            relay.flush_soon()
+
     async def _set_backlog_gauge(self) -> None:
         assert self._ctx is not None and self._ctx.relay is not None
         self.metrics.outbox_backlog.labels(self.service).set(await self._ctx.relay.backlog())
@@ -211,6 +256,8 @@ class ServiceRuntime:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self._ctx is not None and self._ctx.relay is not None:
+            await self._ctx.relay.stop()
         await self.producer.stop()
         if self._ctx is not None:
             await self._ctx.engine.dispose()
@@ -241,7 +288,14 @@ class ServiceRuntime:
             return JSONResponse(body, status_code=200 if status.healthy else 503)
 
         async def ready(_request: Request) -> JSONResponse:
-            return JSONResponse({"ready": self.ready}, status_code=200 if self.ready else 503)
+            verdict = self.readiness()
+            body = {
+                "service": self.service,
+                "ready": verdict.ready,
+                "reasons": list(verdict.reasons),
+                "silent_for_seconds": {name: round(secs, 1) for name, secs in verdict.silent_for.items()},
+            }
+            return JSONResponse(body, status_code=200 if verdict.ready else 503)
 
         async def metrics(_request: Request) -> Response:
             return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)

@@ -34,6 +34,11 @@ class ServiceSettings(BaseSettings):
     log_json: bool | None = None
     # A consumer that makes no progress for this long while it lags is reported unhealthy.
     stuck_after_seconds: float = 30.0
+    # /ready turns 503 when the broker or a database has not answered for this long, or when the
+    # outbox relay has not finished a flush for `outbox_grace_seconds` (shared/readiness.py).
+    broker_grace_seconds: float = Field(5.0, gt=0)
+    outbox_grace_seconds: float = Field(30.0, gt=0)
+    readiness_interval_seconds: float = Field(1.0, gt=0)
     # The largest HTTP request body, in bytes, checked while it streams in (shared/http_limits.py):
     # per exact path, and the default for every other path. Setting the per-path map (JSON in the
     # environment) replaces the service's defaults for it.

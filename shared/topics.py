@@ -45,7 +45,7 @@ ROUTING_ASSIGNMENTS = Topic(
     "AdvisorAssigned, CaseReassigned, RoutingEscalated, ReferralSuggested.",
     "forever",
 )
-ROUTING_ALERTS = Topic("routing.alerts.v1", "routing", "Coordinator signals: AdvisorTermEnding.", "forever")
+ROUTING_ALERTS = Topic("routing.alerts.v1", "routing", "Coordinator signals: AdvisorTermEnding, ReflectionTalkRegistered.", "forever")
 SCHEDULING_MEETINGS = Topic(
     "scheduling.meetings.v1",
     "scheduling",

@@ -22,6 +22,7 @@ and only to an advisor the routing policy finds eligible; its refusals are `Coor
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
@@ -76,6 +77,9 @@ class CoordinatorRefusal(StrEnum):
     CHOSEN_ADVISOR_KIND_MISMATCH = "chosen_advisor_kind_mismatch"  # R7: VPI/VPO/VPIO does not cover it
     CHOSEN_ADVISOR_LANGUAGE_MISMATCH = "chosen_advisor_language_mismatch"  # R9: not the client's language
     CHOSEN_ADVISOR_CONFLICT_OF_INTEREST = "chosen_advisor_conflict_of_interest"  # R1-R6, R23
+    # RegisterReflectionTalk: the talk is dated after today, or more than a year before it.
+    TALK_DATE_IN_FUTURE = "talk_date_in_future"
+    TALK_DATE_TOO_LONG_AGO = "talk_date_too_long_ago"
 
 
 class _Command(EventPayload):
@@ -175,3 +179,15 @@ class AssignEscalatedCase(_Command):
 
     case_id: str
     chosen_advisor_id: str
+
+
+@event_type("RegisterReflectionTalk")
+class RegisterReflectionTalk(_Command):
+    """A coordinator registers that they held the yearly reflection talk with an advisor: a talk
+    about the advisor's functioning, never about cases (the study, §2.6). Only the date is kept, no
+    notes. `advisor_id` is the coordinator (the signer), `talk_with_advisor_id` the advisor; routing
+    admits it only from a coordinator of that advisor's organisation (`not_coordinator` otherwise,
+    also for an unknown advisor), for a day from a year before today up to today."""
+
+    talk_with_advisor_id: str
+    held_on: date

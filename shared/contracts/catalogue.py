@@ -41,6 +41,7 @@ _SHARED = {
 _EXCEPTIONS = {
     "SubmissionRejected": INTAKE_REJECTIONS.name,
     "AdvisorTermEnding": ROUTING_ALERTS.name,
+    "ReflectionTalkRegistered": ROUTING_ALERTS.name,
     "RoomRegistered": SCHEDULING_PLACES.name,
     "VenueRegistered": SCHEDULING_PLACES.name,
     "OffSiteBudgetSet": SCHEDULING_PLACES.name,

@@ -139,3 +139,14 @@ class AdvisorTermEnding(EventPayload):
     term_end: date
     days_left: int
     noticed_at: datetime
+
+
+@event_type("ReflectionTalkRegistered")
+class ReflectionTalkRegistered(EventPayload):
+    """For the coordinator's overview: the yearly reflection talk with an advisor was held on
+    `held_on` (RegisterReflectionTalk, admitted by routing). A date and two ids, nothing said in it."""
+
+    advisor_id: str
+    coordinator_id: str
+    held_on: date
+    registered_at: datetime

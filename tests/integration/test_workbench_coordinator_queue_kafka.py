@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -189,3 +189,48 @@ def test_a_coordinators_choice_goes_through_kafka_to_routing_and_back(
         wait_for(lambda: CASE not in queue().text, "routing's AdvisorAssigned")
     with signed_in(stack, keycloak_node, "anna") as anna:  # type: ignore[arg-type]
         assert f'href="/zaken/{CASE}?lang=nl"' in anna.http.get(f"{url}/zaken").text
+
+
+def talk_cell(page: str, advisor_id: str) -> str:
+    """The reflection-talk cell (the row's last) of an advisor on /adviseurs."""
+    row = page.split(f'<th scope="row"><code>{advisor_id}</code></th>', 1)[1].split("</tr>", 1)[0]
+    return row.rsplit("<td>", 1)[1]
+
+
+def test_a_coordinator_records_a_reflection_talk_through_routing(
+    stack: OnKafka, keycloak_node: KeycloakNode
+) -> None:
+    """The form's command goes to routing on advisor.actions.v1; routing's ReflectionTalkRegistered
+    on routing.alerts.v1 puts the date in the table. Refused forms send nothing and say why."""
+    url = stack.url
+    held_on = datetime.now(UTC).date() - timedelta(days=12)
+    with signed_in(stack, keycloak_node, "coordinator") as coordinator:  # type: ignore[arg-type]
+
+        def advisors() -> str:
+            return coordinator.http.get(f"{url}/adviseurs").text
+
+        wait_for(lambda: "<code>adv-anna</code>" in advisors(), "the advisors from directory.advisors.v1")
+        page = advisors()
+        assert "nog niet vastgelegd" in talk_cell(page, "adv-anna")
+        assert "jaarlijks gesprek is aan de beurt" in talk_cell(page, "adv-anna")
+        csrf = csrf_of(coordinator.http.get(f"{url}/adviseurs"))
+        form = {"csrf": csrf, "advisor": "adv-anna"}
+        future = coordinator.http.post(
+            f"{url}/adviseurs/reflectiegesprek",
+            data={**form, "held_on": (held_on + timedelta(days=30)).isoformat()},
+        )
+        assert future.status_code == 422 and "De datum ligt in de toekomst" in future.text
+        carla = coordinator.http.post(
+            f"{url}/adviseurs/reflectiegesprek",
+            data={**form, "advisor": "adv-carla", "held_on": held_on.isoformat()},
+        )  # Financiën's advisor: not on this coordinator's page
+        assert carla.status_code == 422 and "advisor_not_yours" in carla.text
+        sent = coordinator.http.post(
+            f"{url}/adviseurs/reflectiegesprek", data={**form, "held_on": held_on.isoformat()}
+        )
+        assert sent.status_code == 303
+        assert "reflectiegesprek is verstuurd" in coordinator.http.get(url + sent.headers["location"]).text
+        shown = held_on.strftime("%d-%m-%Y")
+        wait_for(lambda: shown in talk_cell(advisors(), "adv-anna"), "routing's ReflectionTalkRegistered")
+        assert "aan de beurt" not in talk_cell(advisors(), "adv-anna")
+        assert "nog niet vastgelegd" in talk_cell(advisors(), "adv-bram")

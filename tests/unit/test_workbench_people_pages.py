@@ -193,7 +193,8 @@ def test_a_coordinators_advisors_show_figures_against_the_baseline_and_terms_end
     assert "geen cijfers" in rows["adv-bram"] and "geen einddatum" in rows["adv-<i>x</i>"]
     ending = page.root.find_all("ul")[-1].text()
     assert "adv-anna" in ending and "adv-bram" not in ending
-    assert [th.attrs.get("scope") for th in page.root.find_all("th")].count("col") == 7
+    assert [th.attrs.get("scope") for th in page.root.find_all("th")].count("col") == 8  # + reflection talk
+    assert all("nog niet vastgelegd" in row and "aan de beurt" in row for row in rows.values())
     missing = Advisors(advisors.rows, {}, {}, 2026, "reporting_refused")
     english = people.advisors_page("en", COORDINATOR, missing, today)
     assert "Reporting does not give these figures to your account." in english and "no figures" in english

@@ -13,8 +13,10 @@ from services.workbench.domain.records import (
     TrainingEntry,
     against_baseline,
     read_supervision,
+    read_talk_date,
     read_time,
     read_training,
+    talk_overdue,
     term_ends_soon,
 )
 from shared.codes import TimeActivity, TrainingKind
@@ -82,3 +84,17 @@ def test_baseline_display_says_whether_it_is_met_and_by_how_much_not() -> None:
     assert (short.meets, short.short_by) == (False, 10.0)
     met = against_baseline(done=17.5, baseline=16.0)
     assert (met.meets, met.short_by) == (True, 0.0)
+
+
+def test_a_reflection_talk_is_dated_today_or_up_to_a_year_back() -> None:
+    assert read_talk_date("2026-12-03", TODAY) == TODAY
+    assert read_talk_date(" 2025-12-02 ", TODAY) == date(2025, 12, 2)  # 366 days back
+    assert read_talk_date("2025-12-01", TODAY) == Refused("date_too_long_ago")
+    assert read_talk_date("2026-12-04", TODAY) == Refused("date_in_future")
+    assert read_talk_date("3-12-2026", TODAY) == Refused("date_invalid")
+
+
+def test_the_yearly_talk_is_due_when_none_was_held_or_the_last_is_over_a_year_old() -> None:
+    assert talk_overdue(None, TODAY)
+    assert not talk_overdue(TODAY - timedelta(days=366), TODAY)
+    assert talk_overdue(TODAY - timedelta(days=367), TODAY)

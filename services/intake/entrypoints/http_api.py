@@ -38,6 +38,9 @@ from shared.unit_of_work import Decision, UnitOfWork
 
 # What a frontend may send as `Idempotency-Key` (the shape of a submission id): no names, no text.
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# Once the case is committed, how long an answer waits for the broker before it says "stored,
+# passed on later": the receipt code never waits for a broker that is away.
+PUBLISH_WAIT_SECONDS = 1.5
 
 
 class IdempotencyKeyInvalid(ValueError):
@@ -59,7 +62,7 @@ def http_cause(idempotency_key: str | None) -> str:
     return "http-key:" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
 
 
-def _answer(result: IntakeResult, created: bool) -> JSONResponse:
+def _answer(result: IntakeResult, created: bool, passed_on: bool = True) -> JSONResponse:
     if result.rejection is not None:
         r = result.rejection
         body = {"status": "rejected", "reason": r.reason, "field": r.field, "submission_id": r.submission_id}
@@ -67,7 +70,8 @@ def _answer(result: IntakeResult, created: bool) -> JSONResponse:
             return JSONResponse(body | {"retryable": True}, status_code=503, headers={"Retry-After": "30"})
         return JSONResponse(body, status_code=422)
     body = {"status": "received", "case_ref": result.case_id, "receipt_code": result.receipt_code}
-    return JSONResponse(body, status_code=201 if created else 200)
+    # passed_on False: stored safely, not yet on the broker (the relay publishes it when it can)
+    return JSONResponse(body | {"passed_on": passed_on}, status_code=201 if created else 200)
 
 
 async def _taken_in_before(
@@ -85,15 +89,18 @@ class SubmissionApi:
     def __init__(self, context: Callable[[], ServiceContext]) -> None:
         self._context = context
 
-    async def submit(self, raw: bytes, doc: Any, cause: str) -> tuple[IntakeResult, bool]:
-        """The HTTP use case shared by the JSON API and the web form: (result, newly created)."""
+    async def submit(self, raw: bytes, doc: Any, cause: str) -> tuple[IntakeResult, bool, bool]:
+        """The HTTP use case shared by the JSON API and the web form: (result, newly created,
+        passed on to the broker before the answer)."""
         work = self._decision(raw, doc, cause)
+        uow = UnitOfWork.of(self._context(), publish_timeout=PUBLISH_WAIT_SECONDS)
         try:
-            return await UnitOfWork.of(self._context()).run(work)
+            committed = await uow.commit(work)
         except IntegrityError:
             # The Kafka path opened the same submission at the same moment: the second attempt
             # finds that case and answers with its reference and receipt code.
-            return await UnitOfWork.of(self._context()).run(work)
+            committed = await uow.commit(work)
+        return *committed.result, committed.passed_on
 
     def _decision(
         self, raw: bytes, doc: Any, cause: str

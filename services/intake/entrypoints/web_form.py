@@ -127,7 +127,8 @@ class WebForm:
         doc = submission_from_form(fields, lang, datetime.now(UTC))
         _status, answer = await self._submit(json.dumps(doc).encode(), doc)
         if answer.get("status") == "received":
-            return _page(render_received(lang, str(answer["receipt_code"])))
+            passed_on = bool(answer.get("passed_on", True))
+            return _page(render_received(lang, str(answer["receipt_code"]), passed_on))
         return rejection_page(lang, str(answer.get("reason", "")), fields, self._defaults())
 
     async def root(self, _request: Request) -> Response:

@@ -1,5 +1,5 @@
 """Routing's consumers: the directory, opened cases, the advisors' conflict declarations and added
-facts, and the coordinators' assignments of escalated cases.
+facts, and the coordinators' assignments of escalated cases and reflection talks.
 
 Each handler hands its input to a use case (application/: directory_changes.py, case_changes.py),
 which loads state, decides (domain/policy.py, pure), stores state and returns the events for the
@@ -15,13 +15,19 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.routing.application import reflection_talks
 from services.routing.application.case_changes import CaseChanges
 from services.routing.application.coordinator_choice import CoordinatorChoices
 from services.routing.application.directory_changes import DirectoryChanges
 from services.routing.application.router import Router, emitter_of
 from shared.advisor_commands import rejection
 from shared.auth import Refusal
-from shared.contracts.advisor_actions import AmendCaseFacts, AssignEscalatedCase, DeclareConflict
+from shared.contracts.advisor_actions import (
+    AmendCaseFacts,
+    AssignEscalatedCase,
+    DeclareConflict,
+    RegisterReflectionTalk,
+)
 from shared.contracts.intake import CaseClosed, CaseFactsAmended, CaseOpened, CasePersonalDataErased
 from shared.dispatch import Dispatch
 from shared.emitter import Emitter
@@ -104,6 +110,7 @@ class RoutingHandlers:
                 DeclareConflict: self.declare_conflict,
                 AmendCaseFacts: self.amend_facts,
                 AssignEscalatedCase: self.assign_escalated,
+                RegisterReflectionTalk: self.register_reflection_talk,
             },
             before=self._prepare,
         )
@@ -149,12 +156,28 @@ class RoutingHandlers:
             refusal = outcome
         return [_rejected(command, refusal, emit)]
 
+    async def register_reflection_talk(
+        self, conn: AsyncConnection, command: RegisterReflectionTalk, message: Decoded, now: datetime
+    ) -> Sequence[Outgoing]:
+        emit, published_at = emitter_of(message, now), message.inbound.published_at
+        refusal = await self.router.verify_actor(conn, command, now, published_at)
+        if refusal is None:
+            outcome = reflection_talks.register(self.router.cache.directory, command, now, emit)
+            if not isinstance(outcome, Refusal):
+                return outcome
+            refusal = outcome
+        return [_rejected(command, refusal, emit)]
+
 
 def _rejected(
-    command: DeclareConflict | AmendCaseFacts | AssignEscalatedCase, refusal: Refusal, emit: Emitter
+    command: DeclareConflict | AmendCaseFacts | AssignEscalatedCase | RegisterReflectionTalk,
+    refusal: Refusal,
+    emit: Emitter,
 ) -> Outgoing:
-    """A proven refusal names the case and the acting advisor (for AssignEscalatedCase: the coordinator)."""
-    return rejection(emit, command.EVENT_TYPE, refusal, command.case_id, command.advisor_id)
+    """A proven refusal names the case and the acting advisor (for a coordinator's command: the
+    coordinator; RegisterReflectionTalk has no case)."""
+    case_id = getattr(command, "case_id", None)
+    return rejection(emit, command.EVENT_TYPE, refusal, case_id, command.advisor_id)
 
 
 def routes(handlers: RoutingHandlers) -> dict[str, Route]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from services.workbench.adapters.advisor_directory import AdvisorRow
 from services.workbench.adapters.coordinator_choices import Choice
+from services.workbench.adapters.reflection_talks import Request as ReflectionRequest
 from services.workbench.domain.case_list import CaseLine
 
 
@@ -28,3 +30,5 @@ class Advisors:
     baseline: dict[str, Any]
     year: int
     unavailable: str | None  # why reporting's figures are missing, if they are
+    talks: dict[str, date] = field(default_factory=dict)  # advisor id -> last reflection talk
+    request: ReflectionRequest | None = None  # the coordinator's last registration, if refused

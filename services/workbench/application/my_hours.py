@@ -51,9 +51,10 @@ class MyFigures(ProtectedFigures):
         return await reporting_people.advisor_view(self.views, token, today_of(self.clock()).year)
 
 
-async def _send(
+async def send_record(
     ctx: ServiceContext, signer: CommandSigner | None, unsigned: AdvisorCommand, now: datetime
 ) -> None:
+    """Sign and send one record's command; a workbench that cannot sign refuses it with a reason."""
     try:
         await advisor_commands.send_signed(ctx, signer, unsigned, now)
     except CaseFileRefused as missing:
@@ -74,7 +75,7 @@ async def log_time(
         minutes=entry.minutes,
         activity=entry.activity,
     )
-    await _send(ctx, signer, unsigned, now)
+    await send_record(ctx, signer, unsigned, now)
 
 
 async def register_training(
@@ -93,7 +94,7 @@ async def register_training(
         kind=entry.kind,
         completed_on=day_start(entry.completed_on),
     )
-    await _send(ctx, signer, unsigned, now)
+    await send_record(ctx, signer, unsigned, now)
 
 
 async def register_supervision(
@@ -109,4 +110,4 @@ async def register_supervision(
         hours=entry.hours,
         session_on=day_start(entry.session_on),
     )
-    await _send(ctx, signer, unsigned, now)
+    await send_record(ctx, signer, unsigned, now)

@@ -1,4 +1,5 @@
-"""The advisor's own records on "Mijn uren" and the coordinator's view of terms (pure).
+"""The advisor's own records on "Mijn uren" and the coordinator's view of terms and reflection
+talks (pure).
 
 Form fields arrive as strings; each reader returns the coded values for the command or a reason
 code the page turns into words. Only codes, numbers and dates: nothing here is free text.
@@ -107,6 +108,16 @@ def read_supervision(hours: str, session_on: str, today: date) -> SupervisionEnt
     if isinstance(d, Refused):
         return d
     return SupervisionEntry(hours=h, session_on=d)
+
+
+def read_talk_date(held_on: str, today: date) -> date | Refused:
+    """The day of a coordinator's yearly reflection talk: today or up to a year back."""
+    return _day(held_on, today)
+
+
+def talk_overdue(last_talk: date | None, today: date) -> bool:
+    """No reflection talk registered, or the last one more than a year ago: the yearly one is due."""
+    return last_talk is None or today - last_talk > LONGEST_LOOK_BACK
 
 
 def term_ends_soon(term_end: date | None, today: date) -> bool:

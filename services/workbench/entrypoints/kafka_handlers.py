@@ -17,6 +17,7 @@ from services.workbench.adapters import (
     given_up,
     meeting_store,
     notification_store,
+    reflection_talks,
     time_store,
 )
 from services.workbench.adapters.meeting_store import MeetingRow
@@ -33,18 +34,30 @@ from shared.contracts.intake import (
     LegalDeadlineDue,
     TimeLogged,
 )
-from shared.contracts.routing import AdvisorAssigned, CaseReassigned, RoutingEscalated
+from shared.contracts.routing import (
+    AdvisorAssigned,
+    CaseReassigned,
+    ReflectionTalkRegistered,
+    RoutingEscalated,
+)
 from shared.contracts.scheduling import MeetingCancelled, MeetingScheduled
 from shared.dispatch import Dispatch
 from shared.outbox import Outgoing
 from shared.pipeline import Decoded, Route, tolerant_envelope_decoder
-from shared.topics import DIRECTORY_ADVISORS, INTAKE_CASES, ROUTING_ASSIGNMENTS, SCHEDULING_MEETINGS
+from shared.topics import (
+    DIRECTORY_ADVISORS,
+    INTAKE_CASES,
+    ROUTING_ALERTS,
+    ROUTING_ASSIGNMENTS,
+    SCHEDULING_MEETINGS,
+)
 
 CONSUMED_TOPICS = (
     INTAKE_CASES.name,
     ROUTING_ASSIGNMENTS.name,
     SCHEDULING_MEETINGS.name,
     DIRECTORY_ADVISORS.name,  # advisors' coded records, coordinators; never directory.v1 (pseudonyms)
+    ROUTING_ALERTS.name,  # the coordinators' reflection talks
 )
 
 
@@ -70,9 +83,11 @@ async def command_rejected(
     """A refusal of a command sent from here. A conflict declaration: the case is the advisor's again
     (given_up.py); a proven refusal names the advisor and the case, an unproven one names nobody and
     is found by its causation id, which only the sender can derive. A coordinator's choice: kept,
-    coded, to show on the queue (coordinator_choices.py). Others are not shown here."""
+    coded, to show on the queue (coordinator_choices.py); a reflection talk's registration: kept to
+    show on the coordinator's advisors page (reflection_talks.py). Others are not shown here."""
     if rejected.command != DeclareConflict.EVENT_TYPE:
         await coordinator_choices.record_rejection(conn, rejected)
+        await reflection_talks.record_rejection(conn, rejected)
         return []
     if rejected.advisor_id and rejected.case_id:
         await given_up.refused(conn, rejected.advisor_id, rejected.case_id, rejected.reason_code, now)
@@ -188,6 +203,13 @@ async def coordinator_appointed(
     return []
 
 
+async def reflection_talk_registered(
+    conn: AsyncConnection, registered: ReflectionTalkRegistered, _m: Decoded, _now: datetime
+) -> Sequence[Outgoing]:
+    await reflection_talks.record_talk(conn, registered)
+    return []
+
+
 DISPATCH = Dispatch(
     {
         AdvisorAssigned: routing_decided,
@@ -205,6 +227,7 @@ DISPATCH = Dispatch(
         AdvisorUpserted: advisor_upserted,
         AdvisorStatusChanged: advisor_status_changed,
         CoordinatorAppointed: coordinator_appointed,
+        ReflectionTalkRegistered: reflection_talk_registered,
     }
 )
 

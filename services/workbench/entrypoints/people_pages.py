@@ -1,6 +1,7 @@
 """The workbench's pages about people rather than one case: the coordinators' queue, where a
-coordinator gives an escalated case to an advisor of their choice, and an advisor's "Mijn uren"
-(their hours, training and supervision against the baseline, and the forms to record them).
+coordinator gives an escalated case to an advisor of their choice, the coordinator's advisors (their
+figures, terms, and the yearly reflection talk with its form), and an advisor's "Mijn uren" (their
+hours, training and supervision against the baseline, and the forms to record them).
 
 Same rules as every page (entrypoints/http_api.py): a live session of the right role, the form's
 CSRF token checked before anything is sent, refusals shown with their reason code in words. A
@@ -20,7 +21,7 @@ from starlette.routing import BaseRoute, Route
 from services.workbench.adapters.command_signer import CommandSigner
 from services.workbench.adapters.rendering import people
 from services.workbench.adapters.reporting_views import ViewUnavailable
-from services.workbench.application import coordinator_queue, my_hours
+from services.workbench.application import coordinator_queue, my_advisors, my_hours
 from services.workbench.application.coordinator_queue import ChoiceRefused
 from services.workbench.application.my_advisors import CoordinatorFigures
 from services.workbench.application.my_hours import MyFigures, RecordRefused, today_of
@@ -106,13 +107,33 @@ class PeoplePages(WorkbenchPages):
             return self.out.page(html, status=422)
         return self.out.redirect(f"/uren?lang={lang}&klaar={form}")
 
+    async def _advisors_page(
+        self, request: Request, session: Session, lang: str, refused: str | None = None, done: bool = False
+    ) -> str:
+        figures = CoordinatorFigures(self._context().engine, self._provider, self._views, self._now)
+        advisors = await figures.advisors(request.cookies[self.out.cookie_name], session)
+        return people.advisors_page(lang, session, advisors, today_of(self._now()), refused, done)
+
     async def advisors(self, request: Request) -> Response:
         session, lang = await self._session(request), lang_of(request)
         if session is None or session.role is not Role.COORDINATOR or session.advisor_id is None:
             return self._refused(session, lang)
-        figures = CoordinatorFigures(self._context().engine, self._provider, self._views, self._now)
-        advisors = await figures.advisors(request.cookies[self.out.cookie_name], session)
-        return self.out.page(people.advisors_page(lang, session, advisors, today_of(self._now())))
+        done = request.query_params.get("klaar") == "reflectiegesprek"
+        return self.out.page(await self._advisors_page(request, session, lang, done=done))
+
+    async def reflection_talk(self, request: Request) -> Response:
+        posted = await self._advisor_form(request, Role.COORDINATOR)
+        if isinstance(posted, Response):
+            return posted
+        session, lang, body = posted
+        try:
+            ctx, signer = self._context(), self._files.signer
+            await my_advisors.register_reflection_talk(ctx, signer, session, form_fields(body), self._now())
+        except RecordRefused as refused:
+            self._metrics.refusals.labels(refused.reason).inc()
+            html = await self._advisors_page(request, session, lang, refused=refused.reason)
+            return self.out.page(html, status=422)
+        return self.out.redirect(f"/adviseurs?lang={lang}&klaar=reflectiegesprek")
 
     def people_routes(self) -> list[BaseRoute]:
         return [
@@ -121,4 +142,5 @@ class PeoplePages(WorkbenchPages):
             Route("/uren", self.hours, methods=["GET"]),
             Route("/uren/{form}", self.record, methods=["POST"]),
             Route("/adviseurs", self.advisors, methods=["GET"]),
+            Route("/adviseurs/reflectiegesprek", self.reflection_talk, methods=["POST"]),
         ]

@@ -69,8 +69,16 @@ def render_form(
     )
 
 
-def render_received(lang: str, receipt_code: str) -> str:
-    """The answer to a submission that was received: the receipt code for anonymous follow-up."""
+def render_received(lang: str, receipt_code: str, passed_on: bool = True) -> str:
+    """The answer to a submission that was received: the receipt code for anonymous follow-up, and
+    when the case is stored but not yet passed on (the broker is away), a word saying so."""
     title = str(TEXT[lang]["received"])
     # `f`: the follow-up page's texts, for the pointer to it (follow_up_texts.py).
-    return _render("received.html.j2", lang, title, receipt_code=receipt_code, f=FOLLOW_UP_TEXT[lang])
+    return _render(
+        "received.html.j2",
+        lang,
+        title,
+        receipt_code=receipt_code,
+        passed_on=passed_on,
+        f=FOLLOW_UP_TEXT[lang],
+    )

@@ -124,3 +124,14 @@ TEXT: dict[str, dict[str, Any]] = {
         "why_other": "Check what you entered and try again.",
     },
 }
+
+# The received page when the case is stored but the broker has not taken it yet (the outbox relay
+# passes it on later): said in plain words, and only then.
+_PASSED_ON_LATER = {
+    "nl": "Uw melding is veilig bij ons opgeslagen. Wij sturen hem door naar een vertrouwenspersoon "
+    "zodra dat kan. U hoeft niets opnieuw te versturen. Uw ontvangstcode werkt al.",
+    "en": "Your message is stored safely with us. We will pass it on to a confidential advisor as soon "
+    "as we can. You do not need to send it again. Your receipt code already works.",
+}
+for _lang, _words in _PASSED_ON_LATER.items():
+    TEXT[_lang]["passed_on_later"] = _words

@@ -14,7 +14,7 @@ from services.workbench.adapters.advisor_directory import AdvisorRow
 from services.workbench.adapters.people_views import Advisors, Queue
 from services.workbench.adapters.rendering.pages import LineView, line_views, notice_page, render
 from services.workbench.adapters.rendering.texts import TEXT
-from services.workbench.domain.records import against_baseline, term_ends_soon
+from services.workbench.domain.records import against_baseline, talk_overdue, term_ends_soon
 from services.workbench.domain.sessions import Session
 
 
@@ -202,6 +202,9 @@ class AdvisorLine:
     hours: str | None
     training: str | None
     supervision: str | None
+    last_talk: str | None
+    last_talk_iso: str | None
+    talk_due: bool
 
 
 def advisor_lines(advisors: Advisors, lang: str, today: date) -> list[AdvisorLine]:
@@ -209,6 +212,7 @@ def advisor_lines(advisors: Advisors, lang: str, today: date) -> list[AdvisorLin
     lines = []
     for row in advisors.rows:
         seen = advisors.figures.get(row.advisor_id)
+        talk = advisors.talks.get(row.advisor_id)
         hours = training = supervision = None
         if seen is not None:
             hours = number(float(seen.get("hours_total", 0)), lang)
@@ -233,12 +237,39 @@ def advisor_lines(advisors: Advisors, lang: str, today: date) -> list[AdvisorLin
                 hours=hours,
                 training=training,
                 supervision=supervision,
+                last_talk=talk.strftime("%d-%m-%Y") if talk else None,
+                last_talk_iso=talk.isoformat() if talk else None,
+                talk_due=talk_overdue(talk, today),
             )
         )
     return lines
 
 
-def advisors_page(lang: str, session: Session, advisors: Advisors, today: date) -> str:
+def talk_refusal(advisors: Advisors, lang: str, refused: str | None) -> FormRefusal | None:
+    """Why the reflection talk was not registered: the form's own refusal just now, else routing's
+    refusal of the coordinator's last registration."""
+    t = TEXT[lang]
+    request = advisors.request
+    if refused is None and request is not None and request.reason_code is not None:
+        said = t["talk_refused_by_routing"].format(
+            advisor=request.talk_with_advisor_id, day=request.held_on.strftime("%d-%m-%Y")
+        )
+        return FormRefusal(
+            said, request.reason_code, t["talk_why"].get(request.reason_code, t["hours_why_other"])
+        )
+    if refused is None:
+        return None
+    return FormRefusal(t["talk_legend"], refused, t["talk_why"].get(refused, t["hours_why_other"]))
+
+
+def advisors_page(
+    lang: str,
+    session: Session,
+    advisors: Advisors,
+    today: date,
+    refused: str | None = None,
+    done: bool = False,
+) -> str:
     t = TEXT[lang]
     lines = advisor_lines(advisors, lang, today)
     reason = advisors.unavailable
@@ -253,4 +284,7 @@ def advisors_page(lang: str, session: Session, advisors: Advisors, today: date) 
         year=advisors.year,
         unavailable=reason,
         why=t["stats_why"].get(reason or "", t["stats_why"]["reporting_unavailable"]),
+        refused=talk_refusal(advisors, lang, refused),
+        done=t["talk_done"] if done else None,
+        today=today.isoformat(),
     )

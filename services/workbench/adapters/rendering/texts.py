@@ -430,6 +430,29 @@ TEXT: dict[str, dict[str, Any]] = {
         "advisors_no_terms_ending": "Geen benoeming loopt binnen zes maanden af.",
         "advisors_none": "Er zijn nog geen vertrouwenspersonen van uw organisatie bekend.",
         "advisor_statuses": {"active": "actief", "on_leave": "met verlof", "departed": "vertrokken"},
+        # the yearly reflection talk (entrypoints/people_pages.py, /adviseurs/reflectiegesprek)
+        "talk_col": "Reflectiegesprek",
+        "talk_none": "nog niet vastgelegd",
+        "talk_due": "jaarlijks gesprek is aan de beurt",
+        "talk_legend": "Reflectiegesprek vastleggen",
+        "talk_hint": (
+            "Het jaarlijkse gesprek over het functioneren van de vertrouwenspersoon, nooit over "
+            "meldingen. Alleen de datum wordt bewaard, geen aantekeningen."
+        ),
+        "talk_held_on": "Datum van het gesprek",
+        "talk_button": "Gesprek vastleggen",
+        "talk_done": "Het reflectiegesprek is verstuurd. Het staat in de tabel zodra het is vastgelegd.",
+        "talk_refused_by_routing": "Het gesprek met {advisor} op {day} is niet vastgelegd",
+        "talk_why": {
+            "advisor_not_yours": "Kies een vertrouwenspersoon van uw eigen organisatie uit de lijst.",
+            "not_coordinator": "U bent geen coördinator (meer) van de organisatie van deze vertrouwenspersoon.",
+            "date_invalid": "Vul een geldige datum in.",
+            "date_in_future": "De datum ligt in de toekomst. Leg het gesprek vast nadat het is gehouden.",
+            "talk_date_in_future": "De datum ligt in de toekomst. Leg het gesprek vast nadat het is gehouden.",
+            "date_too_long_ago": "De datum ligt meer dan een jaar terug.",
+            "talk_date_too_long_ago": "De datum ligt meer dan een jaar terug.",
+            "signer_not_configured": "De werkplek kan nu geen opdrachten ondertekenen. Meld dit aan de beheerder.",
+        },
     },
     "en": {
         "app": "Confidential advisors' workbench",
@@ -839,6 +862,29 @@ TEXT: dict[str, dict[str, Any]] = {
         "advisors_no_terms_ending": "No appointment ends within six months.",
         "advisors_none": "No confidential advisors of your organisation are known yet.",
         "advisor_statuses": {"active": "active", "on_leave": "on leave", "departed": "departed"},
+        # the yearly reflection talk (entrypoints/people_pages.py, /adviseurs/reflectiegesprek)
+        "talk_col": "Reflection talk",
+        "talk_none": "not recorded yet",
+        "talk_due": "the yearly talk is due",
+        "talk_legend": "Record a reflection talk",
+        "talk_hint": (
+            "The yearly talk about how the confidential advisor is doing, never about cases. Only "
+            "the date is kept, no notes."
+        ),
+        "talk_held_on": "Date of the talk",
+        "talk_button": "Record the talk",
+        "talk_done": "The reflection talk was sent. It appears in the table once it is recorded.",
+        "talk_refused_by_routing": "The talk with {advisor} on {day} was not recorded",
+        "talk_why": {
+            "advisor_not_yours": "Choose a confidential advisor of your own organisation from the list.",
+            "not_coordinator": "You are not (or no longer) a coordinator of this advisor's organisation.",
+            "date_invalid": "Enter a valid date.",
+            "date_in_future": "The date is in the future. Record the talk after it was held.",
+            "talk_date_in_future": "The date is in the future. Record the talk after it was held.",
+            "date_too_long_ago": "The date is more than a year ago.",
+            "talk_date_too_long_ago": "The date is more than a year ago.",
+            "signer_not_configured": "The workbench cannot sign commands now. Tell the administrator.",
+        },
     },
 }
 
