@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from starlette.routing import BaseRoute
 
 import shared.contracts  # noqa: F401  (registers the event types)
 from services.intake.adapters.directory import DirectoryLoaded
+from services.intake.adapters.message_bell import MessageBell
 from services.intake.adapters.submission_keys import SubmissionKeyRing, submission_key_routes
 from services.intake.adapters.tables import messaging, metadata
 from services.intake.application.legal_deadlines import LegalDeadlineJob, with_legal_deadlines
@@ -54,6 +56,7 @@ class IntakeService:
         self.deadline_job: LegalDeadlineJob | None = None
         self.retention_job: RetentionJob | None = None
         self.submission_keys: SubmissionKeyRing | None = None
+        self.message_bell = MessageBell()  # wakes clients waiting for a message (long-poll)
         self.runtime = ServiceRuntime(
             service=SERVICE,
             settings=settings,
@@ -69,7 +72,7 @@ class IntakeService:
         assert ctx.keystore is not None
         s = self.settings
         metrics = self.metrics = IntakeMetrics(ctx.registry)
-        uow = UnitOfWork.of(ctx, on_committed=metrics.count)
+        uow = UnitOfWork.of(ctx, on_committed=self.committed)
         self.deadline_job = LegalDeadlineJob(
             uow,
             ctx.clock,
@@ -111,12 +114,18 @@ class IntakeService:
                 self.retention_job.run,
                 lambda stop: keys.run(stop, ctx.clock, s.background_interval_seconds),
             ],
-            on_committed=metrics.count,
+            on_committed=self.committed,
         )
+
+    def committed(self, stored: list[Any]) -> None:
+        """After every commit: count the events, wake the clients waiting for a new message."""
+        if self.metrics is not None:
+            self.metrics.count(stored)
+        self.message_bell.ring_for(stored)
 
     def http_routes(self, context: Callable[[], ServiceContext]) -> list[BaseRoute]:
         return [
-            *intake_routes(context, lambda: self.metrics),
+            *intake_routes(context, lambda: self.metrics, self.message_bell),
             *submission_key_routes(lambda: self.submission_keys, lambda: context().clock()),
         ]
 

@@ -6,12 +6,13 @@ submissions required. Two markers:
 
 - `GOOD`: everything a well-behaved client, frontend and advisor may send that is free text or a
   caller-chosen name: narrative, contact details, persons involved and their descriptions, the
-  client's town, dialogue messages both ways, the web form's fields, a submission a frontend sealed
-  to intake's key and published to the raw topic. It must appear in no topic at all (the raw
+  client's town, dialogue messages both ways (the follow-up page's too), the web form's fields, a
+  submission a frontend sealed to intake's key and published to the raw topic. It must appear in no topic at all (the raw
   submissions topic included), no log, no database file (SQLite bytes, `pg_dump` of PostgreSQL),
   the key store, the export, the reports, the calendar files or /metrics: zero hits.
 - `HOSTILE`: what an outsider pushes at the edges: unknown field names, an invented organisation,
-  unsealed and garbage records with the marker in their Kafka key, forged unsigned commands naming
+  unsealed and garbage records with the marker in their Kafka key, receipt codes and message ids
+  that are markers (on the follow-up page and the dialogue API), forged unsigned commands naming
   a marker case id, free text where commands take codes. The sender itself wrote it into the input
   topic it published to (`intake.submissions.v1`, `advisor.actions.v1`); it must appear nowhere else.
 
@@ -307,6 +308,30 @@ async def test_markers_in_every_field_of_every_entry_point_appear_in_no_byte_the
             assert advisor_says.status_code == 201, advisor_says.text
             answers += [client_says.content, advisor_says.content]
 
+            # The follow-up page: a reply and a rating in POST bodies; the page shows the thread.
+            page = await http.post("/vervolg/bericht", data={"code": code, "text": f"Via de pagina {good}"})
+            assert page.status_code == 200 and f"Via de pagina {good}" in page.text, page.text[:2000]
+            rated = await http.post(
+                "/vervolg/beoordeling", data={"code": code, "rating": "5", f"veld{hostile}": "x"}
+            )
+            assert rated.status_code == 200 and f"Antwoord {good}" in rated.text
+            # ... and what an outsider pushes at it: codes and message ids that are markers.
+            for probe in (
+                await http.post("/vervolg", data={"code": f"code{hostile}"}),
+                await http.post(
+                    "/vervolg/bericht", data={"code": f"code{hostile}", "text": f"Tekst {hostile}"}
+                ),
+                await http.get("/v1/dialogue/messages", headers={"X-Receipt-Code": f"code{hostile}"}),
+            ):
+                assert probe.status_code == 404, probe.text[:500]
+                answers.append(probe.content)
+            waited = await http.get(
+                "/v1/dialogue/messages",
+                params={"after": f"id{hostile}", "wait": 1},
+                headers={"X-Receipt-Code": code},
+            )
+            assert waited.status_code == 200 and hostile not in waited.text
+
             meetings = await meeting_ids(kafka_bootstrap, prefix)
             async with httpx.AsyncClient(base_url=scheduling, timeout=30) as cal:
                 calendars = [
@@ -327,6 +352,7 @@ async def test_markers_in_every_field_of_every_entry_point_appear_in_no_byte_the
             after = [
                 (await http.get(f"/v1/cases/{case_id}", headers=token())).content,
                 (await http.get("/v1/dialogue/messages", headers={"X-Receipt-Code": code})).content,
+                (await http.post("/vervolg", data={"code": code})).content,
             ]
         async with httpx.AsyncClient(base_url=reporting, timeout=60) as rep:
             reports = [

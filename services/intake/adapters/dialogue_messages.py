@@ -46,6 +46,13 @@ async def add_message(
     )
 
 
+async def message_exists(conn: AsyncConnection, case_id: str, message_id: str) -> bool:
+    query = select(messages.c.message_id).where(
+        (messages.c.message_id == message_id) & (messages.c.case_id == case_id)
+    )
+    return (await conn.execute(query)).first() is not None
+
+
 async def read_thread(conn: AsyncConnection, key: bytes, case_id: str) -> list[ThreadMessage]:
     """The case's messages in the order they were posted, opened with the case key."""
     rows = await conn.execute(

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.intake.adapters import client_follow_up as records
-from services.intake.adapters.dialogue_messages import add_message, read_thread
+from services.intake.adapters.dialogue_messages import add_message, message_exists, read_thread
 from services.intake.adapters.receipt_guess_limits import ReceiptGuessLimiter
 from services.intake.adapters.receipt_guess_limits import Refusal as GuessRefusal
 from services.intake.application.emit import emitter_for
@@ -29,6 +29,7 @@ from shared.crypto import CaseCipher, DecryptionFailed, KeyErased, KeyNotFound, 
 from shared.unit_of_work import Decision, UnitOfWork
 
 T = TypeVar("T")
+RESEND_NAMESPACE = uuid.UUID("5a1d3f0e-9b7c-4c21-8f5e-2d6b0a4e9c17")  # message ids of resent page forms
 # A use case run with the case row the receipt code opened.
 Act = Callable[[AsyncConnection, Any, datetime], Awaitable[Decision[T]]]
 
@@ -88,7 +89,12 @@ class FollowUpUseCases:
         """The dialogue and where the case stands, as the client sees them."""
         key = await self._keystore.get_key(case.case_id, use_cache=False)
         thread = [
-            {"author": m.author, "posted_at": m.posted_at.isoformat(), "text": m.text}
+            {
+                "message_id": m.message_id,
+                "author": m.author,
+                "posted_at": m.posted_at.isoformat(),
+                "text": m.text,
+            }
             for m in await read_thread(conn, key, case.case_id)
         ]
         accepted = await records.accepted_at(conn, case.case_id)
@@ -98,14 +104,30 @@ class FollowUpUseCases:
             {"case_ref": case.case_id, "status": status, "messages": thread, "feedback_given": rated}
         )
 
+    def and_read(self, act: Act[T]) -> Act[tuple[T, dict[str, Any]]]:
+        """`act`, then the thread as it stands after it, in the same unit of work (a page that
+        answers a reply or a rating shows the dialogue with it)."""
+
+        async def both(conn: AsyncConnection, case: Any, now: datetime) -> Decision[tuple[T, dict[str, Any]]]:
+            done = await act(conn, case, now)
+            view = await self.read(conn, case, now)
+            return Decision((done.result, view.result), done.outgoing, done.settled)
+
+        return both
+
     async def post(
-        self, conn: AsyncConnection, case: Any, now: datetime, text: str
+        self, conn: AsyncConnection, case: Any, now: datetime, text: str, resend_key: str | None = None
     ) -> Decision[str | Refused]:
-        """The client's message to the advisor, sealed; its message id."""
+        """The client's message to the advisor, sealed; its message id. A `resend_key` (the page's
+        reply form carries one) makes sending the same form again post nothing new."""
         if case.status == "closed":
             return Decision(Refused("case_closed"))
+        message_id = str(
+            uuid.uuid5(RESEND_NAMESPACE, f"{case.case_id}:{resend_key}") if resend_key else uuid.uuid4()
+        )
+        if resend_key and await message_exists(conn, case.case_id, message_id):
+            return Decision(message_id)
         sealed = await CaseCipher(self._keystore).seal(case.case_id, "dialogue", {"text": text})
-        message_id = str(uuid.uuid4())
         await add_message(
             conn, case.case_id, sealed, message_id=message_id, author="client", advisor_id=None, posted_at=now
         )

@@ -4,6 +4,9 @@ GET/POST /v1/dialogue/messages, POST /v1/dialogue/feedback (a 1-5 rating) and DE
 (erase my personal data), each with header `X-Receipt-Code`. No identity is asked or kept; the
 code is looked up by its hash. Messages rest sealed under the case key, and the assigned advisor
 reads and answers them through the case file (the use cases: services/intake/application/follow_up.py).
+`GET /v1/dialogue/messages?after=<message id>&wait=<seconds>` waits for new messages (long-poll,
+application/dialogue_wait.py). The bodies and operations are dialogue_contract.py; the OpenAPI
+document generated from it is openapi.py.
 
 A wrong code, a missing code and the code of an erased case get the same answer (404
 `unknown_receipt_code`) and count towards the limits (receipt_guess_limits.py): past them a wrong code gets
@@ -13,15 +16,18 @@ A wrong code, a missing code and the code of an erased case get the same answer 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from services.intake.adapters.message_bell import MessageBell
 from services.intake.adapters.receipt_guess_limits import GuessBudget, ReceiptGuessLimiter
 from services.intake.adapters.tables import receipt_code_failures
+from services.intake.application.dialogue_wait import MAX_WAIT_SECONDS, wait_for_messages
 from services.intake.application.follow_up import (
     Act,
     FollowUpUseCases,
@@ -30,7 +36,15 @@ from services.intake.application.follow_up import (
     WrongCode,
 )
 from services.intake.application.retention import Erasure
-from services.intake.domain.messages import is_message_text
+from services.intake.entrypoints.dialogue_contract import (
+    OPERATIONS,
+    Erased,
+    FeedbackIn,
+    MessageIn,
+    Posted,
+    Recorded,
+    Thread,
+)
 from services.intake.entrypoints.request_bodies import json_object_body
 from services.intake.metrics import IntakeMetrics
 from services.intake.settings import IntakeSettings
@@ -40,6 +54,7 @@ from shared.unit_of_work import UnitOfWork
 RECEIPT_HEADER = "x-receipt-code"
 UNKNOWN_CODE = "unknown_receipt_code"
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 def _unknown() -> JSONResponse:
@@ -55,38 +70,53 @@ def _refused(refused: Refused) -> JSONResponse:
 
 
 def _thread(view: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(view, headers={"Cache-Control": "no-store"})
+    return JSONResponse(Thread.model_validate(view).model_dump(), headers={"Cache-Control": "no-store"})
 
 
 def _posted(message_id: str | Refused) -> JSONResponse:
     if isinstance(message_id, Refused):
         return _refused(message_id)
-    return JSONResponse({"status": "posted", "message_id": message_id}, status_code=201)
+    return JSONResponse(Posted(status="posted", message_id=message_id).model_dump(), status_code=201)
 
 
 def _rated(refused: Refused | None) -> JSONResponse:
-    return _refused(refused) if refused is not None else JSONResponse({"status": "recorded"}, status_code=201)
+    if refused is not None:
+        return _refused(refused)
+    return JSONResponse(Recorded(status="recorded").model_dump(), status_code=201)
 
 
 def _erased(erasure: Erasure) -> JSONResponse:
-    return JSONResponse(
-        {"status": "erased" if erasure.outcome in ("erased", "already_erased") else "unknown"}
-    )
+    erased = erasure.outcome in ("erased", "already_erased")
+    return JSONResponse(Erased(status="erased" if erased else "unknown").model_dump())
 
 
-def _rating(body: dict[str, Any] | None) -> int | None:
-    rating = body.get("rating") if body else None
-    if body is None or set(body) != {"rating"} or type(rating) is not int or not 1 <= rating <= 5:
+async def _body(request: Request, model: type[M]) -> M | None:
+    """The request's JSON object as `model`; None when it is not one (no field names echoed)."""
+    body = await json_object_body(request)
+    try:
+        return None if body is None else model.model_validate(body)
+    except ValidationError:
         return None
-    return rating
+
+
+def _waiting(request: Request) -> tuple[str | None, float] | None:
+    """`after` and `wait` of a read; None when they are not valid."""
+    after, wait = request.query_params.get("after"), request.query_params.get("wait", "0")
+    if not wait.isdigit() or int(wait) > MAX_WAIT_SECONDS or (after is not None and len(after) > 64):
+        return None
+    return after, float(wait)
 
 
 class DialogueApi:
     def __init__(
-        self, context: Callable[[], ServiceContext], metrics: Callable[[], IntakeMetrics | None]
+        self,
+        context: Callable[[], ServiceContext],
+        metrics: Callable[[], IntakeMetrics | None],
+        bell: MessageBell | None = None,
     ) -> None:
         self._context = context
         self._metrics = metrics
+        self.bell = bell or MessageBell()
         self._limiter: ReceiptGuessLimiter | None = None
 
     def limiter(self) -> ReceiptGuessLimiter:
@@ -106,56 +136,64 @@ class DialogueApi:
         if metrics is not None:
             metrics.access_denied.labels(reason).inc()
 
-    def _use_cases(self) -> FollowUpUseCases:
+    def use_cases(self) -> FollowUpUseCases:
         keystore = self._context().keystore
         assert keystore is not None
         return FollowUpUseCases(keystore)
 
+    def now(self) -> datetime:
+        return self._context().clock()
+
+    def access(self) -> ReceiptCodeAccess:
+        ctx = self._context()
+        return ReceiptCodeAccess(UnitOfWork.of(ctx), ctx.engine, self.limiter())
+
     async def _run(self, request: Request, act: Act[T], answer: Callable[[T], JSONResponse]) -> JSONResponse:
         """`act` with the case the receipt code opens, answered; a wrong code refused."""
-        ctx = self._context()
-        access = ReceiptCodeAccess(UnitOfWork.of(ctx), ctx.engine, self.limiter())
-        found = await access.run(request.headers.get(RECEIPT_HEADER, ""), ctx.clock(), act)
+        found = await self.access().run(request.headers.get(RECEIPT_HEADER, ""), self._context().clock(), act)
         return self._wrong_code(found) if isinstance(found, WrongCode) else answer(found)
 
+    def count_wrong_code(self, wrong: WrongCode) -> None:
+        self._count_denied("receipt_code_unknown" if wrong.limited is None else "receipt_rate_limited")
+
     def _wrong_code(self, wrong: WrongCode) -> JSONResponse:
+        self.count_wrong_code(wrong)
         if wrong.limited is None:
-            self._count_denied("receipt_code_unknown")
             return _unknown()
-        self._count_denied("receipt_rate_limited")
         retry_after = str(max(1, int(wrong.limited.retry_after + 0.999)))
         body = {"status": "refused", "reason": "too_many_attempts"}
         return JSONResponse(body, status_code=429, headers={"Retry-After": retry_after})
 
     async def read(self, request: Request) -> JSONResponse:
-        return await self._run(request, self._use_cases().read, _thread)
+        waiting = _waiting(request)
+        if waiting is None:
+            return _invalid("invalid_query")
+        code, read = request.headers.get(RECEIPT_HEADER, ""), self.use_cases().read
+        found = await wait_for_messages(
+            lambda: self.access().run(code, self._context().clock(), read), self.bell, *waiting
+        )
+        return self._wrong_code(found) if isinstance(found, WrongCode) else _thread(found)
 
     async def post(self, request: Request) -> JSONResponse:
-        body = await json_object_body(request)
-        text = body.get("text") if body else None
-        if body is None or set(body) != {"text"} or not is_message_text(text):
+        message = await _body(request, MessageIn)
+        if message is None:
             return _invalid()
-        follow_up = self._use_cases()
+        follow_up = self.use_cases()
         return await self._run(
-            request, lambda conn, case, now: follow_up.post(conn, case, now, text), _posted
+            request, lambda conn, case, now: follow_up.post(conn, case, now, message.text), _posted
         )
 
     async def rate(self, request: Request) -> JSONResponse:
-        rating = _rating(await json_object_body(request))
-        if rating is None:
+        feedback = await _body(request, FeedbackIn)
+        if feedback is None:
             return _invalid()
-        follow_up = self._use_cases()
+        follow_up = self.use_cases()
         return await self._run(
-            request, lambda conn, case, now: follow_up.rate(conn, case, now, rating), _rated
+            request, lambda conn, case, now: follow_up.rate(conn, case, now, feedback.rating), _rated
         )
 
     async def erase(self, request: Request) -> JSONResponse:
-        return await self._run(request, self._use_cases().erase, _erased)
+        return await self._run(request, self.use_cases().erase, _erased)
 
     def routes(self) -> list[BaseRoute]:
-        return [
-            Route("/v1/dialogue/messages", self.read, methods=["GET"]),
-            Route("/v1/dialogue/messages", self.post, methods=["POST"]),
-            Route("/v1/dialogue/feedback", self.rate, methods=["POST"]),
-            Route("/v1/dialogue", self.erase, methods=["DELETE"]),
-        ]
+        return [Route(op.path, getattr(self, op.handler), methods=[op.method]) for op in OPERATIONS]

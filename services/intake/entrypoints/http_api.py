@@ -22,11 +22,14 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from services.intake.adapters.directory import RETRYABLE_REASONS, directory_routes
+from services.intake.adapters.message_bell import MessageBell
 from services.intake.application.legal_deadlines import deadlines_for_opened_cases
 from services.intake.application.open_case import CaseIntake, IntakeResult
 from services.intake.domain.submission import MAX_SUBMISSION_BYTES, parse_json_object, peek_submission_id
 from services.intake.entrypoints.case_file import CaseFileApi
 from services.intake.entrypoints.dialogue import DialogueApi
+from services.intake.entrypoints.follow_up_page import FollowUpPage
+from services.intake.entrypoints.openapi import openapi_routes
 from services.intake.entrypoints.submission_consumer import submission_message_id
 from services.intake.entrypoints.web_form import web_form_routes
 from services.intake.metrics import IntakeMetrics
@@ -137,13 +140,17 @@ class SubmissionApi:
 
 
 def intake_routes(
-    context: Callable[[], ServiceContext], metrics: Callable[[], IntakeMetrics | None] = lambda: None
+    context: Callable[[], ServiceContext],
+    metrics: Callable[[], IntakeMetrics | None] = lambda: None,
+    bell: MessageBell | None = None,
 ) -> list[BaseRoute]:
-    submissions = SubmissionApi(context)
+    submissions, dialogue = SubmissionApi(context), DialogueApi(context, metrics, bell)
     return [
         Route("/v1/submissions", submissions.post, methods=["POST"]),
         *CaseFileApi(context, metrics).routes(),
-        *DialogueApi(context, metrics).routes(),
+        *dialogue.routes(),
+        *FollowUpPage(dialogue).routes(),
+        *openapi_routes(),
         *directory_routes(context),
         *web_form_routes(submissions.form, lambda: {"location": "Den Haag"}),
     ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from services.intake.adapters.rendering.follow_up_texts import FOLLOW_UP_TEXT
 from services.intake.adapters.rendering.web_form_texts import TEXT
 from shared.codes import CATEGORY_LABELS, Category
 from shared.html_templates import inline_stylesheet, template_environment
@@ -72,4 +73,12 @@ def render_received(lang: str, receipt_code: str, passed_on: bool = True) -> str
     """The answer to a submission that was received: the receipt code for anonymous follow-up, and
     when the case is stored but not yet passed on (the broker is away), a word saying so."""
     title = str(TEXT[lang]["received"])
-    return _render("received.html.j2", lang, title, receipt_code=receipt_code, passed_on=passed_on)
+    # `f`: the follow-up page's texts, for the pointer to it (follow_up_texts.py).
+    return _render(
+        "received.html.j2",
+        lang,
+        title,
+        receipt_code=receipt_code,
+        passed_on=passed_on,
+        f=FOLLOW_UP_TEXT[lang],
+    )
