@@ -39,6 +39,24 @@ class PersonUpserted(EventPayload):
     is_top_management: bool = False
 
 
+class AdvisorProfile(EventPayload):
+    """What an advisor agreed to show employees on the web form (issue 14): public by consent.
+
+    Only a profile with `show` true is shown anywhere; the HR feed (`caseflow directory import`)
+    publishes no profile at all for an advisor who did not agree. The texts are short, plain
+    language; `photo_ref` names a picture the form may show (the reference form shows initials).
+    No pseudonym, no contact details: employees reach an advisor through the form.
+    """
+
+    show: bool = False
+    display_name: str = Field(min_length=1, max_length=80)
+    languages: tuple[str, ...] = ()
+    location: str | None = Field(None, max_length=80)
+    text_nl: str = Field("", max_length=400)
+    text_en: str = Field("", max_length=400)
+    photo_ref: str | None = Field(None, max_length=200)
+
+
 @event_type("AdvisorUpserted")
 class AdvisorUpserted(EventPayload):
     advisor_id: str
@@ -53,6 +71,8 @@ class AdvisorUpserted(EventPayload):
     term_start: date
     term_end: date | None
     status: AdvisorStatus = AdvisorStatus.ACTIVE
+    # Optional and absent in older records (read as None): the profile the advisor agreed to show.
+    profile: AdvisorProfile | None = None
 
 
 @event_type("AdvisorStatusChanged")

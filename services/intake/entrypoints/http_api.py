@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from services.intake.adapters.directory import RETRYABLE_REASONS, directory_routes
+from services.intake.adapters.form_catalogue import FormCatalogue, handle_key, read_catalogue
 from services.intake.application.legal_deadlines import deadlines_for_opened_cases
 from services.intake.application.open_case import CaseIntake, IntakeResult
 from services.intake.domain.submission import MAX_SUBMISSION_BYTES, parse_json_object, peek_submission_id
@@ -129,14 +130,29 @@ class SubmissionApi:
         return answer.status_code, json.loads(bytes(answer.body))
 
 
+def form_catalogue(
+    context: Callable[[], ServiceContext], key: bytes
+) -> Callable[[], Awaitable[FormCatalogue]]:
+    """The web form's lists, read per page; advisor handles keyed with `key`."""
+
+    async def read() -> FormCatalogue:
+        return await read_catalogue(context().engine, key)
+
+    return read
+
+
 def intake_routes(
-    context: Callable[[], ServiceContext], metrics: Callable[[], IntakeMetrics | None] = lambda: None
+    context: Callable[[], ServiceContext],
+    metrics: Callable[[], IntakeMetrics | None] = lambda: None,
+    master_key: str = "",
 ) -> list[BaseRoute]:
+    """`master_key` (intake's, as configured) keys the advisor handles the web form shows."""
+    catalogue = form_catalogue(context, handle_key(master_key.encode()))
     submissions = SubmissionApi(context)
     return [
         Route("/v1/submissions", submissions.post, methods=["POST"]),
         *CaseFileApi(context, metrics).routes(),
         *DialogueApi(context, metrics).routes(),
         *directory_routes(context),
-        *web_form_routes(submissions.form, lambda: {"location": "Den Haag"}),
+        *web_form_routes(submissions.form, lambda: {"location": "Den Haag"}, catalogue),
     ]
