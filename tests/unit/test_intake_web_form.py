@@ -111,7 +111,10 @@ async def test_the_form_offers_ministries_and_units_by_name_and_advisors_by_prof
     assert "Anna de Vries" in page and '<span class="avatar" aria-hidden="true">AV</span>' in page
     assert "Vertrouwenspersoon integriteit en ongewenst gedrag (VPIO)" in page
     assert "Werkt bij Binnenlandse Zaken · Den Haag · Spreekt Nederlands" in page
-    assert "Extern: werkt niet bij de Rijksoverheid · Utrecht · Spreekt Nederlands, Engels" in page
+    assert (
+        "Extern: voor de hele Rijksoverheid, niet van uw eigen organisatie · Utrecht · Spreekt Nederlands, Engels"
+        in page
+    )
     assert "Ik luister." in page
     assert "De externe vertrouwenspersonen zijn: Dirk Jansen" in page  # the external one, by name
     assert '<select id="avoid" name="avoid_advisor"' in page

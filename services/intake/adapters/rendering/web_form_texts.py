@@ -175,7 +175,7 @@ FORM_TEXT: dict[str, dict[str, Any]] = {
         "scopes": {
             "internal": "Werkt bij {org}",
             "cross_unit": "Werkt bij {org}, ook voor andere organisaties",
-            "external": "Extern: werkt niet bij de Rijksoverheid",
+            "external": "Extern: voor de hele Rijksoverheid, niet van uw eigen organisatie",
         },
         "speaks": "Spreekt",
         "language_names": {"nl": "Nederlands", "en": "Engels", "de": "Duits", "fr": "Frans"},
@@ -268,7 +268,7 @@ FORM_TEXT: dict[str, dict[str, Any]] = {
         "scopes": {
             "internal": "Works at {org}",
             "cross_unit": "Works at {org}, also for other organisations",
-            "external": "External: does not work for central government",
+            "external": "External: for all of central government, not from your own organisation",
         },
         "speaks": "Speaks",
         "language_names": {"nl": "Dutch", "en": "English", "de": "German", "fr": "French"},
