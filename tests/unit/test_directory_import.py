@@ -72,3 +72,34 @@ def test_a_csv_profile_comes_from_its_profile_columns() -> None:
     advisor = next(e for e in events if e.event_type == "AdvisorUpserted").payload
     assert advisor.profile is not None and advisor.profile.show
     assert (advisor.profile.display_name, advisor.profile.languages) == ("Femke Visser", ("nl", "en"))
+
+
+def test_an_advisor_record_from_before_profiles_reads_as_showing_none() -> None:
+    from shared.contracts.directory import AdvisorUpserted
+
+    old = {
+        "advisor_id": "adv-old",
+        "person_id": None,
+        "kind": "VPIO",
+        "scope": "external",
+        "organisation_id": None,
+        "term_start": "2024-01-01",
+        "term_end": None,
+    }
+    assert AdvisorUpserted.model_validate(old).profile is None
+
+
+def test_a_profile_without_consent_is_dropped_by_the_contract_itself() -> None:
+    from shared.contracts.directory import AdvisorUpserted
+
+    record = {
+        "advisor_id": "adv-x",
+        "person_id": None,
+        "kind": "VPI",
+        "scope": "external",
+        "organisation_id": None,
+        "term_start": "2024-01-01",
+        "term_end": None,
+        "profile": {"show": False, "display_name": "Niet tonen"},
+    }
+    assert AdvisorUpserted.model_validate(record).profile is None
