@@ -59,6 +59,7 @@ async def test_the_form_lists_the_sample_units_by_name_and_the_advisors_who_agre
         ("Dirk Jansen", "external", None),
         ("Eva Mulder", "external", None),
     ]
+    assert catalogue.advisors[1].serves == ("Binnenlandse Zaken",)  # Carla serves the BZK units
     anna = catalogue.advisors[0]
     assert anna.handle == advisor_handle(KEY, "adv-anna") and "adv-anna" not in anna.handle
     assert catalogue.advisor_id(anna.handle) == "adv-anna" and catalogue.advisor_id("adv-anna") is None

@@ -110,7 +110,7 @@ async def test_the_form_offers_ministries_and_units_by_name_and_advisors_by_prof
     assert re.search(r'id="advisor-none" name="advisor" value="" checked>', page)
     assert "Anna de Vries" in page and '<span class="avatar" aria-hidden="true">AV</span>' in page
     assert "Vertrouwenspersoon integriteit en ongewenst gedrag (VPIO)" in page
-    assert "Werkt bij Binnenlandse Zaken · Den Haag · Spreekt Nederlands" in page
+    assert "Voor medewerkers van Binnenlandse Zaken · Den Haag · Spreekt Nederlands" in page
     assert (
         "Extern: voor de hele Rijksoverheid, niet van uw eigen organisatie · Utrecht · Spreekt Nederlands, Engels"
         in page
@@ -135,7 +135,7 @@ async def test_categories_come_in_four_groups_each_with_a_plain_hint_and_a_priva
 async def test_the_english_form_reads_in_english() -> None:
     page = await get_form("en")
     assert 'lang="en"' in page and "Your organisation *" in page and "No preference" in page
-    assert "Works at Binnenlandse Zaken · Den Haag · Speaks Dutch" in page and "I listen." in page
+    assert "For employees of Binnenlandse Zaken · Den Haag · Speaks Dutch" in page and "I listen." in page
     assert "Ik ben extern." in page  # a profile without English text shows its Dutch one
     assert "What happens to your information?" in page and "What happens next?" in page
 

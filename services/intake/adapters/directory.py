@@ -87,6 +87,7 @@ async def record_advisor_profile(conn: AsyncConnection, advisor: AdvisorUpserted
         "kind": advisor.kind.value,
         "scope": advisor.scope.value,
         "organisation_id": advisor.organisation_id,
+        "served_unit_ids": ",".join(advisor.served_unit_ids),
         "active": advisor.status == AdvisorStatus.ACTIVE,
         "display_name": profile.display_name,
         "languages": ",".join(profile.languages),

@@ -52,6 +52,7 @@ class AdvisorCard:
     text_nl: str
     text_en: str
     photo_ref: str | None
+    serves: tuple[str, ...] = ()  # a cross-unit advisor: the names of the organisations they serve
 
     @property
     def initials(self) -> str:
@@ -125,6 +126,7 @@ async def read_catalogue(engine: AsyncEngine, key: bytes) -> FormCatalogue:
         organisations = _organisations((r[0], r[1], r[2], r[3]) for r in await conn.execute(query))
         rows = list(await conn.execute(profiles.order_by(advisor_profiles.c.display_name)))
     names = {o.organisation_id: o.name for o in organisations}
+    organisation_of = {u.unit_id: o.name for o in organisations for u in o.units}
     cards, ids = [], {}
     for r in rows:
         handle = advisor_handle(key, r.advisor_id)
@@ -141,6 +143,9 @@ async def read_catalogue(engine: AsyncEngine, key: bytes) -> FormCatalogue:
                 text_nl=r.text_nl,
                 text_en=r.text_en,
                 photo_ref=r.photo_ref,
+                serves=tuple(
+                    sorted({organisation_of[u] for u in r.served_unit_ids.split(",") if u in organisation_of})
+                ),
             )
         )
     # Internal advisors first, then those from another organisation, then the external ones.

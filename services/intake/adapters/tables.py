@@ -81,6 +81,7 @@ advisor_profiles = Table(
     Column("kind", String(8), nullable=False),
     Column("scope", String(16), nullable=False),
     Column("organisation_id", String(64), nullable=True),
+    Column("served_unit_ids", Text, nullable=False, default=""),  # comma-separated (cross-unit advisors)
     Column("active", Boolean, nullable=False, default=True),
     Column("display_name", String(80), nullable=False),
     Column("languages", String(100), nullable=False, default=""),  # comma-separated codes

@@ -163,8 +163,10 @@ FORM_TEXT: dict[str, dict[str, Any]] = {
             ),
         },
         "advisor": "Met wie wilt u praten?",
-        "advisor_hint": "U mag zelf een vertrouwenspersoon kiezen. Wij houden ons daaraan. Alleen als die persoon "
-        "bij uw situatie betrokken is, zoeken wij iemand anders.",
+        "advisor_hint": "U mag zelf een vertrouwenspersoon kiezen. Wij houden ons daaraan als het kan. "
+        "Werkt die persoon niet voor uw organisatie, of is die persoon betrokken bij uw situatie? "
+        "Dan zoeken wij iemand anders.",
+        "serves_other": "andere organisaties",
         "no_preference": "Geen voorkeur",
         "no_preference_hint": "Wij kiezen een vertrouwenspersoon die bij uw vraag past.",
         "kinds": {
@@ -173,8 +175,8 @@ FORM_TEXT: dict[str, dict[str, Any]] = {
             "VPIO": "Vertrouwenspersoon integriteit en ongewenst gedrag",
         },
         "scopes": {
-            "internal": "Werkt bij {org}",
-            "cross_unit": "Werkt bij {org}, ook voor andere organisaties",
+            "internal": "Voor medewerkers van {org}",
+            "cross_unit": "Werkt bij {org}, ook voor {serves}",
             "external": "Extern: voor de hele Rijksoverheid, niet van uw eigen organisatie",
         },
         "speaks": "Spreekt",
@@ -256,8 +258,10 @@ FORM_TEXT: dict[str, dict[str, Any]] = {
             ),
         },
         "advisor": "Who would you like to talk to?",
-        "advisor_hint": "You may choose a confidential advisor yourself. We will follow your choice. Only if "
-        "that person is involved in your situation, we will find someone else.",
+        "advisor_hint": "You may choose a confidential advisor yourself. We follow your choice when we can. "
+        "Does that person not work for your organisation, or are they involved in your situation? "
+        "Then we will find someone else.",
+        "serves_other": "other organisations",
         "no_preference": "No preference",
         "no_preference_hint": "We will choose an advisor who fits your question.",
         "kinds": {
@@ -266,8 +270,8 @@ FORM_TEXT: dict[str, dict[str, Any]] = {
             "VPIO": "Confidential advisor for integrity and unwanted behaviour",
         },
         "scopes": {
-            "internal": "Works at {org}",
-            "cross_unit": "Works at {org}, also for other organisations",
+            "internal": "For employees of {org}",
+            "cross_unit": "Works at {org}, also for {serves}",
             "external": "External: for all of central government, not from your own organisation",
         },
         "speaks": "Speaks",
