@@ -234,3 +234,15 @@ def test_an_organisation_is_named_by_its_top_unit_and_units_by_their_path() -> N
 
 def test_initials_stand_in_for_a_photo() -> None:
     assert ANNA.initials == "AV" and DIRK.initials == "DJ"
+
+
+@pytest.mark.parametrize(
+    ("reason", "why"),
+    [
+        ("too_many_categories", "Choose five subjects at most. Tell the rest in your story."),
+        ("narrative_too_long", "Your story is too long for the form. Make it shorter."),
+    ],
+)
+async def test_refusals_the_form_can_meet_are_each_explained(reason: str, why: str) -> None:
+    answer = await post_form(reason, "en")
+    assert why in answer.text and "Check what you entered and try again." not in answer.text

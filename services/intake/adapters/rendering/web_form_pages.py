@@ -39,6 +39,8 @@ ANCHORS = {
     "advisor_chosen_and_avoided": "avoid",
     "no_category": "cat-0",
     "too_many_categories": "cat-0",
+    "duplicate_category": "cat-0",
+    "narrative_too_long": "narrative",
     "contact_required": "email",
     "contact_unreachable": "email",
     "contact_given_while_anonymous": "anonymous",

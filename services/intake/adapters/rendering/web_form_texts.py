@@ -220,6 +220,11 @@ FORM_TEXT: dict[str, dict[str, Any]] = {
             "of kies ‘Geen voorkeur’.",
             "advisor_chosen_and_avoided": "U koos dezelfde vertrouwenspersoon om mee te praten én om niet mee "
             "te praten. Pas een van de twee aan.",
+            "too_many_categories": "Kies hoogstens vijf onderwerpen. Vertel de rest in uw verhaal.",
+            "duplicate_category": "U koos een onderwerp twee keer. Kies elk onderwerp één keer.",
+            "narrative_too_long": "Uw verhaal is te lang voor het formulier. Maak het korter. "
+            "U kunt de rest later vertellen aan de vertrouwenspersoon.",
+            "field_too_long": "Een van de antwoorden is te lang. Maak het korter.",
         },
     },
     "en": {
@@ -312,6 +317,11 @@ FORM_TEXT: dict[str, dict[str, Any]] = {
             "or choose ‘No preference’.",
             "advisor_chosen_and_avoided": "You chose the same advisor to talk to and not to talk to. "
             "Change one of the two.",
+            "too_many_categories": "Choose five subjects at most. Tell the rest in your story.",
+            "duplicate_category": "You chose a subject twice. Choose each subject once.",
+            "narrative_too_long": "Your story is too long for the form. Make it shorter. "
+            "You can tell the rest to the advisor later.",
+            "field_too_long": "One of your answers is too long. Make it shorter.",
         },
     },
 }
