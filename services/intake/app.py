@@ -116,7 +116,12 @@ class IntakeService:
 
     def http_routes(self, context: Callable[[], ServiceContext]) -> list[BaseRoute]:
         return [
-            *intake_routes(context, lambda: self.metrics, self.settings.master_key.get_secret_value()),
+            *intake_routes(
+                context,
+                lambda: self.metrics,
+                self.settings.master_key.get_secret_value(),
+                self.settings.retention_days_after_closure,
+            ),
             *submission_key_routes(lambda: self.submission_keys, lambda: context().clock()),
         ]
 

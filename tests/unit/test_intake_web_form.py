@@ -128,7 +128,8 @@ async def test_categories_come_in_four_groups_each_with_a_plain_hint_and_a_priva
     assert groups == ["Ongewenst gedrag", "Integriteit", "Werk en arbeidsvoorwaarden", "Iets anders"]
     assert page.count('name="categories"') == 17
     assert 'id="cat-13" name="categories" value="labour.conflict_with_manager"' in page
-    assert "Wat gebeurt er met uw gegevens?" in page and "gewist" in page and "anoniem" in page
+    assert "Wat gebeurt er met uw gegevens?" in page and "anoniem" in page
+    assert "Eén jaar nadat uw melding is afgesloten, worden ze gewist." in page
     assert "Wat gebeurt er daarna?" in page
 
 
@@ -246,3 +247,10 @@ def test_initials_stand_in_for_a_photo() -> None:
 async def test_refusals_the_form_can_meet_are_each_explained(reason: str, why: str) -> None:
     answer = await post_form(reason, "en")
     assert why in answer.text and "Check what you entered and try again." not in answer.text
+
+
+def test_the_privacy_notice_says_the_configured_retention() -> None:
+    from services.intake.adapters.rendering.web_form_pages import kept_for
+
+    assert [kept_for("nl", d) for d in (365, 730, 90, 0)] == ["Eén jaar", "2 jaar", "90 dagen", "Direct"]
+    assert kept_for("en", 365) == "One year" and kept_for("en", 30) == "30 days"

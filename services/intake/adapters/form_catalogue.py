@@ -66,9 +66,13 @@ class AdvisorCard:
 
 @dataclass(frozen=True, slots=True)
 class FormCatalogue:
+    """What the form offers and tells from intake's state: the lists, and how long personal data is
+    kept after a case is closed (INTAKE_RETENTION_DAYS_AFTER_CLOSURE; the privacy notice says it)."""
+
     organisations: tuple[OrganisationChoice, ...] = ()
     advisors: tuple[AdvisorCard, ...] = ()
     _advisor_ids: Mapping[str, str] = field(default_factory=dict, repr=False)
+    retention_days: int = 365
 
     def advisor_id(self, handle: str) -> str | None:
         """The advisor behind a handle the form sent, or None for a handle nobody has."""
@@ -117,7 +121,7 @@ def _organisations(rows: Iterable[tuple[str, str, str, str | None]]) -> tuple[Or
     return tuple(sorted(out, key=lambda o: o.name.casefold()))
 
 
-async def read_catalogue(engine: AsyncEngine, key: bytes) -> FormCatalogue:
+async def read_catalogue(engine: AsyncEngine, key: bytes, retention_days: int = 365) -> FormCatalogue:
     units = directory_units
     query = select(units.c.unit_id, units.c.organisation_id, units.c.name, directory_unit_parents.c.parent_id)
     query = query.outerjoin(directory_unit_parents, directory_unit_parents.c.unit_id == units.c.unit_id)
@@ -151,7 +155,7 @@ async def read_catalogue(engine: AsyncEngine, key: bytes) -> FormCatalogue:
     # Internal advisors first, then those from another organisation, then the external ones.
     order = {"internal": 0, "cross_unit": 1, "external": 2}
     cards.sort(key=lambda c: (order.get(c.scope, 3), c.display_name.casefold()))
-    return FormCatalogue(organisations, tuple(cards), ids)
+    return FormCatalogue(organisations, tuple(cards), ids, retention_days)
 
 
 ORGANISATION_MISSING = "organisation_missing"

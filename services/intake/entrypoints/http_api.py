@@ -131,12 +131,12 @@ class SubmissionApi:
 
 
 def form_catalogue(
-    context: Callable[[], ServiceContext], key: bytes
+    context: Callable[[], ServiceContext], key: bytes, retention_days: int
 ) -> Callable[[], Awaitable[FormCatalogue]]:
     """The web form's lists, read per page; advisor handles keyed with `key`."""
 
     async def read() -> FormCatalogue:
-        return await read_catalogue(context().engine, key)
+        return await read_catalogue(context().engine, key, retention_days)
 
     return read
 
@@ -145,9 +145,11 @@ def intake_routes(
     context: Callable[[], ServiceContext],
     metrics: Callable[[], IntakeMetrics | None] = lambda: None,
     master_key: str = "",
+    retention_days: int = 365,
 ) -> list[BaseRoute]:
-    """`master_key` (intake's, as configured) keys the advisor handles the web form shows."""
-    catalogue = form_catalogue(context, handle_key(master_key.encode()))
+    """`master_key` (intake's, as configured) keys the advisor handles the web form shows;
+    `retention_days` (after closure) is what its privacy notice says."""
+    catalogue = form_catalogue(context, handle_key(master_key.encode()), retention_days)
     submissions = SubmissionApi(context)
     return [
         Route("/v1/submissions", submissions.post, methods=["POST"]),

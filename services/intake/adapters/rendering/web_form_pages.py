@@ -87,6 +87,16 @@ def category_groups(lang: str, ticked: set[str]) -> list[CategoryGroup]:
     return [CategoryGroup(key, tuple(choice for g, choice in choices if g == key)) for key in GROUP_ORDER]
 
 
+def kept_for(lang: str, days: int) -> str:
+    """How long personal data stays after closure, in words: "Eén jaar", "2 jaar", "90 dagen"."""
+    words = TEXT[lang]["kept_for"]
+    if days == 0:
+        return str(words["none"])
+    if days % 365:
+        return str(words["days"]).format(n=days)
+    return str(words["year"]) if days == 365 else str(words["years"]).format(n=days // 365)
+
+
 def external_names(advisors: tuple[AdvisorCard, ...]) -> list[AdvisorCard]:
     """The external advisors, presented by name beside the choice for an advisor from outside."""
     return [a for a in advisors if a.scope == "external"]
@@ -127,6 +137,7 @@ def render_form(
         organisations=catalogue.organisations,
         advisors=catalogue.advisors,
         externals=external_names(catalogue.advisors),
+        kept=kept_for(lang, catalogue.retention_days),
     )
 
 

@@ -188,13 +188,14 @@ FORM_TEXT: dict[str, dict[str, Any]] = {
         "externals": "De externe vertrouwenspersonen zijn:",
         "meeting_mode": "Manier van afspreken",
         "privacy": "Wat gebeurt er met uw gegevens?",
+        "kept_for": {"year": "Eén jaar", "years": "{n} jaar", "days": "{n} dagen", "none": "Direct"},
         "privacy_points": [
             (
                 "Alleen de vertrouwenspersoon die uw melding krijgt, kan uw verhaal en uw gegevens lezen. "
                 "Uw leidinggevende, HR en de integriteitscoördinator kunnen dat niet."
             ),
             (
-                "Uw gegevens worden versleuteld bewaard. Een jaar nadat uw melding is afgesloten, worden ze "
+                "Uw gegevens worden versleuteld bewaard. {kept} nadat uw melding is afgesloten, worden ze "
                 "gewist."
             ),
             "U mag altijd vragen om uw gegevens te wissen. Dat kan met uw ontvangstcode.",
@@ -288,12 +289,13 @@ FORM_TEXT: dict[str, dict[str, Any]] = {
         "externals": "The external advisors are:",
         "meeting_mode": "How to meet",
         "privacy": "What happens to your information?",
+        "kept_for": {"year": "One year", "years": "{n} years", "days": "{n} days", "none": "Straight away"},
         "privacy_points": [
             (
                 "Only the confidential advisor who takes your case can read your story and your details. "
                 "Your manager, HR and the integrity coordinator cannot."
             ),
-            "Your information is stored encrypted. One year after your case is closed, it is erased.",
+            "Your information is stored encrypted. {kept} after your case is closed, it is erased.",
             "You may always ask us to erase your information. You can do this with your receipt code.",
             (
                 "You may stay anonymous. Then nobody knows who you are, not even the advisor. "
