@@ -185,7 +185,7 @@ async def test_markers_in_every_field_of_every_entry_point_appear_in_no_byte_the
             async def profile_shown() -> bool:
                 return profile in (await http.get("/formulier")).text
 
-            await wait_until(profile_shown, timeout=60)
+            await wait_until(profile_shown, timeout=90, interval=0.5)
             form_page = (await http.get("/formulier")).text
             assert f"Tekst {profile}" in form_page and f"Stad {profile}" in form_page
             # -- well-behaved entry points ---------------------------------------------------

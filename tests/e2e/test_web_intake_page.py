@@ -69,7 +69,7 @@ async def load_sample_directory(kafka: str, prefix: str, url: str) -> None:
         async with httpx.AsyncClient(base_url=url, timeout=5) as http:
             return "Eva Mulder" in (await http.get("/formulier")).text
 
-    await wait_until(profiles_shown, timeout=60)
+    await wait_until(profiles_shown, timeout=90, interval=0.5)
 
 
 @pytest.fixture
