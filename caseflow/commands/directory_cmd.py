@@ -31,7 +31,9 @@ RECORD_TYPES: dict[str, tuple[type[EventPayload], str]] = {
     "acquaintance": (AcquaintanceDeclared, "advisor_id"),
     "coordinator": (CoordinatorAppointed, "coordinator_id"),
 }
-LIST_FIELDS = {"served_unit_ids", "languages", "locations", "organisation_ids"}
+LIST_FIELDS = {"served_unit_ids", "languages", "locations", "organisation_ids", "profile_languages"}
+# An advisor's public profile: a "profile" object in JSON, `profile_*` columns in CSV.
+PROFILE_PREFIX = "profile_"
 JSON_SECTIONS = {
     "units": "unit",
     "persons": "person",
@@ -66,6 +68,17 @@ def _fit(cls: type[EventPayload], fields: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
+def _consented_profile(fields: dict[str, Any]) -> dict[str, Any]:
+    """An advisor record with its profile only when the advisor agreed to show it (`show` true):
+    without that consent no profile is published at all, not even a hidden one."""
+    out = {k: v for k, v in fields.items() if not k.startswith(PROFILE_PREFIX) and k != "profile"}
+    profile = dict(fields.get("profile") or {})
+    profile |= {k.removeprefix(PROFILE_PREFIX): v for k, v in fields.items() if k.startswith(PROFILE_PREFIX)}
+    if profile.get("show") in (True, "true", "True", "yes", "1"):
+        out["profile"] = profile | {"show": True}
+    return out
+
+
 def read_records(path: Path) -> list[tuple[str, str, dict[str, Any]]]:
     """(where, record type, fields) for every record in a JSON or CSV file."""
     if path.suffix.lower() == ".json":
@@ -93,6 +106,8 @@ def to_events(
             problems.append(f"{where}: unknown record_type {kind!r} (use {', '.join(RECORD_TYPES)})")
             continue
         cls, key_field = RECORD_TYPES[kind]
+        if kind == "advisor":
+            fields = _consented_profile(fields)
         try:
             payload = cls.model_validate(_fit(cls, fields) if where.startswith("line") else fields)
         except ValidationError as exc:
@@ -183,7 +198,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             '"acquaintances": [...], "coordinators": [...]} with the fields of OrgUnitUpserted, PersonUpserted, '
             "AdvisorUpserted, AcquaintanceDeclared and CoordinatorAppointed. CSV: one record per line with a "
             "record_type column (unit, person, advisor, acquaintance, coordinator); list fields (languages, "
-            "locations, served_unit_ids, organisation_ids) are ';'-separated. People are "
+            "locations, served_unit_ids, organisation_ids) are ';'-separated. An advisor's public profile (shown "
+            'to employees on the web form) is a "profile" object in JSON, profile_* columns in CSV '
+            "(show, display_name, languages, location, text_nl, text_en, photo_ref); it is published only "
+            "with show true, the advisor's consent. People are "
             "identified by pseudonyms only, never by name."
         ),
     )

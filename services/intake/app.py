@@ -125,7 +125,13 @@ class IntakeService:
 
     def http_routes(self, context: Callable[[], ServiceContext]) -> list[BaseRoute]:
         return [
-            *intake_routes(context, lambda: self.metrics, self.message_bell),
+            *intake_routes(
+                context,
+                lambda: self.metrics,
+                self.message_bell,
+                self.settings.master_key.get_secret_value(),
+                self.settings.retention_days_after_closure,
+            ),
             *submission_key_routes(lambda: self.submission_keys, lambda: context().clock()),
         ]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from shared.codes import AdvisorKind, AdvisorScope, AdvisorStatus
 from shared.envelope import EventPayload, event_type
@@ -39,6 +39,24 @@ class PersonUpserted(EventPayload):
     is_top_management: bool = False
 
 
+class AdvisorProfile(EventPayload):
+    """What an advisor agreed to show employees on the web form (issue 14): public by consent.
+
+    Only a profile with `show` true exists: AdvisorUpserted drops any other, and the HR feed
+    (`caseflow directory import`) publishes no profile at all for an advisor who did not agree. The texts are short, plain
+    language; `photo_ref` names a picture the form may show (the reference form shows initials).
+    No pseudonym, no contact details: employees reach an advisor through the form.
+    """
+
+    show: bool = False
+    display_name: str = Field(min_length=1, max_length=80)
+    languages: tuple[str, ...] = ()
+    location: str | None = Field(None, max_length=80)
+    text_nl: str = Field("", max_length=400)
+    text_en: str = Field("", max_length=400)
+    photo_ref: str | None = Field(None, max_length=200)
+
+
 @event_type("AdvisorUpserted")
 class AdvisorUpserted(EventPayload):
     advisor_id: str
@@ -53,6 +71,15 @@ class AdvisorUpserted(EventPayload):
     term_start: date
     term_end: date | None
     status: AdvisorStatus = AdvisorStatus.ACTIVE
+    # Optional and absent in older records (read as None): the profile the advisor agreed to show.
+    profile: AdvisorProfile | None = None
+
+    @field_validator("profile")
+    @classmethod
+    def _only_with_consent(cls, v: AdvisorProfile | None) -> AdvisorProfile | None:
+        """A profile without `show` true is no profile: whoever publishes the record, nothing the
+        advisor did not agree to show travels on (withdrawing consent is a record without one)."""
+        return v if v is not None and v.show else None
 
 
 @event_type("AdvisorStatusChanged")

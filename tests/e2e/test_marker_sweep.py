@@ -10,6 +10,12 @@ submissions required. Two markers:
   submission a frontend sealed to intake's key and published to the raw topic. It must appear in no topic at all (the raw
   submissions topic included), no log, no database file (SQLite bytes, `pg_dump` of PostgreSQL),
   the key store, the export, the reports, the calendar files or /metrics: zero hits.
+- `PROFILE` and `ADVISOR`: an advisor's public profile (display name, location, texts, photo
+  reference: public by consent, shown on the web form) and the advisor's pseudonymous id. The
+  employee picks that advisor on the form. The profile may be on the directory topics, in the
+  directory projections of intake and routing and on the web form page, nowhere else (no other
+  topic, log, export, report or /metrics); the pseudonym likewise, but never on the page the
+  public sees and never in clear on a case's topic (the choice is sealed in its routing facts).
 - `HOSTILE`: what an outsider pushes at the edges: unknown field names, an invented organisation,
   unsealed and garbage records with the marker in their Kafka key, receipt codes and message ids
   that are markers (on the follow-up page and the dialogue API), forged unsigned commands naming
@@ -25,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import uuid
@@ -41,17 +48,20 @@ import shared.contracts  # noqa: F401
 from caseflow import stack
 from devinfra.postgres import find_bindir
 from shared.auth import authorize_command, command_digest, issue_token
+from shared.codes import AdvisorKind, AdvisorScope
 from shared.contracts.advisor_actions import AcceptCase, BookQuietRoom, LogTime, RegisterTraining
+from shared.contracts.directory import AdvisorProfile, AdvisorUpserted
 from shared.envelope import EventPayload, new_envelope
 from shared.log_reader import read_published
 from shared.settings import ServiceSettings
 from shared.submission_sealing import fetch_submission_key, sealed_record_bytes
 from tests.support import samples
+from tests.support.directory import produce_directory
 from tests.support.kafka_io import produce
 from tests.support.processes import CASEFLOW, audit_verify
 from tests.support.services import wait_until
 from tools.demo.demo import _seed
-from tools.demo.sample_org import advisor_private_key
+from tools.demo.sample_org import TERM, advisor_private_key
 
 pytestmark = pytest.mark.e2e
 READ = "GET /v1/cases/{id}"
@@ -87,6 +97,38 @@ async def every_topic(kafka: str, prefix: str) -> dict[str, bytes]:
     return out
 
 
+def profiled_advisor(advisor_id: str, marker: str) -> AdvisorUpserted:
+    """An external VPI who shows a profile full of the marker (integrity only, no availability: the
+    form's bullying case is routed to someone else, so the pseudonym stays off the assignments)."""
+    profile = AdvisorProfile(
+        show=True,
+        display_name=f"Profiel {marker}",
+        languages=("nl",),
+        location=f"Stad {marker}",
+        text_nl=f"Tekst {marker}",
+        text_en=f"Text {marker}",
+        photo_ref=f"/foto/{marker}.jpg",
+    )
+    return AdvisorUpserted(
+        advisor_id=advisor_id,
+        person_id=None,
+        kind=AdvisorKind.VPI,
+        scope=AdvisorScope.EXTERNAL,
+        organisation_id=None,
+        term_start=TERM[0],
+        term_end=TERM[1],
+        profile=profile,
+    )
+
+
+def handle_on_page(page: str, marker: str) -> str:
+    """The handle the form gives the card that shows `marker`."""
+    card = next(c for c in page.split('<div class="card">') if marker in c)
+    found = re.search(r'name="advisor" value="(vp-[0-9a-f]+)"', card)
+    assert found is not None, card[:500]
+    return found.group(1)
+
+
 def pg_dump(dsn: str) -> bytes:
     bindir = find_bindir()
     assert bindir is not None
@@ -104,6 +146,7 @@ async def test_markers_in_every_field_of_every_entry_point_appear_in_no_byte_the
     kafka_bootstrap: str, pg_url_base: str, tmp_path: Path
 ) -> None:
     good, hostile = f"goodq{uuid.uuid4().hex[:10]}", f"hostq{uuid.uuid4().hex[:10]}"
+    profile, advisor_marker = f"profq{uuid.uuid4().hex[:10]}", f"advq{uuid.uuid4().hex[:10]}"
     prefix = f"t-sweep-{uuid.uuid4().hex[:8]}."
     name = f"sweep_{uuid.uuid4().hex[:10]}"
     raw = pg_url_base.replace("postgresql+asyncpg://", "postgresql://")
@@ -130,7 +173,22 @@ async def test_markers_in_every_field_of_every_entry_point_appear_in_no_byte_the
     answers: list[bytes] = []  # every HTTP answer the edges gave
     try:
         await _seed(kafka_bootstrap, prefix, intake)
+        shown = new_envelope(
+            profiled_advisor(advisor_marker, profile),
+            stream_id=advisor_marker,
+            producer="hr-feed",
+            occurred_at=datetime.now(UTC),
+            causation_id=None,
+        )
+        await produce_directory(kafka_bootstrap, prefix, [shown])
         async with httpx.AsyncClient(base_url=intake, timeout=30) as http:
+
+            async def profile_shown() -> bool:
+                return profile in (await http.get("/formulier")).text
+
+            await wait_until(profile_shown, timeout=90, interval=0.5)
+            form_page = (await http.get("/formulier")).text
+            assert f"Tekst {profile}" in form_page and f"Stad {profile}" in form_page
             # -- well-behaved entry points ---------------------------------------------------
             submitted = await http.post("/v1/submissions", json=good_submission(good))
             assert submitted.status_code == 201, submitted.text
@@ -149,6 +207,7 @@ async def test_markers_in_every_field_of_every_entry_point_appear_in_no_byte_the
                 "phone": "+31 70 7654321",
                 "location": f"Stad{good}",
                 "mode": "on_site_discreet_room",
+                "advisor": handle_on_page(form_page, profile),  # the employee picks them by profile
             }
             posted = await http.post("/formulier", data=form)
             assert posted.status_code == 200, posted.text
@@ -404,6 +463,7 @@ async def test_markers_in_every_field_of_every_entry_point_appear_in_no_byte_the
     haystacks["metrics"] = b"\n".join(metrics)
     haystacks["HTTP answers at the edges"] = b"\n".join(answers)
     haystacks["decrypting endpoints after erasure"] = b"\n".join(after)
+    haystacks["the web form page"] = form_page.encode()
 
     # The haystacks are the real thing: the three good submissions became cases, the files and
     # dumps hold this run's data, every kind of output was written.
@@ -424,6 +484,13 @@ async def test_markers_in_every_field_of_every_entry_point_appear_in_no_byte_the
     assert len([t for t in haystacks if t.startswith("topic ")]) >= 10
     print({where: len(data) for where, data in haystacks.items()})
     assert hits(good, haystacks) == []
+    # The public profile: on the directory topics, in the directory projections and on the form only.
+    directory = {f"topic {prefix}directory.v1", f"topic {prefix}directory.advisors.v1"}
+    projections = {"pg_dump intake", "file routing.db", "file routing.db-wal"}
+    print("profile", hits(profile, haystacks), "advisor", hits(advisor_marker, haystacks))
+    assert directory <= set(hits(profile, haystacks)) <= directory | projections | {"the web form page"}
+    # The pseudonym of the chosen advisor: never on the page, never in clear on a case's topic.
+    assert directory <= set(hits(advisor_marker, haystacks)) <= directory | projections
     inputs = {f"topic {prefix}intake.submissions.v1", f"topic {prefix}advisor.actions.v1"}
     assert set(hits(hostile, haystacks)) <= inputs, "a hostile marker left the input topic it was sent to"
     assert set(hits(hostile, haystacks)) == inputs, (  # they were sent, and are where the sender put them

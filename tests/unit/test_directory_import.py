@@ -55,3 +55,51 @@ def test_bad_rows_are_rejected_with_their_line_and_field(tmp_path: Path) -> None
     assert problems[0].startswith("line 2: unit: size")
     assert problems[1].startswith("line 3: advisor: kind")
     assert problems[2].startswith("line 4: unknown record_type 'spaceship'")
+
+
+def test_a_profile_is_published_only_when_the_advisor_agreed_to_show_it() -> None:
+    events, problems = to_events(read_records(SAMPLES / "directory.json"), NOW)
+    assert problems == []
+    profiles = {e.stream_id: e.payload.profile for e in events if e.event_type == "AdvisorUpserted"}
+    assert profiles["adv-bram"] is None  # his record says show: false, so nothing of it is published
+    assert profiles["adv-dirk"] is not None and profiles["adv-dirk"].display_name == "Dirk Jansen"
+    assert profiles["adv-eva"] is not None and profiles["adv-eva"].languages == ("nl", "en")
+
+
+def test_a_csv_profile_comes_from_its_profile_columns() -> None:
+    events, problems = to_events(read_records(SAMPLES / "directory.csv"), NOW)
+    assert problems == []
+    advisor = next(e for e in events if e.event_type == "AdvisorUpserted").payload
+    assert advisor.profile is not None and advisor.profile.show
+    assert (advisor.profile.display_name, advisor.profile.languages) == ("Femke Visser", ("nl", "en"))
+
+
+def test_an_advisor_record_from_before_profiles_reads_as_showing_none() -> None:
+    from shared.contracts.directory import AdvisorUpserted
+
+    old = {
+        "advisor_id": "adv-old",
+        "person_id": None,
+        "kind": "VPIO",
+        "scope": "external",
+        "organisation_id": None,
+        "term_start": "2024-01-01",
+        "term_end": None,
+    }
+    assert AdvisorUpserted.model_validate(old).profile is None
+
+
+def test_a_profile_without_consent_is_dropped_by_the_contract_itself() -> None:
+    from shared.contracts.directory import AdvisorUpserted
+
+    record = {
+        "advisor_id": "adv-x",
+        "person_id": None,
+        "kind": "VPI",
+        "scope": "external",
+        "organisation_id": None,
+        "term_start": "2024-01-01",
+        "term_end": None,
+        "profile": {"show": False, "display_name": "Niet tonen"},
+    }
+    assert AdvisorUpserted.model_validate(record).profile is None

@@ -17,6 +17,9 @@ Advisors
     adv-dirk   external VPIO, government-wide, Dutch
     adv-eva    external VPI, government-wide, Dutch and English
 
+Profiles (shown to employees on the web form, by consent): Anna de Vries, Carla Bakker, Dirk Jansen
+(the one fixed external advisor for VPIO), Eva Mulder; Bram did not agree to show a profile.
+
 Coordinators
     coord-bzk  coordinates the advisors of BZK (assigns its escalated cases); signs with a demo key
 """
@@ -77,6 +80,16 @@ ADVISORS: list[dict[str, Any]] = [
         "languages": ("nl",),
         "locations": ("Den Haag",),
         "weekly_hours": 4.0,
+        "profile": {
+            "show": True,
+            "display_name": "Anna de Vries",
+            "languages": ("nl",),
+            "location": "Den Haag",
+            "text_nl": "Ik werk bij HR en ben al zes jaar vertrouwenspersoon. Ik luister en denk met u mee. "
+            "Wat u mij vertelt, blijft tussen ons.",
+            "text_en": "I work in HR and have been a confidential advisor for six years. I listen and think "
+            "along with you. What you tell me stays between us.",
+        },
     },
     {
         "advisor_id": "adv-bram",
@@ -98,6 +111,16 @@ ADVISORS: list[dict[str, Any]] = [
         "languages": ("nl",),
         "locations": ("Den Haag",),
         "weekly_hours": 3.0,
+        "profile": {
+            "show": True,
+            "display_name": "Carla Bakker",
+            "languages": ("nl",),
+            "location": "Den Haag",
+            "text_nl": "Ik werk bij Financiën, dus buiten uw eigen ministerie. Bij mij kunt u terecht "
+            "met vragen over omgangsvormen en integriteit.",
+            "text_en": "I work at Finance, so outside your own ministry. You can come to me about how "
+            "people treat each other and about integrity.",
+        },
     },
     {
         "advisor_id": "adv-dirk",
@@ -108,6 +131,16 @@ ADVISORS: list[dict[str, Any]] = [
         "languages": ("nl",),
         "locations": ("Utrecht",),
         "weekly_hours": 16.0,
+        "profile": {
+            "show": True,
+            "display_name": "Dirk Jansen",
+            "languages": ("nl",),
+            "location": "Utrecht",
+            "text_nl": "Ik ben de vaste externe vertrouwenspersoon voor de hele Rijksoverheid. "
+            "Ik werk niet voor uw organisatie.",
+            "text_en": "I am the permanent external confidential advisor for all of central government. "
+            "I do not work for your organisation.",
+        },
     },
     {
         "advisor_id": "adv-eva",
@@ -118,6 +151,16 @@ ADVISORS: list[dict[str, Any]] = [
         "languages": ("nl", "en"),
         "locations": ("Den Haag",),
         "weekly_hours": 16.0,
+        "profile": {
+            "show": True,
+            "display_name": "Eva Mulder",
+            "languages": ("nl", "en"),
+            "location": "Den Haag",
+            "text_nl": "Ik ben externe vertrouwenspersoon voor integriteit. U kunt mij ook in het Engels "
+            "spreken.",
+            "text_en": "I am an external confidential advisor for integrity. You can also talk to me in "
+            "English.",
+        },
     },
 ]
 COORDINATORS: dict[str, tuple[str, ...]] = {"coord-bzk": ("min-bzk",)}

@@ -1,5 +1,7 @@
 """Which organisations and units exist: a small projection of directory.units.v1
-(OrgUnitUpserted), and the referential rule a submission must pass before a case is opened for it.
+(OrgUnitUpserted), and the referential rule a submission must pass before a case is opened for it;
+beside it the advisors' public profiles from directory.advisors.v1 (AdvisorUpserted.profile, shown
+on the web form only when the advisor agreed: services/intake/adapters/form_catalogue.py).
 
 Only ids and names are kept, never people. The rule, with its reason codes (docs/topics.md, D21):
 - `directory_not_loaded`: intake knows no organisation at all yet (a fresh stack before the HR
@@ -14,15 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import distinct, exists, func, select
+from sqlalchemy import Table, distinct, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from services.intake.adapters.tables import directory_units
-from shared.contracts.directory import OrgUnitUpserted
+from services.intake.adapters.tables import advisor_profiles, directory_unit_parents, directory_units
+from shared.codes import AdvisorStatus
+from shared.contracts.directory import AdvisorStatusChanged, AdvisorUpserted, OrgUnitUpserted
 from shared.db import insert_ignoring_duplicates
 from shared.runtime import ServiceContext
 
@@ -48,15 +52,61 @@ class DirectoryLoaded:
         return self
 
 
-async def record_unit(conn: AsyncConnection, unit: OrgUnitUpserted) -> None:
-    values = {"organisation_id": unit.organisation_id, "name": unit.name[:200]}
+async def _upsert(
+    conn: AsyncConnection, table: Table, key: str, key_value: str, values: dict[str, Any]
+) -> None:
     inserted = await conn.execute(
-        insert_ignoring_duplicates(conn, directory_units, ["unit_id"]).values(unit_id=unit.unit_id, **values)
+        insert_ignoring_duplicates(conn, table, [key]).values({key: key_value, **values})
     )
     if not inserted.rowcount:
+        await conn.execute(table.update().where(table.c[key] == key_value).values(**values))
+
+
+async def record_unit(conn: AsyncConnection, unit: OrgUnitUpserted) -> None:
+    values = {"organisation_id": unit.organisation_id, "name": unit.name[:200]}
+    await _upsert(conn, directory_units, "unit_id", unit.unit_id, values)
+    await _upsert(conn, directory_unit_parents, "unit_id", unit.unit_id, {"parent_id": unit.parent_id})
+
+
+async def record_advisor_change(conn: AsyncConnection, event: AdvisorUpserted | AdvisorStatusChanged) -> None:
+    if isinstance(event, AdvisorUpserted):
+        await record_advisor_profile(conn, event)
+    else:
+        await record_advisor_status(conn, event)
+
+
+async def record_advisor_profile(conn: AsyncConnection, advisor: AdvisorUpserted) -> None:
+    """Keep the profile an advisor agreed to show (`show` true); forget it when they withdraw."""
+    profile = advisor.profile
+    if profile is None or not profile.show:
         await conn.execute(
-            directory_units.update().where(directory_units.c.unit_id == unit.unit_id).values(**values)
+            advisor_profiles.delete().where(advisor_profiles.c.advisor_id == advisor.advisor_id)
         )
+        return
+    values = {
+        "kind": advisor.kind.value,
+        "scope": advisor.scope.value,
+        "organisation_id": advisor.organisation_id,
+        "served_unit_ids": ",".join(advisor.served_unit_ids),
+        "active": advisor.status == AdvisorStatus.ACTIVE,
+        "display_name": profile.display_name,
+        "languages": ",".join(profile.languages),
+        "location": profile.location,
+        "text_nl": profile.text_nl,
+        "text_en": profile.text_en,
+        "photo_ref": profile.photo_ref,
+    }
+    await _upsert(conn, advisor_profiles, "advisor_id", advisor.advisor_id, values)
+
+
+async def record_advisor_status(conn: AsyncConnection, change: AdvisorStatusChanged) -> None:
+    """Only an active advisor is offered on the form."""
+    active = change.status == AdvisorStatus.ACTIVE
+    await conn.execute(
+        advisor_profiles.update()
+        .where(advisor_profiles.c.advisor_id == change.advisor_id)
+        .values(active=active)
+    )
 
 
 class KnownPlaces:

@@ -62,6 +62,35 @@ directory_units = Table(
     Column("name", String(200), nullable=False),
 )
 
+# The public unit catalogue the web form offers (names and the unit tree, never people): each
+# unit's parent, beside directory_units (a table of its own, so an existing database gains it by
+# create_all; a unit without a row here is listed flat under its organisation).
+directory_unit_parents = Table(
+    "directory_unit_parents",
+    metadata,
+    Column("unit_id", String(64), primary_key=True),
+    Column("parent_id", String(64), nullable=True),
+)
+
+# Advisors' profiles as they agreed to show them (AdvisorUpserted.profile with show true, from
+# directory.advisors.v1): public by consent, shown on the web form. No person pseudonym.
+advisor_profiles = Table(
+    "advisor_profiles",
+    metadata,
+    Column("advisor_id", String(64), primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("scope", String(16), nullable=False),
+    Column("organisation_id", String(64), nullable=True),
+    Column("served_unit_ids", Text, nullable=False, default=""),  # comma-separated (cross-unit advisors)
+    Column("active", Boolean, nullable=False, default=True),
+    Column("display_name", String(80), nullable=False),
+    Column("languages", String(100), nullable=False, default=""),  # comma-separated codes
+    Column("location", String(80), nullable=True),
+    Column("text_nl", String(400), nullable=False, default=""),
+    Column("text_en", String(400), nullable=False, default=""),
+    Column("photo_ref", String(200), nullable=True),
+)
+
 # Advisors' public keys (directory.advisors.v1) and used token ids (replay protection), see shared/auth.py.
 advisor_keys, used_tokens = define_auth_tables(metadata)
 

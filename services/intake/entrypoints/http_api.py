@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from services.intake.adapters.directory import RETRYABLE_REASONS, directory_routes
+from services.intake.adapters.form_catalogue import FormCatalogue, handle_key, read_catalogue
 from services.intake.adapters.message_bell import MessageBell
 from services.intake.application.legal_deadlines import deadlines_for_opened_cases
 from services.intake.application.open_case import CaseIntake, IntakeResult
@@ -139,11 +140,28 @@ class SubmissionApi:
         return answer.status_code, json.loads(bytes(answer.body))
 
 
+def form_catalogue(
+    context: Callable[[], ServiceContext], key: bytes, retention_days: int
+) -> Callable[[], Awaitable[FormCatalogue]]:
+    """The web form's lists, read per page; advisor handles keyed with `key`."""
+
+    async def read() -> FormCatalogue:
+        return await read_catalogue(context().engine, key, retention_days)
+
+    return read
+
+
 def intake_routes(
     context: Callable[[], ServiceContext],
     metrics: Callable[[], IntakeMetrics | None] = lambda: None,
     bell: MessageBell | None = None,
+    master_key: str = "",
+    retention_days: int = 365,
 ) -> list[BaseRoute]:
+    """`bell` wakes the dialogue's long-polls after a commit; `master_key` (intake's, as configured)
+    keys the advisor handles the web form shows; `retention_days` (after closure) is what its
+    privacy notice says."""
+    catalogue = form_catalogue(context, handle_key(master_key.encode()), retention_days)
     submissions, dialogue = SubmissionApi(context), DialogueApi(context, metrics, bell)
     return [
         Route("/v1/submissions", submissions.post, methods=["POST"]),
@@ -152,5 +170,5 @@ def intake_routes(
         *FollowUpPage(dialogue).routes(),
         *openapi_routes(),
         *directory_routes(context),
-        *web_form_routes(submissions.form, lambda: {"location": "Den Haag"}),
+        *web_form_routes(submissions.form, lambda: {"location": "Den Haag"}, catalogue),
     ]

@@ -6,6 +6,11 @@ the form into a submission (the same contract frontends publish) and runs the sa
 `POST /v1/submissions`; the answer page shows the receipt code for anonymous follow-up.
 Nothing on the page is loaded from elsewhere; it sets no cookies and keeps no analytics.
 The pages are Jinja2 templates (services/intake/adapters/rendering/templates/).
+
+Organisation, unit and advisor are chosen from lists (services/intake/adapters/form_catalogue.py):
+a choice left open or not on the lists is explained on the form before anything is sent; the
+chosen advisor becomes the submission's `preferred_advisor_id`, the avoided one its
+`excluded_advisor_ids` (sealed in the case's routing facts, never in clear).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from services.intake.adapters.directory import RETRYABLE_REASONS
+from services.intake.adapters.form_catalogue import FormCatalogue, advisor_choices, choice_problem
 from services.intake.adapters.rendering.web_form_pages import (
     Problem,
     problem_of,
@@ -31,6 +37,12 @@ from services.intake.adapters.rendering.web_form_pages import (
 from services.intake.adapters.rendering.web_form_texts import TEXT
 
 Submit = Callable[[bytes, Any], Awaitable[tuple[int, dict[str, Any]]]]
+Catalogue = Callable[[], Awaitable[FormCatalogue]]
+
+
+async def no_catalogue() -> FormCatalogue:
+    return FormCatalogue()
+
 
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
@@ -45,6 +57,7 @@ def _page(content: str, status_code: int = 200) -> HTMLResponse:
 def form_page(
     lang: str,
     defaults: dict[str, str],
+    catalogue: FormCatalogue,
     kept: dict[str, Any] | None = None,
     problem: Problem | None = None,
     *,
@@ -53,17 +66,21 @@ def form_page(
 ) -> HTMLResponse:
     """The form; after a rejection, `kept` holds what the person entered and `problem` says why."""
     values = kept if kept is not None else dict(defaults)
-    content = render_form(lang, values, secrets.token_urlsafe(18), problem, title or str(TEXT[lang]["title"]))
+    title = title or str(TEXT[lang]["title"])
+    content = render_form(lang, values, secrets.token_urlsafe(18), problem, title, catalogue)
     return _page(content, status_code)
 
 
-def rejection_page(lang: str, reason: str, kept: dict[str, Any], defaults: dict[str, str]) -> HTMLResponse:
+def rejection_page(
+    lang: str, reason: str, kept: dict[str, Any], defaults: dict[str, str], catalogue: FormCatalogue
+) -> HTMLResponse:
     """Why the form was refused, in words a person can act on, above the form with their text kept
     (and a fresh submission id: nothing was opened for the refused one)."""
     # The title says first that it did not go through; a retryable refusal is a 503, as over HTTP.
     status = 503 if reason in RETRYABLE_REASONS else 422
     title = str(TEXT[lang]["rejected"])
-    return form_page(lang, defaults, kept, problem_of(lang, reason), title=title, status_code=status)
+    problem = problem_of(lang, reason)
+    return form_page(lang, defaults, catalogue, kept, problem, title=title, status_code=status)
 
 
 def _sent(form: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -93,8 +110,10 @@ def _answers(form: dict[str, Any], lang: str) -> dict[str, Any]:
     }
 
 
-def submission_from_form(form: dict[str, Any], lang: str, now: datetime) -> dict[str, Any]:
-    doc = _sent(form, now) | _answers(form, lang)
+def submission_from_form(
+    form: dict[str, Any], lang: str, now: datetime, catalogue: FormCatalogue | None = None
+) -> dict[str, Any]:
+    doc = _sent(form, now) | _answers(form, lang) | advisor_choices(catalogue or FormCatalogue(), form)
     if not doc["anonymous"]:
         doc["contact"] = {k: form.get(k) or None for k in ("name", "email", "phone")}
     return doc
@@ -114,22 +133,31 @@ def _lang(request: Request) -> str:
 
 
 class WebForm:
-    def __init__(self, submit: Submit, defaults: Callable[[], dict[str, str]] = dict) -> None:
+    def __init__(
+        self,
+        submit: Submit,
+        defaults: Callable[[], dict[str, str]] = dict,
+        catalogue: Catalogue = no_catalogue,
+    ) -> None:
         self._submit = submit
         self._defaults = defaults
+        self._catalogue = catalogue
 
     async def show(self, request: Request) -> Response:
-        return form_page(_lang(request), self._defaults())
+        return form_page(_lang(request), self._defaults(), await self._catalogue())
 
     async def post(self, request: Request) -> Response:
-        lang = _lang(request)
+        lang, catalogue = _lang(request), await self._catalogue()
         fields = _form_fields(await request.body())
-        doc = submission_from_form(fields, lang, datetime.now(UTC))
+        problem = choice_problem(catalogue, fields)
+        if problem is not None:  # a choice left open or not on the lists: nothing is sent
+            return rejection_page(lang, problem, fields, self._defaults(), catalogue)
+        doc = submission_from_form(fields, lang, datetime.now(UTC), catalogue)
         _status, answer = await self._submit(json.dumps(doc).encode(), doc)
         if answer.get("status") == "received":
             passed_on = bool(answer.get("passed_on", True))
             return _page(render_received(lang, str(answer["receipt_code"]), passed_on))
-        return rejection_page(lang, str(answer.get("reason", "")), fields, self._defaults())
+        return rejection_page(lang, str(answer.get("reason", "")), fields, self._defaults(), catalogue)
 
     async def root(self, _request: Request) -> Response:
         return RedirectResponse("/formulier", status_code=307)
@@ -142,5 +170,7 @@ class WebForm:
         ]
 
 
-def web_form_routes(submit: Submit, defaults: Callable[[], dict[str, str]] = dict) -> list[BaseRoute]:
-    return WebForm(submit, defaults).routes()
+def web_form_routes(
+    submit: Submit, defaults: Callable[[], dict[str, str]] = dict, catalogue: Catalogue = no_catalogue
+) -> list[BaseRoute]:
+    return WebForm(submit, defaults, catalogue).routes()

@@ -52,6 +52,7 @@ def catalogue_of(rows: list[UnitRow]) -> tuple[UnitCatalogue, dict[str, str]]:
     by_org: dict[str, list[tuple[str, str]]] = {}
     for row in rows:
         by_org.setdefault(row.organisation_id, []).append((row.unit_id, row.name))
+
     def name_of(org: str) -> str:
         return names.get(org) or org
 
