@@ -138,7 +138,14 @@ async def _received_page(lang: str, passed_on: bool | None) -> Page:
     async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
         answer = await client.post(
             f"/formulier?lang={lang}",
-            content=urlencode({"submission_id": "s-1", "categories": "workload"}),
+            content=urlencode(
+                {
+                    "submission_id": "s-1",
+                    "organisation_id": "min-bzk",
+                    "unit_id": "bzk-dgob-ict",
+                    "categories": "workload",
+                }
+            ),
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
     assert answer.status_code == 200
