@@ -144,9 +144,10 @@ def test_the_client_reads_replies_rates_and_erases(
 
 
 def fill_in_the_form(browser: WebDriver) -> None:
-    """The web form as it is today (its own test, test_web_intake_page.py, walks it in full)."""
-    browser.type("#org", "min-bzk")
-    browser.type("#unit", "bzk-dgob-ict")
+    """The web form's ministry and unit lists, a subject and a story (its own test,
+    test_web_intake_page.py, walks it in full: advisor cards, refusals, the keyboard)."""
+    browser.click("#org option[value='min-bzk']")
+    browser.click("#unit option[value='bzk-dgob-ict']")
     browser.click("#anonymous")
     browser.click("label[for=cat-13]")
     browser.type("#narrative", "Mijn leidinggevende schreeuwt.")
