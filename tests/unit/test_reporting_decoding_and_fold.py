@@ -129,6 +129,16 @@ def test_the_directory_copy_gives_homes_latest_record_first_and_counts_nothing()
     assert "person-of" not in repr(rows_of(fold_directory(slim)))
 
 
+def test_a_pseudonym_a_faulty_feed_puts_on_the_copy_is_never_read() -> None:
+    [(key, value), _status] = directory_copy([("adv-anna", "min-bzk")])
+    doc = json.loads(value)
+    doc["payload"]["person_id"] = "person-of-adv-anna"  # as on directory.v1, where it belongs
+    leaked = json.dumps(doc).encode()
+    decoded = DECODER.decode(Inbound("directory.advisors.v1", 0, 0, key, leaked))
+    assert "person-of" not in repr(decoded.body)
+    assert fold_directory([decoded]).advisor_homes == {"adv-anna": "min-bzk"}
+
+
 def test_a_directory_record_on_a_statistics_topic_is_counted_but_gives_no_home() -> None:
     [(key, value), _status] = directory_copy([("adv-anna", "min-bzk")])
     batch = fold_messages([DECODER.decode(Inbound("intake.cases.v1", 0, 0, key, value))])
