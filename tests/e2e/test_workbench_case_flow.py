@@ -297,9 +297,32 @@ def test_a_coordinator_assigns_an_escalated_case_and_the_chosen_advisor_sees_it(
     )
     browser.get(f"{workbench}/zaken/{waiting}")
     assert "MARK-NARR-" not in browser.source(), "a coordinator never opens a case file"
+    record_a_reflection_talk(running, browser)
     sign_out(browser)
     assert sign_in(browser, running, "anna") == "Mijn meldingen – Werkplek vertrouwenspersonen"
     assert waiting in browser.source()
+
+
+def record_a_reflection_talk(running: Stack, browser: WebDriver) -> None:
+    """/adviseurs with reporting's real coordinator view (figures against the baseline, asked with
+    the coordinator's token), then the yearly talk with Anna through routing and back. The form is
+    posted with the browser's own session: a date field's typed format depends on the browser's locale."""
+    workbench = running.url("workbench")
+    browser.get(f"{workbench}/adviseurs")
+    page = browser.source()
+    assert "<code>adv-anna</code>" in page and "adv-carla" not in page
+    assert 'class="problem"' not in page, _problem_text(page)
+    assert " van " in page, "reporting's figures against the baseline"
+    assert axe_violations(browser) == []
+    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    held_on = datetime.now(UTC).date().replace(day=1)
+    form = {"csrf": csrf, "advisor": "adv-anna", "held_on": held_on.isoformat()}
+    sent = httpx.post(
+        f"{workbench}/adviseurs/reflectiegesprek", data=form, cookies=session_cookies(browser), timeout=10
+    )
+    assert sent.status_code == 303, sent.text[:300]
+    shown = f'<time datetime="{held_on.isoformat()}">'
+    eventually(page_shows(browser, f"{workbench}/adviseurs", shown), "routing registers the talk")
 
 
 def _problem_text(html: str) -> str:

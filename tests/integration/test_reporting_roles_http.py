@@ -158,7 +158,12 @@ async def test_the_subject_comes_from_the_token_not_from_the_request(served: Vie
     )
     foreign = await served.client.get(
         "/v1/views/coordinator",
-        params={"advisors": ",".join(served.bzk + served.fin), "year": YEAR},
+        params={"advisors": ",".join(served.fin), "year": YEAR},
+        headers=TOKENS.headers("coordinator", "min-bzk"),
+    )
+    mixed = await served.client.get(
+        "/v1/views/coordinator",
+        params={"advisors": ",".join([*served.bzk, *served.fin, "adv-nobody-knows"]), "year": YEAR},
         headers=TOKENS.headers("coordinator", "min-bzk"),
     )
     someone_else = await served.client.get(
@@ -170,6 +175,11 @@ async def test_the_subject_comes_from_the_token_not_from_the_request(served: Vie
     assert foreign.json() == {"error": "not_an_advisor_of_your_organisation"}
     assert someone_else.json() == {"error": "advisors_see_only_their_own_figures"}
     assert {other_org.status_code, foreign.status_code, someone_else.status_code} == {403}
+    # Asked for some of their own and some others: figures for their own only, the others withheld
+    # alike (another organisation's advisor and an unknown id look the same).
+    assert mixed.status_code == 200
+    assert [a["advisor_id"] for a in mixed.json()["advisors"]] == sorted(served.bzk)
+    assert mixed.json()["withheld"] == sorted([*served.fin, "adv-nobody-knows"])
 
 
 async def test_an_unknown_organisation_is_404_for_the_annual_report_and_the_management_view(

@@ -183,8 +183,10 @@ class TestReportingService:
             no_role = await client.get("/v1/views/management", params={**params, "org": "min-bzk"})
             coordinator = await client.get("/v1/views/coordinator", params={**params, "advisors": ",".join(bzk)},
                                            headers=as_role("coordinator", "min-bzk"))  # fmt: skip
-            foreign = await client.get("/v1/views/coordinator", params={**params, "advisors": ",".join(bzk + fin)},
+            foreign = await client.get("/v1/views/coordinator", params={**params, "advisors": ",".join(fin)},
                                        headers=as_role("coordinator", "min-bzk"))  # fmt: skip
+            mixed = await client.get("/v1/views/coordinator", params={**params, "advisors": ",".join(bzk + fin)},
+                                     headers=as_role("coordinator", "min-bzk"))  # fmt: skip
             by_management = await client.get("/v1/views/coordinator", params={**params, "advisors": bzk[0]},
                                              headers=as_role("management", "min-bzk"))  # fmt: skip
             own = await client.get("/v1/views/advisor", params=params, headers=as_role("advisor", bzk[0]))
@@ -202,6 +204,8 @@ class TestReportingService:
         assert [a["advisor_id"] for a in coordinator.json()["advisors"]] == sorted(bzk)
         assert coordinator.json()["baseline"] == {"training_hours": 8, "supervision_sessions": 4}
         assert foreign.status_code == 403 and by_management.status_code == 403
+        assert mixed.status_code == 200 and mixed.json()["withheld"] == fin
+        assert [a["advisor_id"] for a in mixed.json()["advisors"]] == sorted(bzk)
         assert (
             own.status_code == 200 and own.json()["advisor_id"] == bzk[0] and "hours_by_quarter" in own.json()
         )

@@ -31,6 +31,7 @@ pytestmark = pytest.mark.integration
 class Reporting:
     def __init__(self) -> None:
         self.asked: list[httpx.Request] = []
+        self.withheld: set[str] = set()  # advisors reporting cannot confirm as the coordinator's
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.asked.append(request)
@@ -41,7 +42,9 @@ class Reporting:
             "advisors": [
                 {"advisor_id": a, "hours_total": 10 + i, "training_hours": 16, "supervision_sessions": i}
                 for i, a in enumerate(ids)
+                if a not in self.withheld
             ],
+            "withheld": sorted(self.withheld & set(ids)),
         }
         return httpx.Response(200, json=doc)
 
@@ -99,6 +102,18 @@ def test_a_coordinator_sees_the_advisors_of_her_organisation_and_terms_ending(
         assert "16 van 16" in page.text
     with signed_in(workbench, keycloak_node, "anna") as anna:
         assert anna.http.get(f"{url}/adviseurs").status_code == 403
+
+
+def test_an_advisor_reporting_withholds_shows_no_figures_and_the_others_theirs(
+    workbench: WorkbenchServer, keycloak_node: KeycloakNode, reporting: Reporting
+) -> None:
+    reporting.withheld = {"adv-bram"}
+    with signed_in(workbench, keycloak_node, "coordinator") as coordinator:
+        page = coordinator.http.get(f"{workbench.url}/adviseurs")
+    assert page.status_code == 200 and 'class="problem"' not in page.text
+    bram = page.text.split('<th scope="row"><code>adv-bram</code></th>', 1)[1].split("</tr>", 1)[0]
+    anna = page.text.split('<th scope="row"><code>adv-anna</code></th>', 1)[1].split("</tr>", 1)[0]
+    assert bram.count("geen cijfers") == 3 and "16 van 16" in anna
 
 
 def talk_cell(page: str, advisor_id: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,13 @@ from services.reporting.app import ReportingService, create_service
 from services.reporting.application.report_use_cases import Reports
 from services.reporting.entrypoints.replay import replay_pipeline
 from services.reporting.settings import ReportingSettings
+from shared.codes import AdvisorKind, AdvisorScope, AdvisorStatus
+from shared.contracts.directory import AdvisorStatusChanged, AdvisorUpserted
 from shared.db import make_engine
+from shared.directory_copies import directory_records
+from shared.envelope import new_envelope
 from shared.pipeline import Inbound
+from shared.topics import DIRECTORY_ADVISORS
 from tests.support.kafka_io import create_topics, produce
 from tests.support.role_tokens import TOKENS
 from tools.reporting.simulated_events import SimulatedEvent, simulated_year
@@ -49,6 +55,35 @@ async def publish(kafka: str, prefix: str, events: Iterable[SimulatedEvent]) -> 
     for topic, messages in by_topic.items():
         await produce(kafka, prefix + topic, messages)
     return sum(len(m) for m in by_topic.values())
+
+
+def directory_copy(
+    homes: Iterable[tuple[str, str | None]], at: datetime | None = None
+) -> list[tuple[bytes, bytes]]:
+    """(key, value) records of directory.advisors.v1 as the HR feed publishes them: per (advisor,
+    organisation) an AdvisorUpserted (its person pseudonym null in the copy) and a status change,
+    which reporting skips. A later pair for the same advisor is the advisor's newer record."""
+    moment = at or datetime(2026, 1, 5, 9, tzinfo=UTC)
+    envelopes = []
+    for advisor, organisation in homes:
+        record = AdvisorUpserted(
+            advisor_id=advisor, person_id=f"person-of-{advisor}", kind=AdvisorKind.VPIO,
+            scope=AdvisorScope.INTERNAL if organisation else AdvisorScope.EXTERNAL,
+            organisation_id=organisation, term_start=date(2025, 1, 1), term_end=None,
+        )  # fmt: skip
+        status = AdvisorStatusChanged(advisor_id=advisor, status=AdvisorStatus.ACTIVE)
+        for payload in (record, status):
+            envelopes.append(
+                new_envelope(
+                    payload, stream_id=advisor, producer="hr-feed", occurred_at=moment, causation_id=None
+                )
+            )
+    return [
+        (key, value)
+        for env in envelopes
+        for topic, key, value in directory_records(env)
+        if topic == DIRECTORY_ADVISORS.name
+    ]
 
 
 async def events_in_projection(service: ReportingService) -> int:

@@ -9,9 +9,10 @@ import pytest
 
 from services.reporting.adapters.projection import ProjectionBatch, event_fingerprint
 from services.reporting.entrypoints.decoding import IGNORED, SlimDecoder
-from services.reporting.entrypoints.kafka_handlers import fold_messages
+from services.reporting.entrypoints.kafka_handlers import fold_directory, fold_messages
 from shared.envelope import decode_envelope
 from shared.pipeline import Decoded, Inbound, PoisonMessage
+from tests.support.reporting import directory_copy
 from tools.reporting.simulated_events import simulated_year
 
 pytestmark = pytest.mark.unit
@@ -114,3 +115,31 @@ def test_one_batch_aggregates_minutes_and_keeps_the_earliest_conversation() -> N
                   activity=TimeActivity.CONVERSATION, logged_at=logged))  # fmt: skip
     assert batch.minutes == {("adv", "c1", "2026-Q1", "conversation"): 135}
     assert batch.first_conversation == {"c1": "2026-02-01T10:00:00.000000+00:00"}
+
+
+def test_the_directory_copy_gives_homes_latest_record_first_and_counts_nothing() -> None:
+    records = directory_copy([("adv-nieuw", "min-fin"), ("adv-extern", None), ("adv-nieuw", "min-bzk")])
+    slim = [DECODER.decode(Inbound("directory.advisors.v1", 0, i, k, v)) for i, (k, v) in enumerate(records)]
+    complete = [Decoded(d.message_id, d.inbound, decode_envelope(d.inbound.value)) for d in slim]
+    for decoded in (slim, complete):
+        batch = fold_directory(decoded)
+        # adv-nieuw moved to min-bzk; an external advisor has no home organisation.
+        assert batch.advisor_homes == {"adv-nieuw": "min-bzk", "adv-extern": None}
+        assert (batch.event_count, batch.fingerprint) == (0, 0)
+    assert "person-of" not in repr(rows_of(fold_directory(slim)))
+
+
+def test_a_pseudonym_a_faulty_feed_puts_on_the_copy_is_never_read() -> None:
+    [(key, value), _status] = directory_copy([("adv-anna", "min-bzk")])
+    doc = json.loads(value)
+    doc["payload"]["person_id"] = "person-of-adv-anna"  # as on directory.v1, where it belongs
+    leaked = json.dumps(doc).encode()
+    decoded = DECODER.decode(Inbound("directory.advisors.v1", 0, 0, key, leaked))
+    assert "person-of" not in repr(decoded.body)
+    assert fold_directory([decoded]).advisor_homes == {"adv-anna": "min-bzk"}
+
+
+def test_a_directory_record_on_a_statistics_topic_is_counted_but_gives_no_home() -> None:
+    [(key, value), _status] = directory_copy([("adv-anna", "min-bzk")])
+    batch = fold_messages([DECODER.decode(Inbound("intake.cases.v1", 0, 0, key, value))])
+    assert batch.event_count == 1 and batch.advisor_homes == {}

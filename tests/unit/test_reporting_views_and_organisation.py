@@ -12,7 +12,11 @@ from services.reporting.adapters.organisation import (
     home_organisations,
     load_organisation,
 )
-from services.reporting.application.access_rules import may_see_advisors, may_see_management_view
+from services.reporting.application.access_rules import (
+    advisors_of_organisation,
+    may_see_advisors,
+    may_see_management_view,
+)
 from services.reporting.domain.disclosure import merge_small_units
 from services.reporting.domain.roles import Refusal, Role, View
 
@@ -44,12 +48,21 @@ def test_a_coordinator_sees_the_advisors_of_their_own_organisation() -> None:
         may_see_advisors(View.COORDINATOR, Role.COORDINATOR, "min-bzk", ["adv-anna", "adv-bram"], HOMES)
         is None
     )
-    for others in (["adv-anna", "adv-carla"], ["adv-dirk"], ["adv-unknown"]):
+    for others in (["adv-carla"], ["adv-dirk"], ["adv-unknown"], ["adv-carla", "adv-unknown"]):
         refusal = may_see_advisors(View.COORDINATOR, Role.COORDINATOR, "min-bzk", others, HOMES)
         assert refusal == Refusal(403, "not_an_advisor_of_your_organisation")
     assert may_see_advisors(View.COORDINATOR, Role.COORDINATOR, "min-bzk", [], HOMES) == Refusal(
         400, "advisors_required"
     )
+
+
+def test_a_coordinator_gets_the_advisors_reporting_confirms_and_the_rest_are_withheld_alike() -> None:
+    asked = ["adv-unknown", "adv-anna", "adv-carla", "adv-dirk", "adv-anna"]
+    assert may_see_advisors(View.COORDINATOR, Role.COORDINATOR, "min-bzk", asked, HOMES) is None
+    assert advisors_of_organisation("min-bzk", asked, HOMES) == ["adv-anna"]
+    # An advisor of another organisation and one reporting has never heard of: both simply absent.
+    assert advisors_of_organisation("min-fin", ["adv-carla", "adv-unknown"], HOMES) == ["adv-carla"]
+    assert advisors_of_organisation("min-bzk", ["adv-dirk", "adv-unknown"], HOMES) == []
 
 
 def test_an_advisor_sees_only_their_own_figures() -> None:
@@ -144,6 +157,16 @@ def test_home_organisations_come_from_the_file_first_then_from_internal_assignme
         {"adv-c": "min-jenv", "adv-d": None},
     )
     assert derived == {"adv-a": "min-bzk", "adv-b": "min-fin", "adv-c": "min-jenv", "adv-d": None}
+
+
+def test_the_directory_feed_decides_a_home_before_the_file_and_the_cases() -> None:
+    homes = home_organisations(
+        [("adv-a", "min-bzk"), ("adv-b", "min-fin")],
+        {"adv-b": "min-jenv", "adv-c": "min-fin"},
+        {"adv-a": "min-fin", "adv-c": None, "adv-new": "min-bzk"},
+    )
+    # adv-new has had no case and is in no file: only the feed knows them.
+    assert homes == {"adv-a": "min-fin", "adv-b": "min-jenv", "adv-c": None, "adv-new": "min-bzk"}
 
 
 def test_settings_refuse_a_rounding_base_that_would_publish_small_counts() -> None:

@@ -2,13 +2,19 @@
 
 Reporting does not read `directory.v1`: that topic carries person pseudonyms and the Kafka ACLs keep
 it from reporting (deploy/kafka/acls.yaml). What reporting needs of the directory (unit names and
-sizes for folding small units, the unit tree, an organisation's display name, which organisation an
-advisor belongs to) comes from a file in the format of `caseflow directory import`; its person and
-acquaintance records are dropped while reading, before anything is kept (docs/decisions-reporting.md).
+sizes for folding small units, the unit tree, an organisation's display name) comes from a file in
+the format of `caseflow directory import`; its person and acquaintance records are dropped while
+reading, before anything is kept (docs/decisions-reporting.md). Which organisation an advisor belongs
+to comes foremost from the narrow copy directory.advisors.v1 (no pseudonyms in it).
 
-Without a file, units are unknown (so every unit folds into its organisation) and an advisor's home
-organisation is derived from the events: the organisation of the cases routing gave them as an
-internal advisor (`home_organisations`).
+Advisors' home organisations (`home_organisations`), first source that knows the advisor wins:
+1. the HR feed's directory.advisors.v1 (AdvisorUpserted, folded into rp_advisor_homes): the live
+   directory, without pseudonyms, and the only source that knows an advisor before their first case;
+   an advisor who changes organisation there changes at once;
+2. the file (a snapshot of a directory import, for deployments without the feed);
+3. derived from the events: the organisation of most of the cases routing gave them as an internal
+   advisor (a guess, for advisors neither of the others knows).
+Without a file, units are unknown (so every unit folds into its organisation).
 """
 
 from __future__ import annotations
@@ -134,11 +140,14 @@ def load_organisation(path: str | Path | None) -> OrganisationModel:
 
 
 def home_organisations(
-    internal_cases: Iterable[tuple[str, str]], configured: Mapping[str, str | None]
+    internal_cases: Iterable[tuple[str, str]],
+    configured: Mapping[str, str | None],
+    directory: Mapping[str, str | None] | None = None,
 ) -> dict[str, str | None]:
-    """Each advisor's home organisation: the configured one, else the organisation of most of the
-    cases routing gave them as an internal advisor (ties: the smallest id). `internal_cases` holds
-    (advisor_id, organisation_id) once per such case."""
+    """Each advisor's home organisation: the directory feed's, else the configured one, else the
+    organisation of most of the cases routing gave them as an internal advisor (ties: the smallest
+    id). `internal_cases` holds (advisor_id, organisation_id) once per such case. A None from the
+    directory or the file (no organisation) is an answer too: it is not overridden."""
     tally: dict[str, dict[str, int]] = {}
     for advisor, organisation in internal_cases:
         per = tally.setdefault(advisor, {})
@@ -147,4 +156,5 @@ def home_organisations(
         advisor: min(per, key=lambda org: (-per[org], org)) for advisor, per in tally.items()
     }
     homes.update(configured)
+    homes.update(directory or {})
     return homes

@@ -8,6 +8,13 @@ what makes a replay of a million events fast (docs/benchmarks.md, "Reporting rep
 Time: every period is the calendar quarter in Europe/Amsterdam (`disclosure.period_of`), the finest
 unit reporting keeps for counts. Exact timestamps are kept only where a rule needs them (days to the
 first conversation, the latest of several decisions) and never leave the service.
+
+Advisors' home organisations come from the HR feed's narrow copy directory.advisors.v1
+(`add_directory_record`: AdvisorUpserted's advisor id and organisation, the latest record of an
+advisor wins; person pseudonyms are null in that copy and reporting never reads directory.v1). These
+records are reference data, not statistics: they are not part of `event_count` or the fingerprint.
+The copy is compacted, so a rebuild reads fewer of them than the live service saw; counting them
+would make a rebuilt projection's `generated_from` differ from the live one's.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from sqlalchemy.sql.schema import Table
 
 from services.reporting.adapters.bulk import execute_many, insert_sql
 from services.reporting.adapters.tables import (
+    rp_advisor_homes,
     rp_assignments,
     rp_cases,
     rp_closures,
@@ -39,10 +47,14 @@ from services.reporting.adapters.tables import (
 )
 from services.reporting.domain.disclosure import period_of
 from shared.db import insert_ignoring_duplicates
-from shared.topics import INTAKE_CASES, ROUTING_ASSIGNMENTS, SCHEDULING_MEETINGS
+from shared.topics import DIRECTORY_ADVISORS, INTAKE_CASES, ROUTING_ASSIGNMENTS, SCHEDULING_MEETINGS
 
 REPORTING_TZ = ZoneInfo("Europe/Amsterdam")
-CONSUMED_TOPICS = (INTAKE_CASES.name, ROUTING_ASSIGNMENTS.name, SCHEDULING_MEETINGS.name)
+# The coded events the statistics count (rp_meta's event_count and fingerprint cover these only).
+STATISTICS_TOPICS = (INTAKE_CASES.name, ROUTING_ASSIGNMENTS.name, SCHEDULING_MEETINGS.name)
+# Reference data: advisors' home organisations (the HR feed's copy without pseudonyms).
+DIRECTORY_TOPICS = (DIRECTORY_ADVISORS.name,)
+CONSUMED_TOPICS = (*STATISTICS_TOPICS, *DIRECTORY_TOPICS)
 META_KEY = "projection"
 FINGERPRINT_MODULUS = 2**62  # sums stay below 2**63: a signed BIGINT on both databases
 
@@ -84,6 +96,7 @@ class ProjectionBatch:
     deadline_events: list[dict[str, Any]] = field(default_factory=list)
     feedback: list[dict[str, Any]] = field(default_factory=list)
     training: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
+    advisor_homes: dict[str, str | None] = field(default_factory=dict)
 
     def add(self, event_id: str, event_type: str, payload: Any) -> None:
         """Fold one decoded event. Types reporting does not count are still part of `event_count`."""
@@ -92,6 +105,13 @@ class ProjectionBatch:
         handler = _FOLDS.get(event_type)
         if handler is not None:
             handler(self, event_id, payload)
+
+    def add_directory_record(self, event_type: str, payload: Any) -> None:
+        """Fold one record of directory.advisors.v1: AdvisorUpserted gives the advisor's home
+        organisation (a later record of the same advisor replaces it); every other type is skipped.
+        Not counted: directory records are no part of `event_count` or the fingerprint."""
+        if event_type == "AdvisorUpserted":
+            self.advisor_homes[payload.advisor_id] = payload.organisation_id
 
     # -- intake.cases.v1 ---------------------------------------------------------------------------
 
@@ -244,6 +264,10 @@ def _rows(table: Table, rows: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]
     return sorted((tuple(row[c] for c in columns) for row in rows), key=by_key)
 
 
+def _home_rows(homes: dict[str, str | None]) -> list[dict[str, Any]]:
+    return [{"advisor_id": advisor, "organisation_id": home} for advisor, home in homes.items()]
+
+
 async def write_batch(conn: AsyncConnection, batch: ProjectionBatch) -> None:
     """Store a batch inside the caller's transaction: one executemany per table, whatever its size."""
     if batch.cases:
@@ -277,6 +301,12 @@ async def write_batch(conn: AsyncConnection, batch: ProjectionBatch) -> None:
         )
         sql = insert_sql(conn, rp_training, _columns(rp_training), _key(rp_training), action)
         await execute_many(conn, sql, sorted((*key, *totals) for key, totals in batch.training.items()))
+    if batch.advisor_homes:
+        sql = insert_sql(
+            conn, rp_advisor_homes, _columns(rp_advisor_homes), _key(rp_advisor_homes),
+            "organisation_id = excluded.organisation_id",
+        )  # fmt: skip
+        await execute_many(conn, sql, _rows(rp_advisor_homes, _home_rows(batch.advisor_homes)))
     if batch.event_count:
         await conn.execute(
             update(rp_meta)

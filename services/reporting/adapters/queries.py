@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.reporting.adapters.organisation import home_organisations
 from services.reporting.adapters.projection import META_KEY, format_fingerprint
 from services.reporting.adapters.tables import (
+    rp_advisor_homes,
     rp_assignments,
     rp_cases,
     rp_closures,
@@ -58,7 +59,8 @@ async def known_organisations(conn: AsyncConnection) -> list[str]:
 
 
 async def advisor_homes(conn: AsyncConnection, configured: Mapping[str, str | None]) -> dict[str, str | None]:
-    """Home organisations: configured, else derived from the internal assignments (organisation.py)."""
+    """Home organisations: the directory feed's, else configured, else derived from the internal
+    assignments (the precedence and why: organisation.py)."""
     query = (
         select(rp_assignments.c.advisor_id, rp_assignments.c.case_id, rp_cases.c.organisation_id)
         .join(rp_cases, rp_cases.c.case_id == rp_assignments.c.case_id)
@@ -67,7 +69,11 @@ async def advisor_homes(conn: AsyncConnection, configured: Mapping[str, str | No
         .order_by(rp_assignments.c.advisor_id, rp_assignments.c.case_id)
     )
     rows = (await conn.execute(query)).all()
-    return home_organisations(((r.advisor_id, r.organisation_id) for r in rows), configured)
+    directory = {
+        r.advisor_id: r.organisation_id
+        for r in await conn.execute(select(rp_advisor_homes).order_by(rp_advisor_homes.c.advisor_id))
+    }
+    return home_organisations(((r.advisor_id, r.organisation_id) for r in rows), configured, directory)
 
 
 def _of_organisation(query: Select[Any], organisation_id: str | None) -> Select[Any]:

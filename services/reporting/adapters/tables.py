@@ -9,8 +9,13 @@ and `caseflow replay` see the three input topics interleaved differently):
 Timestamps are stored as fixed-width UTC text ("2026-03-01T09:30:00.000000+00:00"): they sort as text and
 read back the same on SQLite and PostgreSQL.
 
+`rp_advisor_homes` is the exception to "a function of the set": it folds the HR feed's compacted copy
+directory.advisors.v1, where the latest record of an advisor wins (one advisor's records share a key,
+so a partition and an order; a rebuild reads what compaction kept, which ends in the same latest one).
+
 Nothing here is personal: no sealed field, no person pseudonym, no free text. Advisor ids are kept
-(rp_assignments, rp_time, rp_training) for the coordinator's and the advisor's own views only.
+(rp_assignments, rp_time, rp_training, rp_advisor_homes) for the coordinator's and the advisor's own
+views only.
 """
 
 from __future__ import annotations
@@ -142,6 +147,15 @@ rp_training = Table(
     Column("sessions", BigInteger, nullable=False),
 )
 
+# Each advisor's home organisation as the HR feed's directory.advisors.v1 states it (AdvisorUpserted;
+# None: no organisation, e.g. an external advisor). Not part of rp_meta's count or fingerprint.
+rp_advisor_homes = Table(
+    "rp_advisor_homes",
+    metadata,
+    Column("advisor_id", String(ID), primary_key=True),
+    Column("organisation_id", String(ID), nullable=True),
+)
+
 PROJECTION_TABLES = (
     rp_meta,
     rp_cases,
@@ -153,4 +167,5 @@ PROJECTION_TABLES = (
     rp_deadline_events,
     rp_feedback,
     rp_training,
+    rp_advisor_homes,
 )

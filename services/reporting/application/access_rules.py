@@ -39,7 +39,8 @@ def may_see_management_view(role: Role, subject: str, organisation_id: str) -> R
 def may_see_advisors(
     view: View, role: Role, subject: str, advisors: Sequence[str], homes: Mapping[str, str | None]
 ) -> Refusal | None:
-    """Coordinator view: only advisors whose home organisation is the coordinator's organisation.
+    """Coordinator view: only advisors whose home organisation is the coordinator's organisation
+    (refused when none of those asked is; the others are withheld, `advisors_of_organisation`).
     Advisor view: only the advisor's own figures. Management and HR: never per-advisor figures."""
     if role in (Role.MANAGEMENT, Role.HR):
         return Refusal(403, "no_per_advisor_figures_for_management")
@@ -49,10 +50,19 @@ def may_see_advisors(
         return Refusal(400, "advisors_required")
     if role is Role.ADVISOR:
         return None if list(advisors) == [subject] else Refusal(403, "advisors_see_only_their_own_figures")
-    if any(homes.get(advisor) != subject for advisor in advisors):
-        # The same answer whether an advisor is unknown or belongs elsewhere.
+    if not advisors_of_organisation(subject, advisors, homes):
+        # The same answer whether the advisors are unknown or belong elsewhere.
         return Refusal(403, "not_an_advisor_of_your_organisation")
     return None
+
+
+def advisors_of_organisation(
+    organisation_id: str, advisors: Sequence[str], homes: Mapping[str, str | None]
+) -> list[str]:
+    """Those of `advisors` whose home organisation is known to be `organisation_id`, sorted, once
+    each. The coordinator view answers for these and withholds the rest alike: an advisor reporting
+    does not know and an advisor of another organisation look the same to the caller."""
+    return sorted({advisor for advisor in advisors if homes.get(advisor) == organisation_id})
 
 
 def _hours(minutes: int) -> float:
@@ -87,15 +97,21 @@ def advisor_document(
 
 
 def advisors_view_document(
-    view: View, figures: Sequence[AdvisorYear], year: int, baseline: TrainingBaseline
+    view: View,
+    figures: Sequence[AdvisorYear],
+    year: int,
+    baseline: TrainingBaseline,
+    withheld: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The advisor view (the advisor's own figures, by quarter too) or the coordinator view (a list)."""
+    """The advisor view (the advisor's own figures, by quarter too) or the coordinator view (a list,
+    and `withheld`: the advisors asked for that it does not answer for, without saying why)."""
     documents = [advisor_document(f, year, baseline, by_quarter=view is View.ADVISOR) for f in figures]
     body: dict[str, Any] = {"year": year, "baseline": baseline_document(baseline)}
     if view is View.ADVISOR:
         body.update(documents[0])
     else:
         body["advisors"] = documents
+        body["withheld"] = sorted(withheld)
     return body
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from services.reporting.application.access_rules import (
+    advisors_of_organisation,
     advisors_view_document,
     may_see_advisors,
     may_see_management_view,
@@ -37,11 +38,14 @@ class RoleViews:
     async def advisors(
         self, view: View, role: Role, subject: str, advisors: Sequence[str], year: int
     ) -> dict[str, Any] | Refusal:
-        """Hours and training of the coordinator's own advisors, or of the advisor themself."""
+        """Hours and training of the coordinator's own advisors (the others asked for are withheld),
+        or of the advisor themself."""
         reports = self._reports()
         homes = await reports.advisor_homes() if role is Role.COORDINATOR else {}
         refusal = may_see_advisors(view, role, subject, advisors, homes)
         if refusal is not None:
             return refusal
-        figures = await reports.advisor_figures(list(advisors), year)
-        return advisors_view_document(view, figures, year, reports.baseline)
+        shown = advisors_of_organisation(subject, advisors, homes) if role is Role.COORDINATOR else advisors
+        withheld = sorted(set(advisors) - set(shown))
+        figures = await reports.advisor_figures(list(shown), year)
+        return advisors_view_document(view, figures, year, reports.baseline, withheld)

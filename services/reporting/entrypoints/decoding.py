@@ -64,6 +64,8 @@ FOLDED_FIELDS: dict[str, dict[str, Any]] = {
         "calendar_sequence": (int, 0),
     },
     "MeetingCancelled": {"meeting_id": str, "case_id": str, "cancelled_at": datetime},
+    # directory.advisors.v1 (projection.add_directory_record): the advisor's home organisation only.
+    "AdvisorUpserted": {"advisor_id": str, "organisation_id": (str | None, ...)},
 }  # fmt: skip
 
 

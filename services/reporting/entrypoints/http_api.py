@@ -5,7 +5,9 @@ GET /v1/reports/annual?org=<organisation id|all>&year=YYYY&format=html|csv|json&
 GET /v1/views/management?org=<organisation id>&year=YYYY        roles management, hr (own organisation)
     Contacts by unit and quarter, small units folded into their parent, disclosure-controlled.
 GET /v1/views/coordinator?advisors=a,b&year=YYYY                role coordinator (subject: organisation)
-    Hours and training of the coordinator's own advisors against the baseline.
+    Hours and training of the coordinator's own advisors against the baseline; the advisors asked
+    for whose home organisation reporting cannot confirm as the coordinator's are listed in
+    `withheld` (403 when that is all of them), alike whether unknown or of another organisation.
 GET /v1/views/advisor?year=YYYY[&advisor=<own id>]              role advisor (subject: advisor id)
     The advisor's own hours by quarter and activity, and training.
 The views take the role and subject only from a verified `Authorization: Bearer <JWT>` (credentials.py);

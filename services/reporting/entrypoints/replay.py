@@ -1,13 +1,15 @@
 """Rebuild the reporting projection from offset 0 into a fresh database (`caseflow replay`).
 
-The replay reads every partition of reporting's input topics from its beginning up to the end
+The replay reads every partition of reporting's input topics (the HR feed's directory.advisors.v1
+included, so the rebuilt database knows the same home organisations) from its beginning up to the end
 offsets captured when it starts (events that arrive later belong to the next replay), and feeds them
 through the same pipeline and handlers as the live service: the same decoder, the same inbox dedupe,
 the same batched writes. Nothing is published and no consumer group offset is committed: a poison
 record is recorded as dead-lettered in the replay database (the live service already published it).
 
 Because the projection is a function of the SET of events (adapters/tables.py), the rebuilt database renders
-byte-identical reports to the live one, whatever order the partitions are read in.
+byte-identical reports to the live one, whatever order the partitions are read in. `records` counts the
+directory records read too; `events_in_projection` and the fingerprint do not (projection.py).
 
 Reading the topics to the end is adapters/topic_log.py (the export reads them too); the fresh target
 database, its bulk-load tuning and its final sync are adapters/fresh_database.py. `caseflow replay`

@@ -1,6 +1,7 @@
 """A coordinator's "Adviseurs": the advisors of their organisation (the directory's coded records),
 their hours, training and supervision against the baseline (reporting's coordinator view, asked with
-the coordinator's own token: reporting only answers for advisors of the token's organisation), and
+the coordinator's own token: reporting only answers for advisors it knows to be of the token's
+organisation and lists the others as `withheld`; their rows show "no figures"), and
 the appointments ending within six months (domain/records.py, term_ends_soon), and the yearly
 reflection talk: when it was last held, and the form that registers one (RegisterReflectionTalk, which
 routing admits: application/advisor_commands.py signs it for the coordinator). Only the talk's date is
