@@ -14,6 +14,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from services.intake.entrypoints.dialogue import DialogueApi
+from services.intake.entrypoints.http_api import intake_routes
 from services.intake.entrypoints.openapi import openapi_document, openapi_text
 
 pytestmark = pytest.mark.unit
@@ -36,10 +37,12 @@ def test_a_drifted_document_is_noticed() -> None:
     assert json.dumps(drifted, indent=2, ensure_ascii=False) + "\n" != openapi_text()
 
 
-def test_every_dialogue_route_is_documented_and_every_documented_route_exists() -> None:
+def test_every_client_route_is_documented_and_every_documented_route_exists() -> None:
+    served = [*DialogueApi(lambda: None, lambda: None).routes()]  # type: ignore[arg-type, return-value]
+    served += [r for r in intake_routes(lambda: None) if getattr(r, "path", "") == "/v1/submissions"]  # type: ignore[arg-type, return-value]
     routes = {
         (method.lower(), route.path)  # type: ignore[attr-defined]
-        for route in DialogueApi(lambda: None, lambda: None).routes()  # type: ignore[arg-type, return-value]
+        for route in served
         for method in route.methods - {"HEAD"}  # type: ignore[attr-defined]
     }
     documented = {(m, p) for p, ops in openapi_document()["paths"].items() for m in ops}
@@ -58,6 +61,23 @@ def test_the_long_poll_and_the_receipt_header_are_in_the_contract() -> None:
     }
     # The code travels only in the header: no operation takes it in its URL.
     in_urls = {
-        p["name"] for ops in doc["paths"].values() for op in ops.values() for p in op.get("parameters", [])
+        p["name"]
+        for ops in doc["paths"].values()
+        for op in ops.values()
+        for p in op.get("parameters", [])
+        if p["in"] in ("query", "path")
     }
     assert in_urls == {"after", "wait"}
+
+
+def test_opening_a_case_needs_no_receipt_code_and_answers_with_one() -> None:
+    doc = openapi_document()
+    open_case = doc["paths"]["/v1/submissions"]["post"]
+    assert open_case["operationId"] == "openCase" and open_case["security"] == []
+    assert [p["name"] for p in open_case["parameters"]] == ["Idempotency-Key"]
+    assert open_case["parameters"][0]["in"] == "header"
+    received = doc["components"]["schemas"]["Received"]
+    assert set(received["required"]) == {"status", "case_ref", "receipt_code", "passed_on"}
+    assert "404" not in open_case["responses"] and "Retry-After" in open_case["responses"]["503"]["headers"]
+    body = open_case["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert "narrative" in doc["components"]["schemas"][body]["properties"]

@@ -89,6 +89,9 @@ class Operation:
     answers: dict[int, tuple[type[BaseModel], str]]
     body: type[BaseModel] | None = None
     query: tuple[Parameter, ...] = field(default=())
+    headers: tuple[Parameter, ...] = field(default=())
+    secured: bool = True  # needs the receipt code (X-Receipt-Code); False: opening a case
+    operation_id: str = ""  # the document's operationId when not the handler's name
 
 
 REFUSED_CODE = {

@@ -32,6 +32,7 @@ from services.intake.entrypoints.dialogue import DialogueApi
 from services.intake.entrypoints.follow_up_page import FollowUpPage
 from services.intake.entrypoints.openapi import openapi_routes
 from services.intake.entrypoints.submission_consumer import submission_message_id
+from services.intake.entrypoints.submission_contract import SUBMISSION_OPERATIONS, Received, SubmissionRefusal
 from services.intake.entrypoints.web_form import web_form_routes
 from services.intake.metrics import IntakeMetrics
 from shared.runtime import ServiceContext
@@ -63,16 +64,31 @@ def http_cause(idempotency_key: str | None) -> str:
     return "http-key:" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
 
 
+def _refused(
+    status_code: int, reason: str, more: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """A refusal as the contract's SubmissionRefusal (submission_contract.py), with the fields given."""
+    given = more or {}
+    refusal = SubmissionRefusal(status="rejected", reason=reason, **given)
+    body = refusal.model_dump(include={"status", "reason", *given})
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
 def _answer(result: IntakeResult, created: bool, passed_on: bool = True) -> JSONResponse:
     if result.rejection is not None:
         r = result.rejection
-        body = {"status": "rejected", "reason": r.reason, "field": r.field, "submission_id": r.submission_id}
+        about = {"field": r.field, "submission_id": r.submission_id}
         if r.reason in RETRYABLE_REASONS:  # nothing was kept: the same submission may be sent again
-            return JSONResponse(body | {"retryable": True}, status_code=503, headers={"Retry-After": "30"})
-        return JSONResponse(body, status_code=422)
-    body = {"status": "received", "case_ref": result.case_id, "receipt_code": result.receipt_code}
+            return _refused(503, r.reason, about | {"retryable": True}, {"Retry-After": "30"})
+        return _refused(422, r.reason, about)
     # passed_on False: stored safely, not yet on the broker (the relay publishes it when it can)
-    return JSONResponse(body | {"passed_on": passed_on}, status_code=201 if created else 200)
+    received = Received(
+        status="received",
+        case_ref=str(result.case_id),
+        receipt_code=str(result.receipt_code),
+        passed_on=passed_on,
+    )
+    return JSONResponse(received.model_dump(), status_code=201 if created else 200)
 
 
 async def _taken_in_before(
@@ -125,14 +141,14 @@ class SubmissionApi:
     async def post(self, request: Request) -> JSONResponse:
         raw = await request.body()
         if len(raw) > 4 * MAX_SUBMISSION_BYTES:
-            return JSONResponse({"status": "rejected", "reason": "message_too_large"}, status_code=413)
+            return _refused(413, "message_too_large")
         doc, problem = parse_json_object(raw)
         if problem:
-            return JSONResponse({"status": "rejected", "reason": problem}, status_code=400)
+            return _refused(400, problem)
         try:
             cause = http_cause(request.headers.get("idempotency-key"))
         except IdempotencyKeyInvalid:
-            return JSONResponse({"status": "rejected", "reason": "idempotency_key_invalid"}, status_code=400)
+            return _refused(400, "idempotency_key_invalid")
         return _answer(*(await self.submit(raw, doc, cause)))
 
     async def form(self, raw: bytes, doc: Any) -> tuple[int, dict[str, Any]]:
@@ -164,7 +180,10 @@ def intake_routes(
     catalogue = form_catalogue(context, handle_key(master_key.encode()), retention_days)
     submissions, dialogue = SubmissionApi(context), DialogueApi(context, metrics, bell)
     return [
-        Route("/v1/submissions", submissions.post, methods=["POST"]),
+        *(
+            Route(op.path, getattr(submissions, op.handler), methods=[op.method])
+            for op in SUBMISSION_OPERATIONS
+        ),
         *CaseFileApi(context, metrics).routes(),
         *dialogue.routes(),
         *FollowUpPage(dialogue).routes(),
