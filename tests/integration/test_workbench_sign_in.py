@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from devinfra.keycloak import KeycloakNode
 from services.workbench.adapters.tables import notification_addresses
+from shared.contracts.directory import CoordinatorAppointed
 from shared.contracts.routing import RoutingEscalated
 from tests.support.html_page import Page
 from tests.support.keycloak import Browser, realm_users
@@ -40,6 +41,9 @@ def workbench(tmp_path: Path, keycloak_node: KeycloakNode) -> Iterator[Workbench
             case_id="case-q1", organisation_id="org-bzk", policy_version="test", escalated_at=EPOCH
         )
         server.feed(ASSIGNMENTS, escalated)
+        # The queue lists the escalated cases of the coordinator's own organisations only.
+        bzk = CoordinatorAppointed(coordinator_id="coord-bzk", organisation_ids=("org-bzk",))
+        server.feed("directory.advisors.v1", bzk)
         yield server
     finally:
         server.stop()
