@@ -10,7 +10,7 @@ by payload type (shared/dispatch.py); event types routing does not act on are sk
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,7 +20,7 @@ from services.routing.application.case_changes import CaseChanges
 from services.routing.application.coordinator_choice import CoordinatorChoices
 from services.routing.application.directory_changes import DirectoryChanges
 from services.routing.application.router import Router, emitter_of
-from shared.advisor_commands import rejection
+from shared.advisor_commands import ActorCheck, rejection
 from shared.auth import Refusal
 from shared.contracts.advisor_actions import (
     AmendCaseFacts,
@@ -147,22 +147,36 @@ class RoutingHandlers:
     async def assign_escalated(
         self, conn: AsyncConnection, command: AssignEscalatedCase, message: Decoded, now: datetime
     ) -> Sequence[Outgoing]:
-        emit, published_at = emitter_of(message, now), message.inbound.published_at
-        refusal = await self.router.verify_actor(conn, command, now, published_at, self.coordinators.may_act)
-        if refusal is None:
-            outcome = await self.coordinators.assign(conn, command, now, emit)
-            if not isinstance(outcome, Refusal):
-                return outcome
-            refusal = outcome
-        return [_rejected(command, refusal, emit)]
+        async def assign(emit: Emitter) -> list[Outgoing] | Refusal:
+            return await self.coordinators.assign(conn, command, now, emit)
+
+        return await self._coordinators_command(
+            conn, command, message, now, assign, self.coordinators.may_act
+        )
 
     async def register_reflection_talk(
         self, conn: AsyncConnection, command: RegisterReflectionTalk, message: Decoded, now: datetime
     ) -> Sequence[Outgoing]:
+        async def register(emit: Emitter) -> list[Outgoing] | Refusal:
+            return reflection_talks.register(self.router.cache.directory, command, now, emit)
+
+        return await self._coordinators_command(conn, command, message, now, register)
+
+    async def _coordinators_command(
+        self,
+        conn: AsyncConnection,
+        command: AssignEscalatedCase | RegisterReflectionTalk,
+        message: Decoded,
+        now: datetime,
+        carry_out: Callable[[Emitter], Awaitable[list[Outgoing] | Refusal]],
+        may_act: ActorCheck | None = None,
+    ) -> Sequence[Outgoing]:
+        """A coordinator's command: the gate (with `may_act` for step 2, if any), then `carry_out`;
+        the gate's or the use case's refusal is answered as any other."""
         emit, published_at = emitter_of(message, now), message.inbound.published_at
-        refusal = await self.router.verify_actor(conn, command, now, published_at)
+        refusal = await self.router.verify_actor(conn, command, now, published_at, may_act)
         if refusal is None:
-            outcome = reflection_talks.register(self.router.cache.directory, command, now, emit)
+            outcome = await carry_out(emit)
             if not isinstance(outcome, Refusal):
                 return outcome
             refusal = outcome

@@ -5,8 +5,9 @@ transaction. Nothing sealed is opened here; other event types are skipped (share
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -46,7 +47,7 @@ from shared.contracts.routing import (
     RoutingEscalated,
 )
 from shared.contracts.scheduling import MeetingCancelled, MeetingScheduled
-from shared.dispatch import Dispatch
+from shared.dispatch import Dispatch, PayloadHandler
 from shared.outbox import Outgoing
 from shared.pipeline import Decoded, Route, tolerant_envelope_decoder
 from shared.topics import (
@@ -191,39 +192,14 @@ async def case_erased(
     return []
 
 
-async def advisor_upserted(
-    conn: AsyncConnection, advisor: AdvisorUpserted, _m: Decoded, _now: datetime
-) -> Sequence[Outgoing]:
-    await advisor_directory.record_advisor(conn, advisor)
-    return []
+def recorded(record: Callable[[AsyncConnection, Any], Awaitable[None]]) -> PayloadHandler:
+    """A handler that only folds the payload into the workbench's tables (`record(conn, payload)`)."""
 
+    async def handle(conn: AsyncConnection, payload: Any, _m: Decoded, _now: datetime) -> Sequence[Outgoing]:
+        await record(conn, payload)
+        return []
 
-async def advisor_status_changed(
-    conn: AsyncConnection, change: AdvisorStatusChanged, _m: Decoded, _now: datetime
-) -> Sequence[Outgoing]:
-    await advisor_directory.record_status(conn, change)
-    return []
-
-
-async def coordinator_appointed(
-    conn: AsyncConnection, appointed: CoordinatorAppointed, _m: Decoded, _now: datetime
-) -> Sequence[Outgoing]:
-    await advisor_directory.record_coordinator(conn, appointed)
-    return []
-
-
-async def unit_upserted(
-    conn: AsyncConnection, unit: OrgUnitUpserted, _m: Decoded, _now: datetime
-) -> Sequence[Outgoing]:
-    await advisor_directory.record_unit(conn, unit)
-    return []
-
-
-async def reflection_talk_registered(
-    conn: AsyncConnection, registered: ReflectionTalkRegistered, _m: Decoded, _now: datetime
-) -> Sequence[Outgoing]:
-    await reflection_talks.record_talk(conn, registered)
-    return []
+    return handle
 
 
 DISPATCH = Dispatch(
@@ -240,11 +216,11 @@ DISPATCH = Dispatch(
         MeetingScheduled: meeting_scheduled,
         AdvisorCommandRejected: command_rejected,
         MeetingCancelled: meeting_cancelled,
-        AdvisorUpserted: advisor_upserted,
-        AdvisorStatusChanged: advisor_status_changed,
-        CoordinatorAppointed: coordinator_appointed,
-        ReflectionTalkRegistered: reflection_talk_registered,
-        OrgUnitUpserted: unit_upserted,
+        AdvisorUpserted: recorded(advisor_directory.record_advisor),
+        AdvisorStatusChanged: recorded(advisor_directory.record_status),
+        CoordinatorAppointed: recorded(advisor_directory.record_coordinator),
+        ReflectionTalkRegistered: recorded(reflection_talks.record_talk),
+        OrgUnitUpserted: recorded(advisor_directory.record_unit),
     }
 )
 
