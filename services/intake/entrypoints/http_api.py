@@ -84,8 +84,8 @@ def _answer(result: IntakeResult, created: bool, passed_on: bool = True) -> JSON
     # passed_on False: stored safely, not yet on the broker (the relay publishes it when it can)
     received = Received(
         status="received",
-        case_ref=str(result.case_id),
-        receipt_code=str(result.receipt_code),
+        case_ref=result.case_id,
+        receipt_code=result.receipt_code,
         passed_on=passed_on,
     )
     return JSONResponse(received.model_dump(), status_code=201 if created else 200)

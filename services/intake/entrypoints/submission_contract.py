@@ -22,11 +22,13 @@ class _Answer(BaseModel):
 
 class Received(_Answer):
     """Taken in: the case's reference and the receipt code the client keeps. `passed_on` false:
-    stored safely, not yet on the broker; it is passed on as soon as it can be, nothing to resend (D42)."""
+    stored safely, not yet on the broker; it is passed on as soon as it can be, nothing to resend (D42).
+    `receipt_code` is null for a submission sent again after its case was erased: the code went
+    with the case's key."""
 
     status: Literal["received"]
-    case_ref: str
-    receipt_code: str
+    case_ref: str | None
+    receipt_code: str | None
     passed_on: bool
 
 
