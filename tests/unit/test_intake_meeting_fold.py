@@ -86,7 +86,7 @@ def test_english_wording_and_summer_time() -> None:
     assert (shown.when, shown.proposal, shown.until) == (
         "Tuesday 3 June at 9:30",
         "The confidential advisor proposes a video call.",
-        "It ends at 10:15.",
+        "It lasts until 10:15.",
     )
 
 

@@ -98,8 +98,9 @@ FOLLOW_UP_TEXT: dict[str, dict[str, Any]] = {
             "phone": "een telefoongesprek",
             "video": "een videogesprek",
         },
-        "meeting_next": "De vertrouwenspersoon bevestigt de afspraak nog in een bericht. "
-        "Komt deze tijd u niet goed uit? Stuur dan hieronder een bericht. Dan zoeken we een andere tijd.",
+        "meeting_next": "De vertrouwenspersoon bevestigt de afspraak in een bericht. "
+        "Komt deze tijd u niet goed uit? Stuur dan hieronder een bericht. "
+        "Dan zoekt de vertrouwenspersoon samen met u een andere tijd.",
         "received_next": "Daarvoor gaat u naar de pagina",
         "received_link": "Berichten lezen en sturen",
     },
@@ -185,15 +186,16 @@ FOLLOW_UP_TEXT: dict[str, dict[str, Any]] = {
         "meeting_when": "{weekday} {day} {month} at {time}",
         "meeting_time": "{hour}:{minute:02d}",
         "meeting_proposal": "The confidential advisor proposes {mode}.",
-        "meeting_until": "It ends at {end}.",
+        "meeting_until": "It lasts until {end}.",
         "meeting_modes": {
             "on_site_discreet_room": "a meeting at the office, in a quiet room",
             "off_site_venue": "a meeting at a quiet place outside the office",
             "phone": "a phone call",
             "video": "a video call",
         },
-        "meeting_next": "The confidential advisor will still confirm it in a message. "
-        "Does this time not suit you? Then send a message below, and we will find another time.",
+        "meeting_next": "The confidential advisor will confirm the meeting in a message. "
+        "Does this time not suit you? Then send a message below. "
+        "The confidential advisor will then find another time with you.",
         "received_next": "For that, go to the page",
         "received_link": "Read and send messages",
     },
