@@ -73,7 +73,7 @@ async def test_a_planned_meeting_shows_in_neutral_words(intake: InProcess, clien
     page = await page_of(client, code)
     assert "Voorstel voor een gesprek" in page
     assert "De vertrouwenspersoon stelt voor: een gesprek op kantoor, in een rustige kamer." in page
-    assert "Donderdag 5 december om 10.00 uur" in page and "Het gesprek duurt tot 11.00 uur." in page
+    assert "Donderdag 5 december om 10.00\u00a0uur" in page and "Het gesprek duurt tot 11.00\u00a0uur." in page
     assert "Stuur dan hieronder een bericht" in page
     for identifying in (ADVISOR, "room-den-haag-3", "Afspraak", "meeting-1", case_id):
         assert identifying not in page
@@ -96,7 +96,7 @@ async def test_a_moved_meeting_shows_the_new_time_and_a_late_old_copy_does_not_u
     await scheduling_says(intake, first, meeting_cancelled(case_id, reason="rescheduled"), moved)
     await scheduling_says(intake, first)  # an old copy, republished
     page = await page_of(client, code)
-    assert "Vrijdag 13 december om 14.00 uur" in page and "een telefoongesprek" in page
+    assert "Vrijdag 13 december om 14.00\u00a0uur" in page and "een telefoongesprek" in page
     assert "5 december" not in page
 
 
@@ -118,7 +118,7 @@ async def test_a_past_meeting_gives_way_to_the_next_one(intake: InProcess, clien
         meeting_scheduled(case_id, NEXT_FRIDAY_14, MeetingMode.VIDEO, meeting_id="new"),
     )
     page = await page_of(client, code)
-    assert "een videogesprek" in page and "Vrijdag 13 december om 14.00 uur" in page
+    assert "een videogesprek" in page and "Vrijdag 13 december om 14.00\u00a0uur" in page
 
 
 async def test_a_closed_case_shows_no_meeting(intake: InProcess, client: httpx.AsyncClient) -> None:

@@ -74,9 +74,9 @@ def _view(mode: str, start: datetime = THURSDAY_10, minutes: int = 60) -> dict[s
 def test_dutch_wording_in_amsterdam_time() -> None:
     shown = meeting_words("nl", _view("phone"))
     assert shown is not None
-    assert shown.when == "Donderdag 5 december om 10.00 uur"
+    assert shown.when == "Donderdag 5 december om 10.00\u00a0uur"
     assert shown.proposal == "De vertrouwenspersoon stelt voor: een telefoongesprek."
-    assert shown.until == "Het gesprek duurt tot 11.00 uur."
+    assert shown.until == "Het gesprek duurt tot 11.00\u00a0uur."
 
 
 def test_english_wording_and_summer_time() -> None:

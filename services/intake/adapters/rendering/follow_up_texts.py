@@ -88,10 +88,10 @@ FOLLOW_UP_TEXT: dict[str, dict[str, Any]] = {
         "at": "om",
         "weekdays": ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"],
         "meeting_heading": "Voorstel voor een gesprek",
-        "meeting_when": "{weekday} {day} {month} om {time} uur",
+        "meeting_when": "{weekday} {day} {month} om {time}\u00a0uur",  # no break before "uur"
         "meeting_time": "{hour}.{minute:02d}",
         "meeting_proposal": "De vertrouwenspersoon stelt voor: {mode}.",
-        "meeting_until": "Het gesprek duurt tot {end} uur.",
+        "meeting_until": "Het gesprek duurt tot {end}\u00a0uur.",
         "meeting_modes": {
             "on_site_discreet_room": "een gesprek op kantoor, in een rustige kamer",
             "off_site_venue": "een gesprek op een rustige plek buiten kantoor",
