@@ -73,7 +73,9 @@ async def test_a_planned_meeting_shows_in_neutral_words(intake: InProcess, clien
     page = await page_of(client, code)
     assert "Voorstel voor een gesprek" in page
     assert "De vertrouwenspersoon stelt voor: een gesprek op kantoor, in een rustige kamer." in page
-    assert "Donderdag 5 december om 10.00\u00a0uur" in page and "Het gesprek duurt tot 11.00\u00a0uur." in page
+    assert (
+        "Donderdag 5 december om 10.00\u00a0uur" in page and "Het gesprek duurt tot 11.00\u00a0uur." in page
+    )
     assert "Stuur dan hieronder een bericht" in page
     for identifying in (ADVISOR, "room-den-haag-3", "Afspraak", "meeting-1", case_id):
         assert identifying not in page
