@@ -20,6 +20,7 @@ from services.intake.entrypoints.advisor_actions import actions_route
 from services.intake.entrypoints.decoding import SubmissionUnsealer
 from services.intake.entrypoints.directory_feed import directory_route
 from services.intake.entrypoints.http_api import intake_routes
+from services.intake.entrypoints.meetings_feed import meetings_route
 from services.intake.entrypoints.routing_feed import routing_route
 from services.intake.entrypoints.submission_consumer import submissions_route
 from services.intake.metrics import IntakeMetrics
@@ -33,6 +34,7 @@ from shared.topics import (
     DIRECTORY_UNITS,
     INTAKE_SUBMISSIONS,
     ROUTING_ASSIGNMENTS,
+    SCHEDULING_MEETINGS,
 )
 from shared.unit_of_work import UnitOfWork
 
@@ -44,6 +46,7 @@ CONSUMES = [
     DIRECTORY_ADVISORS.name,
     DIRECTORY_UNITS.name,
     ADVISOR_ACTIONS.name,
+    SCHEDULING_MEETINGS.name,  # the client-safe facts of planned meetings, for the follow-up page
 ]
 
 
@@ -106,6 +109,7 @@ class IntakeService:
                 DIRECTORY_ADVISORS.name: directory_route(loaded),
                 DIRECTORY_UNITS.name: directory_route(loaded),
                 ADVISOR_ACTIONS.name: actions_route(),
+                SCHEDULING_MEETINGS.name: meetings_route(),
             },
             # Units arriving with submissions in one batch are known before those are judged.
             first_topics=(DIRECTORY_UNITS.name,),

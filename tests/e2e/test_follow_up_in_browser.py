@@ -2,7 +2,8 @@
 
 Intake runs in process on 127.0.0.1 (tests/support/follow_up.py), the test playing routing and the
 advisor. With the receipt code of a case the client opens the page, reads the advisor's answer,
-replies, sees the advisor's next message after "check for new messages", rates the help and finally
+replies, sees the advisor's next message and the meeting scheduling proposed (a MeetingScheduled the
+test publishes) after "check for new messages", rates the help and finally
 erases the case after confirming. The same walk in English and at a 390 px wide phone; axe-core
 finds no WCAG 2.1 A/AA violation on any of its pages (none at all, not only no serious or critical
 one); the walk works with the keyboard alone. Screenshots go to $FOLLOW_UP_SHOTS (default /tmp/shots-followup/).
@@ -13,11 +14,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from devinfra.browser import WebDriver
+from shared.codes import MeetingMode
 from tests.support.axe import axe_violations, run
 from tests.support.follow_up import FollowUpServer
 from tests.support.keyboard import ENTER, RIGHT, SPACE, keys, press_for_next_page, tab_to
@@ -36,6 +40,22 @@ WORDS = {
         "wrong": "Deze code kennen wij niet.",
         "accepted": "Een vertrouwenspersoon heeft uw melding in behandeling.",
         "advisor": "Vertrouwenspersoon",
+        "phone_call": "De vertrouwenspersoon stelt voor: een telefoongesprek.",
+        "when": "Dinsdag {day} {month} om 16.30 uur",
+        "months": [
+            "januari",
+            "februari",
+            "maart",
+            "april",
+            "mei",
+            "juni",
+            "juli",
+            "augustus",
+            "september",
+            "oktober",
+            "november",
+            "december",
+        ],
     },
     "en": {
         "entry": "Read and send messages",
@@ -47,8 +67,32 @@ WORDS = {
         "wrong": "We do not know this code.",
         "accepted": "A confidential advisor is handling your case.",
         "advisor": "Confidential advisor",
+        "phone_call": "The confidential advisor proposes a phone call.",
+        "when": "Tuesday {day} {month} at 16:30",
+        "months": [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
     },
 }
+
+
+def next_tuesday_half_past_four() -> datetime:
+    """Next week's Tuesday at 16.30 in Amsterdam, in UTC (what scheduling puts on the topic)."""
+    today = datetime.now(ZoneInfo("Europe/Amsterdam")).date()
+    tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)
+    local = datetime(tuesday.year, tuesday.month, tuesday.day, 16, 30, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    return local.astimezone(UTC)
 
 
 @pytest.fixture(scope="module")
@@ -121,21 +165,30 @@ def test_the_client_reads_replies_rates_and_erases(
     assert "Dinsdag na 16 uur kan ik." in browser.text("#thread")
 
     intake.advisor_replies(case_id, "Prima, ik bel u dinsdag om 16.30 uur.")
+    assert browser.find_all("#meeting") == []  # nothing planned yet
+    start = next_tuesday_half_past_four()
+    intake.meeting_scheduled(case_id, start, MeetingMode.PHONE)  # scheduling's MeetingScheduled
     assert browser.submit("#refresh") == w["thread"]
     assert "ik bel u dinsdag om 16.30 uur" in browser.text("#thread")
+    local = start.astimezone(ZoneInfo("Europe/Amsterdam"))
+    assert browser.text("#meeting-proposal") == w["phone_call"]
+    assert browser.text("#meeting-when") == w["when"].format(
+        day=local.day, month=w["months"][local.month - 1]
+    )
+    checked(browser, f"{name}-4-meeting-proposed")
 
     browser.click("label[for=rating-4]")  # the label chooses the radio button: they are wired up
     assert browser.submit("#rate") == w["thread"]
     assert browser.text("#notice") == w["thanks"]
     assert browser.find_all("input[name=rating]") == []
-    checked(browser, f"{name}-4-replied-and-rated")
+    checked(browser, f"{name}-5-replied-and-rated")
 
     assert browser.submit("#erase") == w["confirm"]
-    checked(browser, f"{name}-5-confirm")
+    checked(browser, f"{name}-6-confirm")
     assert browser.submit("#keep") == w["thread"]  # "no": nothing erased
     assert browser.submit("#erase") == w["confirm"]
     assert browser.submit("#confirm-erase") == w["erased"]
-    checked(browser, f"{name}-6-erased")
+    checked(browser, f"{name}-7-erased")
 
     browser.get(f"{intake.url}/vervolg?lang={lang}")
     browser.type("#code", code)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Coroutine
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,7 +23,9 @@ from devinfra.ports import free_port
 from services.intake.app import create_service
 from services.intake.settings import IntakeSettings
 from shared.auth import authorize_command, command_digest, issue_token
+from shared.codes import MeetingMode
 from shared.contracts.advisor_actions import AcceptCase, CloseCase
+from shared.contracts.scheduling import MeetingCancelled, MeetingScheduled
 from shared.directory_copies import directory_records
 from tests.support import samples
 from tests.support.in_process import Bus, InProcess
@@ -109,6 +111,51 @@ async def advisor_replies(
     )
 
 
+MEETINGS = "scheduling.meetings.v1"
+
+
+def meeting_scheduled(
+    case_id: str,
+    start: datetime,
+    mode: MeetingMode = MeetingMode.ON_SITE_DISCREET_ROOM,
+    *,
+    meeting_id: str = "meeting-1",
+    sequence: int = 0,
+    minutes: int = 60,
+) -> MeetingScheduled:
+    """What scheduling emits for a (re)scheduled meeting, room and advisor included."""
+    return MeetingScheduled(
+        meeting_id=meeting_id,
+        case_id=case_id,
+        advisor_id=ADVISOR,
+        start=start,
+        end=start + timedelta(minutes=minutes),
+        mode=mode,
+        room_id="room-den-haag-3" if mode is MeetingMode.ON_SITE_DISCREET_ROOM else None,
+        neutral_title="Afspraak",
+        reason_code="scheduled",
+        scheduled_at=datetime.now(UTC),
+        calendar_sequence=sequence,
+    )
+
+
+def meeting_cancelled(
+    case_id: str, meeting_id: str = "meeting-1", reason: str = "cancelled_by_advisor"
+) -> MeetingCancelled:
+    return MeetingCancelled(
+        meeting_id=meeting_id,
+        case_id=case_id,
+        advisor_id=ADVISOR,
+        reason=reason,
+        cancelled_at=datetime.now(UTC),
+    )
+
+
+async def scheduling_says(service: InProcess, *events: MeetingScheduled | MeetingCancelled) -> None:
+    """Scheduling's events on scheduling.meetings.v1, consumed by intake in one batch."""
+    await service.feed(MEETINGS, [envelope_bytes(e, producer="scheduling")[1:] for e in events])
+
+
 class FollowUpServer:
     """Intake's pages and API on a real port, for a browser; `run` does async work on its loop."""
 
@@ -149,6 +196,9 @@ class FollowUpServer:
             self._assigned.add(case_id)
         answer = self.run(self._with_client(lambda c: advisor_replies(c, case_id, text)))
         assert answer.status_code == 201, answer.text
+
+    def meeting_scheduled(self, case_id: str, start: datetime, mode: MeetingMode) -> None:
+        self.run(scheduling_says(self.service, meeting_scheduled(case_id, start, mode)))
 
     def stop(self) -> None:
         self._server.should_exit = True

@@ -150,3 +150,19 @@ receipt_code_failures = Table(
     Column("window_start", DateTime(timezone=True), primary_key=True),
     Column("failures", Integer, nullable=False),
 )
+
+# The client-safe facts of the meetings scheduling planned for a case (scheduling.meetings.v1),
+# shown on the follow-up page: times, the mode, the calendar sequence, cancelled or not. No advisor,
+# no room, no venue, no title. A table of its own (not columns elsewhere: intake has no migrations,
+# create_all adds it to an existing database). Deleted with the case's personal data.
+client_meetings = Table(
+    "client_meetings",
+    metadata,
+    Column("meeting_id", String(64), primary_key=True),
+    Column("case_id", String(64), nullable=False, index=True),
+    Column("start", DateTime(timezone=True), nullable=False),
+    Column("end", DateTime(timezone=True), nullable=False),
+    Column("mode", String(30), nullable=False),
+    Column("calendar_sequence", Integer, nullable=False, default=0),
+    Column("cancelled", Boolean, nullable=False, default=False),
+)

@@ -18,12 +18,14 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.intake.adapters import client_follow_up as records
+from services.intake.adapters.client_meetings import of_case as meetings_of_case
 from services.intake.adapters.dialogue_messages import add_message, message_exists, read_thread
 from services.intake.adapters.receipt_guess_limits import ReceiptGuessLimiter
 from services.intake.adapters.receipt_guess_limits import Refusal as GuessRefusal
 from services.intake.application.emit import emitter_for
 from services.intake.application.open_case import receipt_hash
 from services.intake.application.retention import Erasure, erase_case
+from services.intake.domain.meetings import next_planned
 from shared.contracts.intake import ClientFeedbackGiven, ClientMessagePosted
 from shared.crypto import CaseCipher, DecryptionFailed, KeyErased, KeyNotFound, KeyStore
 from shared.unit_of_work import Decision, UnitOfWork
@@ -86,7 +88,7 @@ class FollowUpUseCases:
         self._keystore = keystore
 
     async def read(self, conn: AsyncConnection, case: Any, now: datetime) -> Decision[dict[str, Any]]:
-        """The dialogue and where the case stands, as the client sees them."""
+        """The dialogue, where the case stands and the next planned meeting, as the client sees them."""
         key = await self._keystore.get_key(case.case_id, use_cache=False)
         thread = [
             {
@@ -100,8 +102,21 @@ class FollowUpUseCases:
         accepted = await records.accepted_at(conn, case.case_id)
         status = "closed" if case.status == "closed" else ("accepted" if accepted else "received")
         rated = await records.feedback_given(conn, case.case_id)
+        meeting = next_planned(await meetings_of_case(conn, case.case_id), now)
         return Decision(
-            {"case_ref": case.case_id, "status": status, "messages": thread, "feedback_given": rated}
+            {
+                "case_ref": case.case_id,
+                "status": status,
+                "messages": thread,
+                "feedback_given": rated,
+                "next_meeting": None
+                if meeting is None or status == "closed"
+                else {
+                    "start": meeting.start.isoformat(),
+                    "end": meeting.end.isoformat(),
+                    "mode": meeting.mode,
+                },
+            }
         )
 
     def and_read(self, act: Act[T]) -> Act[tuple[T, dict[str, Any]]]:

@@ -2,8 +2,10 @@
 
 Crypto-shredding (ARCHITECTURE.md, "Personal data"): the case key is deleted, so every sealed
 field in the append-only log, the outbox and the topics becomes unreadable at once. Intake also
-drops what it holds beside the log: the dialogue's sealed rows, and the receipt code's hash and
-sealed copy (so the code no longer links anyone to the case). Coded fields stay, and so the case
+drops what it holds beside the log: the dialogue's sealed rows, the client-safe copy of the case's
+planned meetings (the follow-up page that showed them is closed to the code now), and the receipt
+code's hash and sealed copy (so the code no longer links anyone to the case). A meeting scheduled
+after the erasure is not kept (adapters/client_meetings.py). Coded fields stay, and so the case
 still counts in the statistics. `CasePersonalDataErased` records it, with coded fields only.
 
 Order: the key is deleted inside the database transaction that marks the case erased. If the key
@@ -22,6 +24,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.intake.adapters.client_meetings import forget_case as forget_meetings
 from services.intake.adapters.tables import cases, messages, used_tokens
 from services.intake.application.emit import emitter_for
 from shared.auth import TOKEN_POLICY, forget_expired_tokens
@@ -57,6 +60,7 @@ async def erase_case(
     if row.erased_at is not None:
         return Erasure(case_id, "already_erased", key_deleted), []
     removed = await conn.execute(messages.delete().where(messages.c.case_id == case_id))
+    await forget_meetings(conn, case_id)  # no longer reachable by the client, and says when they meet
     await conn.execute(
         cases.update()
         .where(cases.c.case_id == case_id)

@@ -41,13 +41,24 @@ class ThreadMessage(_Body):
     text: str
 
 
+class NextMeeting(_Body):
+    """The next meeting scheduling planned for the case (not cancelled, not over), in neutral facts:
+    when, and how. No advisor, room, venue or title. A moved meeting shows its new time."""
+
+    start: str = Field(json_schema_extra={"format": "date-time"})
+    end: str = Field(json_schema_extra={"format": "date-time"})
+    mode: Literal["on_site_discreet_room", "off_site_venue", "phone", "video"]
+
+
 class Thread(_Body):
-    """Where the case stands and its messages, oldest first (with `after`: only the newer ones)."""
+    """Where the case stands and its messages, oldest first (with `after`: only the newer ones);
+    `next_meeting` is null when no meeting is planned (or the case is closed)."""
 
     case_ref: str
     status: Literal["received", "accepted", "closed"]
     messages: list[ThreadMessage]
     feedback_given: bool
+    next_meeting: NextMeeting | None = None
 
 
 class Posted(_Body):

@@ -1,7 +1,8 @@
 """The client's follow-up page, served by intake next to the form: /vervolg (Dutch; `?lang=en`).
 
-Plain HTML forms, no JavaScript: enter the receipt code, read the advisor's messages, reply, give
-the one anonymous rating, ask for erasure and confirm it on a second page ("Weet u het zeker?").
+Plain HTML forms, no JavaScript: enter the receipt code, see the next planned meeting in neutral
+words, read the advisor's messages, reply, give the one anonymous rating, ask for erasure and
+confirm it on a second page ("Weet u het zeker?").
 It is another entry point over the dialogue's use cases (application/follow_up.py) and its
 receipt-code access, so the guess limits (adapters/receipt_guess_limits.py) and their metrics are
 the API's.

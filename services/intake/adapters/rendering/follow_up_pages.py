@@ -37,6 +37,40 @@ def _when(lang: str, posted_at: str) -> str:
     return f"{moment.day} {t['months'][moment.month - 1]} {moment.year} {t['at']} {moment:%H:%M}"
 
 
+@dataclass(frozen=True, slots=True)
+class ShownMeeting:
+    """The next planned meeting in neutral words: what kind of talk, when, and until when."""
+
+    proposal: str
+    when: str
+    until: str
+
+
+def _clock(lang: str, moment: datetime) -> str:
+    return str(FOLLOW_UP_TEXT[lang]["meeting_time"]).format(hour=moment.hour, minute=moment.minute)
+
+
+def meeting_words(lang: str, meeting: dict[str, str] | None) -> ShownMeeting | None:
+    """ "een telefoongesprek", "donderdag 5 december om 10.00 uur" (Europe/Amsterdam), "tot 11.00 uur"."""
+    if meeting is None:
+        return None
+    t = FOLLOW_UP_TEXT[lang]
+    start = datetime.fromisoformat(meeting["start"]).astimezone(LOCAL_TIME)
+    end = datetime.fromisoformat(meeting["end"]).astimezone(LOCAL_TIME)
+    when = t["meeting_when"].format(
+        weekday=t["weekdays"][start.weekday()],
+        day=start.day,
+        month=t["months"][start.month - 1],
+        time=_clock(lang, start),
+    )
+    mode = t["meeting_modes"].get(meeting["mode"], t["meeting_modes"]["phone"])
+    return ShownMeeting(
+        t["meeting_proposal"].format(mode=mode),
+        when[:1].upper() + when[1:],
+        t["meeting_until"].format(end=_clock(lang, end)),
+    )
+
+
 def _render(name: str, lang: str, title: str, **values: Any) -> str:
     css = Markup(
         inline_stylesheet(TEMPLATES / "web_form.css") + inline_stylesheet(TEMPLATES / "follow_up.css")
@@ -60,7 +94,8 @@ def render_thread(
     problem: str | None = None,
     draft: str = "",
 ) -> str:
-    """The case's status in words, its messages, and the forms to reply, rate and erase."""
+    """The case's status in words, the next planned meeting, its messages, and the forms to reply,
+    rate and erase."""
     t = FOLLOW_UP_TEXT[lang]
     shown = [
         ShownMessage(
@@ -79,6 +114,7 @@ def render_thread(
         status=view["status"],
         messages=shown,
         feedback_given=view["feedback_given"],
+        meeting=meeting_words(lang, view.get("next_meeting")),
         notice=notice,
         problem=problem,
         draft=draft,

@@ -86,6 +86,21 @@ FOLLOW_UP_TEXT: dict[str, dict[str, Any]] = {
             "december",
         ],
         "at": "om",
+        "weekdays": ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"],
+        "meeting_heading": "Voorstel voor een gesprek",
+        "meeting_when": "{weekday} {day} {month} om {time}\u00a0uur",  # no break before "uur"
+        "meeting_time": "{hour}.{minute:02d}",
+        "meeting_proposal": "De vertrouwenspersoon stelt voor: {mode}.",
+        "meeting_until": "Het gesprek duurt tot {end}\u00a0uur.",
+        "meeting_modes": {
+            "on_site_discreet_room": "een gesprek op kantoor, in een rustige kamer",
+            "off_site_venue": "een gesprek op een rustige plek buiten kantoor",
+            "phone": "een telefoongesprek",
+            "video": "een videogesprek",
+        },
+        "meeting_next": "De vertrouwenspersoon bevestigt de afspraak in een bericht. "
+        "Komt deze tijd u niet goed uit? Stuur dan hieronder een bericht. "
+        "Dan zoekt de vertrouwenspersoon samen met u een andere tijd.",
         "received_next": "Daarvoor gaat u naar de pagina",
         "received_link": "Berichten lezen en sturen",
     },
@@ -166,6 +181,21 @@ FOLLOW_UP_TEXT: dict[str, dict[str, Any]] = {
             "December",
         ],
         "at": "at",
+        "weekdays": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+        "meeting_heading": "A proposed meeting",
+        "meeting_when": "{weekday} {day} {month} at {time}",
+        "meeting_time": "{hour}:{minute:02d}",
+        "meeting_proposal": "The confidential advisor proposes {mode}.",
+        "meeting_until": "It lasts until {end}.",
+        "meeting_modes": {
+            "on_site_discreet_room": "a meeting at the office, in a quiet room",
+            "off_site_venue": "a meeting at a quiet place outside the office",
+            "phone": "a phone call",
+            "video": "a video call",
+        },
+        "meeting_next": "The confidential advisor will confirm the meeting in a message. "
+        "Does this time not suit you? Then send a message below. "
+        "The confidential advisor will then find another time with you.",
         "received_next": "For that, go to the page",
         "received_link": "Read and send messages",
     },
