@@ -2,10 +2,13 @@
 
 The workbench runs as a process (`caseflow serve workbench`) on a real broker; routing's decisions
 for 40 cases are produced to its topic, and a real SMTP server (aiosmtpd, 50 ms a message) takes
-the mail. The process is killed with SIGKILL three times while the e-mails go out and restarted.
-At the end every notice has arrived, and none twice (counted by Message-ID, which derives from the
-notice). The one window that could still repeat a message (the server has taken it, the process
-dies before recording that) is a few instructions wide; docs/decisions.md D38 says why it remains.
+the mail. Three times, the server holds a message it has received in full without accepting it,
+and the workbench is killed with SIGKILL while it waits for that acceptance, then restarted: the
+crash lands mid-delivery, deterministically, not in a race with the poll. At the end every notice
+has arrived, and none twice (counted by Message-ID, which derives from the notice): a message the
+server never accepted is sent again once its claim runs out, and one it accepted is never sent
+again. The one window left (the server accepted, the process dies before its next commit) is not
+reachable from outside; docs/decisions.md D38 says why SMTP cannot close it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import asyncio
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,12 +29,12 @@ from shared.db import create_all, make_engine
 from tests.support.kafka_io import create_topics, produce
 from tests.support.processes import ServiceProcess
 from tests.support.scheduling_events import assigned, envelope_bytes
-from tests.support.smtp import Inbox, message_ids, smtp_server
+from tests.support.smtp import message_ids, smtp_server
 
 pytestmark = pytest.mark.e2e
 
 TOTAL = 40
-KILL_AT = (6, 16, 28)  # messages received when the process is killed
+KILL_AT = (7, 17, 29)  # the ordinals of the messages the server holds while the process is killed
 TOPICS = ("intake.cases.v1", "routing.assignments.v1", "scheduling.meetings.v1")
 ADDRESSES = {"adv-anna": "anna@example.org", "adv-bram": "bram@example.org"}
 
@@ -45,13 +49,13 @@ async def prepared_database(url: str) -> None:
     await engine.dispose()
 
 
-def wait_until_received(inbox: Inbox, count: int, workbench: ServiceProcess, timeout: float = 90) -> None:
+def wait_for(
+    done: Callable[[], bool], what: Callable[[], str], workbench: ServiceProcess, timeout: float = 90
+) -> None:
     deadline = time.monotonic() + timeout
-    while len(set(message_ids(inbox))) < count:
+    while not done():
         if time.monotonic() > deadline:
-            raise AssertionError(
-                f"{len(set(message_ids(inbox)))} of {count} e-mails; see {workbench.log_path}"
-            )
+            raise AssertionError(f"{what()}; see {workbench.log_path}")
         time.sleep(0.02)
 
 
@@ -62,7 +66,7 @@ def test_every_notice_is_one_email_across_three_sigkills(kafka_bootstrap: str, t
     )
     database = f"sqlite+aiosqlite:///{tmp_path}/workbench.db"
     asyncio.run(prepared_database(database))
-    with smtp_server(delay=0.05) as (inbox, port):
+    with smtp_server(delay=0.05, hold=frozenset(KILL_AT)) as (inbox, port):
         workbench = ServiceProcess(
             "workbench",
             {
@@ -86,17 +90,26 @@ def test_every_notice_is_one_email_across_three_sigkills(kafka_bootstrap: str, t
             ]
             records = [(key, value) for _id, key, value in (envelope_bytes(d) for d in decisions)]
             asyncio.run(produce(kafka_bootstrap, prefix + "routing.assignments.v1", records))
-            for received in KILL_AT:
-                wait_until_received(inbox, received, workbench)
-                workbench.kill()
+            for held in KILL_AT:
+                wait_for(
+                    lambda held=held: inbox.begun >= held,
+                    lambda held=held: f"message {held} never reached the server",
+                    workbench,
+                )
+                workbench.kill()  # while it waits for the server to accept message `held`
                 workbench.start()
-            wait_until_received(inbox, TOTAL, workbench)
+            wait_for(
+                lambda: len(set(message_ids(inbox))) >= TOTAL,
+                lambda: f"{len(set(message_ids(inbox)))} of {TOTAL} e-mails",
+                workbench,
+            )
         finally:
             workbench.stop()
     copies = Counter(message_ids(inbox))
     assert len(copies) == TOTAL
     assert [mid for mid, n in copies.items() if n > 1] == []  # none twice
     assert workbench.starts == 1 + len(KILL_AT)
+    assert inbox.begun == TOTAL + len(KILL_AT)  # each held message came again, nothing else did
     assert sorted(Counter(r for rcpts in inbox.recipients for r in rcpts).values()) == [
         TOTAL // 2,
         TOTAL // 2,

@@ -255,6 +255,24 @@ async def test_two_pods_sending_at_once_mail_each_notice_once(
     assert sum(done) == len(cases)
     assert len(inbox.messages) == len(cases)
     assert len({m["Message-ID"] for m in inbox.messages}) == len(cases)
+    assert len(inbox.connections) == 2  # one per run, however many messages it sends
+
+
+async def test_a_run_sends_over_one_connection_and_a_refused_message_ends_it_with_the_rest_kept(
+    workbench: InProcess, smtp: tuple[Inbox, int]
+) -> None:
+    """No QUIT or new connection between the server's acceptance and the record of the send
+    (D38); a refusal mid-run keeps the refused notice and everything after it for the next run."""
+    inbox, port = smtp
+    cases = [f"case-{n}" for n in range(5)]
+    await workbench.feed(ASSIGNMENTS, records(*(assigned_now(c, "adv-anna") for c in cases)))
+    inbox.refuse = frozenset({3})
+    with pytest.raises(MailNotSent):
+        await sender(workbench, port).run_once()
+    assert len(inbox.messages) == 2 and len(inbox.connections) == 1
+    assert await sender(workbench, port).run_once() == 3
+    assert len(inbox.messages) == 5 and len({m["Message-ID"] for m in inbox.messages}) == 5
+    assert len(inbox.connections) == 2
 
 
 async def test_a_claim_left_by_a_dead_sender_runs_out_and_the_notice_is_sent(

@@ -23,8 +23,22 @@ class Inbox:
     # Seconds each message takes before it is kept and answered (a slow server widens the window
     # in which a crash test can kill the sender mid-delivery).
     delay: float = 0.0
+    # Messages whose data has arrived, accepted or not, and the sessions (connections) they came on.
+    begun: int = 0
+    connections: set[tuple[str, int]] = field(default_factory=set)  # the senders' (address, port)
+    # The ordinals (1-based, counted by `begun`) of messages the server holds without ever
+    # answering: their sender waits for the acceptance until it is killed, and the dropped
+    # connection makes aiosmtpd abandon the message, as every SMTP server must (RFC 5321 4.1.1.4).
+    hold: frozenset[int] = frozenset()
+    refuse: frozenset[int] = frozenset()  # ordinals answered "451 try again later"
 
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+    async def handle_DATA(self, _server: Any, session: Any, envelope: Any) -> str:
+        self.begun += 1
+        self.connections.add(tuple(session.peer))
+        if self.begun in self.hold:
+            await asyncio.Event().wait()  # until the connection is lost, which cancels this handler
+        if self.begun in self.refuse:
+            return "451 4.3.0 Try again later"
         if self.delay:
             await asyncio.sleep(self.delay)
         data = envelope.content if isinstance(envelope.content, bytes) else envelope.content.encode()
@@ -35,8 +49,8 @@ class Inbox:
 
 
 @contextmanager
-def smtp_server(delay: float = 0.0) -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(delay=delay), free_port()
+def smtp_server(delay: float = 0.0, hold: frozenset[int] = frozenset()) -> Iterator[tuple[Inbox, int]]:
+    inbox, port = Inbox(delay=delay, hold=hold), free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:

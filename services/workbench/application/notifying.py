@@ -3,14 +3,18 @@ switched the e-mails off. Run periodically (app.py, shared/periodic.py: a mail s
 a notice for an advisor whose address is not
 known yet waits until they sign in once.
 
-Each send is recorded in its own transaction right after the mail server took it, so a crash
-repeats at most the one message in flight (with the same Message-ID, adapters/mailer.py). Before
+Each send is recorded in its own transaction right after the mail server accepted it, before
+anything else happens on the connection (one connection per run, adapters/mailer.py). A crash
+before the server accepted leaves the notice to be sent again once its claim runs out (a server
+drops a message whose data did not end); a crash in the window between the server's acceptance and
+that commit repeats the one message, with the same Message-ID (docs/decisions.md D38). Before
 sending, a notice is claimed for CLAIM_FOR, so the senders of several pods never mail the same one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -26,8 +30,14 @@ from services.workbench.domain.notifications import neutral_mail
 CLAIM_FOR = timedelta(seconds=45)
 
 
+class MailSession(Protocol):
+    async def send(self, to: str, subject: str, body: str, message_id: str) -> None:
+        """Returns once the mail server accepted the message; raises MailNotSent otherwise."""
+        ...
+
+
 class Mailer(Protocol):
-    async def send(self, to: str, subject: str, body: str, message_id: str) -> None: ...
+    def session(self) -> AbstractAsyncContextManager[MailSession]: ...
 
 
 @dataclass
@@ -45,30 +55,31 @@ class NoticeSender:
         async with self.engine.connect() as conn:
             due = await notification_store.due_notices(conn, self.batch, now)
         done = 0
-        for notice in due:
-            async with self.engine.begin() as conn:
-                claimed = await notification_store.claim(
-                    conn, notice.notice_id, self.clock(), self.clock() + CLAIM_FOR
+        async with self.mailer.session() as mail:  # connects on its first send only
+            for notice in due:
+                async with self.engine.begin() as conn:
+                    claimed = await notification_store.claim(
+                        conn, notice.notice_id, self.clock(), self.clock() + CLAIM_FOR
+                    )
+                if not claimed:  # another pod's sender has it, or sent it meanwhile
+                    continue
+                outcome = (
+                    "opted_out"
+                    if notice.opted_out
+                    else await self._send(mail, notice.notice_id, notice.email, notice.lang)
                 )
-            if not claimed:  # another pod's sender has it, or sent it meanwhile
-                continue
-            outcome = (
-                "opted_out"
-                if notice.opted_out
-                else await self._send(notice.notice_id, notice.email, notice.lang)
-            )
-            async with self.engine.begin() as conn:
-                await notification_store.mark_done(conn, notice.notice_id, outcome, self.clock())
-            self.on_outcome(outcome)
-            done += 1
+                async with self.engine.begin() as conn:
+                    await notification_store.mark_done(conn, notice.notice_id, outcome, self.clock())
+                self.on_outcome(outcome)
+                done += 1
         return done
 
-    async def _send(self, notice_id: str, email: str | None, lang: str) -> str:
+    async def _send(self, mail_session: MailSession, notice_id: str, email: str | None, lang: str) -> str:
         """ "sent", or MailNotSent raised: the run stops there and the periodic loop backs off."""
         assert email is not None
         mail = neutral_mail(lang, self.workbench_url)
         try:
-            await self.mailer.send(email, mail.subject, mail.body, notice_id)
+            await mail_session.send(email, mail.subject, mail.body, notice_id)
         except MailNotSent:
             async with self.engine.begin() as conn:
                 await notification_store.count_attempt(conn, notice_id)
