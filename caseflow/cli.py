@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "report_cmd",
     "replay_cmd",
     "export_cmd",
+    "db_cmd",
 )
 
 DESCRIPTION = """\

@@ -16,6 +16,7 @@ import json
 import os
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -24,7 +25,9 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Column, DateTime, LargeBinary, MetaData, String, Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.db import create_all, insert_ignoring_duplicates
+from shared import migrations
+from shared.db import insert_ignoring_duplicates
+from shared.migrations import Schema
 
 
 class KeyErased(LookupError):
@@ -80,6 +83,13 @@ case_keys = Table(
     Column("erased_at", DateTime(timezone=True), nullable=True),
     Column("erase_reason", String(40), nullable=True),
 )
+# Its migrations (shared/migrations/keystore): intake and routing share the key store.
+KEYSTORE_SCHEMA = Schema(
+    "keystore",
+    keystore_metadata,
+    Path(migrations.__file__).parent / "keystore",
+    "caseflow db upgrade intake (or routing: they share the key store)",
+)
 
 
 class KeyStore:
@@ -103,7 +113,7 @@ class KeyStore:
 
     async def create_schema(self) -> None:
         """Idempotent, and safe when two services create the shared key store at the same moment."""
-        await create_all(self._engine, keystore_metadata)
+        await migrations.prepare(self._engine, KEYSTORE_SCHEMA)
 
     def _wrap(self, case_id: str, key: bytes) -> bytes:
         nonce = os.urandom(12)

@@ -22,7 +22,6 @@ from typing import Any
 import structlog
 from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -31,12 +30,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 from starlette.routing import Route as HttpRoute
 
+from shared import migrations
 from shared.broker import RelayProducer, attach_pipeline, make_broker
 from shared.crypto import CaseCipher, KeyStore, parse_master_key
-from shared.db import create_all, make_engine, ping
+from shared.db import make_engine, ping
 from shared.health import ConsumerWatchdog
 from shared.http_limits import BodyLimitMiddleware, BodyLimits
 from shared.metrics import PipelineMetrics
+from shared.migrations import Schema
 from shared.outbox import EventStore, MessagingTables, OutboxRelay
 from shared.periodic import every
 from shared.pipeline import Clock, EventPipeline, Route, utc_now
@@ -95,7 +96,7 @@ class ServiceRuntime:
         *,
         service: str,
         settings: ServiceSettings,
-        metadata: MetaData,
+        schema: Schema,
         tables: MessagingTables,
         consumes: Sequence[str],
         build: Builder,
@@ -105,7 +106,8 @@ class ServiceRuntime:
     ) -> None:
         self.service = service
         self.settings = settings
-        self.metadata = metadata
+        self.schema = schema
+        self.metadata = schema.metadata
         self.tables = tables
         self.registry = registry or CollectorRegistry()
         self.metrics = PipelineMetrics.create(self.registry, service)
@@ -147,7 +149,7 @@ class ServiceRuntime:
         s = self.settings
         ensure_sqlite_dir(s.database_url)
         engine = make_engine(s.database_url)
-        await create_all(engine, self.metadata)
+        await migrations.prepare(engine, self.schema)  # refuses an out-of-date schema
         ctx = ServiceContext(self.service, s, engine, EventStore(self.tables), self.registry, self.clock)
         if isinstance(s, KeyHolderSettings):
             ensure_sqlite_dir(s.keystore_url)

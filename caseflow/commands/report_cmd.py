@@ -20,12 +20,13 @@ async def render_from_database(
 ) -> str:
     from datetime import UTC, datetime
 
+    from services.reporting.adapters.ledger_migrations import LEDGER_SCHEMA
     from services.reporting.adapters.organisation import load_organisation
-    from services.reporting.adapters.release_ledger import ledger_metadata
     from services.reporting.application.report_use_cases import Reports
     from services.reporting.domain.release_problem import Requirement
     from services.reporting.settings import ReportingSettings
-    from shared.db import create_all, make_engine
+    from shared import migrations
+    from shared.db import make_engine
 
     settings = ReportingSettings()
     engine = make_engine(database_url or settings.database_url)
@@ -35,7 +36,7 @@ async def render_from_database(
     ledger = make_engine(settings.ledger_database_url())
     as_of = settings.release_as_of
     try:
-        await create_all(ledger, ledger_metadata)
+        await migrations.prepare(ledger, LEDGER_SCHEMA)
         reports = Reports(
             engine, load_organisation(settings.organisation_file), settings.policy(), settings.baseline(),
             settings.min_unit_size, ledger=ledger, requirement=Requirement(settings.k, settings.protection_interval),

@@ -11,8 +11,9 @@ from starlette.routing import BaseRoute
 import shared.contracts  # noqa: F401  (registers the event types)
 from services.intake.adapters.directory import DirectoryLoaded
 from services.intake.adapters.message_bell import MessageBell
+from services.intake.adapters.migrations import SCHEMA
 from services.intake.adapters.submission_keys import SubmissionKeyRing, submission_key_routes
-from services.intake.adapters.tables import messaging, metadata
+from services.intake.adapters.tables import messaging
 from services.intake.application.legal_deadlines import LegalDeadlineJob, with_legal_deadlines
 from services.intake.application.open_case import CaseIntake
 from services.intake.application.retention import RetentionJob
@@ -63,7 +64,7 @@ class IntakeService:
         self.runtime = ServiceRuntime(
             service=SERVICE,
             settings=settings,
-            metadata=metadata,
+            schema=SCHEMA,
             tables=messaging,
             consumes=CONSUMES,
             build=self.build,

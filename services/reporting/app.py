@@ -11,17 +11,19 @@ from starlette.routing import BaseRoute
 
 import shared.contracts  # noqa: F401  (registers the event types)
 from services.reporting.adapters.credentials import verifier_from_settings
+from services.reporting.adapters.ledger_migrations import LEDGER_SCHEMA
+from services.reporting.adapters.migrations import SCHEMA
 from services.reporting.adapters.organisation import load_organisation
 from services.reporting.adapters.projection import CONSUMED_TOPICS, ensure_meta_row
-from services.reporting.adapters.release_ledger import ledger_metadata
-from services.reporting.adapters.tables import messaging, metadata
+from services.reporting.adapters.tables import messaging
 from services.reporting.application.report_use_cases import Reports
 from services.reporting.domain.release_problem import Requirement
 from services.reporting.entrypoints.http_api import reporting_routes
 from services.reporting.entrypoints.kafka_handlers import projection_routes
 from services.reporting.metrics import ReportingMetrics
 from services.reporting.settings import ReportingSettings
-from shared.db import create_all, make_engine
+from shared import migrations
+from shared.db import make_engine
 from shared.pipeline import Clock, utc_now
 from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime, ensure_sqlite_dir
 
@@ -41,7 +43,7 @@ class ReportingService:
         self.runtime = ServiceRuntime(
             service=SERVICE,
             settings=settings,
-            metadata=metadata,
+            schema=SCHEMA,
             tables=messaging,
             consumes=list(CONSUMED_TOPICS),
             build=self.build,
@@ -56,7 +58,7 @@ class ReportingService:
         # The release ledger has a database of its own: a replay rebuilds the projection, never it.
         ensure_sqlite_dir(s.ledger_database_url())
         ledger = make_engine(s.ledger_database_url())
-        await create_all(ledger, ledger_metadata)
+        await migrations.prepare(ledger, LEDGER_SCHEMA)
         self.reports = Reports(
             ctx.engine, self.organisation, s.policy(), s.baseline(), s.min_unit_size, ledger=ledger,
             requirement=Requirement(s.k, s.protection_interval), settle_days=s.release_settle_days,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import shared.contracts  # noqa: F401  (registers the event types)
 from services.routing.adapters.directory_projection import DirectoryCache
 from services.routing.adapters.facts import code_stored_locations
-from services.routing.adapters.tables import messaging, metadata
+from services.routing.adapters.migrations import SCHEMA
+from services.routing.adapters.tables import messaging
 from services.routing.application.router import Router
 from services.routing.domain.policy import PolicySettings
 from services.routing.entrypoints.jobs import check_terms, forget_used_tokens, refresh_gauges
@@ -54,7 +55,7 @@ def create_runtime(settings: RoutingSettings | None = None, **runtime_args: obje
     return ServiceRuntime(
         service=SERVICE,
         settings=settings,
-        metadata=metadata,
+        schema=SCHEMA,
         tables=messaging,
         consumes=[DIRECTORY.name, INTAKE_CASES.name, ADVISOR_ACTIONS.name],
         build=build,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import shared.contracts  # noqa: F401  (registers the event types)
 from services.scheduling.adapters.booking_ledger import BookingLedger, ensure_clock
+from services.scheduling.adapters.migrations import SCHEMA
 from services.scheduling.adapters.projection import code_stored_locations
-from services.scheduling.adapters.tables import messaging, metadata
+from services.scheduling.adapters.tables import messaging
 from services.scheduling.application.meetings import MeetingScheduler
 from services.scheduling.entrypoints.http_api import scheduling_routes
 from services.scheduling.entrypoints.kafka_handlers import CONSUMED_TOPICS, SchedulingHandlers
@@ -38,7 +39,7 @@ def create_runtime(settings: SchedulingSettings | None = None, *, clock: Clock =
     return ServiceRuntime(
         service=SERVICE,
         settings=settings,
-        metadata=metadata,
+        schema=SCHEMA,
         tables=messaging,
         consumes=list(CONSUMED_TOPICS),
         build=build,

@@ -8,9 +8,10 @@ import shared.contracts  # noqa: F401  (registers the event types)
 from services.workbench.adapters.command_signer import CommandSigner
 from services.workbench.adapters.intake_case_files import IntakeCaseFiles
 from services.workbench.adapters.mailer import SmtpMailer
+from services.workbench.adapters.migrations import SCHEMA
 from services.workbench.adapters.oidc import OidcProvider
 from services.workbench.adapters.reporting_views import ReportingViews
-from services.workbench.adapters.tables import messaging, metadata
+from services.workbench.adapters.tables import messaging
 from services.workbench.application.notifying import NoticeSender
 from services.workbench.application.sign_in import SignIn
 from services.workbench.entrypoints.http_api import workbench_routes
@@ -70,7 +71,7 @@ def create_runtime(
     return ServiceRuntime(
         service=SERVICE,
         settings=settings,
-        metadata=metadata,
+        schema=SCHEMA,
         tables=messaging,
         consumes=list(CONSUMED_TOPICS),
         build=build,

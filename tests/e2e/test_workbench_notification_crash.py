@@ -24,8 +24,9 @@ from pathlib import Path
 import pytest
 
 from services.workbench.adapters import notification_store
-from services.workbench.adapters.tables import metadata
-from shared.db import create_all, make_engine
+from services.workbench.adapters.migrations import SCHEMA
+from shared import migrations
+from shared.db import make_engine
 from tests.support.kafka_io import create_topics, produce
 from tests.support.processes import ServiceProcess
 from tests.support.scheduling_events import assigned, envelope_bytes
@@ -42,7 +43,7 @@ ADDRESSES = {"adv-anna": "anna@example.org", "adv-bram": "bram@example.org"}
 async def prepared_database(url: str) -> None:
     """The workbench's database with the two advisors' addresses (as their sign-in would leave it)."""
     engine = make_engine(url)
-    await create_all(engine, metadata)
+    await migrations.prepare(engine, SCHEMA)  # as the workbench's first start would
     async with engine.begin() as conn:
         for advisor_id, address in ADDRESSES.items():
             await notification_store.remember_address(conn, advisor_id, address, "nl", datetime.now(UTC))

@@ -38,10 +38,10 @@ ADVISOR = "adv-anna"  # of the sample organisation (min-bzk), with the demo's ke
 MESSAGES_ACTION = "POST /v1/cases/{id}/messages"
 
 
-async def start_intake(tmp_path: Path, **overrides: Any) -> InProcess:
+async def start_intake(tmp_path: Path, database_url: str | None = None, **overrides: Any) -> InProcess:
     settings = IntakeSettings(
         kafka_bootstrap="127.0.0.1:9",
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/intake.db",
+        database_url=database_url or f"sqlite+aiosqlite:///{tmp_path}/intake.db",
         keystore_url=f"sqlite+aiosqlite:///{tmp_path}/keys.db",
         master_key=TEST_MASTER_KEY,
         key_cache_seconds=0,

@@ -16,8 +16,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared import migrations
 from shared.crypto import CaseCipher, KeyStore, parse_master_key
-from shared.db import create_all, make_engine
+from shared.db import make_engine
 from shared.outbox import EventStore, OutboxRelay
 from shared.pipeline import EventPipeline, Inbound
 from shared.runtime import ServiceContext, ServiceRuntime
@@ -54,7 +55,7 @@ class InProcess:
         runtime, s = self.runtime, self.runtime.settings
         engine = make_engine(s.database_url)
         self.engines.append(engine)
-        await create_all(engine, runtime.metadata)
+        await migrations.prepare(engine, runtime.schema)  # as the service's own start does
         ctx = ServiceContext(
             runtime.service, s, engine, EventStore(runtime.tables), runtime.registry, runtime.clock
         )

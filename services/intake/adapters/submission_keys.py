@@ -29,7 +29,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from shared.db import create_all, insert_ignoring_duplicates
+from shared import migrations
+from shared.db import insert_ignoring_duplicates
 from shared.periodic import every
 from shared.pipeline import Clock
 from shared.submission_sealing import ALGORITHM, KEY_ENDPOINT, KEY_RETIRED, KEY_UNKNOWN, SubmissionKey
@@ -78,7 +79,10 @@ class SubmissionKeyRing:
         self._private: dict[str, tuple[bytes, datetime]] = {}  # key id -> (private key, accept_until)
 
     async def create_schema(self) -> None:
-        await create_all(self._engine, submission_keys_metadata)
+        # Imported here: the schema's module imports this one for its metadata.
+        from services.intake.adapters.submission_key_migrations import SUBMISSION_KEYS_SCHEMA
+
+        await migrations.prepare(self._engine, SUBMISSION_KEYS_SCHEMA)
 
     def _period(self, now: datetime) -> tuple[datetime, datetime]:
         n = (now - ROTATION_EPOCH) // self._rotation

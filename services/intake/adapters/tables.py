@@ -153,8 +153,8 @@ receipt_code_failures = Table(
 
 # The client-safe facts of the meetings scheduling planned for a case (scheduling.meetings.v1),
 # shown on the follow-up page: times, the mode, the calendar sequence, cancelled or not. No advisor,
-# no room, no venue, no title. A table of its own (not columns elsewhere: intake has no migrations,
-# create_all adds it to an existing database). Deleted with the case's personal data.
+# no room, no venue, no title. Added by migration 0002 (adapters/migrations). Deleted with the
+# case's personal data.
 client_meetings = Table(
     "client_meetings",
     metadata,

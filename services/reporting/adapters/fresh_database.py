@@ -11,9 +11,10 @@ from typing import Any
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.reporting.adapters.migrations import SCHEMA
 from services.reporting.adapters.projection import ensure_meta_row
-from services.reporting.adapters.tables import messaging, metadata, rp_cases
-from shared.db import create_all
+from services.reporting.adapters.tables import messaging, rp_cases
+from shared import migrations
 
 
 class DatabaseNotFresh(RuntimeError):
@@ -34,7 +35,7 @@ async def prepare_fresh_database(engine: AsyncEngine) -> None:
                 and (await conn.execute(select(func.count()).select_from(table))).scalar()
             ):
                 raise DatabaseNotFresh(f"table {table.name} is not empty: replay into a new database")
-    await create_all(engine, metadata)
+    await migrations.prepare(engine, SCHEMA)
     async with engine.begin() as conn:
         await ensure_meta_row(conn)
 

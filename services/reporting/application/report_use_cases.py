@@ -20,10 +20,11 @@ from typing import Any, Literal
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.reporting.adapters.ledger_migrations import LEDGER_SCHEMA
 from services.reporting.adapters.organisation import GOVERNMENT_WIDE, GOVERNMENT_WIDE_NAMES, OrganisationModel
 from services.reporting.adapters.projection import REPORTING_TZ
 from services.reporting.adapters.queries import AdvisorYear, advisor_homes, advisor_years
-from services.reporting.adapters.release_ledger import Release, ledger_metadata, record_disclosure
+from services.reporting.adapters.release_ledger import Release, record_disclosure
 from services.reporting.adapters.rendering.annual_report_formats import (
     Lang,
     render_csv,
@@ -42,7 +43,8 @@ from services.reporting.domain.annual_report_data import (
 from services.reporting.domain.disclosure import ProtectedTable
 from services.reporting.domain.release_model import ALL, assemble_report, assemble_units
 from services.reporting.domain.release_problem import Requirement
-from shared.db import create_all, make_engine
+from shared import migrations
+from shared.db import make_engine
 from shared.periodic import every
 
 log = structlog.get_logger(__name__)
@@ -102,7 +104,7 @@ class Reports:
                 if ledger is None:
                     path = Path(tempfile.mkdtemp(prefix="caseflow-ledger-")) / "ledger.db"
                     ledger = self.ledger = make_engine(f"sqlite+aiosqlite:///{path}")
-                await create_all(ledger, ledger_metadata)
+                await migrations.prepare(ledger, LEDGER_SCHEMA)
                 self._releases = ReleaseService(
                     self.engine, ledger, self.organisation, self.policy, self.baseline,
                     self.requirement or Requirement(self.policy.k), self.settle_days, self.min_unit_size,
