@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 import traceback
 from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
 
+from caseflow.commands.command_logging import BROKER_CLIENT_LOGGERS
 from caseflow.errors import BAD_INPUT, OPERATIONAL, CommandError
 
 # Subcommand modules under caseflow/commands; each registers its own parser.
@@ -25,8 +27,8 @@ COMMAND_MODULES = (
     "replay_cmd",
     "export_cmd",
 )
-# The attributes subcommands keep their second word in (`directory import`, `token issue`, ...).
-ACTION_DESTS = ("action", "rooms_command", "token_command", "kind")
+# Commands that run services in this process: their library logs are the service's logs.
+SERVICE_COMMANDS = frozenset({"serve", "up", "down", "status", "demo"})
 
 DESCRIPTION = """\
 caseflow: event-sourced case flow for the confidential advisors (vertrouwenspersonen)
@@ -70,14 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"caseflow.commands.{name}").register(sub)
+    _name_commands(parser)
     return parser
 
 
-def command_name(args: argparse.Namespace) -> str:
-    words = [str(args.command)] + [
-        value for dest in ACTION_DESTS if isinstance(value := getattr(args, dest, None), str)
-    ]
-    return " ".join(words)
+def _name_commands(parser: argparse.ArgumentParser) -> None:
+    """Every (sub)parser stores its words (`directory import`) as `command_name` for error lines."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                child.set_defaults(command_name=child.prog.removeprefix("caseflow").strip())
+                _name_commands(child)
 
 
 def first_line(exc: BaseException) -> str:
@@ -90,7 +95,7 @@ def explain(exc: BaseException) -> tuple[int, str, tuple[str, ...]] | None:
     if isinstance(exc, CommandError):
         return exc.exit_code, exc.reason, exc.details
     if isinstance(exc, FileNotFoundError | IsADirectoryError | PermissionError):
-        return BAD_INPUT, f"cannot read {exc.filename}: {exc.strerror}", ()
+        return BAD_INPUT, f"{exc.filename}: {exc.strerror}", ()
     if isinstance(exc, UnicodeDecodeError):
         return BAD_INPUT, f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})", ()
     from aiokafka.errors import KafkaConnectionError, KafkaError
@@ -117,7 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return BAD_INPUT
-    name = command_name(args)
+    name = getattr(args, "command_name", args.command)
+    if args.command not in SERVICE_COMMANDS and not args.debug:
+        # A one-shot command says what went wrong in one line; the broker client's own log lines
+        # about the same failure (retries, an unclosed consumer) come with --debug.
+        for library in BROKER_CLIENT_LOGGERS:
+            logging.getLogger(library).setLevel(logging.CRITICAL)
     try:
         result = args.func(args)
     except KeyboardInterrupt:

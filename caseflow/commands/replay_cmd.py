@@ -13,9 +13,12 @@ import asyncio
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import shared.contracts  # noqa: F401  (registers the event types)
+from caseflow.commands.broker_options import add_broker_options, broker_settings
+from caseflow.errors import BadInput
 
 BAR_WIDTH = 30
 
@@ -66,21 +69,50 @@ async def run_replay(kafka: str, prefix: str, database_url: str, max_records: in
     return result
 
 
-def run(args: argparse.Namespace) -> int:
-    from shared.logging import configure_logging
+def files_it_would_create(database_url: str) -> list[Path]:
+    """A SQLite database that does not exist yet, with its journal files: what a failed replay removes."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
-    configure_logging("reporting-replay", "WARNING")  # logs to standard error: standard output is the result
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        raise BadInput(f"--database-url: not a database URL ({database_url.split('@')[-1]!r})") from None
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return []
+    path = Path(url.database)
+    if path.exists():
+        return []
+    made = [path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))]
+    folder = path.parent
+    while not folder.exists():  # ensure_sqlite_dir makes the missing folders: they go too
+        made.append(folder)
+        folder = folder.parent
+    return made
+
+
+def run(args: argparse.Namespace) -> int:
+    from caseflow.commands.command_logging import configure_command_logging
+
+    configure_command_logging("reporting-replay", args)
     from services.reporting.adapters.fresh_database import DatabaseNotFresh
     from services.reporting.settings import ReportingSettings
 
-    settings = ReportingSettings()
-    kafka = args.kafka or settings.kafka_bootstrap
-    prefix = settings.topic_prefix if args.topic_prefix is None else args.topic_prefix
+    settings = broker_settings(ReportingSettings, args)
+    new_files = files_it_would_create(args.database_url)
     try:
-        result = asyncio.run(run_replay(kafka, prefix, args.database_url, args.batch))
+        result = asyncio.run(
+            run_replay(settings.kafka_bootstrap, settings.topic_prefix, args.database_url, args.batch)
+        )
     except DatabaseNotFresh as exc:
-        print(f"caseflow replay: {exc}", file=sys.stderr)
-        return 2
+        raise BadInput(f"--database-url: {exc}") from None
+    except BaseException:
+        for path in new_files:  # a failed replay leaves no half-built database behind
+            if path.is_dir():
+                path.rmdir()
+            else:
+                path.unlink(missing_ok=True)
+        raise
     print(
         json.dumps(
             {
@@ -107,8 +139,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--kafka", help="bootstrap servers (default: $REPORTING_KAFKA_BOOTSTRAP)")
-    p.add_argument("--topic-prefix", default=None, help="topic prefix (default: $REPORTING_TOPIC_PREFIX)")
+    add_broker_options(p, "REPORTING_")
     p.add_argument(
         "--database-url", required=True, help="a NEW database, e.g. sqlite+aiosqlite:///./var/rebuilt.db"
     )
