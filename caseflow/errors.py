@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pydantic import BaseModel, ValidationError
+
 BAD_INPUT = 2
 OPERATIONAL = 1
 
@@ -37,3 +39,18 @@ def allowed(values: Sequence[str], limit: int | None = None) -> str:
     shown = list(values if limit is None else values[:limit])
     more = len(values) - len(shown)
     return "allowed: " + ", ".join(shown) + (f" and {more} more" if more else "")
+
+
+def validation_reason(exc: ValidationError, model: type[BaseModel]) -> str:
+    """`field:kind; ...` as services report it (shared/validation_errors.py: schema paths, never
+    input), and for a value outside a fixed set the values it may take: those are schema too."""
+    from shared.validation_errors import safe_errors
+
+    raw = exc.errors(include_input=False, include_url=False)
+    described = []
+    for safe, err in zip(safe_errors(exc, model), raw, strict=False):
+        expected = (
+            err.get("ctx", {}).get("expected") if err.get("type") in ("enum", "literal_error") else None
+        )
+        described.append(safe.describe() + (f" (allowed: {expected})" if expected else ""))
+    return "; ".join(described)

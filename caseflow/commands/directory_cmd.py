@@ -15,7 +15,8 @@ from pydantic import ValidationError
 
 import shared.contracts  # noqa: F401
 from caseflow.commands.broker_options import add_broker_options, broker_settings
-from caseflow.errors import BadInput, allowed
+from caseflow.errors import BadInput, allowed, validation_reason
+from caseflow.progress import ProgressLine
 from shared.contracts.directory import (
     AcquaintanceDeclared,
     AdvisorProfile,
@@ -25,7 +26,6 @@ from shared.contracts.directory import (
     PersonUpserted,
 )
 from shared.envelope import Envelope, EventPayload, new_envelope
-from shared.validation_errors import describe_validation_error
 
 RECORD_TYPES: dict[str, tuple[type[EventPayload], str]] = {
     "unit": (OrgUnitUpserted, "unit_id"),
@@ -191,7 +191,7 @@ def to_events(
         try:
             payload = cls.model_validate(_fit(cls, fields) if where.startswith("line") else fields)
         except ValidationError as exc:
-            problems.append(f"{where}: {kind}: {describe_validation_error(exc, cls)}")
+            problems.append(f"{where}: {kind}: {validation_reason(exc, cls)}")
             continue
         valid.append((where, kind, payload))
         if kind == "acquaintance":
@@ -257,6 +257,7 @@ async def publish(events: list[Envelope[Any]], bootstrap: str, prefix: str) -> N
     from shared.directory_copies import directory_records
 
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    progress = ProgressLine(sys.stdout)
     await producer.start()
     try:
         for i in range(0, len(events), 1000):
@@ -267,8 +268,8 @@ async def publish(events: list[Envelope[Any]], bootstrap: str, prefix: str) -> N
                 for topic, key, value in directory_records(e)
             ]
             await asyncio.gather(*futures)
-            print(f"\r  published {i + len(chunk)}/{len(events)}", end="", flush=True)
-        print()
+            progress.show(f"published {i + len(chunk)}/{len(events)}", indent="  ")
+        progress.finish(f"published {len(events)}/{len(events)}", indent="  ")
     finally:
         await producer.stop()
 

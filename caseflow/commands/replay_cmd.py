@@ -12,38 +12,38 @@ import argparse
 import asyncio
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import shared.contracts  # noqa: F401  (registers the event types)
 from caseflow.commands.broker_options import add_broker_options, broker_settings
 from caseflow.errors import BadInput
+from caseflow.progress import ProgressLine
 
 BAR_WIDTH = 30
 
 
 class ProgressBar:
-    """A one-line progress bar with events/s on a stream (redrawn at most 5 times a second)."""
+    """A progress bar with events/s on a stream, redrawn at most 5 times a second on a terminal
+    (never wider than it: the bar shrinks, then goes) and a plain line every 5 s elsewhere."""
 
     def __init__(self, stream: Any = sys.stderr) -> None:
-        self.stream = stream
-        self.tty = bool(getattr(stream, "isatty", lambda: False)())
-        self.last = 0.0
+        self.line = ProgressLine(stream)
 
     def __call__(self, progress: Any, final: bool = False) -> None:
-        now = time.monotonic()
-        if not final and now - self.last < (0.2 if self.tty else 5.0):
-            return
-        self.last = now
         total = max(progress.total, 1)
         done = min(progress.records / total, 1.0)
-        bar = "#" * int(done * BAR_WIDTH) + "-" * (BAR_WIDTH - int(done * BAR_WIDTH))
-        line = f"[{bar}] {progress.records:>10,}/{progress.total:,} events {done:6.1%} {progress.rate:>9,.0f} events/s"
-        self.stream.write(("\r" + line) if self.tty else line + "\n")
-        if final and self.tty:
-            self.stream.write("\n")
-        self.stream.flush()
+        numbers = (
+            f"{progress.records:,}/{progress.total:,} events {done:6.1%} | {progress.rate:,.0f} events/s"
+        )
+        room = min(BAR_WIDTH, self.line.width() - len(numbers) - 3) if self.line.tty else BAR_WIDTH
+        if room >= 10:
+            filled = int(done * room)
+            numbers = f"[{'#' * filled}{'-' * (room - filled)}] {numbers}"
+        if final:
+            self.line.finish(numbers)
+        else:
+            self.line.show(numbers)
 
 
 async def run_replay(kafka: str, prefix: str, database_url: str, max_records: int) -> Any:

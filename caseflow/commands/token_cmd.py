@@ -30,7 +30,7 @@ from pydantic import ValidationError
 
 import shared.contracts  # noqa: F401  (registers the event types)
 from caseflow.commands.broker_options import add_broker_options, broker_settings
-from caseflow.errors import BadInput
+from caseflow.errors import BadInput, validation_reason
 from shared.auth import (
     TOKEN_POLICY,
     AuthError,
@@ -43,7 +43,6 @@ from shared.auth import (
 )
 from shared.contracts.directory import AdvisorKeyRegistered, CommandSignerRegistered
 from shared.envelope import REGISTRY, UnknownEventType, new_envelope
-from shared.validation_errors import describe_validation_error
 
 PRODUCER = "caseflow-token"
 
@@ -156,7 +155,7 @@ def issue(args: argparse.Namespace) -> int:
     try:
         command_body = command_class.model_validate(doc)
     except ValidationError as exc:
-        raise BadInput(f"--fields: {args.action}: {describe_validation_error(exc, command_class)}") from None
+        raise BadInput(f"--fields: {args.action}: {validation_reason(exc, command_class)}") from None
     command = authorize_command(key, command_body, now=now, ttl=ttl, issuer=args.signer)
     if args.output == "token":
         print(command.model_dump()["auth"])
