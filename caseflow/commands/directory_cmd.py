@@ -172,8 +172,11 @@ def _unknown_fields(where: str, kind: str, fields: dict[str, Any]) -> list[str]:
 
 
 def to_events(
-    records: list[tuple[str, str, dict[str, Any]]], now: datetime
+    records: list[tuple[str, str, dict[str, Any]]], now: datetime, *, skip_invalid: bool = False
 ) -> tuple[list[Envelope[Any]], list[str]]:
+    """The events of the valid records and a problem for each other one. A reference must name a
+    record of the file; with `skip_invalid` a valid one, so what refers to a skipped record is
+    skipped too (otherwise a rejected unit's persons are not reported a second time)."""
     events: list[tuple[str, Envelope[Any]]] = []
     problems: list[str] = []
     valid: list[tuple[str, str, EventPayload]] = []
@@ -204,7 +207,10 @@ def to_events(
             payload, stream_id=stream, producer="directory-import", occurred_at=now, causation_id=None
         )
         events.append((where, envelope))
-    dangling = dangling_references(valid)
+    declared = (
+        valid if skip_invalid else [(w, k, _Declared(k, f)) for w, k, f in records if k in RECORD_TYPES]
+    )
+    dangling = dangling_references(valid, declared)
     problems.extend(problem for _, problem in dangling)
     refused = {where for where, _ in dangling}
     return [e for where, e in events if where not in refused], problems
@@ -224,15 +230,26 @@ REFERENCES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def dangling_references(records: list[tuple[str, str, EventPayload]]) -> list[tuple[str, str]]:
-    """A person in a unit the file does not hold, under a manager it does not hold, and so on:
-    routing would treat an unknown unit as a small one, so a dangling reference is an error."""
+class _Declared:
+    """The ids a record declares, read from its fields whether or not it is valid."""
+
+    def __init__(self, kind: str, fields: dict[str, Any]) -> None:
+        self.id = fields.get(RECORD_TYPES[kind][1])
+        self.organisation_id = fields.get("organisation_id") if kind == "unit" else None
+
+
+def dangling_references(
+    records: list[tuple[str, str, EventPayload]], declared: list[tuple[str, str, Any]]
+) -> list[tuple[str, str]]:
+    """A person in a unit the file does not hold (among `declared`), under a manager it does not
+    hold, and so on: routing would treat an unknown unit as a small one, so it is an error."""
     known: dict[str, list[str]] = {"unit": [], "person": [], "advisor": [], "organisation": []}
-    for _, kind, payload in records:
-        if kind in known:
-            known[kind].append(str(getattr(payload, RECORD_TYPES[kind][1])))
-        if isinstance(payload, OrgUnitUpserted):
-            known["organisation"].append(payload.organisation_id)
+    for _, kind, record in declared:
+        ident = record.id if isinstance(record, _Declared) else getattr(record, RECORD_TYPES[kind][1])
+        if kind in known and ident is not None:
+            known[kind].append(str(ident))
+        if kind == "unit" and record.organisation_id is not None:
+            known["organisation"].append(str(record.organisation_id))
     ids = {kind: set(values) for kind, values in known.items()}
     problems = []
     for where, kind, payload in records:
@@ -281,7 +298,7 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise BadInput(f"{path}: no such file")
-    events, problems = to_events(read_records(path), datetime.now(UTC))
+    events, problems = to_events(read_records(path), datetime.now(UTC), skip_invalid=args.skip_invalid)
     counts: dict[str, int] = {}
     for e in events:
         counts[e.event_type] = counts.get(e.event_type, 0) + 1

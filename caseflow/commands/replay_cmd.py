@@ -27,8 +27,8 @@ class ProgressBar:
     """A progress bar with events/s on a stream, redrawn at most 5 times a second on a terminal
     (never wider than it: the bar shrinks, then goes) and a plain line every 5 s elsewhere."""
 
-    def __init__(self, stream: Any = sys.stderr) -> None:
-        self.line = ProgressLine(stream)
+    def __init__(self, stream: Any = None) -> None:
+        self.line = ProgressLine(stream if stream is not None else sys.stderr)
 
     def __call__(self, progress: Any, final: bool = False) -> None:
         total = max(progress.total, 1)
