@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import structlog
 
 from caseflow.cli import main
 from shared.logging import LIBRARY_LOGGERS
@@ -244,7 +245,13 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     loggers = {name: logging.getLogger(name) for name in LIBRARY_LOGGERS}
     saved = {name: (lg.level, lg.handlers[:], lg.propagate) for name, lg in loggers.items()}
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    # ... and structlog's: a command's WARNING filter would otherwise drop later tests' info events.
+    structlog_config = structlog.get_config()
+    bound = structlog.contextvars.get_contextvars()
     yield
+    structlog.configure(**structlog_config)
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(**bound)
     for handler in root.handlers[:]:
         if handler not in handlers:
             root.removeHandler(handler)
