@@ -9,22 +9,25 @@ import sys
 from typing import Any
 
 import shared.contracts  # noqa: F401
+from caseflow.commands.broker_options import add_broker_options
 
 
 async def _run(args: argparse.Namespace) -> int:
+    from caseflow.commands.broker_options import broker_settings
+    from caseflow.commands.databases import require_database, require_master_key
     from services.routing.application.audit import audit
     from services.routing.domain.policy import PolicySettings
     from services.routing.settings import RoutingSettings
-    from shared.crypto import CaseCipher, KeyStore, parse_master_key
+    from shared.crypto import CaseCipher, KeyStore
     from shared.db import make_engine
 
-    settings = RoutingSettings()
-    if not settings.master_key.get_secret_value():
-        print("caseflow audit: ROUTING_MASTER_KEY is not set; the audit needs key access.", file=sys.stderr)
-        return 2
+    settings = broker_settings(RoutingSettings, args)
+    master_key = require_master_key(settings.master_key.get_secret_value(), "ROUTING_MASTER_KEY")
+    require_database(settings.database_url, "ROUTING_DATABASE_URL")
+    require_database(settings.keystore_url, "ROUTING_KEYSTORE_URL")
     engine = make_engine(settings.database_url)
     keys_engine = make_engine(settings.keystore_url)
-    keys = KeyStore(keys_engine, parse_master_key(settings.master_key.get_secret_value()))
+    keys = KeyStore(keys_engine, master_key)
     policy = PolicySettings(small_unit_threshold=settings.small_unit_threshold)
     failures = total = state_failures = 0
     try:
@@ -63,7 +66,7 @@ async def _run(args: argparse.Namespace) -> int:
         await engine.dispose()
         await keys_engine.dispose()
     if args.action == "explain" and total == 0:
-        print(f"no routing decisions recorded for case {args.case}", file=sys.stderr)
+        print(f"caseflow: audit explain: no routing decisions recorded for case {args.case}", file=sys.stderr)
         return 1
     if args.action == "verify":
         print(f"{total} decision(s) replayed, {total - failures} reproduced exactly, {failures} not.")
@@ -80,8 +83,8 @@ async def _published(settings: Any, logical_topic: str, what: str) -> list[dict[
         records = await read_published(settings, topic)
     except PublishedLogUnreadable as exc:
         print(
-            f"caseflow audit: cannot compare {what} with {topic}: {exc}. Set ROUTING_KAFKA_BOOTSTRAP "
-            "(and ROUTING_TOPIC_PREFIX), or pass --without-log to replay decisions only.",
+            f"caseflow: audit verify: cannot compare {what} with {topic}: {exc}. Pass --kafka (and "
+            "--topic-prefix) or set ROUTING_KAFKA_BOOTSTRAP, or pass --without-log to replay decisions only.",
             file=sys.stderr,
         )
         return None
@@ -211,6 +214,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="also compare scheduling's booking ledger with scheduling.meetings.v1 "
         "(default: $SCHEDULING_DATABASE_URL when set)",
     )
+    add_broker_options(verify, "ROUTING_")
     verify.add_argument(
         "--without-log",
         action="store_true",

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from caseflow.errors import BadInput, CommandError, allowed
 
 SERVICES = ("intake", "routing", "scheduling", "reporting", "workbench")
 
@@ -95,13 +96,14 @@ async def _run(args: argparse.Namespace) -> int:
     services = args.services or list(SERVICES)
     unknown = [name for name in services if name not in SERVICES]
     if unknown:
-        print(
-            f"caseflow db: no service {unknown[0]!r}; the services are {', '.join(SERVICES)}", file=sys.stderr
-        )
-        return 2
+        raise BadInput(f"no service {unknown[0]!r} ({allowed(SERVICES)})")
     if args.database and len(services) != 1:
-        print("caseflow db: --database names one service's database: name that one service", file=sys.stderr)
-        return 2
+        raise BadInput("--database names one service's database: name that one service")
+    if args.database:
+        from caseflow.commands.databases import require_database, require_database_url
+
+        # status reads a database and never creates one; upgrade may start an empty one
+        (require_database if args.action == "status" else require_database_url)(args.database, "--database")
     seen: set[tuple[str, str]] = set()  # intake and routing share the key store
     for service in services:
         for target in targets(service, args.database):
@@ -125,8 +127,7 @@ async def _run(args: argparse.Namespace) -> int:
                         else f"{before.describe()}: upgraded"
                     )
             except migrations.SchemaOutOfDate as exc:
-                print(f"caseflow db: {service}: {exc}", file=sys.stderr)
-                return 1
+                raise CommandError(f"{service}: {exc}") from None
             finally:
                 await engine.dispose()
             print(f"{service}  {line}  ({shown(target.url)})")

@@ -20,14 +20,16 @@ import sys
 from pathlib import Path
 
 import shared.contracts  # noqa: F401  (registers the event types)
+from caseflow.commands.broker_options import add_broker_options, broker_settings
+from caseflow.errors import BadInput, allowed
 
 FORMATS = ("parquet", "csv")
 
 
 def run(args: argparse.Namespace) -> int:
-    from shared.logging import configure_logging
+    from caseflow.commands.command_logging import configure_command_logging
 
-    configure_logging("reporting-export", "WARNING")  # logs to standard error: standard output is the result
+    configure_command_logging("reporting-export", args)
     from services.reporting.adapters.organisation import OrganisationFileError, load_organisation
     from services.reporting.application.export import (
         collect_topics,
@@ -39,17 +41,13 @@ def run(args: argparse.Namespace) -> int:
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     if not formats or any(f not in FORMATS for f in formats):
-        print(f"caseflow export: --format takes {', '.join(FORMATS)} (comma-separated)", file=sys.stderr)
-        return 2
-    settings = ReportingSettings()
+        raise BadInput(f"--format {args.format!r}: {allowed(FORMATS)} (comma-separated)")
+    settings = broker_settings(ReportingSettings, args)
     try:
         organisation = load_organisation(settings.organisation_file)
     except (OSError, OrganisationFileError) as exc:
-        print(f"caseflow export: organisation file: {exc}", file=sys.stderr)
-        return 2
-    kafka = args.kafka or settings.kafka_bootstrap
-    prefix = settings.topic_prefix if args.topic_prefix is None else args.topic_prefix
-    collector = asyncio.run(collect_topics(kafka, prefix))
+        raise BadInput(f"REPORTING_ORGANISATION_FILE: {exc}") from None
+    collector = asyncio.run(collect_topics(settings.kafka_bootstrap, settings.topic_prefix))
     protected = protect_cases(collector.records(), organisation, settings.k, settings.min_unit_size)
     written = write_files(protected, Path(args.out), formats, collector.skipped())
     protection = protection_summary(protected)
@@ -71,8 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--kafka", help="bootstrap servers (default: $REPORTING_KAFKA_BOOTSTRAP)")
-    p.add_argument("--topic-prefix", default=None, help="topic prefix (default: $REPORTING_TOPIC_PREFIX)")
+    add_broker_options(p, "REPORTING_")
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--format", default="parquet,csv", help="parquet, csv or both (default: parquet,csv)")
     p.set_defaults(func=run)

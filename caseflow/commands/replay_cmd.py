@@ -12,35 +12,38 @@ import argparse
 import asyncio
 import json
 import sys
-import time
+from pathlib import Path
 from typing import Any
 
 import shared.contracts  # noqa: F401  (registers the event types)
+from caseflow.commands.broker_options import add_broker_options, broker_settings
+from caseflow.errors import BadInput
+from caseflow.progress import ProgressLine
 
 BAR_WIDTH = 30
 
 
 class ProgressBar:
-    """A one-line progress bar with events/s on a stream (redrawn at most 5 times a second)."""
+    """A progress bar with events/s on a stream, redrawn at most 5 times a second on a terminal
+    (never wider than it: the bar shrinks, then goes) and a plain line every 5 s elsewhere."""
 
-    def __init__(self, stream: Any = sys.stderr) -> None:
-        self.stream = stream
-        self.tty = bool(getattr(stream, "isatty", lambda: False)())
-        self.last = 0.0
+    def __init__(self, stream: Any = None) -> None:
+        self.line = ProgressLine(stream if stream is not None else sys.stderr)
 
     def __call__(self, progress: Any, final: bool = False) -> None:
-        now = time.monotonic()
-        if not final and now - self.last < (0.2 if self.tty else 5.0):
-            return
-        self.last = now
         total = max(progress.total, 1)
         done = min(progress.records / total, 1.0)
-        bar = "#" * int(done * BAR_WIDTH) + "-" * (BAR_WIDTH - int(done * BAR_WIDTH))
-        line = f"[{bar}] {progress.records:>10,}/{progress.total:,} events {done:6.1%} {progress.rate:>9,.0f} events/s"
-        self.stream.write(("\r" + line) if self.tty else line + "\n")
-        if final and self.tty:
-            self.stream.write("\n")
-        self.stream.flush()
+        numbers = (
+            f"{progress.records:,}/{progress.total:,} events {done:6.1%} | {progress.rate:,.0f} events/s"
+        )
+        room = min(BAR_WIDTH, self.line.width() - len(numbers) - 3) if self.line.tty else BAR_WIDTH
+        if room >= 10:
+            filled = int(done * room)
+            numbers = f"[{'#' * filled}{'-' * (room - filled)}] {numbers}"
+        if final:
+            self.line.finish(numbers)
+        else:
+            self.line.show(numbers)
 
 
 async def run_replay(kafka: str, prefix: str, database_url: str, max_records: int) -> Any:
@@ -66,21 +69,50 @@ async def run_replay(kafka: str, prefix: str, database_url: str, max_records: in
     return result
 
 
-def run(args: argparse.Namespace) -> int:
-    from shared.logging import configure_logging
+def files_it_would_create(database_url: str) -> list[Path]:
+    """A SQLite database that does not exist yet, with its journal files: what a failed replay removes."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
-    configure_logging("reporting-replay", "WARNING")  # logs to standard error: standard output is the result
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        raise BadInput(f"--database-url: not a database URL ({database_url.split('@')[-1]!r})") from None
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return []
+    path = Path(url.database)
+    if path.exists():
+        return []
+    made = [path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))]
+    folder = path.parent
+    while not folder.exists():  # ensure_sqlite_dir makes the missing folders: they go too
+        made.append(folder)
+        folder = folder.parent
+    return made
+
+
+def run(args: argparse.Namespace) -> int:
+    from caseflow.commands.command_logging import configure_command_logging
+
+    configure_command_logging("reporting-replay", args)
     from services.reporting.adapters.fresh_database import DatabaseNotFresh
     from services.reporting.settings import ReportingSettings
 
-    settings = ReportingSettings()
-    kafka = args.kafka or settings.kafka_bootstrap
-    prefix = settings.topic_prefix if args.topic_prefix is None else args.topic_prefix
+    settings = broker_settings(ReportingSettings, args)
+    new_files = files_it_would_create(args.database_url)
     try:
-        result = asyncio.run(run_replay(kafka, prefix, args.database_url, args.batch))
+        result = asyncio.run(
+            run_replay(settings.kafka_bootstrap, settings.topic_prefix, args.database_url, args.batch)
+        )
     except DatabaseNotFresh as exc:
-        print(f"caseflow replay: {exc}", file=sys.stderr)
-        return 2
+        raise BadInput(f"--database-url: {exc}") from None
+    except BaseException:
+        for path in new_files:  # a failed replay leaves no half-built database behind
+            if path.is_dir():
+                path.rmdir()
+            else:
+                path.unlink(missing_ok=True)
+        raise
     print(
         json.dumps(
             {
@@ -107,8 +139,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--kafka", help="bootstrap servers (default: $REPORTING_KAFKA_BOOTSTRAP)")
-    p.add_argument("--topic-prefix", default=None, help="topic prefix (default: $REPORTING_TOPIC_PREFIX)")
+    add_broker_options(p, "REPORTING_")
     p.add_argument(
         "--database-url", required=True, help="a NEW database, e.g. sqlite+aiosqlite:///./var/rebuilt.db"
     )

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import shared.contracts  # noqa: F401  (registers the event types)
+from caseflow.errors import BadInput, CommandError
 
 
 async def render_from_database(
@@ -20,6 +21,7 @@ async def render_from_database(
 ) -> str:
     from datetime import UTC, datetime
 
+    from caseflow.commands.databases import require_database
     from services.reporting.adapters.ledger_migrations import LEDGER_SCHEMA
     from services.reporting.adapters.organisation import load_organisation
     from services.reporting.application.report_use_cases import Reports
@@ -29,6 +31,7 @@ async def render_from_database(
     from shared.db import make_engine
 
     settings = ReportingSettings()
+    require_database(database_url or settings.database_url, "--database-url or REPORTING_DATABASE_URL")
     engine = make_engine(database_url or settings.database_url)
     # The same release ledger as the service: a report on the command line is a release like any other.
     if database_url:
@@ -50,9 +53,10 @@ async def render_from_database(
 
 
 def run(args: argparse.Namespace) -> int:
-    from shared.logging import configure_logging
+    from caseflow.commands.command_logging import configure_command_logging
 
-    configure_logging("reporting-report", "WARNING")  # logs to standard error: standard output is the result
+    configure_command_logging("reporting-report", args)
+    from services.reporting.adapters.organisation import OrganisationFileError
     from services.reporting.application.report_use_cases import NotReleasedYet, UnknownOrganisation
 
     try:
@@ -60,18 +64,14 @@ def run(args: argparse.Namespace) -> int:
             render_from_database(args.org, args.year, args.format, args.lang, args.database_url)
         )
     except NotReleasedYet:
-        print(
-            f"caseflow report: nothing of {args.year} is released yet: a quarter is released once it has "
-            "closed and REPORTING_RELEASE_SETTLE_DAYS have passed",
-            file=sys.stderr,
-        )
-        return 1
+        raise CommandError(
+            f"nothing of {args.year} is released yet: a quarter is released once it has "
+            "closed and REPORTING_RELEASE_SETTLE_DAYS have passed"
+        ) from None
     except UnknownOrganisation:
-        print(
-            f"caseflow report: no organisation {args.org!r} in the projection or the organisation file",
-            file=sys.stderr,
-        )
-        return 1
+        raise BadInput(f"no organisation {args.org!r} in the projection or the organisation file") from None
+    except OrganisationFileError as exc:
+        raise BadInput(f"REPORTING_ORGANISATION_FILE: {exc}") from None
     if args.out:
         Path(args.out).write_text(body, encoding="utf-8")
         print(f"wrote {args.out} ({len(body.encode())} bytes)", file=sys.stderr)
@@ -98,5 +98,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--lang", choices=("nl", "en"), default="nl", help="labels of the HTML (default: Dutch)"
     )
     annual.add_argument("--out", help="write to this file instead of standard output")
-    annual.add_argument("--database-url", help="default: $REPORTING_DATABASE_URL")
+    annual.add_argument(
+        "--database-url",
+        help="reporting's database (default: $REPORTING_DATABASE_URL); a missing SQLite file is an error, "
+        "never created",
+    )
     p.set_defaults(func=run)

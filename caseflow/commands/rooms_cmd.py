@@ -11,10 +11,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from caseflow.commands.broker_options import add_broker_options, broker_settings
+from caseflow.errors import BadInput
 from services.scheduling.adapters.place_import import PlacesFile, PlacesFileInvalid, read_places, stream_id_of
 from services.scheduling.settings import SchedulingSettings
 from shared.broker import RelayProducer
@@ -61,23 +62,18 @@ def run_import(args: argparse.Namespace) -> int:
     try:
         places = read_places(path.name, path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
-        print(f"cannot read {path}: {exc.strerror}", file=sys.stderr)
-        return 2
+        raise BadInput(f"cannot read {path}: {exc.strerror}") from None
     except PlacesFileInvalid as exc:
-        print(f"{path}: nothing imported, {len(exc.problems)} problem(s):", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return 1
+        if len(exc.problems) == 1:
+            raise BadInput(f"{path.name}: nothing imported: {exc.problems[0]}") from None
+        raise BadInput(
+            f"{path.name}: nothing imported, {len(exc.problems)} problem(s):", details=exc.problems
+        ) from None
     summary = f"{len(places.rooms)} rooms, {len(places.venues)} venues, {len(places.budgets)} budgets"
     if args.dry_run:
         print(f"{path}: valid ({summary}); nothing published (--dry-run)")
         return 0
-    overrides = {
-        name: value
-        for name, value in (("kafka_bootstrap", args.bootstrap), ("topic_prefix", args.topic_prefix))
-        if value is not None
-    }
-    settings = SchedulingSettings(**overrides)
+    settings = broker_settings(SchedulingSettings, args)
     count = asyncio.run(publish(places, settings, datetime.now(UTC)))
     print(f"{path}: published {count} events ({summary}) to {settings.topic_prefix}{SCHEDULING_PLACES.name}")
     return 0
@@ -92,12 +88,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description=(
             "Validate FILE (.csv or .json; format in services/scheduling/adapters/place_import.py) and publish it as "
             "RoomRegistered, VenueRegistered and OffSiteBudgetSet events on scheduling.places.v1. A file "
-            "with any invalid row is refused whole. Kafka connection and security come from the "
-            "SCHEDULING_KAFKA_* variables (e.g. SCHEDULING_KAFKA_BOOTSTRAP, SCHEDULING_TOPIC_PREFIX)."
+            "with any invalid row is refused whole (exit code 2, every problem named). A CSV's record "
+            "column is record_type, as in directory files (kind, its older name, is still read). Kafka "
+            "connection and security come from the SCHEDULING_KAFKA_* variables, then CASEFLOW_KAFKA_* "
+            "(e.g. SCHEDULING_KAFKA_BOOTSTRAP, SCHEDULING_TOPIC_PREFIX)."
         ),
     )
     p.add_argument("file", help="rooms.csv or rooms.json")
     p.add_argument("--dry-run", action="store_true", help="validate only, publish nothing")
-    p.add_argument("--bootstrap", help="Kafka bootstrap servers (default: SCHEDULING_KAFKA_BOOTSTRAP)")
-    p.add_argument("--topic-prefix", help="topic name prefix (default: SCHEDULING_TOPIC_PREFIX)")
+    add_broker_options(p, "SCHEDULING_")  # --kafka; --bootstrap still works (deprecated)
     p.set_defaults(func=run_import)

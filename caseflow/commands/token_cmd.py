@@ -4,7 +4,7 @@
 caseflow token keygen --advisor adv-anna --key-file anna.pem
     writes the private key (mode 0600) and prints the AdvisorKeyRegistered envelope to put on
     directory.v1 and directory.advisors.v1 (its stream id is `advisor-key:<advisor>:<public key>`).
-caseflow token signer-keygen --signer workbench --key-file workbench.pem [--valid-days 365] [--publish HOST:PORT]
+caseflow token signer-keygen --signer workbench --key-file workbench.pem [--valid-days 365] [--publish --kafka HOST:PORT]
     the same for a command signer (the workbench signs each command for the signed-in advisor):
     prints the CommandSignerRegistered envelope (stream id `command-signer:<signer>:<public key>`).
 caseflow token issue --signer workbench --key-file workbench.pem --advisor adv-anna --action ...
@@ -21,14 +21,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import ValidationError
 
 import shared.contracts  # noqa: F401  (registers the event types)
+from caseflow.commands.broker_options import add_broker_options, broker_settings
+from caseflow.errors import BadInput, validation_reason
 from shared.auth import (
     TOKEN_POLICY,
     AuthError,
@@ -45,11 +47,10 @@ from shared.envelope import REGISTRY, UnknownEventType, new_envelope
 PRODUCER = "caseflow-token"
 
 
-def _new_key_file(args: argparse.Namespace) -> Ed25519PrivateKey | None:
+def _new_key_file(args: argparse.Namespace) -> Ed25519PrivateKey:
     path = Path(args.key_file)
     if path.exists() and not args.force:
-        print(f"{path} exists; use --force to replace it", file=sys.stderr)
-        return None
+        raise BadInput(f"--key-file {path} exists; use --force to replace it")
     key = Ed25519PrivateKey.generate()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
@@ -59,8 +60,6 @@ def _new_key_file(args: argparse.Namespace) -> Ed25519PrivateKey | None:
 
 def keygen(args: argparse.Namespace) -> int:
     key = _new_key_file(args)
-    if key is None:
-        return 1
     public = public_key_to_b64(key.public_key())
     now = datetime.now(UTC)
     event = AdvisorKeyRegistered(
@@ -77,8 +76,6 @@ def keygen(args: argparse.Namespace) -> int:
 
 def signer_keygen(args: argparse.Namespace) -> int:
     key = _new_key_file(args)
-    if key is None:
-        return 1
     public = public_key_to_b64(key.public_key())
     now = datetime.now(UTC)
     until = now + timedelta(days=args.valid_days) if args.valid_days else None
@@ -89,22 +86,36 @@ def signer_keygen(args: argparse.Namespace) -> int:
         event, stream_id=event.stream_id, producer=PRODUCER, occurred_at=now, causation_id=None
     )
     print(envelope.model_dump_json())
-    if args.publish:  # on directory.v1 and its narrow copy, as the HR feed publishes keys
+    if args.publish is not None:  # on directory.v1 and its narrow copy, as the HR feed publishes keys
         import asyncio
 
         from caseflow.commands.directory_cmd import publish
+        from shared.settings import ServiceSettings
 
-        asyncio.run(publish([envelope], args.publish, args.topic_prefix))
+        if args.publish:  # the broker given as --publish HOST:PORT, before --kafka was its name
+            args.kafka = args.kafka or args.publish
+        settings = broker_settings(ServiceSettings, args)
+        asyncio.run(publish([envelope], settings.kafka_bootstrap, settings.topic_prefix))
     return 0
 
 
 def _fields(text: str | None) -> dict[str, Any]:
     if not text:
         return {}
-    doc = json.loads(text)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"--fields: not JSON: {exc.msg} (column {exc.colno})") from None
     if not isinstance(doc, dict):
-        raise SystemExit("--fields must be a JSON object")
+        raise BadInput("--fields must be a JSON object")
     return doc
+
+
+def _private_key(path: str) -> Ed25519PrivateKey:
+    try:
+        return private_key_from_pem(Path(path).read_bytes())
+    except ValueError:
+        raise BadInput(f"--key-file {path}: not an Ed25519 private key in PEM") from None
 
 
 def issue(args: argparse.Namespace) -> int:
@@ -113,14 +124,12 @@ def issue(args: argparse.Namespace) -> int:
         TOKEN_POLICY.check_lifetime(ttl)
     except AuthError:
         longest = int(TOKEN_POLICY.max_lifetime.total_seconds())
-        print(
+        raise BadInput(
             f"--ttl {args.ttl}: every service refuses a token valid for more than {longest} seconds "
             f"(or less than 1); choose 1..{longest}. A command waiting in advisor.actions.v1 needs no "
-            "longer token: it is judged at the moment it was published.",
-            file=sys.stderr,
-        )
-        return 2
-    key = private_key_from_pem(Path(args.key_file).read_bytes())
+            "longer token: it is judged at the moment it was published."
+        ) from None
+    key = _private_key(args.key_file)
     now = datetime.now(UTC)
     fields = _fields(args.fields)
     try:
@@ -143,7 +152,11 @@ def issue(args: argparse.Namespace) -> int:
     doc = {"advisor_id": args.advisor, "auth": "", "issued_at": now.isoformat(), **fields}
     if "case_id" in command_class.model_fields:
         doc["case_id"] = args.case
-    command = authorize_command(key, command_class.model_validate(doc), now=now, ttl=ttl, issuer=args.signer)
+    try:
+        command_body = command_class.model_validate(doc)
+    except ValidationError as exc:
+        raise BadInput(f"--fields: {args.action}: {validation_reason(exc, command_class)}") from None
+    command = authorize_command(key, command_body, now=now, ttl=ttl, issuer=args.signer)
     if args.output == "token":
         print(command.model_dump()["auth"])
         return 0
@@ -181,11 +194,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s.add_argument("--force", action="store_true")
     s.add_argument(
         "--publish",
-        metavar="BOOTSTRAP",
-        default="",
-        help="also publish the registration to this Kafka (directory.v1 and directory.advisors.v1)",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="HOST:PORT",
+        help="also publish the registration (directory.v1 and directory.advisors.v1) to the broker of "
+        "--kafka; `--publish HOST:PORT`, the broker as its value, still works",
     )
-    s.add_argument("--topic-prefix", default="", help="the topics' prefix with --publish")
+    add_broker_options(s)
     s.set_defaults(func=signer_keygen)
     i = actions.add_parser("issue", help="sign a command envelope or a bearer token for one action")
     i.add_argument("--advisor", required=True)

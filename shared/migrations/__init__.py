@@ -82,6 +82,7 @@ class SchemaState:
     revision: str | None  # None: no version table
     head: str
     release_1_tables: bool  # the tables release 1 created are all there
+    known: bool = True  # False: a revision of a newer release, which this one cannot read
 
     @property
     def empty(self) -> bool:
@@ -92,6 +93,11 @@ class SchemaState:
             return f"{self.schema}: at {self.head}, up to date"
         if self.empty:
             return f"{self.schema}: empty, needs {self.head}"
+        if not self.known:
+            return (
+                f"the {self.schema} schema is at revision {self.revision}, which this release does not "
+                "know (a newer release migrated it); run that release, or restore a backup"
+            )
         at = self.revision or "release 1 (made before migrations)"
         return f"{self.schema}: at {at}, needs {self.head}"
 
@@ -155,11 +161,13 @@ async def _in_transaction(
 def _state(connection: Connection, schema: Schema) -> SchemaState:
     context = MigrationContext.configure(connection, opts={"version_table": schema.version_table})
     present = set(inspect(connection).get_table_names())
+    revision = context.get_current_revision()
     return SchemaState(
         schema=schema.name,
-        revision=context.get_current_revision(),
+        revision=revision,
         head=schema.head,
         release_1_tables=set(schema.release_1["tables"]) <= present,
+        known=revision is None or revision in _known_revisions(schema),
     )
 
 
@@ -169,11 +177,8 @@ def _prepare(connection: Connection, schema: Schema) -> SchemaState:
         return found
     if found.empty:
         return _upgrade(connection, schema)[1]
-    if found.revision is not None and found.revision not in _known_revisions(schema):
-        raise SchemaOutOfDate(
-            f"the {schema.name} schema is at revision {found.revision}, which this release does not "
-            f"know (a newer release migrated it); run that release, or restore a backup"
-        )
+    if not found.known:
+        raise SchemaOutOfDate(found.describe())
     raise SchemaOutOfDate(
         f"{found.describe()}: run `{schema.upgrade_hint}` (after a backup) before starting this release"
     )
@@ -181,10 +186,8 @@ def _prepare(connection: Connection, schema: Schema) -> SchemaState:
 
 def _upgrade(connection: Connection, schema: Schema) -> tuple[SchemaState, SchemaState]:
     before = _state(connection, schema)
-    if before.revision is not None and before.revision not in _known_revisions(schema):
-        raise SchemaOutOfDate(
-            f"the {schema.name} schema is at revision {before.revision}, which this release does not know"
-        )
+    if not before.known:
+        raise SchemaOutOfDate(before.describe())
     cfg = schema.config(connection)
     if before.revision is None and before.release_1_tables:
         command.stamp(cfg, RELEASE_1)  # made by release 1's create_all, which kept no version

@@ -112,6 +112,6 @@ def test_an_invalid_file_publishes_nothing_and_names_the_rows(tmp_path: Path) ->
 
     result = import_file(bad, "127.0.0.1:1", "never-")  # no broker: it must not even try
 
-    assert result.returncode == 1
-    assert "nothing imported, 2 problem(s)" in result.stderr
-    assert "row 2: bookable_hours" in result.stderr and "row 6: kind must be" in result.stderr
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "caseflow: rooms import: rooms.csv: nothing imported, 2 problem(s)" in result.stderr
+    assert "row 2: bookable_hours" in result.stderr and "row 6: record_type" in result.stderr

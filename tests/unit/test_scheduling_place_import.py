@@ -88,7 +88,7 @@ def test_a_json_file_takes_the_contract_fields_and_either_form_of_hours() -> Non
         ("room,kamer-3,Den Haag,,yes,no,4,no,mon-fri 08:00-18:00,,,,,", "missing building"),
         ("venue,cafe,Den Haag,,,,,,,,-5,org-bzk,,", "cost_eur_cents"),
         ("budget,,,,,,,,,,,org-bzk,,100", "missing year"),
-        ("desk,x,Den Haag,,,,,,,,,,,", "kind must be room, venue or budget"),
+        ("desk,x,Den Haag,,,,,,,,,,,", "record_type 'desk' is not a place (allowed: room, venue, budget)"),
     ],
 )
 def test_an_invalid_row_refuses_the_whole_file_and_says_where(row: str, problem: str) -> None:
@@ -108,7 +108,7 @@ def test_the_same_room_twice_is_a_mistake() -> None:
     ("name", "text", "problem"),
     [
         ("rooms.xlsx", "", "must end in .csv or .json"),
-        ("rooms.csv", "id,location\n", "'kind' column"),
+        ("rooms.csv", "id,location\n", "'record_type' column"),
         ("rooms.csv", HEADER, "no rooms, venues or budgets"),
         ("rooms.json", "{nope", "not JSON"),
         ("rooms.json", '{"chairs": []}', "expected an object"),

@@ -21,6 +21,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 
 from caseflow import stack
+from caseflow.progress import ProgressLine
 from shared.directory_copies import directory_records
 from tools.demo.sample_org import ADVISORS, UNITS, directory_events, places_events
 from tools.demo.simulator import Simulator
@@ -76,13 +77,13 @@ async def _run_simulation(
     await sim.start()
     watcher = asyncio.create_task(sim.watch(sim.workbench))
     await sim.advisors_register_training([a["advisor_id"] for a in ADVISORS])
-    tty = sys.stdout.isatty()
+    # Fitted to the terminal, never wrapping; paced by the loop below.
+    progress = ProgressLine(sys.stdout, tty_interval=0, plain_interval=0)
 
     async def show() -> None:
         while True:
-            line = sim.progress.line()
-            print(f"\r  {line}" if tty else f"  {line}", end="" if tty else "\n", flush=True)
-            await asyncio.sleep(0.5 if tty else 5)
+            progress.show(sim.progress.line(), indent="  ")
+            await asyncio.sleep(0.5 if progress.tty else 5)
 
     shower = asyncio.create_task(show())
     try:
@@ -106,7 +107,7 @@ async def _run_simulation(
         with contextlib.suppress(BaseException):
             await watcher
         await sim.stop()
-    print(f"\r  {sim.progress.line()}" if tty else f"  {sim.progress.line()}")
+    progress.finish(sim.progress.line(), indent="  ")
     return sim
 
 

@@ -1,8 +1,9 @@
 """Read rooms, off-site venues and yearly budgets from a CSV or JSON file (`caseflow rooms import`).
 
-CSV: one row per place, a `kind` column says which (room, venue or budget)::
+CSV: one row per place, a `record_type` column says which (room, venue or budget), as in the
+directory files of `caseflow directory import`; `kind`, its older name, is still read::
 
-    kind,id,location,building,discreet,labelled_as_advisor_room,capacity,quiet_room,bookable_hours,unit_ids,cost_eur_cents,organisation_id,year,budget_cents
+    record_type,id,location,building,discreet,labelled_as_advisor_room,capacity,quiet_room,bookable_hours,unit_ids,cost_eur_cents,organisation_id,year,budget_cents
     room,kamer-3,Den Haag,Turfmarkt 147,yes,no,4,no,mon-fri 08:00-18:00,bzk-dgob,,,,
     room,stilte-1,Den Haag,Turfmarkt 147,yes,no,1,yes,mon-fri 07:30-19:00,,,,,
     venue,lunchroom-plein,Den Haag,,,,,,,,4000,org-bzk,,
@@ -171,7 +172,7 @@ def _read_rows(rows: Iterable[tuple[str, str, Mapping[str, Any]]]) -> PlacesFile
     for where, kind, doc in rows:
         reader = _READERS.get(kind)
         if reader is None:
-            problems.append(f"{where}: kind must be room, venue or budget")
+            problems.append(f"{where}: record_type {kind!r} is not a place (allowed: room, venue, budget)")
             continue
         missing = [name for name in _REQUIRED[kind] if _blank(doc.get(name, doc.get(f"{kind}_{name}")))]
         if missing:
@@ -198,14 +199,20 @@ def _read_rows(rows: Iterable[tuple[str, str, Mapping[str, Any]]]) -> PlacesFile
     return places
 
 
+# The record column's name, as in directory files; "kind" is its older name here.
+RECORD_TYPE_COLUMNS = ("record_type", "kind")
+
+
 def read_csv(text: str) -> PlacesFile:
     reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None or "kind" not in reader.fieldnames:
-        raise PlacesFileInvalid(["the CSV needs a header row with a 'kind' column"])
+    columns = reader.fieldnames or []
+    column = next((c for c in RECORD_TYPE_COLUMNS if c in columns), None)
+    if column is None:
+        raise PlacesFileInvalid(["the CSV needs a header row with a 'record_type' column"])
     return _read_rows(
         (
             f"row {number}",
-            (row.get("kind") or "").strip().lower(),
+            (row.get(column) or "").strip().lower(),
             {k: (v or "").strip() for k, v in row.items() if k},
         )
         for number, row in enumerate(reader, start=2)
