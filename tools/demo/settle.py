@@ -40,10 +40,10 @@ OPTIONAL = frozenset({"workbench"})  # runs only in the kept-running demo
 class Settler:
     def __init__(self, bootstrap: str, prefix: str) -> None:
         self.bootstrap, self.prefix = bootstrap, prefix
-        self.admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        self.offsets = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
 
-    async def start(self) -> None:
+    async def start(self) -> None:  # the clients are made here, in the running loop
+        self.admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        self.offsets = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
         await self.admin.start()
         await self.offsets.start()
 
