@@ -2,8 +2,8 @@
 
 Starts Kafka and the four services as separate processes (SQLite, embedded defaults), loads the
 sample organisation and its rooms, plays frontends, clients and advisors with the mix the study
-describes (a seeded load: the same seed plays the same contacts and actions), shows live progress, writes the anonymised annual report, prints where
-to look, and stops everything.
+describes (a seeded load: the same seed plays the same contacts and actions), shows live progress,
+writes the anonymised annual report, prints where to look, and stops everything.
 """
 
 from __future__ import annotations

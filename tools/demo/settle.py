@@ -1,10 +1,10 @@
 """Wait until the stack has done everything it was given: the barrier between the simulator's steps.
 
 Settled means: every consumer group of the stack (`<prefix>caseflow-<service>`) has committed, on
-every partition of every topic it consumes (as the services declare them), the end offset, and the end offsets did not move
-while that was checked. A service publishes what a message caused before it commits the message's
-offset (shared/pipeline.py), so when every group is at the end, nothing is in flight between the
-services. Polled, never a sleep-then-assume.
+every partition of every topic it consumes (as the services declare them), the end offset, and the
+end offsets did not move while that was checked. A service publishes what a message caused before
+it commits the message's offset (shared/pipeline.py), so when every group is at the end, nothing
+is in flight between the services. Polled, never a sleep-then-assume.
 """
 
 from __future__ import annotations
