@@ -598,9 +598,11 @@ def authorize_command(
     now: datetime,
     ttl: timedelta = DEFAULT_TTL,
     issuer: str | None = None,
+    jti: str | None = None,
 ) -> C:
     """A copy of `command` (an advisor-action payload) with `auth` set to a fresh v2 token, signed
-    by the advisor's key, or by a command signer's key with `issuer` its signer id."""
+    by the advisor's key, or by a command signer's key with `issuer` its signer id; `jti` random
+    unless given (a seeded simulator chooses its own)."""
     fields = command.model_dump(mode="json")
     token = issue_token(
         private_key,
@@ -611,6 +613,7 @@ def authorize_command(
         now=now,
         ttl=ttl,
         issuer=issuer,
+        jti=jti,
     )
     return command.model_copy(update={"auth": token})
 

@@ -47,8 +47,17 @@ def _status(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from tools.demo.demo import run_demo
+    from tools.demo.seeded import parse_seed
 
-    return run_demo(args.duration, args.rate, Path(args.home), Path(args.out), keep_running=args.keep_running)
+    return run_demo(
+        args.duration,
+        args.rate,
+        Path(args.home),
+        Path(args.out),
+        keep_running=args.keep_running,
+        seed=parse_seed(args.seed),
+        cases=args.cases,
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -87,10 +96,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "(HTML, CSV, JSON) and stop everything.",
     )
     p.add_argument(
-        "--duration", type=float, default=60, help="seconds of simulated contacts (default: %(default)s)"
+        "--duration",
+        type=float,
+        default=60,
+        help="seconds of simulated contacts: duration x rate contacts (default: %(default)s)",
     )
     p.add_argument(
-        "--rate", type=float, default=3, help="contacts per second, on average (default: %(default)s)"
+        "--rate", type=float, default=3, help="contacts per second, at most (default: %(default)s)"
+    )
+    p.add_argument("--cases", type=int, help="this many contacts, instead of duration x rate")
+    p.add_argument(
+        "--seed",
+        default="2019",
+        help="the load's seed: the same seed plays the same contacts, ids and advisors' actions; "
+        "'random' for a fresh one (default: %(default)s)",
     )
     p.add_argument("--home", default="var/demo", help=home_help)
     p.add_argument("--out", default="out", help="where the annual report goes (default: %(default)s)")

@@ -17,6 +17,8 @@ from shared.periodic import every
 from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime
 from shared.topics import ADVISOR_ACTIONS, DIRECTORY, INTAKE_CASES
 
+CONSUMES = [DIRECTORY.name, INTAKE_CASES.name, ADVISOR_ACTIONS.name]
+
 SERVICE = "routing"
 
 
@@ -57,7 +59,7 @@ def create_runtime(settings: RoutingSettings | None = None, **runtime_args: obje
         settings=settings,
         schema=SCHEMA,
         tables=messaging,
-        consumes=[DIRECTORY.name, INTAKE_CASES.name, ADVISOR_ACTIONS.name],
+        consumes=CONSUMES,
         build=build,
         **runtime_args,  # type: ignore[arg-type]
     )

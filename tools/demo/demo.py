@@ -1,15 +1,16 @@
 """`caseflow demo`: the whole case flow on a fresh machine, in one command.
 
 Starts Kafka and the four services as separate processes (SQLite, embedded defaults), loads the
-sample organisation and its rooms, plays frontends, clients and advisors for a while with the
-mix the study describes, shows live progress, writes the anonymised annual report, prints where
-to look, and stops everything.
+sample organisation and its rooms, plays frontends, clients and advisors with the mix the study
+describes (a seeded load: the same seed plays the same contacts and actions), shows live progress,
+writes the anonymised annual report, prints where to look, and stops everything.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import shutil
 import sys
 import time
@@ -24,6 +25,7 @@ from caseflow import stack
 from caseflow.progress import ProgressLine
 from shared.directory_copies import directory_records
 from tools.demo.sample_org import ADVISORS, UNITS, directory_events, places_events
+from tools.demo.seeded import DEMO_SEED, LogicalClock, day_anchor, demo_release_key
 from tools.demo.simulator import Simulator
 
 ORGANISATIONS = ("min-bzk", "min-fin")
@@ -66,17 +68,25 @@ LEFT_TO_PEOPLE = frozenset({"adv-anna"})
 
 async def _run_simulation(
     state: stack.StackState,
-    duration: float,
+    cases: int,
     rate: float,
+    seed: int,
     say: Callable[[str], None],
     left_to_people: frozenset[str] = frozenset(),
 ) -> Simulator:
     intake_url = state.url("intake")
     assert intake_url is not None
-    sim = Simulator(state.kafka_bootstrap, state.topic_prefix, intake_url, left_to_people=left_to_people)
+    clock = LogicalClock(day_anchor(datetime.now(UTC)), rate)
+    sim = Simulator(
+        state.kafka_bootstrap,
+        state.topic_prefix,
+        intake_url,
+        seed=seed,
+        clock=clock,
+        left_to_people=left_to_people,
+    )
     await sim.start()
-    watcher = asyncio.create_task(sim.watch(sim.workbench))
-    await sim.advisors_register_training([a["advisor_id"] for a in ADVISORS])
+    watcher = asyncio.create_task(sim.watch())
     # Fitted to the terminal, never wrapping; paced by the loop below.
     progress = ProgressLine(sys.stdout, tty_interval=0, plain_interval=0)
 
@@ -87,20 +97,9 @@ async def _run_simulation(
 
     shower = asyncio.create_task(show())
     try:
-        await sim.frontends(duration, rate)
-        # Let the last contacts travel through routing, scheduling and the advisors' closing.
-        deadline = time.monotonic() + 45
-        while time.monotonic() < deadline:
-            c = sim.progress.counts
-            decided = c["AdvisorAssigned"] + c["RoutingEscalated"]
-            if (
-                c["CaseOpened"]
-                and decided >= c["CaseOpened"]
-                and c["CaseClosed"] >= c["AdvisorAssigned"] - c["CaseReassigned"] - c["left_to_people"]
-            ):
-                break
-            await asyncio.sleep(1)
-        await asyncio.sleep(3)
+        await sim.advisors_register_training([a["advisor_id"] for a in ADVISORS])
+        # Every contact, the advisors' work on it, and the stack settled afterwards (no sleeps).
+        await sim.play(cases, rate)
     finally:
         shower.cancel()
         watcher.cancel()
@@ -116,7 +115,6 @@ def _write_reports(state: stack.StackState, out: Path, year: int, say: Callable[
     written: list[Path] = []
     if url is None:
         return written
-    time.sleep(3)  # reporting consumes the last events
     for org in ("all", *ORGANISATIONS):
         for fmt in ("html", "csv", "json"):
             answer = httpx.get(
@@ -131,13 +129,26 @@ def _write_reports(state: stack.StackState, out: Path, year: int, say: Callable[
     return written
 
 
-def run_demo(duration: float, rate: float, home: Path, out: Path, keep_running: bool = False) -> int:
+def run_demo(
+    duration: float,
+    rate: float,
+    home: Path,
+    out: Path,
+    keep_running: bool = False,
+    seed: int | None = DEMO_SEED,
+    cases: int | None = None,
+) -> int:
+    """`cases` contacts (default: duration x rate), paced at `rate`; the same `seed` plays the same
+    load (docs/operations.md, "A seeded load"); `seed=None` draws a fresh one and prints it."""
     say = print
     started = time.monotonic()
+    if seed is None:
+        seed = random.SystemRandom().randrange(2**32)
+    count = cases if cases is not None else max(1, round(duration * rate))
     if home.exists():
         shutil.rmtree(home)
     out.mkdir(parents=True, exist_ok=True)
-    say(f"caseflow demo: {duration:.0f} s of contacts at about {rate:g} per second")
+    say(f"caseflow demo: {count} contacts paced at about {rate:g} per second, seed {seed}")
     say(f"  working folder {home}")
     # Reporting takes unit sizes and names from the HR export (not from directory.v1, which carries
     # pseudonyms it may not read): the sample organisation's export is in deploy/samples.
@@ -148,7 +159,13 @@ def run_demo(duration: float, rate: float, home: Path, out: Path, keep_running: 
     state = stack.up(
         home,
         say=say,
-        extra_env={"REPORTING_ORGANISATION_FILE": str(organisation), "REPORTING_RELEASE_AS_OF": closed},
+        extra_env={
+            "REPORTING_ORGANISATION_FILE": str(organisation),
+            "REPORTING_RELEASE_AS_OF": closed,
+            # The secondary-suppression priority's key, from the seed: the same seed, the same report
+            # cells. Demo data only; production leaves it empty and the ledger draws a random key.
+            "REPORTING_RELEASE_KEY_HEX": demo_release_key(seed),
+        },
         workbench=keep_running,  # a person can then sign in and look at the simulated cases
     )
     try:
@@ -157,7 +174,7 @@ def run_demo(duration: float, rate: float, home: Path, out: Path, keep_running: 
         say("simulating frontends, clients and the advisors' workbench (Ctrl-C stops early) ...")
         try:
             people = LEFT_TO_PEOPLE if keep_running else frozenset()
-            sim = asyncio.run(_run_simulation(state, duration, rate, say, people))
+            sim = asyncio.run(_run_simulation(state, count, rate, seed, say, people))
         except KeyboardInterrupt:
             say("\n  stopped early")
             sim = None
