@@ -36,7 +36,8 @@ import yaml
 from devinfra.ports import free_port
 from devinfra.process import die_with_parent
 
-DEPLOY_DIR = Path(__file__).resolve().parents[1] / "deploy" / "prometheus"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEPLOY_DIR = REPO_ROOT / "deploy" / "prometheus"
 PROMETHEUS_YML = DEPLOY_DIR / "prometheus.yml"
 ALERTS_YML = DEPLOY_DIR / "alerts.yml"
 ALERTS_TEST_YML = DEPLOY_DIR / "alerts_test.yml"
@@ -306,6 +307,33 @@ class PrometheusServer:
         return "--- last lines of the prometheus log ---\n" + "\n".join(text.splitlines()[-lines:])
 
 
+PROMETHEUS_RULE_YAML = REPO_ROOT / "deploy" / "k8s" / "monitoring" / "prometheusrule.yaml"
+
+
+def prometheus_rule_manifest() -> str:
+    """deploy/prometheus/alerts.yml as a Prometheus Operator PrometheusRule: the same groups, so
+    compose and Kubernetes alert alike. `python -m devinfra.prometheus prometheus-rule` writes it;
+    the deploy artifact tests fail when the file and alerts.yml differ."""
+    groups = yaml.safe_load(ALERTS_YML.read_text(encoding="utf-8"))["groups"]
+    manifest = {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PrometheusRule",
+        "metadata": {
+            "name": "caseflow",
+            "namespace": "caseflow",
+            "labels": {"app.kubernetes.io/name": "caseflow", "app.kubernetes.io/part-of": "caseflow"},
+        },
+        "spec": {"groups": groups},
+    }
+    header = (
+        "# Generated from deploy/prometheus/alerts.yml by `python -m devinfra.prometheus prometheus-rule`:\n"
+        "# edit alerts.yml (and alerts_test.yml), then regenerate. For the Prometheus Operator; your\n"
+        "# Prometheus must select it (ruleSelector, often the label `release: <helm release>`).\n---\n"
+    )
+    body: str = yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=100)
+    return header + body
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m devinfra.prometheus",
@@ -316,10 +344,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ensure-installed", help="find prometheus/promtool, installing them when missing; print the bin dir"
     )
     sub.add_parser("check", help="promtool check config, check rules and test rules on deploy/prometheus")
+    sub.add_parser(
+        "prometheus-rule", help=f"write {PROMETHEUS_RULE_YAML.relative_to(REPO_ROOT)} from alerts.yml"
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "ensure-installed":
             print(ensure_prometheus())
+            return 0
+        if args.command == "prometheus-rule":
+            PROMETHEUS_RULE_YAML.write_text(prometheus_rule_manifest(), encoding="utf-8")
+            print(f"wrote {PROMETHEUS_RULE_YAML.relative_to(REPO_ROOT)}")
             return 0
         worst = 0
         for cmd in (

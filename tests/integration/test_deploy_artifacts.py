@@ -455,6 +455,7 @@ def by_kind(kind: str) -> dict[str, dict[str, Any]]:
     return {doc["metadata"]["name"]: doc for _, doc in k8s_documents() if doc["kind"] == kind}
 
 
+OPERATOR_GROUP = "monitoring.coreos.com/"
 KUBERNETES_VERSIONS = ("1.30.0", f"{kubernetes_validate.utils.latest_version()}.0")
 
 
@@ -464,6 +465,8 @@ def test_every_kubernetes_manifest_validates_against_the_strict_schemas(version:
     assert len(documents) >= 20
     failures = []
     for path, document in documents:
+        if document["apiVersion"].startswith(OPERATOR_GROUP):
+            continue  # custom resources: test_the_prometheus_operator_resources_validate_against_their_crds
         try:
             kubernetes_validate.validate(document, version, strict=True)
         except kubernetes_validate.ValidationError as exc:
@@ -555,6 +558,231 @@ def test_k8s_config_and_secrets_feed_the_prefixed_settings_and_hold_only_placeho
         with pytest.raises(ValueError):
             parse_master_key(secret[f"{prefix}MASTER_KEY"])
     assert not any("MASTER_KEY" in name or "KEYSTORE" in name for name in config)
+
+
+# -- Kubernetes: what users reach (Ingress), what Prometheus reads, reporting's organisation file ---
+
+# Routes no user reaches from outside: probes, metrics, the API documents, the case file (the
+# workbench's, inside the cluster) and the directory status (stacks and tests wait on it).
+INTERNAL_ROUTES = {
+    "intake": {"/health", "/ready", "/metrics", "/openapi.json", "/v1/directory", "/v1/cases/{case_id}",
+               "/v1/cases/{case_id}/messages", "/v1/cases/{case_id}/facts"},
+    "routing": {"/health", "/ready", "/metrics", "/openapi.json"},
+    "scheduling": {"/health", "/ready", "/metrics", "/openapi.json"},
+    "reporting": {"/health", "/ready", "/metrics", "/openapi.json"},
+    "workbench": {"/health", "/ready", "/metrics", "/openapi.json"},
+}  # fmt: skip
+HOSTS = {"public": "vertrouwenspersoon.example.org", "workbench": "workbench.example.org"}
+HOST_OF = {"intake": "public", "scheduling": "public", "reporting": "public", "workbench": "workbench"}
+
+
+@pytest.fixture(scope="module")
+def route_tables() -> dict[str, set[str]]:
+    """Every HTTP path each service's app serves, from the app itself (not from a list here)."""
+    from starlette.routing import Route
+
+    env = {"INTAKE_MASTER_KEY": base64.b64encode(bytes(32)).decode(), "ROUTING_MASTER_KEY": base64.b64encode(bytes(32)).decode()}  # fmt: skip
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        tables = {}
+        for service in SERVICES:
+            app = importlib.import_module(f"services.{service}.app").create_runtime().asgi_app()
+            tables[service] = {route.path for route in app.routes if isinstance(route, Route)}
+        return tables
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def ingress_backend(host: str, path: str) -> str | None:
+    """The Service an Ingress sends `path` on `host` to, with Kubernetes' matching rules: Exact is
+    the whole path; Prefix matches whole path elements; the longest match wins."""
+    best: tuple[int, str] | None = None
+    for ingress in by_kind("Ingress").values():
+        for rule in ingress["spec"]["rules"]:
+            if rule["host"] != host:
+                continue
+            for candidate in rule["http"]["paths"]:
+                p, kind = candidate["path"], candidate["pathType"]
+                if kind == "Exact":
+                    hit = path == p
+                else:
+                    assert kind == "Prefix", kind
+                    hit = p == "/" or path == p or path.startswith(p.rstrip("/") + "/")
+                if hit and (best is None or len(p) > best[0]):
+                    best = (len(p), candidate["backend"]["service"]["name"])
+    return best[1] if best else None
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "x", path)
+
+
+def test_every_route_a_user_needs_is_behind_the_ingress_and_no_other(
+    route_tables: dict[str, set[str]],
+) -> None:
+    assert route_tables["workbench"] >= {"/zaken/{case_id}", "/wachtrij", "/auth/callback"}  # the walk works
+    missing, exposed = [], []
+    for service, paths in route_tables.items():
+        internal = INTERNAL_ROUTES[service]
+        for path in paths:
+            routed = {name: ingress_backend(host, concrete(path)) for name, host in HOSTS.items()}
+            if path in internal:
+                exposed += [f"{service} {path} on {name}" for name, to in routed.items() if to is not None]
+            elif routed.get(HOST_OF.get(service, "")) != f"caseflow-{service}":
+                missing.append(f"{service} {path}: {routed}")
+    assert missing == [], "routes users need that no Ingress path reaches (or reaches elsewhere)"
+    assert exposed == [], "internal routes an Ingress path exposes"
+    assert route_tables["routing"] <= INTERNAL_ROUTES["routing"]  # routing has no user-facing page
+
+
+def test_the_ingresses_use_tls_a_class_and_services_that_exist() -> None:
+    services = by_kind("Service")
+    for name, ingress in by_kind("Ingress").items():
+        spec = ingress["spec"]
+        assert spec["ingressClassName"] == "nginx", name
+        hosts = {rule["host"] for rule in spec["rules"]}
+        assert hosts == {h for tls in spec["tls"] for h in tls["hosts"]}, name
+        for rule in spec["rules"]:
+            for path in rule["http"]["paths"]:
+                backend = path["backend"]["service"]
+                ports = {p["name"] for p in services[backend["name"]]["spec"]["ports"]}
+                assert backend["port"]["name"] in ports, (name, path["path"])
+    # Nobody's visit to the follow-up page is written down at the edge.
+    public = by_kind("Ingress")["caseflow-public"]["metadata"]["annotations"]
+    assert public["nginx.ingress.kubernetes.io/enable-access-log"] == "false"
+    config = by_kind("ConfigMap")["caseflow-workbench-config"]["data"]
+    assert config["WORKBENCH_PUBLIC_URL"] == f"https://{HOSTS['workbench']}"
+
+
+def test_the_network_policies_admit_the_ingress_controller_to_every_ingress_backend_only() -> None:
+    backends = {
+        path["backend"]["service"]["name"]
+        for ingress in by_kind("Ingress").values()
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    }
+    policies = by_kind("NetworkPolicy")
+    admitted = set()
+    for service in SERVICES:
+        for rule in policies[f"caseflow-{service}"]["spec"]["ingress"]:
+            if any(
+                p.get("namespaceSelector", {}).get("matchLabels")
+                == {"kubernetes.io/metadata.name": "ingress-nginx"}
+                for p in rule["from"]
+            ):
+                admitted.add(f"caseflow-{service}")
+    assert (
+        admitted
+        == backends
+        == {"caseflow-intake", "caseflow-scheduling", "caseflow-reporting", "caseflow-workbench"}
+    )
+
+
+def crd_schema(plural: str) -> dict[str, Any]:
+    """The CRD's openAPIV3Schema made strict: an object that lists its properties takes no others
+    (what `kubectl apply --validate=strict` reports as an unknown field)."""
+    crd = load_yaml(ROOT / f"tests/support/schemas/prometheus-operator/monitoring.coreos.com_{plural}.yaml")
+    (version,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]
+    schema: dict[str, Any] = version["schema"]["openAPIV3Schema"]
+
+    def strict(node: Any) -> None:
+        if isinstance(node, dict):
+            pattern = node.get("pattern")
+            if isinstance(pattern, str) and "(?i)" in pattern:  # Go's regexp allows flags mid-pattern
+                node["pattern"] = "(?i)" + pattern.replace("(?i)", "")
+            if (
+                "properties" in node
+                and "additionalProperties" not in node
+                and not node.get("x-kubernetes-preserve-unknown-fields")
+            ):
+                node["additionalProperties"] = False
+            for value in node.values():
+                strict(value)
+        elif isinstance(node, list):
+            for value in node:
+                strict(value)
+
+    strict(schema)
+    return schema
+
+
+OPERATOR_PLURALS = {"ServiceMonitor": "servicemonitors", "PrometheusRule": "prometheusrules"}
+
+
+def test_the_prometheus_operator_resources_validate_against_their_crds() -> None:
+    found = [(path, doc) for path, doc in k8s_documents() if doc["apiVersion"].startswith(OPERATOR_GROUP)]
+    assert sorted(doc["kind"] for _, doc in found) == ["PrometheusRule", "ServiceMonitor"]
+    for path, doc in found:
+        # Kubernetes' structural schemas are OpenAPI 3.0 schemas: JSON Schema draft 4 with extensions.
+        validator = jsonschema.Draft4Validator(crd_schema(OPERATOR_PLURALS[doc["kind"]]))
+        assert [e.message for e in validator.iter_errors(doc)] == [], path
+        broken = json.loads(json.dumps(doc))
+        broken["spec"]["jobLabell" if doc["kind"] == "ServiceMonitor" else "groupz"] = "x"
+        assert not validator.is_valid(broken)
+
+
+def test_the_servicemonitor_scrapes_every_service_under_its_compose_job_name() -> None:
+    (monitor,) = [d for _, d in k8s_documents() if d["kind"] == "ServiceMonitor"]
+    spec = monitor["spec"]
+    selected = [
+        svc for svc in by_kind("Service").values()
+        if spec["selector"]["matchLabels"].items() <= svc["metadata"]["labels"].items()
+    ]  # fmt: skip
+    jobs = {svc["metadata"]["labels"][spec["jobLabel"]] for svc in selected}
+    compose_jobs = {
+        job["job_name"] for job in load_yaml(ROOT / "deploy/prometheus/prometheus.yml")["scrape_configs"]
+    }
+    assert jobs == set(SERVICES) and jobs <= compose_jobs
+    (endpoint,) = spec["endpoints"]
+    assert endpoint["path"] == "/metrics"
+    # The operator's target label `service` (the Service's name) must not rename the services' own
+    # `service` label, which the autoscalers' External metric selects on (service: intake).
+    assert endpoint["honorLabels"] is True
+    assert all(endpoint["port"] in {p["name"] for p in svc["spec"]["ports"]} for svc in selected)
+    # The alerts and the dashboard name exactly these jobs, so they read compose and Kubernetes alike.
+    dashboard = (ROOT / "deploy/grafana/dashboards/caseflow-overview.json").read_text(encoding="utf-8")
+    alerts = (ROOT / "deploy/prometheus/alerts.yml").read_text(encoding="utf-8")
+    for text in (dashboard, alerts):
+        for selector in re.findall(r'up\{job=~\\?"([^"\\]+)\\?"\}', text):
+            assert set(selector.split("|")) == jobs, selector
+
+
+def test_the_prometheusrule_is_alerts_yml_regenerated() -> None:
+    from devinfra.prometheus import PROMETHEUS_RULE_YAML, prometheus_rule_manifest
+
+    assert PROMETHEUS_RULE_YAML.read_text(encoding="utf-8") == prometheus_rule_manifest(), (
+        "deploy/k8s/monitoring/prometheusrule.yaml is stale: run `python -m devinfra.prometheus prometheus-rule`"
+    )
+    (rule,) = [d for _, d in k8s_documents() if d["kind"] == "PrometheusRule"]
+    assert rule["spec"]["groups"] == load_yaml(ROOT / "deploy/prometheus/alerts.yml")["groups"]
+
+
+def test_reporting_reads_the_organisation_file_in_compose_and_kubernetes(compose: dict[str, Any]) -> None:
+    from services.reporting.adapters.organisation import load_organisation
+
+    sample = K8S / "organisation.json"
+    organisation = load_organisation(sample)
+    directory = json.loads((ROOT / "deploy/samples/directory.json").read_text(encoding="utf-8"))
+    assert set(organisation.units) == {u["unit_id"] for u in directory["units"]}
+    assert organisation.organisation_name("min-bzk") == "Binnenlandse Zaken"
+    assert set(json.loads(sample.read_text(encoding="utf-8"))) == {"units", "advisors"}  # no persons
+    # Kubernetes: generated ConfigMap, mounted where the setting points.
+    (generator,) = load_yaml(K8S / "kustomization.yaml")["configMapGenerator"]
+    assert generator == {"name": "caseflow-organisation", "files": ["organisation.json"]}
+    setting = Path(by_kind("ConfigMap")["caseflow-reporting-config"]["data"]["REPORTING_ORGANISATION_FILE"])
+    pod = by_kind("Deployment")["caseflow-reporting"]["spec"]["template"]["spec"]
+    volume = next(v for v in pod["volumes"] if v.get("configMap", {}).get("name") == "caseflow-organisation")
+    (mount,) = [m for m in pod["containers"][0]["volumeMounts"] if m["name"] == volume["name"]]
+    assert (Path(mount["mountPath"]) / "organisation.json", mount["readOnly"]) == (setting, True)
+    # Compose: the same file, mounted read-only where the setting points.
+    reporting = compose["services"]["reporting"]
+    path = reporting["environment"]["REPORTING_ORGANISATION_FILE"]
+    assert f"./deploy/k8s/organisation.json:{path}:ro" in reporting["volumes"]
 
 
 def test_network_policies_deny_by_default_and_open_the_key_store_to_key_holders_only() -> None:
