@@ -41,8 +41,11 @@ def _connection_fields() -> list[str]:
 
 
 def broker_settings(cls: type[S], args: argparse.Namespace | None = None) -> S:
-    """The service's settings, its unset broker fields taken from CASEFLOW_, then the options."""
-    own = cls()
+    """The service's settings, its unset broker fields taken from CASEFLOW_, then a running local
+    stack (caseflow/commands/local_stack.py), then the options."""
+    from caseflow.commands.local_stack import settings_of
+
+    own = settings_of(cls)
     if cls is ServiceSettings:
         fallback: dict[str, object] = {}
     else:

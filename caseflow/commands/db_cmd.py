@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from caseflow.commands.local_stack import settings_of
 from caseflow.errors import BadInput, CommandError, allowed
 
 SERVICES = ("intake", "routing", "scheduling", "reporting", "workbench")
@@ -46,7 +47,7 @@ def _intake(database: str | None, keystore: Any) -> list[Target]:
     from services.intake.adapters.submission_key_migrations import SUBMISSION_KEYS_SCHEMA
     from services.intake.settings import IntakeSettings
 
-    s = IntakeSettings()
+    s = settings_of(IntakeSettings)
     return [
         Target(SCHEMA, database or s.database_url),
         Target(keystore, s.keystore_url),
@@ -58,7 +59,7 @@ def _routing(database: str | None, keystore: Any) -> list[Target]:
     from services.routing.adapters.migrations import SCHEMA
     from services.routing.settings import RoutingSettings
 
-    s = RoutingSettings()
+    s = settings_of(RoutingSettings)
     return [Target(SCHEMA, database or s.database_url), Target(keystore, s.keystore_url)]
 
 
@@ -67,7 +68,7 @@ def _reporting(database: str | None) -> list[Target]:
     from services.reporting.adapters.migrations import SCHEMA
     from services.reporting.settings import ReportingSettings
 
-    s = ReportingSettings()
+    s = settings_of(ReportingSettings)
     if database:
         s = s.model_copy(update={"database_url": database})
     return [Target(SCHEMA, s.database_url), Target(LEDGER_SCHEMA, s.ledger_database_url())]
@@ -78,7 +79,7 @@ def _plain(database: str | None, service: str) -> list[Target]:
 
     schema = importlib.import_module(f"services.{service}.adapters.migrations").SCHEMA
     settings_class = {"scheduling": "SchedulingSettings", "workbench": "WorkbenchSettings"}[service]
-    settings = getattr(importlib.import_module(f"services.{service}.settings"), settings_class)()
+    settings = settings_of(getattr(importlib.import_module(f"services.{service}.settings"), settings_class))
     return [Target(schema, database or settings.database_url)]
 
 

@@ -1,7 +1,8 @@
 """`caseflow erase CASE --reason client_request`: erase a case's personal data now.
 
 Uses intake's own settings (INTAKE_DATABASE_URL, INTAKE_KEYSTORE_URL, INTAKE_MASTER_KEY,
-INTAKE_TOPIC_PREFIX), all required (a missing SQLite database is an error, never created): deletes the case key, drops the dialogue and the receipt code, and writes
+INTAKE_TOPIC_PREFIX; a running local stack's when unset), all required (a missing SQLite database
+is an error, never created): deletes the case key, drops the dialogue and the receipt code, and writes
 CasePersonalDataErased to intake's outbox; the running intake service publishes it within a
 second or so. Coded fields stay, so the case still counts in the statistics.
 """
@@ -17,24 +18,27 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import shared.contracts  # noqa: F401  (registers the event types)
 from caseflow.commands.databases import require_database, require_master_key
-from services.intake.adapters.tables import messaging, metadata
+from caseflow.commands.local_stack import settings_of
+from services.intake.adapters.migrations import SCHEMA
+from services.intake.adapters.tables import messaging
 from services.intake.application.retention import Erasure, ErasureReason, erase_case
 from services.intake.settings import IntakeSettings
+from shared import migrations
 from shared.crypto import KeyStore
-from shared.db import create_all, make_engine
+from shared.db import make_engine
 from shared.outbox import EventStore, Outgoing
 from shared.unit_of_work import UnitOfWork
 
 
 async def erase(case_id: str, reason: ErasureReason, settings: IntakeSettings | None = None) -> Erasure:
-    s = settings or IntakeSettings()
+    s = settings or settings_of(IntakeSettings)
     master_key = require_master_key(s.master_key.get_secret_value(), "INTAKE_MASTER_KEY")
     require_database(s.database_url, "INTAKE_DATABASE_URL")
     require_database(s.keystore_url, "INTAKE_KEYSTORE_URL")
     engine = make_engine(s.database_url)
     keystore = KeyStore(make_engine(s.keystore_url), master_key, cache_seconds=0)
     try:
-        await create_all(engine, metadata)
+        await migrations.prepare(engine, SCHEMA)  # refuses a schema this release cannot use
         uow = UnitOfWork(engine, EventStore(messaging), s.topic_prefix)
         now = datetime.now(UTC)
 

@@ -22,6 +22,7 @@ async def render_from_database(
     from datetime import UTC, datetime
 
     from caseflow.commands.databases import require_database
+    from caseflow.commands.local_stack import settings_of
     from services.reporting.adapters.ledger_migrations import LEDGER_SCHEMA
     from services.reporting.adapters.organisation import load_organisation
     from services.reporting.application.report_use_cases import Reports
@@ -30,7 +31,7 @@ async def render_from_database(
     from shared import migrations
     from shared.db import make_engine
 
-    settings = ReportingSettings()
+    settings = settings_of(ReportingSettings)
     require_database(database_url or settings.database_url, "--database-url or REPORTING_DATABASE_URL")
     engine = make_engine(database_url or settings.database_url)
     # The same release ledger as the service: a report on the command line is a release like any other.
