@@ -29,7 +29,7 @@ COMMAND_MODULES = (
     "db_cmd",
 )
 # Commands that run services in this process: their library logs are the service's logs.
-SERVICE_COMMANDS = frozenset({"serve", "up", "down", "status", "demo"})
+SERVICE_COMMANDS = frozenset({"serve", "up", "down", "status", "demo", "supervise"})
 
 DESCRIPTION = """\
 caseflow: event-sourced case flow for the confidential advisors (vertrouwenspersonen)

@@ -39,6 +39,11 @@ class ProcessInfo:
     pid: int
     port: int | None = None
     log: str = ""
+    # Kept by the supervisor (caseflow/supervisor.py): how often it restarted this process, when
+    # (the last ten, epoch seconds) and why the last one stopped.
+    restarts: int = 0
+    last_exit: str = ""
+    restart_times: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -50,7 +55,11 @@ class StackState:
     processes: list[ProcessInfo] = field(default_factory=list)
 
     def save(self) -> None:
-        Path(self.home, "stack.json").write_text(json.dumps(asdict(self), indent=2))
+        # Written whole and renamed: the supervisor and the commands read it while the other writes.
+        path = Path(self.home, "stack.json")
+        partial = path.with_name(f"stack.json.{os.getpid()}.tmp")
+        partial.write_text(json.dumps(asdict(self), indent=2))
+        partial.replace(path)
 
     @classmethod
     def load(cls, home: Path) -> StackState | None:
@@ -79,7 +88,12 @@ def alive(pid: int) -> bool:
         os.kill(pid, 0)
     except OSError:
         return False
-    return True
+    # A killed process whose parent has exited waits as a zombie until init reaps it, which some
+    # inits (containers, sandboxes) do late or never: a zombie has stopped.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True  # no /proc (macOS): kill(pid, 0) is all there is
 
 
 def master_key(home: Path) -> str:
@@ -137,7 +151,7 @@ def up(
     home.mkdir(parents=True, exist_ok=True)
     existing = StackState.load(home)
     if existing and any(alive(p.pid) for p in existing.processes):
-        raise SystemExit(f"a stack is already running under {home}: `caseflow down --home {home}` first")
+        raise StackRunning(home)
     state = StackState(home=str(home), kafka_bootstrap=kafka_bootstrap or "", topic_prefix=topic_prefix)
     if not kafka_bootstrap:
         say("starting Kafka (KRaft, single node) ...")
@@ -256,27 +270,66 @@ def wait_ready(state: StackState, service: str, timeout: float = 90) -> None:
     raise SystemExit(f"{service} not ready after {timeout:.0f}s; see {proc.log}")
 
 
+class StackRunning(SystemExit):
+    def __init__(self, home: Path) -> None:
+        super().__init__(f"a stack is already running under {home}: `caseflow down --home {home}` first")
+        self.home = home
+
+
+def resume(home: Path, say: Callable[[str], None] = print) -> StackState:
+    """`caseflow up` on a stack that partly runs: with its broker alive, start a supervisor if
+    none runs, and it starts the services that are missing (with their ports and databases)."""
+    from caseflow import supervisor
+
+    state = StackState.load(home.resolve())
+    assert state is not None
+    kafka = next((p for p in state.processes if p.name == "kafka"), None)
+    if kafka is not None and not alive(kafka.pid):
+        raise SystemExit(
+            f"the broker of the stack under {home} is gone: `caseflow down --home {home}`, then `caseflow up` again"
+        )
+    watcher = next((p for p in state.processes if p.name == "supervisor"), None)
+    missing = [p.name for p in state.processes if p.name not in ("kafka", "supervisor") and not alive(p.pid)]
+    if watcher is not None and alive(watcher.pid):
+        say(f"a stack is running under {state.home}; its supervisor restarts what stops" + (
+            f" (waiting to restart: {', '.join(missing)})" if missing else ""))  # fmt: skip
+        return state
+    supervisor.start_in_background(state)
+    say(f"supervisor started for the stack under {state.home}" + (
+        f"; it starts {', '.join(missing)}" if missing else ""))  # fmt: skip
+    return state
+
+
 def down(home: Path, say: Callable[[str], None] = print) -> int:
     state = StackState.load(home.resolve())
     if state is None:
         say(f"no stack under {home}")
         return 0
-    # Services first (they flush and commit), the broker last.
+    # The supervisor first (it would restart what follows); then, with the pids it may have
+    # changed, the services (they flush and commit), the broker last.
+    for proc in [p for p in state.processes if p.name == "supervisor"]:
+        _stop_process(proc, say)
+    state = StackState.load(home.resolve()) or state
     for proc in sorted(state.processes, key=lambda p: p.name == "kafka"):
-        if not alive(proc.pid):
-            continue
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except OSError:
-            os.kill(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 20
-        while alive(proc.pid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if alive(proc.pid):
-            os.killpg(proc.pid, signal.SIGKILL)
-        say(f"  stopped {proc.name}")
+        if proc.name != "supervisor":
+            _stop_process(proc, say)
     Path(state.home, "stack.json").unlink(missing_ok=True)
     return 0
+
+
+def _stop_process(proc: ProcessInfo, say: Callable[[str], None]) -> None:
+    if not alive(proc.pid):
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except OSError:
+        os.kill(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    while alive(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if alive(proc.pid):
+        os.killpg(proc.pid, signal.SIGKILL)
+    say(f"  stopped {proc.name}")
 
 
 def status(home: Path) -> list[dict[str, Any]]:
@@ -285,13 +338,18 @@ def status(home: Path) -> list[dict[str, Any]]:
         return []
     rows = []
     for proc in state.processes:
+        from caseflow.supervisor import in_crash_loop
+
         row: dict[str, Any] = {
             "name": proc.name,
             "pid": proc.pid,
             "running": alive(proc.pid),
             "port": proc.port,
+            "restarts": proc.restarts,
+            "last_exit": proc.last_exit,
+            "crash_loop": in_crash_loop(proc),
         }
-        if proc.name not in ("kafka", "keycloak") and row["running"]:
+        if proc.name not in ("kafka", "keycloak", "supervisor") and row["running"]:
             try:
                 health = httpx.get(f"{state.url(proc.name)}/health", timeout=2)
                 row["healthy"] = health.status_code == 200

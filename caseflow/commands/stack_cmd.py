@@ -10,10 +10,30 @@ DEFAULT_HOME = Path("var/stack")
 
 
 def _up(args: argparse.Namespace) -> int:
-    from caseflow import stack
+    from caseflow import stack, supervisor
 
-    state = stack.up(Path(args.home), kafka_bootstrap=args.kafka, workbench=args.workbench)
-    print(f"stack running under {state.home}; stop it with `caseflow down --home {args.home}`")
+    try:
+        state = stack.up(
+            Path(args.home),
+            kafka_bootstrap=args.kafka,
+            topic_prefix=args.topic_prefix or "",
+            workbench=args.workbench,
+        )
+    except stack.StackRunning:  # part of it, or all: supervise it and start what is missing
+        stack.resume(Path(args.home))
+        return 0
+    supervisor.start_in_background(state)
+    print(
+        f"stack running under {state.home}, supervised (a service that stops is restarted); "
+        f"stop it with `caseflow down --home {args.home}`"
+    )
+    return 0
+
+
+def _supervise(args: argparse.Namespace) -> int:
+    from caseflow.supervisor import Supervisor
+
+    Supervisor(Path(args.home).resolve()).run()
     return 0
 
 
@@ -36,11 +56,17 @@ def _status(args: argparse.Namespace) -> int:
         for r in rows:
             health = (
                 ""
-                if r["name"] in ("kafka", "keycloak")
+                if r["name"] in ("kafka", "keycloak", "supervisor") or not r["running"]
                 else ("healthy" if r.get("healthy") else f"UNHEALTHY {r.get('detail')}")
             )
+            restarts = ""
+            if r["restarts"] or r["last_exit"]:
+                restarts = f"  restarts {r['restarts']}, last exit: {r['last_exit'] or '-'}"
+                if r["crash_loop"]:
+                    restarts += "  CRASH LOOP"
             print(
-                f"{r['name']:<11} pid {r['pid']:<7} {'running' if r['running'] else 'STOPPED':<8} port {r['port']}  {health}"
+                f"{r['name']:<11} pid {r['pid']:<7} {'running' if r['running'] else 'STOPPED':<8} "
+                f"port {r['port']}  {health}{restarts}"
             )
     return 0 if all(r["running"] and r.get("healthy", True) for r in rows) else 1
 
@@ -69,13 +95,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "on SQLite, and wait until all are ready.",
     )
     p.add_argument("--home", default=str(DEFAULT_HOME), help=home_help)
-    p.add_argument("--kafka", help="use this broker instead of starting one")
+    p.add_argument("--kafka", metavar="HOST:PORT", help="use this broker instead of starting one")
+    p.add_argument("--topic-prefix", default=None, help="prefix the stack's topics (default: none)")
     p.add_argument(
         "--workbench",
         action="store_true",
         help="also start Keycloak (dev mode, the sample realm) and the advisors' workbench",
     )
     p.set_defaults(func=_up)
+    # Started by `up`, detached; not for people to run (hence no help line).
+    p = sub.add_parser("supervise")
+    p.add_argument("--home", default=str(DEFAULT_HOME), help=home_help)
+    p.set_defaults(func=_supervise)
     p = sub.add_parser("down", help="stop what `caseflow up` started")
     p.add_argument("--home", default=str(DEFAULT_HOME), help=home_help)
     p.set_defaults(func=_down)
