@@ -32,7 +32,7 @@ from starlette.routing import Route as HttpRoute
 
 from shared import migrations
 from shared.broker import RelayProducer, attach_pipeline, make_broker
-from shared.crypto import CaseCipher, KeyStore, parse_master_key
+from shared.crypto import CaseCipher, KeyStore, master_keys_from_settings
 from shared.db import make_engine, ping
 from shared.health import ConsumerWatchdog
 from shared.http_limits import BodyLimitMiddleware, BodyLimits
@@ -155,7 +155,9 @@ class ServiceRuntime:
             ensure_sqlite_dir(s.keystore_url)
             ctx.keystore = KeyStore(
                 make_engine(s.keystore_url),
-                parse_master_key(s.master_key.get_secret_value()),
+                master_keys_from_settings(
+                    s.master_key.get_secret_value(), s.previous_master_keys.get_secret_value()
+                ),
                 cache_seconds=s.key_cache_seconds,
             )
             await ctx.keystore.create_schema()
