@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import migrations
 from shared.db import insert_ignoring_duplicates
+from shared.key_rotation import WrappedColumn
 from shared.key_wrapping import KeyWrapper, MasterKeys, as_master_keys
 from shared.migrations import Schema
 
@@ -102,6 +103,10 @@ case_keys = Table(
     # Which master key wrapped it (shared/key_wrapping.py key_id_of; never the key): NULL for a row
     # wrapped before key ids were kept (keystore revision 0002), which `caseflow keys rotate` fixes.
     Column("master_key_id", String(40), nullable=True),
+)
+# What `caseflow keys rotate` re-wraps here (shared/key_rotation.py).
+CASE_KEYS_WRAPPED = WrappedColumn(
+    "case_keys", case_keys, "case_id", "wrapped_key", "master_key_id", case_wrap_context
 )
 # Its migrations (shared/migrations/keystore): intake and routing share the key store.
 KEYSTORE_SCHEMA = Schema(

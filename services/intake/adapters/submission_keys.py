@@ -29,6 +29,7 @@ from starlette.routing import BaseRoute, Route
 
 from shared import migrations
 from shared.db import insert_ignoring_duplicates
+from shared.key_rotation import WrappedColumn
 from shared.key_wrapping import KeyWrapper, MasterKeys, as_master_keys
 from shared.periodic import every
 from shared.pipeline import Clock
@@ -70,6 +71,17 @@ def submission_wrap_context(key_id: str) -> bytes:
     return f"submission-key|{key_id}".encode()
 
 
+# What `caseflow keys rotate` re-wraps here (shared/key_rotation.py).
+SUBMISSION_KEYS_WRAPPED = WrappedColumn(
+    "submission_keys",
+    submission_keys,
+    "key_id",
+    "wrapped_private_key",
+    "master_key_id",
+    submission_wrap_context,
+)
+
+
 def key_id_for(valid_from: datetime) -> str:
     return "sk-" + valid_from.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
@@ -100,7 +112,6 @@ class SubmissionKeyRing:
         n = (now - ROTATION_EPOCH) // self._rotation
         start = ROTATION_EPOCH + n * self._rotation
         return start, start + self._rotation
-
 
     async def current(self, now: datetime) -> IssuedKey:
         """The key of the period `now` falls in, made on first use."""
