@@ -83,10 +83,12 @@ async def _run(args: argparse.Namespace) -> int:
         s.previous_master_keys.get_secret_value(),
         need_previous=args.action == "rotate",
     )
-    url = args.keystore or s.keystore_url
-    require_database(url, "--keystore" if args.keystore else "INTAKE_KEYSTORE_URL")
     if args.batch_size < 1:
         raise BadInput("--batch-size must be at least 1")
+    if args.pause < 0:
+        raise BadInput("--pause must not be negative")
+    url = args.keystore or s.keystore_url
+    require_database(url, "--keystore" if args.keystore else "INTAKE_KEYSTORE_URL")
     engine = make_engine(url)
     report: dict[str, Any] = {"current_key_id": keys.current.key_id}
     left = unopenable = 0
