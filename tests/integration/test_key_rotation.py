@@ -283,3 +283,29 @@ async def test_the_command_refuses_a_key_store_behind_its_schema(engine: AsyncEn
     code, _, err = await run_keys(db_url, "rotate")
     assert code == 1
     assert "run `caseflow db upgrade intake" in err
+
+
+async def test_a_release_1_key_store_upgraded_opens_its_keys_and_the_rotation_names_their_key(
+    engine: AsyncEngine,
+) -> None:
+    """Release 1 wrapped without recording a key id; after `caseflow db upgrade` its rows open
+    under the old key as before, beside the new one, and the rotation records the new key's id."""
+    async with engine.begin() as conn:
+        for statement in KEYSTORE_SCHEMA.release_1["ddl"][conn.dialect.name]:
+            await conn.exec_driver_sql(statement)
+        release_1_wrap = LocalAesGcmKey(OLD)  # release 1's KeyStore._wrap: nonce || AES-GCM, kek|case
+        originals = {f"R-{i}": bytes([i]) * 32 for i in range(12)}
+        for case_id, key in originals.items():
+            await conn.execute(
+                insert(case_keys).values(
+                    case_id=case_id,
+                    wrapped_key=await release_1_wrap.wrap(key, case_wrap_context(case_id)),
+                    created_at=NOW,
+                )
+            )
+    await migrations.upgrade(engine, KEYSTORE_SCHEMA)
+    assert await counts_by_key_id(engine) == {None: 12}
+    assert await KeyStore(engine, OLD, cache_seconds=0).get_key("R-3") == originals["R-3"]
+    result = await key_rotation.rotate(engine, CASE_KEYS_WRAPPED, MasterKeys.local(NEW, [OLD]), batch_size=5)
+    assert (result.rewrapped, result.batches) == (12, 3)
+    await assert_all_under_new_key_only(engine, originals)
