@@ -26,31 +26,6 @@ from typing import Any
 from caseflow.errors import BadInput, CommandError
 
 
-def master_keys(current: str, previous: str, *, need_previous: bool) -> Any:  # MasterKeys
-    from caseflow.commands.databases import require_master_key
-    from shared.crypto import parse_previous_master_keys
-    from shared.key_wrapping import MasterKeys
-
-    new = require_master_key(current, "INTAKE_MASTER_KEY")
-    if need_previous and not previous.strip():
-        raise BadInput(
-            "INTAKE_PREVIOUS_MASTER_KEYS is not set: rotating needs the old master key beside the new one"
-        )
-    try:
-        old = parse_previous_master_keys(previous)
-    except ValueError:
-        raise BadInput(
-            "INTAKE_PREVIOUS_MASTER_KEYS is not a comma-separated list of base64 32-byte keys"
-        ) from None
-    try:
-        return MasterKeys.local(new, old)
-    except ValueError:
-        raise BadInput(
-            "INTAKE_PREVIOUS_MASTER_KEYS holds INTAKE_MASTER_KEY itself (or a key twice): "
-            "the new key must differ from the old one"
-        ) from None
-
-
 def columns() -> list[Any]:  # WrappedColumn, with its schema
     from services.intake.adapters.submission_key_migrations import SUBMISSION_KEYS_SCHEMA
     from services.intake.adapters.submission_keys import SUBMISSION_KEYS_WRAPPED
@@ -72,15 +47,16 @@ async def _present(engine: Any, schema: Any) -> bool:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    from caseflow.commands.databases import require_database
+    from caseflow.commands.databases import require_database, require_master_keys
     from services.intake.settings import IntakeSettings
     from shared import key_rotation
     from shared.db import make_engine
 
     s = IntakeSettings()
-    keys = master_keys(
+    keys = require_master_keys(
         s.master_key.get_secret_value(),
         s.previous_master_keys.get_secret_value(),
+        "INTAKE_",
         need_previous=args.action == "rotate",
     )
     if args.batch_size < 1:

@@ -215,6 +215,12 @@ CASES = [
     Case(["keys", "retire"], 2, "invalid choice"),
     Case(["audit", "explain", "C-1"], 2, "ROUTING_MASTER_KEY is not set"),
     Case(["audit", "verify"], 2, "no database at", env={"ROUTING_MASTER_KEY": KEY}),
+    Case(
+        ["audit", "verify"],
+        2,
+        "ROUTING_PREVIOUS_MASTER_KEYS is not a comma-separated list",
+        env={"ROUTING_MASTER_KEY": KEY, "ROUTING_PREVIOUS_MASTER_KEYS": "c2VjcmV0"},
+    ),
     # token
     Case(
         ["token", "issue", "--advisor", "adv-anna", "--key-file", "anna.pem", "--action", "AcceptCase"],
