@@ -203,6 +203,9 @@ class ServiceRuntime:
         tasks += [asyncio.create_task(job(stop)) for job in parts.background]
         self.ready = True
         log.info("service_started", kafka=s.kafka_bootstrap, topics_prefix=s.topic_prefix)
+        if ctx.keystore is not None:  # key ids only (docs/operations.md, "Rotating the master key")
+            ids = ctx.keystore.master_keys.key_ids
+            log.info("master_keys_held", wraps_under=ids[0], also_opens=list(ids[1:]))
         return tasks
 
     async def _quarantine(self, record_id: str, original: bytes) -> dict[str, Any]:
