@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "replay_cmd",
     "export_cmd",
     "db_cmd",
+    "keys_cmd",
 )
 # Commands that run services in this process: their library logs are the service's logs.
 SERVICE_COMMANDS = frozenset({"serve", "up", "down", "status", "demo", "supervise"})

@@ -27,6 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import migrations
 from shared.db import insert_ignoring_duplicates
+from shared.key_rotation import WrappedColumn
+from shared.key_wrapping import KeyWrapper, MasterKeys, as_master_keys
 from shared.migrations import Schema
 
 
@@ -69,8 +71,24 @@ def parse_master_key(text: str) -> bytes:
     return key
 
 
+def parse_previous_master_keys(text: str) -> list[bytes]:
+    """`*_PREVIOUS_MASTER_KEYS`: the master keys being retired, base64, separated by commas."""
+    return [parse_master_key(part.strip()) for part in text.split(",") if part.strip()]
+
+
+def master_keys_from_settings(current: str, previous: str = "") -> MasterKeys:
+    """The service's master keys: `*_MASTER_KEY` wraps, `*_PREVIOUS_MASTER_KEYS` (during a
+    rotation) only open rows not yet re-wrapped. ValueError, never echoing a key, when malformed."""
+    return MasterKeys.local(parse_master_key(current), parse_previous_master_keys(previous))
+
+
 def new_master_key_b64() -> str:
     return _b64(AESGCM.generate_key(bit_length=256))
+
+
+def case_wrap_context(case_id: str) -> bytes:
+    """The associated data a case key is wrapped with: a wrapped key moved to another case fails."""
+    return f"kek|{case_id}".encode()
 
 
 keystore_metadata = MetaData()
@@ -82,6 +100,13 @@ case_keys = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("erased_at", DateTime(timezone=True), nullable=True),
     Column("erase_reason", String(40), nullable=True),
+    # Which master key wrapped it (shared/key_wrapping.py key_id_of; never the key): NULL for a row
+    # wrapped before key ids were kept (keystore revision 0002), which `caseflow keys rotate` fixes.
+    Column("master_key_id", String(40), nullable=True),
+)
+# What `caseflow keys rotate` re-wraps here (shared/key_rotation.py).
+CASE_KEYS_WRAPPED = WrappedColumn(
+    "case_keys", case_keys, "case_id", "wrapped_key", "master_key_id", case_wrap_context
 )
 # Its migrations (shared/migrations/keystore): intake and routing share the key store.
 KEYSTORE_SCHEMA = Schema(
@@ -95,14 +120,24 @@ KEYSTORE_SCHEMA = Schema(
 class KeyStore:
     """Case data keys, wrapped under the master key, in their own database.
 
+    `master_key` is the raw key (one local key) or `MasterKeys`: new keys are wrapped under the
+    current one, and a row names the key that wrapped it, so during a rotation rows still under a
+    previous key open too (docs/operations.md, "Rotating the master key").
+
     Unwrapped keys are cached in process for `cache_seconds` (hot paths read the same case key
     several times). An erase in this process drops its cache entry at once; other processes see
     it within `cache_seconds` (0 disables the cache).
     """
 
-    def __init__(self, engine: AsyncEngine, master_key: bytes, *, cache_seconds: float = 30.0) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        master_key: bytes | KeyWrapper | MasterKeys,
+        *,
+        cache_seconds: float = 30.0,
+    ) -> None:
         self._engine = engine
-        self._kek = AESGCM(master_key)
+        self._keys = as_master_keys(master_key)
         self._cache: dict[str, tuple[float, bytes]] = {}
         self._cache_seconds = cache_seconds
 
@@ -115,12 +150,16 @@ class KeyStore:
         """Idempotent, and safe when two services create the shared key store at the same moment."""
         await migrations.prepare(self._engine, KEYSTORE_SCHEMA)
 
-    def _wrap(self, case_id: str, key: bytes) -> bytes:
-        nonce = os.urandom(12)
-        return nonce + self._kek.encrypt(nonce, key, f"kek|{case_id}".encode())
+    @property
+    def master_keys(self) -> MasterKeys:
+        return self._keys
 
-    def _unwrap(self, case_id: str, wrapped: bytes) -> bytes:
-        return self._kek.decrypt(wrapped[:12], wrapped[12:], f"kek|{case_id}".encode())
+    async def _wrap(self, case_id: str, key: bytes) -> tuple[str, bytes]:
+        """(master key id, wrapped key) under the current master key."""
+        return await self._keys.wrap(key, case_wrap_context(case_id))
+
+    async def _unwrap(self, case_id: str, wrapped: bytes, key_id: str | None = None) -> bytes:
+        return (await self._keys.unwrap(key_id, wrapped, case_wrap_context(case_id)))[1]
 
     async def create_key(self, case_id: str, now: datetime | None = None) -> bytes:
         """Create the case's key; idempotent (a retried intake reuses the key it made first)."""
@@ -134,19 +173,17 @@ class KeyStore:
         if not case_ids:
             return {}
         created_at = now or datetime.now(UTC)
-        rows = [
-            {
-                "case_id": cid,
-                "wrapped_key": self._wrap(cid, AESGCM.generate_key(bit_length=256)),
-                "created_at": created_at,
-            }
-            for cid in dict.fromkeys(case_ids)
-        ]
+        rows = []
+        for cid in dict.fromkeys(case_ids):
+            key_id, wrapped = await self._wrap(cid, AESGCM.generate_key(bit_length=256))
+            rows.append(
+                {"case_id": cid, "wrapped_key": wrapped, "master_key_id": key_id, "created_at": created_at}
+            )
         async with self._engine.begin() as conn:
             await conn.execute(insert_ignoring_duplicates(conn, case_keys, ["case_id"]), rows)
             found = (
                 await conn.execute(
-                    select(case_keys.c.case_id, case_keys.c.wrapped_key).where(
+                    select(case_keys.c.case_id, case_keys.c.wrapped_key, case_keys.c.master_key_id).where(
                         case_keys.c.case_id.in_(list(case_ids))
                     )
                 )
@@ -155,7 +192,7 @@ class KeyStore:
         for row in found:
             if row.wrapped_key is None:
                 raise KeyErased(row.case_id)
-            keys[row.case_id] = self._unwrap(row.case_id, row.wrapped_key)
+            keys[row.case_id] = await self._unwrap(row.case_id, row.wrapped_key, row.master_key_id)
             if self._cache_seconds > 0:
                 self._cache[row.case_id] = (time.monotonic() + self._cache_seconds, keys[row.case_id])
         return keys
@@ -168,7 +205,7 @@ class KeyStore:
         async with self._engine.connect() as conn:
             row = (
                 await conn.execute(
-                    select(case_keys.c.wrapped_key, case_keys.c.erased_at).where(
+                    select(case_keys.c.wrapped_key, case_keys.c.master_key_id).where(
                         case_keys.c.case_id == case_id
                     )
                 )
@@ -178,7 +215,7 @@ class KeyStore:
         if row.wrapped_key is None:
             self._cache.pop(case_id, None)
             raise KeyErased(case_id)
-        key = self._unwrap(case_id, row.wrapped_key)
+        key = await self._unwrap(case_id, row.wrapped_key, row.master_key_id)
         if self._cache_seconds > 0:
             self._cache[case_id] = (time.monotonic() + self._cache_seconds, key)
         return key
@@ -190,7 +227,12 @@ class KeyStore:
             result = await conn.execute(
                 update(case_keys)
                 .where(case_keys.c.case_id == case_id, case_keys.c.wrapped_key.is_not(None))
-                .values(wrapped_key=None, erased_at=now or datetime.now(UTC), erase_reason=reason)
+                .values(
+                    wrapped_key=None,
+                    master_key_id=None,
+                    erased_at=now or datetime.now(UTC),
+                    erase_reason=reason,
+                )
             )
         return bool(result.rowcount)
 

@@ -48,6 +48,7 @@ PERSONAL_KEYS = frozenset(
         "password",
         "key",
         "master_key",
+        "previous_master_keys",
         "wrapped_key",
         "sealed",
         "plaintext",

@@ -32,7 +32,7 @@ from starlette.routing import Route as HttpRoute
 
 from shared import migrations
 from shared.broker import RelayProducer, attach_pipeline, make_broker
-from shared.crypto import CaseCipher, KeyStore, parse_master_key
+from shared.crypto import CaseCipher, KeyStore, master_keys_from_settings
 from shared.db import make_engine, ping
 from shared.health import ConsumerWatchdog
 from shared.http_limits import BodyLimitMiddleware, BodyLimits
@@ -155,7 +155,9 @@ class ServiceRuntime:
             ensure_sqlite_dir(s.keystore_url)
             ctx.keystore = KeyStore(
                 make_engine(s.keystore_url),
-                parse_master_key(s.master_key.get_secret_value()),
+                master_keys_from_settings(
+                    s.master_key.get_secret_value(), s.previous_master_keys.get_secret_value()
+                ),
                 cache_seconds=s.key_cache_seconds,
             )
             await ctx.keystore.create_schema()
@@ -201,6 +203,9 @@ class ServiceRuntime:
         tasks += [asyncio.create_task(job(stop)) for job in parts.background]
         self.ready = True
         log.info("service_started", kafka=s.kafka_bootstrap, topics_prefix=s.topic_prefix)
+        if ctx.keystore is not None:  # key ids only (docs/operations.md, "Rotating the master key")
+            ids = ctx.keystore.master_keys.key_ids
+            log.info("master_keys_held", wraps_under=ids[0], also_opens=list(ids[1:]))
         return tasks
 
     async def _quarantine(self, record_id: str, original: bytes) -> dict[str, Any]:

@@ -51,4 +51,7 @@ class KeyHolderSettings(ServiceSettings):
 
     keystore_url: str = "sqlite+aiosqlite:///./var/keystore.db"
     master_key: SecretStr = SecretStr("")  # base64 of 32 bytes; required outside tests and the demo
+    # During a master key rotation only: the old key(s), base64, comma-separated. They open rows not
+    # yet re-wrapped by `caseflow keys rotate`; the current `master_key` wraps every new key.
+    previous_master_keys: SecretStr = SecretStr("")
     key_cache_seconds: float = 30.0

@@ -14,7 +14,7 @@ from caseflow.commands.broker_options import add_broker_options
 
 async def _run(args: argparse.Namespace) -> int:
     from caseflow.commands.broker_options import broker_settings
-    from caseflow.commands.databases import require_database, require_master_key
+    from caseflow.commands.databases import require_database, require_master_keys
     from services.routing.application.audit import audit
     from services.routing.domain.policy import PolicySettings
     from services.routing.settings import RoutingSettings
@@ -22,12 +22,16 @@ async def _run(args: argparse.Namespace) -> int:
     from shared.db import make_engine
 
     settings = broker_settings(RoutingSettings, args)
-    master_key = require_master_key(settings.master_key.get_secret_value(), "ROUTING_MASTER_KEY")
+    master_keys = require_master_keys(  # during a rotation, rows still under the previous key open too
+        settings.master_key.get_secret_value(),
+        settings.previous_master_keys.get_secret_value(),
+        "ROUTING_",
+    )
     require_database(settings.database_url, "ROUTING_DATABASE_URL")
     require_database(settings.keystore_url, "ROUTING_KEYSTORE_URL")
     engine = make_engine(settings.database_url)
     keys_engine = make_engine(settings.keystore_url)
-    keys = KeyStore(keys_engine, master_key)
+    keys = KeyStore(keys_engine, master_keys)
     policy = PolicySettings(small_unit_threshold=settings.small_unit_threshold)
     failures = total = state_failures = 0
     try:

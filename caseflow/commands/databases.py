@@ -4,6 +4,7 @@ never created empty) and, for case data, the master key."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -39,3 +40,27 @@ def require_master_key(text: str, setting: str) -> bytes:
         return parse_master_key(text)
     except ValueError:  # binascii.Error is a ValueError too
         raise BadInput(f"{setting} is not the base64 of 32 bytes") from None
+
+
+def require_master_keys(current: str, previous: str, prefix: str, *, need_previous: bool = False) -> Any:
+    """The service's master keys (shared.key_wrapping.MasterKeys): `{prefix}MASTER_KEY`, current,
+    and during a rotation `{prefix}PREVIOUS_MASTER_KEYS`; every mistake a one-line BadInput that
+    never echoes a key."""
+    from shared.crypto import parse_previous_master_keys
+    from shared.key_wrapping import MasterKeys
+
+    new = require_master_key(current, f"{prefix}MASTER_KEY")
+    setting = f"{prefix}PREVIOUS_MASTER_KEYS"
+    if need_previous and not previous.strip():
+        raise BadInput(f"{setting} is not set: rotating needs the old master key beside the new one")
+    try:
+        old = parse_previous_master_keys(previous)
+    except ValueError:
+        raise BadInput(f"{setting} is not a comma-separated list of base64 32-byte keys") from None
+    try:
+        return MasterKeys.local(new, old)
+    except ValueError:
+        raise BadInput(
+            f"{setting} holds {prefix}MASTER_KEY itself (or a key twice): "
+            "the new key must differ from the old one"
+        ) from None

@@ -26,7 +26,6 @@ from services.intake.entrypoints.routing_feed import routing_route
 from services.intake.entrypoints.submission_consumer import submissions_route
 from services.intake.metrics import IntakeMetrics
 from services.intake.settings import IntakeSettings
-from shared.crypto import parse_master_key
 from shared.pipeline import Clock, utc_now
 from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime
 from shared.topics import (
@@ -93,7 +92,7 @@ class IntakeService:
         )
         keys = self.submission_keys = SubmissionKeyRing(
             ctx.keystore.engine,
-            parse_master_key(s.master_key.get_secret_value()),
+            ctx.keystore.master_keys,  # the same current and previous master keys
             rotation=timedelta(days=s.submission_key_rotation_days),
             grace=timedelta(days=s.submission_key_grace_days),
         )
@@ -136,6 +135,7 @@ class IntakeService:
                 self.message_bell,
                 self.settings.master_key.get_secret_value(),
                 self.settings.retention_days_after_closure,
+                self.settings.previous_master_keys.get_secret_value(),
             ),
             *submission_key_routes(lambda: self.submission_keys, lambda: context().clock()),
         ]

@@ -101,3 +101,22 @@ async def test_a_withdrawn_consent_removes_the_profile(tmp_path: Path) -> None:
     names = [a.display_name for a in (await read_catalogue(engine, KEY)).advisors]
     assert "Eva Mulder" not in names and "Dirk Jansen" in names
     await engine.dispose()
+
+
+async def test_during_a_master_key_rotation_a_form_loaded_before_it_still_names_its_advisors(
+    tmp_path: Path,
+) -> None:
+    """Handles are keyed with the master key: a form shown before the rotation sends handles under
+    the previous key, which must still name the same advisor (an avoided advisor above all)."""
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path}/intake.db")
+    async with engine.begin() as conn:
+        await conn.run_sync(intake_tables.metadata.create_all)
+        for inbound in copies():
+            await apply_directory_event(conn, decode_directory_record(inbound), NOW)
+    new_key = handle_key(b"the new master key")
+    during = await read_catalogue(engine, new_key, previous_keys=[KEY])
+    assert during.advisors[0].handle == advisor_handle(new_key, "adv-anna")  # shown: the new handle
+    assert during.advisor_id(advisor_handle(KEY, "adv-anna")) == "adv-anna"  # accepted: the old one
+    after = await read_catalogue(engine, new_key)  # the old key retired
+    assert after.advisor_id(advisor_handle(KEY, "adv-anna")) is None
+    await engine.dispose()

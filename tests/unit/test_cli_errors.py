@@ -22,6 +22,8 @@ from shared.logging import LIBRARY_LOGGERS
 pytestmark = pytest.mark.unit
 SAMPLES = Path(__file__).resolve().parents[2] / "deploy" / "samples"
 KEY = base64.b64encode(bytes(32)).decode()
+OTHER_KEY = base64.b64encode(bytes([1]) * 32).decode()
+BOTH_KEYS = {"INTAKE_MASTER_KEY": OTHER_KEY, "INTAKE_PREVIOUS_MASTER_KEYS": KEY}
 NO_BROKER = "127.0.0.1:1"  # nothing listens there: the connection is refused at once
 
 
@@ -177,8 +179,48 @@ CASES = [
     ),
     Case(["erase", "C-1"], 2, "no database at ./var/intake.db", env={"INTAKE_MASTER_KEY": KEY}),
     Case(["erase", "C-1", "--reason", "boredom"], 2, "invalid choice"),
+    # keys rotate|status: the master keys come from the environment, never argv, and are never echoed
+    Case(["keys", "rotate"], 2, "INTAKE_MASTER_KEY is not set"),
+    Case(["keys", "status"], 2, "INTAKE_MASTER_KEY is not set"),
+    Case(
+        ["keys", "rotate"],
+        2,
+        "INTAKE_MASTER_KEY is not the base64 of 32 bytes",
+        env={"INTAKE_MASTER_KEY": "c2VjcmV0"},
+    ),
+    Case(["keys", "rotate"], 2, "INTAKE_PREVIOUS_MASTER_KEYS is not set", env={"INTAKE_MASTER_KEY": KEY}),
+    Case(
+        ["keys", "rotate"],
+        2,
+        "INTAKE_PREVIOUS_MASTER_KEYS is not a comma-separated list of base64 32-byte keys",
+        env={"INTAKE_MASTER_KEY": KEY, "INTAKE_PREVIOUS_MASTER_KEYS": f"{OTHER_KEY},c2VjcmV0"},
+    ),
+    Case(
+        ["keys", "rotate"],
+        2,
+        "the new key must differ from the old one",
+        env={"INTAKE_MASTER_KEY": KEY, "INTAKE_PREVIOUS_MASTER_KEYS": KEY},
+    ),
+    Case(["keys", "rotate"], 2, "no database at ./var/keystore.db", env=BOTH_KEYS),
+    Case(["keys", "status"], 2, "no database at ./var/keystore.db", env={"INTAKE_MASTER_KEY": KEY}),
+    Case(["keys", "rotate", "--keystore", "not a url"], 2, "--keystore: not a database URL", env=BOTH_KEYS),
+    Case(
+        ["keys", "rotate", "--keystore", "sqlite+aiosqlite:///./gone.db"],
+        2,
+        "no database at ./gone.db: set --keystore",
+        env=BOTH_KEYS,
+    ),
+    Case(["keys", "rotate", "--batch-size", "0"], 2, "--batch-size must be at least 1", env=BOTH_KEYS),
+    Case(["keys", "rotate", "--batch-size", "ten"], 2, "invalid int value"),
+    Case(["keys", "retire"], 2, "invalid choice"),
     Case(["audit", "explain", "C-1"], 2, "ROUTING_MASTER_KEY is not set"),
     Case(["audit", "verify"], 2, "no database at", env={"ROUTING_MASTER_KEY": KEY}),
+    Case(
+        ["audit", "verify"],
+        2,
+        "ROUTING_PREVIOUS_MASTER_KEYS is not a comma-separated list",
+        env={"ROUTING_MASTER_KEY": KEY, "ROUTING_PREVIOUS_MASTER_KEYS": "c2VjcmV0"},
+    ),
     # token
     Case(
         ["token", "issue", "--advisor", "adv-anna", "--key-file", "anna.pem", "--action", "AcceptCase"],

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -121,7 +121,11 @@ def _organisations(rows: Iterable[tuple[str, str, str, str | None]]) -> tuple[Or
     return tuple(sorted(out, key=lambda o: o.name.casefold()))
 
 
-async def read_catalogue(engine: AsyncEngine, key: bytes, retention_days: int = 365) -> FormCatalogue:
+async def read_catalogue(
+    engine: AsyncEngine, key: bytes, retention_days: int = 365, previous_keys: Sequence[bytes] = ()
+) -> FormCatalogue:
+    """The form's lists; each advisor's handle is keyed with `key`, and handles keyed with
+    `previous_keys` (a master key being rotated out) still name the same advisor when a form sends them."""
     units = directory_units
     query = select(units.c.unit_id, units.c.organisation_id, units.c.name, directory_unit_parents.c.parent_id)
     query = query.outerjoin(directory_unit_parents, directory_unit_parents.c.unit_id == units.c.unit_id)
@@ -135,6 +139,8 @@ async def read_catalogue(engine: AsyncEngine, key: bytes, retention_days: int = 
     for r in rows:
         handle = advisor_handle(key, r.advisor_id)
         ids[handle] = r.advisor_id
+        for old in previous_keys:
+            ids.setdefault(advisor_handle(old, r.advisor_id), r.advisor_id)
         cards.append(
             AdvisorCard(
                 handle=handle,

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import structlog
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from nacl.public import PrivateKey
 from sqlalchemy import Column, DateTime, LargeBinary, MetaData, String, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -31,6 +29,8 @@ from starlette.routing import BaseRoute, Route
 
 from shared import migrations
 from shared.db import insert_ignoring_duplicates
+from shared.key_rotation import WrappedColumn
+from shared.key_wrapping import KeyWrapper, MasterKeys, as_master_keys
 from shared.periodic import every
 from shared.pipeline import Clock
 from shared.submission_sealing import ALGORITHM, KEY_ENDPOINT, KEY_RETIRED, KEY_UNKNOWN, SubmissionKey
@@ -50,6 +50,9 @@ submission_keys = Table(
     Column("use_until", DateTime(timezone=True), nullable=False),
     Column("accept_until", DateTime(timezone=True), nullable=False),
     Column("retired_at", DateTime(timezone=True), nullable=True),
+    # The master key that wrapped the private key (its key id, shared/key_wrapping.py); NULL for a
+    # key wrapped before key ids were kept (submission_keys revision 0002).
+    Column("master_key_id", String(40), nullable=True),
 )
 
 
@@ -63,18 +66,39 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # SQLite drops the zone
 
 
+def submission_wrap_context(key_id: str) -> bytes:
+    """The associated data a private key is wrapped with, binding it to its key id."""
+    return f"submission-key|{key_id}".encode()
+
+
+# What `caseflow keys rotate` re-wraps here (shared/key_rotation.py).
+SUBMISSION_KEYS_WRAPPED = WrappedColumn(
+    "submission_keys",
+    submission_keys,
+    "key_id",
+    "wrapped_private_key",
+    "master_key_id",
+    submission_wrap_context,
+)
+
+
 def key_id_for(valid_from: datetime) -> str:
     return "sk-" + valid_from.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 class SubmissionKeyRing:
     def __init__(
-        self, engine: AsyncEngine, master_key: bytes, *, rotation: timedelta, grace: timedelta
+        self,
+        engine: AsyncEngine,
+        master_key: bytes | KeyWrapper | MasterKeys,
+        *,
+        rotation: timedelta,
+        grace: timedelta,
     ) -> None:
         if rotation <= timedelta(0) or grace < timedelta(0):
             raise ValueError("rotation must be positive and grace not negative")
         self._engine = engine
-        self._kek = AESGCM(master_key)
+        self._keys = as_master_keys(master_key)
         self._rotation, self._grace = rotation, grace
         self._private: dict[str, tuple[bytes, datetime]] = {}  # key id -> (private key, accept_until)
 
@@ -89,22 +113,17 @@ class SubmissionKeyRing:
         start = ROTATION_EPOCH + n * self._rotation
         return start, start + self._rotation
 
-    def _wrap(self, key_id: str, private: bytes) -> bytes:
-        nonce = os.urandom(12)
-        return nonce + self._kek.encrypt(nonce, private, f"submission-key|{key_id}".encode())
-
-    def _unwrap(self, key_id: str, wrapped: bytes) -> bytes:
-        return self._kek.decrypt(wrapped[:12], wrapped[12:], f"submission-key|{key_id}".encode())
-
     async def current(self, now: datetime) -> IssuedKey:
         """The key of the period `now` falls in, made on first use."""
         valid_from, use_until = self._period(now)
         key_id = key_id_for(valid_from)
         pair = PrivateKey.generate()
+        master_key_id, wrapped = await self._keys.wrap(bytes(pair), submission_wrap_context(key_id))
         row = {
             "key_id": key_id,
             "public_key": bytes(pair.public_key),
-            "wrapped_private_key": self._wrap(key_id, bytes(pair)),
+            "wrapped_private_key": wrapped,
+            "master_key_id": master_key_id,
             "valid_from": valid_from,
             "use_until": use_until,
             "accept_until": use_until + self._grace,
@@ -125,9 +144,11 @@ class SubmissionKeyRing:
         async with self._engine.connect() as conn:
             row = (
                 await conn.execute(
-                    select(submission_keys.c.wrapped_private_key, submission_keys.c.accept_until).where(
-                        submission_keys.c.key_id == key_id
-                    )
+                    select(
+                        submission_keys.c.wrapped_private_key,
+                        submission_keys.c.master_key_id,
+                        submission_keys.c.accept_until,
+                    ).where(submission_keys.c.key_id == key_id)
                 )
             ).first()
         if row is None:
@@ -136,7 +157,9 @@ class SubmissionKeyRing:
         if row.wrapped_private_key is None or now > accept_until:
             self._private.pop(key_id, None)
             return KEY_RETIRED
-        private = self._unwrap(key_id, row.wrapped_private_key)
+        _, private = await self._keys.unwrap(
+            row.master_key_id, row.wrapped_private_key, submission_wrap_context(key_id)
+        )
         self._private[key_id] = (private, accept_until)
         return private
 
@@ -152,7 +175,7 @@ class SubmissionKeyRing:
                     submission_keys.c.accept_until < now,
                     submission_keys.c.wrapped_private_key.is_not(None),
                 )
-                .values(wrapped_private_key=None, retired_at=now)
+                .values(wrapped_private_key=None, master_key_id=None, retired_at=now)
             )
         return int(result.rowcount or 0)
 

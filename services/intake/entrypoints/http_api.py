@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -157,12 +157,16 @@ class SubmissionApi:
 
 
 def form_catalogue(
-    context: Callable[[], ServiceContext], key: bytes, retention_days: int
+    context: Callable[[], ServiceContext],
+    key: bytes,
+    retention_days: int,
+    previous_keys: Sequence[bytes] = (),
 ) -> Callable[[], Awaitable[FormCatalogue]]:
-    """The web form's lists, read per page; advisor handles keyed with `key`."""
+    """The web form's lists, read per page; advisor handles keyed with `key` (and, during a master
+    key rotation, handles keyed with a previous key still understood: a form loaded before it)."""
 
     async def read() -> FormCatalogue:
-        return await read_catalogue(context().engine, key, retention_days)
+        return await read_catalogue(context().engine, key, retention_days, previous_keys)
 
     return read
 
@@ -173,11 +177,13 @@ def intake_routes(
     bell: MessageBell | None = None,
     master_key: str = "",
     retention_days: int = 365,
+    previous_master_keys: str = "",
 ) -> list[BaseRoute]:
     """`bell` wakes the dialogue's long-polls after a commit; `master_key` (intake's, as configured)
-    keys the advisor handles the web form shows; `retention_days` (after closure) is what its
-    privacy notice says."""
-    catalogue = form_catalogue(context, handle_key(master_key.encode()), retention_days)
+    keys the advisor handles the web form shows (`previous_master_keys`, during a rotation, the
+    handles it still accepts); `retention_days` (after closure) is what its privacy notice says."""
+    previous = [handle_key(k.strip().encode()) for k in previous_master_keys.split(",") if k.strip()]
+    catalogue = form_catalogue(context, handle_key(master_key.encode()), retention_days, previous)
     submissions, dialogue = SubmissionApi(context), DialogueApi(context, metrics, bell)
     return [
         *(
