@@ -130,7 +130,18 @@ class KafkaNode:
         heap: str = "512m",
         extra_properties: Mapping[str, str] | None = None,
         die_with_parent: bool = True,
+        node_id: int = 1,
+        quorum_voters: str | None = None,
+        cluster_id: str | None = None,
+        replication_factor: int = 1,
     ) -> None:
+        # node_id, quorum_voters and cluster_id make the node one of a KafkaCluster; alone it is
+        # node 1 and votes for itself. replication_factor sets the defaults of a cluster that
+        # size (internal topics, min.insync.replicas = factor - 1).
+        self.node_id = node_id
+        self._quorum_voters = quorum_voters
+        self._cluster_id = cluster_id
+        self.replication_factor = replication_factor
         self._port = port
         self._controller_port = controller_port
         self._given_data_dir = Path(data_dir) if data_dir is not None else None
@@ -172,8 +183,9 @@ class KafkaNode:
         return self._proc is not None and self._proc.poll() is None
 
     # -- lifecycle -----------------------------------------------------------------------------
-    def start(self, timeout: float = 60) -> None:
-        """Start the broker and return once it serves metadata; raise KafkaInfraError otherwise."""
+    def start(self, timeout: float = 60, *, wait: bool = True) -> None:
+        """Start the broker and return once it serves metadata; raise KafkaInfraError otherwise.
+        With `wait=False` return once the process runs (a cluster's nodes wait for each other)."""
         if self.running:
             return
         deadline = time.monotonic() + timeout
@@ -212,6 +224,10 @@ class KafkaNode:
         if self.die_with_parent:
             # Tied to this process: stop with it. A detached broker (`caseflow up`) outlives it.
             atexit.register(self.stop)
+        if wait:
+            self.wait_ready(deadline)
+
+    def wait_ready(self, deadline: float) -> None:
         try:
             self._wait_ready(deadline)
         except BaseException:
@@ -264,10 +280,11 @@ class KafkaNode:
     # -- internals -----------------------------------------------------------------------------
     def _write_config(self) -> Path:
         port, cport = self.port, self._controller_port
+        rf, min_isr = self.replication_factor, max(1, self.replication_factor - 1)
         props = {
             "process.roles": "broker,controller",
-            "node.id": "1",
-            "controller.quorum.voters": f"1@127.0.0.1:{cport}",
+            "node.id": str(self.node_id),
+            "controller.quorum.voters": self._quorum_voters or f"1@127.0.0.1:{cport}",
             "listeners": f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}",
             "advertised.listeners": f"PLAINTEXT://127.0.0.1:{port}",
             "controller.listener.names": "CONTROLLER",
@@ -276,15 +293,15 @@ class KafkaNode:
             "log.dirs": str(self.data_dir / "kraft"),
             "num.partitions": str(self.partitions_default),
             "auto.create.topics.enable": "true",
-            "default.replication.factor": "1",
-            "min.insync.replicas": "1",
+            "default.replication.factor": str(rf),
+            "min.insync.replicas": str(min_isr),
             # A single node cannot host three replicas of the internal topics.
-            "offsets.topic.replication.factor": "1",
+            "offsets.topic.replication.factor": str(rf),
             "offsets.topic.num.partitions": "10",
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
-            "share.coordinator.state.topic.replication.factor": "1",
-            "share.coordinator.state.topic.min.isr": "1",
+            "transaction.state.log.replication.factor": str(rf),
+            "transaction.state.log.min.isr": str(min_isr),
+            "share.coordinator.state.topic.replication.factor": str(rf),
+            "share.coordinator.state.topic.min.isr": str(min_isr),
             # Tests start consumers one after another; the 3 s default delays every first join.
             "group.initial.rebalance.delay.ms": "0",
             # aiokafka speaks the classic group protocol; KIP-848 "consumer" stays available.
@@ -304,7 +321,8 @@ class KafkaNode:
         return path
 
     def _format(self, java: Sequence[str], config: Path, deadline: float) -> None:
-        cmd = [*java, "kafka.tools.StorageTool", "format", "-t", new_cluster_id(), "-c", str(config)]
+        cluster_id = self._cluster_id or new_cluster_id()
+        cmd = [*java, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)]
         try:
             proc = subprocess.run(
                 cmd,
@@ -339,6 +357,85 @@ class KafkaNode:
                     f"{_tail(self.data_dir / 'logs' / 'stdout.log')}\n{_tail(self.log_file)}"
                 )
             time.sleep(0.2)
+
+
+class KafkaCluster:
+    """Three (or `size`) Kafka processes on 127.0.0.1, each broker and KRaft controller, one quorum.
+
+    For fault tests: topics get replication factor `size` and min.insync.replicas `size - 1` by
+    default, so one broker may die (a leader election) and two stopped make writes impossible.
+    Nodes keep their ports and data across stop()/start(), like machines rebooted.
+    """
+
+    def __init__(
+        self, data_dir: Path, size: int = 3, *, heap: str = "384m", partitions_default: int = 3
+    ) -> None:
+        ports = [free_port() for _ in range(size)]
+        controllers = [free_port() for _ in range(size)]
+        voters = ",".join(f"{i + 1}@127.0.0.1:{c}" for i, c in enumerate(controllers))
+        cluster_id = new_cluster_id()
+        self.nodes = [
+            KafkaNode(
+                port=ports[i],
+                controller_port=controllers[i],
+                data_dir=data_dir / f"node-{i + 1}",
+                partitions_default=partitions_default,
+                heap=heap,
+                node_id=i + 1,
+                quorum_voters=voters,
+                cluster_id=cluster_id,
+                replication_factor=size,
+            )
+            for i in range(size)
+        ]
+
+    @property
+    def bootstrap(self) -> str:
+        return ",".join(node.bootstrap for node in self.nodes)
+
+    def node(self, node_id: int) -> KafkaNode:
+        return self.nodes[node_id - 1]
+
+    def start(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        for node in self.nodes:  # all at once: each waits for a quorum of the others
+            node.start(timeout, wait=False)
+        for node in self.nodes:
+            node.wait_ready(deadline)
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop(cleanup=False)
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    async def leader_of(self, topic: str, partition: int = 0) -> int:
+        """The node id that leads `topic`'s partition now (from a fresh metadata request)."""
+        from aiokafka.client import AIOKafkaClient
+
+        client = AIOKafkaClient(bootstrap_servers=self.bootstrap)
+        await client.bootstrap()
+        try:
+            await client.force_metadata_update()
+            leader = client.cluster.leader_for_partition(_topic_partition(topic, partition))
+            if leader is None or leader < 0:
+                raise KafkaInfraError(f"{topic}[{partition}] has no leader now")
+            return int(leader)
+        finally:
+            await client.close()
+
+
+def _topic_partition(topic: str, partition: int) -> object:
+    from aiokafka.structs import TopicPartition
+
+    return TopicPartition(topic, partition)
 
 
 def _mebibytes(size: str) -> int:

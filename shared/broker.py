@@ -63,9 +63,15 @@ def aiokafka_security_options(s: ServiceSettings) -> dict[str, Any]:
     return extra
 
 
+def bootstrap_servers(bootstrap: str) -> list[str]:
+    """`host:port,host:port` as a list: FastStream takes a string for one server only (it wraps
+    it in a list whole), while a production cluster is named by several brokers."""
+    return [server.strip() for server in bootstrap.split(",") if server.strip()]
+
+
 def make_broker(settings: ServiceSettings, *, service: str, registry: CollectorRegistry) -> KafkaBroker:
     return KafkaBroker(
-        settings.kafka_bootstrap,
+        bootstrap_servers(settings.kafka_bootstrap),
         client_id=f"caseflow-{service}",
         acks="all",
         enable_idempotence=True,
@@ -145,7 +151,7 @@ class RelayProducer:
         s = self._settings
         extra = aiokafka_security_options(s)
         return AIOKafkaProducer(
-            bootstrap_servers=s.kafka_bootstrap,
+            bootstrap_servers=bootstrap_servers(s.kafka_bootstrap),
             client_id=self._client_id,
             acks="all",
             enable_idempotence=True,
