@@ -1,8 +1,9 @@
-"""Generate the event contracts: docs/asyncapi.yaml and docs/schemas/*.json.
+"""Generate the contracts: docs/asyncapi.yaml, docs/schemas/*.json and docs/openapi/<service>.json.
 
 The AsyncAPI 3.0 document starts from what FastStream knows of the four services (their
 subscribers, servers, consumer groups) and adds what it cannot see: every topic's message types
-with their JSON Schemas, and who produces each topic.
+with their JSON Schemas, and who produces each topic. The OpenAPI documents are each service's
+own (shared/openapi.py), made from the route table its runtime serves.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ from faststream.specification import AsyncAPI
 import shared.contracts  # noqa: F401
 from shared.contracts.catalogue import PRODUCERS, events_by_topic
 from shared.envelope import Envelope
+from shared.openapi import openapi_text
 from shared.topics import DIRECTORY, DIRECTORY_COPIES
 
 SERVICES = ("intake", "routing", "scheduling", "reporting")
+HTTP_SERVICES = (*SERVICES, "workbench")
 DOCS = Path(__file__).resolve().parents[1] / "docs"
+GENERATED = ("schemas", "openapi")  # folders whose every *.json is generated: others are stale
 
 
 def schema_name(event_type: str, version: int) -> str:
@@ -146,20 +150,32 @@ def asyncapi_document() -> dict[str, Any]:
     return doc
 
 
+def openapi_documents() -> dict[str, dict[str, Any]]:
+    """Service -> its OpenAPI document, from the route table of a runtime built with default
+    settings (nothing connects; the document holds nothing from settings)."""
+    return {
+        service: importlib.import_module(f"services.{service}.app").create_runtime().openapi_document()
+        for service in HTTP_SERVICES
+    }
+
+
 def render() -> dict[Path, str]:
     files = {DOCS / "asyncapi.yaml": yaml.safe_dump(asyncapi_document(), sort_keys=True, allow_unicode=True)}
     for name, schema in json_schemas().items():
         files[DOCS / "schemas" / name] = json.dumps(schema, indent=2, sort_keys=True) + "\n"
+    for service, document in openapi_documents().items():
+        files[DOCS / "openapi" / f"{service}.json"] = openapi_text(document)
     return files
 
 
 def write() -> list[Path]:
     written = []
-    (DOCS / "schemas").mkdir(parents=True, exist_ok=True)
     wanted = render()
-    for stale in (DOCS / "schemas").glob("*.json"):
-        if stale not in wanted:
-            stale.unlink()
+    for folder in GENERATED:
+        (DOCS / folder).mkdir(parents=True, exist_ok=True)
+        for stale in (DOCS / folder).glob("*.json"):
+            if stale not in wanted:
+                stale.unlink()
     for path, text in wanted.items():
         path.write_text(text)
         written.append(path)
@@ -175,7 +191,8 @@ def drift() -> list[str]:
             problems.append(f"missing {path.relative_to(DOCS.parent)}")
         elif path.read_text() != text:
             problems.append(f"differs {path.relative_to(DOCS.parent)}")
-    for extra in (DOCS / "schemas").glob("*.json"):
-        if extra not in wanted:
-            problems.append(f"stale {extra.relative_to(DOCS.parent)}")
+    for folder in GENERATED:
+        for extra in (DOCS / folder).glob("*.json"):
+            if extra not in wanted:
+                problems.append(f"stale {extra.relative_to(DOCS.parent)}")
     return problems

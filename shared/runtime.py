@@ -38,6 +38,7 @@ from shared.health import ConsumerWatchdog
 from shared.http_limits import BodyLimitMiddleware, BodyLimits
 from shared.metrics import PipelineMetrics
 from shared.migrations import Schema
+from shared.openapi import ServiceApi, openapi_document, openapi_route
 from shared.outbox import EventStore, MessagingTables, OutboxRelay
 from shared.periodic import every
 from shared.pipeline import Clock, EventPipeline, Route, utc_now
@@ -103,6 +104,7 @@ class ServiceRuntime:
         http_routes: HttpRoutesBuilder | None = None,
         clock: Clock = utc_now,
         registry: CollectorRegistry | None = None,
+        openapi: ServiceApi | None = None,
     ) -> None:
         self.service = service
         self.settings = settings
@@ -114,6 +116,8 @@ class ServiceRuntime:
         self.clock = clock
         self._build = build
         self._http_routes = http_routes
+        # What the service's routes mean (shared/openapi.py); None: only the runtime's own routes.
+        self.openapi = openapi or ServiceApi(service, f"caseflow {service}", "", ())
         self.broker: KafkaBroker = make_broker(settings, service=service, registry=self.registry)
         self._ctx: ServiceContext | None = None
         self.subscriber = attach_pipeline(
@@ -283,6 +287,21 @@ class ServiceRuntime:
                 stop.set()
                 await self.stop(tasks)
 
+        routes = self.http_routes()
+        limits = BodyLimits(self.settings.http_max_body_bytes, self.settings.http_max_body_bytes_by_path)
+        return Starlette(
+            routes=routes, lifespan=lifespan, middleware=[Middleware(BodyLimitMiddleware, limits=limits)]
+        )
+
+    def openapi_document(self) -> dict[str, Any]:
+        """The OpenAPI document of the routes this runtime serves (raises when one is undocumented)."""
+        return openapi_document(self.openapi, self.http_routes())
+
+    def http_routes(self, context: Callable[[], ServiceContext] | None = None) -> list[BaseRoute]:
+        """/health, /ready, /metrics, /openapi.json and the service's own routes (given `context`,
+        or the started runtime's). The document is made here, from this very table: a route
+        without its description fails at once."""
+
         async def health(_request: Request) -> JSONResponse:
             status = self.watchdog.status
             body = {
@@ -313,8 +332,8 @@ class ServiceRuntime:
             HttpRoute("/metrics", metrics),
         ]
         if self._http_routes is not None:
-            routes += self._http_routes(lambda: self.context)
-        limits = BodyLimits(self.settings.http_max_body_bytes, self.settings.http_max_body_bytes_by_path)
-        return Starlette(
-            routes=routes, lifespan=lifespan, middleware=[Middleware(BodyLimitMiddleware, limits=limits)]
-        )
+            routes += self._http_routes(context or (lambda: self.context))
+        document: dict[str, Any] = {}
+        routes.append(openapi_route(lambda: document))
+        document.update(openapi_document(self.openapi, routes))
+        return routes

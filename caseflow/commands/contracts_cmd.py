@@ -20,9 +20,10 @@ def _run(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "contracts",
-        help="generate or check the AsyncAPI document and JSON Schemas in docs/",
-        description="The event contracts for frontend and platform teams: docs/asyncapi.yaml "
-        "(AsyncAPI 3.0, from the four FastStream apps) and docs/schemas/*.json.",
+        help="generate or check the AsyncAPI document, JSON Schemas and OpenAPI documents in docs/",
+        description="The contracts for frontend and platform teams: docs/asyncapi.yaml "
+        "(AsyncAPI 3.0, from the four FastStream apps), docs/schemas/*.json and "
+        "docs/openapi/<service>.json (OpenAPI 3.1, from each service's route table).",
     )
     p.add_argument("action", choices=["generate", "check"])
     p.set_defaults(func=_run)

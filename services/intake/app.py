@@ -22,6 +22,7 @@ from services.intake.entrypoints.decoding import SubmissionUnsealer
 from services.intake.entrypoints.directory_feed import directory_route
 from services.intake.entrypoints.http_api import intake_routes
 from services.intake.entrypoints.meetings_feed import meetings_route
+from services.intake.entrypoints.openapi import INTAKE_API
 from services.intake.entrypoints.routing_feed import routing_route
 from services.intake.entrypoints.submission_consumer import submissions_route
 from services.intake.metrics import IntakeMetrics
@@ -68,6 +69,7 @@ class IntakeService:
             consumes=CONSUMES,
             build=self.build,
             http_routes=self.http_routes,
+            openapi=INTAKE_API,
             clock=clock,
         )
 

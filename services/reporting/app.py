@@ -20,6 +20,7 @@ from services.reporting.application.report_use_cases import Reports
 from services.reporting.domain.release_problem import Requirement
 from services.reporting.entrypoints.http_api import reporting_routes
 from services.reporting.entrypoints.kafka_handlers import projection_routes
+from services.reporting.entrypoints.openapi import REPORTING_API
 from services.reporting.metrics import ReportingMetrics
 from services.reporting.settings import ReportingSettings
 from shared import migrations
@@ -48,6 +49,7 @@ class ReportingService:
             consumes=list(CONSUMED_TOPICS),
             build=self.build,
             http_routes=self.http_routes,
+            openapi=REPORTING_API,
             clock=clock,
         )
 

@@ -11,6 +11,7 @@ from services.routing.application.router import Router
 from services.routing.domain.policy import PolicySettings
 from services.routing.entrypoints.jobs import check_terms, forget_used_tokens, refresh_gauges
 from services.routing.entrypoints.kafka_handlers import RoutingHandlers, routes
+from services.routing.entrypoints.openapi import ROUTING_API
 from services.routing.metrics import RoutingMetrics
 from services.routing.settings import RoutingSettings
 from shared.periodic import every
@@ -61,5 +62,6 @@ def create_runtime(settings: RoutingSettings | None = None, **runtime_args: obje
         tables=messaging,
         consumes=CONSUMES,
         build=build,
+        openapi=ROUTING_API,
         **runtime_args,  # type: ignore[arg-type]
     )

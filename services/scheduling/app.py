@@ -10,6 +10,7 @@ from services.scheduling.adapters.tables import messaging
 from services.scheduling.application.meetings import MeetingScheduler
 from services.scheduling.entrypoints.http_api import scheduling_routes
 from services.scheduling.entrypoints.kafka_handlers import CONSUMED_TOPICS, SchedulingHandlers
+from services.scheduling.entrypoints.openapi import SCHEDULING_API
 from services.scheduling.metrics import SchedulingMetrics
 from services.scheduling.settings import SchedulingSettings
 from shared.pipeline import Clock, utc_now
@@ -44,5 +45,6 @@ def create_runtime(settings: SchedulingSettings | None = None, *, clock: Clock =
         consumes=list(CONSUMED_TOPICS),
         build=build,
         http_routes=scheduling_routes,
+        openapi=SCHEDULING_API,
         clock=clock,
     )

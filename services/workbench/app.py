@@ -17,6 +17,7 @@ from services.workbench.application.sign_in import SignIn
 from services.workbench.entrypoints.http_api import workbench_routes
 from services.workbench.entrypoints.kafka_handlers import CONSUMED_TOPICS
 from services.workbench.entrypoints.kafka_handlers import workbench_routes as consumer_routes
+from services.workbench.entrypoints.openapi import WORKBENCH_API
 from services.workbench.metrics import WorkbenchMetrics
 from services.workbench.settings import WorkbenchSettings
 from shared.periodic import Loop, every
@@ -79,5 +80,6 @@ def create_runtime(
             settings, provider, metrics, views or ReportingViews(settings.reporting_url), files
         ),
         registry=registry,
+        openapi=WORKBENCH_API,
         clock=clock,
     )

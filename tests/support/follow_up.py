@@ -59,9 +59,10 @@ async def start_intake(tmp_path: Path, database_url: str | None = None, **overri
 
 
 def app_of(service: InProcess) -> Starlette:
-    context, runtime = service.context, service.runtime
-    assert context is not None and runtime._http_routes is not None
-    return Starlette(routes=runtime._http_routes(lambda: context))
+    """The routes the runtime serves (its own, /openapi.json among them, and intake's), no middleware."""
+    context = service.context
+    assert context is not None
+    return Starlette(routes=service.runtime.http_routes(lambda: context))
 
 
 def client_of(service: InProcess) -> httpx.AsyncClient:

@@ -1,7 +1,7 @@
 """The dialogue API's contract: its bodies as pydantic models and its operations as one table.
 
 The handlers (dialogue.py) read requests and write answers through these models, and its routes
-are made from `OPERATIONS`; the OpenAPI document (openapi.py, docs/openapi/intake-dialogue.json)
+are made from `OPERATIONS`; the OpenAPI document (openapi.py, docs/openapi/intake.json)
 is generated from the same two, so the document cannot say what the code does not do.
 """
 

@@ -30,7 +30,6 @@ from services.intake.domain.submission import MAX_SUBMISSION_BYTES, parse_json_o
 from services.intake.entrypoints.case_file import CaseFileApi
 from services.intake.entrypoints.dialogue import DialogueApi
 from services.intake.entrypoints.follow_up_page import FollowUpPage
-from services.intake.entrypoints.openapi import openapi_routes
 from services.intake.entrypoints.submission_consumer import submission_message_id
 from services.intake.entrypoints.submission_contract import SUBMISSION_OPERATIONS, Received, SubmissionRefusal
 from services.intake.entrypoints.web_form import web_form_routes
@@ -193,7 +192,6 @@ def intake_routes(
         *CaseFileApi(context, metrics).routes(),
         *dialogue.routes(),
         *FollowUpPage(dialogue).routes(),
-        *openapi_routes(),
         *directory_routes(context),
         *web_form_routes(submissions.form, lambda: {"location": "Den Haag"}, catalogue),
     ]
