@@ -785,6 +785,29 @@ def test_reporting_reads_the_organisation_file_in_compose_and_kubernetes(compose
     assert f"./deploy/k8s/organisation.json:{path}:ro" in reporting["volumes"]
 
 
+def test_each_service_has_a_schema_upgrade_job_with_its_own_settings_only() -> None:
+    jobs = {name: job for name, job in by_kind("Job").items() if name.startswith("caseflow-db-upgrade-")}
+    assert set(jobs) == {f"caseflow-db-upgrade-{service}" for service in SERVICES}
+    services = by_kind("Service").values()
+    policy = by_kind("NetworkPolicy")["caseflow-db-upgrade"]["spec"]
+    for service in SERVICES:
+        pod = jobs[f"caseflow-db-upgrade-{service}"]["spec"]["template"]
+        (container,) = pod["spec"]["containers"]
+        assert container["args"] == ["db", "upgrade", service]
+        assert container["envFrom"] == [
+            {"configMapRef": {"name": f"caseflow-{service}-config"}},
+            {"secretRef": {"name": f"caseflow-{service}-secrets"}},
+        ]
+        labels = pod["metadata"]["labels"]
+        assert policy["podSelector"]["matchLabels"].items() <= labels.items()
+        # No Service sends traffic to a Job's pod, no Deployment counts it as one of its own.
+        assert not any(svc["spec"]["selector"].items() <= labels.items() for svc in services)
+        assert (
+            pod["spec"]["restartPolicy"] == "Never" and container["securityContext"]["readOnlyRootFilesystem"]
+        )
+    assert policy["ingress"] == []
+
+
 def test_network_policies_deny_by_default_and_open_the_key_store_to_key_holders_only() -> None:
     policies = by_kind("NetworkPolicy")
     assert policies["default-deny"]["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
