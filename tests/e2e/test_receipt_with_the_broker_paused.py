@@ -28,7 +28,7 @@ from tests.support.directory import produce_directory, wait_for_units_over_http
 from tests.support.html_page import Page
 from tests.support.intake_flow import Assignments, form, poll
 from tests.support.kafka_io import create_topics
-from tests.support.processes import ServiceProcess
+from tests.support.processes import intake_and_routing
 from tests.support.services import TEST_MASTER_KEY
 from tools.demo.sample_org import directory_events
 
@@ -53,19 +53,7 @@ async def test_with_the_broker_paused_the_form_answers_with_a_receipt_and_the_ca
         broker.bootstrap, [prefix + t.name for t in ALL_TOPICS] + [prefix + t.dlq for t in ALL_TOPICS]
     )
     await produce_directory(broker.bootstrap, prefix, directory_events())
-    common = {"KAFKA_BOOTSTRAP": broker.bootstrap, "TOPIC_PREFIX": prefix, "MASTER_KEY": TEST_MASTER_KEY}
-    processes = {
-        name: ServiceProcess(
-            name,
-            {f"{name.upper()}_{k}": v for k, v in common.items()}
-            | {
-                f"{name.upper()}_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/{name}.db",
-                f"{name.upper()}_KEYSTORE_URL": f"sqlite+aiosqlite:///{tmp_path}/keys.db",  # one key store
-            },
-            tmp_path / f"{name}.log",
-        )
-        for name in ("intake", "routing")
-    }
+    processes = intake_and_routing(broker.bootstrap, prefix, tmp_path, TEST_MASTER_KEY)
     intake, routing = processes["intake"], processes["routing"]
     try:
         intake.start()

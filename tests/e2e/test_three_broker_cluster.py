@@ -27,7 +27,7 @@ from tests.support.directory import produce_directory, wait_for_units_over_http
 from tests.support.html_page import Page
 from tests.support.intake_flow import Assignments, form, poll
 from tests.support.kafka_io import read_all, read_json
-from tests.support.processes import ServiceProcess
+from tests.support.processes import ServiceProcess, intake_and_routing
 from tests.support.services import TEST_MASTER_KEY
 from tools.demo.sample_org import directory_events
 
@@ -53,19 +53,7 @@ async def start_services(cluster: KafkaCluster, tmp_path: Path, prefix: str) -> 
     report = await apply_topics(cluster.bootstrap, prefix, replication_factor=3)
     assert report.created  # with the min.insync.replicas of deploy/kafka/topics.yaml
     await produce_directory(cluster.bootstrap, prefix, directory_events())
-    common = {"KAFKA_BOOTSTRAP": cluster.bootstrap, "TOPIC_PREFIX": prefix, "MASTER_KEY": TEST_MASTER_KEY}
-    processes = {
-        name: ServiceProcess(
-            name,
-            {f"{name.upper()}_{k}": v for k, v in common.items()}
-            | {
-                f"{name.upper()}_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/{name}.db",
-                f"{name.upper()}_KEYSTORE_URL": f"sqlite+aiosqlite:///{tmp_path}/keys.db",
-            },
-            tmp_path / f"{name}.log",
-        )
-        for name in ("intake", "routing")
-    }
+    processes = intake_and_routing(cluster.bootstrap, prefix, tmp_path, TEST_MASTER_KEY)
     for process in processes.values():
         process.start(timeout=120)
     await wait_for_units_over_http(processes["intake"].url)

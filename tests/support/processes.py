@@ -89,3 +89,22 @@ def audit_verify(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=180,
     )
+
+
+def intake_and_routing(
+    bootstrap: str, prefix: str, folder: Path, master_key: str
+) -> dict[str, ServiceProcess]:
+    """Intake and routing as processes on SQLite files in `folder`, sharing one key store (not started)."""
+    common = {"KAFKA_BOOTSTRAP": bootstrap, "TOPIC_PREFIX": prefix, "MASTER_KEY": master_key}
+    return {
+        name: ServiceProcess(
+            name,
+            {f"{name.upper()}_{k}": v for k, v in common.items()}
+            | {
+                f"{name.upper()}_DATABASE_URL": f"sqlite+aiosqlite:///{folder}/{name}.db",
+                f"{name.upper()}_KEYSTORE_URL": f"sqlite+aiosqlite:///{folder}/keys.db",  # one key store
+            },
+            folder / f"{name}.log",
+        )
+        for name in ("intake", "routing")
+    }
