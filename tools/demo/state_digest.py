@@ -11,7 +11,9 @@ load"):
 - instants a service read from its own clock: every column or JSON key named `at` or `*_at`
   (opened_at, decided_at, processed_at, published_at, occurred_at, issued_at, expires_at, ...);
 - local arrival-order numbers: an outbox's `position`, routing's `directory_log.revision` (events
-  of different partitions commit in whichever order they are consumed);
+  of different partitions commit in whichever order they are consumed), and which input made
+  scheduling book (a booking's `request_id`, a scheduling event's causation: whichever of a case's
+  inputs from two topics scheduling read last);
 - values random by design: sealed values (ciphertext under a fresh nonce), receipt codes and their
   hashes, meeting and booking ids (random UUIDs, so a calendar entry cannot be traced to a case),
   scheduling's booking-clock token, signed tokens (`auth`: their iat/exp are wall-clock time);
@@ -38,7 +40,9 @@ from typing import Any
 
 DATABASES = ("intake", "routing", "scheduling", "reporting", "reporting-ledger")
 SKIPPED_TABLES = frozenset({"reporting-ledger.rp_ledger_secret"})
-ARRIVAL_ORDER = frozenset({"position", "revision"})
+# `request_id`: the input that made scheduling book, which is whichever of a case's inputs (its
+# opening, its assignment) scheduling happened to read last; the booking itself is compared.
+ARRIVAL_ORDER = frozenset({"position", "revision", "request_id"})
 RANDOM_BY_DESIGN = frozenset(
     {
         "auth",
@@ -53,6 +57,7 @@ RANDOM_BY_DESIGN = frozenset(
 )
 # Events whose ids derive from a random meeting id: (database, table).
 RENAMED_EVENTS = (("scheduling", "events"),)
+CAUSE = frozenset({"causation_id"})
 SEALED = "<sealed>"
 
 
@@ -67,8 +72,14 @@ def dropped(name: str) -> bool:
 class Canon:
     """Cleans values; ids in `renamed` become their content labels."""
 
-    def __init__(self, renamed: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, renamed: dict[str, str] | None = None, also_dropped: frozenset[str] = frozenset()
+    ) -> None:
         self.renamed = renamed or {}
+        self.also_dropped = also_dropped
+
+    def dropping(self, names: frozenset[str]) -> Canon:
+        return Canon(self.renamed, self.also_dropped | names)
 
     def __call__(self, value: Any) -> Any:
         """`value` without what a run cannot reproduce; JSON text is read and cleaned too."""
@@ -86,7 +97,9 @@ class Canon:
         if isinstance(value, dict):
             if "alg" in value and ("ct" in value or "ciphertext" in value or "kid" in value):
                 return SEALED
-            return {k: self(v) for k, v in sorted(value.items()) if not dropped(k)}
+            return {
+                k: self(v) for k, v in sorted(value.items()) if not dropped(k) and k not in self.also_dropped
+            }
         if isinstance(value, list):
             return [self(v) for v in value]
         return value
@@ -103,7 +116,10 @@ def content_labels(home: Path) -> dict[str, str]:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
             for event_id, body in db.execute(f'SELECT event_id, body FROM "{table}"'):
                 content = clean(json.loads(body))
-                content.pop("event_id", None)
+                # The id and what it derives from: which input caused the event is arrival order
+                # too (see request_id); the event's payload is what is compared.
+                for name in ("event_id", *CAUSE):
+                    content.pop(name, None)
                 labels[event_id] = f"{database}:" + hashlib.sha256(_line(content).encode()).hexdigest()[:32]
     return labels
 
@@ -112,14 +128,16 @@ def _line(row: dict[str, Any]) -> str:
     return json.dumps(row, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def table_rows(path: Path, canonical: Canon) -> Iterator[tuple[str, list[str]]]:
+def table_rows(path: Path, canonical: Canon, database: str = "") -> Iterator[tuple[str, list[str]]]:
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
         names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
         for table in names:
             cursor = db.execute(f'SELECT * FROM "{table}"')  # names from sqlite_master
             columns = [c[0] for c in cursor.description]
+            # A scheduling event's causation is the input that made it book (see request_id).
+            canon = canonical.dropping(CAUSE) if (database, table) in RENAMED_EVENTS else canonical
             rows = [
-                _line({c: canonical(v) for c, v in zip(columns, row, strict=True) if not dropped(c)})
+                _line({c: canon(v) for c, v in zip(columns, row, strict=True) if not dropped(c)})
                 for row in cursor
             ]
             yield table, sorted(rows)
@@ -141,7 +159,7 @@ def digests(home: Path, out: Path | None = None) -> dict[str, tuple[int, str, li
         path = home / f"{database}.db"
         if not path.exists():
             continue
-        for table, rows in table_rows(path, canonical):
+        for table, rows in table_rows(path, canonical, database):
             name = f"{database}.{table}"
             if name not in SKIPPED_TABLES:
                 result[name] = (len(rows), _hash(rows), rows)
