@@ -121,6 +121,18 @@ async def upgrade(engine: AsyncEngine, schema: Schema) -> tuple[SchemaState, Sch
     return await _in_transaction(engine, schema, _upgrade)
 
 
+async def drop(engine: AsyncEngine, schema: Schema) -> None:
+    """Drop the schema's tables and its version table (tests that rebuild a database in place):
+    dropping the tables alone would leave a version that says they are there."""
+
+    def _drop(connection: Connection) -> None:
+        schema.metadata.drop_all(connection)
+        connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{schema.version_table}"')
+
+    async with engine.begin() as conn:
+        await conn.run_sync(_drop)
+
+
 async def state(engine: AsyncEngine, schema: Schema) -> SchemaState:
     async with engine.connect() as conn:
         return await conn.run_sync(_state, schema)

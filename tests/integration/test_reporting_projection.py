@@ -16,11 +16,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.reporting.adapters.fresh_database import prepare_fresh_database
+from services.reporting.adapters.migrations import SCHEMA
 from services.reporting.adapters.organisation import OrganisationModel
-from services.reporting.adapters.tables import metadata
 from services.reporting.application.report_use_cases import Reports
 from services.reporting.domain.annual_report_data import DisclosurePolicy, TrainingBaseline
 from services.reporting.entrypoints.replay import replay_pipeline
+from shared import migrations
 from shared.db import make_engine
 from shared.pipeline import Inbound
 from tools.reporting.simulated_events import SimulatedEvent, simulated_year
@@ -34,8 +35,7 @@ EVENTS = list(simulated_year(seed=31, year=YEAR, cases=260))
 async def fold_into(
     engine: AsyncEngine, events: Sequence[SimulatedEvent], batch: int
 ) -> dict[tuple[str, str], str]:
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.drop_all)
+    await migrations.drop(engine, SCHEMA)
     await prepare_fresh_database(engine)
     pipeline = replay_pipeline(engine, "")
     for start in range(0, len(events), batch):

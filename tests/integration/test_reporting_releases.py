@@ -15,20 +15,21 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.reporting.adapters.fresh_database import prepare_fresh_database
+from services.reporting.adapters.ledger_migrations import LEDGER_SCHEMA
+from services.reporting.adapters.migrations import SCHEMA
 from services.reporting.adapters.organisation import OrganisationModel
 from services.reporting.adapters.release_ledger import (
     disclosures,
     frozen_atoms,
-    ledger_metadata,
     released_figures,
 )
-from services.reporting.adapters.tables import metadata
 from services.reporting.application.report_use_cases import NotReleasedYet, Reports
 from services.reporting.domain.annual_report_data import DisclosurePolicy, TrainingBaseline
 from services.reporting.domain.joint_disclosure import attack
 from services.reporting.domain.release_problem import Requirement, meets
 from services.reporting.entrypoints.replay import replay_pipeline
-from shared.db import create_all, make_engine
+from shared import migrations
+from shared.db import make_engine
 from shared.pipeline import Inbound
 from tools.reporting.simulated_events import SimulatedEvent, simulated_year
 
@@ -55,8 +56,7 @@ async def fold(
     engine: AsyncEngine, events: Sequence[SimulatedEvent], offset: int = 0, fresh: bool = True
 ) -> None:
     if fresh:
-        async with engine.begin() as conn:
-            await conn.run_sync(metadata.drop_all)
+        await migrations.drop(engine, SCHEMA)
         await prepare_fresh_database(engine)
     pipeline = replay_pipeline(engine, "")
     for start in range(0, len(events), 500):
@@ -98,7 +98,7 @@ async def joint_findings(ledger: AsyncEngine, requirement: Requirement) -> tuple
 async def test_fetching_again_later_and_replaying_reveal_nothing(db_url: str, tmp_path: Path) -> None:
     engine = make_engine(db_url)
     ledger = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'ledger.db'}")
-    await create_all(ledger, ledger_metadata)
+    await migrations.prepare(ledger, LEDGER_SCHEMA)  # as the service does
     clock = Clock(DECEMBER)
     policy = DisclosurePolicy()
     requirement = Requirement(policy.k, 2)
