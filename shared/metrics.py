@@ -17,6 +17,8 @@ class PipelineMetrics:
     messages: Counter
     duplicates: Counter
     dlq_records: Counter
+    dlq_write_failures: Counter
+    dlq_parked: Gauge
     retries: Counter
     batch_seconds: Histogram
     outbox_backlog: Gauge
@@ -45,6 +47,18 @@ class PipelineMetrics:
                 "caseflow_dlq_records_total",
                 "Messages sent to a dead-letter topic, by reason code.",
                 ["service", "topic", "reason"],
+                registry=registry,
+            ),
+            dlq_write_failures=Counter(
+                "caseflow_dlq_write_failures_total",
+                "Attempts to store a dead-letter record that failed (the partition is parked meanwhile).",
+                ["service", "topic"],
+                registry=registry,
+            ),
+            dlq_parked=Gauge(
+                "caseflow_dlq_parked_partitions",
+                "Partitions held at a record whose dead letter could not be written yet.",
+                ["service", "topic"],
                 registry=registry,
             ),
             retries=Counter(

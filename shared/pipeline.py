@@ -13,6 +13,14 @@ with exponential backoff, never in a tight loop and never skipping ahead. Any ot
 defect or a poison message: the batch is retried record by record, and a record that still fails
 after `max_attempts` goes to the dead-letter topic with its error class, so the partition moves on.
 
+A dead letter that cannot be written (the unit of work that stores it fails, transiently or not)
+parks the batch instead: the pipeline retries that write in place with exponential backoff (up to
+`park_backoff_max`) and does not return, so no offset is committed past the record and nothing
+after it is handled until the dead letter is stored. Meanwhile `parked` names the partitions
+(readiness says so), `caseflow_dlq_parked_partitions` is 1 for them and every failed attempt counts
+in `caseflow_dlq_write_failures_total`; logs carry topic, partition, offset, reason code and error
+class, never the record.
+
 `process()` never raises for a message's sake; with MANUAL acknowledgement, a raised exception
 would let the consumer move past an unprocessed batch.
 """
@@ -68,6 +76,11 @@ class Inbound:
     # The record's Kafka timestamp (the broker's, on topics with LogAppendTime): when it was
     # published. Advisor tokens are judged at this moment, not when the record is processed.
     published_at: datetime | None = None
+    # Set by `caseflow dlq redrive` (caseflow/commands/dlq_cmd.py) in the record's headers: the
+    # dead letter it re-drives ("<dlq topic>:<partition>:<offset>") and the one service meant to
+    # process it again (the others that read the topic settle it unread).
+    redrive_of: str | None = None
+    redrive_for: str | None = None
 
     @property
     def position(self) -> str:
@@ -158,6 +171,31 @@ def is_transient(exc: BaseException) -> bool:
 Quarantine = Callable[[str, bytes], Awaitable[dict[str, Any]]]
 
 
+REDRIVE_OF_HEADER = "x-caseflow-redrive-of"
+REDRIVE_FOR_HEADER = "x-caseflow-redrive-for"
+
+
+def record_header(record: Any, name: str) -> str | None:
+    """A ConsumerRecord's header `name`, decoded (the last one if repeated); None when absent."""
+    found: str | None = None
+    for key, value in getattr(record, "headers", None) or ():
+        if key == name and value is not None:
+            found = bytes(value).decode("utf-8", errors="replace")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Parked:
+    """A partition held at `offset` because the dead letter of that record could not be written."""
+
+    topic: str
+    partition: int
+    offset: int
+    reason: str
+    since: float  # monotonic
+    attempts: int
+
+
 def record_time(record: Any) -> datetime | None:
     """A ConsumerRecord's timestamp (epoch milliseconds; -1 or absent: none) as an aware datetime."""
     millis = getattr(record, "timestamp", None)
@@ -192,6 +230,10 @@ class EventPipeline:
     # Topics whose records a batch applies before the others' (each topic's order kept): state the
     # other topics are judged against, such as the directory intake checks submissions with.
     first_topics: tuple[str, ...] = ()
+    # The longest wait between two attempts to write a dead letter that failed (the batch is parked).
+    park_backoff_max: float = 30.0
+    # (logical topic, partition) -> where it is held while its dead letter cannot be written.
+    parked: dict[tuple[str, int], Parked] = field(default_factory=dict)
     _sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
 
     @property
@@ -225,6 +267,8 @@ class EventPipeline:
                 r.key,
                 r.value if r.value is not None else b"",
                 record_time(r),
+                record_header(r, REDRIVE_OF_HEADER),
+                record_header(r, REDRIVE_FOR_HEADER),
             )
             for r in records
         ]
@@ -237,6 +281,10 @@ class EventPipeline:
         decoded: list[Decoded] = []
         dead: list[tuple[Inbound, str, str]] = []
         for item in batch:
+            if item.redrive_for is not None and item.redrive_for != self.service:
+                # Re-driven for another service that reads this topic too: not ours to redo.
+                self.metrics.messages.labels(self.service, item.topic, "redrive_for_another").inc()
+                continue
             route = self.routes.get(item.topic)
             if route is None:
                 dead.append((item, "no_route", "topic not handled by this service"))
@@ -304,14 +352,18 @@ class EventPipeline:
     ) -> tuple[list[tuple[str, str]], list[Outgoing | RawOutgoing], list[tuple[str, str]]]:
         """Inbox check and handlers for messages inside `conn`'s transaction: (outcomes, the events
         to emit, the inbox entries to record)."""
-        seen = await self.store.processed_among(conn, [m.message_id for m in decoded])
+        redriven = [redrive_id(m) for m in decoded if m.inbound.redrive_of is not None]
+        seen = await self.store.processed_among(conn, [m.message_id for m in decoded] + redriven)
         outcomes: list[tuple[str, str]] = []
         fresh: list[Decoded] = []
         for message in decoded:
-            if message.message_id in seen:  # processed before, or twice in this very batch
+            again = redrive_id(message) if message.inbound.redrive_of is not None else None
+            if message.message_id in seen or again in seen:  # processed before, or twice in this batch
                 outcomes.append((message.inbound.topic, "duplicate"))
                 continue
             seen.add(message.message_id)
+            if again is not None:
+                seen.add(again)
             fresh.append(message)
             outcomes.append((message.inbound.topic, "processed"))
         outgoing: list[Outgoing | RawOutgoing] = []
@@ -320,7 +372,11 @@ class EventPipeline:
             messages = list(group)
             for result in await self.routes[topic].run(conn, messages, now):
                 outgoing.extend(result)
-        return outcomes, outgoing, [(m.message_id, m.inbound.topic) for m in fresh]
+        settled = [(m.message_id, m.inbound.topic) for m in fresh]
+        # A re-driven record is remembered by the dead letter it re-drives as well: a second
+        # re-drive of it is a duplicate whatever its decoder calls its id.
+        settled += [(redrive_id(m), m.inbound.topic) for m in fresh if m.inbound.redrive_of is not None]
+        return outcomes, outgoing, settled
 
     async def _apply_one_by_one(self, decoded: list[Decoded], dead: list[tuple[Inbound, str, str]]) -> None:
         await self._dead_letter_alone(dead)
@@ -347,9 +403,45 @@ class EventPipeline:
                     await self._dead_letter_alone([(message.inbound, "handler_error", type(exc).__name__)])
 
     async def _dead_letter_alone(self, dead: list[tuple[Inbound, str, str]]) -> None:
-        """Dead-letter records in a unit of work of their own."""
+        """Dead-letter records in a unit of work of their own; until that works, the batch is parked.
+
+        Whatever the failure, the write is retried here with backoff and this does not return
+        before it succeeded: moving on would commit offsets past records that are neither
+        processed nor dead-lettered (the module's docstring)."""
         if not dead:
             return
+        delay = self.backoff_initial
+        attempts = 0
+        try:
+            while True:
+                try:
+                    await self._write_dead_letters(dead)
+                    break
+                except Exception as exc:  # noqa: BLE001 - any failure parks; the loop is the retry
+                    attempts += 1
+                    self._park(dead, attempts)
+                    for inbound, reason, _ in dead:
+                        self.metrics.dlq_write_failures.labels(self.service, inbound.topic).inc()
+                        log.error(
+                            "dead_letter_write_failed_partition_parked",
+                            topic=inbound.topic,
+                            partition=inbound.partition,
+                            offset=inbound.offset,
+                            reason=reason,
+                            error_type=type(exc).__name__,
+                            transient=is_transient(exc),
+                            attempt=attempts,
+                            retry_in=round(delay, 3),
+                        )
+                    await self._sleep(delay)
+                    delay = min(delay * 2, self.park_backoff_max)
+        finally:
+            self._unpark(dead)
+        if attempts:
+            log.warning("dead_letter_written_partition_resumed", attempts=attempts + 1, records=len(dead))
+        self._count([], dead)
+
+    async def _write_dead_letters(self, dead: list[tuple[Inbound, str, str]]) -> None:
         now = self.clock()
 
         async def work(conn: AsyncConnection) -> Decision[None]:
@@ -357,7 +449,31 @@ class EventPipeline:
             return Decision(None, [r for r, _ in records], [e for _, e in records])
 
         await self._unit.run(work, publish=False)
-        self._count([], dead)
+
+    def _park(self, dead: list[tuple[Inbound, str, str]], attempts: int) -> None:
+        for inbound, reason, _ in dead:
+            where = (inbound.topic, inbound.partition)
+            held = self.parked.get(where)
+            if held is None or inbound.offset < held.offset:
+                since = held.since if held is not None else time.monotonic()
+                self.parked[where] = Parked(
+                    inbound.topic, inbound.partition, inbound.offset, reason, since, attempts
+                )
+            else:
+                self.parked[where] = Parked(
+                    held.topic, held.partition, held.offset, held.reason, held.since, attempts
+                )
+        self._set_parked_gauge({inbound.topic for inbound, _, _ in dead})
+
+    def _unpark(self, dead: list[tuple[Inbound, str, str]]) -> None:
+        for inbound, _, _ in dead:
+            self.parked.pop((inbound.topic, inbound.partition), None)
+        self._set_parked_gauge({inbound.topic for inbound, _, _ in dead})
+
+    def _set_parked_gauge(self, topics: set[str]) -> None:
+        for topic in topics:
+            held = sum(1 for t, _ in self.parked if t == topic)
+            self.metrics.dlq_parked.labels(self.service, topic).set(held)
 
     def _count(self, outcomes: list[tuple[str, str]], dead: list[tuple[Inbound, str, str]]) -> None:
         # One labelled increment per (topic, outcome) and batch, not per message: a child lookup
@@ -405,3 +521,8 @@ class EventPipeline:
         )
         raw = RawOutgoing(dlq_of(inbound.topic), record_id.encode(), json.dumps(record).encode(), record_id)
         return raw, (f"dlq:{inbound.position}", inbound.topic)
+
+
+def redrive_id(message: Decoded) -> str:
+    """The inbox entry of a re-driven record: the dead letter it re-drives."""
+    return f"redrive:{message.inbound.redrive_of}"

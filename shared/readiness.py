@@ -4,7 +4,8 @@
 finished starting, the broker has not answered for longer than a short grace, a database (its own,
 and for key holders the key store) has not answered for that long, or the outbox relay has made no
 progress for longer than `outbox_grace` (no batch published and no flush that found the outbox
-empty: rows committed but not published). An
+empty: rows committed but not published), or a partition is parked because the dead letter of one
+of its records cannot be written (shared/pipeline.py). An
 orchestrator then stops sending it traffic; nothing is restarted. `/health` (liveness) stays 200
 through a broker outage: restarting a process does not bring a broker back, and intake still
 stores submissions (their receipt is answered, the relay publishes them later).
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import structlog
@@ -47,11 +48,13 @@ def judge(
     grace: float,
     drained: float | None,
     outbox_grace: float,
+    parked: Sequence[str] = (),
 ) -> Readiness:
     """Ready when started, every dependency answered within `grace` seconds and the outbox relay
     made progress (`drained`: published a batch or found nothing to publish) within
     `outbox_grace`. `since` is when observing began: a dependency that never answered counts from
-    then, so a fresh instance gets its grace too."""
+    then, so a fresh instance gets its grace too. `parked`: the partitions held because a dead
+    letter could not be written ("topic partition P at offset O for Ns"), each one a reason."""
     reasons: list[str] = []
     if not started:
         reasons.append("starting: the service has not finished starting")
@@ -62,6 +65,7 @@ def judge(
     stalled = now - (drained if drained is not None else since)
     if stalled > outbox_grace:
         reasons.append(f"outbox_not_draining: the outbox relay made no progress for {stalled:.0f}s")
+    reasons += [f"dead_letter_parked: {where}: its dead letter cannot be written" for where in parked]
     return Readiness(not reasons, tuple(reasons), silent_for)
 
 

@@ -233,14 +233,21 @@ class ServiceRuntime:
 
     def readiness(self) -> Readiness:
         relay = self._ctx.relay if self._ctx is not None else None
+        pipeline = self._ctx.pipeline if self._ctx is not None else None
+        now = time.monotonic()
+        parked = [
+            f"{p.topic} partition {p.partition} at offset {p.offset} ({p.reason}) for {now - p.since:.0f}s"
+            for p in (pipeline.parked.values() if pipeline is not None else ())
+        ]
         return judge(
             started=self.ready,
-            now=time.monotonic(),
+            now=now,
             since=self.monitor.since,
             answered=self.monitor.answered,
             grace=self.settings.broker_grace_seconds,
             drained=relay.last_progress if relay is not None else None,
             outbox_grace=self.settings.outbox_grace_seconds,
+            parked=parked,
         )
 
     async def _observe(self) -> None:

@@ -208,3 +208,42 @@ async def test_the_same_event_emitted_twice_in_one_unit_of_work_is_kept_once(tmp
     pipeline, recorder, _ = await make_pipeline(tmp_path, handle)
     await pipeline.process(batch(b"a"))
     assert [t for t, _ in recorder.sent] == ["out"]
+
+
+async def test_a_dead_letter_that_cannot_be_written_parks_the_batch_until_it_can_and_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    async def handle(conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
+        return emit(message)
+
+    pipeline, recorder, registry = await make_pipeline(tmp_path, handle)
+    original = pipeline._dead_letter
+    failures = {"left": 4}
+
+    async def failing_dead_letter(*args: Any, **kwargs: Any) -> Any:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise ValueError("injected: the dead letter cannot be built")  # not transient
+        return await original(*args, **kwargs)
+
+    pipeline._dead_letter = failing_dead_letter  # type: ignore[method-assign]
+    sleeps: list[float] = []
+    seen_parked: list[dict[tuple[str, int], Any]] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        seen_parked.append(dict(pipeline.parked))
+        assert recorder.sent == []  # nothing after the poison record was handled meanwhile
+
+    pipeline._sleep = fake_sleep
+    await pipeline.process(batch(b"poison!", b"a"))
+
+    # The one-transaction try, then three parked retries of the write alone, with growing waits.
+    assert len(seen_parked) == 3 and sleeps == sorted(sleeps) and sleeps[0] < sleeps[-1]
+    assert all(p[("in", 0)].offset == 0 and p[("in", 0)].reason == "not_json" for p in seen_parked)
+    failed = registry.get_sample_value("caseflow_dlq_write_failures_total", {"service": "t", "topic": "in"})
+    assert failed == 3
+    assert pipeline.parked == {}
+    assert registry.get_sample_value("caseflow_dlq_parked_partitions", {"service": "t", "topic": "in"}) == 0
+    topics = [t for t, _ in recorder.sent]
+    assert topics == ["in.dlq", "out"]  # the dead letter once, then the good record once
