@@ -56,6 +56,8 @@ PIPELINE_METRICS = {
     "caseflow_messages_processed_total",
     "caseflow_messages_duplicate_total",
     "caseflow_dlq_records_total",
+    "caseflow_dlq_write_failures_total",  # a dead letter that could not be written: the batch parks
+    "caseflow_dlq_parked_partitions",
     "caseflow_transient_retries_total",
     "caseflow_batch_processing_seconds",
     "caseflow_outbox_backlog_events",
