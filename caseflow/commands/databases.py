@@ -20,14 +20,21 @@ def require_database_url(url: str, setting: str) -> URL:
         raise BadInput(f"{setting}: not a database URL ({url.split('@')[-1]!r})") from None
 
 
-def require_database(url: str, setting: str) -> None:
-    """Refuse, before any engine opens it, a SQLite file that does not exist (SQLite would create
-    it empty) and a URL that is no database URL. A server database is found by connecting."""
-    parsed = require_database_url(url, setting)
+def missing_sqlite_file(url: str | URL) -> str | None:
+    """The path of a SQLite database file that does not exist (SQLite would create it empty), or
+    None: the file is there, or the URL is a server database (found by connecting) or in memory."""
+    parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return
-    if not Path(parsed.database).is_file():
-        raise BadInput(f"no database at {parsed.database}: set {setting} to the service's database")
+        return None
+    return None if Path(parsed.database or "").is_file() else parsed.database
+
+
+def require_database(url: str, setting: str) -> None:
+    """Refuse, before any engine opens it, a SQLite file that does not exist and a URL that is no
+    database URL."""
+    missing = missing_sqlite_file(require_database_url(url, setting))
+    if missing is not None:
+        raise BadInput(f"no database at {missing}: set {setting} to the service's database")
 
 
 def require_master_key(text: str, setting: str) -> bytes:

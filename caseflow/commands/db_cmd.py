@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from caseflow.commands.databases import missing_sqlite_file
 from caseflow.commands.local_stack import settings_of
 from caseflow.errors import BadInput, CommandError, allowed
 
@@ -113,7 +114,7 @@ async def _run(args: argparse.Namespace) -> int:
             seen.add((target.schema.name, target.url))
             if args.action == "upgrade":
                 ensure_sqlite_dir(target.url)
-            elif _missing_sqlite_file(target.url):
+            elif missing_sqlite_file(target.url) is not None:
                 print(f"{service}  {target.schema.name}: no database yet ({shown(target.url)})")
                 continue
             engine = make_engine(target.url)
@@ -133,19 +134,6 @@ async def _run(args: argparse.Namespace) -> int:
                 await engine.dispose()
             print(f"{service}  {line}  ({shown(target.url)})")
     return 0
-
-
-def _missing_sqlite_file(url: str) -> bool:
-    from pathlib import Path
-
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    return (
-        parsed.get_backend_name() == "sqlite"
-        and bool(parsed.database)
-        and not Path(parsed.database or "").exists()
-    )
 
 
 def run(args: argparse.Namespace) -> int:
