@@ -37,7 +37,7 @@ from shared.db import make_engine, ping
 from shared.health import ConsumerWatchdog
 from shared.http_limits import BodyLimitMiddleware, BodyLimits
 from shared.metrics import PipelineMetrics
-from shared.migrations import Schema
+from shared.migrations import Schema, SchemaOutOfDate
 from shared.openapi import ServiceApi, openapi_document, openapi_route
 from shared.outbox import EventStore, MessagingTables, OutboxRelay
 from shared.periodic import every
@@ -287,7 +287,16 @@ class ServiceRuntime:
 
         @contextlib.asynccontextmanager
         async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-            tasks = await self.start(stop)
+            try:
+                tasks = await self.start(stop)
+            except SchemaOutOfDate as exc:  # our own words, naming the command that mends it
+                log.error("service_start_failed", reason=str(exc))
+                raise
+            except Exception as exc:
+                # uvicorn logs the traceback, which the log scrubber redacts as free text: the
+                # operator still learns what kind of failure stopped the start.
+                log.error("service_start_failed", error=type(exc).__name__)
+                raise
             try:
                 yield
             finally:

@@ -153,15 +153,21 @@ def _alembic_lock() -> asyncio.Lock:
 async def _in_transaction(
     engine: AsyncEngine, schema: Schema, step: Callable[[Connection, Schema], T], attempts: int = 3
 ) -> T:
-    # Instances of a service may start at once on a new database: on PostgreSQL an advisory lock
-    # (held to the end of the transaction) lets one migrate while the others wait and then find
-    # the schema made; on SQLite a lost race ("already exists", "locked") is retried.
+    # Instances of a service (or two services sharing the key store) may start at once on a new
+    # database. PostgreSQL: an advisory lock held to the end of the transaction lets one migrate
+    # while the others wait and then find the schema made. SQLite: Python's driver opens no
+    # transaction before DDL, so each CREATE would commit by itself and a second process could see
+    # half a schema; BEGIN IMMEDIATE takes the write lock for the whole migration (the others wait
+    # out busy_timeout), and a lost race that still gets through ("already exists", "locked") is
+    # retried.
     for attempt in range(1, attempts + 1):
         try:
             async with _alembic_lock(), engine.begin() as conn:
                 if conn.dialect.name == "postgresql":
                     key = zlib.crc32(f"caseflow-schema-{schema.name}".encode())
                     await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+                elif conn.dialect.name == "sqlite":
+                    await conn.exec_driver_sql("BEGIN IMMEDIATE")
                 return await conn.run_sync(step, schema)
         except DBAPIError as exc:
             lost_race = "already exists" in str(exc) or "locked" in str(exc)

@@ -12,6 +12,10 @@ starts intake on the upgraded database and folds a meeting into the table migrat
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -243,3 +247,87 @@ async def test_intake_runs_on_its_upgraded_release_1_database(
         assert rows == [case_id]
     finally:
         await intake.stop()
+
+
+_PREPARE_IN_A_PROCESS = """
+import asyncio, sys, time
+from pathlib import Path
+from shared import migrations
+from shared.crypto import KEYSTORE_SCHEMA
+from shared.db import make_engine
+
+async def main(url, go):
+    print("ready", flush=True)
+    while not Path(go).exists():  # all processes leave this loop within a millisecond or so
+        time.sleep(0.0005)
+    engine = make_engine(url)
+    try:
+        state = await migrations.prepare(engine, KEYSTORE_SCHEMA)
+        print(state.revision)
+    finally:
+        await engine.dispose()
+
+asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
+
+
+@pytest.mark.parametrize("round_", range(4))
+def test_two_services_creating_the_shared_key_store_at_once_in_separate_processes_both_start(
+    tmp_path: Path, round_: int
+) -> None:
+    """Intake and routing both prepare the shared key store at start-up (the demo starts them side
+    by side). On SQLite the driver commits each CREATE by itself, so without a write lock for the
+    whole migration the second process saw half a schema and refused to start (CI, 2026-12-03)."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/keystore.db"
+    go = tmp_path / "go"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _PREPARE_IN_A_PROCESS, url, str(go)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    for proc in procs:  # every interpreter has imported everything; the race starts with `go`
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
+    go.touch()
+    results = [p.communicate(timeout=60) for p in procs]
+    for proc, (out, err) in zip(procs, results, strict=True):
+        assert proc.returncode == 0, err[-3000:]
+        assert out.strip() == KEYSTORE_SCHEMA.head
+
+
+def test_a_service_refusing_its_out_of_date_database_says_why_in_its_log(tmp_path: Path) -> None:
+    """The reason a service will not start reaches the operator: uvicorn's traceback is redacted by
+    the log scrubber as free text, so the service logs `service_start_failed` with the reason."""
+    database = tmp_path / "scheduling.db"
+
+    async def release_1_database() -> None:
+        engine = make_engine(f"sqlite+aiosqlite:///{database}")
+        try:
+            await made_by_release_1(engine, SCHEDULING)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(release_1_database())
+    env = {
+        **os.environ,
+        "SCHEDULING_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "SCHEDULING_KAFKA_BOOTSTRAP": "127.0.0.1:9",  # never reached: the schema check comes first
+        "SCHEDULING_HTTP_PORT": "0",
+    }
+    caseflow = str(Path(sys.executable).with_name("caseflow"))
+    done = subprocess.run(
+        [caseflow, "serve", "scheduling"], check=False, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode != 0
+    failures = [
+        json.loads(line)
+        for line in done.stderr.splitlines()
+        if line.startswith("{") and '"service_start_failed"' in line
+    ]
+    assert len(failures) == 1, done.stderr[-3000:]
+    assert "made before migrations" in failures[0]["reason"]
+    assert "caseflow db upgrade scheduling" in failures[0]["reason"]
