@@ -15,7 +15,7 @@ services that read the topic leave it alone). Then it writes a marker on the DLQ
 shows and which makes a second `redrive` refuse; --force re-drives anyway, and the service's inbox
 still processes a dead letter's re-drive at most once. Only key holders (intake, routing) keep a
 sealed original; scheduling's and reporting's dead letters point at the source record instead.
-docs/operations.md, "Dead letters".
+docs/operations.md, "Recovery" (re-driving a dead letter).
 """
 
 from __future__ import annotations
