@@ -81,3 +81,66 @@ async def read_published(
         return records
     finally:
         await consumer.stop()
+
+
+async def read_topics(
+    settings: ServiceSettings, topics: list[str], *, timeout: float = 60.0
+) -> dict[str, list[PublishedRecord]]:
+    """Every record of each of `topics` that exists, up to the end offsets at the time of the call,
+    with one consumer for all their partitions (no group, nothing committed). A topic that does not
+    exist is left out of the answer, never created."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=10 * 1024 * 1024,
+        request_timeout_ms=int(timeout * 1000),
+        **aiokafka_security_options(settings),
+    )
+    try:
+        await asyncio.wait_for(consumer.start(), timeout)
+    except Exception as exc:  # noqa: BLE001  # every way of not reaching the broker means the same here
+        await consumer.stop()
+        raise PublishedLogUnreadable(
+            f"cannot reach the broker at {settings.kafka_bootstrap} ({type(exc).__name__})"
+        ) from None
+    try:
+        present = await consumer.topics()  # fetches the cluster's metadata
+        found = [t for t in topics if t in present]
+        records: dict[str, list[PublishedRecord]] = {t: [] for t in found}
+        if not found:
+            return records
+        # Subscribed only to topics known to exist (as in read_published): without a group the
+        # consumer assigns itself every partition of them once their metadata arrives.
+        consumer.subscribe(found)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while {tp.topic for tp in consumer.assignment()} != set(found):
+            if loop.time() > deadline:
+                raise PublishedLogUnreadable(
+                    f"no partitions of {', '.join(found)} assigned within {timeout:.0f} s"
+                )
+            await asyncio.sleep(0.05)
+        assigned = sorted(consumer.assignment(), key=lambda tp: (tp.topic, tp.partition))
+        await consumer.seek_to_beginning(*assigned)
+        ends = await consumer.end_offsets(assigned)
+        remaining = {tp for tp in assigned if ends[tp] > await consumer.position(tp)}
+        while remaining:
+            if loop.time() > deadline:
+                raise PublishedLogUnreadable(f"reading {', '.join(found)} took longer than {timeout:.0f} s")
+            batch = await consumer.getmany(*remaining, timeout_ms=500)
+            for tp, recs in batch.items():
+                records[tp.topic] += [
+                    PublishedRecord(tp.partition, r.offset, r.key, r.value)
+                    for r in recs
+                    if r.offset < ends[tp]
+                ]
+            for tp in list(remaining):
+                if await consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+        for found_records in records.values():
+            found_records.sort(key=lambda r: (r.partition, r.offset))
+        return records
+    finally:
+        await consumer.stop()

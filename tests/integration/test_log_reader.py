@@ -40,3 +40,32 @@ async def test_a_missing_topic_or_broker_is_a_clear_refusal(kafka_bootstrap: str
         )
     with pytest.raises(PublishedLogUnreadable, match="cannot reach the broker"):
         await read_published(ServiceSettings(kafka_bootstrap=f"127.0.0.1:{free_port()}"), "any", timeout=5)
+
+
+async def test_several_topics_read_with_one_consumer_and_a_missing_one_is_left_out_not_created(
+    kafka_bootstrap: str,
+) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from shared.log_reader import read_topics
+
+    base = f"t-readers-{uuid.uuid4().hex[:8]}"
+    full, empty, missing = f"{base}.a.dlq", f"{base}.b.dlq", f"{base}.c.dlq"
+    await create_topics(kafka_bootstrap, [full, empty], partitions=3)
+    sent = [(f"k{i}".encode(), f"v{i}".encode()) for i in range(40)]
+    await produce(kafka_bootstrap, full, sent)
+    settings = ServiceSettings(kafka_bootstrap=kafka_bootstrap)
+    for _attempt in range(3):
+        found = await read_topics(settings, [full, empty, missing])
+        assert set(found) == {full, empty}
+        assert sorted(r.value for r in found[full]) == sorted(v for _k, v in sent) and found[empty] == []
+        assert found[full] == sorted(found[full], key=lambda r: (r.partition, r.offset))
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        assert missing not in await admin.list_topics()
+    finally:
+        await admin.close()
+    assert await read_topics(settings, [missing]) == {}
+    with pytest.raises(PublishedLogUnreadable, match="cannot reach the broker"):
+        await read_topics(ServiceSettings(kafka_bootstrap=f"127.0.0.1:{free_port()}"), [full], timeout=5)

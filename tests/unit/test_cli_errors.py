@@ -221,6 +221,30 @@ CASES = [
         "ROUTING_PREVIOUS_MASTER_KEYS is not a comma-separated list",
         env={"ROUTING_MASTER_KEY": KEY, "ROUTING_PREVIOUS_MASTER_KEYS": "c2VjcmV0"},
     ),
+    # dlq list|show|redrive: positions and names checked before the broker is asked
+    Case(["dlq"], 2, "required: ACTION"),
+    Case(["dlq", "purge"], 2, "invalid choice"),
+    Case(
+        ["dlq", "show", "garbage"], 2, "'garbage' is no position: expected <dlq topic>:<partition>:<offset>"
+    ),
+    Case(["dlq", "show", "intake.cases.v1:0:3"], 2, "'intake.cases.v1' is no dead-letter topic (allowed:"),
+    Case(["dlq", "redrive", "intake.cases.v1.dlq:first:3"], 2, "partition and offset must be whole numbers"),
+    Case(["dlq", "redrive", "intake.cases.v1.dlq:0:-3"], 2, "partition and offset must be whole numbers"),
+    Case(
+        ["dlq", "list", "--topic", "billing.v1"],
+        2,
+        "'billing.v1' is no topic (allowed: intake.submissions.v1",
+    ),
+    Case(["dlq", "list", "--service", "billing"], 2, "'billing' is no service (allowed: intake, routing"),
+    Case(["dlq", "list", "--kafka", NO_BROKER], 1, "cannot reach the Kafka broker"),
+    Case(
+        ["dlq", "show", "intake.cases.v1.dlq:0:3", "--kafka", NO_BROKER], 1, "cannot reach the Kafka broker"
+    ),
+    Case(
+        ["dlq", "redrive", "intake.cases.v1.dlq:0:3", "--yes", "--kafka", NO_BROKER],
+        1,
+        "cannot reach the Kafka broker",
+    ),
     # token
     Case(
         ["token", "issue", "--advisor", "adv-anna", "--key-file", "anna.pem", "--action", "AcceptCase"],

@@ -247,3 +247,72 @@ async def test_a_dead_letter_that_cannot_be_written_parks_the_batch_until_it_can
     assert registry.get_sample_value("caseflow_dlq_parked_partitions", {"service": "t", "topic": "in"}) == 0
     topics = [t for t, _ in recorder.sent]
     assert topics == ["in.dlq", "out"]  # the dead letter once, then the good record once
+
+
+# -- re-driven records (`caseflow dlq redrive`: headers x-caseflow-redrive-of / -for) -------------
+
+
+def redriven(value: bytes, offset: int, *, of: str = "in.dlq:0:7", service: str = "t") -> Inbound:
+    return Inbound("in", 0, offset, None, value, None, of, service)
+
+
+async def test_a_redriven_dead_letter_is_processed_once_whatever_its_decoder_calls_it(
+    tmp_path: Path,
+) -> None:
+    handled: list[int] = []
+
+    async def handle(conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
+        handled.append(message.inbound.offset)
+        return emit(message)
+
+    pipeline, recorder, registry = await make_pipeline(tmp_path, handle)
+    # Its id is its position, as intake's is for a submission it cannot name: each re-drive a new one.
+    pipeline.routes = {"in": Route(lambda i: Decoded(f"position:{i.position}", i, "case-1"), handle)}
+    await pipeline.process([redriven(b"fixed", 20)])
+    await pipeline.process([redriven(b"fixed", 21)])  # the same dead letter re-driven with --force
+    await pipeline.process([redriven(b"fixed", 22, of="in.dlq:0:8")])  # another dead letter
+    assert handled == [20, 22]
+    assert [t for t, _ in recorder.sent] == ["out", "out"]
+    assert (
+        registry.get_sample_value("caseflow_messages_duplicate_total", {"service": "t", "topic": "in"}) == 1
+    )
+
+
+async def test_a_record_redriven_for_another_service_is_settled_unread(tmp_path: Path) -> None:
+    handled: list[int] = []
+
+    async def handle(conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
+        handled.append(message.inbound.offset)
+        return emit(message)
+
+    pipeline, recorder, registry = await make_pipeline(tmp_path, handle)
+    await pipeline.process([redriven(b"case-1", 30, service="routing"), *batch(b"case-2")])
+    assert handled == [0] and len(recorder.sent) == 1
+    assert (
+        registry.get_sample_value(
+            "caseflow_messages_processed_total",
+            {"service": "t", "topic": "in", "outcome": "redrive_for_another"},
+        )
+        == 1
+    )
+
+
+async def test_redrive_headers_reach_the_pipeline_from_the_kafka_record(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from shared.pipeline import REDRIVE_FOR_HEADER, REDRIVE_OF_HEADER
+
+    seen: list[Inbound] = []
+
+    async def handle(conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
+        seen.append(message.inbound)
+        return []
+
+    pipeline, _, _ = await make_pipeline(tmp_path, handle)
+    headers = [(REDRIVE_OF_HEADER, b"in.dlq:2:5"), (REDRIVE_FOR_HEADER, b"t"), ("other", None)]
+    record = SimpleNamespace(
+        topic="in", partition=1, offset=3, key=b"k", value=b"a", timestamp=-1, headers=headers
+    )
+    await pipeline.process_records([record])
+    [inbound] = seen
+    assert (inbound.redrive_of, inbound.redrive_for, inbound.position) == ("in.dlq:2:5", "t", "in:1:3")
