@@ -45,7 +45,7 @@ from services.intake.entrypoints.dialogue_contract import (
     Recorded,
     Thread,
 )
-from services.intake.entrypoints.request_bodies import json_object_body
+from services.intake.entrypoints.request_bodies import IDEMPOTENCY_KEY, json_object_body
 from services.intake.metrics import IntakeMetrics
 from services.intake.settings import IntakeSettings
 from shared.runtime import ServiceContext
@@ -178,9 +178,16 @@ class DialogueApi:
         message = await _body(request, MessageIn)
         if message is None:
             return _invalid()
+        # A retry with the same key posts nothing new (the message id is derived from it, so none
+        # of the caller's bytes are kept); without one every POST is a new message.
+        resend_key = request.headers.get("idempotency-key")
+        if resend_key is not None and not IDEMPOTENCY_KEY.match(resend_key):
+            return _invalid("idempotency_key_invalid")
         follow_up = self.use_cases()
         return await self._run(
-            request, lambda conn, case, now: follow_up.post(conn, case, now, message.text), _posted
+            request,
+            lambda conn, case, now: follow_up.post(conn, case, now, message.text, resend_key),
+            _posted,
         )
 
     async def rate(self, request: Request) -> JSONResponse:

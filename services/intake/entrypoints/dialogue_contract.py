@@ -121,6 +121,13 @@ WAIT = Parameter(
     {"type": "integer", "minimum": 0, "maximum": MAX_WAIT_SECONDS},
 )
 
+RESEND_KEY = Parameter(
+    "Idempotency-Key",
+    "Optional: a message sent again with the same key (8-64 of A-Z a-z 0-9 _ -) is posted once and "
+    "answered with the same message id, so a chat widget may retry after a timeout.",
+    {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
+)
+
 OPERATIONS = (
     Operation(
         "GET",
@@ -136,11 +143,12 @@ OPERATIONS = (
         "post",
         "Send a message to the advisor",
         {
-            201: (Posted, "Stored, sealed."),
-            400: (Refusal, "Not a valid message."),
+            201: (Posted, "Stored, sealed (or sent before with this Idempotency-Key)."),
+            400: (Refusal, "Not a valid message, or not a valid Idempotency-Key."),
             409: (Refusal, "The case is closed."),
         },
         body=MessageIn,
+        headers=(RESEND_KEY,),
     ),
     Operation(
         "POST",

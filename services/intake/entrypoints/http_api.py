@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -30,6 +29,7 @@ from services.intake.domain.submission import MAX_SUBMISSION_BYTES, parse_json_o
 from services.intake.entrypoints.case_file import CaseFileApi
 from services.intake.entrypoints.dialogue import DialogueApi
 from services.intake.entrypoints.follow_up_page import FollowUpPage
+from services.intake.entrypoints.request_bodies import IDEMPOTENCY_KEY
 from services.intake.entrypoints.submission_consumer import submission_message_id
 from services.intake.entrypoints.submission_contract import SUBMISSION_OPERATIONS, Received, SubmissionRefusal
 from services.intake.entrypoints.web_form import web_form_routes
@@ -37,8 +37,6 @@ from services.intake.metrics import IntakeMetrics
 from shared.runtime import ServiceContext
 from shared.unit_of_work import Decision, UnitOfWork
 
-# What a frontend may send as `Idempotency-Key` (the shape of a submission id): no names, no text.
-IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # Once the case is committed, how long an answer waits for the broker before it says "stored,
 # passed on later": the receipt code never waits for a broker that is away.
 PUBLISH_WAIT_SECONDS = 1.5

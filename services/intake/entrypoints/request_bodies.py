@@ -1,11 +1,16 @@
-"""What intake's JSON endpoints read from a request: a JSON object body, a bearer token."""
+"""What intake's JSON endpoints read from a request: a JSON object body, a bearer token, the shape
+of an Idempotency-Key."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.requests import Request
+
+# What a frontend may send as `Idempotency-Key` (the shape of a submission id): no names, no text.
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 async def json_object_body(request: Request, limit: int = 64 * 1024) -> dict[str, Any] | None:
