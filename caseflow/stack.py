@@ -53,6 +53,10 @@ class StackState:
     topic_prefix: str = ""
     keycloak_issuer: str = ""
     processes: list[ProcessInfo] = field(default_factory=list)
+    # Settings given to `up` on top of service_env (the demo's report settings): the supervisor
+    # starts a service again with them, so a restarted service runs as the first one did.
+    extra_env: dict[str, str] = field(default_factory=dict)
+    replication_factor: int = 1  # of the topics `up` created (3 on a three-broker cluster)
 
     def save(self) -> None:
         # Written whole and renamed: the supervisor and the commands read it while the other writes.
@@ -143,16 +147,24 @@ def up(
     extra_env: dict[str, str] | None = None,
     topic_prefix: str = "",
     workbench: bool = False,
+    replication_factor: int = 1,
 ) -> StackState:
     """Start the broker (unless one is given) and the services; wait until every one is ready.
     With `workbench`, Keycloak and the workbench too. When any of them fails to start, everything
-    started is stopped again before the error rises."""
+    started is stopped again before the error rises. `replication_factor` 3 for a given
+    three-broker cluster (devinfra.kafka.KafkaCluster)."""
     home = home.resolve()
     home.mkdir(parents=True, exist_ok=True)
     existing = StackState.load(home)
     if existing and any(alive(p.pid) for p in existing.processes):
         raise StackRunning(home)
-    state = StackState(home=str(home), kafka_bootstrap=kafka_bootstrap or "", topic_prefix=topic_prefix)
+    state = StackState(
+        home=str(home),
+        kafka_bootstrap=kafka_bootstrap or "",
+        topic_prefix=topic_prefix,
+        extra_env=dict(extra_env or {}),
+        replication_factor=replication_factor,
+    )
     if not kafka_bootstrap:
         say("starting Kafka (KRaft, single node) ...")
         node = KafkaNode(port=free_port(), data_dir=home / "kafka", die_with_parent=False)
@@ -167,7 +179,7 @@ def up(
         if workbench:
             _start_keycloak(state, say)
             services = (*services, "workbench")
-        _start_services(state, services, say, extra_env)
+        _start_services(state, services, say)
     except BaseException:
         # A service that dies during start-up (or Ctrl-C) must not leave the broker and the other
         # services running without anyone to stop them: the next `up` would refuse to start.
@@ -222,14 +234,15 @@ def _start_services(
     state: StackState,
     services: tuple[str, ...],
     say: Callable[[str], None],
-    extra_env: dict[str, str] | None,
 ) -> None:
     import asyncio
 
     from shared.topics_config import apply_topics
 
     home = Path(state.home)
-    report = asyncio.run(apply_topics(state.kafka_bootstrap, state.topic_prefix, replication_factor=1))
+    report = asyncio.run(
+        apply_topics(state.kafka_bootstrap, state.topic_prefix, replication_factor=state.replication_factor)
+    )
     say(f"  topics: {len(report.created)} created, {len(report.existing)} existing")
     if "workbench" in services:
         asyncio.run(register_workbench_signer(state))
@@ -237,7 +250,7 @@ def _start_services(
     for service in services:
         port = free_port()
         log_path = home / f"{service}.log"
-        env = {**os.environ, **service_env(service, home, state, port), **(extra_env or {})}
+        env = {**os.environ, **service_env(service, home, state, port), **state.extra_env}
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(
                 [CASEFLOW, "serve", service],

@@ -122,7 +122,7 @@ class Supervisor:
 
     def _start(self, state: stack.StackState, proc: stack.ProcessInfo) -> subprocess.Popen[bytes]:
         assert proc.port is not None
-        env = {**os.environ, **stack.service_env(proc.name, self.home, state, proc.port)}
+        env = {**os.environ, **stack.service_env(proc.name, self.home, state, proc.port), **state.extra_env}
         with open(proc.log, "ab") as out:
             return subprocess.Popen(
                 [stack.CASEFLOW, "serve", proc.name],
