@@ -28,14 +28,12 @@ class PublishedRecord:
     value: bytes
 
 
-async def read_published(
-    settings: ServiceSettings, topic: str, *, timeout: float = 60.0
-) -> list[PublishedRecord]:
-    """Every record of `topic` up to the end offsets at the time of the call, partition by partition."""
+async def _started_consumer(settings: ServiceSettings, timeout: float) -> AIOKafkaConsumer:
+    """A started consumer in no group, or PublishedLogUnreadable naming the broker and why."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap,
         group_id=None,
-        # "earliest": a fetch that starts before the explicit seek below must not begin at the end.
+        # "earliest": a fetch that starts before an explicit seek must not begin at the end.
         auto_offset_reset="earliest",
         enable_auto_commit=False,
         max_partition_fetch_bytes=10 * 1024 * 1024,
@@ -46,9 +44,18 @@ async def read_published(
         await asyncio.wait_for(consumer.start(), timeout)
     except Exception as exc:  # noqa: BLE001  # every way of not reaching the broker means the same here
         await consumer.stop()
+        # aiokafka's words name hosts and node ids, nothing read from the log.
         raise PublishedLogUnreadable(
-            f"cannot reach the broker at {settings.kafka_bootstrap} ({type(exc).__name__})"
+            f"cannot reach the broker at {settings.kafka_bootstrap} ({type(exc).__name__}: {str(exc)[:160]})"
         ) from None
+    return consumer
+
+
+async def read_published(
+    settings: ServiceSettings, topic: str, *, timeout: float = 60.0
+) -> list[PublishedRecord]:
+    """Every record of `topic` up to the end offsets at the time of the call, partition by partition."""
+    consumer = await _started_consumer(settings, timeout)
     try:
         if topic not in await consumer.topics():  # fetches the cluster's metadata
             raise PublishedLogUnreadable(f"topic {topic} does not exist on {settings.kafka_bootstrap}")
@@ -89,22 +96,7 @@ async def read_topics(
     """Every record of each of `topics` that exists, up to the end offsets at the time of the call,
     with one consumer for all their partitions (no group, nothing committed). A topic that does not
     exist is left out of the answer, never created."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        group_id=None,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        max_partition_fetch_bytes=10 * 1024 * 1024,
-        request_timeout_ms=int(timeout * 1000),
-        **aiokafka_security_options(settings),
-    )
-    try:
-        await asyncio.wait_for(consumer.start(), timeout)
-    except Exception as exc:  # noqa: BLE001  # every way of not reaching the broker means the same here
-        await consumer.stop()
-        raise PublishedLogUnreadable(
-            f"cannot reach the broker at {settings.kafka_bootstrap} ({type(exc).__name__})"
-        ) from None
+    consumer = await _started_consumer(settings, timeout)
     try:
         present = await consumer.topics()  # fetches the cluster's metadata
         found = [t for t in topics if t in present]
