@@ -16,6 +16,10 @@ def die_with_parent() -> Callable[[], None]:
 
     Without it a test session killed hard would leave a JVM or a Prometheus behind. The libc
     lookup happens here, before fork, so the child only makes one system call.
+
+    The kernel's "parent" is the *thread* that started the child: a process started from a worker
+    thread (asyncio.to_thread) gets SIGTERM when that thread ends, which asyncio.run's shutdown
+    does to its workers. Start long-lived children from a thread that outlives them.
     """
     prctl = ctypes.CDLL(None, use_errno=True).prctl
     pr_set_pdeathsig = 1

@@ -14,9 +14,10 @@ import random
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaProducer
@@ -66,6 +67,11 @@ async def _directory_arrived(intake_url: str, units: int, timeout: float = 120) 
 LEFT_TO_PEOPLE = frozenset({"adv-anna"})
 
 
+# Run beside the simulation (a chaos run's fault injector, tools/demo/chaos.py); awaited before the
+# last settle, so whatever it broke has been mended when the state is read.
+Alongside = Callable[[stack.StackState], Coroutine[Any, Any, None]]
+
+
 async def _run_simulation(
     state: stack.StackState,
     cases: int,
@@ -73,6 +79,8 @@ async def _run_simulation(
     seed: int,
     say: Callable[[str], None],
     left_to_people: frozenset[str] = frozenset(),
+    alongside: Alongside | None = None,
+    patience: float = 60.0,
 ) -> Simulator:
     intake_url = state.url("intake")
     assert intake_url is not None
@@ -85,6 +93,7 @@ async def _run_simulation(
         clock=clock,
         left_to_people=left_to_people,
     )
+    sim.patience = patience
     await sim.start()
     watcher = asyncio.create_task(sim.watch())
     # Fitted to the terminal, never wrapping; paced by the loop below.
@@ -96,11 +105,19 @@ async def _run_simulation(
             await asyncio.sleep(0.5 if progress.tty else 5)
 
     shower = asyncio.create_task(show())
+    beside = asyncio.create_task(alongside(state)) if alongside is not None else None
     try:
         await sim.advisors_register_training([a["advisor_id"] for a in ADVISORS])
         # Every contact, the advisors' work on it, and the stack settled afterwards (no sleeps).
         await sim.play(cases, rate)
+        if beside is not None:
+            await beside
+            await sim.settle()
     finally:
+        if beside is not None and not beside.done():
+            beside.cancel()
+            with contextlib.suppress(BaseException):
+                await beside
         shower.cancel()
         watcher.cancel()
         with contextlib.suppress(BaseException):
@@ -129,6 +146,43 @@ def _write_reports(state: stack.StackState, out: Path, year: int, say: Callable[
     return written
 
 
+def demo_env(seed: int) -> dict[str, str]:
+    """The demo's settings on top of the stack's: reports with names, released, seeded."""
+    # Reporting takes unit sizes and names from the HR export (not from directory.v1, which carries
+    # pseudonyms it may not read): the sample organisation's export is in deploy/samples.
+    organisation = Path(__file__).resolve().parents[2] / "deploy" / "samples" / "directory.json"
+    # Statistics are released only for closed quarters (docs/reporting.md, "Releases"): the demo's
+    # contacts happen now, so its reporting service releases as it will once the year has closed.
+    closed = f"{datetime.now(UTC).year + 1}-01-20T00:00:00+00:00"
+    return {
+        "REPORTING_ORGANISATION_FILE": str(organisation),
+        "REPORTING_RELEASE_AS_OF": closed,
+        # The secondary-suppression priority's key, from the seed: the same seed, the same report
+        # cells. Demo data only; production leaves it empty and the ledger draws a random key.
+        "REPORTING_RELEASE_KEY_HEX": demo_release_key(seed),
+    }
+
+
+def play_seeded(
+    state: stack.StackState,
+    out: Path,
+    *,
+    seed: int,
+    cases: int,
+    rate: float,
+    say: Callable[[str], None] = print,
+    alongside: Alongside | None = None,
+    patience: float = 60.0,
+) -> list[Path]:
+    """On a started stack: the sample organisation, `cases` seeded contacts and the advisors' work,
+    then the reports in `out` (what `caseflow demo` does between `up` and `down`; tools/demo/chaos.py
+    plays it with faults beside it)."""
+    asyncio.run(_seed(state.kafka_bootstrap, state.topic_prefix, state.url("intake")))
+    asyncio.run(_run_simulation(state, cases, rate, seed, say, alongside=alongside, patience=patience))
+    out.mkdir(parents=True, exist_ok=True)
+    return _write_reports(state, out, datetime.now(UTC).year, say)
+
+
 def run_demo(
     duration: float,
     rate: float,
@@ -152,20 +206,10 @@ def run_demo(
     say(f"  working folder {home}")
     # Reporting takes unit sizes and names from the HR export (not from directory.v1, which carries
     # pseudonyms it may not read): the sample organisation's export is in deploy/samples.
-    organisation = Path(__file__).resolve().parents[2] / "deploy" / "samples" / "directory.json"
-    # Statistics are released only for closed quarters (docs/reporting.md, "Releases"): the demo's
-    # contacts happen now, so its reporting service releases as it will once the year has closed.
-    closed = f"{datetime.now(UTC).year + 1}-01-20T00:00:00+00:00"
     state = stack.up(
         home,
         say=say,
-        extra_env={
-            "REPORTING_ORGANISATION_FILE": str(organisation),
-            "REPORTING_RELEASE_AS_OF": closed,
-            # The secondary-suppression priority's key, from the seed: the same seed, the same report
-            # cells. Demo data only; production leaves it empty and the ledger draws a random key.
-            "REPORTING_RELEASE_KEY_HEX": demo_release_key(seed),
-        },
+        extra_env=demo_env(seed),
         workbench=keep_running,  # a person can then sign in and look at the simulated cases
     )
     try:

@@ -14,6 +14,7 @@ import time
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
 
@@ -92,7 +93,14 @@ class Settler:
 
     async def wait(self, timeout: float = 60.0, poll: float = 0.05) -> None:
         deadline = time.monotonic() + timeout
-        while not await self.settled_once():
+        while not await self._settled_or_unknown():
             if time.monotonic() > deadline:
                 raise TimeoutError("the stack did not settle in time")
             await asyncio.sleep(poll)
+
+    async def _settled_or_unknown(self) -> bool:
+        """False while the brokers cannot say (a broker away in a chaos run): asked again."""
+        try:
+            return await asyncio.wait_for(self.settled_once(), 15)
+        except (KafkaError, OSError, TimeoutError):
+            return False

@@ -11,6 +11,7 @@ Everything the simulator sends is a real message on a real topic or a real HTTP 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import random
 import time
@@ -23,6 +24,7 @@ from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
 import shared.contracts  # noqa: F401
@@ -39,7 +41,7 @@ from shared.contracts.advisor_actions import (
     RegisterTraining,
 )
 from shared.envelope import EventPayload, new_envelope
-from shared.submission_sealing import SubmissionKey, fetch_submission_key, sealed_record_bytes
+from shared.submission_sealing import KEY_ENDPOINT, SubmissionKey, sealed_record_bytes
 from tools.demo.sample_org import advisor_private_key
 from tools.demo.seeded import (
     DEMO_SEED,
@@ -226,6 +228,9 @@ class Simulator:
         self.due: dict[int, list[tuple[str, str, str]]] = {}  # step -> (action, case id, advisor)
         self.watched: dict[TopicPartition, int] = {}  # next offset the watcher has not handled
         self.submission_key: SubmissionKey | None = None  # intake's, fetched again once it is stale
+        # How long a step may wait for the stack (settled, a contact decided, a service answering):
+        # long enough in a chaos run (tools/demo/chaos.py) for a service's restart and a broker's.
+        self.patience = 60.0
 
     def topic(self, name: str) -> str:
         return self.prefix + name
@@ -243,8 +248,33 @@ class Simulator:
             await self.producer.stop()
 
     async def publish(self, topic: str, key: str, value: bytes) -> None:
+        """Sent until acknowledged: while too few brokers are up the producer's own retries may run
+        out, and the frontend tries again (a copy that did land is one effect: ids are the inbox's)."""
         assert self.producer is not None
-        await self.producer.send_and_wait(self.topic(topic), value, key=key.encode())
+        deadline = time.monotonic() + self.patience
+        while True:
+            try:
+                await self.producer.send_and_wait(self.topic(topic), value, key=key.encode())
+                return
+            except KafkaError:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.5)
+
+    async def http(self, client: httpx.AsyncClient, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """A frontend's call to intake, tried again while intake is away or not ready (a restart):
+        the same Idempotency-Key or receipt code, so a second try is the same request."""
+        deadline = time.monotonic() + self.patience
+        while True:
+            try:
+                answer = await client.request(method, f"{self.intake_url}{path}", **kwargs)
+                if answer.status_code < 500:
+                    return answer
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"intake did not answer {method} {path} in {self.patience:.0f} s")
+            await asyncio.sleep(0.25)
 
     async def command(self, payload: EventPayload, advisor: str, case_id: str | None, n: int = 0) -> None:
         # issued_at and the token's iat/exp are wall-clock time: services refuse stale tokens.
@@ -268,8 +298,10 @@ class Simulator:
         self.progress.scenarios[scenario] += 1
         self.progress.counts["submitted"] += 1
         if doc["channel"] in ("phone", "walk_in"):  # typed in by the advisor: intake's HTTP API
-            answer = await client.post(
-                f"{self.intake_url}/v1/submissions",
+            answer = await self.http(
+                client,
+                "POST",
+                "/v1/submissions",
                 json=doc,
                 headers={"Idempotency-Key": doc["submission_id"]},
             )
@@ -279,7 +311,9 @@ class Simulator:
         else:  # a web or chat frontend: sealed to intake's key (docs/sealed-submissions.md)
             now = datetime.now(UTC)
             if self.submission_key is None or not self.submission_key.fresh(now):
-                self.submission_key = await fetch_submission_key(client, self.intake_url)
+                answer = await self.http(client, "GET", KEY_ENDPOINT)
+                answer.raise_for_status()
+                self.submission_key = SubmissionKey.from_json(answer.json())
             record = sealed_record_bytes(doc, self.submission_key)
             await self.publish("intake.submissions.v1", doc["submission_id"], record)
         return str(doc["submission_id"])
@@ -306,16 +340,17 @@ class Simulator:
                     self.take_news(step)
                 step += 1
 
-    async def wait_decided(self, submission_id: str, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
+    async def wait_decided(self, submission_id: str) -> None:
+        deadline = time.monotonic() + self.patience
         while submission_id not in self.decided:
             if time.monotonic() > deadline:
                 self.progress.counts["undecided"] += 1
                 return
             await asyncio.sleep(0.02)
 
-    async def settle(self, timeout: float = 60.0) -> None:
+    async def settle(self) -> None:
         """The stack has settled and the watcher has handled everything on the topics it reads."""
+        timeout = self.patience
         await self.settler.wait(timeout)
         ends = await self.settler.end_offsets(set(self.watched_topics()))
         deadline = time.monotonic() + timeout
@@ -415,15 +450,32 @@ class Simulator:
                     case_id,
                 )
             elif action == "work":
+                if case_id in self.receipts:  # the client writes to the advisor with the receipt code
+                    await self.client_writes(client, case_id)
                 await self.work_case(case_id, advisor, step)
             elif action == "rate":
                 plan = case_plan(self.seed, self.submission_of.get(case_id, case_id))
-                await client.post(
-                    f"{self.intake_url}/v1/dialogue/feedback",
+                await self.http(
+                    client,
+                    "POST",
+                    "/v1/dialogue/feedback",
                     headers={"X-Receipt-Code": self.receipts[case_id]},
                     json={"rating": plan.rating},
                 )
         return bool(todo)
+
+    async def client_writes(self, client: httpx.AsyncClient, case_id: str) -> None:
+        """One message in the dialogue, keyed so that a retry after a lost answer posts it once."""
+        key = hashlib.sha256(f"{self.seed}:dialogue:{case_id}".encode()).hexdigest()[:32]
+        answer = await self.http(
+            client,
+            "POST",
+            "/v1/dialogue/messages",
+            headers={"X-Receipt-Code": self.receipts[case_id], "Idempotency-Key": f"sim-{key}"},
+            json={"text": "Kunnen we volgende week nog even bellen?"},
+        )
+        if answer.status_code == 201:
+            self.progress.counts["client_messages"] += 1
 
     async def work_case(self, case_id: str, advisor: str, step: int) -> None:
         plan = case_plan(self.seed, self.submission_of.get(case_id, case_id))

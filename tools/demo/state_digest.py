@@ -34,7 +34,7 @@ import io
 import json
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,13 +73,17 @@ class Canon:
     """Cleans values; ids in `renamed` become their content labels."""
 
     def __init__(
-        self, renamed: dict[str, str] | None = None, also_dropped: frozenset[str] = frozenset()
+        self,
+        renamed: dict[str, str] | None = None,
+        also_dropped: frozenset[str] = frozenset(),
+        topic_prefix: str = "",
     ) -> None:
         self.renamed = renamed or {}
         self.also_dropped = also_dropped
+        self.topic_prefix = topic_prefix
 
     def dropping(self, names: frozenset[str]) -> Canon:
-        return Canon(self.renamed, self.also_dropped | names)
+        return Canon(self.renamed, self.also_dropped | names, self.topic_prefix)
 
     def __call__(self, value: Any) -> Any:
         """`value` without what a run cannot reproduce; JSON text is read and cleaned too."""
@@ -88,6 +92,8 @@ class Canon:
         if isinstance(value, str):
             if value in self.renamed:
                 return self.renamed[value]
+            if self.topic_prefix and value.startswith(self.topic_prefix):  # two stacks on one cluster
+                return value[len(self.topic_prefix) :]
             if value[:1] in "{[":
                 try:
                     return self(json.loads(value))
@@ -143,6 +149,33 @@ def table_rows(path: Path, canonical: Canon, database: str = "") -> Iterator[tup
             yield table, sorted(rows)
 
 
+def postgres_table_rows(url: str, canonical: Canon) -> list[tuple[str, list[str]]]:
+    """`table_rows` of a PostgreSQL database (only routing's in the chaos run: no renamed events)."""
+    import asyncio
+
+    import asyncpg
+
+    async def read() -> list[tuple[str, list[str]]]:
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            names = [
+                r["tablename"]
+                for r in await conn.fetch(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+                )
+            ]
+            found = []
+            for table in names:
+                rows = await conn.fetch(f'SELECT * FROM "{table}"')  # names from pg_tables
+                lines = [_line({c: canonical(v) for c, v in row.items() if not dropped(c)}) for row in rows]
+                found.append((table, sorted(lines)))
+            return found
+        finally:
+            await conn.close()
+
+    return asyncio.run(read())
+
+
 def report_rows(path: Path) -> list[str]:
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".json":
@@ -151,15 +184,27 @@ def report_rows(path: Path) -> list[str]:
     return sorted(_line({"row": row}) for row in rows if not (len(row) > 2 and dropped(row[2])))
 
 
-def digests(home: Path, out: Path | None = None) -> dict[str, tuple[int, str, list[str]]]:
-    """name -> (row count, SHA-256 of the canonical rows, the rows)."""
+def digests(
+    home: Path,
+    out: Path | None = None,
+    topic_prefix: str = "",
+    postgres: dict[str, str] | None = None,
+) -> dict[str, tuple[int, str, list[str]]]:
+    """name -> (row count, SHA-256 of the canonical rows, the rows). Topic names lose
+    `topic_prefix` (runs side by side on one cluster, tools/demo/chaos.py); `postgres` names the
+    databases that a run kept in PostgreSQL (database -> SQLAlchemy URL) instead of in the home."""
     result: dict[str, tuple[int, str, list[str]]] = {}
-    canonical = Canon(content_labels(home))
+    canonical = Canon(content_labels(home), topic_prefix=topic_prefix)
     for database in DATABASES:
         path = home / f"{database}.db"
-        if not path.exists():
+        tables: Iterable[tuple[str, list[str]]]
+        if database in (postgres or {}):
+            tables = postgres_table_rows((postgres or {})[database], canonical)
+        elif path.exists():
+            tables = table_rows(path, canonical, database)
+        else:
             continue
-        for table, rows in table_rows(path, canonical, database):
+        for table, rows in tables:
             name = f"{database}.{table}"
             if name not in SKIPPED_TABLES:
                 result[name] = (len(rows), _hash(rows), rows)
