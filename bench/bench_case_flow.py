@@ -820,6 +820,9 @@ def main() -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(results, indent=2) + "\n")
         print(f"\nwritten {out}")
+    except BaseException:
+        print(f"stopped; the broker's and the services' logs stay under {work}", file=sys.stderr)
+        raise
     finally:
         if started_stack:
             stack.down(work / "stack", say=lambda _line: None)
