@@ -43,14 +43,6 @@ def postgres() -> Iterator[PostgresServer]:
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaCluster]:
-    nodes = KafkaCluster(tmp_path_factory.mktemp("cluster"), size=3)
-    nodes.start(timeout=240)
-    yield nodes
-    nodes.stop()
-
-
 def _audit_verify(state: stack.StackState) -> str:
     home = Path(state.home)
     env = {**os.environ, **stack.service_env("routing", home, state, 0), **state.extra_env}

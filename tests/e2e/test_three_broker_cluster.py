@@ -14,7 +14,6 @@ import signal
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -32,14 +31,6 @@ from tests.support.services import TEST_MASTER_KEY
 from tools.demo.sample_org import directory_events
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaCluster]:
-    nodes = KafkaCluster(tmp_path_factory.mktemp("cluster"), size=3)
-    nodes.start(timeout=240)
-    yield nodes
-    nodes.stop()
 
 
 def crash(node: KafkaNode) -> None:

@@ -9,26 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from services.intake.adapters.message_bell import MessageBell
 from services.intake.application.dialogue_wait import wait_for_messages
-from tests.support.follow_up import advisor_replies, assign_and_accept, client_of, open_case, start_intake
+from tests.support.follow_up import advisor_replies, assign_and_accept, client_of, open_case
 from tests.support.in_process import InProcess
 
 pytestmark = pytest.mark.handlers
-
-
-@pytest.fixture
-async def intake(tmp_path: Path) -> AsyncIterator[InProcess]:
-    service = await start_intake(tmp_path)
-    try:
-        yield service
-    finally:
-        await service.stop()
 
 
 def receipt(code: str) -> dict[str, str]:

@@ -4,24 +4,12 @@ two messages; a key of the wrong shape is refused in words, and nothing is poste
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
-from tests.support.follow_up import client_of, open_case, start_intake
+from tests.support.follow_up import client_of, open_case
 from tests.support.in_process import InProcess
 
 pytestmark = pytest.mark.handlers
-
-
-@pytest.fixture
-async def intake(tmp_path: Path) -> AsyncIterator[InProcess]:
-    service = await start_intake(tmp_path)
-    try:
-        yield service
-    finally:
-        await service.stop()
 
 
 async def test_the_same_key_posts_one_message_and_no_key_posts_each_time(intake: InProcess) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -24,7 +23,6 @@ from tests.support.follow_up import (
     meeting_scheduled,
     open_case,
     scheduling_says,
-    start_intake,
 )
 from tests.support.in_process import InProcess
 
@@ -32,15 +30,6 @@ pytestmark = pytest.mark.handlers
 
 THURSDAY_10 = datetime(2030, 12, 5, 9, 0, tzinfo=UTC)  # 10.00 in Amsterdam
 NEXT_FRIDAY_14 = datetime(2030, 12, 13, 13, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def intake(tmp_path: Path) -> AsyncIterator[InProcess]:
-    service = await start_intake(tmp_path)
-    try:
-        yield service
-    finally:
-        await service.stop()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -20,20 +19,10 @@ from tests.support.follow_up import (
     client_of,
     close_case,
     open_case,
-    start_intake,
 )
 from tests.support.in_process import InProcess
 
 pytestmark = pytest.mark.handlers
-
-
-@pytest.fixture
-async def intake(tmp_path: Path) -> AsyncIterator[InProcess]:
-    service = await start_intake(tmp_path)
-    try:
-        yield service
-    finally:
-        await service.stop()
 
 
 @pytest.fixture

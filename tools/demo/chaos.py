@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import random
 import signal
@@ -111,40 +112,21 @@ class FaultInjector:
         proc = next(p for p in state.processes if p.name == service)
         started = time.monotonic()
         os.killpg(proc.pid, signal.SIGKILL)
-        url = state.url(service)
-        async with httpx.AsyncClient(timeout=1) as client:
-            while time.monotonic() - started < 120:  # the supervisor's backoff plus a start-up
-                await asyncio.sleep(0.2)
-                current = stack.StackState.load(home)
-                restarted = current is not None and any(
-                    p.name == service and p.pid != proc.pid for p in current.processes
-                )
-                if not restarted:
-                    continue
-                try:
-                    if (await client.get(f"{url}/ready")).status_code == 200:
-                        fault.recovered_after = time.monotonic() - started
-                        return
-                except httpx.HTTPError:
-                    pass
-        raise TimeoutError(f"{service} was not ready again within 120 s of its SIGKILL")
+
+        def restarted() -> bool:  # the supervisor has started it again (a new pid in stack.json)
+            current = stack.StackState.load(home)
+            return current is not None and any(
+                p.name == service and p.pid != proc.pid for p in current.processes
+            )
+
+        await _ready_again(state.url(service), started, fault, f"{service}'s SIGKILL", restarted)
 
     async def _restart_postgres(self, state: stack.StackState, fault: Fault) -> None:
         assert self.postgres is not None
         started = time.monotonic()
         await asyncio.to_thread(self.postgres.restart, "immediate")
         fault.held = time.monotonic() - started
-        url = state.url("routing")
-        async with httpx.AsyncClient(timeout=1) as client:
-            while time.monotonic() - started < 120:
-                try:
-                    if (await client.get(f"{url}/ready")).status_code == 200:
-                        fault.recovered_after = time.monotonic() - started
-                        return
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.2)
-        raise TimeoutError("routing was not ready again within 120 s of the PostgreSQL restart")
+        await _ready_again(state.url("routing"), started, fault, "the PostgreSQL restart")
 
     async def _crash_and_restart(self, nodes: list[KafkaNode], fault: Fault, down_for: float) -> None:
         started = time.monotonic()
@@ -172,6 +154,29 @@ class FaultInjector:
             node.start(timeout, wait=False)
         for node in nodes:
             await asyncio.to_thread(node.wait_ready, deadline)
+
+
+async def _ready_again(
+    url: str | None,
+    started: float,
+    fault: Fault,
+    what: str,
+    first: Callable[[], bool] = lambda: True,
+    timeout: float = 120,
+) -> None:
+    """Poll `url`/ready until it answers 200 (once `first` holds) and record the recovery."""
+    async with httpx.AsyncClient(timeout=1) as client:
+        while time.monotonic() - started < timeout:  # a supervisor's backoff plus a start-up
+            await asyncio.sleep(0.2)
+            if not first():
+                continue
+            try:
+                if (await client.get(f"{url}/ready")).status_code == 200:
+                    fault.recovered_after = time.monotonic() - started
+                    return
+            except httpx.HTTPError:
+                pass
+    raise TimeoutError(f"{url} was not ready again within {timeout:.0f} s of {what}")
 
 
 def run_seeded(
@@ -227,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", type=int, default=60)
     parser.add_argument("--rate", type=float, default=1.0)
     args = parser.parse_args(argv)
+    # The clients' complaints while brokers are away are the faults themselves, not news.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     cluster = KafkaCluster(args.work / "cluster", size=3)
     postgres = PostgresServer(fsync=True)  # durable commits, as in production
     cluster.start(timeout=240)
