@@ -62,6 +62,7 @@ class StackState:
         # Written whole and renamed: the supervisor and the commands read it while the other writes.
         path = Path(self.home, "stack.json")
         partial = path.with_name(f"stack.json.{os.getpid()}.tmp")
+        partial.touch(mode=0o600)  # extra_env may hold settings not everyone on the machine should read
         partial.write_text(json.dumps(asdict(self), indent=2))
         partial.replace(path)
 
