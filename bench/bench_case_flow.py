@@ -50,10 +50,8 @@ from caseflow import stack
 from devinfra.kafka import KafkaNode
 from devinfra.ports import free_port
 from services.intake.application.open_case import case_id_for
-from shared.auth import public_key_to_b64
 from shared.contracts.directory import (
     AdvisorAvailabilitySet,
-    AdvisorKeyRegistered,
     AdvisorUpserted,
     CoordinatorAppointed,
     OrgUnitUpserted,
@@ -65,7 +63,7 @@ from shared.directory_copies import directory_records
 from shared.envelope import Envelope, EventPayload, new_envelope
 from shared.submission_sealing import fetch_submission_key, sealed_record_bytes
 from tests.support.kafka_io import create_topics
-from tools.demo.sample_org import advisor_private_key
+from tools.demo.sample_org import advisor_key_registered
 
 TICK = os.sysconf("SC_CLK_TCK")
 ROUTED = ("AdvisorAssigned", "RoutingEscalated")
@@ -211,19 +209,7 @@ def org_envelopes(org: Org, now: datetime) -> tuple[list[Envelope[Any]], list[En
                 CoordinatorAppointed(coordinator_id=coordinator_id, organisation_ids=organisation_ids),
             )
         )
-    for who in keys:
-        key = public_key_to_b64(advisor_private_key(who).public_key())
-        payloads.append(
-            (
-                f"advisor-key:{who}:{key}",
-                AdvisorKeyRegistered(
-                    advisor_id=who,
-                    public_key_b64=key,
-                    valid_from=datetime(2024, 1, 1, tzinfo=UTC),
-                    valid_until=None,
-                ),
-            )
-        )
+    payloads += [advisor_key_registered(who) for who in keys]
     directory = [
         new_envelope(p, stream_id=s, producer="hr-feed", occurred_at=now, causation_id=f"bench-org:{s}:{i}")
         for i, (s, p) in enumerate(payloads)

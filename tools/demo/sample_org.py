@@ -172,6 +172,15 @@ def advisor_private_key(advisor_id: str, secret: bytes = b"caseflow-demo") -> Ed
     return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(secret + advisor_id.encode()).digest())
 
 
+def advisor_key_registered(who: str) -> tuple[str, AdvisorKeyRegistered]:
+    """(stream id, event) registering the sample key of advisor or coordinator `who`."""
+    key = public_key_to_b64(advisor_private_key(who).public_key())
+    registered = AdvisorKeyRegistered(
+        advisor_id=who, public_key_b64=key, valid_from=datetime(2024, 1, 1, tzinfo=UTC), valid_until=None
+    )
+    return f"advisor-key:{who}:{key}", registered
+
+
 def directory_events(
     now: datetime | None = None, advisors: list[dict[str, Any]] | None = None
 ) -> list[Envelope[Any]]:
@@ -203,18 +212,7 @@ def directory_events(
                 AdvisorAvailabilitySet(advisor_id=a.advisor_id, weekly_windows=WORK_WEEK),
             )
         )
-        key = public_key_to_b64(advisor_private_key(a.advisor_id).public_key())
-        payloads.append(
-            (
-                f"advisor-key:{a.advisor_id}:{key}",
-                AdvisorKeyRegistered(
-                    advisor_id=a.advisor_id,
-                    public_key_b64=key,
-                    valid_from=datetime(2024, 1, 1, tzinfo=UTC),
-                    valid_until=None,
-                ),
-            )
-        )
+        payloads.append(advisor_key_registered(a.advisor_id))
     for coordinator_id, organisation_ids in COORDINATORS.items():
         payloads.append(
             (
@@ -222,18 +220,7 @@ def directory_events(
                 CoordinatorAppointed(coordinator_id=coordinator_id, organisation_ids=organisation_ids),
             )
         )
-        key = public_key_to_b64(advisor_private_key(coordinator_id).public_key())
-        payloads.append(
-            (
-                f"advisor-key:{coordinator_id}:{key}",
-                AdvisorKeyRegistered(
-                    advisor_id=coordinator_id,
-                    public_key_b64=key,
-                    valid_from=datetime(2024, 1, 1, tzinfo=UTC),
-                    valid_until=None,
-                ),
-            )
-        )
+        payloads.append(advisor_key_registered(coordinator_id))
     return [
         new_envelope(
             p, stream_id=stream, producer="hr-feed", occurred_at=now, causation_id=f"sample-org:{stream}:{i}"
