@@ -69,7 +69,11 @@ class ReportingService:
         )  # fmt: skip
         metrics = self.metrics = ReportingMetrics(ctx.registry)
         return ServiceParts(
-            routes=projection_routes(), background=[metrics.refresher(ctx.engine), self.reports.releaser()]
+            routes=projection_routes(),
+            background=[
+                metrics.refresher(ctx.engine),
+                self.reports.releaser(first_after=s.release_job_first_after_seconds),
+            ],
         )
 
     def http_routes(self, _context: Callable[[], ServiceContext]) -> list[BaseRoute]:

@@ -40,6 +40,11 @@ class ReportingSettings(ServiceSettings):
     # For demos and previews only: release as if it were this moment (e.g. after the year closed).
     # Never set in production: releases made with it are recorded in the ledger like any other.
     release_as_of: datetime | None = None
+    # When the background job first makes the releases that are due (then every 10 minutes; a
+    # request makes a due release itself as well). The demo sets it past its end: with
+    # release_as_of every quarter is due at once, and a release made mid-run would freeze the
+    # figures of half a run, so its reports would depend on how long the run took.
+    release_job_first_after_seconds: Annotated[float, Field(ge=0)] = 60.0
     # The key of the secondary-suppression priority, hex. Empty (production): the ledger makes a
     # random one on its first release and keeps it. Set it only where two fresh ledgers must agree.
     release_key_hex: str = ""

@@ -160,6 +160,9 @@ def demo_env(seed: int) -> dict[str, str]:
         # The secondary-suppression priority's key, from the seed: the same seed, the same report
         # cells. Demo data only; production leaves it empty and the ledger draws a random key.
         "REPORTING_RELEASE_KEY_HEX": demo_release_key(seed),
+        # Releases only when the reports are asked for, at the end of a settled run: a background
+        # release made mid-run would freeze half a run's figures (and differ between two runs).
+        "REPORTING_RELEASE_JOB_FIRST_AFTER_SECONDS": str(24 * 3600),
     }
 
 
