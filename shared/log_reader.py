@@ -55,39 +55,10 @@ async def read_published(
     settings: ServiceSettings, topic: str, *, timeout: float = 60.0
 ) -> list[PublishedRecord]:
     """Every record of `topic` up to the end offsets at the time of the call, partition by partition."""
-    consumer = await _started_consumer(settings, timeout)
-    try:
-        if topic not in await consumer.topics():  # fetches the cluster's metadata
-            raise PublishedLogUnreadable(f"topic {topic} does not exist on {settings.kafka_bootstrap}")
-        # Subscribed only once it is known to exist: a subscription's metadata request would make a
-        # broker with auto-creation create a missing topic. Without a group the consumer assigns
-        # itself every partition of the subscribed topic once its metadata arrives.
-        consumer.subscribe([topic])
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not consumer.assignment():
-            if loop.time() > deadline:
-                raise PublishedLogUnreadable(f"no partitions of {topic} were assigned within {timeout:.0f} s")
-            await asyncio.sleep(0.05)
-        assigned = sorted(consumer.assignment(), key=lambda tp: tp.partition)
-        await consumer.seek_to_beginning(*assigned)
-        ends = await consumer.end_offsets(assigned)
-        records: list[PublishedRecord] = []
-        remaining = {tp for tp in assigned if ends[tp] > await consumer.position(tp)}
-        while remaining:
-            if loop.time() > deadline:
-                raise PublishedLogUnreadable(f"reading {topic} took longer than {timeout:.0f} s")
-            batch = await consumer.getmany(*remaining, timeout_ms=500)
-            for tp, recs in batch.items():
-                for r in recs:
-                    if r.offset < ends[tp]:
-                        records.append(PublishedRecord(tp.partition, r.offset, r.key, r.value))
-            for tp in list(remaining):
-                if await consumer.position(tp) >= ends[tp]:
-                    remaining.discard(tp)
-        return records
-    finally:
-        await consumer.stop()
+    found = await read_topics(settings, [topic], timeout=timeout)
+    if topic not in found:
+        raise PublishedLogUnreadable(f"topic {topic} does not exist on {settings.kafka_bootstrap}")
+    return found[topic]
 
 
 async def read_topics(
@@ -103,7 +74,8 @@ async def read_topics(
         records: dict[str, list[PublishedRecord]] = {t: [] for t in found}
         if not found:
             return records
-        # Subscribed only to topics known to exist (as in read_published): without a group the
+        # Subscribed only to topics known to exist (a subscription would make a broker with
+        # auto-creation create a missing one): without a group the
         # consumer assigns itself every partition of them once their metadata arrives.
         consumer.subscribe(found)
         loop = asyncio.get_running_loop()

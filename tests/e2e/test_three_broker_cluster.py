@@ -9,8 +9,6 @@ whole again. The recovery times are printed.
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 import uuid
 from collections import Counter
@@ -19,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from devinfra.kafka import KafkaCluster, KafkaNode
+from devinfra.kafka import KafkaCluster
 from services.intake.application.open_case import case_id_for
 from shared.topics_config import apply_topics
 from tests.support.directory import produce_directory, wait_for_units_over_http
@@ -28,16 +26,10 @@ from tests.support.intake_flow import Assignments, form, poll
 from tests.support.kafka_io import read_all, read_json
 from tests.support.processes import ServiceProcess, intake_and_routing
 from tests.support.services import TEST_MASTER_KEY
+from tools.demo.chaos import crash
 from tools.demo.sample_org import directory_events
 
 pytestmark = pytest.mark.e2e
-
-
-def crash(node: KafkaNode) -> None:
-    """SIGKILL, as a machine that loses power: no controlled shutdown, no leadership handed over."""
-    assert node.pid is not None
-    os.killpg(node.pid, signal.SIGKILL)
-    node.stop(cleanup=False)  # reaps the process; the data directory stays for the restart
 
 
 async def start_services(cluster: KafkaCluster, tmp_path: Path, prefix: str) -> dict[str, ServiceProcess]:

@@ -95,7 +95,7 @@ class FaultInjector:
                 leader = await self.cluster.leader_of(state.topic_prefix + "intake.cases.v1", 0)
                 fault = Fault("leader_killed", f"node {leader}", at)
                 self.faults.append(fault)
-                await self._crash_and_restart([self.cluster.node(leader)], fault, rng.uniform(2, 4))
+                await self._down_then_up([self.cluster.node(leader)], fault, crash, rng.uniform(2, 4))
             elif kind == "postgres":
                 fault = Fault("postgres_restarted", "routing db", at)
                 self.faults.append(fault)
@@ -104,7 +104,8 @@ class FaultInjector:
                 pair = sorted(rng.sample([n.node_id for n in self.cluster.nodes], 2))
                 fault = Fault("two_brokers_stopped", f"nodes {pair[0]},{pair[1]}", at)
                 self.faults.append(fault)
-                await self._stop_and_start([self.cluster.node(n) for n in pair], fault)
+                nodes = [self.cluster.node(n) for n in pair]
+                await self._down_then_up(nodes, fault, lambda n: n.stop(30, cleanup=False), self.held)
 
     async def _kill_service(self, home: Path, service: str, fault: Fault) -> None:
         state = stack.StackState.load(home)
@@ -128,19 +129,13 @@ class FaultInjector:
         fault.held = time.monotonic() - started
         await _ready_again(state.url("routing"), started, fault, "the PostgreSQL restart")
 
-    async def _crash_and_restart(self, nodes: list[KafkaNode], fault: Fault, down_for: float) -> None:
+    async def _down_then_up(
+        self, nodes: list[KafkaNode], fault: Fault, take_down: Callable[[KafkaNode], None], down_for: float
+    ) -> None:
+        """`take_down` every node at once, wait `down_for`, start them together; record the times."""
         started = time.monotonic()
-        for node in nodes:
-            await asyncio.to_thread(crash, node)
+        await asyncio.gather(*(asyncio.to_thread(take_down, node) for node in nodes))
         await asyncio.sleep(down_for)
-        fault.held = time.monotonic() - started
-        await self._start_together(nodes)
-        fault.recovered_after = time.monotonic() - started
-
-    async def _stop_and_start(self, nodes: list[KafkaNode], fault: Fault) -> None:
-        started = time.monotonic()
-        await asyncio.gather(*(asyncio.to_thread(node.stop, 30, cleanup=False) for node in nodes))
-        await asyncio.sleep(self.held)
         fault.held = time.monotonic() - started
         await self._start_together(nodes)
         fault.recovered_after = time.monotonic() - started
