@@ -24,6 +24,10 @@ from shared.db import create_all, make_engine
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 
 
+async def _no_loads() -> dict[str, int]:
+    return {}
+
+
 class HeldBackEngine:
     """An engine whose first `connect()` waits until `release` is set: a slow read of the log."""
 
@@ -52,7 +56,8 @@ async def test_a_refresh_that_finishes_last_does_not_undo_a_change_applied_meanw
     held = HeldBackEngine(engine)
     cache = DirectoryCache(held)  # type: ignore[arg-type]
     try:
-        term_check = asyncio.create_task(cache.refresh_if_stale({}))  # its read of the log is held back
+        # The term check: its read of the log is held back.
+        term_check = asyncio.create_task(cache.refresh_if_stale(_no_loads))
         await asyncio.sleep(0)  # it has started and holds its read
 
         applied = asyncio.Event()
@@ -60,7 +65,7 @@ async def test_a_refresh_that_finishes_last_does_not_undo_a_change_applied_meanw
 
         async def pipeline() -> None:
             """A batch: refresh, then in its open transaction apply a change and route with it."""
-            await cache.refresh_if_stale({})
+            await cache.refresh_if_stale(_no_loads)
             async with engine.begin() as conn:
                 body = {
                     "person_id": "p-new",
@@ -82,5 +87,28 @@ async def test_a_refresh_that_finishes_last_does_not_undo_a_change_applied_meanw
 
         assert seen == [True], "a refresh overwrote a change the open batch had applied"
         assert cache.directory.person("p-new") is not None and cache.revision == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_the_advisors_loads_are_counted_only_when_the_cache_is_rebuilt(tmp_path: Path) -> None:
+    """Counting the loads is a GROUP BY over every case: a fresh cache must not pay for it per
+    message (issue 17 measured 2.7-3.3 ms a message at 5,200 cases)."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/routing.db")
+    await create_all(engine, metadata)
+    cache = DirectoryCache(engine)
+    counted: list[int] = []
+
+    async def loads() -> dict[str, int]:
+        counted.append(1)
+        return {}
+
+    try:
+        for _ in range(3):
+            await cache.refresh_if_stale(loads)
+        assert len(counted) == 1
+        cache.stale = True  # what a failed transaction does (the cache may hold its changes)
+        await cache.refresh_if_stale(loads)
+        assert len(counted) == 2
     finally:
         await engine.dispose()

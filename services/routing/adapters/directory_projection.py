@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -110,7 +111,10 @@ class DirectoryCache:
         # decisions then recorded a revision their directory did not have (an audit mismatch).
         self._refreshing = asyncio.Lock()
 
-    async def refresh_if_stale(self, load: dict[str, int]) -> None:
+    async def refresh_if_stale(self, loads: Callable[[], Awaitable[dict[str, int]]]) -> None:
+        """Rebuild the directory from the log when it is stale. The advisors' loads are counted
+        (`loads`, a GROUP BY over all cases) only then: while the cache is fresh, `change_load`
+        keeps them, so a routed message costs no scan of the case table."""
         if not self.stale:
             return
         async with self._refreshing:
@@ -126,7 +130,7 @@ class DirectoryCache:
                 ).all()
             self.directory = fold_log([(r.event_type, r.body) for r in rows])
             self.revision = len(rows)
-            self.set_loads(load)
+            self.set_loads(await loads())
             self.stale = False
 
     def set_loads(self, load: dict[str, int]) -> None:

@@ -37,7 +37,7 @@ class TermCheck:
 
     async def decide(self, conn: AsyncConnection, now: datetime) -> Decision[int]:
         """The announcements and re-routings of one run; its result counts them."""
-        await self.router.cache.refresh_if_stale(await self.router.loads(conn))
+        await self.router.cache.refresh_if_stale(lambda: self.router.loads(conn))
         endings = term_endings_within(self.router.cache.directory, now, self.warning_days)
         self.on_endings(len(endings))
         run = emitter_for(f"term-check:{now.date().isoformat()}", now)  # one chain per daily run

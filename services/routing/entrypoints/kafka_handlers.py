@@ -48,7 +48,7 @@ class RoutingHandlers:
         self.coordinators = CoordinatorChoices(router)
 
     async def _prepare(self, conn: AsyncConnection) -> None:
-        await self.router.cache.refresh_if_stale(await self.router.loads(conn))
+        await self.router.cache.refresh_if_stale(lambda: self.router.loads(conn))
 
     # -- directory.v1 --------------------------------------------------------------------------
 
