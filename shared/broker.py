@@ -102,6 +102,7 @@ def attach_pipeline(
     topics: list[str],
     group_id: str,
     max_records: int = 500,
+    batch_wait_ms: int = 15,
     title: str | None = None,
     description: str | None = None,
 ) -> Any:
@@ -115,7 +116,7 @@ def attach_pipeline(
         group_id=group_id,
         batch=True,
         max_records=max_records,
-        batch_timeout_ms=100,
+        batch_timeout_ms=batch_wait_ms,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.MANUAL,
         decoder=_raw_batch_decoder,

@@ -127,6 +127,7 @@ class ServiceRuntime:
             # A topic prefix is a separate deployment on a shared broker: its own consumer groups too.
             group_id=settings.consumer_group or f"{settings.topic_prefix}caseflow-{service}",
             max_records=settings.max_batch,
+            batch_wait_ms=settings.batch_wait_ms,
             title=f"{service}:consume",
         )
         self.producer = RelayProducer(settings, client_id=f"caseflow-{service}-relay")
