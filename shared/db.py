@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import MetaData, event, text
+from sqlalchemy import MetaData, event, make_url, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql import Insert
 from sqlalchemy.sql.schema import Table
+
+from shared import sqlite_inline
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -25,7 +27,12 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     restarted server is survived.
     """
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        if sqlite_inline.threaded():
+            engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        else:  # no thread hop per statement (shared/sqlite_inline.py, D59)
+            parsed = make_url(url)
+            creator = sqlite_inline.inline_connector(parsed.get_dialect()(), parsed, timeout=30)
+            engine = create_async_engine(url, echo=echo, async_creator=creator)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
