@@ -166,7 +166,7 @@ def _intake_routes() -> dict[str, Route]:
 
 
 def _routing_routes() -> dict[str, Route]:
-    nothing = SimpleNamespace(on_directory=None, case_events=lambda: None, actions=lambda: None)
+    nothing = SimpleNamespace(on_directory=None, on_cases=None, actions=lambda: None)
     return routing_routes(nothing)  # type: ignore[arg-type]
 
 

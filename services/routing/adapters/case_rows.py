@@ -33,26 +33,40 @@ async def count_with_status(conn: AsyncConnection, status: str) -> int:
     return int((await conn.execute(query)).scalar() or 0)
 
 
-async def open_case(conn: AsyncConnection, opened: CaseOpened, now: datetime) -> Any:
-    """The new row of an opened case, not yet routed; None if the case already has one."""
-    if await case_row(conn, opened.case_id) is not None:
-        return None
-    await conn.execute(
-        routing_cases.insert().values(
-            case_id=opened.case_id,
-            organisation_id=opened.organisation_id,
-            unit_id=opened.unit_id,
-            opened_at=opened.opened_at,
-            coded=coded_fields(opened),
-            routing_facts=opened.routing_facts.model_dump_json(),
-            amendments=[],
-            status="new",
-            current_advisor_id=None,
-            conflicted_advisor_ids=[],
-            updated_at=now,
-        )
+async def known_case_ids(conn: AsyncConnection, case_ids: list[str]) -> set[str]:
+    """Which of these cases routing already has a row for (one statement for a batch)."""
+    if not case_ids:
+        return set()
+    query = select(routing_cases.c.case_id).where(routing_cases.c.case_id.in_(case_ids))
+    return set((await conn.execute(query)).scalars())
+
+
+class NewCaseRow(SimpleNamespace):
+    """A case row that exists only in memory so far (see `new_case`)."""
+
+
+def new_case(opened: CaseOpened, now: datetime) -> NewCaseRow:
+    """The row of an opened case, not yet routed and not yet stored: the decision fills in its
+    status and advisor in memory (application/router.py), then `store_new_cases` writes it."""
+    return NewCaseRow(
+        case_id=opened.case_id,
+        organisation_id=opened.organisation_id,
+        unit_id=opened.unit_id,
+        opened_at=opened.opened_at,
+        coded=coded_fields(opened),
+        routing_facts=opened.routing_facts.model_dump_json(),
+        amendments=[],
+        status="new",
+        current_advisor_id=None,
+        conflicted_advisor_ids=[],
+        updated_at=now,
     )
-    return await case_row(conn, opened.case_id)
+
+
+async def store_new_cases(conn: AsyncConnection, rows: list[NewCaseRow]) -> None:
+    """One multi-row INSERT for the new cases of a batch, as they stand after their first decision."""
+    if rows:
+        await conn.execute(routing_cases.insert(), [vars(r) for r in rows])
 
 
 async def add_conflicted_advisor(conn: AsyncConnection, case_id: str, advisor_id: str) -> Any:

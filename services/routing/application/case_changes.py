@@ -6,6 +6,7 @@ here is what an admitted input changes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -22,15 +23,30 @@ class CaseChanges:
         self.router = router
 
     async def opened(
-        self, conn: AsyncConnection, opened: CaseOpened, now: datetime, emit: Emitter
-    ) -> list[Outgoing]:
-        """A new case is routed for the first time; a case routing already has is left alone."""
-        row = await case_rows.open_case(conn, opened, now)
-        if row is None:
-            return []
-        return await self.router.route(
-            conn, row, now, emit=emit, reason="initial", opened_at=opened.opened_at
-        )
+        self, conn: AsyncConnection, opened: Sequence[tuple[CaseOpened, Emitter]], now: datetime
+    ) -> list[list[Outgoing]]:
+        """New cases are routed for the first time, in order (each decision counts the loads the
+        ones before it gave); a case routing already has is left alone. For a run of cases, one
+        look-up of the known ones, one of their keys, and one INSERT of the decided rows."""
+        case_ids = [o.case_id for o, _emit in opened]
+        known = await case_rows.known_case_ids(conn, case_ids)
+        await self.router.cipher.warm([c for c in case_ids if c not in known])
+        new_rows: list[case_rows.NewCaseRow] = []
+        results: list[list[Outgoing]] = []
+        for event, emit in opened:
+            if event.case_id in known:
+                results.append([])
+                continue
+            known.add(event.case_id)
+            row = case_rows.new_case(event, now)
+            results.append(
+                await self.router.route(
+                    conn, row, now, emit=emit, reason="initial", opened_at=event.opened_at
+                )
+            )
+            new_rows.append(row)
+        await case_rows.store_new_cases(conn, new_rows)
+        return results
 
     async def ended(
         self, conn: AsyncConnection, ended: CaseClosed | CasePersonalDataErased, now: datetime

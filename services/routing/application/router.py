@@ -246,15 +246,15 @@ class Router:
                     suggested_at=now,
                 )
             )
-        await conn.execute(
-            update(routing_cases)
-            .where(routing_cases.c.case_id == row.case_id)
-            .values(
-                status="assigned" if decision.outcome == "assigned" else "escalated",
-                current_advisor_id=decision.advisor_id,
-                updated_at=now,
+        status = "assigned" if decision.outcome == "assigned" else "escalated"
+        if isinstance(row, case_rows.NewCaseRow):  # in memory only: the caller inserts it as it is now
+            row.status, row.current_advisor_id, row.updated_at = status, decision.advisor_id, now
+        else:
+            await conn.execute(
+                update(routing_cases)
+                .where(routing_cases.c.case_id == row.case_id)
+                .values(status=status, current_advisor_id=decision.advisor_id, updated_at=now)
             )
-        )
         self.cache.change_load(previous, -1)
         self.cache.change_load(decision.advisor_id, +1)
         to_assignments = emit.to(ROUTING_ASSIGNMENTS.name)

@@ -82,7 +82,19 @@ class RoutingHandlers:
     async def case_opened(
         self, conn: AsyncConnection, opened: CaseOpened, message: Decoded, now: datetime
     ) -> Sequence[Outgoing]:
-        return await self.cases.opened(conn, opened, now, emitter_of(message, now))
+        return (await self.cases.opened(conn, [(opened, emitter_of(message, now))], now))[0]
+
+    async def on_cases(
+        self, conn: AsyncConnection, messages: Sequence[Decoded], now: datetime
+    ) -> list[Sequence[Outgoing]]:
+        """intake.cases.v1 in the log's order; a run of CaseOpened is routed together."""
+        return await self.case_events().in_runs(conn, messages, now, CaseOpened, self._route_opened)
+
+    async def _route_opened(
+        self, conn: AsyncConnection, run: list[Decoded], now: datetime
+    ) -> list[Sequence[Outgoing]]:
+        await self._prepare(conn)
+        return list(await self.cases.opened(conn, [(m.body.payload, emitter_of(m, now)) for m in run], now))
 
     async def case_facts_amended(
         self, conn: AsyncConnection, amended: CaseFactsAmended, message: Decoded, now: datetime
@@ -197,7 +209,7 @@ def _rejected(
 def routes(handlers: RoutingHandlers) -> dict[str, Route]:
     return {
         DIRECTORY.name: Route(decode=tolerant_envelope_decoder, handle_batch=handlers.on_directory),
-        INTAKE_CASES.name: Route(decode=tolerant_envelope_decoder, handle=handlers.case_events()),
+        INTAKE_CASES.name: Route(decode=tolerant_envelope_decoder, handle_batch=handlers.on_cases),
         ADVISOR_ACTIONS.name: Route(decode=tolerant_envelope_decoder, handle=handlers.actions()),
     }
 
