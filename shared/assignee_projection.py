@@ -23,11 +23,12 @@ scheduling: the case was opened there) and is combined in its own `AssigneeLooku
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, select
+from sqlalchemy import Column, DateTime, MetaData, String, Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.contracts.routing import AdvisorAssigned, CaseReassigned, RoutingEscalated
@@ -88,6 +89,10 @@ def define_assignee_table(
     )
 
 
+def _values(change: AssigneeChange) -> dict[str, object]:
+    return {"advisor_id": change.advisor_id, "state": change.state, "decided_at": change.decided_at}
+
+
 @dataclass(frozen=True, slots=True)
 class AssigneeProjection:
     """The fold and its queries over one service's table (see the module docstring)."""
@@ -106,6 +111,45 @@ class AssigneeProjection:
             return None
         await conn.execute(t.update().where(t.c.case_id == change.case_id).values(**values))
         return str(previous.advisor_id) if previous.advisor_id is not None else None
+
+    async def apply_many(self, conn: AsyncConnection, changes: Sequence[AssigneeChange]) -> list[str | None]:
+        """`apply` for a batch, in order, in three statements at most: one read of the cases'
+        rows, one multi-row INSERT of the new ones, one executemany UPDATE of the others. Returns,
+        for each change, the advisor who held its case just before it (as `apply` does)."""
+        if not changes:
+            return []
+        t = self.table
+        case_ids = list(dict.fromkeys(c.case_id for c in changes))
+        stored = {
+            r.case_id: r.advisor_id
+            for r in await conn.execute(select(t.c.case_id, t.c.advisor_id).where(t.c.case_id.in_(case_ids)))
+        }
+        held: dict[str, str | None] = dict(stored)
+        latest: dict[str, AssigneeChange] = {}
+        previous: list[str | None] = []
+        for change in changes:
+            previous.append(held.get(change.case_id))
+            held[change.case_id] = change.advisor_id
+            latest[change.case_id] = change
+        new = [c for cid, c in latest.items() if cid not in stored]
+        if new:
+            await conn.execute(
+                insert_ignoring_duplicates(conn, t, ["case_id"]),
+                [{"case_id": c.case_id, **_values(c)} for c in new],
+            )
+        known = [c for cid, c in latest.items() if cid in stored]
+        if known:
+            await conn.execute(
+                t.update()
+                .where(t.c.case_id == bindparam("the_case_id"))
+                .values(
+                    advisor_id=bindparam("advisor_id"),
+                    state=bindparam("state"),
+                    decided_at=bindparam("decided_at"),
+                ),
+                [{"the_case_id": c.case_id, **_values(c)} for c in known],
+            )
+        return previous
 
     async def assignee_of(self, conn: AsyncConnection, case_id: str) -> str | None:
         """The advisor routing last assigned the case to; None when escalated or unknown here."""

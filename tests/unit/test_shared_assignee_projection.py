@@ -3,6 +3,7 @@ its queries, and that intake and scheduling keep their copy through it (one rule
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -128,3 +129,44 @@ def test_intake_and_scheduling_keep_their_copy_through_the_shared_projection() -
     assert intake_assignments.ASSIGNEES.table is intake_tables.assignments
     assert scheduling_projection.ASSIGNEES.table is scheduling_tables.current_assignees
     assert "advisor_id" not in scheduling_tables.cases.c  # no second copy beside it
+
+
+async def test_a_batch_folds_to_what_one_change_at_a_time_gives(tmp_path: Path) -> None:
+    """apply_many (a few statements for a batch) against apply, over random batches of decisions on
+    a few cases, some known before the batch, some decided twice or more within it."""
+    rng = random.Random(59)
+    advisors = ["adv-anna", "adv-bram", None]
+    engines = []
+    try:
+        for batch_no in range(25):
+            one, many = MetaData(), MetaData()
+            t_one, t_many = define_assignee_table(one), define_assignee_table(many)
+            e_one = create_async_engine(f"sqlite+aiosqlite:///{tmp_path}/one-{batch_no}.db")
+            e_many = create_async_engine(f"sqlite+aiosqlite:///{tmp_path}/many-{batch_no}.db")
+            engines += [e_one, e_many]
+            for engine, metadata in ((e_one, one), (e_many, many)):
+                async with engine.begin() as conn:
+                    await conn.run_sync(metadata.create_all)
+            earlier = [AssigneeChange(f"c{i}", rng.choice(advisors), at(i)) for i in range(3)]
+            batch = [
+                AssigneeChange(f"c{rng.randrange(6)}", rng.choice(advisors), at(10 + i))
+                for i in range(rng.randrange(1, 12))
+            ]
+            previous_one: list[str | None] = []
+            async with e_one.begin() as conn:
+                for change in earlier:
+                    await AssigneeProjection(t_one).apply(conn, change)
+                for change in batch:
+                    previous_one.append(await AssigneeProjection(t_one).apply(conn, change))
+            async with e_many.begin() as conn:
+                await AssigneeProjection(t_many).apply_many(conn, earlier)
+                previous_many = await AssigneeProjection(t_many).apply_many(conn, batch)
+            assert previous_many == previous_one, batch
+            rows = []
+            for engine, table in ((e_one, t_one), (e_many, t_many)):
+                async with engine.connect() as conn:
+                    rows.append((await conn.execute(table.select().order_by(table.c.case_id))).all())
+            assert rows[0] == rows[1], batch
+    finally:
+        for engine in engines:
+            await engine.dispose()

@@ -10,6 +10,7 @@ fact about the assignment, kept in the projection's row but never written by the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -29,6 +30,18 @@ async def set_assignee(conn: AsyncConnection, change: AssigneeChange) -> None:
         await conn.execute(
             assignments.update()
             .where(assignments.c.case_id == change.case_id)
+            .values(accepted_by=None, accepted_at=None)
+        )
+
+
+async def set_assignees(conn: AsyncConnection, changes: Sequence[AssigneeChange]) -> None:
+    """`set_assignee` for a batch of routing decisions, in order, in a few statements."""
+    previous = await ASSIGNEES.apply_many(conn, changes)
+    moved = sorted({c.case_id for c, before in zip(changes, previous, strict=True) if before != c.advisor_id})
+    if moved:
+        await conn.execute(
+            assignments.update()
+            .where(assignments.c.case_id.in_(moved))
             .values(accepted_by=None, accepted_at=None)
         )
 

@@ -9,18 +9,25 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.intake.adapters.assignments import set_assignee
+from services.intake.adapters.assignments import set_assignees
 from services.intake.entrypoints.decoding import selective_envelope_decoder
 from shared.assignee_projection import ASSIGNEE_EVENTS, assignee_change
 from shared.outbox import Outgoing
 from shared.pipeline import Decoded, Route
 
 
-async def apply_routing_event(conn: AsyncConnection, message: Decoded, now: datetime) -> Sequence[Outgoing]:
-    if message.body is not None and (change := assignee_change(message.body.payload)) is not None:
-        await set_assignee(conn, change)
-    return []
+async def apply_routing_events(
+    conn: AsyncConnection, messages: Sequence[Decoded], now: datetime
+) -> list[Sequence[Outgoing]]:
+    """A batch of routing's decisions folded at once, in the log's order (set_assignees)."""
+    changes = [
+        change
+        for m in messages
+        if m.body is not None and (change := assignee_change(m.body.payload)) is not None
+    ]
+    await set_assignees(conn, changes)
+    return [[] for _ in messages]
 
 
 def routing_route() -> Route:
-    return Route(decode=selective_envelope_decoder(ASSIGNEE_EVENTS), handle=apply_routing_event)
+    return Route(decode=selective_envelope_decoder(ASSIGNEE_EVENTS), handle_batch=apply_routing_events)
