@@ -49,6 +49,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from caseflow import stack
 from devinfra.kafka import KafkaNode
 from devinfra.ports import free_port
+from devinfra.postgres import PostgresServer
 from services.intake.application.open_case import case_id_for
 from shared.contracts.directory import (
     AdvisorAvailabilitySet,
@@ -596,7 +597,13 @@ async def seed_org(bootstrap: str, prefix: str, org: Org, intake_url: str) -> No
 
 
 async def session(
-    bootstrap: str, state: stack.StackState, kafka_pid: int, phases: list[Phase], seed: int, work: Path
+    bootstrap: str,
+    state: stack.StackState,
+    kafka_pid: int,
+    phases: list[Phase],
+    seed: int,
+    work: Path,
+    database_pids: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     prefix = state.topic_prefix
     intake_url = state.url("intake")
@@ -628,6 +635,7 @@ async def session(
     await producer.start()
     hops: list[subprocess.Popen[bytes]] = []
     pids = {p.name: p.pid for p in state.processes if p.name in stack.SERVICES} | {"kafka": kafka_pid}
+    pids |= database_pids or {}  # PostgreSQL's server and its backends: CPU the services cause there
     results: dict[str, Any] = {"phases": []}
     try:
         print("warm-up: 30 cases at 10/s (not measured) ...", flush=True)
@@ -761,6 +769,16 @@ def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def postgres_env(server: PostgresServer) -> dict[str, str]:
+    """Start `server` and give every service a database of its own on it, and the key holders one
+    key store there (as a production deployment would: intake and routing share it)."""
+    print("starting PostgreSQL (fsync on) ...", flush=True)
+    server.start()
+    env = {f"{svc.upper()}_DATABASE_URL": server.create_database(f"bench_{svc}") for svc in stack.SERVICES}
+    keystore = server.create_database("bench_keystore")
+    return env | {"INTAKE_KEYSTORE_URL": keystore, "ROUTING_KEYSTORE_URL": keystore}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -768,6 +786,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small phases (about two minutes in all)")
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--out", type=Path, help="default bench/results/case_flow-<date>-<time>.json")
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="postgres: a PostgreSQL started for the run (fsync on) holds every service's database and the key store",
+    )
     parser.add_argument("--kafka", help=argparse.SUPPRESS)
     parser.add_argument("--raw-hop", nargs=2, metavar=("SOURCE", "TARGET"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -785,21 +809,28 @@ def main() -> None:
     # SIGTERM as Ctrl-C: the finally blocks stop every process this run started.
     signal.signal(signal.SIGTERM, _interrupt)
     node = KafkaNode(port=free_port(), data_dir=work / "kafka", heap="512m")
+    postgres = PostgresServer(fsync=True) if args.database == "postgres" else None
     started_stack = False
     try:
         print(f"starting Kafka (512 MiB heap) under {work} ...", flush=True)
         node.start()
         assert node.pid is not None
+        database_env = postgres_env(postgres) if postgres is not None else {}
         started_stack = True
-        state = stack.up(work / "stack", kafka_bootstrap=node.bootstrap, topic_prefix="bench.")
+        state = stack.up(
+            work / "stack", kafka_bootstrap=node.bootstrap, topic_prefix="bench.", extra_env=database_env
+        )
         begun = time.perf_counter()
-        results = asyncio.run(session(node.bootstrap, state, node.pid, phases, args.seed, work))
+        database_pids = {"postgres": postgres.postmaster_pid()} if postgres is not None else None
+        results = asyncio.run(
+            session(node.bootstrap, state, node.pid, phases, args.seed, work, database_pids)
+        )
         print_ratios(results)
         results |= {
             "benchmark": "case_flow",
             "date": stamp.isoformat(),
             "quick": args.quick,
-            "machine": machine(),
+            "machine": machine() | {"database": args.database},
             "measured_seconds": time.perf_counter() - begun,
             "load_at_end": os.getloadavg(),
         }
@@ -813,6 +844,8 @@ def main() -> None:
         if started_stack:
             stack.down(work / "stack", say=lambda _line: None)
         node.stop()
+        if postgres is not None:
+            postgres.stop()
     shutil.rmtree(work, ignore_errors=True)  # only after a run that ended well: logs stay otherwise
 
 

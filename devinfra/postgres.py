@@ -190,6 +190,10 @@ class PostgresServer:
             what=f"pg_ctl restart -m {mode}",
         )
 
+    def postmaster_pid(self) -> int:
+        """The server's main process (its backends are its children)."""
+        return int((self.data_dir / "postmaster.pid").read_text().splitlines()[0])
+
     @staticmethod
     def _kill_postmaster(data: Path) -> None:
         with contextlib.suppress(OSError, ValueError, IndexError):
