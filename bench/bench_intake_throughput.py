@@ -31,7 +31,7 @@ from services.intake.app import create_runtime
 from services.intake.settings import IntakeSettings
 from shared.crypto import new_master_key_b64
 from tests.support import samples
-from tests.support.directory import DIRECTORY, load_units
+from tests.support.directory import DIRECTORY_TOPICS, load_units
 from tests.support.kafka_io import create_topics, produce
 from tests.support.services import running
 
@@ -104,7 +104,7 @@ async def run(n: int, database: str, bootstrap: str, pg: PostgresServer | None) 
             prefix + "intake.cases.v1",
             prefix + "intake.rejections.v1",
             source + ".dlq",
-            prefix + DIRECTORY,
+            *(prefix + t for t in DIRECTORY_TOPICS),
         ],
     )
     tmp = Path(tempfile.mkdtemp(prefix="bench-intake-"))
