@@ -162,9 +162,18 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+# PostgreSQL's deadlock_detected and serialization_failure: the server gave up one of two
+# transactions that met; run again, it succeeds (asyncpg's errors reach SQLAlchemy as a generic
+# DBAPIError that carries the SQLSTATE).
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
 def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
-        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        if getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES:
+            return True
     return isinstance(exc, TRANSIENT_ERRORS)
 
 
