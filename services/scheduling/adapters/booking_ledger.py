@@ -184,12 +184,7 @@ class BookingLedger:
             return self._index
         # A day of slack: the next few searches at a later `now` can use the same index.
         covers_from = needed_from - timedelta(days=1)
-        b = tables.bookings
-        rows = await conn.execute(
-            select(b.c.booking_id, b.c.advisor_id, b.c.room_id, b.c.starts_at, b.c.ends_at).where(
-                b.c.status == "active", b.c.ends_at > covers_from
-            )
-        )
+        rows = await conn.execute(_ACTIVE_BOOKINGS_ENDING_AFTER, {"covers_from": covers_from})
         self._index = BookingIndex(
             Booking(r.advisor_id, r.starts_at, r.ends_at, r.room_id, r.booking_id) for r in rows
         )
@@ -231,7 +226,7 @@ class BookingLedger:
             )
         try:
             async with conn.begin_nested():
-                await conn.execute(tables.bookings.insert().values(**self._row(booking, request_id, now)))
+                await conn.execute(_INSERT_BOOKING, self._row(booking, request_id, now))
                 if reservation is not None and not await self._spend(conn, reservation):
                     raise BudgetSpent(reservation.organisation_id)
                 token = await self._new_token(conn)
@@ -293,12 +288,7 @@ class BookingLedger:
     async def cancel(self, conn: AsyncConnection, booking: StoredBooking, reason: str, now: datetime) -> None:
         """Free the slot; an off-site meeting gives its cost back to the budget."""
         await self.lock(conn)
-        b = tables.bookings
-        await conn.execute(
-            update(b)
-            .where(b.c.booking_id == booking.booking_id, b.c.status == "active")
-            .values(status="cancelled", cancelled_at=now, cancel_reason=reason)
-        )
+        await conn.execute(_CANCEL_BOOKING, {"of_booking": booking.booking_id, "at": now, "because": reason})
         if booking.cost_cents and booking.organisation_id and booking.budget_year is not None:
             budgets = tables.offsite_budgets
             await conn.execute(
@@ -320,6 +310,26 @@ _LOCK_FOR_UPDATE = select(_clock.c.token).where(_clock.c.id == CLOCK_ROW).with_f
 _TAKE_WRITE_LOCK = update(_clock).where(_clock.c.id == CLOCK_ROW).values(token=_clock.c.token)
 _READ_TOKEN = select(_clock.c.token).where(_clock.c.id == CLOCK_ROW)
 _WRITE_TOKEN = update(_clock).where(_clock.c.id == CLOCK_ROW).values(token=bindparam("new_token"))
+_b = tables.bookings
+_INSERT_BOOKING = _b.insert()
+_ACTIVE_BOOKINGS_ENDING_AFTER = select(
+    _b.c.booking_id, _b.c.advisor_id, _b.c.room_id, _b.c.starts_at, _b.c.ends_at
+).where(_b.c.status == "active", _b.c.ends_at > bindparam("covers_from"))
+_CANCEL_BOOKING = (
+    update(_b)
+    .where(_b.c.booking_id == bindparam("of_booking"), _b.c.status == "active")
+    .values(status="cancelled", cancelled_at=bindparam("at"), cancel_reason=bindparam("because"))
+)
+_UPCOMING_MEETINGS_OF_CASE = (
+    select(_b)
+    .where(
+        _b.c.case_id == bindparam("of_case"),
+        _b.c.kind == "meeting",
+        _b.c.status == "active",
+        _b.c.starts_at > bindparam("after"),
+    )
+    .order_by(_b.c.starts_at, _b.c.meeting_id)
+)
 
 
 async def latest_of_meeting(conn: AsyncConnection, meeting_id: str) -> StoredBooking | None:
@@ -335,10 +345,5 @@ async def latest_of_meeting(conn: AsyncConnection, meeting_id: str) -> StoredBoo
 async def upcoming_meetings_of_case(
     conn: AsyncConnection, case_id: str, now: datetime
 ) -> list[StoredBooking]:
-    b = tables.bookings
-    rows = await conn.execute(
-        select(b)
-        .where(b.c.case_id == case_id, b.c.kind == "meeting", b.c.status == "active", b.c.starts_at > now)
-        .order_by(b.c.starts_at, b.c.meeting_id)
-    )
+    rows = await conn.execute(_UPCOMING_MEETINGS_OF_CASE, {"of_case": case_id, "after": now})
     return [_stored(r) for r in rows]

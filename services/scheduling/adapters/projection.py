@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import RowMapping, Table, select
+from sqlalchemy import RowMapping, Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import Insert
 
 from services.scheduling.adapters import tables
 from services.scheduling.domain.places import (
@@ -34,19 +36,22 @@ from shared.codes import MeetingMode
 from shared.contracts.directory import AdvisorAvailabilitySet, WeeklyWindowSpec
 from shared.contracts.intake import CaseOpened
 from shared.contracts.scheduling import OffSiteBudgetSet, RoomRegistered, VenueRegistered
-from shared.db import is_postgres
 from shared.locations import UNKNOWN, is_known, location_code
 
 
 async def upsert(conn: AsyncConnection, table: Table, keys: Sequence[str], values: Mapping[str, Any]) -> None:
     """INSERT, or UPDATE the non-key columns given when the keyed row exists."""
-    insert = pg_insert(table) if is_postgres(conn) else sqlite_insert(table)
-    stmt = insert.values(**values)
-    changes = {name: stmt.excluded[name] for name in values if name not in keys}
+    await conn.execute(_upsert_statement(conn.dialect.name, table, tuple(keys), tuple(values)), dict(values))
+
+
+@lru_cache(maxsize=64)
+def _upsert_statement(dialect: str, table: Table, keys: tuple[str, ...], columns: tuple[str, ...]) -> Insert:
+    """The upsert of `columns` in `dialect`, built once (its values are the execution's parameters)."""
+    stmt = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+    changes = {name: stmt.excluded[name] for name in columns if name not in keys}
     if changes:
-        await conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=changes))
-    else:
-        await conn.execute(stmt.on_conflict_do_nothing(index_elements=list(keys)))
+        return stmt.on_conflict_do_update(index_elements=list(keys), set_=changes)
+    return stmt.on_conflict_do_nothing(index_elements=list(keys))
 
 
 def _windows_json(windows: Sequence[WeeklyWindowSpec]) -> list[dict[str, Any]]:
@@ -169,10 +174,15 @@ async def record_assignee(conn: AsyncConnection, change: AssigneeChange) -> None
     await ASSIGNEES.apply(conn, change)
 
 
+_MARK_AUTO_MEETING_REQUESTED = (
+    tables.cases.update()
+    .where(tables.cases.c.case_id == bindparam("of_case"))
+    .values(auto_meeting_requested=True)
+)
+
+
 async def mark_auto_meeting_requested(conn: AsyncConnection, case_id: str) -> None:
-    await conn.execute(
-        tables.cases.update().where(tables.cases.c.case_id == case_id).values(auto_meeting_requested=True)
-    )
+    await conn.execute(_MARK_AUTO_MEETING_REQUESTED, {"of_case": case_id})
 
 
 # -- reading facts back -------------------------------------------------------------------------
@@ -203,14 +213,16 @@ class CaseFacts:
         )
 
 
+_held = tables.current_assignees
+_LOAD_CASE = (
+    select(tables.cases, _held.c.advisor_id)
+    .select_from(tables.cases.outerjoin(_held, _held.c.case_id == tables.cases.c.case_id))
+    .where(tables.cases.c.case_id == bindparam("of_case"))
+)
+
+
 async def load_case(conn: AsyncConnection, case_id: str) -> CaseFacts | None:
-    held = tables.current_assignees
-    query = (
-        select(tables.cases, held.c.advisor_id)
-        .select_from(tables.cases.outerjoin(held, held.c.case_id == tables.cases.c.case_id))
-        .where(tables.cases.c.case_id == case_id)
-    )
-    row = (await conn.execute(query)).first()
+    row = (await conn.execute(_LOAD_CASE, {"of_case": case_id})).first()
     if row is None:
         return None
     r = row._mapping
@@ -261,6 +273,9 @@ async def load_room(conn: AsyncConnection, room_id: str) -> tuple[Room, tuple[st
     return None if row is None else (_room(row._mapping), tuple(row._mapping["unit_ids"]))
 
 
+_ALL_ROOMS = select(tables.rooms).order_by(tables.rooms.c.room_id)
+
+
 async def rooms_for_client(conn: AsyncConnection, case: CaseFacts) -> tuple[list[Room], str]:
     """Rooms worth searching for this client's meeting, and the client's building if known.
 
@@ -268,7 +283,7 @@ async def rooms_for_client(conn: AsyncConnection, case: CaseFacts) -> tuple[list
     location is a candidate except the client's own building. When no room lists the client's
     unit, that building is unknown and the whole location is avoided.
     """
-    rows = [r._mapping for r in await conn.execute(select(tables.rooms).order_by(tables.rooms.c.room_id))]
+    rows = [r._mapping for r in await conn.execute(_ALL_ROOMS)]
     rooms = [_client_room(r) for r in rows]
     here = [
         (room, r)
@@ -290,13 +305,18 @@ async def quiet_rooms_at(conn: AsyncConnection, location: str) -> list[Room]:
     return [room for room in rooms if room.location == location]
 
 
+_VENUES_OF = (
+    select(tables.venues)
+    .where(tables.venues.c.organisation_id == bindparam("of_organisation"))
+    .order_by(tables.venues.c.venue_id)
+)
+
+
 async def venues_for(conn: AsyncConnection, organisation_id: str, location: str) -> list[Venue]:
     """The organisation's venues at a location code, each with its location as that code."""
-    v = tables.venues
-    query = select(v).where(v.c.organisation_id == organisation_id)
     return [
         Venue(r.venue_id, location, int(r.cost_eur_cents), r.organisation_id)
-        for r in await conn.execute(query.order_by(v.c.venue_id))
+        for r in await conn.execute(_VENUES_OF, {"of_organisation": organisation_id})
         if location and _known_code(r.location) == location
     ]
 
@@ -321,18 +341,24 @@ async def place_names(conn: AsyncConnection, room_id: str | None, venue_id: str 
     return []
 
 
+_BUDGETS_OF = select(tables.offsite_budgets).where(
+    tables.offsite_budgets.c.organisation_id == bindparam("of_organisation")
+)
+
+
 async def budgets_of(conn: AsyncConnection, organisation_id: str) -> list[OffSiteBudget]:
-    b = tables.offsite_budgets
     return [
         OffSiteBudget(r.organisation_id, int(r.year), int(r.budget_cents), int(r.spent_cents or 0))
-        for r in await conn.execute(select(b).where(b.c.organisation_id == organisation_id))
+        for r in await conn.execute(_BUDGETS_OF, {"of_organisation": organisation_id})
     ]
+
+
+_AVAILABILITY_OF = select(tables.advisors).where(tables.advisors.c.advisor_id == bindparam("of_advisor"))
 
 
 async def availability_of(conn: AsyncConnection, advisor_id: str) -> AdvisorAvailability:
     """An advisor scheduling has not heard of has no windows: searches answer ADVISOR_UNAVAILABLE."""
-    a = tables.advisors
-    row = (await conn.execute(select(a).where(a.c.advisor_id == advisor_id))).first()
+    row = (await conn.execute(_AVAILABILITY_OF, {"of_advisor": advisor_id})).first()
     if row is None:
         return AdvisorAvailability(advisor_id, ())
     return AdvisorAvailability(
