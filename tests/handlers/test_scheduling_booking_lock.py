@@ -5,6 +5,7 @@ it remembered. Built by the composition root on SQLite with the in-memory bus, n
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -138,3 +139,40 @@ async def test_a_rolled_back_savepoint_makes_the_ledger_read_the_token_again(tmp
             assert index.room_busy("kamer-1").intervals() == []  # the rolled-back booking is not in it
     finally:
         await engine.dispose()
+
+
+def answers(service: InProcess) -> list[tuple[str, str | None, str | None]]:
+    """(event type, case, room) of what scheduling published, in order."""
+    out = []
+    for _key, value in service.bus.topics["scheduling.meetings.v1"]:
+        doc = json.loads(value)
+        out.append((doc["event_type"], doc["payload"]["case_id"], doc["payload"].get("room_id")))
+    return out
+
+
+async def test_facts_written_in_a_batch_are_seen_by_its_later_bookings(scheduling: InProcess) -> None:
+    """Rooms and availability are read once per transaction, and read again after a fact changes them."""
+    await feed(scheduling, PLACES, room("kamer-1"))
+    await feed(scheduling, ADVISORS, availability("adv-anna"))
+    await feed(
+        scheduling,
+        CASES,
+        *(case_opened(f"case-{n}") for n in (1, 2)),
+        *(case_opened(f"case-{n}", location="Utrecht") for n in (3, 4)),
+    )
+    batch = [
+        (ASSIGNMENTS, assigned("case-1", "adv-bram")),  # bram has no availability yet
+        (ADVISORS, availability("adv-bram")),
+        (ASSIGNMENTS, assigned("case-2", "adv-bram")),
+        (ASSIGNMENTS, assigned("case-3", "adv-anna")),  # no room in Utrecht yet
+        (PLACES, room("kamer-u", location="Utrecht", building="Catharijnesingel")),
+        (ASSIGNMENTS, assigned("case-4", "adv-anna")),
+    ]
+    await scheduling.feed_batch([(topic, *envelope_bytes(p, now=NOW)[1:]) for topic, p in batch])
+
+    assert answers(scheduling) == [
+        ("NoSlotFound", "case-1", None),
+        ("MeetingScheduled", "case-2", "kamer-1"),
+        ("MeetingScheduled", "case-3", None),  # by phone: no room where the client is
+        ("MeetingScheduled", "case-4", "kamer-u"),
+    ]

@@ -9,8 +9,9 @@ rebuilds the same rows.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from functools import lru_cache
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import RowMapping, Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Transaction
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Insert
 
@@ -54,6 +56,36 @@ def _upsert_statement(dialect: str, table: Table, keys: tuple[str, ...], columns
     return stmt.on_conflict_do_nothing(index_elements=list(keys))
 
 
+@dataclass(slots=True)
+class _Read:
+    """Facts a transaction has read, kept until it ends: rooms, venues by organisation,
+    availability by advisor (a batch of bookings reads them once, not once per booking).
+
+    Only this module writes their tables, and each write forgets what it changes in its own
+    transaction. Another transaction's write that commits meanwhile (PostgreSQL) is ordered after
+    this one, as if its event had come a moment later: those writers take no lock and read
+    nothing (entrypoints/kafka_handlers.py)."""
+
+    rooms: tuple[list[Room], list[RowMapping]] | None = None
+    venues: dict[str, list[Any]] = field(default_factory=dict)
+    availability: dict[str, AdvisorAvailability] = field(default_factory=dict)
+
+
+_read_in: weakref.WeakKeyDictionary[Transaction, _Read] = weakref.WeakKeyDictionary()
+
+
+def _memo(conn: AsyncConnection) -> _Read | None:
+    """What `conn`'s transaction has read of the facts (None outside a transaction)."""
+    sync = conn.sync_connection
+    root = sync.get_transaction() if sync is not None else None
+    if root is None:
+        return None
+    memo = _read_in.get(root)
+    if memo is None:
+        memo = _read_in[root] = _Read()
+    return memo
+
+
 def _windows_json(windows: Sequence[WeeklyWindowSpec]) -> list[dict[str, Any]]:
     return [{"weekday": w.weekday, "start": w.start.isoformat(), "end": w.end.isoformat()} for w in windows]
 
@@ -69,6 +101,8 @@ def _windows(doc: Sequence[Mapping[str, Any]]) -> tuple[WeeklyWindow, ...]:
 
 
 async def register_room(conn: AsyncConnection, room: RoomRegistered, now: datetime) -> None:
+    if (memo := _memo(conn)) is not None:
+        memo.rooms = None
     await upsert(
         conn,
         tables.rooms,
@@ -89,6 +123,8 @@ async def register_room(conn: AsyncConnection, room: RoomRegistered, now: dateti
 
 
 async def register_venue(conn: AsyncConnection, venue: VenueRegistered) -> None:
+    if (memo := _memo(conn)) is not None:
+        memo.venues.clear()  # a venue may move to another organisation
     await upsert(
         conn,
         tables.venues,
@@ -115,6 +151,8 @@ async def set_budget(conn: AsyncConnection, budget: OffSiteBudgetSet) -> None:
 async def set_availability(
     conn: AsyncConnection, availability: AdvisorAvailabilitySet, now: datetime
 ) -> None:
+    if (memo := _memo(conn)) is not None:
+        memo.availability.pop(availability.advisor_id, None)
     await upsert(
         conn,
         tables.advisors,
@@ -283,8 +321,7 @@ async def rooms_for_client(conn: AsyncConnection, case: CaseFacts) -> tuple[list
     location is a candidate except the client's own building. When no room lists the client's
     unit, that building is unknown and the whole location is avoided.
     """
-    rows = [r._mapping for r in await conn.execute(_ALL_ROOMS)]
-    rooms = [_client_room(r) for r in rows]
+    rooms, rows = await _client_rooms(conn)
     here = [
         (room, r)
         for room, r in zip(rooms, rows, strict=True)
@@ -294,8 +331,20 @@ async def rooms_for_client(conn: AsyncConnection, case: CaseFacts) -> tuple[list
         return [room for room, _r in here], ""
     own_building = next((r["building"] for _room_, r in here if case.unit_id in (r["unit_ids"] or [])), None)
     if own_building is not None:
-        return rooms, own_building
+        return list(rooms), own_building
     return [room for room in rooms if room.location != case.location], ""
+
+
+async def _client_rooms(conn: AsyncConnection) -> tuple[list[Room], list[RowMapping]]:
+    """Every room as a client's meeting sees it, with its row; read once per transaction."""
+    memo = _memo(conn)
+    if memo is not None and memo.rooms is not None:
+        return memo.rooms
+    rows = [r._mapping for r in await conn.execute(_ALL_ROOMS)]
+    read = ([_client_room(r) for r in rows], rows)
+    if memo is not None:
+        memo.rooms = read
+    return read
 
 
 async def quiet_rooms_at(conn: AsyncConnection, location: str) -> list[Room]:
@@ -314,9 +363,15 @@ _VENUES_OF = (
 
 async def venues_for(conn: AsyncConnection, organisation_id: str, location: str) -> list[Venue]:
     """The organisation's venues at a location code, each with its location as that code."""
+    memo = _memo(conn)
+    rows = memo.venues.get(organisation_id) if memo is not None else None
+    if rows is None:
+        rows = list(await conn.execute(_VENUES_OF, {"of_organisation": organisation_id}))
+        if memo is not None:
+            memo.venues[organisation_id] = rows
     return [
         Venue(r.venue_id, location, int(r.cost_eur_cents), r.organisation_id)
-        for r in await conn.execute(_VENUES_OF, {"of_organisation": organisation_id})
+        for r in rows
         if location and _known_code(r.location) == location
     ]
 
@@ -358,11 +413,20 @@ _AVAILABILITY_OF = select(tables.advisors).where(tables.advisors.c.advisor_id ==
 
 async def availability_of(conn: AsyncConnection, advisor_id: str) -> AdvisorAvailability:
     """An advisor scheduling has not heard of has no windows: searches answer ADVISOR_UNAVAILABLE."""
+    memo = _memo(conn)
+    if memo is not None and (known := memo.availability.get(advisor_id)) is not None:
+        return known
     row = (await conn.execute(_AVAILABILITY_OF, {"of_advisor": advisor_id})).first()
     if row is None:
-        return AdvisorAvailability(advisor_id, ())
-    return AdvisorAvailability(
-        advisor_id,
-        _windows(row.weekly_windows),
-        tuple(LeavePeriod(date.fromisoformat(first), date.fromisoformat(last)) for first, last in row.leave),
-    )
+        availability = AdvisorAvailability(advisor_id, ())
+    else:
+        availability = AdvisorAvailability(
+            advisor_id,
+            _windows(row.weekly_windows),
+            tuple(
+                LeavePeriod(date.fromisoformat(first), date.fromisoformat(last)) for first, last in row.leave
+            ),
+        )
+    if memo is not None:
+        memo.availability[advisor_id] = availability
+    return availability
