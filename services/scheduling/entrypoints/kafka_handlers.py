@@ -3,12 +3,14 @@
 Every handler that reads or changes cases, assignees, bookings or budgets first takes the booking
 lock (adapters/booking_ledger.py), once per transaction, so one scheduling transaction at a time
 changes them, whichever instance runs it. The handlers of LOCK_FREE facts (rooms, venues, advisors'
-availability, keys, command signers) do not take it: they only upsert their own row, keyed by the
-entity, which no handler that holds the lock reads to decide and then writes, and they read
-nothing. A transaction may write such a row before it takes the lock (a batch mixes topics):
+availability, keys, command signers) do not take it: they read nothing and upsert only their own
+row, keyed by the entity; a lock holder reads such rows but writes one only when it applies such a
+fact itself. So a transaction may write a fact before it takes the lock (a batch mixes topics):
 a lock holder would wait on that row only while applying an event of the same entity at the same
 time, which Kafka's keyed partitions rule out outside a partition's hand-over; PostgreSQL's
-deadlock detector settles even that by failing one transaction, which the pipeline retries. Other services' topics carry event types
+deadlock detector settles even that by failing one transaction (outside any savepoint: the lock
+is taken, and facts written, before planning's), and the pipeline retries that batch record by
+record, where no transaction mixes a fact with the lock. Other services' topics carry event types
 scheduling does not know yet (they add new ones); those are ignored, not dead-lettered. Its own
 places topic is strict: an unknown type there is a defect and goes to the dead-letter topic.
 """
