@@ -2,9 +2,16 @@
 
 Booking decisions are serialised across instances by one lock: the single `booking_clock` row,
 selected FOR UPDATE on PostgreSQL (on SQLite, whose writers are serialised anyway, a no-op UPDATE
-takes the write lock). Every scheduling transaction takes it first, before any other write, so
-transactions cannot deadlock on each other, and under it the database's bookings are exactly what
-this instance sees.
+takes the write lock). A scheduling transaction that books, cancels or plans takes it before it
+writes anything another such transaction writes (entrypoints/kafka_handlers.py says which handlers
+need it), so transactions cannot deadlock on each other, and under it the database's bookings are
+exactly what this instance sees.
+
+The lock is taken once per transaction: the ledger remembers the transaction that holds it (taken
+outside any savepoint, so a rolled-back savepoint cannot release it on PostgreSQL) and the clock's
+token as that transaction sees it, which only its own bookings and cancellations change while it
+holds the lock. A savepoint that rolls back may undo such a change: `savepoint_rolled_back` makes the
+next `lock` read the token again.
 
 The BookingIndex costs tens of milliseconds to build over a large calendar, so each instance keeps
 one. It is valid while the clock row's token equals the token it was built at: every change to
@@ -18,13 +25,15 @@ BookingRefused and the caller searches again.
 from __future__ import annotations
 
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import bindparam, select, update
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import select, update
+from sqlalchemy.engine import Transaction
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.scheduling.adapters import tables
@@ -100,6 +109,13 @@ async def ensure_clock(conn: AsyncConnection) -> None:
     )
 
 
+@dataclass(slots=True)
+class _Held:
+    """The lock held by one transaction, and the clock's token as it sees it (None: read it again)."""
+
+    token: str | None
+
+
 class BookingLedger:
     def __init__(
         self,
@@ -117,15 +133,43 @@ class BookingLedger:
         self._token: str | None = None
         self._covers_from: datetime | None = None
         self.index_loads = 0  # how often the index was rebuilt from the database (for tests/benchmarks)
+        self.lock_takes = 0  # how often the lock statement ran (for tests/benchmarks)
+        # Root transaction -> the lock it holds; an ended transaction drops out by itself.
+        self._held: weakref.WeakKeyDictionary[Transaction, _Held] = weakref.WeakKeyDictionary()
+
+    def _holding(self, conn: AsyncConnection) -> _Held | None:
+        root = conn.sync_connection.get_transaction() if conn.sync_connection is not None else None
+        return None if root is None else self._held.get(root)
 
     async def lock(self, conn: AsyncConnection) -> str:
-        """Take the booking lock (held until the transaction ends) and return the current token."""
-        clock = tables.booking_clock
+        """Take the booking lock (held until the transaction ends) and return the current token.
+
+        Once per transaction: a second call in a transaction that holds the lock returns the token
+        it knows (or reads it, after a rolled-back savepoint) without locking again."""
+        if (held := self._holding(conn)) is not None:
+            if held.token is None:
+                held.token = str((await conn.execute(_READ_TOKEN)).scalar_one())
+            return held.token
+        self.lock_takes += 1
         if is_postgres(conn):
-            query = select(clock.c.token).where(clock.c.id == CLOCK_ROW).with_for_update()
-            return str((await conn.execute(query)).scalar_one())
-        await conn.execute(update(clock).where(clock.c.id == CLOCK_ROW).values(token=clock.c.token))
-        return str((await conn.execute(select(clock.c.token).where(clock.c.id == CLOCK_ROW))).scalar_one())
+            token = str((await conn.execute(_LOCK_FOR_UPDATE)).scalar_one())
+        else:
+            await conn.execute(_TAKE_WRITE_LOCK)
+            token = str((await conn.execute(_READ_TOKEN)).scalar_one())
+        sync = conn.sync_connection
+        root = sync.get_transaction() if sync is not None else None
+        if root is not None and sync is not None and not sync.in_nested_transaction():
+            self._held[root] = _Held(token)
+        return token
+
+    def savepoint_rolled_back(self, conn: AsyncConnection) -> None:
+        """A savepoint of `conn`'s transaction rolled back: the token it saw may be undone."""
+        if (held := self._holding(conn)) is not None:
+            held.token = None
+
+    def _token_written(self, conn: AsyncConnection, token: str) -> None:
+        if (held := self._holding(conn)) is not None:
+            held.token = token
 
     async def index(self, conn: AsyncConnection, now: datetime) -> BookingIndex:
         """Every active booking that can matter at `now` (busy times ahead, habits behind)."""
@@ -140,12 +184,7 @@ class BookingLedger:
             return self._index
         # A day of slack: the next few searches at a later `now` can use the same index.
         covers_from = needed_from - timedelta(days=1)
-        b = tables.bookings
-        rows = await conn.execute(
-            select(b.c.booking_id, b.c.advisor_id, b.c.room_id, b.c.starts_at, b.c.ends_at).where(
-                b.c.status == "active", b.c.ends_at > covers_from
-            )
-        )
+        rows = await conn.execute(_ACTIVE_BOOKINGS_ENDING_AFTER, {"covers_from": covers_from})
         self._index = BookingIndex(
             Booking(r.advisor_id, r.starts_at, r.ends_at, r.room_id, r.booking_id) for r in rows
         )
@@ -160,9 +199,7 @@ class BookingLedger:
 
     async def _new_token(self, conn: AsyncConnection) -> str:
         token = str(uuid.uuid4())
-        await conn.execute(
-            update(tables.booking_clock).where(tables.booking_clock.c.id == CLOCK_ROW).values(token=token)
-        )
+        await conn.execute(_WRITE_TOKEN, {"new_token": token})
         return token
 
     async def add(
@@ -189,16 +226,21 @@ class BookingLedger:
             )
         try:
             async with conn.begin_nested():
-                await conn.execute(tables.bookings.insert().values(**self._row(booking, request_id, now)))
+                await conn.execute(_INSERT_BOOKING, self._row(booking, request_id, now))
                 if reservation is not None and not await self._spend(conn, reservation):
                     raise BudgetSpent(reservation.organisation_id)
                 token = await self._new_token(conn)
         except sa_exc.IntegrityError as exc:
+            self.savepoint_rolled_back(conn)
             if tables.is_overlap_violation(exc):
                 if self._on_refused is not None:
                     self._on_refused()
                 raise BookingRefused(booking.room_id or "advisor") from None
             raise
+        except BaseException:
+            self.savepoint_rolled_back(conn)
+            raise
+        self._token_written(conn, token)
         if self._index is not None and self._token == token_before:
             self._index = self._index.with_booking(booking.as_booking())
             self._token = token
@@ -246,12 +288,7 @@ class BookingLedger:
     async def cancel(self, conn: AsyncConnection, booking: StoredBooking, reason: str, now: datetime) -> None:
         """Free the slot; an off-site meeting gives its cost back to the budget."""
         await self.lock(conn)
-        b = tables.bookings
-        await conn.execute(
-            update(b)
-            .where(b.c.booking_id == booking.booking_id, b.c.status == "active")
-            .values(status="cancelled", cancelled_at=now, cancel_reason=reason)
-        )
+        await conn.execute(_CANCEL_BOOKING, {"of_booking": booking.booking_id, "at": now, "because": reason})
         if booking.cost_cents and booking.organisation_id and booking.budget_year is not None:
             budgets = tables.offsite_budgets
             await conn.execute(
@@ -262,9 +299,37 @@ class BookingLedger:
                 )
                 .values(spent_cents=budgets.c.spent_cents - booking.cost_cents)
             )
-        await self._new_token(conn)
+        self._token_written(conn, await self._new_token(conn))
         # A BookingIndex cannot shrink; the next search reloads it.
         self.forget_index()
+
+
+_clock = tables.booking_clock
+# Built once: a statement object built per call costs more CPU than running it on SQLite.
+_LOCK_FOR_UPDATE = select(_clock.c.token).where(_clock.c.id == CLOCK_ROW).with_for_update()
+_TAKE_WRITE_LOCK = update(_clock).where(_clock.c.id == CLOCK_ROW).values(token=_clock.c.token)
+_READ_TOKEN = select(_clock.c.token).where(_clock.c.id == CLOCK_ROW)
+_WRITE_TOKEN = update(_clock).where(_clock.c.id == CLOCK_ROW).values(token=bindparam("new_token"))
+_b = tables.bookings
+_INSERT_BOOKING = _b.insert()
+_ACTIVE_BOOKINGS_ENDING_AFTER = select(
+    _b.c.booking_id, _b.c.advisor_id, _b.c.room_id, _b.c.starts_at, _b.c.ends_at
+).where(_b.c.status == "active", _b.c.ends_at > bindparam("covers_from"))
+_CANCEL_BOOKING = (
+    update(_b)
+    .where(_b.c.booking_id == bindparam("of_booking"), _b.c.status == "active")
+    .values(status="cancelled", cancelled_at=bindparam("at"), cancel_reason=bindparam("because"))
+)
+_UPCOMING_MEETINGS_OF_CASE = (
+    select(_b)
+    .where(
+        _b.c.case_id == bindparam("of_case"),
+        _b.c.kind == "meeting",
+        _b.c.status == "active",
+        _b.c.starts_at > bindparam("after"),
+    )
+    .order_by(_b.c.starts_at, _b.c.meeting_id)
+)
 
 
 async def latest_of_meeting(conn: AsyncConnection, meeting_id: str) -> StoredBooking | None:
@@ -280,10 +345,5 @@ async def latest_of_meeting(conn: AsyncConnection, meeting_id: str) -> StoredBoo
 async def upcoming_meetings_of_case(
     conn: AsyncConnection, case_id: str, now: datetime
 ) -> list[StoredBooking]:
-    b = tables.bookings
-    rows = await conn.execute(
-        select(b)
-        .where(b.c.case_id == case_id, b.c.kind == "meeting", b.c.status == "active", b.c.starts_at > now)
-        .order_by(b.c.starts_at, b.c.meeting_id)
-    )
+    rows = await conn.execute(_UPCOMING_MEETINGS_OF_CASE, {"of_case": case_id, "after": now})
     return [_stored(r) for r in rows]

@@ -9,15 +9,19 @@ rebuilds the same rows.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import RowMapping, Table, select
+from sqlalchemy import RowMapping, Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Transaction
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import Insert
 
 from services.scheduling.adapters import tables
 from services.scheduling.domain.places import (
@@ -34,19 +38,52 @@ from shared.codes import MeetingMode
 from shared.contracts.directory import AdvisorAvailabilitySet, WeeklyWindowSpec
 from shared.contracts.intake import CaseOpened
 from shared.contracts.scheduling import OffSiteBudgetSet, RoomRegistered, VenueRegistered
-from shared.db import is_postgres
 from shared.locations import UNKNOWN, is_known, location_code
 
 
 async def upsert(conn: AsyncConnection, table: Table, keys: Sequence[str], values: Mapping[str, Any]) -> None:
     """INSERT, or UPDATE the non-key columns given when the keyed row exists."""
-    insert = pg_insert(table) if is_postgres(conn) else sqlite_insert(table)
-    stmt = insert.values(**values)
-    changes = {name: stmt.excluded[name] for name in values if name not in keys}
+    await conn.execute(_upsert_statement(conn.dialect.name, table, tuple(keys), tuple(values)), dict(values))
+
+
+@lru_cache(maxsize=64)
+def _upsert_statement(dialect: str, table: Table, keys: tuple[str, ...], columns: tuple[str, ...]) -> Insert:
+    """The upsert of `columns` in `dialect`, built once (its values are the execution's parameters)."""
+    stmt = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+    changes = {name: stmt.excluded[name] for name in columns if name not in keys}
     if changes:
-        await conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=changes))
-    else:
-        await conn.execute(stmt.on_conflict_do_nothing(index_elements=list(keys)))
+        return stmt.on_conflict_do_update(index_elements=list(keys), set_=changes)
+    return stmt.on_conflict_do_nothing(index_elements=list(keys))
+
+
+@dataclass(slots=True)
+class _Read:
+    """Facts a transaction has read, kept until it ends: rooms, venues by organisation,
+    availability by advisor (a batch of bookings reads them once, not once per booking).
+
+    Only this module writes their tables, and each write forgets what it changes in its own
+    transaction. Another transaction's write that commits meanwhile (PostgreSQL) is ordered after
+    this one, as if its event had come a moment later: those writers take no lock and read
+    nothing (entrypoints/kafka_handlers.py)."""
+
+    rooms: tuple[list[Room], list[RowMapping]] | None = None
+    venues: dict[str, list[Any]] = field(default_factory=dict)
+    availability: dict[str, AdvisorAvailability] = field(default_factory=dict)
+
+
+_read_in: weakref.WeakKeyDictionary[Transaction, _Read] = weakref.WeakKeyDictionary()
+
+
+def _memo(conn: AsyncConnection) -> _Read | None:
+    """What `conn`'s transaction has read of the facts (None outside a transaction)."""
+    sync = conn.sync_connection
+    root = sync.get_transaction() if sync is not None else None
+    if root is None:
+        return None
+    memo = _read_in.get(root)
+    if memo is None:
+        memo = _read_in[root] = _Read()
+    return memo
 
 
 def _windows_json(windows: Sequence[WeeklyWindowSpec]) -> list[dict[str, Any]]:
@@ -64,6 +101,8 @@ def _windows(doc: Sequence[Mapping[str, Any]]) -> tuple[WeeklyWindow, ...]:
 
 
 async def register_room(conn: AsyncConnection, room: RoomRegistered, now: datetime) -> None:
+    if (memo := _memo(conn)) is not None:
+        memo.rooms = None
     await upsert(
         conn,
         tables.rooms,
@@ -84,6 +123,8 @@ async def register_room(conn: AsyncConnection, room: RoomRegistered, now: dateti
 
 
 async def register_venue(conn: AsyncConnection, venue: VenueRegistered) -> None:
+    if (memo := _memo(conn)) is not None:
+        memo.venues.clear()  # a venue may move to another organisation
     await upsert(
         conn,
         tables.venues,
@@ -110,6 +151,8 @@ async def set_budget(conn: AsyncConnection, budget: OffSiteBudgetSet) -> None:
 async def set_availability(
     conn: AsyncConnection, availability: AdvisorAvailabilitySet, now: datetime
 ) -> None:
+    if (memo := _memo(conn)) is not None:
+        memo.availability.pop(availability.advisor_id, None)
     await upsert(
         conn,
         tables.advisors,
@@ -169,10 +212,15 @@ async def record_assignee(conn: AsyncConnection, change: AssigneeChange) -> None
     await ASSIGNEES.apply(conn, change)
 
 
+_MARK_AUTO_MEETING_REQUESTED = (
+    tables.cases.update()
+    .where(tables.cases.c.case_id == bindparam("of_case"))
+    .values(auto_meeting_requested=True)
+)
+
+
 async def mark_auto_meeting_requested(conn: AsyncConnection, case_id: str) -> None:
-    await conn.execute(
-        tables.cases.update().where(tables.cases.c.case_id == case_id).values(auto_meeting_requested=True)
-    )
+    await conn.execute(_MARK_AUTO_MEETING_REQUESTED, {"of_case": case_id})
 
 
 # -- reading facts back -------------------------------------------------------------------------
@@ -203,14 +251,16 @@ class CaseFacts:
         )
 
 
+_held = tables.current_assignees
+_LOAD_CASE = (
+    select(tables.cases, _held.c.advisor_id)
+    .select_from(tables.cases.outerjoin(_held, _held.c.case_id == tables.cases.c.case_id))
+    .where(tables.cases.c.case_id == bindparam("of_case"))
+)
+
+
 async def load_case(conn: AsyncConnection, case_id: str) -> CaseFacts | None:
-    held = tables.current_assignees
-    query = (
-        select(tables.cases, held.c.advisor_id)
-        .select_from(tables.cases.outerjoin(held, held.c.case_id == tables.cases.c.case_id))
-        .where(tables.cases.c.case_id == case_id)
-    )
-    row = (await conn.execute(query)).first()
+    row = (await conn.execute(_LOAD_CASE, {"of_case": case_id})).first()
     if row is None:
         return None
     r = row._mapping
@@ -261,6 +311,9 @@ async def load_room(conn: AsyncConnection, room_id: str) -> tuple[Room, tuple[st
     return None if row is None else (_room(row._mapping), tuple(row._mapping["unit_ids"]))
 
 
+_ALL_ROOMS = select(tables.rooms).order_by(tables.rooms.c.room_id)
+
+
 async def rooms_for_client(conn: AsyncConnection, case: CaseFacts) -> tuple[list[Room], str]:
     """Rooms worth searching for this client's meeting, and the client's building if known.
 
@@ -268,8 +321,7 @@ async def rooms_for_client(conn: AsyncConnection, case: CaseFacts) -> tuple[list
     location is a candidate except the client's own building. When no room lists the client's
     unit, that building is unknown and the whole location is avoided.
     """
-    rows = [r._mapping for r in await conn.execute(select(tables.rooms).order_by(tables.rooms.c.room_id))]
-    rooms = [_client_room(r) for r in rows]
+    rooms, rows = await _client_rooms(conn)
     here = [
         (room, r)
         for room, r in zip(rooms, rows, strict=True)
@@ -279,8 +331,20 @@ async def rooms_for_client(conn: AsyncConnection, case: CaseFacts) -> tuple[list
         return [room for room, _r in here], ""
     own_building = next((r["building"] for _room_, r in here if case.unit_id in (r["unit_ids"] or [])), None)
     if own_building is not None:
-        return rooms, own_building
+        return list(rooms), own_building
     return [room for room in rooms if room.location != case.location], ""
+
+
+async def _client_rooms(conn: AsyncConnection) -> tuple[list[Room], list[RowMapping]]:
+    """Every room as a client's meeting sees it, with its row; read once per transaction."""
+    memo = _memo(conn)
+    if memo is not None and memo.rooms is not None:
+        return memo.rooms
+    rows = [r._mapping for r in await conn.execute(_ALL_ROOMS)]
+    read = ([_client_room(r) for r in rows], rows)
+    if memo is not None:
+        memo.rooms = read
+    return read
 
 
 async def quiet_rooms_at(conn: AsyncConnection, location: str) -> list[Room]:
@@ -290,13 +354,24 @@ async def quiet_rooms_at(conn: AsyncConnection, location: str) -> list[Room]:
     return [room for room in rooms if room.location == location]
 
 
+_VENUES_OF = (
+    select(tables.venues)
+    .where(tables.venues.c.organisation_id == bindparam("of_organisation"))
+    .order_by(tables.venues.c.venue_id)
+)
+
+
 async def venues_for(conn: AsyncConnection, organisation_id: str, location: str) -> list[Venue]:
     """The organisation's venues at a location code, each with its location as that code."""
-    v = tables.venues
-    query = select(v).where(v.c.organisation_id == organisation_id)
+    memo = _memo(conn)
+    rows = memo.venues.get(organisation_id) if memo is not None else None
+    if rows is None:
+        rows = list(await conn.execute(_VENUES_OF, {"of_organisation": organisation_id}))
+        if memo is not None:
+            memo.venues[organisation_id] = rows
     return [
         Venue(r.venue_id, location, int(r.cost_eur_cents), r.organisation_id)
-        for r in await conn.execute(query.order_by(v.c.venue_id))
+        for r in rows
         if location and _known_code(r.location) == location
     ]
 
@@ -321,22 +396,37 @@ async def place_names(conn: AsyncConnection, room_id: str | None, venue_id: str 
     return []
 
 
+_BUDGETS_OF = select(tables.offsite_budgets).where(
+    tables.offsite_budgets.c.organisation_id == bindparam("of_organisation")
+)
+
+
 async def budgets_of(conn: AsyncConnection, organisation_id: str) -> list[OffSiteBudget]:
-    b = tables.offsite_budgets
     return [
         OffSiteBudget(r.organisation_id, int(r.year), int(r.budget_cents), int(r.spent_cents or 0))
-        for r in await conn.execute(select(b).where(b.c.organisation_id == organisation_id))
+        for r in await conn.execute(_BUDGETS_OF, {"of_organisation": organisation_id})
     ]
+
+
+_AVAILABILITY_OF = select(tables.advisors).where(tables.advisors.c.advisor_id == bindparam("of_advisor"))
 
 
 async def availability_of(conn: AsyncConnection, advisor_id: str) -> AdvisorAvailability:
     """An advisor scheduling has not heard of has no windows: searches answer ADVISOR_UNAVAILABLE."""
-    a = tables.advisors
-    row = (await conn.execute(select(a).where(a.c.advisor_id == advisor_id))).first()
+    memo = _memo(conn)
+    if memo is not None and (known := memo.availability.get(advisor_id)) is not None:
+        return known
+    row = (await conn.execute(_AVAILABILITY_OF, {"of_advisor": advisor_id})).first()
     if row is None:
-        return AdvisorAvailability(advisor_id, ())
-    return AdvisorAvailability(
-        advisor_id,
-        _windows(row.weekly_windows),
-        tuple(LeavePeriod(date.fromisoformat(first), date.fromisoformat(last)) for first, last in row.leave),
-    )
+        availability = AdvisorAvailability(advisor_id, ())
+    else:
+        availability = AdvisorAvailability(
+            advisor_id,
+            _windows(row.weekly_windows),
+            tuple(
+                LeavePeriod(date.fromisoformat(first), date.fromisoformat(last)) for first, last in row.leave
+            ),
+        )
+    if memo is not None:
+        memo.availability[advisor_id] = availability
+    return availability

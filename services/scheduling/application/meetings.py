@@ -115,7 +115,8 @@ class MeetingScheduler:
                 search_from,
                 self.settings,
                 venues=venues,
-                budgets=await projection.budgets_of(conn, case.organisation_id),
+                # Read per search (a booking spends from it); without a venue nearby it decides nothing.
+                budgets=await projection.budgets_of(conn, case.organisation_id) if venues else (),
             )
             if decision.kind is DecisionKind.NO_SLOT:
                 return [self._no_slot(emit, case, advisor_id, decision.reason_code.value, placement, now)]

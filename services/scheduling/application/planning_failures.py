@@ -31,12 +31,18 @@ async def planned_or_reported(
     emit: Emitter,
     now: datetime,
     plan: Callable[[], Awaitable[list[Outgoing]]],
+    rolled_back: Callable[[], None] | None = None,
 ) -> list[Outgoing]:
-    """`plan`'s events, or, if it fails, none of its changes and MeetingNotPlanned for `event`'s case."""
+    """`plan`'s events, or, if it fails, none of its changes and MeetingNotPlanned for `event`'s case.
+
+    `rolled_back` is called when the savepoint around `plan` did not commit (state cached while
+    planning may be undone)."""
     try:
         async with conn.begin_nested():
             return await plan()
     except Exception as exc:
+        if rolled_back is not None:
+            rolled_back()
         if is_transient(exc):
             raise
         return await not_planned(conn, event, emit, now, exc)

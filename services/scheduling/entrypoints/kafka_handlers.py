@@ -1,7 +1,16 @@
 """Scheduling's consumers: one handler per event type, dispatched from the topics it reads.
 
-Every handler first takes the booking lock (adapters/booking_ledger.py), so one scheduling transaction at a time
-changes cases and bookings, whichever instance runs it. Other services' topics carry event types
+Every handler that reads or changes cases, assignees, bookings or budgets first takes the booking
+lock (adapters/booking_ledger.py), once per transaction, so one scheduling transaction at a time
+changes them, whichever instance runs it. The handlers of LOCK_FREE facts (rooms, venues, advisors'
+availability, keys, command signers) do not take it: they read nothing and upsert only their own
+row, keyed by the entity; a lock holder reads such rows but writes one only when it applies such a
+fact itself. So a transaction may write a fact before it takes the lock (a batch mixes topics):
+a lock holder would wait on that row only while applying an event of the same entity at the same
+time, which Kafka's keyed partitions rule out outside a partition's hand-over; PostgreSQL's
+deadlock detector settles even that by failing one transaction (outside any savepoint: the lock
+is taken, and facts written, before planning's), and the pipeline retries that batch record by
+record, where no transaction mixes a fact with the lock. Other services' topics carry event types
 scheduling does not know yet (they add new ones); those are ignored, not dead-lettered. Its own
 places topic is strict: an unknown type there is a defect and goes to the dead-letter topic.
 """
@@ -56,6 +65,16 @@ from shared.topics import (
 # advisor is told. (An advisor's RequestMeeting is answered by its own events, and a command's
 # case id is not trusted before its token is checked.)
 PLANS_A_MEETING = (CaseOpened, AdvisorAssigned, CaseReassigned)
+
+# Facts whose handlers need no booking lock (see the module docstring). OffSiteBudgetSet is not one:
+# a booking spends from the budget row it writes.
+LOCK_FREE = (
+    RoomRegistered,
+    VenueRegistered,
+    AdvisorAvailabilitySet,
+    AdvisorKeyRegistered,
+    CommandSignerRegistered,
+)
 
 CASE_TOPICS = (INTAKE_CASES.name, ROUTING_ASSIGNMENTS.name)
 _CASE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -160,11 +179,14 @@ class SchedulingHandlers:
         work = self._work(conn, message, emit, now)
         if work is None:
             return []  # a known event this service has no use for (OrgUnitUpserted, LogTime, ...)
-        await self.ledger.lock(conn)
         event = message.body.payload
+        if not isinstance(event, LOCK_FREE):
+            await self.ledger.lock(conn)  # outside the savepoint below: its rollback keeps the lock
         if not isinstance(event, PLANS_A_MEETING):
             return await work()
-        return await planning_failures.planned_or_reported(conn, event, emit, now, work)
+        return await planning_failures.planned_or_reported(
+            conn, event, emit, now, work, partial(self.ledger.savepoint_rolled_back, conn)
+        )
 
     def _work(
         self, conn: AsyncConnection, message: Decoded, emit: Emitter, now: datetime

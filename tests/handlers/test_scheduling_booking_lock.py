@@ -1,0 +1,178 @@
+"""The booking lock (services/scheduling/adapters/booking_ledger.py) is taken once per transaction,
+and only by handlers that need it: facts such as rooms and advisors' availability book nothing. A
+savepoint that rolls back makes the ledger read the clock's token again rather than trust the one
+it remembered. Built by the composition root on SQLite with the in-memory bus, no broker."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from services.scheduling.adapters import tables
+from services.scheduling.adapters.booking_ledger import BookingLedger, StoredBooking, ensure_clock
+from services.scheduling.app import create_runtime
+from services.scheduling.settings import SchedulingSettings
+from shared.codes import MeetingMode
+from shared.db import create_all, make_engine
+from shared.envelope import EventPayload
+from tests.support.in_process import Bus, InProcess
+from tests.support.scheduling_events import (
+    ADVISORS,
+    ASSIGNMENTS,
+    CASES,
+    PLACES,
+    assigned,
+    availability,
+    case_opened,
+    envelope_bytes,
+    key_registration,
+    room,
+)
+
+pytestmark = pytest.mark.handlers
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def scheduling(tmp_path: Path) -> AsyncIterator[InProcess]:
+    settings = SchedulingSettings(
+        kafka_bootstrap="127.0.0.1:9",
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/scheduling.db",
+    )
+    service = await InProcess(create_runtime(settings, clock=lambda: NOW), Bus()).start()
+    try:
+        yield service
+    finally:
+        await service.stop()
+
+
+def ledger_of(service: InProcess) -> BookingLedger:
+    assert service.pipeline is not None
+    handle = service.pipeline.routes[CASES].handle
+    ledger = handle.__self__.ledger  # the bound SchedulingHandlers.handle
+    assert isinstance(ledger, BookingLedger)
+    return ledger
+
+
+async def feed(service: InProcess, topic: str, *payloads: EventPayload) -> None:
+    await service.feed(
+        topic, [(key, value) for _id, key, value in (envelope_bytes(p, now=NOW) for p in payloads)]
+    )
+
+
+def scheduled(service: InProcess) -> int:
+    return sum(b'"MeetingScheduled"' in value for _k, value in service.bus.topics["scheduling.meetings.v1"])
+
+
+async def test_facts_take_no_lock_and_a_batch_of_bookings_takes_it_once(scheduling: InProcess) -> None:
+    ledger = ledger_of(scheduling)
+    await feed(scheduling, PLACES, room("kamer-1"), room("kamer-2"))
+    await feed(scheduling, ADVISORS, availability("adv-anna"), key_registration("adv-anna"))
+    assert ledger.lock_takes == 0
+
+    await feed(scheduling, CASES, *(case_opened(f"case-{n}") for n in range(5)))
+    assert ledger.lock_takes == 1
+    await feed(scheduling, ASSIGNMENTS, *(assigned(f"case-{n}", "adv-anna") for n in range(5)))
+    assert ledger.lock_takes == 2
+    assert scheduled(scheduling) == 5
+
+
+async def test_a_mixed_batch_books_after_its_facts_under_one_lock(scheduling: InProcess) -> None:
+    ledger = ledger_of(scheduling)
+    await feed(scheduling, CASES, case_opened("case-1"))
+    records = [
+        (PLACES, *envelope_bytes(room("kamer-1"), now=NOW)[1:]),
+        (ADVISORS, *envelope_bytes(availability("adv-anna"), now=NOW)[1:]),
+        (ASSIGNMENTS, *envelope_bytes(assigned("case-1", "adv-anna"), now=NOW)[1:]),
+    ]
+    await scheduling.feed_batch(records)
+    assert ledger.lock_takes == 2
+    assert scheduled(scheduling) == 1
+
+
+def booking(start: datetime) -> StoredBooking:
+    return StoredBooking(
+        booking_id="booking-1",
+        meeting_id="meeting-1",
+        kind="meeting",
+        case_id="case-1",
+        advisor_id="adv-anna",
+        room_id="kamer-1",
+        venue_id=None,
+        mode=MeetingMode.ON_SITE_DISCREET_ROOM,
+        preference=None,
+        start=start,
+        end=start + timedelta(hours=1),
+        status="active",
+        reason_code="test",
+        language="nl",
+        calendar_sequence=0,
+    )
+
+
+async def test_a_rolled_back_savepoint_makes_the_ledger_read_the_token_again(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/ledger.db")
+    await create_all(engine, tables.metadata)
+    ledger = BookingLedger(timedelta(minutes=30), timedelta(days=30))
+    try:
+        async with engine.begin() as conn:
+            await ensure_clock(conn)
+        async with engine.begin() as conn:
+            before = await ledger.lock(conn)
+            savepoint = await conn.begin_nested()
+            await ledger.add(conn, booking(NOW + timedelta(days=1)), request_id="r-1", now=NOW)
+            booked = await ledger.lock(conn)
+            assert booked != before  # the booking wrote a fresh token, and the ledger knows it
+            await savepoint.rollback()
+            ledger.savepoint_rolled_back(conn)
+            assert await ledger.lock(conn) == before  # read again: the rollback undid the booking's token
+            assert ledger.lock_takes == 1
+        async with engine.begin() as conn:
+            assert await ledger.lock(conn) == before
+            assert ledger.lock_takes == 2  # a new transaction locks again
+            index = await ledger.index(conn, NOW)
+            assert index.room_busy("kamer-1").intervals() == []  # the rolled-back booking is not in it
+    finally:
+        await engine.dispose()
+
+
+def answers(service: InProcess) -> list[tuple[str, str | None, str | None]]:
+    """(event type, case, room) of what scheduling published, in order."""
+    out = []
+    for _key, value in service.bus.topics["scheduling.meetings.v1"]:
+        doc = json.loads(value)
+        out.append((doc["event_type"], doc["payload"]["case_id"], doc["payload"].get("room_id")))
+    return out
+
+
+async def test_facts_written_in_a_batch_are_seen_by_its_later_bookings(scheduling: InProcess) -> None:
+    """Rooms and availability are read once per transaction, and read again after a fact changes them."""
+    await feed(scheduling, PLACES, room("kamer-1"))
+    await feed(scheduling, ADVISORS, availability("adv-anna"))
+    await feed(
+        scheduling,
+        CASES,
+        *(case_opened(f"case-{n}") for n in (1, 2)),
+        *(case_opened(f"case-{n}", location="Utrecht") for n in (3, 4)),
+    )
+    batch = [
+        (ASSIGNMENTS, assigned("case-1", "adv-bram")),  # bram has no availability yet
+        (ADVISORS, availability("adv-bram")),
+        (ASSIGNMENTS, assigned("case-2", "adv-bram")),
+        (ASSIGNMENTS, assigned("case-3", "adv-anna")),  # no room in Utrecht yet
+        (PLACES, room("kamer-u", location="Utrecht", building="Catharijnesingel")),
+        (ASSIGNMENTS, assigned("case-4", "adv-anna")),
+    ]
+    await scheduling.feed_batch([(topic, *envelope_bytes(p, now=NOW)[1:]) for topic, p in batch])
+
+    assert answers(scheduling) == [
+        ("NoSlotFound", "case-1", None),
+        ("MeetingScheduled", "case-2", "kamer-1"),
+        ("MeetingScheduled", "case-3", None),  # by phone: no room where the client is
+        ("MeetingScheduled", "case-4", "kamer-u"),
+    ]
