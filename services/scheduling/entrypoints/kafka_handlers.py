@@ -179,7 +179,16 @@ class SchedulingHandlers:
         work = self._work(conn, message, emit, now)
         if work is None:
             return []  # a known event this service has no use for (OrgUnitUpserted, LogTime, ...)
-        event = message.body.payload
+        return await self._run(conn, message.body.payload, work, emit, now)
+
+    async def _run(
+        self,
+        conn: AsyncConnection,
+        event: Any,
+        work: Callable[[], Awaitable[list[Outgoing]]],
+        emit: Emitter,
+        now: datetime,
+    ) -> list[Outgoing]:
         if not isinstance(event, LOCK_FREE):
             await self.ledger.lock(conn)  # outside the savepoint below: its rollback keeps the lock
         if not isinstance(event, PLANS_A_MEETING):
