@@ -18,13 +18,11 @@ from services.intake.adapters import tables as intake_tables
 from services.intake.entrypoints.directory_feed import apply_directory_event, decode_directory_record
 from services.routing.adapters import tables as routing_tables
 from services.routing.application.directory_changes import DirectoryChanges
-from services.scheduling.app import create_runtime
-from services.scheduling.settings import SchedulingSettings
 from shared.auth import authorize_command, command_signers_table, public_key_to_b64
 from shared.contracts.directory import CommandSignerRegistered
 from shared.envelope import EventPayload, new_envelope
 from shared.pipeline import Inbound
-from tests.support.in_process import Bus, InProcess
+from tests.support.in_process import InProcess
 from tests.support.scheduling_events import (
     ACTIONS,
     ADVISORS,
@@ -35,6 +33,7 @@ from tests.support.scheduling_events import (
     envelope_bytes,
     key_registration,
     request_meeting,
+    start_scheduling,
 )
 
 pytestmark = pytest.mark.handlers
@@ -83,11 +82,7 @@ async def test_routing_records_a_command_signer_from_directory_v1(tmp_path: Path
 
 @pytest.fixture
 async def scheduling(tmp_path: Path) -> AsyncIterator[InProcess]:
-    settings = SchedulingSettings(
-        kafka_bootstrap="127.0.0.1:9",
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/scheduling.db",
-    )
-    service = await InProcess(create_runtime(settings, clock=lambda: NOW), Bus()).start()
+    service = await start_scheduling(tmp_path, NOW)
     try:
         await feed(service, ADVISORS, key_registration("adv-anna"), REGISTERED)
         await feed(service, CASES, case_opened("case-1", meeting_mode=None))

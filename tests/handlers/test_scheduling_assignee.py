@@ -11,11 +11,9 @@ from typing import Any
 
 import pytest
 
-from services.scheduling.app import create_runtime
-from services.scheduling.settings import SchedulingSettings
 from shared.contracts.routing import RoutingEscalated
 from shared.envelope import EventPayload
-from tests.support.in_process import Bus, InProcess
+from tests.support.in_process import InProcess
 from tests.support.scheduling_events import (
     ACTIONS,
     ADVISORS,
@@ -27,6 +25,7 @@ from tests.support.scheduling_events import (
     key_registration,
     reassigned,
     request_meeting,
+    start_scheduling,
 )
 
 pytestmark = pytest.mark.handlers
@@ -36,11 +35,7 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def scheduling(tmp_path: Path) -> AsyncIterator[InProcess]:
-    settings = SchedulingSettings(
-        kafka_bootstrap="127.0.0.1:9",
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/scheduling.db",
-    )
-    service = await InProcess(create_runtime(settings, clock=lambda: NOW), Bus()).start()
+    service = await start_scheduling(tmp_path, NOW)
     try:
         await feed(service, ADVISORS, key_registration("adv-anna"), key_registration("adv-bram"))
         yield service

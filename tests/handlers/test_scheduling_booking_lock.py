@@ -14,12 +14,10 @@ import pytest
 
 from services.scheduling.adapters import tables
 from services.scheduling.adapters.booking_ledger import BookingLedger, StoredBooking, ensure_clock
-from services.scheduling.app import create_runtime
-from services.scheduling.settings import SchedulingSettings
 from shared.codes import MeetingMode
 from shared.db import create_all, make_engine
 from shared.envelope import EventPayload
-from tests.support.in_process import Bus, InProcess
+from tests.support.in_process import InProcess
 from tests.support.scheduling_events import (
     ADVISORS,
     ASSIGNMENTS,
@@ -31,6 +29,7 @@ from tests.support.scheduling_events import (
     envelope_bytes,
     key_registration,
     room,
+    start_scheduling,
 )
 
 pytestmark = pytest.mark.handlers
@@ -40,11 +39,7 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def scheduling(tmp_path: Path) -> AsyncIterator[InProcess]:
-    settings = SchedulingSettings(
-        kafka_bootstrap="127.0.0.1:9",
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/scheduling.db",
-    )
-    service = await InProcess(create_runtime(settings, clock=lambda: NOW), Bus()).start()
+    service = await start_scheduling(tmp_path, NOW)
     try:
         yield service
     finally:

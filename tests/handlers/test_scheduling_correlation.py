@@ -10,13 +10,12 @@ from typing import Any
 
 import pytest
 
-from services.scheduling.app import create_runtime
-from services.scheduling.settings import SchedulingSettings
 from shared.auth import authorize_command, unproven_cause
 from shared.contracts.advisor_actions import RequestMeeting
 from shared.directory_copies import directory_records
 from shared.envelope import Envelope, new_envelope
-from tests.support.in_process import Bus, InProcess
+from tests.support.in_process import InProcess
+from tests.support.scheduling_events import start_scheduling
 from tools.demo.sample_org import advisor_private_key, directory_events
 
 pytestmark = pytest.mark.handlers
@@ -38,11 +37,7 @@ async def feed_directory(service: InProcess, envelopes: list[Envelope[Any]]) -> 
 
 @pytest.fixture
 async def scheduling(tmp_path: Path) -> AsyncIterator[InProcess]:
-    settings = SchedulingSettings(
-        kafka_bootstrap="127.0.0.1:9",
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/scheduling.db",
-    )
-    service = await InProcess(create_runtime(settings, clock=lambda: NOW), Bus()).start()
+    service = await start_scheduling(tmp_path, NOW)
     try:
         await feed_directory(service, directory_events(NOW))
         yield service

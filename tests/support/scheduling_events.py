@@ -6,12 +6,15 @@ import json
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import shared.contracts  # noqa: F401  (registers the event types)
+from services.scheduling.app import create_runtime
+from services.scheduling.settings import SchedulingSettings
 from shared.auth import authorize_command, public_key_to_b64
 from shared.codes import AdvisorScope, Category, Channel, ClientRole, MeetingMode
 from shared.contracts.advisor_actions import BookQuietRoom, CancelMeeting, RequestMeeting
@@ -27,6 +30,7 @@ from shared.contracts.scheduling import OffSiteBudgetSet, RoomRegistered, VenueR
 from shared.crypto import Sealed
 from shared.envelope import EventPayload, new_envelope
 from shared.locations import location_code
+from tests.support.in_process import Bus, InProcess
 from tests.support.kafka_io import produce
 from tools.demo.sample_org import advisor_private_key
 
@@ -263,3 +267,11 @@ def venue(venue_id: str, location: str, cost: int, organisation_id: str = "org-b
 
 def budget(organisation_id: str, year: int, cents: int) -> OffSiteBudgetSet:
     return OffSiteBudgetSet(organisation_id=organisation_id, year=year, budget_cents=cents)
+
+
+async def start_scheduling(tmp_path: Path, now: datetime) -> InProcess:
+    """An in-process scheduling service on SQLite under `tmp_path`, its clock fixed at `now`."""
+    settings = SchedulingSettings(
+        kafka_bootstrap="127.0.0.1:9", database_url=f"sqlite+aiosqlite:///{tmp_path}/scheduling.db"
+    )
+    return await InProcess(create_runtime(settings, clock=lambda: now), Bus()).start()
