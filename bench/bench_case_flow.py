@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import json
 import os
-import platform
 import random
 import shutil
 import signal
@@ -552,25 +551,6 @@ async def raw_hop(bootstrap: str, source: str, target: str) -> None:
 # --- the run -----------------------------------------------------------------------------------
 
 
-def machine() -> dict[str, Any]:
-    mem = next(
-        (
-            int(line.split()[1]) // 1024
-            for line in Path("/proc/meminfo").read_text().splitlines()
-            if line.startswith("MemTotal")
-        ),
-        None,
-    )
-    return {
-        "machine": platform.machine(),
-        "cores": os.cpu_count(),
-        "memory_mib": mem,
-        "python": platform.python_version(),
-        "kernel": platform.release(),
-        "database": "sqlite",
-    }
-
-
 async def seed_org(bootstrap: str, prefix: str, org: Org, intake_url: str) -> None:
     directory, places = org_envelopes(org, datetime.now(UTC))
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
@@ -830,7 +810,7 @@ def main() -> None:
             "benchmark": "case_flow",
             "date": stamp.isoformat(),
             "quick": args.quick,
-            "machine": machine() | {"database": args.database},
+            "machine": results.machine(database=args.database),
             "measured_seconds": time.perf_counter() - begun,
             "load_at_end": os.getloadavg(),
         }

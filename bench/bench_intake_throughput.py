@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))  # tests.support helpers
 
+import results  # bench/results.py: a script's own folder is first on sys.path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from devinfra.kafka import KafkaNode
@@ -148,6 +149,18 @@ async def run(n: int, database: str, bootstrap: str, pg: PostgresServer | None) 
     print(f"{'intake (CaseOpened out)':26}{intake_rate:9.0f}/s {intake_steady:9.0f}/s")
     print(
         f"{'ratio intake / raw':26}{intake_rate / raw_rate:11.2f} {intake_steady / raw_steady:11.2f}   (aim >= 0.5)"
+    )
+    results.Run("intake_throughput", n=n, database=database).write(
+        {
+            "raw_per_s": raw_rate,
+            "raw_steady_per_s": raw_steady,
+            "intake_per_s": intake_rate,
+            "intake_steady_per_s": intake_steady,
+            "ratio": intake_rate / raw_rate,
+            "ratio_steady": intake_steady / raw_steady,
+            "aim_ratio": 0.5,
+            "sqlite_threaded": os.environ.get("CASEFLOW_SQLITE_THREADED", "") not in ("", "0"),
+        }
     )
 
 

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import results  # bench/results.py: a script's own folder is first on sys.path
 
 from services.reporting.domain.annual_report_data import DisclosurePolicy
 from services.reporting.domain.release_problem import Requirement
@@ -42,6 +43,14 @@ def main() -> None:
           f"({found.safe / max(1, len(found.entries)):.0%}), given away {len(found.given_away)}; {elapsed:.0f} s")  # fmt: skip
     for key in found.given_away:
         print(f"  given away: {key}")
+    results.Run("pattern_inference", **vars(args)).write(
+        {
+            "suppressed_entries": len(found.entries),
+            "with_a_second_value": found.safe,
+            "given_away": [str(k) for k in found.given_away],
+            "seconds": elapsed,
+        }
+    )
 
 
 if __name__ == "__main__":

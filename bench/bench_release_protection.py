@@ -23,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import results  # bench/results.py: a script's own folder is first on sys.path
 
 from services.reporting.application.releases import freeze
 from services.reporting.domain.annual_report_data import DisclosurePolicy
@@ -58,6 +59,7 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    run = results.Run("release_protection", **vars(args))
     policy = DisclosurePolicy()
     requirement = Requirement(k=policy.k, interval=2)
     print(f"python {platform.python_version()} on {platform.machine()}, {args.organisations} organisations "
@@ -104,6 +106,23 @@ def main() -> None:
           f"Q4 (protect + audit) / baseline {(protect_s + audit_s) / previous_s:.2f}; "
           f"peak Python memory {peak / 2**20:.0f} MiB, "
           f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")  # fmt: skip
+    run.write(
+        {
+            "figures": len(problem.figures),
+            "new_figures": len(new),
+            "in_the_ledger": len(problem.fixed),
+            "new_suppressed": suppressed,
+            "baseline_previous_year_s": previous_s,
+            "q1_q3_s": q3_s,
+            "q4_build_s": built_s,
+            "q4_protect_s": protect_s,
+            "q4_audit_s": audit_s,
+            "audit_findings": len(findings),
+            "ratio_q4_to_baseline": (protect_s + audit_s) / previous_s,
+            "peak_python_mib": peak / 2**20,
+            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+    )
 
 
 if __name__ == "__main__":

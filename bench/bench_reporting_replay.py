@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import results  # bench/results.py: a script's own folder is first on sys.path
 
 TOPICS = ("intake.cases.v1", "routing.assignments.v1", "scheduling.meetings.v1")
 EVENTS_PER_CASE = 9  # a little under the simulated mix's mean (~9.3): production stops at --events exactly
@@ -181,6 +182,16 @@ def main() -> None:
           f"SQLite file {replayed['db_mb']:,.0f} MB, {replayed['events_in_projection']:,} events folded)")  # fmt: skip
     print(f"ratio replay / raw          {replayed['rate'] / raw_rate:>12.2f}  (aim >= 0.3)")
     print(f"peak RSS of the replay      {replayed['peak_rss_mb']:>12,.0f} MB (aim < 500 MB)")
+    results.Run("reporting_replay", events=args.events).write(
+        {
+            "raw_before": raw_before,
+            "raw_after": raw_after,
+            "replay": replayed,
+            "ratio": replayed["rate"] / raw_rate,
+            "aim_ratio": 0.3,
+            "aim_peak_rss_mb": 500,
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import time as clock
 import uuid
 from typing import Any
 
+import results  # bench/results.py: a script's own folder is first on sys.path
 from bench_scheduling_slots import LOCATIONS, NOW, SEED, SETTINGS, build_advisors, build_rooms, fill_calendars
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -35,6 +36,7 @@ from shared.contracts.directory import AdvisorAvailabilitySet, LeaveSpec, Weekly
 from shared.contracts.scheduling import RoomRegistered
 from shared.db import create_all, make_engine
 from shared.locations import location_code
+from shared.topics import SCHEDULING_MEETINGS
 
 
 def use_bench_locations() -> None:
@@ -133,7 +135,13 @@ async def run_mode(
         async with engine.begin() as conn:
             await ledger.lock(conn)
             await scheduler.schedule(
-                conn, Emitter(f"bench-{number}", None, NOW), case, advisor.advisor_id, NOW
+                conn,
+                Emitter.of_cause(
+                    f"bench-{number}", producer="scheduling", topic=SCHEDULING_MEETINGS.name, now=NOW
+                ),
+                case,
+                advisor.advisor_id,
+                NOW,
             )
         timings.append((clock.perf_counter() - started) * 1000)
     return timings, ledger.index_loads
@@ -166,6 +174,8 @@ async def main() -> None:
         rooms, advisors = await load_calendar(engine, random.Random(SEED))
         backend = "PostgreSQL" if pg_base else "SQLite"
         print(f"{backend}: calendar loaded in {clock.perf_counter() - started:.1f} s")
+        run = results.Run("scheduling_service", requests=count, database=backend)
+        figures: dict[str, object] = {}
         for cold in (False, True):
             timings, loads = await run_mode(
                 engine, rooms, advisors, count, cold=cold, rng=random.Random(SEED + 1)
@@ -174,6 +184,14 @@ async def main() -> None:
                 "cold (index reloaded every request)" if cold else "warm (cached index, grown per booking)"
             )
             print(f"  {label:42s} {count} requests: {percentiles(timings)}  index loads {loads}")
+            ordered = sorted(timings)
+            figures["cold" if cold else "warm"] = {
+                "p50_ms": statistics.median(ordered),
+                "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
+                "max_ms": ordered[-1],
+                "index_loads": loads,
+            }
+        run.write(figures)
     finally:
         await engine.dispose()
         if pg_base:

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import results  # bench/results.py: a script's own folder is first on sys.path
+
 from services.scheduling.domain.places import (
     AdvisorAvailability,
     Booking,
@@ -293,6 +295,7 @@ def percentile(samples: list[float], fraction: float) -> float:
 def main() -> None:
     request_count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     baseline_count = int(sys.argv[2]) if len(sys.argv) > 2 else 30
+    run = results.Run("scheduling_slots", requests=request_count, baseline=baseline_count)
     rng = random.Random(SEED)
     rooms = build_rooms(rng)
     advisors = build_advisors(rng)
@@ -377,6 +380,22 @@ def main() -> None:
         f"find_slot p50 {percentile(fast_ms, 0.5):.3f} ms  mean {statistics.fmean(fast_ms):.3f} ms | "
         f"ratio (mean) {statistics.fmean(naive_ms) / statistics.fmean(fast_ms):.0f}x | "
         f"disagreements {disagreements}"
+    )
+    run.write(
+        {
+            "index_build_ms": index_ms,
+            "decisions": dict(kinds),
+            "find_slot_ms": {
+                "p50": percentile(latencies_ms, 0.50),
+                "p95": percentile(latencies_ms, 0.95),
+                "p99": percentile(latencies_ms, 0.99),
+                "max": max(latencies_ms),
+            },
+            "aim_p99_ms": 20,
+            "naive_mean_ms": statistics.fmean(naive_ms),
+            "find_slot_mean_ms_same_requests": statistics.fmean(fast_ms),
+            "disagreements": disagreements,
+        }
     )
 
 

@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support helpers
+import results  # bench/results.py: a script's own folder is first on sys.path
 
 from devinfra.kafka import KafkaNode
 from devinfra.postgres import PostgresServer
@@ -75,6 +76,20 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="bench-sched-") as workdir:
             outcome = asyncio.run(run_scenario(kafka, pg_url_base, Path(workdir), size))
         ok = report(size, outcome)
+        results.Run("scheduling_stress", **vars(args)).write(
+            {
+                "instances": size.instances,
+                "timings_s": outcome.timings,
+                "requests_per_s": size.requests / outcome.timings["requests"],
+                "index_loads": outcome.index_loads,
+                "refusals": outcome.refusals,
+                "outcomes": dict(outcome.kinds),
+                "room_overlaps": outcome.room_overlaps,
+                "advisor_overlaps": outcome.advisor_overlaps,
+                "dead_letters": outcome.dead_letters,
+                "checks_passed": ok,
+            }
+        )
     finally:
         if node:
             node.stop()

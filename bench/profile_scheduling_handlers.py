@@ -28,6 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import results  # bench/results.py: a script's own folder is first on sys.path
+
 # Appended, not prepended: another checkout put first on sys.path is the one measured.
 sys.path.append(str(Path(__file__).resolve().parent))
 sys.path.append(str(Path(__file__).resolve().parent.parent))
@@ -158,6 +160,9 @@ def main() -> None:
     for a in answers:
         kinds[a["event_type"]] += 1
     print(dict(kinds))
+    results.Run("scheduling_handlers", cases=args.cases, batch=args.batch).write(
+        {"per_event_type": figures, "published": dict(kinds)}
+    )
     if profile is not None:
         profile.dump_stats(args.profile)
     if args.answers:
