@@ -43,6 +43,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support helpers
 
 import httpx
+import results as bench_results  # bench/results.py: a script's own folder is first on sys.path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from caseflow import stack
@@ -810,7 +811,7 @@ def main() -> None:
             "benchmark": "case_flow",
             "date": stamp.isoformat(),
             "quick": args.quick,
-            "machine": results.machine(database=args.database),
+            "machine": bench_results.machine(database=args.database),
             "measured_seconds": time.perf_counter() - begun,
             "load_at_end": os.getloadavg(),
         }
