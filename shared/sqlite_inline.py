@@ -82,18 +82,20 @@ class InlineCursor:
         self._cursor.close()
 
     async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> InlineCursor:
-        if _is_write(sql):
-            await self._owner.writing()
-        try:
-            self._cursor.execute(sql, parameters)
-        finally:
-            self._owner.settle()
-        return self
+        return await self._run(_is_write(sql), self._cursor.execute, sql, parameters)
 
     async def executemany(self, sql: str, seq_of_parameters: Iterable[Any]) -> InlineCursor:
-        await self._owner.writing()
+        return await self._run(True, self._cursor.executemany, sql, seq_of_parameters)
+
+    async def _run(
+        self, writes: bool, call: Callable[[str, Any], Any], sql: str, parameters: Any
+    ) -> InlineCursor:
+        """One statement, behind the writer lock when it writes; the lock is given back as soon as
+        no transaction is open any more."""
+        if writes:
+            await self._owner.writing()
         try:
-            self._cursor.executemany(sql, seq_of_parameters)
+            call(sql, parameters)
         finally:
             self._owner.settle()
         return self

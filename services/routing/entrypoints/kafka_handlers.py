@@ -71,7 +71,6 @@ class RoutingHandlers:
     def case_events(self) -> Dispatch:
         return Dispatch(
             {
-                CaseOpened: self.case_opened,
                 CaseFactsAmended: self.case_facts_amended,
                 CaseClosed: self.case_ended,
                 CasePersonalDataErased: self.case_ended,
@@ -79,15 +78,11 @@ class RoutingHandlers:
             before=self._prepare,
         )
 
-    async def case_opened(
-        self, conn: AsyncConnection, opened: CaseOpened, message: Decoded, now: datetime
-    ) -> Sequence[Outgoing]:
-        return (await self.cases.opened(conn, [(opened, emitter_of(message, now))], now))[0]
-
     async def on_cases(
         self, conn: AsyncConnection, messages: Sequence[Decoded], now: datetime
     ) -> list[Sequence[Outgoing]]:
-        """intake.cases.v1 in the log's order; a run of CaseOpened is routed together."""
+        """intake.cases.v1 in the log's order; every CaseOpened comes in a run, routed together
+        (`_route_opened`), the other events through `case_events`."""
         return await self.case_events().in_runs(conn, messages, now, CaseOpened, self._route_opened)
 
     async def _route_opened(
