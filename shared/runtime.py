@@ -43,6 +43,7 @@ from shared.outbox import EventStore, MessagingTables, OutboxRelay
 from shared.periodic import every
 from shared.pipeline import Clock, EventPipeline, Route, utc_now
 from shared.readiness import Check, Readiness, ReadinessMonitor, judge
+from shared.restore_fold import RestoreFold
 from shared.settings import KeyHolderSettings, ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -78,6 +79,9 @@ class ServiceParts:
     on_rolled_back: Callable[[], None] | None = None
     # Applied first within a consumed batch (EventPipeline.first_topics).
     first_topics: tuple[str, ...] = ()
+    # How `caseflow restore` gives a restored database the service's own published events back
+    # (shared/restore_fold.py); None: a projection, which consuming again rebuilds.
+    restore_fold: RestoreFold | None = None
 
 
 Builder = Callable[[ServiceContext], Awaitable[ServiceParts]]
