@@ -7,6 +7,7 @@ from services.routing.adapters.directory_projection import DirectoryCache
 from services.routing.adapters.facts import code_stored_locations
 from services.routing.adapters.migrations import SCHEMA
 from services.routing.adapters.tables import messaging
+from services.routing.application.restore import adopt_when_decided
 from services.routing.application.router import Router
 from services.routing.domain.policy import PolicySettings
 from services.routing.entrypoints.jobs import check_terms, forget_used_tokens, refresh_gauges
@@ -44,6 +45,7 @@ def create_runtime(settings: RoutingSettings | None = None, **runtime_args: obje
             routes=routes(RoutingHandlers(router)),
             on_committed=committed,
             on_rolled_back=rolled_back,
+            restore_fold=adopt_when_decided,
             background=[
                 every(
                     settings.term_check_interval_seconds,

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.routing.adapters import case_rows
-from services.routing.application.router import Router
+from services.routing.application.router import Router, published_decisions
 from shared.contracts.intake import CaseClosed, CaseOpened, CasePersonalDataErased
 from shared.emitter import Emitter
 from shared.outbox import Outgoing
@@ -31,6 +31,9 @@ class CaseChanges:
         case_ids = [o.case_id for o, _emit in opened]
         known = await case_rows.known_case_ids(conn, case_ids)
         await self.router.cipher.warm([c for c in case_ids if c not in known])
+        published = await published_decisions(
+            conn, [(emit, o.case_id, "initial") for o, emit in opened if o.case_id not in known]
+        )
         new_rows: list[case_rows.NewCaseRow] = []
         results: list[list[Outgoing]] = []
         for event, emit in opened:
@@ -41,7 +44,13 @@ class CaseChanges:
             row = case_rows.new_case(event, now)
             results.append(
                 await self.router.route(
-                    conn, row, now, emit=emit, reason="initial", opened_at=event.opened_at
+                    conn,
+                    row,
+                    now,
+                    emit=emit,
+                    reason="initial",
+                    opened_at=event.opened_at,
+                    published=published.get(event.case_id, []),
                 )
             )
             new_rows.append(row)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.routing.adapters import case_rows
 from services.routing.adapters.directory_projection import DirectoryCache
 from services.routing.adapters.facts import case_facts, facts_document
-from services.routing.adapters.tables import advisor_keys, routing_cases, used_tokens
+from services.routing.adapters.tables import advisor_keys, messaging, routing_cases, used_tokens
 from services.routing.domain.policy import (
     CaseFacts,
     Decision,
@@ -37,6 +37,7 @@ from shared.contracts.routing import (
 )
 from shared.crypto import CaseCipher, KeyErased, Sealed
 from shared.emitter import Emitter
+from shared.envelope import Envelope, decode_envelope, derive_event_id
 from shared.outbox import Outgoing
 from shared.pipeline import Decoded
 from shared.topics import ROUTING_ASSIGNMENTS
@@ -115,8 +116,14 @@ class Router:
         emit: Emitter,
         reason: str,
         opened_at: datetime | None = None,
+        published: Sequence[Envelope[Any]] | None = None,
     ) -> list[Outgoing]:
-        """Decide for a case row and update it; `reason` is "initial" or the re-routing reason."""
+        """Decide for a case row and update it; `reason` is "initial" or the re-routing reason.
+        `published`: what `published_decisions` found for this case (None: look it up here)."""
+        if published is None:
+            published = (await published_decisions(conn, [(emit, row.case_id, reason)])).get(row.case_id, [])
+        if published:
+            return await self._adopt(conn, row, published, now)
         facts = await case_facts(self.cipher, row)
         decision = decide(facts, self.cache.directory, now, self.settings)
         return await self._record(
@@ -129,6 +136,40 @@ class Router:
             reason=reason,
             opened_at=opened_at or row.opened_at,
         )
+
+    async def _adopt(
+        self, conn: AsyncConnection, row: Any, published: Sequence[Envelope[Any]], now: datetime
+    ) -> list[Outgoing]:
+        """Take the decision routing already published for this cause (a restored database that
+        `caseflow restore` gave its published events back, D55) instead of deciding again: the
+        case's status, advisor and load follow the published events; nothing is emitted (the
+        events are in the outbox already, and everyone downstream acted on them)."""
+        status, advisor = row.status, row.current_advisor_id
+        for env in published:
+            p = env.payload
+            if isinstance(p, AdvisorAssigned):
+                status, advisor = "assigned", p.advisor_id
+            elif isinstance(p, CaseReassigned):
+                status, advisor = ("assigned", p.to_advisor_id) if p.to_advisor_id else ("escalated", None)
+            elif isinstance(p, RoutingEscalated):
+                status, advisor = "escalated", None
+        await self._set_decided(conn, row, status, advisor, now)
+        return []
+
+    async def _set_decided(
+        self, conn: AsyncConnection, row: Any, status: str, advisor_id: str | None, now: datetime
+    ) -> None:
+        previous = row.current_advisor_id
+        if isinstance(row, case_rows.NewCaseRow):  # in memory only: the caller inserts it as it is now
+            row.status, row.current_advisor_id, row.updated_at = status, advisor_id, now
+        else:
+            await conn.execute(
+                update(routing_cases)
+                .where(routing_cases.c.case_id == row.case_id)
+                .values(status=status, current_advisor_id=advisor_id, updated_at=now)
+            )
+        self.cache.change_load(previous, -1)
+        self.cache.change_load(advisor_id, +1)
 
     async def assign_chosen(
         self,
@@ -144,6 +185,10 @@ class Router:
         (domain/policy.py, step 5). The decision is recorded only if it gives the case to that
         advisor; otherwise nothing changes and the rule that excluded them is returned."""
         row = case_rows.with_coordinator_choice(row, chosen_id)
+        published = await published_decisions(conn, [(emit, row.case_id, "coordinator_choice")])
+        if published:  # restored: the choice was recorded and published before (see `_adopt`)
+            await case_rows.keep_coordinator_choice(conn, row)
+            return await self._adopt(conn, row, published[row.case_id], now)
         facts = await case_facts(self.cipher, row)
         decision = decide(facts, self.cache.directory, now, self.settings)
         refused = coordinator_refusal(decision, chosen_id)
@@ -247,16 +292,7 @@ class Router:
                 )
             )
         status = "assigned" if decision.outcome == "assigned" else "escalated"
-        if isinstance(row, case_rows.NewCaseRow):  # in memory only: the caller inserts it as it is now
-            row.status, row.current_advisor_id, row.updated_at = status, decision.advisor_id, now
-        else:
-            await conn.execute(
-                update(routing_cases)
-                .where(routing_cases.c.case_id == row.case_id)
-                .values(status=status, current_advisor_id=decision.advisor_id, updated_at=now)
-            )
-        self.cache.change_load(previous, -1)
-        self.cache.change_load(decision.advisor_id, +1)
+        await self._set_decided(conn, row, status, decision.advisor_id, now)
         to_assignments = emit.to(ROUTING_ASSIGNMENTS.name)
         return [to_assignments(e, row.case_id, f"{reason}:{i}") for i, e in enumerate(events)]
 
@@ -280,6 +316,42 @@ class Router:
             elif row.status == "escalated":
                 out += await self.route(conn, row, now, emit=emit, reason="escalation_retry")
         return out
+
+
+# What one decision may emit, in the order `_record` emits it (the index is in the event id).
+DECISION_EVENTS = (AdvisorAssigned, CaseReassigned, RoutingEscalated, ReferralSuggested)
+MAX_EVENTS_PER_DECISION = 3
+
+
+async def published_decisions(
+    conn: AsyncConnection, asks: Sequence[tuple[Emitter, str, str]]
+) -> dict[str, list[Envelope[Any]]]:
+    """The events routing already holds for a decision it is about to take, per case: (the
+    emitter of the input, the case, the reason). Event ids derive from the cause, the case and
+    the reason (`_record`), so a decision taken before has ids known in advance. Live, this finds
+    nothing (the inbox skips an input already decided); after a restore it finds the decisions
+    folded back from the log (shared/restore_fold.py). One statement for a whole run of cases."""
+    wanted: dict[str, str] = {}
+    for emit, case_id, reason in asks:
+        for cls in DECISION_EVENTS:
+            for i in range(MAX_EVENTS_PER_DECISION):
+                wanted[derive_event_id(emit.causation_id, cls.EVENT_TYPE, case_id, f"{reason}:{i}")] = case_id
+    found: dict[str, list[tuple[int, Envelope[Any]]]] = {}
+    ids = list(wanted)
+    for start in range(0, len(ids), 500):
+        rows = await conn.execute(
+            select(messaging.events.c.event_id, messaging.events.c.position, messaging.events.c.body).where(
+                messaging.events.c.event_id.in_(ids[start : start + 500])
+            )
+        )
+        for r in rows:
+            found.setdefault(wanted[r.event_id], []).append(
+                (int(r.position), decode_envelope(r.body.encode()))
+            )
+    return {
+        case_id: [env for _pos, env in sorted(events, key=lambda t: t[0])]
+        for case_id, events in found.items()
+    }
 
 
 def dumps(obj: Any) -> str:
