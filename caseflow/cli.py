@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "db_cmd",
     "keys_cmd",
     "dlq_cmd",
+    "backup_cmd",
 )
 # Commands that run services in this process: their library logs are the service's logs.
 SERVICE_COMMANDS = frozenset({"serve", "up", "down", "status", "demo", "supervise"})

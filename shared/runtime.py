@@ -16,6 +16,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ from shared.outbox import EventStore, MessagingTables, OutboxRelay
 from shared.periodic import every
 from shared.pipeline import Clock, EventPipeline, Route, utc_now
 from shared.readiness import Check, Readiness, ReadinessMonitor, judge
-from shared.restore_fold import RestoreFold
+from shared.restore_fold import FoldSummary, PublishedEvent, RestoreFold, apply_published
 from shared.settings import KeyHolderSettings, ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -124,12 +125,14 @@ class ServiceRuntime:
         self.openapi = openapi or ServiceApi(service, f"caseflow {service}", "", ())
         self.broker: KafkaBroker = make_broker(settings, service=service, registry=self.registry)
         self._ctx: ServiceContext | None = None
+        self.consumes = list(consumes)  # logical topic names
+        # A topic prefix is a separate deployment on a shared broker: its own consumer groups too.
+        self.group_id = settings.consumer_group or f"{settings.topic_prefix}caseflow-{service}"
         self.subscriber = attach_pipeline(
             self.broker,
             self._pipeline,
             topics=[f"{settings.topic_prefix}{t}" for t in consumes],
-            # A topic prefix is a separate deployment on a shared broker: its own consumer groups too.
-            group_id=settings.consumer_group or f"{settings.topic_prefix}caseflow-{service}",
+            group_id=self.group_id,
             max_records=settings.max_batch,
             batch_wait_ms=settings.batch_wait_ms,
             title=f"{service}:consume",
@@ -154,7 +157,8 @@ class ServiceRuntime:
         assert self._ctx is not None, "service not started"
         return self._ctx
 
-    async def start(self, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+    async def _open(self) -> ServiceContext:
+        """The database (its schema checked) and, for a key holder, the key store."""
         s = self.settings
         ensure_sqlite_dir(s.database_url)
         engine = make_engine(s.database_url)
@@ -171,6 +175,32 @@ class ServiceRuntime:
             )
             await ctx.keystore.create_schema()
             ctx.cipher = CaseCipher(ctx.keystore)
+        return ctx
+
+    async def fold_published(self, events: Sequence[PublishedEvent], now: datetime) -> FoldSummary:
+        """`caseflow restore`, the service stopped: give its restored database its own published
+        `events` back (shared/restore_fold.py), through the fold its composition root names.
+        Nothing is consumed or published here."""
+        ctx = await self._open()
+
+        async def never_publish(_topic: str, _key: bytes, _body: bytes) -> asyncio.Future[Any]:
+            raise RuntimeError("a restore folds events back; it publishes nothing")
+
+        ctx.relay = OutboxRelay(ctx.engine, self.tables, never_publish)
+        self._ctx = ctx
+        try:
+            parts = await self._build(ctx)
+            return await apply_published(ctx.engine, ctx.store, events, parts.restore_fold, now)
+        finally:
+            self._ctx = None
+            await ctx.engine.dispose()
+            if ctx.keystore is not None:
+                await ctx.keystore._engine.dispose()
+
+    async def start(self, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+        s = self.settings
+        ctx = await self._open()
+        engine = ctx.engine
         await self.producer.start()
         ctx.relay = OutboxRelay(
             engine,

@@ -307,6 +307,25 @@ CASES = [
         "REPORTING_ORGANISATION_FILE",
         env={"REPORTING_ORGANISATION_FILE": "missing.json"},
     ),
+    # backup and restore
+    Case(["backup"], 2, "required: --to"),
+    Case(["backup", "billing", "--to", "b"], 2, "no service 'billing' (allowed: intake, routing"),
+    Case(["backup", "--to", "b.txt"], 2, "b.txt is not an empty folder", {"b.txt": "x"}),
+    Case(["backup", "--to", "b", "--kafka", NO_BROKER], 1, "cannot reach the Kafka broker"),
+    Case(["restore", "--from", "b"], 2, "name the services to restore"),
+    Case(["restore", "intake", "--from", "b"], 2, "b holds no backup (manifest.json missing)"),
+    Case(
+        ["restore", "intake", "--from", "."],
+        2,
+        "backup format 9, this release reads 1",
+        {"manifest.json": '{"format": 9}'},
+    ),
+    Case(
+        ["restore", "intake", "--from", "."],
+        2,
+        "holds no intake (it holds routing)",
+        {"manifest.json": '{"format": 1, "services": {"routing": {}}}'},
+    ),
 ]
 
 

@@ -38,6 +38,7 @@ import httpx
 from caseflow import stack
 from devinfra.kafka import KafkaCluster, KafkaNode
 from devinfra.postgres import PostgresServer
+from tools.demo.demo import Alongside
 
 SERVICES = ("intake", "routing", "scheduling", "reporting")
 
@@ -186,11 +187,12 @@ def run_seeded(
     injector: FaultInjector | None = None,
     say: Callable[[str], None] | None = print,
     routing_database: str | None = None,
+    alongside: Alongside | None = None,
 ) -> tuple[stack.StackState, list[Path]]:
     """The demo's seeded load on `cluster` (topics with replication factor 3), supervised; with
     `injector`, faults beside it; with `routing_database` (a PostgreSQL URL), routing keeps its
-    state there. Returns the stack (still running: the caller reads it, then stops it) and the
-    reports written."""
+    state there; `alongside` runs beside the load instead of an injector (tools/demo/restore_drill.py).
+    Returns the stack (still running: the caller reads it, then stops it) and the reports written."""
     from caseflow import supervisor
     from tools.demo.demo import demo_env, play_seeded
 
@@ -211,8 +213,8 @@ def run_seeded(
         cases=cases,
         rate=rate,
         say=quiet,
-        alongside=injector.run if injector is not None else None,
-        patience=240.0 if injector is not None else 60.0,
+        alongside=injector.run if injector is not None else alongside,
+        patience=240.0 if injector is not None or alongside is not None else 60.0,
     )
     return stack.StackState.load(home) or state, reports
 
