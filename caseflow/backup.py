@@ -98,7 +98,14 @@ def check_services(names: list[str]) -> list[str]:
     unknown = [n for n in names if n not in SERVICES]
     if unknown:
         raise BadInput(f"no service {unknown[0]!r} ({allowed(SERVICES)})")
-    return names or list(SERVICES)
+    return names
+
+
+def _present(plan: ServicePlan) -> bool:
+    """A service this deployment runs: its SQLite files exist (a server database is assumed)."""
+    from caseflow.commands.databases import missing_sqlite_file
+
+    return all(missing_sqlite_file(url) is None for _schema, url in plan.databases)
 
 
 # -- databases -----------------------------------------------------------------------------------
@@ -352,8 +359,11 @@ async def _back_up(
 ) -> dict[str, Any]:
     manifest: dict[str, Any] = {"format": FORMAT, "started_at": _now(), "services": {}}
     keystores: dict[str, list[str]] = {}  # URL -> the services that hold it
-    for service in services:
+    for service in services or SERVICES:
         plan = plan_for(service, broker)
+        if not services and not _present(plan):  # all of them: those this deployment runs
+            say(f"{service}: no database here, not backed up")
+            continue
         began = time.monotonic()
         group, published = await read_offsets(plan)
         backup = ServiceBackup(service, plan.group, group, published)
@@ -369,6 +379,8 @@ async def _back_up(
             f"{service}: {len(backup.databases)} database(s), group {plan.group} at {_count(group)} partitions"
         )
     manifest["keystores"] = []
+    if not manifest["services"]:
+        raise BadInput("no service database found to back up (name the services, or check their settings)")
     for url, holders in keystores.items():  # last: every case the snapshots above know has its key
         (target / "keystore").mkdir(exist_ok=True)
         name = await asyncio.to_thread(snapshot, url, target / "keystore" / f"keystore-{holders[0]}")

@@ -311,7 +311,8 @@ CASES = [
     Case(["backup"], 2, "required: --to"),
     Case(["backup", "billing", "--to", "b"], 2, "no service 'billing' (allowed: intake, routing"),
     Case(["backup", "--to", "b.txt"], 2, "b.txt is not an empty folder", {"b.txt": "x"}),
-    Case(["backup", "--to", "b", "--kafka", NO_BROKER], 1, "cannot reach the Kafka broker"),
+    Case(["backup", "--to", "b"], 2, "no service database found to back up"),
+    Case(["backup", "intake", "--to", "b", "--kafka", NO_BROKER], 1, "cannot reach the Kafka broker"),
     Case(["restore", "--from", "b"], 2, "name the services to restore"),
     Case(["restore", "intake", "--from", "b"], 2, "b holds no backup (manifest.json missing)"),
     Case(
