@@ -21,7 +21,7 @@ from shared.crypto import CaseCipher, KeyStore, parse_master_key
 from shared.db import make_engine
 from shared.outbox import EventStore, OutboxRelay
 from shared.pipeline import EventPipeline, Inbound
-from shared.runtime import ServiceContext, ServiceRuntime
+from shared.runtime import ServiceContext, ServiceParts, ServiceRuntime
 from shared.settings import KeyHolderSettings
 
 
@@ -49,6 +49,7 @@ class InProcess:
     context: ServiceContext | None = None
     pipeline: EventPipeline | None = None
     engines: list[AsyncEngine] = field(default_factory=list)
+    parts: ServiceParts | None = None  # what the composition root built (its restore fold, ...)
     offsets: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     async def start(self) -> InProcess:
@@ -66,7 +67,7 @@ class InProcess:
             await ctx.keystore.create_schema()
             ctx.cipher = CaseCipher(ctx.keystore)
         ctx.relay = OutboxRelay(engine, runtime.tables, self.bus.publish)
-        parts = await runtime._build(ctx)  # the service's own composition
+        parts = self.parts = await runtime._build(ctx)  # the service's own composition
         self.pipeline = ctx.pipeline = EventPipeline(
             service=runtime.service,
             engine=engine,
