@@ -23,13 +23,15 @@ import httpx
 import pytest
 
 from services.intake.app import create_service
+from services.intake.application.legal_deadlines import LegalDeadlineJob
 from services.intake.application.restore_fold import IntakeRestoreFold
 from services.intake.settings import IntakeSettings
 from shared.auth import authorize_command, command_digest, issue_token
 from shared.codes import TimeActivity
-from shared.contracts.advisor_actions import AcceptCase, CloseCase, LogTime
+from shared.contracts.advisor_actions import AcceptCase, CloseCase, LogTime, ProvideFeedback
 from shared.restore_fold import FoldSummary, PublishedEvent, apply_published
 from shared.topics import ADVISOR_ACTIONS, INTAKE_SUBMISSIONS
+from shared.unit_of_work import UnitOfWork
 from tests.support import samples
 from tests.support.follow_up import (
     ADVISOR,
@@ -144,7 +146,7 @@ async def drive(run: Run, tmp_path: Path) -> Codes:
     await run.take_backup(tmp_path)
 
     case_c, code_c = await open_case_over_http(client, is_whistleblower_report=True)
-    _erased_case, code_e = await open_case(client)
+    erased_case, code_e = await open_case(client)
     kafka_after = samples.submission()
     await run.kafka_submission(kafka_after)
     await run.kafka_submission(samples.submission(organisation_id="min-nowhere"))  # rejected
@@ -168,6 +170,10 @@ async def drive(run: Run, tmp_path: Path) -> Codes:
     assert rated.status_code == 201, rated.text
     read = await client.get(f"/v1/cases/{case_c}", headers={"Authorization": f"Bearer {read_token(case_c)}"})
     assert read.status_code == 200, read.text
+    refused = await client.get(
+        f"/v1/cases/{erased_case}", headers={"Authorization": f"Bearer {read_token(erased_case)}"}
+    )
+    assert refused.status_code == 403, refused.text  # not the assignee: AdvisorCommandRejected
     erased = await client.delete("/v1/dialogue", headers={"X-Receipt-Code": code_e})
     assert erased.status_code == 200, erased.text
     meeting = meeting_scheduled(case_c, datetime.now(UTC) + timedelta(days=3))
@@ -301,6 +307,67 @@ async def test_without_the_fold_the_code_given_after_the_backup_opens_nothing(
 def _receipt_hash_of(database: Path, submission_id: str) -> list[tuple[str]]:
     with sqlite3.connect(database) as db:
         return list(db.execute("SELECT receipt_hash FROM cases WHERE submission_id = ?", (submission_id,)))
+
+
+async def deadline_tick(live: InProcess, days: float) -> None:
+    """The legal-deadline job's look `days` from now (warned 2 days before a deadline ends)."""
+    assert live.context is not None
+    later = datetime.now(UTC) + timedelta(days=days)
+    await LegalDeadlineJob(UnitOfWork.of(live.context), lambda: later, warning_days=2, interval=60).tick()
+
+
+async def test_legal_deadlines_noticed_missed_and_met_after_the_backup_are_folded_in(
+    run: Run, tmp_path: Path
+) -> None:
+    """A whistleblower report whose acknowledgement is noticed due, then missed, then met late by
+    accepting it, and whose feedback is met by a ProvideFeedback command."""
+    case_id, _code = await open_case_over_http(run.client, is_whistleblower_report=True)
+    await run.assign(case_id)
+    await deadline_tick(run.live, 5.5)  # LegalDeadlineDue
+    await run.take_backup(tmp_path)
+    await deadline_tick(run.live, 9)  # LegalDeadlineMissed, and the feedback deadline set
+    await run.command("accept", accept(case_id))  # the acknowledgement, late
+    feedback = ProvideFeedback(advisor_id=ADVISOR, auth="", issued_at=datetime.now(UTC), case_id=case_id)
+    await run.command("feedback", feedback)
+    assert run.backup is not None
+    restored = await restored_intake(tmp_path, run.backup, run.offsets)
+    try:
+        await fold(restored, await run.published_after_backup())
+        assert {run.command_ids["accept"], run.command_ids["feedback"]} <= inbox_ids(run.backup)
+        await restored.feed_batch(run.after_backup)
+        live_db = tmp_path / "intake.db"
+        deadlines = exact_rows(run.backup, "legal_deadlines")
+        assert [(r[1], r[4]) for r in deadlines] == [("acknowledgement", "met"), ("feedback", "met")]
+        for table in DOMAIN_TABLES:
+            assert exact_rows(run.backup, table) == exact_rows(live_db, table), table
+        assert digest(run.backup) == digest(live_db)
+    finally:
+        await restored.stop()
+
+
+async def test_a_case_opened_without_its_receipt_comes_back_with_no_code_that_opens_it(
+    run: Run, tmp_path: Path
+) -> None:
+    """A CaseOpened from before `receipt` was published: the case comes back, but nothing can
+    rebuild the code, so the row is left as an erasure leaves it (no hash any code could match)."""
+    await run.take_backup(tmp_path)
+    case_id, code = await open_case(run.client)
+    [opened] = [e for e in await run.published_after_backup() if e.envelope.event_type == "CaseOpened"]
+    payload = opened.envelope.payload.model_copy(update={"receipt": None})
+    old = PublishedEvent(
+        opened.topic, 0, 0, opened.envelope.model_copy(update={"payload": payload}), opened.body
+    )
+    assert run.backup is not None
+    restored = await restored_intake(tmp_path, run.backup, run.offsets)
+    try:
+        await fold(restored, [old])
+        [row] = [r for r in exact_rows(run.backup, "cases") if r[0] == case_id]
+        assert (row[2], row[3]) == (f"erased:{case_id}", "")
+        async with client_of(restored) as client:
+            answer = await client.get("/v1/dialogue/messages", headers={"X-Receipt-Code": code})
+        assert answer.status_code == 404
+    finally:
+        await restored.stop()
 
 
 @pytest.mark.xfail(

@@ -14,6 +14,10 @@ CaseOpened's or SubmissionRejected's causation) and advisor commands on advisor.
 token proved the advisor (the answer's causation is the command's event id). A command refused
 before its token proved anyone is answered under a one-way id of the command's (shared/auth.py
 `unproven_cause`): it is not named and is refused again when consumed again, under the same event id.
+
+Not rebuilt, because nothing intake publishes carries it: the token ids (jti) the folded commands
+and HTTP requests claimed in `used_tokens`, the wrong-code counters, and which way a case came in
+(an HTTP submission's inbox entry is recorded under the submissions topic, not "http").
 """
 
 from __future__ import annotations
@@ -204,7 +208,9 @@ async def _rejected(conn: AsyncConnection, event: SubmissionRejected) -> None:
 async def _accepted(conn: AsyncConnection, event: CaseAccepted) -> None:
     """The acceptor was the assignee when it was applied (the gate checked). If the restored copy
     does not know that assignment yet, it is consumed again after this: the same advisor keeps the
-    acceptance (adapters/assignments.set_assignees resets it only for a different one)."""
+    acceptance (adapters/assignments.set_assignees resets it only for a different one). Not kept:
+    an acceptance that followed a reassignment away and back after the backup, since those are
+    consumed again after it (the events do not say which decision was accepted; D55's report)."""
     accepted = {"accepted_by": event.advisor_id, "accepted_at": event.accepted_at}
     known = await conn.execute(select(assignments.c.case_id).where(assignments.c.case_id == event.case_id))
     if known.first() is None:
