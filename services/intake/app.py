@@ -16,6 +16,7 @@ from services.intake.adapters.submission_keys import SubmissionKeyRing, submissi
 from services.intake.adapters.tables import messaging
 from services.intake.application.legal_deadlines import LegalDeadlineJob, with_legal_deadlines
 from services.intake.application.open_case import CaseIntake
+from services.intake.application.restore_fold import IntakeRestoreFold
 from services.intake.application.retention import RetentionJob
 from services.intake.entrypoints.advisor_actions import actions_route
 from services.intake.entrypoints.decoding import SubmissionUnsealer
@@ -121,6 +122,7 @@ class IntakeService:
                 lambda stop: keys.run(stop, ctx.clock, s.background_interval_seconds),
             ],
             on_committed=self.committed,
+            restore_fold=IntakeRestoreFold(ctx.keystore),  # D55: a restored database gets its cases back
         )
 
     def committed(self, stored: list[Any]) -> None:

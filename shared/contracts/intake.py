@@ -59,6 +59,11 @@ class CaseOpened(EventPayload):
     # Who is involved (pseudonymous ids and roles), the client's own id, preferred and excluded
     # advisors: for routing, which holds key access, and for the advisor.
     routing_facts: Sealed
+    # The receipt code given to the client (their only key to the follow-up page), sealed under the
+    # case key with purpose "receipt" as intake's own row holds it: a restored intake database
+    # rebuilds its case from this event (D55), and erasing the key erases the code. Nobody else
+    # opens it. None on records from before it was published.
+    receipt: Sealed | None = None
 
 
 @upcaster("CaseOpened", from_version=1)
@@ -266,4 +271,4 @@ class CasePersonalDataErased(EventPayload):
 
 def sealed_fields() -> dict[str, Any]:
     """For tests and docs: which CaseOpened fields are ciphertext."""
-    return {"personal": Sealed, "routing_facts": Sealed}
+    return {"personal": Sealed, "routing_facts": Sealed, "receipt": Sealed}

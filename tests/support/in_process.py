@@ -49,6 +49,7 @@ class InProcess:
     context: ServiceContext | None = None
     pipeline: EventPipeline | None = None
     engines: list[AsyncEngine] = field(default_factory=list)
+    parts: ServiceParts | None = None  # what the composition root built (its restore fold, ...)
     offsets: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     parts: ServiceParts | None = None
 

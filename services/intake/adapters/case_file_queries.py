@@ -98,7 +98,7 @@ async def assemble_case_file(
         personal = {**personal, "persons_involved": [*(personal.get("persons_involved") or []), *added]}
     return {
         "case_id": case_id,
-        "coded": opened.model_dump(mode="json", exclude={"personal", "routing_facts"}),
+        "coded": opened.model_dump(mode="json", exclude={"personal", "routing_facts", "receipt"}),
         "personal": personal,
         "routing_facts": CaseCipher.open_with_key(key, case_id, "routing_facts", opened.routing_facts),
         "assignment": await _assignment(conn, case_id),

@@ -215,12 +215,13 @@ class CaseIntake:
         case_id = case_id_for(sub.submission_id)
         personal, routing_facts = _split_personal(sub)
         receipt = new_receipt_code()
+        receipt_sealed = CaseCipher.seal_with_key(key, case_id, "receipt", receipt)
         meeting = sub.meeting
         row = {
             "case_id": case_id,
             "submission_id": sub.submission_id,
             "receipt_hash": receipt_hash(receipt),
-            "receipt_sealed": CaseCipher.seal_with_key(key, case_id, "receipt", receipt).model_dump_json(),
+            "receipt_sealed": receipt_sealed.model_dump_json(),
             "organisation_id": sub.organisation_id,
             "unit_id": sub.unit_id,
             "is_whistleblower_report": sub.is_whistleblower_report,
@@ -248,6 +249,7 @@ class CaseIntake:
             is_whistleblower_report=sub.is_whistleblower_report,
             personal=CaseCipher.seal_with_key(key, case_id, "personal", personal),
             routing_facts=CaseCipher.seal_with_key(key, case_id, "routing_facts", routing_facts),
+            receipt=receipt_sealed,
         )
         opened = emitter_for(item.causation_id, now)(event, case_id)
         result = IntakeResult("opened", case_id=case_id, receipt_code=receipt, outgoing=[opened])

@@ -88,6 +88,7 @@ DROPPED_FIELDS: dict[str, str] = {
     "availability": FREE_TEXT,
     "personal": SEALED,
     "routing_facts": SEALED,
+    "receipt": SEALED,
 }
 NOT_EXPORTED_TYPES = (
     "every event type but CaseOpened: each carries a case id or an advisor id and timestamps, "
