@@ -51,7 +51,6 @@ class InProcess:
     engines: list[AsyncEngine] = field(default_factory=list)
     parts: ServiceParts | None = None  # what the composition root built (its restore fold, ...)
     offsets: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    parts: ServiceParts | None = None
 
     async def start(self) -> InProcess:
         runtime, s = self.runtime, self.runtime.settings
