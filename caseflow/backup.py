@@ -278,21 +278,20 @@ async def set_group_offsets(plan: ServicePlan, offsets: Offsets) -> int:
         await consumer.stop()
 
 
-async def read_published(plan: ServicePlan, since: Offsets) -> list[Any]:
-    """The service's own events published after `since` (up to the end offsets of now), decoded
-    as consumers decode them: shared.restore_fold.PublishedEvent, in offset order per partition."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-
-    import shared.contracts  # noqa: F401  (registers the event types)
-    from shared.restore_fold import published_event
+async def read_range(
+    plan: ServicePlan, topics: list[str], since: Offsets
+) -> list[tuple[str, int, int, bytes]]:
+    """The records of `topics` (physical names) after `since` up to the end offsets of now:
+    (logical topic, partition, offset, value), in offset order per partition."""
+    from aiokafka import AIOKafkaConsumer
 
     consumer = AIOKafkaConsumer(group_id=None, enable_auto_commit=False, **_client_options(plan.settings))
     await consumer.start()
-    events: list[Any] = []
+    found: list[tuple[str, int, int, bytes]] = []
     try:
-        partitions = await _partitions(consumer, plan.own_topics)
+        partitions = await _partitions(consumer, topics)
         if not partitions:
-            return events
+            return found
         consumer.assign(partitions)
         ends = await consumer.end_offsets(partitions)
         remaining = set()
@@ -304,18 +303,31 @@ async def read_published(plan: ServicePlan, since: Offsets) -> list[Any]:
         while remaining:
             fetched = await consumer.getmany(*remaining, timeout_ms=500, max_records=2000)
             for tp, records in fetched.items():
-                for record in records:
-                    if record.offset < ends[tp] and record.value is not None:
-                        logical = tp.topic.removeprefix(plan.settings.topic_prefix)
-                        events.append(
-                            published_event(logical, record.value.decode(), tp.partition, record.offset)
-                        )
+                logical = tp.topic.removeprefix(plan.settings.topic_prefix)
+                found += [
+                    (logical, tp.partition, r.offset, r.value)
+                    for r in records
+                    if r.offset < ends[tp] and r.value is not None
+                ]
             for tp in list(remaining):
-                if await consumer.position(tp) >= ends[TopicPartition(tp.topic, tp.partition)]:
+                if await consumer.position(tp) >= ends[tp]:
                     remaining.discard(tp)
-        return events
+        return found
     finally:
         await consumer.stop()
+
+
+async def read_published(plan: ServicePlan, since: Offsets) -> list[Any]:
+    """The service's own events published after `since`, decoded as consumers decode them:
+    shared.restore_fold.PublishedEvent, in offset order per partition."""
+    import shared.contracts  # noqa: F401  (registers the event types)
+    from shared.restore_fold import published_event
+
+    records = await read_range(plan, plan.own_topics, since)
+    return [
+        published_event(topic, value.decode(), partition, offset)
+        for topic, partition, offset, value in records
+    ]
 
 
 # -- backup and restore --------------------------------------------------------------------------
@@ -479,7 +491,12 @@ async def _restore_one(
     ends = await _ends(plan, group)
     again = sum(max(0, ends.get(t, {}).get(p, o) - o) for t, parts in group.items() for p, o in parts.items())
     events = await read_published(plan, _offsets(entry["own_end_offsets"]))
-    summary = await plan.runtime.fold_published(events, datetime.now(UTC))
+
+    async def consumed_again(logical: list[str]) -> list[tuple[str, int, int, bytes]]:
+        physical = [plan.settings.topic_prefix + t for t in logical]
+        return await read_range(plan, physical, {t: group.get(t, {}) for t in physical})
+
+    summary = await plan.runtime.fold_published(events, datetime.now(UTC), consumed_again)
     report = RestoreReport(
         plan.service,
         len(plan.databases),

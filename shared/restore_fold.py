@@ -25,7 +25,7 @@ rebuilds the same state, and nothing it publishes needs to come back.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -67,12 +67,25 @@ class RestoreFold(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class SkippedInputs:
+    """What a service must still take from inputs its fold named as causes, which will not be
+    consumed again: intake claims the token ids of the advisor commands it skips (no published
+    event carries a token's jti, and an unclaimed one could be replayed within its lifetime).
+    `apply` gets the envelopes of `topics` between the backup's group offsets and now whose ids
+    the inbox now holds."""
+
+    topics: tuple[str, ...]  # logical names
+    apply: Callable[[AsyncConnection, Sequence[Envelope[Any]], datetime], Awaitable[None]]
+
+
 @dataclass
 class FoldSummary:
     read: int = 0
     already_held: int = 0
     folded: int = 0
     causes_recorded: int = 0
+    skipped_inputs: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
 
 
@@ -107,6 +120,26 @@ async def apply_published(
         for e in missing:
             summary.by_type[e.envelope.event_type] = summary.by_type.get(e.envelope.event_type, 0) + 1
     return summary
+
+
+async def apply_skipped_inputs(
+    engine: AsyncEngine, store: EventStore, skipped: SkippedInputs, records: Sequence[bytes], now: datetime
+) -> int:
+    """Hand `skipped.apply` the records (values) that the inbox now holds; how many."""
+    from shared.envelope import EnvelopeDecodeError, decode_envelope
+
+    envelopes = []
+    for value in records:
+        try:
+            envelopes.append(decode_envelope(value))
+        except EnvelopeDecodeError:
+            continue  # a poison record: not a cause of anything folded
+    async with engine.begin() as conn:
+        held = await store.processed_among(conn, [e.event_id for e in envelopes])
+        chosen = [e for e in envelopes if e.event_id in held]
+        if chosen:
+            await skipped.apply(conn, chosen, now)
+    return len(chosen)
 
 
 def _event_row(event: PublishedEvent, now: datetime) -> dict[str, Any]:

@@ -44,7 +44,14 @@ from shared.outbox import EventStore, MessagingTables, OutboxRelay
 from shared.periodic import every
 from shared.pipeline import Clock, EventPipeline, Route, utc_now
 from shared.readiness import Check, Readiness, ReadinessMonitor, judge
-from shared.restore_fold import FoldSummary, PublishedEvent, RestoreFold, apply_published
+from shared.restore_fold import (
+    FoldSummary,
+    PublishedEvent,
+    RestoreFold,
+    SkippedInputs,
+    apply_published,
+    apply_skipped_inputs,
+)
 from shared.settings import KeyHolderSettings, ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -83,6 +90,7 @@ class ServiceParts:
     # How `caseflow restore` gives a restored database the service's own published events back
     # (shared/restore_fold.py); None: a projection, which consuming again rebuilds.
     restore_fold: RestoreFold | None = None
+    restore_skipped: SkippedInputs | None = None  # what the fold's skipped inputs still give
 
 
 Builder = Callable[[ServiceContext], Awaitable[ServiceParts]]
@@ -177,7 +185,12 @@ class ServiceRuntime:
             ctx.cipher = CaseCipher(ctx.keystore)
         return ctx
 
-    async def fold_published(self, events: Sequence[PublishedEvent], now: datetime) -> FoldSummary:
+    async def fold_published(
+        self,
+        events: Sequence[PublishedEvent],
+        now: datetime,
+        consumed_again: Callable[[list[str]], Awaitable[list[tuple[str, int, int, bytes]]]] | None = None,
+    ) -> FoldSummary:
         """`caseflow restore`, the service stopped: give its restored database its own published
         `events` back (shared/restore_fold.py), through the fold its composition root names.
         Nothing is consumed or published here."""
@@ -190,7 +203,13 @@ class ServiceRuntime:
         self._ctx = ctx
         try:
             parts = await self._build(ctx)
-            return await apply_published(ctx.engine, ctx.store, events, parts.restore_fold, now)
+            summary = await apply_published(ctx.engine, ctx.store, events, parts.restore_fold, now)
+            if parts.restore_skipped is not None and consumed_again is not None:
+                records = await consumed_again(list(parts.restore_skipped.topics))
+                summary.skipped_inputs = await apply_skipped_inputs(
+                    ctx.engine, ctx.store, parts.restore_skipped, [r[3] for r in records], now
+                )
+            return summary
         finally:
             self._ctx = None
             await ctx.engine.dispose()

@@ -16,7 +16,7 @@ from services.intake.adapters.submission_keys import SubmissionKeyRing, submissi
 from services.intake.adapters.tables import messaging
 from services.intake.application.legal_deadlines import LegalDeadlineJob, with_legal_deadlines
 from services.intake.application.open_case import CaseIntake
-from services.intake.application.restore_fold import IntakeRestoreFold
+from services.intake.application.restore_fold import SKIPPED_COMMANDS, IntakeRestoreFold
 from services.intake.application.retention import RetentionJob
 from services.intake.entrypoints.advisor_actions import actions_route
 from services.intake.entrypoints.decoding import SubmissionUnsealer
@@ -123,6 +123,7 @@ class IntakeService:
             ],
             on_committed=self.committed,
             restore_fold=IntakeRestoreFold(ctx.keystore),  # D55: a restored database gets its cases back
+            restore_skipped=SKIPPED_COMMANDS,
         )
 
     def committed(self, stored: list[Any]) -> None:

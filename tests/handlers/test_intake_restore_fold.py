@@ -12,6 +12,8 @@ and decides the Kafka submissions again, with receipt codes nobody was given.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -26,10 +28,10 @@ from services.intake.app import create_service
 from services.intake.application.legal_deadlines import LegalDeadlineJob
 from services.intake.application.restore_fold import IntakeRestoreFold
 from services.intake.settings import IntakeSettings
-from shared.auth import authorize_command, command_digest, issue_token
+from shared.auth import AuthError, authorize_command, command_digest, issue_token, peek_claims
 from shared.codes import TimeActivity
 from shared.contracts.advisor_actions import AcceptCase, CloseCase, LogTime, ProvideFeedback
-from shared.restore_fold import FoldSummary, PublishedEvent, apply_published
+from shared.restore_fold import FoldSummary, PublishedEvent, apply_published, apply_skipped_inputs
 from shared.topics import ADVISOR_ACTIONS, INTAKE_SUBMISSIONS
 from shared.unit_of_work import UnitOfWork
 from tests.support import samples
@@ -62,7 +64,8 @@ DOMAIN_TABLES = (
     "client_feedback",
     "client_meetings",
 )
-# The jti of a command folded in is not claimed in the copy: nothing intake publishes carries it.
+# used_tokens: the jti of a command folded in is claimed from the command (SkippedInputs, checked
+# apart); the jti of an HTTP request (the advisor's reply) is not: nothing consumed carries it.
 # The inbox is compared by message id (inbox_ids): a case opened over HTTP was recorded under the
 # topic "http", and its CaseOpened does not say which way it came (the topic is never read).
 NOT_REBUILT = frozenset({"used_tokens", "inbox"})
@@ -224,6 +227,21 @@ def digest(database: Path) -> dict[str, list[str]]:
     return {t: rows for t, rows in table_rows(database, Canon(), "intake") if t not in NOT_REBUILT}
 
 
+def jtis(database: Path) -> set[str]:
+    with sqlite3.connect(database) as db:
+        return {r[0] for r in db.execute("SELECT jti FROM used_tokens")}
+
+
+def command_jtis(records: list[tuple[str, bytes, bytes]]) -> set[str]:
+    """The token ids of the advisor commands among `records`."""
+    found = set()
+    for topic, _key, value in records:
+        if topic == "advisor.actions.v1":
+            with contextlib.suppress(AuthError):
+                found.add(peek_claims(json.loads(value)["payload"].get("auth", "")).jti)
+    return found
+
+
 def inbox_ids(database: Path) -> set[str]:
     with sqlite3.connect(database) as db:
         return {r[0] for r in db.execute("SELECT message_id FROM inbox")}
@@ -257,6 +275,16 @@ async def test_the_restored_copy_with_the_fold_equals_the_uninterrupted_run(run:
             run.command_ids["close a"],
         } <= held
         assert run.command_ids["unsigned"] not in held
+        # The skipped commands' token ids, claimed from the commands themselves (SkippedInputs).
+        claimed_live = jtis(tmp_path / "intake.db") & command_jtis(run.after_backup)
+        assert claimed_live and not claimed_live <= jtis(run.backup), "not in the copy before"
+        assert restored.parts is not None and restored.parts.restore_skipped is not None
+        commands = [v for topic, _k, v in run.after_backup if topic == "advisor.actions.v1"]
+        ctx = restored.context
+        taken = await apply_skipped_inputs(
+            ctx.engine, ctx.store, restored.parts.restore_skipped, commands, datetime.now(UTC)
+        )
+        assert taken == 3 and claimed_live <= jtis(run.backup)
         await restored.feed_batch(run.after_backup)  # the Kafka inputs after the backup, again
 
         live_db = tmp_path / "intake.db"

@@ -15,9 +15,12 @@ token proved the advisor (the answer's causation is the command's event id). A c
 before its token proved anyone is answered under a one-way id of the command's (shared/auth.py
 `unproven_cause`): it is not named and is refused again when consumed again, under the same event id.
 
-Not rebuilt, because nothing intake publishes carries it: the token ids (jti) the folded commands
-and HTTP requests claimed in `used_tokens`, the wrong-code counters, and which way a case came in
-(an HTTP submission's inbox entry is recorded under the submissions topic, not "http").
+The token ids (jti) the skipped commands claimed are claimed again from the commands themselves
+(`SKIPPED_COMMANDS`, read from advisor.actions.v1 by the restore). Not rebuilt, because nothing
+intake publishes or consumes carries it: the jti of tokens that came with HTTP requests (the
+workbench's replies; a replay within the token's lifetime would be admitted once), the wrong-code
+counters, and which way a case came in (an HTTP submission's inbox entry is recorded under the
+submissions topic, not "http").
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from services.intake.adapters.tables import (
     legal_deadlines,
     messages,
     rejections,
+    used_tokens,
 )
 from services.intake.application.open_case import receipt_hash
 from services.intake.domain.lifecycle import (
@@ -50,6 +54,7 @@ from services.intake.domain.lifecycle import (
     REGISTER_SUPERVISION,
     REGISTER_TRAINING,
 )
+from shared.auth import AuthError, peek_claims
 from shared.contracts.advisor_commands import AdvisorCommandRejected
 from shared.contracts.intake import (
     AdvisorMessagePosted,
@@ -73,7 +78,7 @@ from shared.contracts.intake import (
 from shared.crypto import CaseCipher, KeyStore, Sealed
 from shared.db import insert_ignoring_duplicates
 from shared.envelope import Envelope
-from shared.restore_fold import Cause, PublishedEvent
+from shared.restore_fold import Cause, PublishedEvent, SkippedInputs
 from shared.topics import ADVISOR_ACTIONS, INTAKE_SUBMISSIONS
 
 # The commands on advisor.actions.v1 intake applies (entrypoints/advisor_actions.py APPLY).
@@ -316,3 +321,27 @@ async def _deadline_missed(conn: AsyncConnection, event: LegalDeadlineMissed) ->
 
 async def _deadline_met(conn: AsyncConnection, event: LegalDeadlineMet) -> None:
     await _update_deadline(conn, event.case_id, event.deadline, state="met", met_at=event.met_at)
+
+
+async def claim_tokens_of_skipped_commands(
+    conn: AsyncConnection, commands: Sequence[Envelope[Any]], now: datetime
+) -> None:
+    """The token ids of the advisor commands the fold named as causes (shared.restore_fold
+    SkippedInputs): they will not be consumed again, so their jti is claimed here, as the gate
+    claimed it when it admitted them, and a replay of one of those tokens stays refused. The fold
+    names only commands whose published answer proves the token was verified, so reading the
+    claims without the signature claims nothing a forger chose."""
+    for command in commands:
+        token = getattr(command.payload, "auth", "")
+        try:
+            claims = peek_claims(token)
+        except AuthError:
+            continue
+        await conn.execute(
+            insert_ignoring_duplicates(conn, used_tokens, ["jti"]).values(
+                jti=claims.jti, advisor_id=claims.advisor_id, expires_at=claims.expires_at, used_at=now
+            )
+        )
+
+
+SKIPPED_COMMANDS = SkippedInputs((ADVISOR_ACTIONS.name,), claim_tokens_of_skipped_commands)
