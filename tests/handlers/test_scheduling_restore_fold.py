@@ -26,9 +26,10 @@ from services.scheduling.app import create_runtime
 from services.scheduling.application.restore_fold import SchedulingRestoreFold
 from services.scheduling.settings import SchedulingSettings
 from shared.codes import MeetingMode
-from shared.envelope import EventPayload
+from shared.contracts.scheduling import MeetingNotPlanned
+from shared.envelope import EventPayload, new_envelope
 from shared.locations import location_code
-from shared.restore_fold import FoldSummary, PublishedEvent, apply_published
+from shared.restore_fold import FoldSummary, PublishedEvent, apply_published, published_event
 from tests.support.in_process import Bus, InProcess
 from tests.support.restore import copy_sqlite, last_position, published_after
 from tests.support.scheduling_events import (
@@ -36,6 +37,7 @@ from tests.support.scheduling_events import (
     ADVISORS,
     ASSIGNMENTS,
     CASES,
+    MEETINGS,
     PLACES,
     assigned,
     availability,
@@ -154,7 +156,7 @@ class Run:
             self.facts = records(PLACES, room("kamer-3"))
             self.cases = records(
                 CASES,
-                case_opened("case-2"),
+                case_opened("case-2", language="de"),  # no title of its own: the fold guesses nl
                 case_opened("case-3"),
                 case_opened("case-4", meeting_mode=MeetingMode.OFF_SITE_VENUE),
             )
@@ -230,6 +232,9 @@ async def test_a_restored_database_gets_the_published_bookings_back_and_decides_
     assert {"MeetingScheduled", "MeetingCancelled", "VenueBudgetReserved", "QuietRoomBooked"} <= {
         e.envelope.event_type for e in published
     }
+    # `caseflow restore` reads scheduling.places.v1 back too: the rooms imported after the backup.
+    places = [published_event(topic, value.decode()) for topic, _key, value in run.facts]
+    published = [*places, *published]
     if read_back == "streams reversed":
         published = by_stream_reversed(published)
 
@@ -239,15 +244,18 @@ async def test_a_restored_database_gets_the_published_bookings_back_and_decides_
         engine = engine_of(service)
         folded = await state(engine)
         # Before anything is consumed again the bookings are the published ones, ids and all; only
-        # the mode an advisor's RequestMeeting asked for waits for that command to be consumed.
-        assert without_preference(folded["bookings"]) == without_preference(uninterrupted["bookings"])
+        # what the inputs carry waits for them: the mode a RequestMeeting asked for, and the
+        # language of a case opened after the backup in a language without a title of its own.
+        assert without(folded["bookings"], "preference", "language") == without(
+            uninterrupted["bookings"], "preference", "language"
+        )
         assert folded["offsite_budgets"] == uninterrupted["offsite_budgets"]
 
         await service.feed_batch(run.again_reordered())
         assert service.bus.topics.get("scheduling.meetings.v1", []) == []  # nothing decided again
         assert service.bus.dead_letters() == {}
         assert await state(engine) == uninterrupted
-        assert await event_ids(engine) == published_ids
+        assert await event_ids(engine) == published_ids | {e.envelope.event_id for e in places}
 
         assert service.context is not None
         again = await apply_published(engine, service.context.store, published, await fold_of(service), NOW)
@@ -276,5 +284,46 @@ async def test_without_the_fold_the_same_replay_books_other_meetings(tmp_path: P
         await service.stop()
 
 
-def without_preference(bookings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: v for k, v in b.items() if k != "preference"} for b in bookings]
+def without(rows: list[dict[str, Any]], *columns: str) -> list[dict[str, Any]]:
+    return [{k: v for k, v in row.items() if k not in columns} for row in rows]
+
+
+async def test_places_and_a_failed_planning_go_to_the_inbox_their_events_carry_all_they_did(
+    tmp_path: Path,
+) -> None:
+    """A room read back from scheduling.places.v1 is registered and not applied again; the input
+    whose planning failed (its changes rolled back, MeetingNotPlanned published) is not run again."""
+    kamer = new_envelope(
+        room("kamer-9"), stream_id="kamer-9", producer="rooms", occurred_at=NOW, causation_id=None
+    )
+    failed = new_envelope(
+        MeetingNotPlanned(
+            case_id="case-9",
+            advisor_id=None,
+            reason_code="planning_failed",
+            failed_event="CaseOpened",
+            decided_at=NOW,
+        ),
+        stream_id="case-9",
+        producer="scheduling",
+        occurred_at=NOW,
+        causation_id="opened-case-9",
+    )
+    events = [
+        published_event(PLACES, kamer.to_bytes().decode()),
+        published_event(MEETINGS, failed.to_bytes().decode()),
+    ]
+    service = await start_on(tmp_path / "scheduling.db")
+    try:
+        assert service.context is not None
+        engine = engine_of(service)
+        summary = await apply_published(engine, service.context.store, events, await fold_of(service), NOW)
+        assert summary.causes_recorded == 2
+        inbox = tables.messaging.inbox
+        async with engine.connect() as conn:
+            held = {(r.message_id, r.topic) for r in await conn.execute(select(inbox))}
+            rooms = [r.room_id for r in await conn.execute(select(tables.rooms.c.room_id))]
+        assert held == {(kamer.event_id, PLACES), ("opened-case-9", CASES)}
+        assert rooms == ["kamer-9"]
+    finally:
+        await service.stop()

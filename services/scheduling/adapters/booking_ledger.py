@@ -403,6 +403,14 @@ async def set_meeting_preference(
     )
 
 
+async def set_case_language(conn: AsyncConnection, case_id: str, language: str) -> None:
+    """The case's language on its meetings' bookings (a restore's fold could only guess it)."""
+    b = tables.bookings
+    await conn.execute(
+        update(b).where(b.c.case_id == case_id, b.c.language != language).values(language=language)
+    )
+
+
 async def upcoming_meetings_of_case(
     conn: AsyncConnection, case_id: str, now: datetime
 ) -> list[StoredBooking]:

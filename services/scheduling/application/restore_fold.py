@@ -39,6 +39,7 @@ from services.scheduling.domain.slots import NEUTRAL_TITLES, ReasonCode
 from shared.codes import MeetingMode
 from shared.contracts.advisor_commands import AdvisorCommandRejected
 from shared.contracts.intake import CaseOpened
+from shared.contracts.routing import AdvisorAssigned, CaseReassigned
 from shared.contracts.scheduling import (
     MeetingCancelled,
     MeetingNotPlanned,
@@ -141,8 +142,8 @@ class SchedulingRestoreFold:
         elif isinstance(p, AdvisorCommandRejected) and p.advisor_id is not None:
             # (An unproven command's answer has another cause and no ids: answered alike again.)
             await _remember(conn, cause, p.case_id, now, rejected=True)
-        elif isinstance(p, MeetingNotPlanned):
-            return [Cause(cause, _FAILED_EVENT_TOPICS.get(p.failed_event, ROUTING_ASSIGNMENTS.name))]
+        elif isinstance(p, MeetingNotPlanned) and (topic := _FAILED_EVENT_TOPICS.get(p.failed_event)):
+            return [Cause(cause, topic)]
         return []
 
     async def _cancel(self, conn: AsyncConnection, cancelled: MeetingCancelled, bookings: _Bookings) -> None:
@@ -156,7 +157,11 @@ class SchedulingRestoreFold:
 
 
 # MeetingNotPlanned names the input whose planning failed by its type.
-_FAILED_EVENT_TOPICS = {CaseOpened.EVENT_TYPE: INTAKE_CASES.name}
+_FAILED_EVENT_TOPICS = {
+    CaseOpened.EVENT_TYPE: INTAKE_CASES.name,
+    AdvisorAssigned.EVENT_TYPE: ROUTING_ASSIGNMENTS.name,
+    CaseReassigned.EVENT_TYPE: ROUTING_ASSIGNMENTS.name,
+}
 
 
 async def _register_place(conn: AsyncConnection, event: PublishedEvent, now: datetime) -> Cause | None:
@@ -220,7 +225,8 @@ async def _booking_of(
 
 
 async def _language_of(conn: AsyncConnection, scheduled: MeetingScheduled) -> str:
-    """The case's language, or, for a case opened after the backup, the one its neutral title is in."""
+    """The case's language, or, for a case opened after the backup, the one its neutral title is in
+    (nl for a language without its own title: CaseOpened, consumed again, sets the case's)."""
     case = await projection.load_case(conn, scheduled.case_id)
     if case is not None and case.opened:
         return case.language

@@ -31,6 +31,7 @@ from services.scheduling.adapters import projection, published_decisions
 from services.scheduling.adapters.booking_ledger import (
     StoredBooking,
     latest_of_meeting,
+    set_case_language,
     set_meeting_preference,
 )
 from services.scheduling.adapters.projection import CaseFacts
@@ -256,6 +257,9 @@ class SchedulingHandlers:
         self, conn: AsyncConnection, opened: CaseOpened, emit: Emitter, now: datetime
     ) -> list[Outgoing]:
         await projection.record_case_opened(conn, opened)
+        if await published_decisions.new_meeting_published(conn, opened.case_id):
+            # Its meetings were folded back by a restore before its language was known here (D55).
+            await set_case_language(conn, opened.case_id, opened.language or "nl")  # as load_case reads it
         return await self._meeting_the_client_asked_for(conn, opened.case_id, emit, now)
 
     async def advisor_assigned(
