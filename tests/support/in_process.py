@@ -48,7 +48,6 @@ class InProcess:
     bus: Bus
     context: ServiceContext | None = None
     pipeline: EventPipeline | None = None
-    parts: ServiceParts | None = None  # what the composition root built (its restore fold, ...)
     engines: list[AsyncEngine] = field(default_factory=list)
     parts: ServiceParts | None = None  # what the composition root built (its restore fold, ...)
     offsets: dict[str, int] = field(default_factory=lambda: defaultdict(int))
