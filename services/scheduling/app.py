@@ -8,6 +8,7 @@ from services.scheduling.adapters.migrations import SCHEMA
 from services.scheduling.adapters.projection import code_stored_locations
 from services.scheduling.adapters.tables import messaging
 from services.scheduling.application.meetings import MeetingScheduler
+from services.scheduling.application.restore_fold import SchedulingRestoreFold
 from services.scheduling.entrypoints.http_api import scheduling_routes
 from services.scheduling.entrypoints.kafka_handlers import CONSUMED_TOPICS, SchedulingHandlers
 from services.scheduling.entrypoints.openapi import SCHEDULING_API
@@ -35,7 +36,11 @@ def create_runtime(settings: SchedulingSettings | None = None, *, clock: Clock =
             on_index_loaded=metrics.index_loads.inc,
         )
         scheduler = MeetingScheduler(ledger, slot_settings, settings.booking_attempts)
-        return ServiceParts(routes=SchedulingHandlers(scheduler).routes(), on_committed=metrics.count)
+        return ServiceParts(
+            routes=SchedulingHandlers(scheduler).routes(),
+            on_committed=metrics.count,
+            restore_fold=SchedulingRestoreFold(ledger),
+        )
 
     return ServiceRuntime(
         service=SERVICE,

@@ -43,6 +43,14 @@ from shared.codes import MeetingMode
 from shared.db import insert_ignoring_duplicates, is_postgres
 
 CLOCK_ROW = 1
+# Booking ids of meetings derive from the meeting and its calendar sequence, which MeetingScheduled
+# carries: a restore that folds a published meeting back gives its booking the same id (D55).
+_BOOKING_IDS = uuid.UUID("5b2f0c39-8f3e-4f0e-9a55-2d6f1c0b7e41")
+
+
+def meeting_booking_id(meeting_id: str, calendar_sequence: int) -> str:
+    """The id of a meeting's booking at one calendar sequence (one booking per sequence)."""
+    return str(uuid.uuid5(_BOOKING_IDS, f"{meeting_id}|{calendar_sequence}"))
 
 
 class BookingRefused(Exception):
@@ -285,6 +293,41 @@ class BookingLedger:
         )
         return bool(result.rowcount == 1)
 
+    async def put_back(
+        self,
+        conn: AsyncConnection,
+        booking: StoredBooking,
+        *,
+        request_id: str,
+        created_at: datetime,
+        cancelled: tuple[datetime, str] | None = None,
+    ) -> None:
+        """Insert a booking already decided and published (a restore's fold), as `add` would have.
+
+        An active one spends its venue's cost without asking whether the budget covers it: the
+        decision was taken when it did. A cancelled one (booked and cancelled after the backup) is
+        inserted cancelled and spends nothing. A booking id the table holds is left alone."""
+        await self.lock(conn)
+        b = tables.bookings
+        if (await conn.execute(select(b.c.booking_id).where(b.c.booking_id == booking.booking_id))).first():
+            return  # checked first: SQLite's overlap trigger fires before a conflict clause would
+        row = self._row(booking, request_id, created_at)
+        if cancelled is not None:
+            row.update(status="cancelled", cancelled_at=cancelled[0], cancel_reason=cancelled[1])
+        await conn.execute(_INSERT_BOOKING, row)
+        if cancelled is None and booking.cost_cents and booking.organisation_id:
+            budgets = tables.offsite_budgets
+            await conn.execute(
+                update(budgets)
+                .where(
+                    budgets.c.organisation_id == booking.organisation_id,
+                    budgets.c.year == booking.budget_year,
+                )
+                .values(spent_cents=budgets.c.spent_cents + booking.cost_cents)
+            )
+        self._token_written(conn, await self._new_token(conn))
+        self.forget_index()
+
     async def cancel(self, conn: AsyncConnection, booking: StoredBooking, reason: str, now: datetime) -> None:
         """Free the slot; an off-site meeting gives its cost back to the budget."""
         await self.lock(conn)
@@ -340,6 +383,32 @@ async def latest_of_meeting(conn: AsyncConnection, meeting_id: str) -> StoredBoo
         )
     ).first()
     return None if row is None else _stored(row)
+
+
+async def active_booking_of_meeting(conn: AsyncConnection, meeting_id: str) -> StoredBooking | None:
+    b = tables.bookings
+    row = (await conn.execute(select(b).where(b.c.meeting_id == meeting_id, b.c.status == "active"))).first()
+    return None if row is None else _stored(row)
+
+
+async def set_meeting_preference(
+    conn: AsyncConnection, meeting_id: str, preference: MeetingMode | None
+) -> None:
+    """The mode the advisor asked for, on every booking of the meeting (a move or reschedule keeps it)."""
+    b = tables.bookings
+    await conn.execute(
+        update(b)
+        .where(b.c.meeting_id == meeting_id)
+        .values(preference=preference.value if preference else None)
+    )
+
+
+async def set_case_language(conn: AsyncConnection, case_id: str, language: str) -> None:
+    """The case's language on its meetings' bookings (a restore's fold could only guess it)."""
+    b = tables.bookings
+    await conn.execute(
+        update(b).where(b.c.case_id == case_id, b.c.language != language).values(language=language)
+    )
 
 
 async def upcoming_meetings_of_case(

@@ -175,6 +175,21 @@ bookings = Table(
     Index("ix_bookings_advisor_end", "advisor_id", "ends_at"),
 )
 
+# Decisions scheduling published after a backup, folded back by a restore (D55): one row per cause
+# (the input they answered). The input is consumed again after the restore; its handler finds its
+# decision here and adopts it instead of searching again (application/restore_fold.py).
+published_decisions = Table(
+    "published_decisions",
+    metadata,
+    Column("cause_id", String(200), primary_key=True),
+    Column("case_id", String(64), nullable=True, index=True),
+    # A new meeting for the case was decided (booked, or no slot found), not a move of one.
+    Column("new_meeting", Boolean, nullable=False),
+    Column("meeting_id", String(36), nullable=True),  # that new meeting's id, when one was booked
+    Column("rejected", Boolean, nullable=False),  # the answer was a refusal of an advisor's command
+    Column("folded_at", UtcDateTime, nullable=False),
+)
+
 # One row. Every change to bookings writes a fresh random token into it, in the same transaction;
 # an instance whose cached BookingIndex carries the token it reads is up to date. Selecting the
 # row FOR UPDATE is also the booking lock that serialises booking decisions across instances.

@@ -21,6 +21,7 @@ from services.scheduling.adapters.booking_ledger import (
     BookingRefused,
     BudgetSpent,
     StoredBooking,
+    meeting_booking_id,
     upcoming_meetings_of_case,
 )
 from services.scheduling.adapters.projection import CaseFacts
@@ -146,9 +147,10 @@ class MeetingScheduler:
         preference: MeetingMode,
     ) -> StoredBooking:
         assert decision.start_utc is not None and decision.end_utc is not None
+        meeting_id = placement.meeting_id or str(uuid.uuid4())
         return StoredBooking(
-            booking_id=str(uuid.uuid4()),
-            meeting_id=placement.meeting_id or str(uuid.uuid4()),
+            booking_id=meeting_booking_id(meeting_id, placement.calendar_sequence),
+            meeting_id=meeting_id,
             kind="meeting",
             case_id=case.case_id,
             advisor_id=advisor_id,
@@ -293,9 +295,10 @@ class MeetingScheduler:
                 reason = decision.reason_code.value
                 break
             assert decision.start_utc is not None and decision.end_utc is not None
+            booking_id = str(uuid.uuid4())  # QuietRoomBooked carries it: a restore gets it back
             booking = StoredBooking(
-                booking_id=str(uuid.uuid4()),
-                meeting_id=str(uuid.uuid4()),
+                booking_id=booking_id,
+                meeting_id=booking_id,
                 kind="quiet",
                 case_id=None,
                 advisor_id=advisor_id,

@@ -27,11 +27,16 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.scheduling.adapters import projection
-from services.scheduling.adapters.booking_ledger import StoredBooking, latest_of_meeting
+from services.scheduling.adapters import projection, published_decisions
+from services.scheduling.adapters.booking_ledger import (
+    StoredBooking,
+    latest_of_meeting,
+    set_case_language,
+    set_meeting_preference,
+)
 from services.scheduling.adapters.projection import CaseFacts
 from services.scheduling.application import planning_failures
-from services.scheduling.application.actors import GATE, verify_actor
+from services.scheduling.application.actors import GATE, MeetingCommand, verify_actor
 from services.scheduling.application.meetings import MeetingScheduler, Placement, emitter_of
 from shared.advisor_commands import rejection
 from shared.assignee_projection import AssigneeChange
@@ -252,6 +257,9 @@ class SchedulingHandlers:
         self, conn: AsyncConnection, opened: CaseOpened, emit: Emitter, now: datetime
     ) -> list[Outgoing]:
         await projection.record_case_opened(conn, opened)
+        if await published_decisions.new_meeting_published(conn, opened.case_id):
+            # Its meetings were folded back by a restore before its language was known here (D55).
+            await set_case_language(conn, opened.case_id, opened.language or "nl")  # as load_case reads it
         return await self._meeting_the_client_asked_for(conn, opened.case_id, emit, now)
 
     async def advisor_assigned(
@@ -269,6 +277,8 @@ class SchedulingHandlers:
             return []
         assert case.advisor_id is not None
         await projection.mark_auto_meeting_requested(conn, case_id)
+        if await published_decisions.new_meeting_published(conn, case_id):
+            return []  # decided before a restore, and folded back (D55): adopted, not searched again
         return await self.scheduler.schedule(conn, emit, case, case.advisor_id, now)
 
     async def case_reassigned(
@@ -278,7 +288,9 @@ class SchedulingHandlers:
         case = await projection.load_case(conn, reassigned.case_id)
         if case is None:
             return []  # not opened here yet: no meeting to move, CaseOpened plans one
-        moved = await self.scheduler.move_to_new_advisor(conn, emit, case, reassigned.to_advisor_id, now)
+        moved: list[Outgoing] = []
+        if await published_decisions.of_cause(conn, emit.causation_id) is None:  # else folded back (D55)
+            moved = await self.scheduler.move_to_new_advisor(conn, emit, case, reassigned.to_advisor_id, now)
         return moved + await self._meeting_the_client_asked_for(conn, reassigned.case_id, emit, now)
 
     async def escalated(
@@ -303,6 +315,10 @@ class SchedulingHandlers:
         now: datetime,
         published_at: datetime | None,
     ) -> list[Outgoing]:
+        if (published := await _adopted(conn, command, emit, now, published_at)) is not None:
+            if published.meeting_id is not None:
+                await set_meeting_preference(conn, published.meeting_id, command.mode)
+            return []
         case = await projection.load_case(conn, command.case_id)
         if (refusal := await verify_actor(conn, command, now, published_at)) is not None:
             return [_rejected(emit, command, command.case_id, refusal)]
@@ -320,6 +336,8 @@ class SchedulingHandlers:
         now: datetime,
         published_at: datetime | None,
     ) -> list[Outgoing]:
+        if await _adopted(conn, command, emit, now, published_at) is not None:
+            return []
         case = await projection.load_case(conn, command.case_id)
         if (refusal := await verify_actor(conn, command, now, published_at)) is not None:
             return [_rejected(emit, command, command.case_id, refusal)]
@@ -342,11 +360,31 @@ class SchedulingHandlers:
     ) -> list[Outgoing]:
         if command.location is None:  # not a location code: refused before anything, naming nothing
             return [_rejected(emit, command, None, Refusal("unknown_location_code", proven=False))]
+        if await _adopted(conn, command, emit, now, published_at) is not None:
+            return []
         if (refusal := await verify_actor(conn, command, now, published_at)) is not None:
             return [_rejected(emit, command, None, refusal)]
         return await self.scheduler.book_quiet_room(
             conn, emit, command.advisor_id, command.location, command.minutes, now
         )
+
+
+async def _adopted(
+    conn: AsyncConnection,
+    command: MeetingCommand,
+    emit: Emitter,
+    now: datetime,
+    published_at: datetime | None,
+) -> published_decisions.PublishedDecision | None:
+    """The command's answer if it was published before a restore and folded back (D55), else None.
+
+    The answer stands as published: a command it admitted spends its token again (the restored
+    database is older than that), whatever the gate would answer in this interleaving; a refused
+    one spent none."""
+    published = await published_decisions.of_cause(conn, emit.causation_id)
+    if published is not None and not published.rejected:
+        await verify_actor(conn, command, now, published_at)
+    return published
 
 
 def _rejected(emit: Emitter, command: EventPayload, case_id: str | None, refusal: Refusal) -> Outgoing:
