@@ -20,7 +20,9 @@ load"):
 - what derives from those: scheduling's event ids (a meeting event's id is derived from its
   meeting id) are renamed, wherever they occur, to a hash of the event's cleaned content; the
   projection fingerprints (a sum of hashes of event ids) are dropped, their event counts kept;
-- what holds keys, not state: the key store, reporting's ledger secret.
+- what holds keys, not state: the key store, reporting's ledger secret;
+- what only a restore writes (scheduling's `published_decisions`), and the topic an inbox entry
+  names (a restore cannot tell an HTTP submission's entry point: D55).
 Rows are sorted after that, so the order in which a service happened to store them does not count.
 Everything else (ids, codes, counts, minutes, outcomes, assignments, report cells) must be equal.
 """
@@ -39,7 +41,18 @@ from pathlib import Path
 from typing import Any
 
 DATABASES = ("intake", "routing", "scheduling", "reporting", "reporting-ledger")
-SKIPPED_TABLES = frozenset({"reporting-ledger.rp_ledger_secret"})
+SKIPPED_TABLES = frozenset(
+    {
+        "reporting-ledger.rp_ledger_secret",
+        # What a restore folded back for scheduling to adopt when it consumes the cause again
+        # (D55): bookkeeping of the restore, which a run without one never has.
+        "scheduling.published_decisions",
+    }
+)
+# Columns compared nowhere, per table: the topic an inbox entry names. A restore records the
+# submission behind a CaseOpened under the submissions topic even when it came over HTTP (the
+# event does not say which entry point took it in, D55); the message id is what an inbox is for.
+DROPPED_IN_TABLE = {"inbox": frozenset({"topic"})}
 # `request_id`: the input that made scheduling book, which is whichever of a case's inputs (its
 # opening, its assignment) scheduling happened to read last; the booking itself is compared.
 ARRIVAL_ORDER = frozenset({"position", "revision", "request_id"})
@@ -142,8 +155,15 @@ def table_rows(path: Path, canonical: Canon, database: str = "") -> Iterator[tup
             columns = [c[0] for c in cursor.description]
             # A scheduling event's causation is the input that made it book (see request_id).
             canon = canonical.dropping(CAUSE) if (database, table) in RENAMED_EVENTS else canonical
+            skip = DROPPED_IN_TABLE.get(table, frozenset())
             rows = [
-                _line({c: canon(v) for c, v in zip(columns, row, strict=True) if not dropped(c)})
+                _line(
+                    {
+                        c: canon(v)
+                        for c, v in zip(columns, row, strict=True)
+                        if not dropped(c) and c not in skip
+                    }
+                )
                 for row in cursor
             ]
             yield table, sorted(rows)
@@ -167,7 +187,11 @@ def postgres_table_rows(url: str, canonical: Canon) -> list[tuple[str, list[str]
             found = []
             for table in names:
                 rows = await conn.fetch(f'SELECT * FROM "{table}"')  # names from pg_tables
-                lines = [_line({c: canonical(v) for c, v in row.items() if not dropped(c)}) for row in rows]
+                skip = DROPPED_IN_TABLE.get(table, frozenset())
+                lines = [
+                    _line({c: canonical(v) for c, v in row.items() if not dropped(c) and c not in skip})
+                    for row in rows
+                ]
                 found.append((table, sorted(lines)))
             return found
         finally:
