@@ -278,24 +278,24 @@ async def set_group_offsets(plan: ServicePlan, offsets: Offsets) -> int:
         await consumer.stop()
 
 
-async def read_range(
-    plan: ServicePlan, topics: list[str], since: Offsets
-) -> list[tuple[str, int, int, bytes]]:
-    """The records of `topics` (physical names) after `since` up to the end offsets of now:
-    (logical topic, partition, offset, value), in offset order per partition."""
+async def read_range(plan: ServicePlan, topics: list[str], since: Offsets) -> tuple[list[Any], Offsets]:
+    """The records of `topics` (physical names) after `since` up to the end offsets of now
+    (aiokafka ConsumerRecords, in offset order per partition), and those end offsets."""
     from aiokafka import AIOKafkaConsumer
 
     consumer = AIOKafkaConsumer(group_id=None, enable_auto_commit=False, **_client_options(plan.settings))
     await consumer.start()
-    found: list[tuple[str, int, int, bytes]] = []
+    found: list[Any] = []
+    reached: Offsets = {}
     try:
         partitions = await _partitions(consumer, topics)
         if not partitions:
-            return found
+            return found, reached
         consumer.assign(partitions)
         ends = await consumer.end_offsets(partitions)
         remaining = set()
         for tp in partitions:
+            reached.setdefault(tp.topic, {})[tp.partition] = ends[tp]
             start = int(since.get(tp.topic, {}).get(tp.partition, 0))
             if ends[tp] > start:
                 consumer.seek(tp, start)
@@ -303,16 +303,11 @@ async def read_range(
         while remaining:
             fetched = await consumer.getmany(*remaining, timeout_ms=500, max_records=2000)
             for tp, records in fetched.items():
-                logical = tp.topic.removeprefix(plan.settings.topic_prefix)
-                found += [
-                    (logical, tp.partition, r.offset, r.value)
-                    for r in records
-                    if r.offset < ends[tp] and r.value is not None
-                ]
+                found += [r for r in records if r.offset < ends[tp] and r.value is not None]
             for tp in list(remaining):
                 if await consumer.position(tp) >= ends[tp]:
                     remaining.discard(tp)
-        return found
+        return found, reached
     finally:
         await consumer.stop()
 
@@ -323,10 +318,11 @@ async def read_published(plan: ServicePlan, since: Offsets) -> list[Any]:
     import shared.contracts  # noqa: F401  (registers the event types)
     from shared.restore_fold import published_event
 
-    records = await read_range(plan, plan.own_topics, since)
+    records, _ends = await read_range(plan, plan.own_topics, since)
+    prefix = plan.settings.topic_prefix
     return [
-        published_event(topic, value.decode(), partition, offset)
-        for topic, partition, offset, value in records
+        published_event(r.topic.removeprefix(prefix), r.value.decode(), r.partition, r.offset)
+        for r in records
     ]
 
 
@@ -487,16 +483,16 @@ async def _restore_one(
             raise BadInput(f"the backup of {plan.service} has no {schema} database")
         await asyncio.to_thread(put_back, url, source / by_schema[schema])
     group = _offsets(entry["group_offsets"])
-    reset = await set_group_offsets(plan, group)
-    ends = await _ends(plan, group)
-    again = sum(max(0, ends.get(t, {}).get(p, o) - o) for t, parts in group.items() for p, o in parts.items())
+    # First at the backup's offsets: should the restore stop half-way, a service started anyway
+    # consumes everything after the backup (the inbox skips what was caught up).
+    await set_group_offsets(plan, group)
     events = await read_published(plan, _offsets(entry["own_end_offsets"]))
-
-    async def consumed_again(logical: list[str]) -> list[tuple[str, int, int, bytes]]:
-        physical = [plan.settings.topic_prefix + t for t in logical]
-        return await read_range(plan, physical, {t: group.get(t, {}) for t in physical})
-
-    summary = await plan.runtime.fold_published(events, datetime.now(UTC), consumed_again)
+    # What the group would consume again, read now and applied here in the order it first
+    # happened (shared/restore_fold.py, "Catching up"); the group then goes on after it.
+    missed, reached = await read_range(plan, plan.consumed, group)
+    summary = await plan.runtime.restore_offline(events, missed, datetime.now(UTC))
+    reset = await set_group_offsets(plan, {t: reached.get(t, parts) for t, parts in group.items()})
+    again = len(missed)
     report = RestoreReport(
         plan.service,
         len(plan.databases),
@@ -509,23 +505,8 @@ async def _restore_one(
     )
     say(
         f"{plan.service}: {report.databases} database(s) put back; group {plan.group} set on {reset} "
-        f"partitions ({again} records to consume again); {report.folded} published events folded back "
-        f"({report.already_held} already in the backup) in {report.seconds:.1f} s"
+        f"partitions after the {again} records it missed, caught up in the order they happened; "
+        f"{report.folded} published events folded back ({report.already_held} already in the backup) "
+        f"in {report.seconds:.1f} s"
     )
     return report
-
-
-async def _ends(plan: ServicePlan, group: Offsets) -> Offsets:
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-
-    consumer = AIOKafkaConsumer(group_id=None, enable_auto_commit=False, **_client_options(plan.settings))
-    await consumer.start()
-    try:
-        tps = [TopicPartition(t, p) for t, parts in group.items() for p in parts]
-        ends = await consumer.end_offsets(tps) if tps else {}
-        out: Offsets = {}
-        for tp, end in ends.items():
-            out.setdefault(tp.topic, {})[tp.partition] = end
-        return out
-    finally:
-        await consumer.stop()

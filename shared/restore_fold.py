@@ -21,6 +21,13 @@ from the end offsets the backup recorded and hands what the restored database do
 
 The fold of a service that only projects what it reads (reporting) is None: consuming again
 rebuilds the same state, and nothing it publishes needs to come back.
+
+Catching up: the restore then reads what the service's group would consume again (its topics
+from the backup's offsets to the ends of now) and applies it through the service's own pipeline
+in the order it happened (record timestamps, each partition in its order: shared/runtime.py
+`in_happened_order`), and only then sets the group after it. Consumed as a broker hands a backlog
+of several topics over, an advisor's command could come before the case it is about, which the
+live service never saw; in timestamp order each input finds the state it found the first time.
 """
 
 from __future__ import annotations
@@ -86,6 +93,7 @@ class FoldSummary:
     folded: int = 0
     causes_recorded: int = 0
     skipped_inputs: int = 0
+    caught_up: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
 
 

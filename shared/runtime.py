@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +56,41 @@ from shared.restore_fold import (
 from shared.settings import KeyHolderSettings, ServiceSettings
 
 log = structlog.get_logger(__name__)
+
+
+class HeldRelay(OutboxRelay):
+    """The relay of a restore's catching up: it publishes nothing (the service's own relay does,
+    once it starts), so a restore never depends on the broker accepting writes."""
+
+    @staticmethod
+    async def refuse(_topic: str, _key: bytes, _body: bytes) -> asyncio.Future[Any]:
+        raise RuntimeError("a restore publishes nothing")
+
+    async def flush(self) -> int:
+        return 0
+
+
+def in_happened_order(records: Sequence[Any], run: int = 500) -> list[list[Any]]:
+    """Records of several topics and partitions in the order they happened, as consumed batches.
+
+    After a restore the inputs a service missed come back from several topics at once; consumed
+    as the broker hands them over, an advisor's command could come before the case it is about,
+    which the live service could never see (the advisor acted on what the service had already
+    done). Merged by record timestamp, each partition in its own order (heapq.merge keeps it even
+    where timestamps step back), they come in the order they were published; a batch holds one
+    topic only, so the pipeline's first_topics cannot reorder them. Decisions that depend on
+    nothing causal (a load count) are taken over from the published ones, not from this order."""
+    by_partition: dict[tuple[str, int], list[Any]] = {}
+    for r in records:
+        by_partition.setdefault((r.topic, r.partition), []).append(r)
+    merged = heapq.merge(*by_partition.values(), key=lambda r: (r.timestamp, r.topic, r.partition))
+    batches: list[list[Any]] = []
+    for r in merged:
+        if batches and batches[-1][0].topic == r.topic and len(batches[-1]) < run:
+            batches[-1].append(r)
+        else:
+            batches.append([r])
+    return batches
 
 
 @dataclass
@@ -185,30 +221,47 @@ class ServiceRuntime:
             ctx.cipher = CaseCipher(ctx.keystore)
         return ctx
 
-    async def fold_published(
-        self,
-        events: Sequence[PublishedEvent],
-        now: datetime,
-        consumed_again: Callable[[list[str]], Awaitable[list[tuple[str, int, int, bytes]]]] | None = None,
+    async def restore_offline(
+        self, events: Sequence[PublishedEvent], missed: Sequence[Any], now: datetime
     ) -> FoldSummary:
-        """`caseflow restore`, the service stopped: give its restored database its own published
-        `events` back (shared/restore_fold.py), through the fold its composition root names.
-        Nothing is consumed or published here."""
+        """`caseflow restore`, the service stopped, its database just put back: fold its own
+        published `events` back (shared/restore_fold.py), then apply the consumed records it
+        `missed` (aiokafka ConsumerRecords after the backup's group offsets) in the order they
+        happened, through its own pipeline. Nothing is published here: what the catching up
+        emits anew stays in the outbox, and the relay publishes it when the service starts."""
         ctx = await self._open()
-
-        async def never_publish(_topic: str, _key: bytes, _body: bytes) -> asyncio.Future[Any]:
-            raise RuntimeError("a restore folds events back; it publishes nothing")
-
-        ctx.relay = OutboxRelay(ctx.engine, self.tables, never_publish)
+        ctx.relay = HeldRelay(ctx.engine, self.tables, HeldRelay.refuse)
         self._ctx = ctx
         try:
             parts = await self._build(ctx)
             summary = await apply_published(ctx.engine, ctx.store, events, parts.restore_fold, now)
-            if parts.restore_skipped is not None and consumed_again is not None:
-                records = await consumed_again(list(parts.restore_skipped.topics))
+            prefix = self.settings.topic_prefix
+            if parts.restore_skipped is not None:
+                wanted = {prefix + t for t in parts.restore_skipped.topics}
                 summary.skipped_inputs = await apply_skipped_inputs(
-                    ctx.engine, ctx.store, parts.restore_skipped, [r[3] for r in records], now
+                    ctx.engine,
+                    ctx.store,
+                    parts.restore_skipped,
+                    [r.value for r in missed if r.topic in wanted],
+                    now,
                 )
+            pipeline = EventPipeline(
+                service=self.service,
+                engine=ctx.engine,
+                store=ctx.store,
+                relay=ctx.relay,
+                routes=parts.routes,
+                metrics=self.metrics,
+                topic_prefix=prefix,
+                clock=self.clock,
+                quarantine=self._quarantine if ctx.keystore else None,
+                on_committed=parts.on_committed,
+                on_rolled_back=parts.on_rolled_back,
+                first_topics=parts.first_topics,
+            )
+            for run in in_happened_order(missed):
+                await pipeline.process_records(run)
+            summary.caught_up = len(missed)
             return summary
         finally:
             self._ctx = None
