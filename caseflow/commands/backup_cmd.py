@@ -6,12 +6,12 @@ with the Kafka log (caseflow/backup.py, docs/operations.md "Backup and restore",
 
 `backup` records each service's consumer-group offsets and the end offsets of the topics it
 publishes, then snapshots its databases, and backs the key store up last; DIR/manifest.json says
-what was taken. `restore` puts the snapshots back, sets each group to the recorded offsets and
-folds the events the service published after the backup back into its database, so that when
-the service starts it consumes what the backup missed and takes over the decisions it had
-already published. The key store is put back only with --keystore: the log cannot give back the
-keys of cases opened after its backup. The settings are each service's own, as `caseflow serve`
-reads them (or a running local stack's).
+what was taken. `restore` puts the snapshots back, sets each group to the recorded offsets, folds
+the events the service published after the backup back into its database, and catches up on what
+it missed in the order it happened, taking over the decisions it had already published; the group
+is then set after it, and the services can be started. The key store is put back only with
+--keystore: the log cannot give back the keys of cases opened after its backup. The settings are
+each service's own, as `caseflow serve` reads them (or a running local stack's).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def _restore(args: argparse.Namespace) -> int:
     asyncio.run(
         restore(services, Path(args.source), keystore=args.keystore, wait_seconds=args.wait, broker=args)
     )
-    print(f"restored {', '.join(services)}: start them; they consume what the backup missed")
+    print(f"restored {', '.join(services)}: caught up with the log; start them")
     return 0
 
 
