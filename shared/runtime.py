@@ -245,29 +245,41 @@ class ServiceRuntime:
                     [r.value for r in missed if r.topic in wanted],
                     now,
                 )
-            pipeline = EventPipeline(
-                service=self.service,
-                engine=ctx.engine,
-                store=ctx.store,
-                relay=ctx.relay,
-                routes=parts.routes,
-                metrics=self.metrics,
-                topic_prefix=prefix,
-                clock=self.clock,
-                quarantine=self._quarantine if ctx.keystore else None,
-                on_committed=parts.on_committed,
-                on_rolled_back=parts.on_rolled_back,
-                first_topics=parts.first_topics,
-            )
+            pipeline = self._pipeline_of(ctx, parts)
             for run in in_happened_order(missed):
                 await pipeline.process_records(run)
             summary.caught_up = len(missed)
             return summary
         finally:
             self._ctx = None
-            await ctx.engine.dispose()
-            if ctx.keystore is not None:
-                await ctx.keystore._engine.dispose()
+            await self._close(ctx)
+
+    def _pipeline_of(
+        self, ctx: ServiceContext, parts: ServiceParts, on_progress: Callable[[str], None] | None = None
+    ) -> EventPipeline:
+        """The consume pipeline over the service's routes (the process's, or a restore's)."""
+        assert ctx.relay is not None
+        return EventPipeline(
+            service=self.service,
+            engine=ctx.engine,
+            store=ctx.store,
+            relay=ctx.relay,
+            routes=parts.routes,
+            metrics=self.metrics,
+            topic_prefix=self.settings.topic_prefix,
+            clock=self.clock,
+            quarantine=self._quarantine if ctx.keystore else None,
+            on_progress=on_progress,
+            on_committed=parts.on_committed,
+            on_rolled_back=parts.on_rolled_back,
+            first_topics=parts.first_topics,
+        )
+
+    @staticmethod
+    async def _close(ctx: ServiceContext) -> None:
+        await ctx.engine.dispose()
+        if ctx.keystore is not None:
+            await ctx.keystore._engine.dispose()
 
     async def start(self, stop: asyncio.Event) -> list[asyncio.Task[None]]:
         s = self.settings
@@ -283,21 +295,7 @@ class ServiceRuntime:
         )
         self._ctx = ctx
         parts = await self._build(ctx)
-        ctx.pipeline = EventPipeline(
-            service=self.service,
-            engine=engine,
-            store=ctx.store,
-            relay=ctx.relay,
-            routes=parts.routes,
-            metrics=self.metrics,
-            topic_prefix=s.topic_prefix,
-            clock=self.clock,
-            quarantine=self._quarantine if ctx.keystore else None,
-            on_progress=self.watchdog.progressed,
-            on_committed=parts.on_committed,
-            on_rolled_back=parts.on_rolled_back,
-            first_topics=parts.first_topics,
-        )
+        ctx.pipeline = self._pipeline_of(ctx, parts, on_progress=self.watchdog.progressed)
         ctx.on_committed = parts.on_committed
         self.monitor = ReadinessMonitor(self._dependencies(ctx), timeout=min(2.0, s.broker_grace_seconds))
         await self.broker.start()
@@ -385,9 +383,7 @@ class ServiceRuntime:
             await self._ctx.relay.stop()
         await self.producer.stop()
         if self._ctx is not None:
-            await self._ctx.engine.dispose()
-            if self._ctx.keystore is not None:
-                await self._ctx.keystore._engine.dispose()
+            await self._close(self._ctx)
 
     def asgi_app(self) -> Starlette:
         stop = asyncio.Event()

@@ -316,15 +316,7 @@ class BookingLedger:
             row.update(status="cancelled", cancelled_at=cancelled[0], cancel_reason=cancelled[1])
         await conn.execute(_INSERT_BOOKING, row)
         if cancelled is None and booking.cost_cents and booking.organisation_id:
-            budgets = tables.offsite_budgets
-            await conn.execute(
-                update(budgets)
-                .where(
-                    budgets.c.organisation_id == booking.organisation_id,
-                    budgets.c.year == booking.budget_year,
-                )
-                .values(spent_cents=budgets.c.spent_cents + booking.cost_cents)
-            )
+            await _change_spent(conn, booking, +booking.cost_cents)
         self._token_written(conn, await self._new_token(conn))
         self.forget_index()
 
@@ -333,15 +325,7 @@ class BookingLedger:
         await self.lock(conn)
         await conn.execute(_CANCEL_BOOKING, {"of_booking": booking.booking_id, "at": now, "because": reason})
         if booking.cost_cents and booking.organisation_id and booking.budget_year is not None:
-            budgets = tables.offsite_budgets
-            await conn.execute(
-                update(budgets)
-                .where(
-                    budgets.c.organisation_id == booking.organisation_id,
-                    budgets.c.year == booking.budget_year,
-                )
-                .values(spent_cents=budgets.c.spent_cents - booking.cost_cents)
-            )
+            await _change_spent(conn, booking, -booking.cost_cents)
         self._token_written(conn, await self._new_token(conn))
         # A BookingIndex cannot shrink; the next search reloads it.
         self.forget_index()
@@ -416,3 +400,13 @@ async def upcoming_meetings_of_case(
 ) -> list[StoredBooking]:
     rows = await conn.execute(_UPCOMING_MEETINGS_OF_CASE, {"of_case": case_id, "after": now})
     return [_stored(r) for r in rows]
+
+
+async def _change_spent(conn: AsyncConnection, booking: StoredBooking, cents: int) -> None:
+    """An off-site booking's cost spent from (positive) or given back to (negative) its budget."""
+    budgets = tables.offsite_budgets
+    await conn.execute(
+        update(budgets)
+        .where(budgets.c.organisation_id == booking.organisation_id, budgets.c.year == booking.budget_year)
+        .values(spent_cents=budgets.c.spent_cents + cents)
+    )
