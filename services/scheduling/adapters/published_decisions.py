@@ -81,3 +81,28 @@ async def new_meeting_published(conn: AsyncConnection, case_id: str) -> bool:
     An advisor's RequestMeeting answered after the backup counts too: it is admitted only once the
     case is opened and assigned, when that meeting has been requested already."""
     return (await conn.execute(_NEW_MEETING_OF_CASE, {"of_case": case_id})).first() is not None
+
+
+_ANY = select(_d.c.cause_id).limit(1)
+
+
+class FoldedDecisions:
+    """The look-ups above for the hot path, skipped while the table is empty, as it is unless a
+    restore folded decisions back: one look per process instead of one or two per event. Only a
+    restore writes the table, and a restore runs with the service stopped, so a service (or the
+    restore's own catching up, whose handlers are built before the fold and look first after it)
+    that once found it empty finds it empty until it stops."""
+
+    def __init__(self) -> None:
+        self._any: bool | None = None
+
+    async def _present(self, conn: AsyncConnection) -> bool:
+        if self._any is None:
+            self._any = (await conn.execute(_ANY)).first() is not None
+        return self._any
+
+    async def of_cause(self, conn: AsyncConnection, cause_id: str) -> PublishedDecision | None:
+        return await of_cause(conn, cause_id) if await self._present(conn) else None
+
+    async def new_meeting_published(self, conn: AsyncConnection, case_id: str) -> bool:
+        return await self._present(conn) and await new_meeting_published(conn, case_id)

@@ -141,6 +141,7 @@ class SchedulingHandlers:
     def __init__(self, scheduler: MeetingScheduler) -> None:
         self.scheduler = scheduler
         self.ledger = scheduler.ledger
+        self.folded = published_decisions.FoldedDecisions()  # what a restore folded back (D55)
         self._by_type: dict[type[EventPayload], Handler] = self._event_handlers()
         self._commands: dict[type[EventPayload], CommandHandler] = {
             RequestMeeting: self.request_meeting,
@@ -257,7 +258,7 @@ class SchedulingHandlers:
         self, conn: AsyncConnection, opened: CaseOpened, emit: Emitter, now: datetime
     ) -> list[Outgoing]:
         await projection.record_case_opened(conn, opened)
-        if await published_decisions.new_meeting_published(conn, opened.case_id):
+        if await self.folded.new_meeting_published(conn, opened.case_id):
             # Its meetings were folded back by a restore before its language was known here (D55).
             await set_case_language(conn, opened.case_id, opened.language or "nl")  # as load_case reads it
         return await self._meeting_the_client_asked_for(conn, opened.case_id, emit, now)
@@ -277,7 +278,7 @@ class SchedulingHandlers:
             return []
         assert case.advisor_id is not None
         await projection.mark_auto_meeting_requested(conn, case_id)
-        if await published_decisions.new_meeting_published(conn, case_id):
+        if await self.folded.new_meeting_published(conn, case_id):
             return []  # decided before a restore, and folded back (D55): adopted, not searched again
         return await self.scheduler.schedule(conn, emit, case, case.advisor_id, now)
 
@@ -289,7 +290,7 @@ class SchedulingHandlers:
         if case is None:
             return []  # not opened here yet: no meeting to move, CaseOpened plans one
         moved: list[Outgoing] = []
-        if await published_decisions.of_cause(conn, emit.causation_id) is None:  # else folded back (D55)
+        if await self.folded.of_cause(conn, emit.causation_id) is None:  # else folded back (D55)
             moved = await self.scheduler.move_to_new_advisor(conn, emit, case, reassigned.to_advisor_id, now)
         return moved + await self._meeting_the_client_asked_for(conn, reassigned.case_id, emit, now)
 
@@ -315,7 +316,7 @@ class SchedulingHandlers:
         now: datetime,
         published_at: datetime | None,
     ) -> list[Outgoing]:
-        if (published := await _adopted(conn, command, emit, now, published_at)) is not None:
+        if (published := await _adopted(self.folded, conn, command, emit, now, published_at)) is not None:
             if published.meeting_id is not None:
                 await set_meeting_preference(conn, published.meeting_id, command.mode)
             return []
@@ -336,7 +337,7 @@ class SchedulingHandlers:
         now: datetime,
         published_at: datetime | None,
     ) -> list[Outgoing]:
-        if await _adopted(conn, command, emit, now, published_at) is not None:
+        if await _adopted(self.folded, conn, command, emit, now, published_at) is not None:
             return []
         case = await projection.load_case(conn, command.case_id)
         if (refusal := await verify_actor(conn, command, now, published_at)) is not None:
@@ -360,7 +361,7 @@ class SchedulingHandlers:
     ) -> list[Outgoing]:
         if command.location is None:  # not a location code: refused before anything, naming nothing
             return [_rejected(emit, command, None, Refusal("unknown_location_code", proven=False))]
-        if await _adopted(conn, command, emit, now, published_at) is not None:
+        if await _adopted(self.folded, conn, command, emit, now, published_at) is not None:
             return []
         if (refusal := await verify_actor(conn, command, now, published_at)) is not None:
             return [_rejected(emit, command, None, refusal)]
@@ -370,6 +371,7 @@ class SchedulingHandlers:
 
 
 async def _adopted(
+    folded: published_decisions.FoldedDecisions,
     conn: AsyncConnection,
     command: MeetingCommand,
     emit: Emitter,
@@ -381,7 +383,7 @@ async def _adopted(
     The answer stands as published: a command it admitted spends its token again (the restored
     database is older than that), whatever the gate would answer in this interleaving; a refused
     one spent none."""
-    published = await published_decisions.of_cause(conn, emit.causation_id)
+    published = await folded.of_cause(conn, emit.causation_id)
     if published is not None and not published.rejected:
         await verify_actor(conn, command, now, published_at)
     return published
