@@ -10,10 +10,11 @@ and, after every service, the key store (last: it must hold a key for every case
 databases know, and any case opened meanwhile only adds keys).
 
 A restore of a service (which must be stopped: its group must have no members) puts the
-snapshots back, sets its group to the recorded offsets, and folds its own events published after
-the recorded end offsets back in (shared/restore_fold.py), so that consuming the inputs again
-adopts the decisions already published instead of taking new ones. Then the service is started
-and consumes from the recorded offsets: what the backup missed comes back from the log.
+snapshots back, sets its group to the recorded offsets, folds its own events published after the
+recorded end offsets back in (shared/restore_fold.py), and catches up on the records its group
+missed in the order they happened, through its own pipeline, adopting the decisions already
+published instead of taking new ones; then it sets the group after them. What the backup missed
+has come back from the log, and the service is started.
 
 The key store is put back only when asked (`--keystore`): it is the one store the log cannot give
 back (a case key is never published), so a restored key store loses the keys of every case opened
@@ -431,7 +432,7 @@ class RestoreReport:
     service: str
     databases: int
     partitions_reset: int
-    to_consume_again: int  # records between the recorded offsets and the ends of now
+    caught_up: int  # records between the recorded offsets and the ends of now, applied in order
     folded: int
     already_held: int
     by_type: dict[str, int]

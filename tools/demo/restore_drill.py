@@ -8,12 +8,12 @@
    every service is SIGKILLed and its databases are destroyed (the SQLite files deleted;
    routing's PostgreSQL schema dropped); the key store survives (it is the one store the log
    cannot give back: docs/operations.md, "Backup and restore");
-3. `caseflow restore` of the four services from that backup, then the supervisor resumes and
-   starts them; they consume what the backup missed and take over the decisions they had
-   published after it.
+3. `caseflow restore` of the four services from that backup (which catches each up on what the
+   backup missed, taking over the decisions it had published after it), then the supervisor
+   resumes and starts them.
 
 The figures: the backup's duration, its age at the disaster (what the log had to give back), the
-records consumed again and the events folded back, and the recovery time from the disaster until
+records caught up on and the events folded back, and the recovery time from the disaster until
 every service answers /ready (RTO). tests/e2e/test_restore_drill.py compares the run's final state
 with a calm run of the same seed (nothing lost, nothing twice, nothing decided differently).
 """
