@@ -136,16 +136,21 @@ def snapshot(url: str, target: Path) -> str:
         if not source.is_file():
             raise BadInput(f"no database at {source}")
         out = target.with_suffix(".sqlite")
-        src, dst = sqlite3.connect(source), sqlite3.connect(out)
-        try:
-            src.backup(dst)  # SQLite's online backup: a consistent copy while writers go on
-        finally:
-            src.close()
-            dst.close()
+        copy_sqlite(source, out)
         return out.name
     out = target.with_suffix(".pgdump")
     _run_pg(["pg_dump", "--format=custom", "--no-owner", f"--file={out}", f"--dbname={libpq_url(url)}"])
     return out.name
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """SQLite's online backup: a consistent copy of a live database while writers go on."""
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
 
 
 def put_back(url: str, source: Path) -> None:

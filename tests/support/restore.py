@@ -8,12 +8,10 @@ the events read back from the service's output topics.
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from caseflow.backup import copy_sqlite  # noqa: F401  (as `caseflow backup` copies: re-exported for tests)
 from shared.outbox import MessagingTables
 from shared.restore_fold import PublishedEvent, published_event
 
@@ -38,13 +36,3 @@ async def published_after(
             .order_by(events.c.position)
         )
         return [published_event(r.topic, r.body, offset=int(r.position)) for r in rows]
-
-
-def copy_sqlite(source: Path, target: Path) -> None:
-    """A consistent copy of a live SQLite database (the online backup API, as `caseflow backup`)."""
-    src, dst = sqlite3.connect(source), sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()

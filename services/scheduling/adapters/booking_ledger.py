@@ -85,6 +85,39 @@ class StoredBooking:
     def as_booking(self) -> Booking:
         return Booking(self.advisor_id, self.start, self.end, self.room_id, self.booking_id)
 
+    @classmethod
+    def quiet(
+        cls,
+        booking_id: str,
+        *,
+        advisor_id: str,
+        room_id: str | None,
+        mode: MeetingMode,
+        start: datetime,
+        end: datetime,
+        reason_code: str,
+        language: str,
+    ) -> StoredBooking:
+        """An advisor's quiet-room booking: no case, its meeting id its booking id (QuietRoomBooked
+        carries it, so a restore puts the same booking back)."""
+        return cls(
+            booking_id=booking_id,
+            meeting_id=booking_id,
+            kind="quiet",
+            case_id=None,
+            advisor_id=advisor_id,
+            room_id=room_id,
+            venue_id=None,
+            mode=mode,
+            preference=None,
+            start=start,
+            end=end,
+            status="active",
+            reason_code=reason_code,
+            language=language,
+            calendar_sequence=0,
+        )
+
 
 def _stored(r: Any) -> StoredBooking:
     return StoredBooking(

@@ -295,23 +295,15 @@ class MeetingScheduler:
                 reason = decision.reason_code.value
                 break
             assert decision.start_utc is not None and decision.end_utc is not None
-            booking_id = str(uuid.uuid4())  # QuietRoomBooked carries it: a restore gets it back
-            booking = StoredBooking(
-                booking_id=booking_id,
-                meeting_id=booking_id,
-                kind="quiet",
-                case_id=None,
+            booking = StoredBooking.quiet(
+                str(uuid.uuid4()),
                 advisor_id=advisor_id,
                 room_id=decision.room_id,
-                venue_id=None,
                 mode=decision.mode,
-                preference=None,
                 start=decision.start_utc,
                 end=decision.end_utc,
-                status="active",
                 reason_code=decision.reason_code.value,
                 language=request.language,
-                calendar_sequence=0,
             )
             try:
                 await self.ledger.add(conn, booking, request_id=emit.causation_id, now=now)

@@ -235,20 +235,13 @@ async def _language_of(conn: AsyncConnection, scheduled: MeetingScheduled) -> st
 
 
 def _quiet_booking(booked: QuietRoomBooked) -> StoredBooking:
-    return StoredBooking(
-        booking_id=booked.booking_id,
-        meeting_id=booked.booking_id,
-        kind="quiet",
-        case_id=None,
+    return StoredBooking.quiet(
+        booked.booking_id,
         advisor_id=booked.advisor_id,
         room_id=booked.room_id,
-        venue_id=None,
         mode=MeetingMode.ON_SITE_DISCREET_ROOM,
-        preference=None,
         start=booked.start,
         end=booked.end,
-        status="active",
         reason_code=ReasonCode.QUIET_ROOM.value,
         language="nl",
-        calendar_sequence=0,
     )
