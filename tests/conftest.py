@@ -16,6 +16,7 @@ Real infrastructure is started lazily, once per session, and only when a test as
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import uuid
@@ -107,9 +108,23 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path}/x.db"
         return
-    url_base: str = request.getfixturevalue("pg_url_base")
+    async with fresh_pg_database(request.getfixturevalue("pg_url_base")) as url:
+        yield url
+
+
+@pytest.fixture
+async def pg_db_url(pg_url_base: str) -> AsyncIterator[str]:
+    """A SQLAlchemy async URL of an empty PostgreSQL database, for PostgreSQL's own promises."""
+    async with fresh_pg_database(pg_url_base) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def fresh_pg_database(url_base: str) -> AsyncIterator[str]:
     name = f"t_{uuid.uuid4().hex[:16]}"
     await _pg_admin(url_base, f'CREATE DATABASE "{name}"')
-    yield f"{url_base}/{name}"
-    # FORCE: a test that forgot to dispose its engine must not break the next one.
-    await _pg_admin(url_base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield f"{url_base}/{name}"
+    finally:
+        # FORCE: a test that forgot to dispose its engine must not break the next one.
+        await _pg_admin(url_base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

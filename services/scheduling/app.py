@@ -25,7 +25,7 @@ def create_runtime(settings: SchedulingSettings | None = None, *, clock: Clock =
 
     async def build(ctx: ServiceContext) -> ServiceParts:
         async with ctx.engine.begin() as conn:
-            await ensure_clock(conn)
+            await ensure_clock(conn, clock())
             await code_stored_locations(conn)
         slot_settings = settings.slot_settings()
         metrics = SchedulingMetrics(ctx.registry)
@@ -34,6 +34,7 @@ def create_runtime(settings: SchedulingSettings | None = None, *, clock: Clock =
             slot_settings.habit_lookback,
             on_refused=metrics.booking_refusals.inc,
             on_index_loaded=metrics.index_loads.inc,
+            lock_per_case=settings.booking_lock == "case",
         )
         scheduler = MeetingScheduler(ledger, slot_settings, settings.booking_attempts)
         return ServiceParts(

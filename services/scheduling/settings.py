@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -27,6 +27,11 @@ class SchedulingSettings(ServiceSettings):
     timezone: str = "Europe/Amsterdam"
     # Searches retried when the database refuses a booking (another writer took the slot).
     booking_attempts: Annotated[int, Field(ge=1, le=50)] = 8
+    # What a scheduling transaction locks on PostgreSQL (D62): "calendar", one lock for all
+    # bookings (instances take turns; best when they compete for the same rooms), or "case", the
+    # case only (instances booking disjoint rooms never wait on each other; competing ones collide
+    # in the exclusion constraints and search again). SQLite always has one writer.
+    booking_lock: Literal["calendar", "case"] = "calendar"
 
     def slot_settings(self) -> SlotSettings:
         return SlotSettings(

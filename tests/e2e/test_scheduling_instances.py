@@ -10,6 +10,7 @@ its timings, is bench/bench_scheduling_stress.py.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,15 @@ pytestmark = pytest.mark.e2e
 SIZE = Size(requests=240, rooms_per_location=2, advisors=12)
 
 
+# Both of PostgreSQL's booking locks (D62): the one calendar lock, and per case, where the
+# instances' bookings of these few rooms collide in the exclusion constraints instead.
+@pytest.mark.parametrize("booking_lock", ["calendar", "case"])
 async def test_three_instances_answer_every_request_once_without_overlapping_bookings(
-    kafka_bootstrap: str, pg_url_base: str, tmp_path: Path
+    kafka_bootstrap: str, pg_url_base: str, tmp_path: Path, booking_lock: str
 ) -> None:
-    outcome = await run_scenario(kafka_bootstrap, pg_url_base, tmp_path, SIZE)
+    outcome = await run_scenario(
+        kafka_bootstrap, pg_url_base, tmp_path, replace(SIZE, booking_lock=booking_lock)
+    )
 
     assert (outcome.room_overlaps, outcome.advisor_overlaps, outcome.dead_letters) == (0, 0, 0)
     assert all(len(ids) == 1 for ids in outcome.answer_ids.values()), "a request answered twice"

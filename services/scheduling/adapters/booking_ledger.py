@@ -1,38 +1,51 @@
 """The booking ledger: the bookings table, the booking lock and the cached BookingIndex.
 
-Booking decisions are serialised across instances by one lock: the single `booking_clock` row,
-selected FOR UPDATE on PostgreSQL (on SQLite, whose writers are serialised anyway, a no-op UPDATE
-takes the write lock). A scheduling transaction that books, cancels or plans takes it before it
-writes anything another such transaction writes (entrypoints/kafka_handlers.py says which handlers
-need it), so transactions cannot deadlock on each other, and under it the database's bookings are
-exactly what this instance sees.
+The exclusion constraints (tables.py) decide whether a booking may exist: a booking they refuse
+is reported as BookingRefused and the caller searches again. The lock and the tokens below make
+that rare and keep each instance's cached BookingIndex true to the database (D62).
+
+**The lock differs per database and setting** (`SCHEDULING_BOOKING_LOCK`, D62).
+- SQLite allows one writer per database: a scheduling transaction begins with a no-op UPDATE of
+  the single `booking_clock` row, which takes the write lock before it reads any booking, so one
+  scheduling transaction at a time decides, in whichever process.
+- PostgreSQL, "calendar" (the default): the `booking_clock` row selected FOR UPDATE, the same one
+  lock for all bookings. Instances take turns, each deciding on what the others committed.
+- PostgreSQL, "case": only the case the transaction handles (a transaction-level advisory lock on
+  the case id), so that whichever of CaseOpened and AdvisorAssigned a case's instances apply last
+  sees the other and plans. Instances working on disjoint cases and rooms never wait on each
+  other; bookings of one room or advisor meet only in the exclusion constraints. A booking waits
+  at most BOOKING_LOCK_WAIT for another instance's uncommitted booking it overlaps, then counts
+  the slot as taken and searches again.
 
 The lock is taken once per transaction: the ledger remembers the transaction that holds it (taken
-outside any savepoint, so a rolled-back savepoint cannot release it on PostgreSQL) and the clock's
-token as that transaction sees it, which only its own bookings and cancellations change while it
-holds the lock. A savepoint that rolls back may undo such a change: `savepoint_rolled_back` makes the
-next `lock` read the token again.
+outside any savepoint, so a rolled-back savepoint cannot release it) and the booking token as that
+transaction sees it, which only its own bookings and cancellations change. A savepoint that rolls
+back may undo such a change: `savepoint_rolled_back` makes the next `lock` read the token again.
 
-The BookingIndex costs tens of milliseconds to build over a large calendar, so each instance keeps
-one. It is valid while the clock row's token equals the token it was built at: every change to
-bookings writes a fresh random token (a counter could come back to an old value after a rollback;
-a random token cannot). An instance whose own booking just committed grows its index with that
-booking instead of rebuilding it; a booking another instance made changes the token and forces a
-reload. The exclusion constraints (tables.py) still decide: a booking they refuse is reported as
-BookingRefused and the caller searches again.
+**The cached index.** The BookingIndex costs tens of milliseconds to build over a large calendar,
+so each instance keeps one. It is valid while the booking token equals the token it was built at:
+the clock row's token; under "case" locks the tokens of all writers' rows in `booking_writers`,
+one row per ledger, which only that ledger writes (read before the bookings, so a booking committed
+in between can only cause a needless reload). Every change to bookings writes a fresh random token
+(a counter could come back to an old value after a rollback; a random token cannot). An instance whose own booking just committed grows its index with that booking instead
+of rebuilding it; a booking another instance made changes a token and forces a reload. Should a
+ledger's row have changed since this transaction read it (pruned, or written by another
+transaction of the same process), its token is written all the same and the index is dropped.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 import weakref
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Transaction
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -142,19 +155,42 @@ def _stored(r: Any) -> StoredBooking:
     )
 
 
-async def ensure_clock(conn: AsyncConnection) -> None:
+# A writer's row unwritten this long is pruned at start-up: its instance has stopped, or it is
+# alive and idle, and then its next booking writes the row again (and drops its own index).
+WRITER_ROWS_KEPT = timedelta(days=7)
+
+
+async def ensure_clock(conn: AsyncConnection, now: datetime | None = None) -> None:
+    """The booking token's rows: SQLite's clock row; on PostgreSQL, stopped writers' rows pruned."""
     await conn.execute(
         insert_ignoring_duplicates(conn, tables.booking_clock, ["id"]).values(
             id=CLOCK_ROW, token=str(uuid.uuid4())
         )
     )
+    if now is not None and is_postgres(conn):
+        w = tables.booking_writers
+        await conn.execute(w.delete().where(w.c.written_at < now - WRITER_ROWS_KEPT))
+
+
+# The booking token: SQLite's clock token, or PostgreSQL's token per writer. Compared with ==.
+Token = str | Mapping[str, str]
+
+
+def _case_lock_key(case_id: str) -> int:
+    """A signed 64-bit advisory lock key for a case (a collision only makes two cases wait)."""
+    digest = hashlib.blake2b(f"scheduling-case|{case_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 @dataclass(slots=True)
 class _Held:
-    """The lock held by one transaction, and the clock's token as it sees it (None: read it again)."""
+    """The lock held by one transaction, and the token as it sees it (None: read it again)."""
 
-    token: str | None
+    token: Token | None
+    cases: set[str] = field(default_factory=set)  # "case" locks: the cases it holds advisory locks on
+    # "case" locks: slots another instance was booking, uncommitted, when this transaction tried
+    # them; its later searches avoid them too (that instance will most likely commit).
+    taken_elsewhere: list[Booking] = field(default_factory=list)
 
 
 class BookingLedger:
@@ -165,16 +201,19 @@ class BookingLedger:
         *,
         on_refused: Callable[[], None] | None = None,
         on_index_loaded: Callable[[], None] | None = None,
+        lock_per_case: bool = False,
     ) -> None:
+        self._lock_per_case = lock_per_case  # PostgreSQL's "case" locks; otherwise one lock (D62)
         self._on_refused = on_refused
         self._on_index_loaded = on_index_loaded
         self._half_buffer = privacy_buffer / 2
         self._lookback = habit_lookback
+        self._writer = uuid.uuid4().hex  # this ledger's row in booking_writers (PostgreSQL)
         self._index: BookingIndex | None = None
-        self._token: str | None = None
+        self._token: Token | None = None
         self._covers_from: datetime | None = None
         self.index_loads = 0  # how often the index was rebuilt from the database (for tests/benchmarks)
-        self.lock_takes = 0  # how often the lock statement ran (for tests/benchmarks)
+        self.lock_takes = 0  # how often a transaction took the lock (for tests/benchmarks)
         # Root transaction -> the lock it holds; an ended transaction drops out by itself.
         self._held: weakref.WeakKeyDictionary[Transaction, _Held] = weakref.WeakKeyDictionary()
 
@@ -182,39 +221,58 @@ class BookingLedger:
         root = conn.sync_connection.get_transaction() if conn.sync_connection is not None else None
         return None if root is None else self._held.get(root)
 
-    async def lock(self, conn: AsyncConnection) -> str:
+    async def lock(self, conn: AsyncConnection, case_id: str | None = None) -> Token:
         """Take the booking lock (held until the transaction ends) and return the current token.
 
         Once per transaction: a second call in a transaction that holds the lock returns the token
-        it knows (or reads it, after a rolled-back savepoint) without locking again."""
-        if (held := self._holding(conn)) is not None:
-            if held.token is None:
-                held.token = str((await conn.execute(_READ_TOKEN)).scalar_one())
-            return held.token
-        self.lock_takes += 1
-        if is_postgres(conn):
-            token = str((await conn.execute(_LOCK_FOR_UPDATE)).scalar_one())
-        else:
-            await conn.execute(_TAKE_WRITE_LOCK)
-            token = str((await conn.execute(_READ_TOKEN)).scalar_one())
+        it knows (or reads it, after a rolled-back savepoint) without locking again. Under "case"
+        locks on PostgreSQL the lock is `case_id`'s, taken once per case and transaction."""
+        per_case = self._lock_per_case and is_postgres(conn)
         sync = conn.sync_connection
-        root = sync.get_transaction() if sync is not None else None
-        if root is not None and sync is not None and not sync.in_nested_transaction():
-            self._held[root] = _Held(token)
-        return token
+        # What a savepoint takes, its rollback may give back: only the root transaction's is kept.
+        in_root = sync is not None and not sync.in_nested_transaction()
+        held = self._holding(conn)
+        if held is None:
+            self.lock_takes += 1
+            if per_case:
+                token: Token = await _read_writer_tokens(conn)
+            elif is_postgres(conn):
+                token = str((await conn.execute(_LOCK_FOR_UPDATE)).scalar_one())
+            else:
+                await conn.execute(_TAKE_WRITE_LOCK)
+                token = await _read_clock_token(conn)
+            held = _Held(token)
+            root = sync.get_transaction() if sync is not None else None
+            if root is not None and in_root:
+                self._held[root] = held
+        elif held.token is None:
+            held.token = await _read_writer_tokens(conn) if per_case else await _read_clock_token(conn)
+        if per_case and case_id is not None and case_id not in held.cases:
+            await conn.execute(_LOCK_CASE, {"key": _case_lock_key(case_id)})
+            if in_root:
+                held.cases.add(case_id)
+        assert held.token is not None
+        return held.token
 
     def savepoint_rolled_back(self, conn: AsyncConnection) -> None:
         """A savepoint of `conn`'s transaction rolled back: the token it saw may be undone."""
         if (held := self._holding(conn)) is not None:
             held.token = None
 
-    def _token_written(self, conn: AsyncConnection, token: str) -> None:
+    def _token_written(self, conn: AsyncConnection, token: Token | None) -> None:
         if (held := self._holding(conn)) is not None:
             held.token = token
 
     async def index(self, conn: AsyncConnection, now: datetime) -> BookingIndex:
         """Every active booking that can matter at `now` (busy times ahead, habits behind)."""
         token = await self.lock(conn)
+        index = await self._current_index(conn, token, now)
+        held = self._holding(conn)
+        for taken in held.taken_elsewhere if held is not None else ():
+            index = index.with_booking(taken)
+        return index
+
+    async def _current_index(self, conn: AsyncConnection, token: Token, now: datetime) -> BookingIndex:
         needed_from = now - self._lookback
         if (
             self._index is not None
@@ -238,10 +296,26 @@ class BookingLedger:
     def forget_index(self) -> None:
         self._index, self._token, self._covers_from = None, None, None
 
-    async def _new_token(self, conn: AsyncConnection) -> str:
-        token = str(uuid.uuid4())
-        await conn.execute(_WRITE_TOKEN, {"new_token": token})
-        return token
+    async def _new_token(self, conn: AsyncConnection, seen: Token, now: datetime) -> Token | None:
+        """Write a fresh token for a change to bookings; the token this transaction now sees.
+
+        None under "case" locks when this ledger's row changed since `seen` was read: the token
+        is written all the same (a change must always show), and the caller drops its index."""
+        new_token = str(uuid.uuid4())
+        if not (self._lock_per_case and is_postgres(conn)):
+            await conn.execute(_WRITE_TOKEN, {"new_token": new_token})
+            return new_token
+        assert isinstance(seen, Mapping)
+        expected = seen.get(self._writer)
+        values = {"of_writer": self._writer, "new_token": new_token, "expected": expected, "at": now}
+        if expected is None:
+            replaced = (await conn.execute(_ADD_WRITER, values)).rowcount == 1
+        else:
+            replaced = (await conn.execute(_REPLACE_WRITER_TOKEN, values)).rowcount == 1
+        if not replaced:
+            await conn.execute(_OVERWRITE_WRITER_TOKEN, values)
+            return None
+        return {**seen, self._writer: new_token}
 
     async def add(
         self,
@@ -256,8 +330,14 @@ class BookingLedger:
 
         Raises BookingRefused when the database's overlap rule refuses it, BudgetSpent when the
         budget no longer covers the venue. The caller holds the booking lock.
+
+        Under "case" locks on PostgreSQL the savepoint waits at most BOOKING_LOCK_WAIT for another
+        instance's uncommitted booking of the same room, advisor or budget, and then counts the
+        slot as taken (BookingRefused): waiting for that instance's whole batch to commit, while it
+        may wait on this one in turn, made deadlocks that cost a second each (docs/scheduling.md).
         """
-        token_before = await self.lock(conn)
+        token_before = await self.lock(conn, booking.case_id)
+        short_wait = self._lock_per_case and is_postgres(conn)
         if reservation is not None:
             booking = replace(
                 booking,
@@ -267,13 +347,23 @@ class BookingLedger:
             )
         try:
             async with conn.begin_nested():
+                if short_wait:  # SET LOCAL in a savepoint: its rollback undoes it, its release keeps it
+                    await conn.execute(_SHORT_LOCK_WAIT)
                 await conn.execute(_INSERT_BOOKING, self._row(booking, request_id, now))
                 if reservation is not None and not await self._spend(conn, reservation):
                     raise BudgetSpent(reservation.organisation_id)
-                token = await self._new_token(conn)
-        except sa_exc.IntegrityError as exc:
+                token = await self._new_token(conn, token_before, now)
+        except sa_exc.DBAPIError as exc:  # IntegrityError, or a lock timeout
             self.savepoint_rolled_back(conn)
-            if tables.is_overlap_violation(exc):
+            if _is_lock_timeout(exc) and (held := self._holding(conn)) is not None:
+                # Mark the room (or, without one, the advisor) busy then for the transaction's
+                # other searches; which of the two the other instance holds is not known.
+                held.taken_elsewhere.append(
+                    Booking("", booking.start, booking.end, booking.room_id, booking.booking_id)
+                    if booking.room_id
+                    else booking.as_booking()
+                )
+            if tables.is_overlap_violation(exc) or _is_lock_timeout(exc):
                 if self._on_refused is not None:
                     self._on_refused()
                 raise BookingRefused(booking.room_id or "advisor") from None
@@ -281,8 +371,12 @@ class BookingLedger:
         except BaseException:
             self.savepoint_rolled_back(conn)
             raise
+        if short_wait:
+            await conn.execute(_USUAL_LOCK_WAIT)
         self._token_written(conn, token)
-        if self._index is not None and self._token == token_before:
+        if token is None:
+            self.forget_index()
+        elif self._index is not None and self._token == token_before:
             self._index = self._index.with_booking(booking.as_booking())
             self._token = token
         return booking
@@ -340,7 +434,7 @@ class BookingLedger:
         An active one spends its venue's cost without asking whether the budget covers it: the
         decision was taken when it did. A cancelled one (booked and cancelled after the backup) is
         inserted cancelled and spends nothing. A booking id the table holds is left alone."""
-        await self.lock(conn)
+        seen = await self.lock(conn, booking.case_id)
         b = tables.bookings
         if (await conn.execute(select(b.c.booking_id).where(b.c.booking_id == booking.booking_id))).first():
             return  # checked first: SQLite's overlap trigger fires before a conflict clause would
@@ -350,16 +444,16 @@ class BookingLedger:
         await conn.execute(_INSERT_BOOKING, row)
         if cancelled is None and booking.cost_cents and booking.organisation_id:
             await _change_spent(conn, booking, +booking.cost_cents)
-        self._token_written(conn, await self._new_token(conn))
+        self._token_written(conn, await self._new_token(conn, seen, created_at))
         self.forget_index()
 
     async def cancel(self, conn: AsyncConnection, booking: StoredBooking, reason: str, now: datetime) -> None:
         """Free the slot; an off-site meeting gives its cost back to the budget."""
-        await self.lock(conn)
+        seen = await self.lock(conn, booking.case_id)
         await conn.execute(_CANCEL_BOOKING, {"of_booking": booking.booking_id, "at": now, "because": reason})
         if booking.cost_cents and booking.organisation_id and booking.budget_year is not None:
             await _change_spent(conn, booking, -booking.cost_cents)
-        self._token_written(conn, await self._new_token(conn))
+        self._token_written(conn, await self._new_token(conn, seen, now))
         # A BookingIndex cannot shrink; the next search reloads it.
         self.forget_index()
 
@@ -370,6 +464,31 @@ _LOCK_FOR_UPDATE = select(_clock.c.token).where(_clock.c.id == CLOCK_ROW).with_f
 _TAKE_WRITE_LOCK = update(_clock).where(_clock.c.id == CLOCK_ROW).values(token=_clock.c.token)
 _READ_TOKEN = select(_clock.c.token).where(_clock.c.id == CLOCK_ROW)
 _WRITE_TOKEN = update(_clock).where(_clock.c.id == CLOCK_ROW).values(token=bindparam("new_token"))
+_writers = tables.booking_writers
+_READ_WRITER_TOKENS = select(_writers.c.writer, _writers.c.token)
+_ADD_WRITER = (
+    pg_insert(_writers)
+    .values(writer=bindparam("of_writer"), token=bindparam("new_token"), written_at=bindparam("at"))
+    .on_conflict_do_nothing(index_elements=["writer"])
+)
+_REPLACE_WRITER_TOKEN = (
+    update(_writers)
+    .where(_writers.c.writer == bindparam("of_writer"), _writers.c.token == bindparam("expected"))
+    .values(token=bindparam("new_token"), written_at=bindparam("at"))
+)
+_OVERWRITE_WRITER_TOKEN = (
+    pg_insert(_writers)
+    .values(writer=bindparam("of_writer"), token=bindparam("new_token"), written_at=bindparam("at"))
+    .on_conflict_do_update(
+        index_elements=["writer"], set_={"token": bindparam("new_token"), "written_at": bindparam("at")}
+    )
+)
+_LOCK_CASE = text("SELECT pg_advisory_xact_lock(:key)")
+# How long a booking waits for another transaction's lock before it counts the slot as taken.
+BOOKING_LOCK_WAIT = "10ms"
+_SHORT_LOCK_WAIT = text(f"SET LOCAL lock_timeout = '{BOOKING_LOCK_WAIT}'")
+_USUAL_LOCK_WAIT = text("SET LOCAL lock_timeout = DEFAULT")
+_LOCK_NOT_AVAILABLE = "55P03"
 _b = tables.bookings
 _INSERT_BOOKING = _b.insert()
 _ACTIVE_BOOKINGS_ENDING_AFTER = select(
@@ -390,6 +509,18 @@ _UPCOMING_MEETINGS_OF_CASE = (
     )
     .order_by(_b.c.starts_at, _b.c.meeting_id)
 )
+
+
+def _is_lock_timeout(exc: BaseException) -> bool:
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) == _LOCK_NOT_AVAILABLE
+
+
+async def _read_clock_token(conn: AsyncConnection) -> str:
+    return str((await conn.execute(_READ_TOKEN)).scalar_one())
+
+
+async def _read_writer_tokens(conn: AsyncConnection) -> dict[str, str]:
+    return {r.writer: r.token for r in await conn.execute(_READ_WRITER_TOKENS)}
 
 
 async def latest_of_meeting(conn: AsyncConnection, meeting_id: str) -> StoredBooking | None:

@@ -190,14 +190,25 @@ published_decisions = Table(
     Column("folded_at", UtcDateTime, nullable=False),
 )
 
-# One row. Every change to bookings writes a fresh random token into it, in the same transaction;
-# an instance whose cached BookingIndex carries the token it reads is up to date. Selecting the
-# row FOR UPDATE is also the booking lock that serialises booking decisions across instances.
+# SQLite: one row. Every change to bookings writes a fresh random token into it, in the same
+# transaction; an instance whose cached BookingIndex carries the token it reads is up to date. The
+# no-op update that begins a scheduling transaction takes SQLite's write lock (booking_ledger.py).
 booking_clock = Table(
     "booking_clock",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("token", String(36), nullable=False),
+)
+
+# PostgreSQL: the same token, one row per writing instance (a BookingLedger), so that instances
+# never wait on each other's token row (D62). The cached BookingIndex is valid while every row's
+# token is the one it was built at. Rows of instances that stopped are pruned at start-up.
+booking_writers = Table(
+    "booking_writers",
+    metadata,
+    Column("writer", String(32), primary_key=True),
+    Column("token", String(36), nullable=False),
+    Column("written_at", UtcDateTime, nullable=False),
 )
 
 _POSTGRES_CONSTRAINTS = (

@@ -1,16 +1,19 @@
 """Scheduling's consumers: one handler per event type, dispatched from the topics it reads.
 
 Every handler that reads or changes cases, assignees, bookings or budgets first takes the booking
-lock (adapters/booking_ledger.py), once per transaction, so one scheduling transaction at a time
-changes them, whichever instance runs it. The handlers of LOCK_FREE facts (rooms, venues, advisors'
-availability, keys, command signers) do not take it: they read nothing and upsert only their own
-row, keyed by the entity; a lock holder reads such rows but writes one only when it applies such a
-fact itself. So a transaction may write a fact before it takes the lock (a batch mixes topics):
-a lock holder would wait on that row only while applying an event of the same entity at the same
-time, which Kafka's keyed partitions rule out outside a partition's hand-over; PostgreSQL's
-deadlock detector settles even that by failing one transaction (outside any savepoint: the lock
-is taken, and facts written, before planning's), and the pipeline retries that batch record by
-record, where no transaction mixes a fact with the lock. Other services' topics carry event types
+lock (adapters/booking_ledger.py), once per transaction: on SQLite the database's write lock, and
+on PostgreSQL by default the one `booking_clock` row, so one scheduling transaction at a time
+changes them, whichever instance runs it; with SCHEDULING_BOOKING_LOCK=case only the event's case,
+so that instances working on disjoint cases and rooms do not wait on each other (D62). The
+handlers of LOCK_FREE facts (rooms, venues, advisors' availability, keys, command signers) do not
+take it: they read nothing and upsert only their own row, keyed by the entity; a lock holder reads
+such rows but writes one only when it applies such a fact itself. So a transaction may write a
+fact before it takes the lock (a batch mixes topics): a lock holder would wait on that row only
+while applying an event of the same entity at the same time, which Kafka's keyed partitions rule
+out outside a partition's hand-over; PostgreSQL's deadlock detector settles even that by failing
+one transaction (outside any savepoint: the lock is taken, and facts written, before planning's),
+and the pipeline retries that batch record by record, where no transaction mixes a fact with the
+lock. Other services' topics carry event types
 scheduling does not know yet (they add new ones); those are ignored, not dead-lettered. Its own
 places topic is strict: an unknown type there is a defect and goes to the dead-letter topic.
 """
@@ -196,7 +199,9 @@ class SchedulingHandlers:
         now: datetime,
     ) -> list[Outgoing]:
         if not isinstance(event, LOCK_FREE):
-            await self.ledger.lock(conn)  # outside the savepoint below: its rollback keeps the lock
+            # Outside the savepoint below, so that its rollback keeps the lock. A command's case id
+            # is not trusted yet, but locking the case it names only makes that case's events wait.
+            await self.ledger.lock(conn, getattr(event, "case_id", None))
         if not isinstance(event, PLANS_A_MEETING):
             return await work()
         return await planning_failures.planned_or_reported(
