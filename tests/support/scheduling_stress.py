@@ -20,12 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from aiokafka.partitioner import murmur2
 
 from tests.support import scheduling_events as ev
 from tests.support.kafka_io import create_topics, produce, read_all, read_json
 from tests.support.processes import ServiceProcess
 
 LOCATIONS = ("Den Haag", "Utrecht")
+# With Size.disjoint, one location per instance: the cases of partition p are at DISJOINT_LOCATIONS[p].
+DISJOINT_LOCATIONS = ("Den Haag", "Utrecht", "Zwolle", "Groningen", "Maastricht")
 BUFFER_MINUTES = 15
 ANSWERS = ("MeetingScheduled", "NoSlotFound", "AdvisorCommandRejected")
 
@@ -36,6 +39,14 @@ class Size:
     rooms_per_location: int
     advisors: int
     instances: int = 3
+    booking_lock: str = "calendar"  # SCHEDULING_BOOKING_LOCK: calendar | case (D62)
+    # Each partition's cases at its own location with its own advisors, so that the instances
+    # (one partition of every topic each, until the SIGKILL moves one) book disjoint rooms.
+    disjoint: bool = False
+
+    @property
+    def locations(self) -> tuple[str, ...]:
+        return DISJOINT_LOCATIONS[: self.instances] if self.disjoint else LOCATIONS
 
     @property
     def wrong_advisor_requests(self) -> int:
@@ -58,6 +69,29 @@ class Outcome:
     index_loads: float
     refusals: float
     timings: dict[str, float] = field(default_factory=dict)
+    # While the requests were answered, every LOCK_SAMPLE_S: how many of the database's backends
+    # waited on a lock (the booking lock, a row, another transaction's booking).
+    lock_wait_samples: list[int] = field(default_factory=list)
+
+    @property
+    def mean_waiting(self) -> float:
+        return sum(self.lock_wait_samples) / len(self.lock_wait_samples) if self.lock_wait_samples else 0.0
+
+
+LOCK_SAMPLE_S = 0.02
+_WAITING = (
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+)
+
+
+async def _sample_lock_waits(raw_db: str, into: list[int]) -> None:
+    conn = await asyncpg.connect(raw_db)
+    try:
+        while True:
+            into.append(int(await conn.fetchval(_WAITING)))
+            await asyncio.sleep(LOCK_SAMPLE_S)
+    finally:
+        await conn.close()
 
 
 async def _create_db(pg_url_base: str) -> tuple[str, str]:
@@ -107,10 +141,10 @@ def _payloads(
         ev.room(
             f"{location[:2].lower()}-kamer-{n:02d}", location=location, building=f"{location} gebouw {n % 3}"
         )
-        for location in LOCATIONS
+        for location in size.locations
         for n in range(size.rooms_per_location)
     ]
-    places += [ev.venue(f"venue-{loc[:2].lower()}", loc, 5_000) for loc in LOCATIONS]
+    places += [ev.venue(f"venue-{loc[:2].lower()}", loc, 5_000) for loc in size.locations]
     places.append(ev.budget("org-bzk", 2026, 50_000))
     places.append(ev.budget("org-bzk", 2027, 50_000))
     advisors = [f"adv-{n:02d}" for n in range(size.advisors)]
@@ -123,16 +157,20 @@ def _payloads(
     ]
     cases, requests = [], []
     for n in range(size.requests):
-        case_id, advisor = f"case-{n:04d}", advisors[n % size.advisors]
+        case_id, advisor, location = f"case-{n:04d}", advisors[n % size.advisors], LOCATIONS[n % 2]
+        if size.disjoint:
+            # Kafka's default partitioner on the case id, the key of the case's events and commands.
+            p = (murmur2(case_id.encode()) & 0x7FFFFFFF) % size.instances
+            location = DISJOINT_LOCATIONS[p]
+            group = advisors[p :: size.instances]
+            advisor = group[(n // size.instances) % len(group)]
         cases.append(
             (
-                ev.case_opened(
-                    case_id, location=LOCATIONS[n % 2], meeting_mode=None, unit_id=f"unit-{n % 7}"
-                ),
+                ev.case_opened(case_id, location=location, meeting_mode=None, unit_id=f"unit-{n % 7}"),
                 ev.assigned(case_id, advisor),
             )
         )
-        actor = advisors[(n + 1) % size.advisors] if n % 40 == 39 else advisor
+        actor = advisors[(advisors.index(advisor) + 1) % size.advisors] if n % 40 == 39 else advisor
         requests.append(ev.request_meeting(case_id, actor))
     return places, availability, cases, requests
 
@@ -166,6 +204,7 @@ async def run_scenario(
         "SCHEDULING_CONSUMER_GROUP": f"{prefix}scheduling",
         "SCHEDULING_PRIVACY_BUFFER_MINUTES": str(BUFFER_MINUTES),
         "SCHEDULING_LOG_LEVEL": "WARNING",
+        "SCHEDULING_BOOKING_LOCK": size.booking_lock,
     }
     instances = [
         ServiceProcess("scheduling", env, workdir / f"scheduling-{n}.log") for n in range(size.instances)
@@ -173,6 +212,7 @@ async def run_scenario(
     places, availability, cases, requests = _payloads(rng, size)
     db = await asyncpg.connect(raw_db)
     timings: dict[str, float] = {}
+    lock_waits: list[int] = []
     try:
         instances[0].start()  # creates the schema; the others find it
         for instance in instances[1:]:
@@ -182,7 +222,7 @@ async def run_scenario(
         await ev.send(kafka_bootstrap, prefix, ev.ADVISORS, *availability)
         await _until(db, "SELECT count(*) FROM advisor_availability", size.advisors, 60, instances)
         await _until(
-            db, "SELECT count(*) FROM rooms", len(LOCATIONS) * size.rooms_per_location, 60, instances
+            db, "SELECT count(*) FROM rooms", len(size.locations) * size.rooms_per_location, 60, instances
         )
 
         await ev.send(kafka_bootstrap, prefix, ev.CASES, *(opened for opened, _ in cases))
@@ -195,6 +235,7 @@ async def run_scenario(
 
         built = [ev.envelope_bytes(r) for r in requests]
         request_ids = [event_id for event_id, _, _ in built]
+        sampler = asyncio.ensure_future(_sample_lock_waits(raw_db, lock_waits))
         started = time.monotonic()
         half = size.requests // 2
         await produce(kafka_bootstrap, prefix + ev.ACTIONS, [(k, v) for _, k, v in built[:half]])
@@ -202,13 +243,14 @@ async def run_scenario(
             "SELECT count(*) FROM events WHERE event_type IN "
             "('MeetingScheduled', 'NoSlotFound', 'AdvisorCommandRejected')"
         )
-        await _until(db, answers_sql, half // 2, 120, instances)
+        timings["before_kill"] = await _until(db, answers_sql, half // 2, 120, instances)
         instances[1].kill()  # SIGKILL mid-stream: its partitions move, its last batch is redelivered
         await produce(kafka_bootstrap, prefix + ev.ACTIONS, [(k, v) for _, k, v in built[half:]])
         instances[1].start(wait_ready=False)
         await asyncio.to_thread(instances[1].wait_ready, 60)
         await _until(db, answers_sql, size.requests, 150, instances)
         timings["requests"] = time.monotonic() - started
+        sampler.cancel()
         published_sql = (
             "SELECT (count(*) FILTER (WHERE published_at IS NOT NULL) = count(*))::int FROM events"
         )
@@ -241,6 +283,7 @@ async def run_scenario(
             index_loads=sum(_metric(i, "caseflow_scheduling_booking_index_loads_total") for i in instances),
             refusals=sum(_metric(i, "caseflow_scheduling_booking_refusals_total") for i in instances),
             timings=timings,
+            lock_wait_samples=lock_waits,
         )
     finally:
         for instance in instances:
