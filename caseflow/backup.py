@@ -345,6 +345,14 @@ class ServiceBackup:
     seconds: float = 0.0
 
 
+def private_folder(path: Path) -> None:
+    """Make `path` (if missing) and let only its owner in: a backup holds every case's sealed data,
+    and with the key store the keys that open it. A folder given empty keeps its owner but loses
+    any access of group and others."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
@@ -357,7 +365,7 @@ async def back_up(
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise BadInput(f"{target} is not an empty folder: back up into a new one")
     existed = target.exists()
-    target.mkdir(parents=True, exist_ok=True)
+    private_folder(target)
     try:
         return await _back_up(services, target, say, broker)
     except BaseException:
@@ -381,7 +389,7 @@ async def _back_up(
         began = time.monotonic()
         group, published = await read_offsets(plan)
         backup = ServiceBackup(service, plan.group, group, published)
-        (target / service).mkdir()
+        private_folder(target / service)
         for schema, url in plan.databases:
             name = await asyncio.to_thread(snapshot, url, target / service / schema)
             backup.databases.append({"schema": schema, "file": f"{service}/{name}"})
@@ -396,7 +404,7 @@ async def _back_up(
     if not manifest["services"]:
         raise BadInput("no service database found to back up (name the services, or check their settings)")
     for url, holders in keystores.items():  # last: every case the snapshots above know has its key
-        (target / "keystore").mkdir(exist_ok=True)
+        private_folder(target / "keystore")
         name = await asyncio.to_thread(snapshot, url, target / "keystore" / f"keystore-{holders[0]}")
         manifest["keystores"].append({"services": holders, "file": f"keystore/{name}"})
         say(f"key store (of {', '.join(holders)}): backed up last")
