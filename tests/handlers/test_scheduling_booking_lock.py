@@ -14,7 +14,6 @@ import pytest
 
 from services.scheduling.adapters import tables
 from services.scheduling.adapters.booking_ledger import BookingLedger, StoredBooking, ensure_clock
-from shared.codes import MeetingMode
 from shared.db import create_all, make_engine
 from shared.envelope import EventPayload
 from tests.support.in_process import InProcess
@@ -30,6 +29,7 @@ from tests.support.scheduling_events import (
     key_registration,
     room,
     start_scheduling,
+    stored_meeting,
 )
 
 pytestmark = pytest.mark.handlers
@@ -91,23 +91,7 @@ async def test_a_mixed_batch_books_after_its_facts_under_one_lock(scheduling: In
 
 
 def booking(start: datetime) -> StoredBooking:
-    return StoredBooking(
-        booking_id="booking-1",
-        meeting_id="meeting-1",
-        kind="meeting",
-        case_id="case-1",
-        advisor_id="adv-anna",
-        room_id="kamer-1",
-        venue_id=None,
-        mode=MeetingMode.ON_SITE_DISCREET_ROOM,
-        preference=None,
-        start=start,
-        end=start + timedelta(hours=1),
-        status="active",
-        reason_code="test",
-        language="nl",
-        calendar_sequence=0,
-    )
+    return stored_meeting(1, start=start, room="kamer-1", advisor="adv-anna", case="case-1")
 
 
 async def test_a_rolled_back_savepoint_makes_the_ledger_read_the_token_again(tmp_path: Path) -> None:

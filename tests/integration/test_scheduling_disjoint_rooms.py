@@ -37,8 +37,8 @@ from services.scheduling.adapters.booking_ledger import (
     StoredBooking,
     ensure_clock,
 )
-from shared.codes import MeetingMode
 from shared.db import create_all, make_engine
+from tests.support.scheduling_events import stored_meeting
 
 pytestmark = pytest.mark.integration
 
@@ -48,26 +48,6 @@ TOMORROW_9 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 # other transaction commits, which these tests hold back until after the lock timeout.
 LOCK_TIMEOUT = "3s"
 LOCK_NOT_AVAILABLE = "55P03"
-
-
-def booking(n: int, *, room: str, advisor: str, case: str, start: datetime) -> StoredBooking:
-    return StoredBooking(
-        booking_id=f"00000000-0000-4000-8000-{n:012d}",
-        meeting_id=f"10000000-0000-4000-8000-{n:012d}",
-        kind="meeting",
-        case_id=case,
-        advisor_id=advisor,
-        room_id=room,
-        venue_id=None,
-        mode=MeetingMode.ON_SITE_DISCREET_ROOM,
-        preference=None,
-        start=start,
-        end=start + timedelta(hours=1),
-        status="active",
-        reason_code="test",
-        language="nl",
-        calendar_sequence=0,
-    )
 
 
 @dataclass
@@ -151,24 +131,19 @@ async def test_three_instances_booking_disjoint_rooms_do_not_wait_on_each_other(
         for n, (instance, (conn, _pid)) in enumerate(zip(instances, opened, strict=True)):
             try:
                 await instance.ledger.index(conn, NOW)
-                await instance.ledger.add(
-                    conn,
-                    booking(n, room=f"kamer-{n}", advisor=f"adv-{n}", case=f"case-{n}", start=TOMORROW_9),
-                    request_id=f"r-{n}",
-                    now=NOW,
-                )
-                await instance.ledger.add(
-                    conn,
-                    booking(
-                        10 + n,
-                        room=f"kamer-{n}",
-                        advisor=f"adv-{n}",
-                        case=f"case-{n}",
-                        start=TOMORROW_9 + timedelta(hours=3),
-                    ),
-                    request_id=f"r-{10 + n}",
-                    now=NOW,
-                )
+                for k, hours in enumerate((0, 3)):  # two bookings each, the batch's transaction open
+                    await instance.ledger.add(
+                        conn,
+                        stored_meeting(
+                            10 * k + n,
+                            room=f"kamer-{n}",
+                            advisor=f"adv-{n}",
+                            case=f"case-{n}",
+                            start=TOMORROW_9 + timedelta(hours=hours),
+                        ),
+                        request_id=f"r-{10 * k + n}",
+                        now=NOW,
+                    )
             except sa_exc.DBAPIError as exc:
                 if not is_lock_timeout(exc):
                     raise
@@ -215,8 +190,10 @@ async def test_a_booking_of_the_same_room_at_another_time_does_not_wait_and_both
     a, b = instances[0], instances[1]
     async with b.engine.begin() as conn:
         await b.ledger.index(conn, NOW)  # instance B's cached index, built before A books
-    first = booking(1, room="kamer-1", advisor="adv-1", case="case-1", start=TOMORROW_9)
-    later = booking(2, room="kamer-1", advisor="adv-2", case="case-2", start=TOMORROW_9 + timedelta(hours=4))
+    first = stored_meeting(1, room="kamer-1", advisor="adv-1", case="case-1", start=TOMORROW_9)
+    later = stored_meeting(
+        2, room="kamer-1", advisor="adv-2", case="case-2", start=TOMORROW_9 + timedelta(hours=4)
+    )
     async with AsyncExitStack() as stack:
         conn_a, _ = await open_transaction(stack, a)
         conn_b, _ = await open_transaction(stack, b)
@@ -248,14 +225,14 @@ async def test_two_transactions_of_one_instance_leave_its_index_with_both_bookin
         await a.ledger.index(conn_2, NOW)  # both read the same token
         await a.ledger.add(
             conn_1,
-            booking(1, room="kamer-1", advisor="adv-1", case="case-1", start=TOMORROW_9),
+            stored_meeting(1, room="kamer-1", advisor="adv-1", case="case-1", start=TOMORROW_9),
             request_id="r-1",
             now=NOW,
         )
         await conn_1.commit()
         await a.ledger.add(
             conn_2,
-            booking(2, room="kamer-2", advisor="adv-2", case="case-2", start=TOMORROW_9),
+            stored_meeting(2, room="kamer-2", advisor="adv-2", case="case-2", start=TOMORROW_9),
             request_id="r-2",
             now=NOW,
         )
@@ -269,8 +246,8 @@ async def test_an_overlapping_booking_of_the_same_room_is_refused_without_waitin
     instances: list[Instance],
 ) -> None:
     a, b = instances[0], instances[1]
-    first = booking(1, room="kamer-1", advisor="adv-1", case="case-1", start=TOMORROW_9)
-    clash = booking(
+    first = stored_meeting(1, room="kamer-1", advisor="adv-1", case="case-1", start=TOMORROW_9)
+    clash = stored_meeting(
         2, room="kamer-1", advisor="adv-2", case="case-2", start=TOMORROW_9 + timedelta(minutes=30)
     )
     async with AsyncExitStack() as stack:
@@ -304,8 +281,8 @@ async def test_under_the_calendar_lock_a_second_instance_waits_for_the_first(
 ) -> None:
     """SCHEDULING_BOOKING_LOCK=calendar, the default: one lock for all bookings, whatever the room."""
     a, b = (instance(i.engine, lock_per_case=False) for i in instances[:2])
-    first = booking(1, room="kamer-1", advisor="adv-1", case="case-1", start=TOMORROW_9)
-    other = booking(2, room="kamer-2", advisor="adv-2", case="case-2", start=TOMORROW_9)
+    first = stored_meeting(1, room="kamer-1", advisor="adv-1", case="case-1", start=TOMORROW_9)
+    other = stored_meeting(2, room="kamer-2", advisor="adv-2", case="case-2", start=TOMORROW_9)
 
     async def book(ledger: BookingLedger, b: StoredBooking) -> Callable[[AsyncConnection], Awaitable[None]]:
         async def run(conn: AsyncConnection) -> None:

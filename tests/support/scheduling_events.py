@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import shared.contracts  # noqa: F401  (registers the event types)
+from services.scheduling.adapters.booking_ledger import StoredBooking
 from services.scheduling.app import create_runtime
 from services.scheduling.settings import SchedulingSettings
 from shared.auth import authorize_command, public_key_to_b64
@@ -275,3 +276,24 @@ async def start_scheduling(tmp_path: Path, now: datetime) -> InProcess:
         kafka_bootstrap="127.0.0.1:9", database_url=f"sqlite+aiosqlite:///{tmp_path}/scheduling.db"
     )
     return await InProcess(create_runtime(settings, clock=lambda: now), Bus()).start()
+
+
+def stored_meeting(n: int, *, start: datetime, room: str, advisor: str, case: str) -> StoredBooking:
+    """An hour's active meeting booking as the ledger stores it, for tests of the ledger itself."""
+    return StoredBooking(
+        booking_id=f"booking-{n}",
+        meeting_id=f"meeting-{n}",
+        kind="meeting",
+        case_id=case,
+        advisor_id=advisor,
+        room_id=room,
+        venue_id=None,
+        mode=MeetingMode.ON_SITE_DISCREET_ROOM,
+        preference=None,
+        start=start,
+        end=start + timedelta(hours=1),
+        status="active",
+        reason_code="test",
+        language="nl",
+        calendar_sequence=0,
+    )
