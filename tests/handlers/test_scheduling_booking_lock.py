@@ -11,9 +11,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from services.scheduling.adapters import tables
-from services.scheduling.adapters.booking_ledger import BookingLedger, StoredBooking, ensure_clock
+from services.scheduling.adapters.booking_ledger import (
+    BookingLedger,
+    BookingRefused,
+    StoredBooking,
+    ensure_clock,
+)
 from shared.db import create_all, make_engine
 from shared.envelope import EventPayload
 from tests.support.in_process import InProcess
@@ -116,6 +122,39 @@ async def test_a_rolled_back_savepoint_makes_the_ledger_read_the_token_again(tmp
             assert ledger.lock_takes == 2  # a new transaction locks again
             index = await ledger.index(conn, NOW)
             assert index.room_busy("kamer-1").intervals() == []  # the rolled-back booking is not in it
+    finally:
+        await engine.dispose()
+
+
+async def test_a_refused_booking_leaves_no_trace_and_its_transaction_goes_on(tmp_path: Path) -> None:
+    """On SQLite the booking's INSERT runs without a savepoint: the overlap trigger's RAISE(ABORT)
+    undoes that statement alone, and the batch's transaction books on."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/ledger.db")
+    await create_all(engine, tables.metadata)
+    ledger = BookingLedger(timedelta(minutes=30), timedelta(days=30))
+    start = NOW + timedelta(days=1)
+    try:
+        async with engine.begin() as conn:
+            await ensure_clock(conn)
+        async with engine.begin() as conn:
+            await ledger.add(conn, booking(start), request_id="r-1", now=NOW)
+            clash = stored_meeting(
+                2, start=start + timedelta(minutes=30), room="kamer-1", advisor="adv-b", case="c-2"
+            )
+            with pytest.raises(BookingRefused):
+                await ledger.add(conn, clash, request_id="r-2", now=NOW)
+            later = stored_meeting(
+                3, start=start + timedelta(hours=3), room="kamer-1", advisor="adv-b", case="c-2"
+            )
+            await ledger.add(conn, later, request_id="r-3", now=NOW)
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                select(tables.bookings.c.booking_id).order_by(tables.bookings.c.booking_id)
+            )
+            assert [r.booking_id for r in rows] == ["booking-1", "booking-3"]
+        async with engine.begin() as conn:
+            index = await ledger.index(conn, NOW)
+        assert len(index.room_busy("kamer-1").intervals()) == 2
     finally:
         await engine.dispose()
 
