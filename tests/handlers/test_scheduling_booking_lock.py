@@ -20,6 +20,7 @@ from services.scheduling.adapters.booking_ledger import (
     StoredBooking,
     ensure_clock,
 )
+from services.scheduling.domain.slots import BookingIndex
 from shared.db import create_all, make_engine
 from shared.envelope import EventPayload
 from tests.support.in_process import InProcess
@@ -157,6 +158,49 @@ async def test_a_refused_booking_leaves_no_trace_and_its_transaction_goes_on(tmp
         assert len(index.room_busy("kamer-1").intervals()) == 2
     finally:
         await engine.dispose()
+
+
+async def test_one_token_per_transaction_still_shows_every_change_and_undoes_none_twice(
+    tmp_path: Path,
+) -> None:
+    """A transaction writes one fresh token, with its first change. Another instance's index is
+    reloaded after it and holds all its bookings; a savepoint rolled back after a later booking
+    (no token of its own) drops this instance's index, which had grown by that booking."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/ledger.db"
+    engine, other_engine = make_engine(url), make_engine(url)
+    await create_all(engine, tables.metadata)
+    ledger, other = (BookingLedger(timedelta(minutes=30), timedelta(days=30)) for _ in range(2))
+    start = NOW + timedelta(days=1)
+
+    def meeting(n: int, hours: int) -> StoredBooking:
+        return stored_meeting(
+            n, start=start + timedelta(hours=hours), room="kamer-1", advisor="adv-a", case="c-1"
+        )
+
+    def busy(index: BookingIndex) -> int:
+        return len(index.room_busy("kamer-1").intervals())
+
+    try:
+        async with engine.begin() as conn:
+            await ensure_clock(conn)
+        async with other_engine.begin() as conn:
+            await other.index(conn, NOW)  # built before any booking
+        async with engine.begin() as conn:
+            await ledger.index(conn, NOW)
+            await ledger.add(conn, meeting(1, 0), request_id="r-1", now=NOW)  # writes the token
+            await ledger.add(conn, meeting(2, 2), request_id="r-2", now=NOW)  # writes none
+            savepoint = await conn.begin_nested()
+            await ledger.add(conn, meeting(3, 4), request_id="r-3", now=NOW)
+            await savepoint.rollback()
+            ledger.savepoint_rolled_back(conn)
+            assert busy(await ledger.index(conn, NOW)) == 2  # not the rolled-back third
+        async with other_engine.begin() as conn:
+            assert busy(await other.index(conn, NOW)) == 2
+        async with engine.begin() as conn:
+            assert busy(await ledger.index(conn, NOW)) == 2
+    finally:
+        await engine.dispose()
+        await other_engine.dispose()
 
 
 def answers(service: InProcess) -> list[tuple[str, str | None, str | None]]:

@@ -20,14 +20,16 @@ that rare and keep each instance's cached BookingIndex true to the database (D62
 The lock is taken once per transaction: the ledger remembers the transaction that holds it (taken
 outside any savepoint, so a rolled-back savepoint cannot release it) and the booking token as that
 transaction sees it, which only its own bookings and cancellations change. A savepoint that rolls
-back may undo such a change: `savepoint_rolled_back` makes the next `lock` read the token again.
+back may undo such a change: `savepoint_rolled_back` makes the next `lock` read the token again
+(and drops the index, which may hold a booking the rollback undid).
 
 **The cached index.** The BookingIndex costs tens of milliseconds to build over a large calendar,
 so each instance keeps one. It is valid while the booking token equals the token it was built at:
 the clock row's token; under "case" locks the tokens of all writers' rows in `booking_writers`,
 one row per ledger, which only that ledger writes (read before the bookings, so a booking committed
-in between can only cause a needless reload). Every change to bookings writes a fresh random token
-(a counter could come back to an old value after a rollback; a random token cannot). An instance whose own booking just committed grows its index with that booking instead
+in between can only cause a needless reload). A transaction that changes bookings writes a fresh
+random token with its first change (a counter could come back to an old value after a rollback; a
+random token cannot); its later changes need none, since others see them all at once at commit. An instance whose own booking just committed grows its index with that booking instead
 of rebuilding it; a booking another instance made changes a token and forces a reload. Should a
 ledger's row have changed since this transaction read it (pruned, or written by another
 transaction of the same process), its token is written all the same and the index is dropped.
@@ -188,6 +190,9 @@ class _Held:
     """The lock held by one transaction, and the token as it sees it (None: read it again)."""
 
     token: Token | None
+    # A fresh token was written in this transaction: one per transaction is enough, since nobody
+    # sees its changes but together, at commit, with that token.
+    wrote: bool = False
     cases: set[str] = field(default_factory=set)  # "case" locks: the cases it holds advisory locks on
     # "case" locks: slots another instance was booking, uncommitted, when this transaction tried
     # them; its later searches avoid them too (that instance will most likely commit).
@@ -256,9 +261,16 @@ class BookingLedger:
         return held.token
 
     def savepoint_rolled_back(self, conn: AsyncConnection) -> None:
-        """A savepoint of `conn`'s transaction rolled back: the token it saw may be undone."""
+        """A savepoint of `conn`'s transaction rolled back: the token it saw, and bookings this
+        ledger's index grew by, may be undone (the token may not show it: one per transaction)."""
+        self._own_savepoint_rolled_back(conn)
+        self.forget_index()
+
+    def _own_savepoint_rolled_back(self, conn: AsyncConnection) -> None:
+        """The booking's own savepoint rolled back (before the index grew): read the token again,
+        and write a fresh one with the next change (the one written may be undone)."""
         if (held := self._holding(conn)) is not None:
-            held.token = None
+            held.token, held.wrote = None, False
 
     def _token_written(self, conn: AsyncConnection, token: Token | None) -> None:
         if (held := self._holding(conn)) is not None:
@@ -302,6 +314,11 @@ class BookingLedger:
 
         None under "case" locks when this ledger's row changed since `seen` was read: the token
         is written all the same (a change must always show), and the caller drops its index."""
+        held = self._holding(conn)
+        if held is not None and held.wrote:
+            return seen  # this transaction's fresh token, written with its first change
+        if held is not None:
+            held.wrote = True
         new_token = str(uuid.uuid4())
         if not (self._lock_per_case and is_postgres(conn)):
             await conn.execute(_WRITE_TOKEN, {"new_token": new_token})
@@ -360,7 +377,7 @@ class BookingLedger:
                     raise BudgetSpent(reservation.organisation_id)
                 token = await self._new_token(conn, token_before, now)
         except sa_exc.DBAPIError as exc:  # IntegrityError, or a lock timeout
-            self.savepoint_rolled_back(conn)
+            self._own_savepoint_rolled_back(conn)
             if _is_lock_timeout(exc) and (held := self._holding(conn)) is not None:
                 # Mark the room (or, without one, the advisor) busy then for the transaction's
                 # other searches; which of the two the other instance holds is not known.
@@ -375,7 +392,7 @@ class BookingLedger:
                 raise BookingRefused(booking.room_id or "advisor") from None
             raise
         except BaseException:
-            self.savepoint_rolled_back(conn)
+            self._own_savepoint_rolled_back(conn)
             raise
         if short_wait:
             await conn.execute(_USUAL_LOCK_WAIT)
