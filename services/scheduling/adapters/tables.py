@@ -190,9 +190,10 @@ published_decisions = Table(
     Column("folded_at", UtcDateTime, nullable=False),
 )
 
-# SQLite: one row. Every change to bookings writes a fresh random token into it, in the same
-# transaction; an instance whose cached BookingIndex carries the token it reads is up to date. The
-# no-op update that begins a scheduling transaction takes SQLite's write lock (booking_ledger.py).
+# One row: the booking token on SQLite and under PostgreSQL's default "calendar" lock (D62). A
+# transaction that changes bookings writes a fresh random token into it; an instance whose cached
+# BookingIndex carries the token it reads is up to date. Taking the lock is SQLite's no-op update
+# of this row, or PostgreSQL's SELECT ... FOR UPDATE of it (booking_ledger.py).
 booking_clock = Table(
     "booking_clock",
     metadata,
@@ -200,8 +201,8 @@ booking_clock = Table(
     Column("token", String(36), nullable=False),
 )
 
-# PostgreSQL: the same token, one row per writing instance (a BookingLedger), so that instances
-# never wait on each other's token row (D62). The cached BookingIndex is valid while every row's
+# PostgreSQL under SCHEDULING_BOOKING_LOCK=case: the token, one row per writing instance (a
+# BookingLedger), so that instances never wait on each other's token row (D62). The cached BookingIndex is valid while every row's
 # token is the one it was built at. Rows of instances that stopped are pruned at start-up.
 booking_writers = Table(
     "booking_writers",
