@@ -367,7 +367,8 @@ class BookingLedger:
             )
         # On SQLite a refused INSERT (the overlap trigger's RAISE(ABORT)) undoes only itself, so a
         # booking without a budget to spend needs no savepoint: two statements fewer per booking.
-        isolated = conn.begin_nested() if reservation is not None or is_postgres(conn) else nullcontext()
+        in_savepoint = reservation is not None or is_postgres(conn)
+        isolated = conn.begin_nested() if in_savepoint else nullcontext()
         try:
             async with isolated:
                 if short_wait:  # SET LOCAL in a savepoint: its rollback undoes it, its release keeps it
@@ -377,8 +378,10 @@ class BookingLedger:
                     raise BudgetSpent(reservation.organisation_id)
                 token = await self._new_token(conn, token_before, now)
         except sa_exc.DBAPIError as exc:  # IntegrityError, or a lock timeout
-            self._own_savepoint_rolled_back(conn)
-            if _is_lock_timeout(exc) and (held := self._holding(conn)) is not None:
+            if in_savepoint:  # without one, the refused INSERT undid only itself: nothing to forget
+                self._own_savepoint_rolled_back(conn)
+            timed_out = _is_lock_timeout(exc)
+            if timed_out and (held := self._holding(conn)) is not None:
                 # Mark the room (or, without one, the advisor) busy then for the transaction's
                 # other searches; which of the two the other instance holds is not known.
                 held.taken_elsewhere.append(
@@ -386,13 +389,14 @@ class BookingLedger:
                     if booking.room_id
                     else booking.as_booking()
                 )
-            if tables.is_overlap_violation(exc) or _is_lock_timeout(exc):
+            if timed_out or tables.is_overlap_violation(exc):
                 if self._on_refused is not None:
                     self._on_refused()
                 raise BookingRefused(booking.room_id or "advisor") from None
             raise
         except BaseException:
-            self._own_savepoint_rolled_back(conn)
+            if in_savepoint:
+                self._own_savepoint_rolled_back(conn)
             raise
         if short_wait:
             await conn.execute(_USUAL_LOCK_WAIT)
