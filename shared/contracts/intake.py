@@ -119,6 +119,10 @@ class CaseAccepted(EventPayload):
     advisor_id: str
     accepted_at: datetime
     acknowledges_report: bool = False
+    # The event id of routing's decision that made `advisor_id` the assignee (the acceptance is of
+    # that decision): a restored intake, which consumes the decisions before it again, keeps the
+    # acceptance when it comes to that decision (D55). None on records from before it was published.
+    decision_id: str | None = None
 
 
 @event_type("TimeLogged", version=1)

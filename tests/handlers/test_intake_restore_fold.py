@@ -398,11 +398,6 @@ async def test_a_case_opened_without_its_receipt_comes_back_with_no_code_that_op
         await restored.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (report to D55): an acceptance folded in is reset by a reassignment away and "
-    "back consumed again after it, which the live run consumed before the acceptance",
-)
 async def test_an_acceptance_after_a_reassignment_away_and_back_survives_the_restore(
     run: Run, tmp_path: Path
 ) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.intake.adapters.migrations import SCHEMA as INTAKE
@@ -167,18 +167,30 @@ async def test_a_release_1_database_is_refused_at_start_then_upgraded_in_place_k
     assert (await migrations.prepare(engine, schema)).revision == schema.head  # and it starts
 
 
-async def test_intakes_release_1_database_needs_revision_0002_and_gets_it(engine: AsyncEngine) -> None:
-    """The one schema change since release 1: intake's client_meetings (D46)."""
+async def test_intakes_release_1_database_needs_revisions_0002_and_0003_and_gets_them(
+    engine: AsyncEngine,
+) -> None:
+    """Intake's schema changes since release 1: client_meetings (D46), and the assignment row's
+    decision and the decision its acceptance accepted (D55)."""
     await made_by_release_1(engine, INTAKE)
+
+    def shape(c: Connection) -> tuple[bool, set[str]]:
+        found = inspect(c)
+        return found.has_table("client_meetings"), {col["name"] for col in found.get_columns("assignments")}
+
+    decision_columns = {"decision_id", "acceptance_by", "acceptance_at", "acceptance_decision_id"}
     async with engine.connect() as conn:
-        assert not await conn.run_sync(lambda c: c.dialect.has_table(c, "client_meetings"))
+        has_meetings, columns = await conn.run_sync(shape)
+        assert not has_meetings and not columns & decision_columns
     old, new = await migrations.upgrade(engine, INTAKE)
     assert (old.describe(), new.describe()) == (
-        "intake: at release 1 (made before migrations), needs 0002",
-        "intake: at 0002, up to date",
+        "intake: at release 1 (made before migrations), needs 0003",
+        "intake: at 0003, up to date",
     )
     async with engine.connect() as conn:
-        assert await conn.run_sync(lambda c: c.dialect.has_table(c, "client_meetings"))
+        has_meetings, columns = await conn.run_sync(shape)
+        assert has_meetings and decision_columns <= columns
+    assert await schema_differences(engine, INTAKE) == []
 
 
 async def test_a_revision_this_release_does_not_know_is_refused_in_words(engine: AsyncEngine) -> None:

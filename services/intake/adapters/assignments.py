@@ -5,15 +5,24 @@ read by every check.
 Routing decides; intake only remembers the latest decision per case. The row is replaced in the
 transaction that consumes the event, so from the next request on the former advisor is refused.
 A new assignee has to accept the case again (`accepted_by` is reset): acceptance is intake's own
-fact about the assignment, kept in the projection's row but never written by the fold.
+fact about the assignment, kept in the projection's row but never written by the shared fold.
+
+The row also names the decision it holds (`decision_id`, the routing event's id), and keeps the
+latest acceptance with the decision it accepted (`acceptance_*`) through a reassignment. Live a
+decision is folded once (the inbox), so a reassignment never comes back to an accepted decision and
+resets as it always did. A restored intake (D55) folds its own CaseAccepted in first and then
+consumes the decisions that came before it again: away, and back to the decision accepted, which
+gives the acceptance back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Boolean, bindparam, null, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.adapters.tables import assignments, cases
@@ -23,35 +32,68 @@ from shared.assignee_projection import AssigneeChange, AssigneeProjection
 ASSIGNEES = AssigneeProjection(assignments)
 
 
-async def set_assignee(conn: AsyncConnection, change: AssigneeChange) -> None:
-    """Fold one routing decision; a different advisor (or none) must accept the case again."""
-    previous = await ASSIGNEES.apply(conn, change)
-    if previous != change.advisor_id:
-        await conn.execute(
-            assignments.update()
-            .where(assignments.c.case_id == change.case_id)
-            .values(accepted_by=None, accepted_at=None)
-        )
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A routing decision as intake folds it: the change and its event id."""
+
+    change: AssigneeChange
+    event_id: str | None
 
 
-async def set_assignees(conn: AsyncConnection, changes: Sequence[AssigneeChange]) -> None:
-    """`set_assignee` for a batch of routing decisions, in order, in a few statements."""
-    previous = await ASSIGNEES.apply_many(conn, changes)
-    moved = sorted({c.case_id for c, before in zip(changes, previous, strict=True) if before != c.advisor_id})
-    if moved:
-        await conn.execute(
-            assignments.update()
-            .where(assignments.c.case_id.in_(moved))
-            .values(accepted_by=None, accepted_at=None)
-        )
+_a = assignments.c
+# One decision after the shared fold wrote it: the row names it; the decision the latest acceptance
+# accepted gives the acceptance back; any other that changed the advisor resets it; one to the same
+# advisor keeps it.
+_FOLLOW = (
+    assignments.update()
+    .where(_a.case_id == bindparam("the_case_id"))
+    .values(
+        decision_id=bindparam("decision"),
+        accepted_by=sql_case(
+            (_a.acceptance_decision_id == bindparam("decision"), _a.acceptance_by),
+            (bindparam("moved", type_=Boolean), null()),
+            else_=_a.accepted_by,
+        ),
+        accepted_at=sql_case(
+            (_a.acceptance_decision_id == bindparam("decision"), _a.acceptance_at),
+            (bindparam("moved", type_=Boolean), null()),
+            else_=_a.accepted_at,
+        ),
+    )
+)
 
 
-async def mark_accepted(conn: AsyncConnection, case_id: str, advisor_id: str, now: datetime) -> None:
+async def set_assignees(conn: AsyncConnection, decisions: Sequence[Decision]) -> None:
+    """Routing decisions for a batch, in order, in two to four statements: the shared fold, then
+    one executemany that follows each decision's effect on the acceptance, in the log's order."""
+    if not decisions:
+        return
+    previous = await ASSIGNEES.apply_many(conn, [d.change for d in decisions])
+    steps = [
+        {"the_case_id": d.change.case_id, "decision": d.event_id, "moved": before != d.change.advisor_id}
+        for d, before in zip(decisions, previous, strict=True)
+    ]
+    await conn.execute(_FOLLOW, steps)
+
+
+async def mark_accepted(conn: AsyncConnection, case_id: str, advisor_id: str, now: datetime) -> str | None:
+    """The assignee accepted the case; returns the event id of the decision accepted (None for a
+    row from before decisions were named)."""
     await conn.execute(
         assignments.update()
-        .where(assignments.c.case_id == case_id)
-        .values(accepted_by=advisor_id, accepted_at=now)
+        .where(_a.case_id == case_id)
+        .values(
+            accepted_by=advisor_id,
+            accepted_at=now,
+            acceptance_by=advisor_id,
+            acceptance_at=now,
+            acceptance_decision_id=_a.decision_id,
+        )
     )
+    decision_id: str | None = (
+        await conn.execute(select(_a.decision_id).where(_a.case_id == case_id))
+    ).scalar()
+    return decision_id
 
 
 async def load_case_state(conn: AsyncConnection, case_id: str | None) -> CaseState | None:

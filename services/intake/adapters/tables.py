@@ -50,6 +50,14 @@ assignments = define_assignee_table(
     # Intake's own fact about the assignment: the assignee accepted the case (reset by a new one).
     Column("accepted_by", String(64), nullable=True),
     Column("accepted_at", DateTime(timezone=True), nullable=True),
+    # The event id of the routing decision the row holds (None on rows from before it was kept).
+    Column("decision_id", String(64), nullable=True),
+    # The latest acceptance and the decision it accepted, kept through a reassignment: a restored
+    # intake consumes again the decisions that came before an acceptance it folded in, and gives the
+    # acceptance back when it reaches the decision accepted (adapters/assignments.py, D55).
+    Column("acceptance_by", String(64), nullable=True),
+    Column("acceptance_at", DateTime(timezone=True), nullable=True),
+    Column("acceptance_decision_id", String(64), nullable=True),
 )
 
 # Organisations and units as the directory (directory.units.v1, OrgUnitUpserted) names them: ids and

@@ -211,28 +211,29 @@ async def _rejected(conn: AsyncConnection, event: SubmissionRejected) -> None:
 
 
 async def _accepted(conn: AsyncConnection, event: CaseAccepted) -> None:
-    """The acceptor was the assignee when it was applied (the gate checked). If the restored copy
-    does not know that assignment yet, it is consumed again after this: the same advisor keeps the
-    acceptance (adapters/assignments.set_assignees resets it only for a different one). Not kept:
-    an acceptance that followed a reassignment away and back after the backup, since those are
-    consumed again after it (the events do not say which decision was accepted; D55's report)."""
-    accepted = {"accepted_by": event.advisor_id, "accepted_at": event.accepted_at}
+    """The acceptor was the assignee when it was applied (the gate checked), by the decision the
+    event names. The decisions before it are consumed again after this fold: a reassignment away
+    resets the acceptance and the decision it accepted gives it back (adapters/assignments.py); one
+    to the same advisor keeps it. An event from before decisions were named (no `decision_id`) is
+    kept only until a reassignment away (D55)."""
+    accepted = {
+        "accepted_by": event.advisor_id,
+        "accepted_at": event.accepted_at,
+        "acceptance_by": event.advisor_id,
+        "acceptance_at": event.accepted_at,
+        "acceptance_decision_id": event.decision_id,
+    }
+    held = {"advisor_id": event.advisor_id, "state": "assigned", "decision_id": event.decision_id}
     known = await conn.execute(select(assignments.c.case_id).where(assignments.c.case_id == event.case_id))
     if known.first() is None:
         await conn.execute(
             assignments.insert().values(
-                case_id=event.case_id,
-                advisor_id=event.advisor_id,
-                state="assigned",
-                decided_at=event.accepted_at,
-                **accepted,
+                case_id=event.case_id, decided_at=event.accepted_at, **held, **accepted
             )
         )
         return
     await conn.execute(
-        assignments.update()
-        .where(assignments.c.case_id == event.case_id)
-        .values(advisor_id=event.advisor_id, state="assigned", **accepted)
+        assignments.update().where(assignments.c.case_id == event.case_id).values(**held, **accepted)
     )
 
 

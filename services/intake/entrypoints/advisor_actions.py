@@ -62,14 +62,16 @@ class Refused(Exception):
 async def _accept(
     conn: AsyncConnection, cmd: AcceptCase, case: CaseState | None, emit: Emitter
 ) -> list[Outgoing]:
-    now = emit.now
     assert case is not None
-    await mark_accepted(conn, cmd.case_id, cmd.advisor_id, now)
     acknowledges = case.is_whistleblower_report and not await legal_deadlines.is_acknowledged(
         conn, cmd.case_id
     )
     accepted = CaseAccepted(
-        case_id=cmd.case_id, advisor_id=cmd.advisor_id, accepted_at=now, acknowledges_report=acknowledges
+        case_id=cmd.case_id,
+        advisor_id=cmd.advisor_id,
+        accepted_at=emit.now,
+        acknowledges_report=acknowledges,
+        decision_id=await mark_accepted(conn, cmd.case_id, cmd.advisor_id, emit.now),
     )
     out = [emit(accepted, cmd.case_id)]
     if acknowledges:

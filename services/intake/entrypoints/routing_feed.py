@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.intake.adapters.assignments import set_assignees
+from services.intake.adapters.assignments import Decision, set_assignees
 from services.intake.entrypoints.decoding import selective_envelope_decoder
 from shared.assignee_projection import ASSIGNEE_EVENTS, assignee_change
 from shared.outbox import Outgoing
@@ -20,12 +20,12 @@ async def apply_routing_events(
     conn: AsyncConnection, messages: Sequence[Decoded], now: datetime
 ) -> list[Sequence[Outgoing]]:
     """A batch of routing's decisions folded at once, in the log's order (set_assignees)."""
-    changes = [
-        change
+    decisions = [
+        Decision(change, m.body.event_id)
         for m in messages
         if m.body is not None and (change := assignee_change(m.body.payload)) is not None
     ]
-    await set_assignees(conn, changes)
+    await set_assignees(conn, decisions)
     return [[] for _ in messages]
 
 
