@@ -1,7 +1,7 @@
 """Profile: realistic events through the scheduling service's own pipeline, on SQLite, no broker.
 
 Run: .venv/bin/python bench/profile_scheduling_handlers.py [--cases 500] [--batch 10]
-     [--profile out.pstats] [--answers out.json]
+     [--profile out.pstats] [--answers out.json] [--statements]
 
 The organisation of bench_case_flow.py (rooms, venues, budgets, advisors' availability and keys)
 is fed first; then, per chunk of `--batch` cases, one batch of CaseOpened (intake.cases.v1), one
@@ -35,6 +35,7 @@ sys.path.append(str(Path(__file__).resolve().parent))
 sys.path.append(str(Path(__file__).resolve().parent.parent))
 
 from bench_case_flow import generate_org, org_envelopes
+from sqlalchemy import event as sqlalchemy_event
 
 from services.scheduling.app import create_runtime
 from services.scheduling.settings import SchedulingSettings
@@ -54,7 +55,9 @@ def record(topic: str, payload: EventPayload, stream: str, n: int) -> tuple[str,
     return topic, stream.encode(), env.to_bytes()
 
 
-async def run(cases: int, batch: int, profile: cProfile.Profile | None) -> tuple[dict[str, Any], list[Any]]:
+async def run(
+    cases: int, batch: int, profile: cProfile.Profile | None, count_statements: bool = False
+) -> tuple[dict[str, Any], list[Any]]:
     org = generate_org(7)
     directory, places = org_envelopes(org, NOW)
     tmp = tempfile.mkdtemp()
@@ -64,14 +67,24 @@ async def run(cases: int, batch: int, profile: cProfile.Profile | None) -> tuple
     service = await InProcess(create_runtime(settings, clock=lambda: NOW), Bus()).start()
     cpu: dict[str, float] = defaultdict(float)
     count: dict[str, int] = defaultdict(int)
+    statements: dict[str, int] = defaultdict(int)
+    executed = [0]
+
+    def one_more(*_args: Any) -> None:
+        executed[0] += 1
+
+    if count_statements:  # a listener slows every statement down: CPU figures are from runs without
+        assert service.context is not None
+        sqlalchemy_event.listen(service.context.engine.sync_engine, "before_cursor_execute", one_more)
 
     async def feed(kind: str, records: list[tuple[str, bytes, bytes]]) -> None:
         if profile is not None:
             profile.enable()
-        started = time.process_time()
+        started, before = time.process_time(), executed[0]
         await service.feed_batch(records)
         cpu[kind] += time.process_time() - started
         count[kind] += len(records)
+        statements[kind] += executed[0] - before
         if profile is not None:
             profile.disable()
 
@@ -124,9 +137,20 @@ async def run(cases: int, batch: int, profile: cProfile.Profile | None) -> tuple
         answers = [json.loads(value) for _key, value in published]
     finally:
         await service.stop()
-    figures = {k: {"events": count[k], "cpu_ms_per_event": round(1000 * cpu[k] / count[k], 3)} for k in cpu}
+    figures = {
+        k: {
+            "events": count[k],
+            "cpu_ms_per_event": round(1000 * cpu[k] / count[k], 3),
+            "statements_per_event": round(statements[k] / count[k], 2),
+        }
+        for k in cpu
+    }
     total_cpu, total_n = sum(cpu.values()), sum(count.values())
-    figures["all"] = {"events": total_n, "cpu_ms_per_event": round(1000 * total_cpu / total_n, 3)}
+    figures["all"] = {
+        "events": total_n,
+        "cpu_ms_per_event": round(1000 * total_cpu / total_n, 3),
+        "statements_per_event": round(sum(statements.values()) / total_n, 2),
+    }
     return figures, answers
 
 
@@ -152,10 +176,13 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=10)
     parser.add_argument("--profile")
     parser.add_argument("--answers")
+    parser.add_argument("--statements", action="store_true", help="count statements (slows each one down)")
     args = parser.parse_args()
     profile = cProfile.Profile() if args.profile else None
-    figures, answers = asyncio.run(run(args.cases, args.batch, profile))
-    print(json.dumps({k: v["cpu_ms_per_event"] for k, v in figures.items()}))
+    figures, answers = asyncio.run(run(args.cases, args.batch, profile, args.statements))
+    print("CPU ms per event", json.dumps({k: v["cpu_ms_per_event"] for k, v in figures.items()}))
+    if args.statements:
+        print("statements per event", json.dumps({k: v["statements_per_event"] for k, v in figures.items()}))
     kinds: dict[str, int] = defaultdict(int)
     for a in answers:
         kinds[a["event_type"]] += 1

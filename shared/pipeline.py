@@ -12,6 +12,9 @@ Failures: a transient failure (database or broker unreachable, timeouts) retries
 with exponential backoff, never in a tight loop and never skipping ahead. Any other exception is a
 defect or a poison message: the batch is retried record by record, and a record that still fails
 after `max_attempts` goes to the dead-letter topic with its error class, so the partition moves on.
+While a record is applied so, alone in its transaction, `applying_alone()` is true: a handler that
+isolates a failure of its own in a savepoint may leave the savepoint out of a batch and let the
+failure send the batch this way (scheduling's planning does, D64).
 
 A dead letter that cannot be written (the unit of work that stores it fails, transiently or not)
 parks the batch instead: the pipeline retries that write in place with exponential backoff (up to
@@ -33,6 +36,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import groupby
@@ -51,6 +55,14 @@ from shared.unit_of_work import Decision, UnitOfWork
 log = structlog.get_logger(__name__)
 
 Clock = Callable[[], datetime]
+
+_ALONE: ContextVar[bool] = ContextVar("caseflow_applying_alone", default=False)
+
+
+def applying_alone() -> bool:
+    """True while the pipeline applies one record in a transaction of its own, after its batch
+    failed (the module's docstring)."""
+    return _ALONE.get()
 
 
 def utc_now() -> datetime:
@@ -389,6 +401,13 @@ class EventPipeline:
 
     async def _apply_one_by_one(self, decoded: list[Decoded], dead: list[tuple[Inbound, str, str]]) -> None:
         await self._dead_letter_alone(dead)
+        alone = _ALONE.set(True)
+        try:
+            await self._apply_each(decoded)
+        finally:
+            _ALONE.reset(alone)
+
+    async def _apply_each(self, decoded: list[Decoded]) -> None:
         for message in decoded:
             for attempt in range(1, self.max_attempts + 1):
                 try:

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event as sqlalchemy_event
 
 from services.intake.app import create_runtime as intake_runtime
 from services.intake.settings import IntakeSettings
@@ -258,6 +259,59 @@ def test_a_case_event_scheduling_fails_to_process_is_rolled_back_and_the_advisor
     loop.run_until_complete(running.deliver())
     assert running.bus.dead_letters() == {}
     assert loop.run_until_complete(case_known(scheduling, case_id)) is False  # nothing half-done kept
+
+
+def test_one_failing_case_event_in_a_batch_leaves_the_others_planned_and_is_told_once(
+    system: tuple[System, asyncio.AbstractEventLoop], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a batch planning runs without its savepoint (D64): the failure fails the batch, which is
+    applied again one event at a time. The other cases are kept, once each; the failing one is
+    told, once, with nothing of it kept and nothing dead-lettered."""
+    running, loop = system
+    scheduling = next(s for s in running.services if s.runtime.service == "scheduling")
+    case_ids = [str(uuid.uuid4()) for _ in range(5)]
+    broken = case_ids[2]
+    record_case_opened = projection.record_case_opened
+
+    async def defect_for_one(conn: Any, event: Any, *args: Any) -> Any:
+        if event.case_id == broken:
+            raise ZeroDivisionError  # a bug no validation could have caught
+        return await record_case_opened(conn, event, *args)
+
+    monkeypatch.setattr(projection, "record_case_opened", defect_for_one)
+    records = [envelope_bytes(case_opened(c), producer="intake")[1:] for c in case_ids]
+    loop.run_until_complete(scheduling.feed(CASES, records))
+    told = [e for e in running.events(MEETINGS) if e["stream_id"] in case_ids]
+    assert [(e["stream_id"], e["event_type"], e["payload"]["reason_code"]) for e in told] == [
+        (broken, "MeetingNotPlanned", "planning_failed")
+    ]
+    known = {c: loop.run_until_complete(case_known(scheduling, c)) for c in case_ids}
+    assert known == {c: c != broken for c in case_ids}
+    loop.run_until_complete(running.deliver())
+    assert running.bus.dead_letters() == {}
+
+
+def test_a_batch_of_case_events_plans_without_a_savepoint(
+    system: tuple[System, asyncio.AbstractEventLoop],
+) -> None:
+    """The saving D64 buys: planning's savepoint is two statements per event."""
+    running, loop = system
+    scheduling = next(s for s in running.services if s.runtime.service == "scheduling")
+    assert scheduling.context is not None
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    engine = scheduling.context.engine.sync_engine
+    sqlalchemy_event.listen(engine, "before_cursor_execute", seen)
+    try:
+        records = [envelope_bytes(case_opened(str(uuid.uuid4())), producer="intake")[1:] for _ in range(3)]
+        loop.run_until_complete(scheduling.feed(CASES, records))
+    finally:
+        sqlalchemy_event.remove(engine, "before_cursor_execute", seen)
+    assert any("INSERT" in s for s in statements)  # the cases were written in these statements
+    assert [s for s in statements if "SAVEPOINT" in s.upper()] == []
 
 
 async def case_known(scheduling: InProcess, case_id: str) -> bool:

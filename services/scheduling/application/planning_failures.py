@@ -5,6 +5,10 @@ itself. Such an event that fails here would dead-letter and leave the case witho
 unnoticed: its changes are rolled back (a savepoint) and the advisor is told instead
 (MeetingNotPlanned, "planning_failed"). One that does not even decode names its case from a loose
 read, for the same answer ("event_unreadable"). Transient failures are raised: they are retried.
+
+The savepoint is taken only when the event is applied alone (shared/pipeline.applying_alone): in a
+batch the failure fails the batch, which the pipeline applies again one event at a time, so that
+the batch's other events pay no savepoint (D64).
 """
 
 from __future__ import annotations
