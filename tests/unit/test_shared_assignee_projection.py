@@ -132,19 +132,22 @@ def test_intake_and_scheduling_keep_their_copy_through_the_shared_projection() -
 
 
 async def test_a_batch_folds_to_what_one_change_at_a_time_gives(tmp_path: Path) -> None:
-    """apply_many (a few statements for a batch) against apply, over random batches of decisions on
-    a few cases, some known before the batch, some decided twice or more within it."""
+    """apply_many (a few statements for a batch) and record (one upsert per change) against apply,
+    over random batches of decisions on a few cases, some known before the batch, some decided twice
+    or more within it."""
     rng = random.Random(59)
     advisors = ["adv-anna", "adv-bram", None]
     engines = []
     try:
         for batch_no in range(25):
-            one, many = MetaData(), MetaData()
+            one, many, upserted = MetaData(), MetaData(), MetaData()
             t_one, t_many = define_assignee_table(one), define_assignee_table(many)
+            t_upserted = define_assignee_table(upserted)
             e_one = create_async_engine(f"sqlite+aiosqlite:///{tmp_path}/one-{batch_no}.db")
             e_many = create_async_engine(f"sqlite+aiosqlite:///{tmp_path}/many-{batch_no}.db")
-            engines += [e_one, e_many]
-            for engine, metadata in ((e_one, one), (e_many, many)):
+            e_upserted = create_async_engine(f"sqlite+aiosqlite:///{tmp_path}/upserted-{batch_no}.db")
+            engines += [e_one, e_many, e_upserted]
+            for engine, metadata in ((e_one, one), (e_many, many), (e_upserted, upserted)):
                 async with engine.begin() as conn:
                     await conn.run_sync(metadata.create_all)
             earlier = [AssigneeChange(f"c{i}", rng.choice(advisors), at(i)) for i in range(3)]
@@ -161,12 +164,15 @@ async def test_a_batch_folds_to_what_one_change_at_a_time_gives(tmp_path: Path) 
             async with e_many.begin() as conn:
                 await AssigneeProjection(t_many).apply_many(conn, earlier)
                 previous_many = await AssigneeProjection(t_many).apply_many(conn, batch)
+            async with e_upserted.begin() as conn:
+                for change in earlier + batch:
+                    await AssigneeProjection(t_upserted).record(conn, change)
             assert previous_many == previous_one, batch
             rows = []
-            for engine, table in ((e_one, t_one), (e_many, t_many)):
+            for engine, table in ((e_one, t_one), (e_many, t_many), (e_upserted, t_upserted)):
                 async with engine.connect() as conn:
                     rows.append((await conn.execute(table.select().order_by(table.c.case_id))).all())
-            assert rows[0] == rows[1], batch
+            assert rows[0] == rows[1] == rows[2], batch
     finally:
         for engine in engines:
             await engine.dispose()

@@ -209,7 +209,7 @@ ASSIGNEES = AssigneeProjection(tables.current_assignees)
 
 
 async def record_assignee(conn: AsyncConnection, change: AssigneeChange) -> None:
-    await ASSIGNEES.apply(conn, change)
+    await ASSIGNEES.record(conn, change)
 
 
 _MARK_AUTO_MEETING_REQUESTED = (
