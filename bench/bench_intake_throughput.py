@@ -7,6 +7,7 @@ input with acks=all and an idempotent producer:
   PostgreSQL transaction, outbox, publish after commit, manual offset commit).
 Prints both rates and their ratio. Usage:
     python bench/bench_intake_throughput.py [--n 5000] [--database sqlite|postgres] [--kafka HOST:PORT]
+        [--gc settled|default]
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from devinfra.postgres import PostgresServer
 from services.intake.app import create_runtime
 from services.intake.settings import IntakeSettings
 from shared.crypto import new_master_key_b64
+from shared.gc_tuning import settle_after_start
 from tests.support import samples
 from tests.support.directory import DIRECTORY_TOPICS, load_units
 from tests.support.kafka_io import create_topics, produce
@@ -94,7 +96,9 @@ async def passthrough(bootstrap: str, source: str, target: str, n: int) -> tuple
         await producer.stop()
 
 
-async def run(n: int, database: str, bootstrap: str, pg: PostgresServer | None) -> None:
+async def run(
+    n: int, database: str, bootstrap: str, pg: PostgresServer | None, settle_gc: bool = True
+) -> None:
     prefix = f"bench-{uuid.uuid4().hex[:6]}."
     source = prefix + "intake.submissions.v1"
     await create_topics(
@@ -133,6 +137,8 @@ async def run(n: int, database: str, bootstrap: str, pg: PostgresServer | None) 
 
     print(f"intake on {database}: submissions -> CaseOpened ...", flush=True)
     async with running(create_runtime(settings)):
+        if settle_gc:  # as `caseflow serve` does once the service has started (D65)
+            settle_after_start()
         intake_first, intake_seconds = await count_on(bootstrap, prefix + "intake.cases.v1", n)
 
     # Whole run (consumer start, group join, all n out) and steady state (first output to last).
@@ -143,7 +149,7 @@ async def run(n: int, database: str, bootstrap: str, pg: PostgresServer | None) 
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, load {os.getloadavg()[0]:.1f}"
     )
-    print(f"messages: {n}, database: {database}")
+    print(f"messages: {n}, database: {database}, garbage collector {'settled' if settle_gc else 'default'}")
     print(f"{'':26}{'whole run':>12}{'steady':>12}")
     print(f"{'raw aiokafka passthrough':26}{raw_rate:9.0f}/s {raw_steady:9.0f}/s")
     print(f"{'intake (CaseOpened out)':26}{intake_rate:9.0f}/s {intake_steady:9.0f}/s")
@@ -160,6 +166,7 @@ async def run(n: int, database: str, bootstrap: str, pg: PostgresServer | None) 
             "ratio_steady": intake_steady / raw_steady,
             "aim_ratio": 0.5,
             "sqlite_threaded": os.environ.get("CASEFLOW_SQLITE_THREADED", "") not in ("", "0"),
+            "gc": "settled" if settle_gc else "default",
         }
     )
 
@@ -171,6 +178,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=5000)
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--kafka", help="use this broker instead of starting one")
+    parser.add_argument(
+        "--gc", choices=["settled", "default"], default="settled", help="intake's garbage collector (D65)"
+    )
     args = parser.parse_args()
     node = None if args.kafka else KafkaNode()
     pg = PostgresServer() if args.database == "postgres" else None
@@ -179,7 +189,8 @@ def main() -> None:
             node.start()
         if pg:
             pg.start()
-        asyncio.run(run(args.n, args.database, args.kafka or node.bootstrap, pg))  # type: ignore[union-attr]
+        bootstrap = args.kafka or node.bootstrap  # type: ignore[union-attr]
+        asyncio.run(run(args.n, args.database, bootstrap, pg, settle_gc=args.gc == "settled"))
     finally:
         if node:
             node.stop()

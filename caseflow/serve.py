@@ -9,6 +9,7 @@ from typing import Any
 import structlog
 import uvicorn
 
+from shared.gc_tuning import settle_after_start
 from shared.logging import configure_logging
 
 SERVICES = ("intake", "routing", "scheduling", "reporting", "workbench")
@@ -32,7 +33,7 @@ def serve(service: str) -> None:
             port = s.getsockname()[1]
     structlog.get_logger(__name__).info("http_listening", url=f"http://{settings.http_host}:{port}")
     config = uvicorn.Config(
-        runtime.asgi_app(),
+        runtime.asgi_app(after_start=settle_after_start),
         host=settings.http_host,
         port=port,
         log_level="warning",

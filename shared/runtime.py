@@ -385,13 +385,17 @@ class ServiceRuntime:
         if self._ctx is not None:
             await self._close(self._ctx)
 
-    def asgi_app(self) -> Starlette:
+    def asgi_app(self, after_start: Callable[[], None] | None = None) -> Starlette:
+        """The service's HTTP app; its lifespan starts and stops the service, and calls
+        `after_start` once it has started (`caseflow serve` settles the garbage collector there)."""
         stop = asyncio.Event()
 
         @contextlib.asynccontextmanager
         async def lifespan(_app: Starlette) -> AsyncIterator[None]:
             try:
                 tasks = await self.start(stop)
+                if after_start is not None:
+                    after_start()
             except SchemaOutOfDate as exc:  # our own words, naming the command that mends it
                 log.error("service_start_failed", reason=str(exc))
                 raise
