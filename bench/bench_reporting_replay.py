@@ -108,7 +108,7 @@ async def produce(kafka: str, prefix: str, events: int) -> dict[str, Any]:
 async def raw_consumer(kafka: str, prefix: str) -> dict[str, Any]:
     """What a bare aiokafka consumer does: fetch and touch every record, no decoding, no storage."""
     from services.reporting.adapters.topic_log import read_to_end
-    from services.reporting.entrypoints.replay import batch_friendly_gc
+    from shared.gc_tuning import batch_friendly_gc
 
     started = time.perf_counter()
     records = size = 0

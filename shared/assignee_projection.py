@@ -29,12 +29,10 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import Column, DateTime, Insert, MetaData, Select, String, Table, Update, bindparam, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.contracts.routing import AdvisorAssigned, CaseReassigned, RoutingEscalated
-from shared.db import insert_ignoring_duplicates, is_postgres
+from shared.db import insert_ignoring_duplicates, upsert
 from shared.envelope import EventPayload
 
 # The event types the projection folds (a consumer's selective decoder reads only these).
@@ -91,13 +89,6 @@ def define_assignee_table(
     )
 
 
-def _upsert(conn: AsyncConnection, table: Table) -> Insert:
-    """INSERT the row, or UPDATE the decision's columns of the case's row."""
-    stmt = pg_insert(table) if is_postgres(conn) else sqlite_insert(table)
-    columns = ("advisor_id", "state", "decided_at")
-    return stmt.on_conflict_do_update(index_elements=["case_id"], set_={c: stmt.excluded[c] for c in columns})
-
-
 def _values(change: AssigneeChange) -> dict[str, object]:
     return {"advisor_id": change.advisor_id, "state": change.state, "decided_at": change.decided_at}
 
@@ -107,7 +98,6 @@ class _Statements:
     read: Select[tuple[str | None]]
     insert: Insert
     update: Update
-    upsert: Insert
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,13 +117,12 @@ class AssigneeProjection:
                 read=select(t.c.advisor_id).where(t.c.case_id == bindparam("of_case")),
                 insert=insert_ignoring_duplicates(conn, t, ["case_id"]),
                 update=t.update().where(t.c.case_id == bindparam("the_case_id")),
-                upsert=_upsert(conn, t),
             )
         return built
 
     async def record(self, conn: AsyncConnection, change: AssigneeChange) -> None:
         """`apply` for a caller that needs not know who held the case before: one statement."""
-        await conn.execute(self._statements(conn).upsert, {"case_id": change.case_id, **_values(change)})
+        await upsert(conn, self.table, ["case_id"], {"case_id": change.case_id, **_values(change)})
 
     async def apply(self, conn: AsyncConnection, change: AssigneeChange) -> str | None:
         """Record `change` in the caller's transaction; returns the advisor who held the case before

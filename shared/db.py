@@ -1,11 +1,13 @@
 """SQLAlchemy 2 async engines for SQLite (the embedded default) and PostgreSQL (production, CI).
 
 One code path for both: services use Core tables and portable SQL. The few dialect differences
-(insert-or-ignore, SQLite pragmas) are handled here.
+(insert-or-ignore, upsert, SQLite pragmas) are handled here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import MetaData, event, make_url, text
@@ -62,6 +64,21 @@ def insert_ignoring_duplicates(conn: AsyncConnection, table: Table, index_elemen
     if is_postgres(conn):
         return pg_insert(table).on_conflict_do_nothing(index_elements=index_elements)
     return sqlite_insert(table).on_conflict_do_nothing(index_elements=index_elements)
+
+
+async def upsert(conn: AsyncConnection, table: Table, keys: Sequence[str], values: Mapping[str, Any]) -> None:
+    """INSERT, or UPDATE the non-key columns given when the keyed row exists."""
+    await conn.execute(upsert_statement(conn.dialect.name, table, tuple(keys), tuple(values)), dict(values))
+
+
+@lru_cache(maxsize=64)
+def upsert_statement(dialect: str, table: Table, keys: tuple[str, ...], columns: tuple[str, ...]) -> Insert:
+    """The upsert of `columns` in `dialect`, built once (its values are the execution's parameters)."""
+    stmt = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+    changes = {name: stmt.excluded[name] for name in columns if name not in keys}
+    if changes:
+        return stmt.on_conflict_do_update(index_elements=list(keys), set_=changes)
+    return stmt.on_conflict_do_nothing(index_elements=list(keys))
 
 
 async def create_all(engine: AsyncEngine, metadata: MetaData, attempts: int = 3) -> None:

@@ -79,7 +79,7 @@ async def set_assignees(conn: AsyncConnection, decisions: Sequence[Decision]) ->
 async def mark_accepted(conn: AsyncConnection, case_id: str, advisor_id: str, now: datetime) -> str | None:
     """The assignee accepted the case; returns the event id of the decision accepted (None for a
     row from before decisions were named)."""
-    await conn.execute(
+    accepted = (
         assignments.update()
         .where(_a.case_id == case_id)
         .values(
@@ -89,10 +89,9 @@ async def mark_accepted(conn: AsyncConnection, case_id: str, advisor_id: str, no
             acceptance_at=now,
             acceptance_decision_id=_a.decision_id,
         )
+        .returning(_a.decision_id)
     )
-    decision_id: str | None = (
-        await conn.execute(select(_a.decision_id).where(_a.case_id == case_id))
-    ).scalar()
+    decision_id: str | None = (await conn.execute(accepted)).scalar()
     return decision_id
 
 

@@ -19,10 +19,8 @@ database, its bulk-load tuning and its final sync are adapters/fresh_database.py
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import gc
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +38,7 @@ from services.reporting.adapters.queries import source_position
 from services.reporting.adapters.tables import messaging
 from services.reporting.adapters.topic_log import read_to_end
 from services.reporting.entrypoints.kafka_handlers import projection_routes
+from shared.gc_tuning import batch_friendly_gc
 from shared.metrics import PipelineMetrics
 from shared.outbox import OutboxRelay
 from shared.pipeline import EventPipeline
@@ -75,25 +74,6 @@ async def _published_nowhere(_topic: str, _key: bytes, _body: bytes) -> asyncio.
     done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     done.set_result(None)
     return done
-
-
-@contextlib.contextmanager
-def batch_friendly_gc() -> Iterator[None]:
-    """Fewer full garbage collections while replaying.
-
-    A replay holds a few batches of short-lived objects at a time; with the default thresholds the
-    collector walks every long-lived object (modules, models, the driver) many times per batch,
-    which measured as more than a third of the replay's CPU. Long-lived objects are frozen out of
-    collection and the young generation may grow to a batch before it is collected.
-    """
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 50)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
 
 
 class Tally:

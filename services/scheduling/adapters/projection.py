@@ -13,15 +13,11 @@ import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import RowMapping, Table, bindparam, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import RowMapping, bindparam, select
 from sqlalchemy.engine import Transaction
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import Insert
 
 from services.scheduling.adapters import tables
 from services.scheduling.domain.places import (
@@ -38,22 +34,8 @@ from shared.codes import MeetingMode
 from shared.contracts.directory import AdvisorAvailabilitySet, WeeklyWindowSpec
 from shared.contracts.intake import CaseOpened
 from shared.contracts.scheduling import OffSiteBudgetSet, RoomRegistered, VenueRegistered
+from shared.db import upsert
 from shared.locations import UNKNOWN, is_known, location_code
-
-
-async def upsert(conn: AsyncConnection, table: Table, keys: Sequence[str], values: Mapping[str, Any]) -> None:
-    """INSERT, or UPDATE the non-key columns given when the keyed row exists."""
-    await conn.execute(_upsert_statement(conn.dialect.name, table, tuple(keys), tuple(values)), dict(values))
-
-
-@lru_cache(maxsize=64)
-def _upsert_statement(dialect: str, table: Table, keys: tuple[str, ...], columns: tuple[str, ...]) -> Insert:
-    """The upsert of `columns` in `dialect`, built once (its values are the execution's parameters)."""
-    stmt = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
-    changes = {name: stmt.excluded[name] for name in columns if name not in keys}
-    if changes:
-        return stmt.on_conflict_do_update(index_elements=list(keys), set_=changes)
-    return stmt.on_conflict_do_nothing(index_elements=list(keys))
 
 
 @dataclass(slots=True)
